@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what the gate and the test suite need, skipping what is already there:
+#   .venv/ with tapcheck and its pinned dependencies, cfn-guard (npm package
+#   @cdklabs/cdk-validator-cfnguard) under .tools/, and PostgreSQL 15 server binaries.
+# Safe to run repeatedly; a second run takes well under a second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CFN_GUARD_NPM_VERSION="0.0.62"   # ships cfn-guard 3.1.1 and the Control Tower rules
+want_pg="${TAPCHECK_NEED_POSTGRES:-1}"
+
+log() { echo "bootstrap: $*" >&2; }
+
+# 1. Python virtual environment, reinstalled when pyproject.toml changes.
+stamp=".venv/.tapcheck-installed"
+fingerprint="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$fingerprint" ]; then
+  log "installing Python packages into .venv/"
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+  echo "$fingerprint" > "$stamp"
+fi
+
+# 2. cfn-guard and the Control Tower guard rules, from the pinned npm package.
+tools=".tools/cdk-validator-cfnguard-$CFN_GUARD_NPM_VERSION"
+if [ ! -d "$tools/package/bin" ]; then
+  command -v npm >/dev/null || { log "npm is missing: apt-get install -y nodejs npm"; exit 2; }
+  log "fetching @cdklabs/cdk-validator-cfnguard@$CFN_GUARD_NPM_VERSION"
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "@cdklabs/cdk-validator-cfnguard@$CFN_GUARD_NPM_VERSION" >/dev/null)
+  mkdir -p "$tools"
+  tar -xzf "$tmp"/*.tgz -C "$tools"
+  rm -rf "$tmp"
+fi
+
+# 3. PostgreSQL 15 server binaries, for the local emulator's data plane.
+if [ "$want_pg" = "1" ] && [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+  if [ "$(id -u)" = "0" ]; then
+    log "installing postgresql-15"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
+  else
+    log "PostgreSQL 15 is missing: sudo apt-get install -y postgresql-15"
+    exit 2
+  fi
+fi

@@ -1,0 +1,80 @@
+"""Load a template file (JSON or YAML, short-form tags included) or say in one line why not.
+
+Parsing is cfn-lint's decoder, so the gate and cfn-lint read the very same tree (with line
+numbers) and the file is parsed once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from tapcheck.errors import UsageError
+
+# CloudFormation's own ceiling for a template read from S3; anything bigger cannot deploy.
+MAX_TEMPLATE_BYTES = 1_000_000
+
+
+@dataclass
+class LoadedTemplate:
+    path: str
+    text: str
+    tree: dict          # cfn-lint node tree: dict/str subclasses carrying start_mark
+
+
+def load_template(path: str) -> LoadedTemplate:
+    label = str(path)
+    if not os.path.exists(path):
+        raise UsageError(label, "no such file", "pass the path of a CloudFormation template")
+    if os.path.isdir(path):
+        raise UsageError(label, "is a directory, not a template file", "pass a .json or .yaml template inside it")
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_TEMPLATE_BYTES:
+            raise UsageError(label, f"is {size:,} bytes; CloudFormation accepts at most {MAX_TEMPLATE_BYTES:,}",
+                             "split the template into nested stacks")
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(label, f"cannot be read: {exc.strerror or exc}", "check the file's permissions") from None
+    if not raw.strip():
+        raise UsageError(label, "is empty", "write a CloudFormation template with a Resources section")
+    if b"\x00" in raw:
+        raise UsageError(label, "holds binary data, not a JSON or YAML template", "pass the template's text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(label, f"is not UTF-8 text (byte {exc.start})", "save the template as UTF-8") from None
+    tree = parse_text(text, label)
+    return LoadedTemplate(path=label, text=text, tree=tree)
+
+
+def parse_text(text: str, label: str = "<template>") -> dict:
+    from cfnlint.decode.decode import decode_str
+
+    try:
+        tree, errors = decode_str(text)
+    except RecursionError:
+        raise UsageError(label, "is nested too deeply to parse", "flatten the template") from None
+    except Exception as exc:  # the decoder's own failures on pathological input
+        raise UsageError(label, f"cannot be parsed: {_one_line(str(exc))}", "fix the JSON or YAML syntax") from None
+    if errors:
+        first = errors[0]
+        where = f" at line {first.linenumber}" if getattr(first, "linenumber", None) else ""
+        raise UsageError(label, f"is not valid JSON or YAML{where}: {_one_line(first.message)}",
+                         "fix the syntax there")
+    if not isinstance(tree, dict):
+        raise UsageError(label, "is not a CloudFormation template (top level is not a mapping)",
+                         "the top level must be an object with a Resources section")
+    resources = tree.get("Resources")
+    if resources is None:
+        raise UsageError(label, "is not a CloudFormation template: it has no Resources section",
+                         "add a Resources section")
+    if not isinstance(resources, dict) or not resources:
+        raise UsageError(label, "has an empty or malformed Resources section",
+                         "Resources must map logical ids to resources")
+    return tree
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())[:300]

@@ -1,0 +1,470 @@
+"""What CloudFormation would make of a template: intrinsic functions resolved, defaults applied.
+
+Checks read this model, never the raw text, so logical ids, key order, JSON vs YAML and
+long vs short intrinsic forms do not matter. Values that are only known at deploy time
+stay symbolic:
+
+- ``ParamRef``    a parameter without a default (a subnet id, say)
+- ``ResourceRef`` ``Ref`` to a resource of this template
+- ``AttrRef``     ``Fn::GetAtt`` of a resource of this template
+- ``PseudoRef``   a pseudo parameter such as AWS::StackName
+- ``Text``        a string built (Fn::Sub / Fn::Join) from literal pieces and such symbols
+- ``Unknown``     anything else not knowable statically (Fn::ImportValue, ...)
+
+Strings that came from literals and parameter defaults are ``Str``: a ``str`` that also
+remembers which parameters went into it (so "names carry EnvironmentSuffix" can be checked
+after the default has been substituted).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+NO_VALUE = object()  # AWS::NoValue: the property is removed
+
+
+class Str(str):
+    """A resolved string that remembers the parameters it was built from."""
+
+    params: frozenset = frozenset()
+
+    def __new__(cls, value: str, params: frozenset | set = frozenset()) -> "Str":
+        obj = super().__new__(cls, value)
+        obj.params = frozenset(params)
+        return obj
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    name: str
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    logical_id: str
+
+
+@dataclass(frozen=True)
+class AttrRef:
+    logical_id: str
+    attribute: str
+
+
+@dataclass(frozen=True)
+class PseudoRef:
+    name: str
+
+
+@dataclass(frozen=True)
+class Text:
+    parts: tuple  # str | ParamRef | ResourceRef | AttrRef | PseudoRef | Unknown
+
+    @property
+    def params(self) -> frozenset:
+        names = set()
+        for part in self.parts:
+            if isinstance(part, Str):
+                names |= part.params
+            elif isinstance(part, ParamRef):
+                names.add(part.name)
+        return frozenset(names)
+
+    def refs(self) -> list:
+        return [p for p in self.parts if not isinstance(p, str)]
+
+
+@dataclass(frozen=True)
+class Unknown:
+    reason: str
+
+
+def is_symbolic(value: Any) -> bool:
+    return isinstance(value, (ParamRef, ResourceRef, AttrRef, PseudoRef, Text, Unknown))
+
+
+def params_in(value: Any) -> frozenset:
+    """Parameters a resolved string or symbol depends on."""
+    if isinstance(value, (Str, Text)):
+        return value.params
+    if isinstance(value, ParamRef):
+        return frozenset([value.name])
+    return frozenset()
+
+
+# --- coercion as CloudFormation does it -------------------------------------------------
+
+def as_bool(value: Any) -> bool | None:
+    """CloudFormation accepts true/false and the strings "true"/"false" (any case)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    return None
+
+
+def as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def as_int(value: Any) -> int | None:
+    number = as_number(value)
+    if number is None or number != int(number):
+        return None
+    return int(number)
+
+
+def as_str(value: Any) -> str | None:
+    """Plain string form of a literal value (numbers and booleans as CloudFormation sends them)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, str):
+        return str(value)
+    return None
+
+
+# --- AWS defaults that matter to the requirements ---------------------------------------
+
+def default_deletion_policy(resource_type: str, properties: dict) -> str:
+    # AWS: "Delete" unless the resource is a DB cluster, or a DB instance outside a cluster.
+    if resource_type == "AWS::RDS::DBCluster":
+        return "Snapshot"
+    if resource_type == "AWS::RDS::DBInstance" and properties.get("DBClusterIdentifier") is None:
+        return "Snapshot"
+    return "Delete"
+
+
+PSEUDO_PARAMETERS = {
+    "AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region",
+    "AWS::StackId", "AWS::StackName", "AWS::URLSuffix",
+}
+
+
+@dataclass
+class Resource:
+    logical_id: str
+    type: str
+    properties: dict
+    deletion_policy: Any          # resolved; AWS default applied when absent
+    update_replace_policy: Any
+    deletion_policy_explicit: bool
+    update_replace_policy_explicit: bool
+    depends_on: list
+    raw: dict
+
+    @property
+    def ref(self) -> ResourceRef:
+        return ResourceRef(self.logical_id)
+
+    def get(self, *path: str, default: Any = None) -> Any:
+        value: Any = self.properties
+        for key in path:
+            if not isinstance(value, dict) or key not in value:
+                return default
+            value = value[key]
+        return value
+
+    def has(self, key: str) -> bool:
+        return key in self.properties
+
+    def pointer(self, *path: Any) -> str:
+        return "/".join(["", "Resources", self.logical_id, "Properties", *map(str, path)]).replace("//", "/")
+
+    @property
+    def line(self) -> int | None:
+        mark = getattr(self.raw, "start_mark", None)
+        return mark.line + 1 if mark is not None else None
+
+
+@dataclass
+class Output:
+    name: str
+    value: Any
+    export_name: Any
+    raw: dict
+
+
+@dataclass
+class Model:
+    path: str
+    raw: dict
+    parameters: dict                       # name -> raw parameter declaration
+    resources: dict[str, Resource] = field(default_factory=dict)
+    outputs: dict[str, Output] = field(default_factory=dict)
+    excluded: dict[str, str] = field(default_factory=dict)   # logical id -> condition that removed it
+
+    def of_type(self, *types: str) -> list[Resource]:
+        return [r for r in self.resources.values() if r.type in types]
+
+    def target(self, value: Any) -> Resource | None:
+        """The resource a Ref (or a name/ARN built only from a Ref) points at, if any."""
+        if isinstance(value, ResourceRef):
+            return self.resources.get(value.logical_id)
+        if isinstance(value, AttrRef):
+            return self.resources.get(value.logical_id)
+        return None
+
+    def refers_to(self, value: Any, resource: Resource, attributes: tuple[str, ...] = ()) -> bool:
+        """True when value is Ref to resource (or GetAtt of one of the given attributes)."""
+        if isinstance(value, ResourceRef):
+            return value.logical_id == resource.logical_id
+        if isinstance(value, AttrRef) and attributes:
+            return value.logical_id == resource.logical_id and value.attribute in attributes
+        return False
+
+
+# --- resolution ----------------------------------------------------------------------------
+
+class Resolver:
+    def __init__(self, template: dict) -> None:
+        self.template = template
+        self.parameters = template.get("Parameters") or {}
+        self.mappings = template.get("Mappings") or {}
+        self.conditions = template.get("Conditions") or {}
+        self.resource_ids = set((template.get("Resources") or {}).keys())
+        self._condition_cache: dict[str, Any] = {}
+
+    # conditions: True / False / None (not decidable statically)
+    def condition(self, name: str, _stack: tuple = ()) -> bool | None:
+        if name in self._condition_cache:
+            return self._condition_cache[name]
+        if name in _stack or name not in self.conditions:
+            return None
+        result = self._eval_condition(self.conditions[name], _stack + (name,))
+        self._condition_cache[name] = result
+        return result
+
+    def _eval_condition(self, expr: Any, stack: tuple) -> bool | None:
+        if isinstance(expr, dict) and len(expr) == 1:
+            (fn, arg), = expr.items()
+            if fn == "Condition":
+                return self.condition(str(arg), stack)
+            if fn == "Fn::Not" and isinstance(arg, list) and len(arg) == 1:
+                inner = self._eval_condition(arg[0], stack)
+                return None if inner is None else not inner
+            if fn in ("Fn::And", "Fn::Or") and isinstance(arg, list):
+                values = [self._eval_condition(a, stack) for a in arg]
+                if fn == "Fn::And":
+                    return False if False in values else (None if None in values else True)
+                return True if True in values else (None if None in values else False)
+            if fn == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
+                left, right = (self.resolve(a) for a in arg)
+                if is_symbolic(left) or is_symbolic(right):
+                    return True if left == right else None
+                return _canonical(left) == _canonical(right)
+        return None
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            if len(value) == 1:
+                (key, arg), = value.items()
+                if key == "Ref" or key.startswith("Fn::") or key == "Condition":
+                    if key == "Condition":
+                        return {key: arg}
+                    return self._intrinsic(key, arg)
+            out = {}
+            for k, v in value.items():
+                resolved = self.resolve(v)
+                if resolved is not NO_VALUE:
+                    out[str(k)] = resolved
+            return out
+        if isinstance(value, list):
+            return [r for r in (self.resolve(v) for v in value) if r is not NO_VALUE]
+        if isinstance(value, str):
+            return Str(value)
+        return value
+
+    def _intrinsic(self, fn: str, arg: Any) -> Any:
+        handler = {
+            "Ref": self._ref, "Fn::GetAtt": self._getatt, "Fn::Sub": self._sub,
+            "Fn::Join": self._join, "Fn::If": self._if, "Fn::Select": self._select,
+            "Fn::FindInMap": self._find_in_map, "Fn::Split": self._split,
+        }.get(fn)
+        if handler is None:
+            return Unknown(fn)
+        try:
+            return handler(arg)
+        except (TypeError, ValueError, IndexError, KeyError):
+            return Unknown(f"malformed {fn}")
+
+    def _ref(self, name: Any) -> Any:
+        name = str(name)
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name in PSEUDO_PARAMETERS:
+            return PseudoRef(name)
+        if name in self.parameters:
+            declaration = self.parameters[name] or {}
+            if isinstance(declaration, dict) and "Default" in declaration:
+                default = declaration["Default"]
+                ptype = str(declaration.get("Type", "String"))
+                if ptype.startswith("List<") or ptype == "CommaDelimitedList":
+                    return [Str(s.strip(), {name}) for s in str(default).split(",")]
+                return Str(as_str(default) if as_str(default) is not None else str(default), {name})
+            return ParamRef(name)
+        if name in self.resource_ids:
+            return ResourceRef(name)
+        return Unknown(f"Ref {name}")
+
+    def _getatt(self, arg: Any) -> Any:
+        if isinstance(arg, str):
+            logical_id, _, attribute = arg.partition(".")
+        else:
+            logical_id, attribute = arg[0], self.resolve(arg[1])
+        return AttrRef(str(logical_id), str(attribute))
+
+    def _sub(self, arg: Any) -> Any:
+        if isinstance(arg, list):
+            text, variables = arg[0], {str(k): self.resolve(v) for k, v in (arg[1] or {}).items()}
+        else:
+            text, variables = arg, {}
+        parts: list = []
+        for literal, expr in _split_sub(str(text)):
+            if literal:
+                parts.append(Str(literal))
+            if expr is None:
+                continue
+            if expr in variables:
+                parts.append(variables[expr])
+            elif "." in expr and expr.split(".", 1)[0] in self.resource_ids:
+                logical_id, attribute = expr.split(".", 1)
+                parts.append(AttrRef(logical_id, attribute))
+            else:
+                parts.append(self._ref(expr))
+        return _concat(parts)
+
+    def _join(self, arg: Any) -> Any:
+        delimiter, items = arg
+        items = self.resolve(items)
+        if not isinstance(items, list):
+            return Unknown("Fn::Join of a non-list")
+        parts: list = []
+        for index, item in enumerate(items):
+            if index:
+                parts.append(Str(str(delimiter)))
+            parts.append(item)
+        return _concat(parts)
+
+    def _if(self, arg: Any) -> Any:
+        name, when_true, when_false = arg
+        decided = self.condition(str(name))
+        if decided is None:
+            return Unknown(f"Fn::If {name} (condition not decidable)")
+        return self.resolve(when_true if decided else when_false)
+
+    def _select(self, arg: Any) -> Any:
+        index, items = self.resolve(arg[0]), self.resolve(arg[1])
+        position = as_int(index)
+        if position is None or not isinstance(items, list):
+            return Unknown("Fn::Select")
+        return items[position]
+
+    def _split(self, arg: Any) -> Any:
+        delimiter, source = arg[0], self.resolve(arg[1])
+        if isinstance(source, str):
+            params = params_in(source)
+            return [Str(s, params) for s in source.split(str(delimiter))]
+        return Unknown("Fn::Split")
+
+    def _find_in_map(self, arg: Any) -> Any:
+        name, top, second = (self.resolve(a) for a in arg[:3])
+        if any(is_symbolic(v) for v in (name, top, second)):
+            return Unknown("Fn::FindInMap")
+        return self.resolve(self.mappings[str(name)][str(top)][str(second)])
+
+
+_SUB_TOKEN = re.compile(r"\$\{(!?)([^}]*)\}")
+
+
+def _split_sub(text: str) -> Iterator[tuple[str, str | None]]:
+    position = 0
+    for match in _SUB_TOKEN.finditer(text):
+        literal = text[position:match.start()]
+        if match.group(1) == "!":          # ${!Literal} stays as ${Literal}
+            yield literal + "${" + match.group(2) + "}", None
+        else:
+            yield literal, match.group(2).strip()
+        position = match.end()
+    yield text[position:], None
+
+
+def _concat(parts: list) -> Any:
+    flat: list = []
+    for part in parts:
+        if isinstance(part, Text):
+            flat.extend(part.parts)
+        elif isinstance(part, (Str, str)) or not is_symbolic(part):
+            literal = as_str(part)
+            if literal is None:
+                return Unknown("non-scalar in a string")
+            params = params_in(part)
+            if flat and isinstance(flat[-1], str):
+                previous = flat.pop()
+                flat.append(Str(previous + literal, params_in(previous) | params))
+            else:
+                flat.append(Str(literal, params))
+        else:
+            flat.append(part)
+    if not flat:
+        return Str("")
+    if len(flat) == 1:
+        return flat[0]   # "${Cluster.Endpoint.Address}" is the attribute itself
+    return Text(tuple(flat))
+
+
+def _canonical(value: Any) -> Any:
+    literal = as_str(value)
+    return literal if literal is not None else value
+
+
+def build_model(path: str, template: dict) -> Model:
+    resolver = Resolver(template)
+    model = Model(path=path, raw=template, parameters=dict(resolver.parameters))
+    for logical_id, raw in (template.get("Resources") or {}).items():
+        if not isinstance(raw, dict):
+            continue
+        condition = raw.get("Condition")
+        if condition is not None and resolver.condition(str(condition)) is False:
+            model.excluded[str(logical_id)] = str(condition)
+            continue
+        resource_type = str(raw.get("Type", ""))
+        properties = resolver.resolve(raw.get("Properties") or {})
+        if not isinstance(properties, dict):
+            properties = {}
+        deletion = resolver.resolve(raw["DeletionPolicy"]) if "DeletionPolicy" in raw else None
+        replace = resolver.resolve(raw["UpdateReplacePolicy"]) if "UpdateReplacePolicy" in raw else None
+        default = default_deletion_policy(resource_type, properties)
+        depends = raw.get("DependsOn") or []
+        model.resources[str(logical_id)] = Resource(
+            logical_id=str(logical_id),
+            type=resource_type,
+            properties=properties,
+            deletion_policy=deletion if deletion is not None else default,
+            update_replace_policy=replace if replace is not None else default,
+            deletion_policy_explicit=deletion is not None,
+            update_replace_policy_explicit=replace is not None,
+            depends_on=[str(d) for d in (depends if isinstance(depends, list) else [depends])],
+            raw=raw,
+        )
+    for name, raw in (template.get("Outputs") or {}).items():
+        if not isinstance(raw, dict):
+            continue
+        condition = raw.get("Condition")
+        if condition is not None and resolver.condition(str(condition)) is False:
+            continue
+        export = raw.get("Export")
+        export_name = resolver.resolve(export.get("Name")) if isinstance(export, dict) else None
+        model.outputs[str(name)] = Output(str(name), resolver.resolve(raw.get("Value")), export_name, raw)
+    return model
