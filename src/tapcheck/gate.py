@@ -43,6 +43,8 @@ class Report:
 def check_requirements(model: Model, file: str = "") -> list[Finding]:
     findings: list[Finding] = []
     for requirement in REQUIREMENTS:
+        if requirement.check is None:
+            continue
         for v in requirement.check(model):
             resource = model.resources.get(v.resource) if v.resource else None
             findings.append(Finding(

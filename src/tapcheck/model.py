@@ -168,12 +168,19 @@ class Resource:
     def ref(self) -> ResourceRef:
         return ResourceRef(self.logical_id)
 
-    def get(self, *path: str, default: Any = None) -> Any:
+    def get(self, key: str, default: Any = None) -> Any:
+        """A resolved property; default (AWS's default, usually) when absent."""
+        return self.properties.get(key, default)
+
+    def dig(self, *path: Any) -> Any:
         value: Any = self.properties
         for key in path:
-            if not isinstance(value, dict) or key not in value:
-                return default
-            value = value[key]
+            if isinstance(value, dict) and key in value:
+                value = value[key]
+            elif isinstance(value, list) and isinstance(key, int) and -len(value) <= key < len(value):
+                value = value[key]
+            else:
+                return None
         return value
 
     def has(self, key: str) -> bool:

@@ -1,0 +1,16 @@
+"""Renderers of one or more gate reports: text, json, sarif, junit. All read the same Finding model."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from tapcheck.gate import Report
+
+
+def renderer(name: str) -> Callable[[list[Report]], str]:
+    from tapcheck.report import junit, sarif, text, json_format
+
+    return {"text": text.render, "json": json_format.render, "sarif": sarif.render, "junit": junit.render}[name]
+
+
+FORMATS = ("text", "json", "sarif", "junit")

@@ -1,0 +1,25 @@
+"""C3 — automated backups kept for 7 days."""
+
+from __future__ import annotations
+
+from tapcheck.model import Model
+from tapcheck.requirements.base import Requirement
+from tapcheck.requirements.common import CLUSTER, props
+from tapcheck.requirements.r04_backups import retention_violations
+
+SPEC = "Automated backups must be enabled with 7-day retention period"
+
+
+def check(model: Model):
+    yield from retention_violations(model, "retention")
+
+
+def passing_example(template: dict) -> None:
+    props(template, CLUSTER)["BackupRetentionPeriod"] = 7.0
+
+
+def failing_example(template: dict) -> None:
+    props(template, CLUSTER).pop("BackupRetentionPeriod")        # RDS default: 1 day
+
+
+REQUIREMENT = Requirement("C3", "Automated backups, 7 days", SPEC, check, passing_example, failing_example)

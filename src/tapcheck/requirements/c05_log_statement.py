@@ -1,0 +1,25 @@
+"""C5 — every statement logged: log_statement=all where it takes effect."""
+
+from __future__ import annotations
+
+from tapcheck.model import Model
+from tapcheck.requirements.base import Requirement
+from tapcheck.requirements.common import CLUSTER, CLUSTER_PARAMETER_GROUP, props
+from tapcheck.requirements.r07_parameter_group import log_statement_violations
+
+SPEC = "Must implement parameter groups with slow query logging enabled (log_statement = 'all')"
+
+
+def check(model: Model):
+    yield from log_statement_violations(model, "log-statement")
+
+
+def passing_example(template: dict) -> None:
+    props(template, CLUSTER_PARAMETER_GROUP)["Parameters"]["log_min_duration_statement"] = "1000"
+
+
+def failing_example(template: dict) -> None:
+    props(template, CLUSTER).pop("DBClusterParameterGroupName")     # default group: log_statement none
+
+
+REQUIREMENT = Requirement("C5", "log_statement=all in effect", SPEC, check, passing_example, failing_example)

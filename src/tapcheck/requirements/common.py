@@ -1,0 +1,165 @@
+"""Lookups several requirements share: the cluster, its instances, references by meaning."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from tapcheck.model import Model, ParamRef, Resource, ResourceRef, Str, Text, as_str
+from tapcheck.requirements.base import Violation, violation
+
+CLUSTER = "AWS::RDS::DBCluster"
+INSTANCE = "AWS::RDS::DBInstance"
+SUBNET_GROUP = "AWS::RDS::DBSubnetGroup"
+CLUSTER_PARAMETER_GROUP = "AWS::RDS::DBClusterParameterGroup"
+SECRET = "AWS::SecretsManager::Secret"
+SECRET_ATTACHMENT = "AWS::SecretsManager::SecretTargetAttachment"
+ALARM = "AWS::CloudWatch::Alarm"
+TOPIC = "AWS::SNS::Topic"
+
+
+def single(model: Model, resource_type: str, what: str, rule: str) -> tuple[Resource | None, list[Violation]]:
+    """The one resource of a type the design calls for; a violation when there is none or several."""
+    found = model.of_type(resource_type)
+    if len(found) == 1:
+        return found[0], []
+    if not found:
+        return None, [violation(None, "/Resources", f"No {resource_type} in the template: {what} is missing",
+                                f"Add the {resource_type} resource", rule)]
+    names = ", ".join(r.logical_id for r in found)
+    return None, [violation(found[1], "", f"{len(found)} {resource_type} resources ({names}); the design has exactly one",
+                            f"Keep a single {resource_type}", rule)]
+
+
+def the_cluster(model: Model) -> tuple[Resource | None, list[Violation]]:
+    return single(model, CLUSTER, "the Aurora cluster", "cluster")
+
+
+def parameter_of(model: Model, value: Any) -> str | None:
+    """The template parameter a value comes straight from (Ref, or its substituted default)."""
+    if isinstance(value, ParamRef):
+        return value.name
+    if isinstance(value, Str) and len(value.params) == 1:
+        (name,) = value.params
+        declaration = model.parameters.get(name) or {}
+        if isinstance(declaration, dict) and as_str(declaration.get("Default")) == str(value):
+            return name
+    return None
+
+
+# The property that names each resource type; Ref returns this name for these types.
+NAME_PROPERTY = {
+    CLUSTER: "DBClusterIdentifier",
+    INSTANCE: "DBInstanceIdentifier",
+    SUBNET_GROUP: "DBSubnetGroupName",
+    CLUSTER_PARAMETER_GROUP: "DBClusterParameterGroupName",
+    "AWS::RDS::DBParameterGroup": "DBParameterGroupName",
+    SECRET: "Name",
+    ALARM: "AlarmName",
+    TOPIC: "TopicName",
+    "AWS::IAM::Role": "RoleName",
+}
+
+
+def names(model: Model, value: Any, resource: Resource, referrer: Resource | None = None) -> bool:
+    """True when value identifies resource: Ref to it, or its literal name.
+
+    A literal name does not order creation, so when the referrer is created from it
+    (referrer given) the name only counts with an explicit DependsOn on the resource.
+    """
+    if isinstance(value, ResourceRef):
+        return value.logical_id == resource.logical_id
+    name_property = NAME_PROPERTY.get(resource.type)
+    own_name = resource.get(name_property) if name_property else None
+    if own_name is None or value is None or value != own_name:
+        return False
+    return referrer is None or resource.logical_id in referrer.depends_on
+
+
+def instances_of(model: Model, cluster: Resource) -> list[Resource]:
+    return [i for i in model.of_type(INSTANCE) if names(model, i.get("DBClusterIdentifier"), cluster, i)]
+
+
+def tags_of(resource: Resource) -> dict | None:
+    """Tags as a key -> value dict, from the list form or the map form; None when malformed."""
+    tags = resource.get("Tags")
+    if tags is None:
+        return {}
+    if isinstance(tags, dict):
+        return dict(tags)
+    if not isinstance(tags, list):
+        return None
+    result: dict = {}
+    for tag in tags:
+        if not isinstance(tag, dict) or "Key" not in tag:
+            return None
+        key = tag["Key"]
+        if key in result:          # AWS rejects duplicate keys
+            return None
+        result[key] = tag.get("Value")
+    return result
+
+
+def dynamic_reference(value: Any) -> tuple[str, Any, str] | None:
+    """Split `{{resolve:secretsmanager:<secret>:SecretString:<key>}}` into (service, secret, key).
+
+    The secret part may be a Ref to a resource (kept symbolic) or literal text.
+    """
+    if isinstance(value, Text):
+        parts = list(value.parts)
+    elif isinstance(value, str):
+        parts = [value]
+    else:
+        return None
+    if len(parts) not in (1, 3) or not isinstance(parts[0], str) or not isinstance(parts[-1], str):
+        return None
+    head, tail = str(parts[0]), str(parts[-1])
+    if len(parts) == 1:
+        if not (head.startswith("{{resolve:") and head.endswith("}}")):
+            return None
+        fields = head[len("{{resolve:"):-2].split(":")
+        if fields[0] == "secretsmanager" and len(fields) >= 2:
+            # secret id may be an ARN, which itself holds colons: key is after 'SecretString'
+            rest = fields[1:]
+            if "SecretString" in rest:
+                at = rest.index("SecretString")
+                key = rest[at + 1] if len(rest) > at + 1 else ""
+                return "secretsmanager", ":".join(rest[:at]), key
+            return "secretsmanager", ":".join(rest), ""
+        return fields[0], ":".join(fields[1:]), ""
+    if not head.startswith("{{resolve:") or not tail.endswith("}}"):
+        return None
+    service = head[len("{{resolve:"):].rstrip(":")
+    rest = tail[:-2].lstrip(":").split(":")
+    key = rest[1] if len(rest) >= 2 and rest[0] == "SecretString" else ""
+    return service, parts[1], key
+
+
+def iter_strings(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from iter_strings(v, path + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from iter_strings(v, path + (i,))
+    else:
+        yield path, value
+
+
+# --- helpers for the examples: edit a raw template by resource type, never by logical id ----
+
+def first(template: dict, resource_type: str) -> dict:
+    for resource in template["Resources"].values():
+        if resource.get("Type") == resource_type:
+            return resource
+    raise LookupError(resource_type)
+
+
+def props(template: dict, resource_type: str) -> dict:
+    return first(template, resource_type).setdefault("Properties", {})
+
+
+def logical_id(template: dict, resource_type: str) -> str:
+    for key, resource in template["Resources"].items():
+        if resource.get("Type") == resource_type:
+            return key
+    raise LookupError(resource_type)

@@ -1,0 +1,33 @@
+"""S4 — the cluster sits in the security group given as a parameter."""
+
+from __future__ import annotations
+
+from tapcheck.model import Model
+from tapcheck.requirements.base import Requirement, violation
+from tapcheck.requirements.common import CLUSTER, parameter_of, props, the_cluster
+
+SPEC = "Use the VPC security group passed as VpcSecurityGroupId"
+
+
+def check(model: Model):
+    cluster, problems = the_cluster(model)
+    yield from problems
+    if cluster is None:
+        return
+    groups = cluster.get("VpcSecurityGroupIds")
+    sources = [parameter_of(model, g) for g in groups] if isinstance(groups, list) else None
+    if sources != ["VpcSecurityGroupId"]:
+        yield violation(cluster, ("VpcSecurityGroupIds",),
+                        "VpcSecurityGroupIds is not exactly the VpcSecurityGroupId parameter",
+                        "Set VpcSecurityGroupIds to [Ref VpcSecurityGroupId]", "security-group")
+
+
+def passing_example(template: dict) -> None:
+    props(template, CLUSTER)["VpcSecurityGroupIds"] = [{"Fn::Sub": "${VpcSecurityGroupId}"}]
+
+
+def failing_example(template: dict) -> None:
+    props(template, CLUSTER).pop("VpcSecurityGroupIds")        # the VPC's default security group
+
+
+REQUIREMENT = Requirement("S4", "Cluster in the given security group", SPEC, check, passing_example, failing_example)

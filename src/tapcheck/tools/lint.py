@@ -1,0 +1,69 @@
+"""cfn-lint, in-process, on the tree the gate already parsed.
+
+Errors and warnings block; informational matches are shown but do not. A few rules speak
+to a specific requirement and are reported under it; the rest belong to S8 (valid template).
+"""
+
+from __future__ import annotations
+
+from tapcheck.findings import Finding, Severity
+from tapcheck.loader import LoadedTemplate
+
+REGION = "us-east-1"
+# cfn-lint rule -> the requirement it is evidence for.
+RULE_REQUIREMENT = {
+    "W3690": "R1",   # deprecated engine version
+    "E3691": "R1",   # unknown engine version
+    "W3005": "C10",  # redundant DependsOn
+    "E3005": "C10",  # DependsOn to a missing resource
+    "E3004": "C10",  # circular dependency
+    "E3012": "S8",
+    "E1012": "C10",  # Ref to something that does not exist
+    "E1010": "C10",  # GetAtt of something that does not exist
+    "E1019": "C10",  # Sub of something that does not exist
+}
+DEFAULT_REQUIREMENT = "S8"
+SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING, "informational": Severity.INFO}
+
+
+def run(loaded: LoadedTemplate) -> list[Finding]:
+    from cfnlint.api import ConfigMixIn, run_template_by_data
+
+    config = ConfigMixIn(regions=[REGION], include_checks=["I"])
+    rules = _rules(config)
+    matches = run_template_by_data(loaded.tree, config, rules)
+    return [_finding(m, loaded.path) for m in matches]
+
+
+_RULES_CACHE: dict = {}
+
+
+def _rules(config):
+    """Loading cfn-lint's rule collection is its costliest step: do it once per process."""
+    key = tuple(config.include_checks or ())
+    if key not in _RULES_CACHE:
+        from cfnlint.runner import Runner
+
+        _RULES_CACHE[key] = Runner(config).rules
+    return _RULES_CACHE[key]
+
+
+def _finding(match, path: str) -> Finding:
+    rule_id = match.rule.id
+    severity = SEVERITY.get(getattr(match.rule, "severity", "error"), Severity.ERROR)
+    pointer = "/" + "/".join(str(p) for p in (match.path or []))
+    resource = None
+    if match.path and len(match.path) > 1 and match.path[0] == "Resources":
+        resource = str(match.path[1])
+    return Finding(
+        requirement=RULE_REQUIREMENT.get(rule_id, DEFAULT_REQUIREMENT),
+        rule=rule_id,
+        resource=resource,
+        path=pointer,
+        message=" ".join(str(match.message).split()),
+        fix=f"See {match.rule.source_url}" if getattr(match.rule, "source_url", "") else "See the cfn-lint rule",
+        severity=severity,
+        source="cfn-lint",
+        file=path,
+        line=getattr(match, "linenumber", None),
+    )
