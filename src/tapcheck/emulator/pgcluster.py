@@ -1,0 +1,360 @@
+"""The emulator's data plane: one Aurora cluster = one real PostgreSQL 15 primary
+(the writer instance) plus a hot standby streaming from it (the reader instance).
+
+The writer and reader listen on two loopback addresses that share the cluster port,
+as Aurora's writer and reader endpoints share one port. PostgreSQL refuses to run as
+root, so when we are root every server command runs as the unprivileged `postgres`
+user through runuser. Everything lives under one root directory that the emulator
+removes on stop; `postmaster.pid` files under it let a crashed emulator be cleaned up.
+
+No moto import here: this module only knows PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import random
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PG_BIN = Path(os.environ.get("TAPCHECK_PG_BIN", "/usr/lib/postgresql/15/bin"))
+RUN_AS = "postgres"
+
+# Parameters from the cluster parameter group that are not PostgreSQL settings but
+# are honoured by the emulator itself.
+FORCE_SSL = "rds.force_ssl"
+
+
+class PgError(RuntimeError):
+    """A PostgreSQL step failed; the message says which and why."""
+
+
+def pg_available() -> str | None:
+    """None when the PostgreSQL 15 binaries are usable, else the reason they are not."""
+    if not (PG_BIN / "initdb").exists():
+        return f"PostgreSQL 15 server binaries not found in {PG_BIN} (apt-get install -y postgresql-15)"
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam(RUN_AS)
+        except KeyError:
+            return f"running as root but there is no '{RUN_AS}' user to run PostgreSQL as"
+        if not shutil.which("runuser"):
+            return "running as root but runuser is missing"
+    return None
+
+
+def _as_pg(cmd: list[str]) -> list[str]:
+    if os.geteuid() == 0:
+        return ["runuser", "-u", RUN_AS, "--", *cmd]
+    return cmd
+
+
+def _chown(path: Path) -> None:
+    if os.geteuid() == 0:
+        pw = pwd.getpwnam(RUN_AS)
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+
+
+def _run(step: str, cmd: list[str], timeout: float = 60, env: dict[str, str] | None = None) -> str:
+    try:
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL
+        )
+    except subprocess.TimeoutExpired:
+        raise PgError(f"{step}: timed out after {timeout:.0f} s") from None
+    if proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip().splitlines()
+        raise PgError(f"{step} failed: {detail[-1] if detail else 'exit ' + str(proc.returncode)}")
+    return proc.stdout
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+_alloc_lock = threading.Lock()
+_taken: set[str] = set()
+_octet = random.Random(os.getpid()).randrange(10, 250)
+
+
+def allocate_addresses(port: int) -> tuple[str, str]:
+    """Two loopback addresses on which `port` is free: (writer, reader)."""
+    with _alloc_lock:
+        for third in list(range(_octet, 251)) + list(range(10, _octet)):
+            for fourth in range(1, 250, 2):
+                writer, reader = f"127.0.{third}.{fourth}", f"127.0.{third}.{fourth + 1}"
+                if writer in _taken or reader in _taken:
+                    continue
+                if _port_free(writer, port) and _port_free(reader, port):
+                    _taken.update((writer, reader))
+                    return writer, reader
+    raise PgError(f"no free pair of loopback addresses for port {port}")
+
+
+def release_addresses(*hosts: str) -> None:
+    with _alloc_lock:
+        _taken.difference_update(hosts)
+
+
+def _conf_value(value: str) -> str:
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+@dataclass
+class PgCluster:
+    """One emulated Aurora cluster's storage and its writer/reader servers."""
+
+    root: Path
+    name: str
+    port: int
+    master_user: str
+    master_password: str
+    database: str | None
+    parameters: dict[str, str] = field(default_factory=dict)
+    writer_host: str = ""
+    reader_host: str = ""
+    writer_running: bool = False
+    reader_running: bool = False
+
+    def __post_init__(self) -> None:
+        self.dir = self.root / self.name
+        if not self.writer_host:
+            self.writer_host, self.reader_host = allocate_addresses(self.port)
+
+    # paths -------------------------------------------------------------------------
+    @property
+    def writer_data(self) -> Path:
+        return self.dir / "writer"
+
+    @property
+    def reader_data(self) -> Path:
+        return self.dir / "reader"
+
+    def _sock(self, role: str) -> Path:
+        return self.dir / f"s{role[0]}"
+
+    @property
+    def force_ssl(self) -> bool:
+        return str(self.parameters.get(FORCE_SSL, "0")).strip() in ("1", "true", "on")
+
+    # lifecycle ---------------------------------------------------------------------
+    def create(self) -> None:
+        """initdb with the master user and password; TLS certificate; base settings."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.root, 0o711)
+        self.dir.mkdir(mode=0o700)
+        _chown(self.dir)
+        for role in ("writer", "reader"):
+            sock = self._sock(role)
+            sock.mkdir(mode=0o700)
+            _chown(sock)
+        pwfile = self.dir / "pw"
+        pwfile.write_text(self.master_password + "\n")
+        os.chmod(pwfile, 0o600)
+        _chown(pwfile)
+        passfile = self.dir / "pgpass"
+        esc = lambda s: s.replace("\\", "\\\\").replace(":", "\\:")  # noqa: E731
+        passfile.write_text(f"*:*:*:{esc(self.master_user)}:{esc(self.master_password)}\n")
+        os.chmod(passfile, 0o600)
+        _chown(passfile)
+        _run(
+            "initdb",
+            _as_pg([
+                str(PG_BIN / "initdb"), "-N", "-D", str(self.writer_data), "-U", self.master_user,
+                f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
+            ]),
+        )
+        pwfile.unlink()
+        self._make_certificate()
+        conf = self.writer_data / "postgresql.conf"
+        with conf.open("a") as f:
+            f.write(
+                "\n# tapcheck emulator\n"
+                f"port = {self.port}\n"
+                "listen_addresses = ''\n"
+                "ssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
+                "wal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n"
+                "fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n"
+                "max_connections = 30\nshared_buffers = 16MB\n"
+                "wal_receiver_status_interval = 1s\n"
+            )
+        self._write_hba(self.writer_data)
+
+    def _make_certificate(self) -> None:
+        crt, key = self.writer_data / "server.crt", self.writer_data / "server.key"
+        _run(
+            "openssl certificate",
+            [
+                "openssl", "req", "-x509", "-nodes", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:prime256v1", "-days", "2", "-subj", f"/CN={self.name}",
+                "-addext", f"subjectAltName=IP:{self.writer_host},IP:{self.reader_host}",
+                "-keyout", str(key), "-out", str(crt),
+            ],
+        )
+        os.chmod(key, 0o600)
+        _chown(key)
+        _chown(crt)
+
+    def _write_hba(self, data: Path) -> None:
+        if self.force_ssl:
+            net = (
+                "hostssl all all 127.0.0.0/8 scram-sha-256\n"
+                "hostssl replication all 127.0.0.0/8 scram-sha-256\n"
+                "hostnossl all all 0.0.0.0/0 reject\n"
+            )
+        else:
+            net = (
+                "host all all 127.0.0.0/8 scram-sha-256\n"
+                "host replication all 127.0.0.0/8 scram-sha-256\n"
+            )
+        hba = data / "pg_hba.conf"
+        hba.write_text("local all all scram-sha-256\nlocal replication all scram-sha-256\n" + net)
+        _chown(hba)
+
+    def _start(self, role: str) -> None:
+        data = self.writer_data if role == "writer" else self.reader_data
+        host = self.writer_host if role == "writer" else self.reader_host
+        opts = (
+            f"-c listen_addresses={host} -c unix_socket_directories={self._sock(role)} "
+            f"-c ssl={'on' if self.force_ssl else 'off'}"
+        )
+        _run(
+            f"start {role} of {self.name}",
+            _as_pg([str(PG_BIN / "pg_ctl"), "start", "-w", "-t", "30", "-D", str(data),
+                    "-l", str(self.dir / f"{role}.log"), "-o", opts]),
+            timeout=40,
+        )
+
+    def start_writer(self) -> None:
+        self._start("writer")
+        self.writer_running = True
+        with self._admin("writer") as conn:
+            if self.database and self.database != "postgres":
+                conn.execute(f'CREATE DATABASE "{self.database}"')
+        self.apply_parameters(self.parameters)
+
+    def start_reader(self) -> None:
+        if not self.writer_running:
+            raise PgError(f"{self.name}: the reader needs a running writer to stream from")
+        env = dict(os.environ, PGPASSFILE=str(self.dir / "pgpass"))
+        _run(
+            f"pg_basebackup for reader of {self.name}",
+            _as_pg([str(PG_BIN / "pg_basebackup"), "-h", str(self._sock("writer")), "-p", str(self.port),
+                    "-U", self.master_user, "-D", str(self.reader_data), "-R", "-c", "fast",
+                    "-X", "stream", "-w"]),
+            env=env,
+        )
+        self._start("reader")
+        self.reader_running = True
+
+    def _stop(self, role: str) -> None:
+        data = self.writer_data if role == "writer" else self.reader_data
+        if (data / "postmaster.pid").exists():
+            _run(f"stop {role} of {self.name}",
+                 _as_pg([str(PG_BIN / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w", "-t", "20"]),
+                 timeout=30)
+
+    def stop_reader(self) -> None:
+        self._stop("reader")
+        self.reader_running = False
+
+    def stop_writer(self) -> None:
+        self._stop("writer")
+        self.writer_running = False
+
+    def destroy(self) -> None:
+        """Stop both servers and remove all data (the cluster's storage is gone)."""
+        for role in ("reader", "writer"):
+            try:
+                self._stop(role)
+            except PgError:
+                kill_postmaster(self.writer_data if role == "writer" else self.reader_data)
+        self.writer_running = self.reader_running = False
+        shutil.rmtree(self.dir, ignore_errors=True)
+        release_addresses(self.writer_host, self.reader_host)
+
+    # settings ----------------------------------------------------------------------
+    def _admin(self, role: str, dbname: str = "postgres"):
+        import psycopg
+
+        return psycopg.connect(
+            host=str(self._sock(role)), port=self.port, user=self.master_user,
+            password=self.master_password, dbname=dbname, autocommit=True, connect_timeout=10,
+        )
+
+    def apply_parameters(self, parameters: dict[str, str]) -> list[str]:
+        """Apply a cluster parameter group to the running servers, as Aurora applies
+        dynamic parameters immediately. Returns the names that were applied."""
+        old_ssl = self.force_ssl
+        self.parameters = dict(parameters)
+        applied: list[str] = []
+        for role, running in (("writer", self.writer_running), ("reader", self.reader_running)):
+            if not running:
+                continue
+            data = self.writer_data if role == "writer" else self.reader_data
+            if self.force_ssl != old_ssl or role == "writer":
+                self._write_hba(data)
+            with self._admin(role) as conn:
+                known = {
+                    name: context
+                    for name, context in conn.execute("SELECT name, context FROM pg_settings").fetchall()
+                }
+                for name, value in sorted(self.parameters.items()):
+                    if name in known and known[name] not in ("internal", "postmaster"):
+                        conn.execute(f"ALTER SYSTEM SET {name} = {_conf_value(value)}")
+                        applied.append(name)
+                if self.force_ssl != old_ssl:
+                    conn.execute(f"ALTER SYSTEM SET ssl = {'on' if self.force_ssl else 'off'}")
+                conn.execute("SELECT pg_reload_conf()")
+        return sorted(set(applied))
+
+
+def kill_postmaster(data: Path) -> None:
+    """Last resort for a server whose pg_ctl stop failed: SIGKILL the postmaster."""
+    pidfile = data / "postmaster.pid"
+    try:
+        pid = int(pidfile.read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    try:
+        os.kill(pid, 9)
+    except ProcessLookupError:
+        return
+    except PermissionError:
+        return
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+
+
+def cleanup_root(root: Path) -> list[str]:
+    """Stop every PostgreSQL whose data directory is under `root`, then remove `root`.
+    Used by `emulator stop` when the server process is already gone. Returns what it did."""
+    done: list[str] = []
+    if not root.exists():
+        return done
+    for pidfile in sorted(root.glob("*/*/postmaster.pid")):
+        data = pidfile.parent
+        try:
+            _run("pg_ctl stop", _as_pg([str(PG_BIN / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate",
+                                        "-w", "-t", "10"]), timeout=15)
+        except PgError:
+            kill_postmaster(data)
+        done.append(f"stopped PostgreSQL in {data}")
+    shutil.rmtree(root, ignore_errors=True)
+    done.append(f"removed {root}")
+    return done
