@@ -235,7 +235,12 @@ def failures(report: Any) -> list[GuardFailure]:
 def _custom(node: Any) -> str:
     messages = node.get("messages") if isinstance(node, dict) else None
     text = messages.get("custom_message") if isinstance(messages, dict) else None
-    return " ".join(str(text).split()) if text else ""
+    if not text:
+        return ""
+    text = str(text)
+    if text.startswith(";"):      # cfn-guard 3.1.1 joins a message's lines with ";" in some reports
+        text = text.replace(";", " ")
+    return " ".join(text.split())
 
 
 def _leaves(node: Any, inherited: str) -> Iterator[tuple[str, str, int | None]]:
@@ -312,10 +317,27 @@ def _after(text: str, label: str, stop: str | None = None) -> str:
 
 # --- the two packs ---------------------------------------------------------------------------
 
+_HEADER_REQUIREMENT = re.compile(r"^# Requirement:\s*\n#\s+([A-Z]{1,2}\d+)", re.M)
+_RULE_NAME = re.compile(r"^rule\s+(\w+)", re.M)
+
+
+def rule_requirements(directory: Path) -> dict[str, str]:
+    """Rule name -> the requirement its file's header names (for a message without an id)."""
+    found: dict[str, str] = {}
+    for rule_file in directory.rglob("*.guard"):
+        text = rule_file.read_text(encoding="utf-8", errors="replace")
+        header = _HEADER_REQUIREMENT.search(text)
+        for name in _RULE_NAME.findall(text):
+            if header:
+                found[name] = header.group(1)
+    return found
+
+
 def run_project_rules(template_path: str) -> list[Finding]:
     """The guard rules of rules/ (one cfn-guard run over the whole directory)."""
     directory = rules_dir()
-    if not any(directory.rglob("*.guard")):
+    headers = rule_requirements(directory)
+    if not headers and not any(directory.rglob("*.guard")):
         raise UsageError(str(directory), "holds no .guard rules", "restore rules/ from the repository")
     findings: list[Finding] = []
     seen: set = set()
@@ -331,7 +353,7 @@ def run_project_rules(template_path: str) -> list[Finding]:
                 continue
             seen.add(key)
             findings.append(Finding(
-                requirement=requirement.group(1) if requirement else "unmapped",
+                requirement=requirement.group(1) if requirement else headers.get(failure.rule, "unmapped"),
                 rule=failure.rule, resource=resource, path=failure.path,
                 message=message, fix=fix, severity=Severity.ERROR, source="cfn-guard",
                 file=str(template_path), line=failure.line,

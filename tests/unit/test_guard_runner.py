@@ -1,0 +1,214 @@
+"""tapcheck.tools.guard: cfn-guard's failures become Findings with the right requirement ids."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tapcheck.errors import UsageError
+from tapcheck.findings import Severity
+from tapcheck.tools import guard
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "lib" / "TapStack.json"
+SEED = ROOT / "tests" / "fixtures" / "seed_template.json"
+RULE_NAMES = sorted(p.stem for p in (ROOT / "rules").rglob("*.guard"))
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    return json.loads(TEMPLATE.read_text())
+
+
+def write(tmp_path: Path, template: dict, name: str = "template.json") -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(template) if name.endswith(".json") else yaml.safe_dump(template))
+    return str(path)
+
+
+def props(template: dict, logical_id: str) -> dict:
+    return template["Resources"][logical_id]["Properties"]
+
+
+def test_the_template_passes_every_project_rule():
+    assert guard.run_project_rules(str(TEMPLATE)) == []
+
+
+def test_the_seed_template_misses_the_alarm_tags():
+    findings = guard.run_project_rules(str(SEED))
+    assert {(f.requirement, f.rule, f.resource) for f in findings} == {("R10", "required_tags", "CPUUtilizationAlarm")}
+    messages = sorted(f.message for f in findings)
+    assert any("Environment=Production" in m for m in messages)
+    assert any("ManagedBy=CloudFormation" in m for m in messages)
+    for finding in findings:
+        assert finding.source == "cfn-guard" and finding.severity is Severity.ERROR
+        assert finding.path == "/Resources/CPUUtilizationAlarm/Properties/Tags"
+        assert finding.fix.startswith("add {")
+        assert finding.line is not None and finding.file == str(SEED)
+
+
+def _drop_managed_by(t):
+    props(t, "AuroraCluster")["Tags"] = [x for x in props(t, "AuroraCluster")["Tags"] if x["Key"] != "ManagedBy"]
+
+
+def _set_policy(logical_id, key, value):
+    def change(t):
+        if value is None:
+            t["Resources"][logical_id].pop(key)
+        else:
+            t["Resources"][logical_id][key] = value
+    return change
+
+
+def _set(logical_id, key, value):
+    def change(t):
+        props(t, logical_id)[key] = value
+    return change
+
+
+def _log_statement_ddl(t):
+    props(t, "DBClusterParameterGroup")["Parameters"]["log_statement"] = "ddl"
+
+
+BREAKS = {
+    # rule: (change to the template, requirement, resource at fault)
+    "required_tags": (_drop_managed_by, "R10", "AuroraCluster"),
+    "cluster_storage_encrypted": (_set("AuroraCluster", "StorageEncrypted", "false"), "R3", "AuroraCluster"),
+    "cluster_kms_key_aws_managed": (_set("AuroraCluster", "KmsKeyId", {"Fn::GetAtt": ["Key", "Arn"]}), "C7",
+                                    "AuroraCluster"),
+    "secret_kms_key_aws_managed": (_set("DatabaseSecret", "KmsKeyId", "alias/my-key"), "C7", "DatabaseSecret"),
+    "instance_performance_insights_key_aws_managed": (
+        _set("AuroraInstance2", "PerformanceInsightsKMSKeyId", {"Ref": "Key"}), "C7", "AuroraInstance2"),
+    "deletion_policy_delete": (_set_policy("AuroraCluster", "DeletionPolicy", None), "C9", "AuroraCluster"),
+    "update_replace_policy_delete": (_set_policy("AlarmTopic", "UpdateReplacePolicy", "Retain"), "C9", "AlarmTopic"),
+    "cluster_deletion_protection_disabled": (_set("AuroraCluster", "DeletionProtection", True), "C2", "AuroraCluster"),
+    "cluster_backup_retention_7_days": (_set("AuroraCluster", "BackupRetentionPeriod", "1"), "C3", "AuroraCluster"),
+    "cluster_parameter_group_log_statement_all": (_log_statement_ddl, "C5", "DBClusterParameterGroup"),
+}
+
+
+def test_every_rule_has_a_breaking_case():
+    assert sorted(BREAKS) == RULE_NAMES
+
+
+@pytest.mark.parametrize("rule", sorted(BREAKS))
+def test_each_rule_reports_its_requirement(rule, template, tmp_path):
+    change, requirement, resource = BREAKS[rule]
+    broken = copy.deepcopy(template)
+    change(broken)
+    findings = guard.run_project_rules(write(tmp_path, broken))
+    assert {(f.rule, f.requirement, f.resource) for f in findings} == {(rule, requirement, resource)}
+    finding = findings[0]
+    assert finding.path.startswith(f"/Resources/{resource}")
+    assert finding.message and finding.fix and "Violation" not in finding.message
+
+
+def test_strings_where_cloudformation_takes_strings(template, tmp_path):
+    relaxed = copy.deepcopy(template)
+    props(relaxed, "AuroraCluster").update(StorageEncrypted="true", DeletionProtection="false",
+                                           BackupRetentionPeriod="7")
+    props(relaxed, "AuroraCluster")["KmsKeyId"] = {
+        "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds"}
+    props(relaxed, "DatabaseSecret")["KmsKeyId"] = "alias/aws/secretsmanager"
+    assert guard.run_project_rules(write(tmp_path, relaxed)) == []
+
+
+def test_yaml_templates_long_and_short_form(template, tmp_path):
+    assert guard.run_project_rules(write(tmp_path, template, "template.yaml")) == []
+    short = tmp_path / "short.yml"
+    short.write_text(
+        "Resources:\n"
+        "  Cluster:\n"
+        "    Type: AWS::RDS::DBCluster\n"
+        "    DeletionPolicy: Delete\n"
+        "    UpdateReplacePolicy: Delete\n"
+        "    Properties:\n"
+        "      StorageEncrypted: true\n"
+        "      BackupRetentionPeriod: 7\n"
+        "      KmsKeyId: !GetAtt Key.Arn\n"
+        "      Tags:\n"
+        "        - {Key: Environment, Value: Production}\n"
+        "        - {Key: ManagedBy, Value: !Ref Owner}\n")
+    findings = guard.run_project_rules(str(short))
+    assert {(f.requirement, f.rule) for f in findings} == {("C7", "cluster_kms_key_aws_managed"),
+                                                          ("R10", "required_tags")}
+    assert all(f.line for f in findings)
+
+
+def test_a_template_named_without_a_known_suffix_is_still_checked(tmp_path):
+    odd = tmp_path / "seed.txt"
+    shutil.copyfile(SEED, odd)
+    assert {f.rule for f in guard.run_project_rules(str(odd))} == {"required_tags"}
+
+
+def test_control_tower_on_the_template_fails_only_deletion_protection():
+    findings = guard.run_control_tower(str(TEMPLATE))
+    assert [(f.requirement, f.rule, f.resource) for f in findings] == [("H6", "CT.RDS.PR.3", "AuroraCluster")]
+    finding = findings[0]
+    assert finding.source == "control-tower"
+    assert finding.severity is Severity.WARNING                 # LOW in the control's metadata; still blocks
+    assert finding.blocking
+    assert finding.path == "/Resources/AuroraCluster/Properties/DeletionProtection"
+    assert "deletion protection" in finding.message and finding.fix
+
+
+def test_control_tower_on_the_seed():
+    findings = guard.run_control_tower(str(SEED))
+    assert {f.rule for f in findings} == {"CT.CLOUDWATCH.PR.1", "CT.RDS.PR.27", "CT.RDS.PR.4", "CT.RDS.PR.2",
+                                          "CT.RDS.PR.9", "CT.RDS.PR.3"}
+    alarm = next(f for f in findings if f.rule == "CT.CLOUDWATCH.PR.1")
+    assert alarm.severity is Severity.ERROR and alarm.resource == "CPUUtilizationAlarm"       # HIGH
+    assert {f.resource for f in findings if f.rule == "CT.RDS.PR.2"} == {"AuroraInstance1", "AuroraInstance2"}
+
+
+def test_control_tower_runs_only_controls_of_present_types():
+    catalogue = guard.controls(str(guard.control_tower_dir()))
+    assert "CT.RDS.PR.3" in catalogue and "AWS::RDS::DBCluster" in catalogue["CT.RDS.PR.3"].resource_types
+    types = guard.resource_types_in(TEMPLATE.read_text())
+    assert "AWS::RDS::DBCluster" in types and "AWS::S3::Bucket" not in types
+
+
+def test_a_template_without_covered_types_runs_no_control(tmp_path):
+    path = write(tmp_path, {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}}})
+    assert guard.run_control_tower(path) == []
+
+
+def test_unparsable_template_is_a_usage_error(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"Resources": {')
+    with pytest.raises(UsageError) as raised:
+        guard.run_project_rules(str(bad))
+    assert raised.value.subject == str(bad) and "cfn-guard" in raised.value.problem
+
+
+def test_binary_from_the_environment(monkeypatch, tmp_path):
+    real = guard.find_binary()
+    monkeypatch.setenv(guard.ENV_BINARY, real)
+    assert guard.find_binary() == real
+    monkeypatch.setenv(guard.ENV_BINARY, str(tmp_path / "nowhere" / "cfn-guard"))
+    with pytest.raises(UsageError, match="TAPCHECK_CFN_GUARD"):
+        guard.find_binary()
+
+
+def test_missing_binary_says_how_to_install(monkeypatch):
+    monkeypatch.delenv(guard.ENV_BINARY, raising=False)
+    monkeypatch.setattr(guard, "_package_dir", lambda: None)
+    monkeypatch.setattr(guard.shutil, "which", lambda name: None)
+    with pytest.raises(UsageError) as raised:
+        guard.find_binary()
+    error = raised.value
+    assert (error.subject, error.problem) == ("cfn-guard", "not installed")
+    assert "scripts/bootstrap.sh" in error.fix and "@cdklabs/cdk-validator-cfnguard@0.0.62" in error.fix
+    assert "apt-get install -y nodejs npm" in error.fix           # npm is missing too here
+
+
+def test_an_unknown_report_shape_keeps_the_failure():
+    report = {"not_compliant": [{"Rule": {"name": "some_rule", "messages": {"custom_message": "[R10] x"},
+                                          "checks": [{"Mystery": {"path": "/Resources/A/Properties/B"}}]}}]}
+    [failure] = guard.failures(report)
+    assert (failure.rule, failure.message, failure.path) == ("some_rule", "[R10] x", "/Resources/A/Properties/B")
