@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--seed", type=int, default=None)
     score.set_defaults(func=cmd_score)
 
+    listing = sub.add_parser("requirements", help="list every requirement the gate checks (markdown table)")
+    listing.set_defaults(func=cmd_requirements)
+
     try:  # TEMP until the live package lands
         from tapcheck.live import commands as live_commands
         live_commands.register(sub)
@@ -62,6 +65,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     if unusable:
         return EXIT_UNUSABLE
     return EXIT_OK if all(r.compliant for r in reports) else EXIT_FINDINGS
+
+
+def cmd_requirements(args: argparse.Namespace) -> int:
+    from tapcheck.requirements import REQUIREMENTS
+
+    print("| id | requirement | from the specification | checked by |")
+    print("|---|---|---|---|")
+    for r in REQUIREMENTS:
+        checked = ", ".join((["tapcheck"] if r.check is not None else []) + list(r.tools))
+        print(f"| {r.id} | {r.title} | {r.spec} | {checked} |")
+    return EXIT_OK
 
 
 def cmd_score(args: argparse.Namespace) -> int:

@@ -7,8 +7,11 @@ the same requirement ids. Waivers are applied last.
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tapcheck.findings import Finding, Severity, Status
 from tapcheck.loader import LoadedTemplate, load_template
@@ -72,24 +75,52 @@ def evaluate_file(path: str, tools: tuple[str, ...] = ALL_TOOLS) -> Report:
 
 
 def run_tools(loaded: LoadedTemplate, tools: tuple[str, ...]) -> list[Finding]:
-    """cfn-guard subprocesses run while cfn-lint lints in this process."""
+    """cfn-guard subprocesses run while cfn-lint lints in this process.
+
+    Guard rules compare raw values, so they read a copy with scalars typed as CloudFormation
+    types them ("true" -> true where the schema says boolean); findings point back at the
+    original file and its lines.
+    """
     jobs = []
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    findings: list[Finding] = []
+    with tempfile.TemporaryDirectory(prefix="tapcheck-") as scratch, ThreadPoolExecutor(max_workers=2) as pool:
         if "cfn-guard" in tools or "control-tower" in tools:
+            from tapcheck.normalize import normalize_template
             from tapcheck.tools import guard
 
+            typed = os.path.join(scratch, "template.json")
+            with open(typed, "w") as handle:
+                json.dump(normalize_template(loaded.tree), handle, indent=1)
             if "cfn-guard" in tools:
-                jobs.append(pool.submit(guard.run_project_rules, loaded.path))
+                jobs.append(pool.submit(guard.run_project_rules, typed))
             if "control-tower" in tools:
-                jobs.append(pool.submit(guard.run_control_tower, loaded.path))
-        findings: list[Finding] = []
+                jobs.append(pool.submit(guard.run_control_tower, typed))
         if "cfn-lint" in tools:
             from tapcheck.tools import lint
 
             findings += lint.run(loaded)
         for job in jobs:
-            findings += job.result()
+            findings += [replace(f, file=loaded.path, line=line_of(loaded.tree, f.path)) for f in job.result()]
     return findings
+
+
+def line_of(tree: dict, pointer: str) -> int | None:
+    """Line in the original file of the deepest node on a JSON pointer."""
+    node, line = tree, None
+    for part in pointer.strip("/").split("/"):
+        mark = getattr(node, "start_mark", None)
+        if mark is not None:
+            line = mark.line + 1
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            break
+    else:
+        mark = getattr(node, "start_mark", None)
+        line = mark.line + 1 if mark is not None else line
+    return line
 
 
 def summarize(findings: list[Finding]) -> list[RequirementResult]:

@@ -73,7 +73,24 @@ def parse_text(text: str, label: str = "<template>") -> dict:
     if not isinstance(resources, dict) or not resources:
         raise UsageError(label, "has an empty or malformed Resources section",
                          "Resources must map logical ids to resources")
+    _check_resource_types(resources, label)
     return tree
+
+
+def _check_resource_types(resources: dict, label: str) -> None:
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    for logical_id, resource in resources.items():
+        resource_type = resource.get("Type") if isinstance(resource, dict) else None
+        if not isinstance(resource_type, str) or not resource_type:
+            raise UsageError(label, f"resource {logical_id} has no Type", "give every resource a Type")
+        if resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::CustomResource":
+            continue
+        try:
+            PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type)
+        except Exception:
+            raise UsageError(label, f"resource {logical_id} has unknown type {resource_type!r}",
+                             "use a CloudFormation resource type (see the AWS resource type reference)") from None
 
 
 def _one_line(text: str) -> str:

@@ -7,7 +7,7 @@ from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import CLUSTER, INSTANCE, instances_of, props, the_cluster
 from tapcheck.requirements.r02_capacity import scaling_violations
 
-SPEC = "Aurora Serverless v2 with auto-scaling between 0.5 and 1 ACU"
+SPEC = "Aurora Serverless v2 auto-scaling (0.5-1 ACU) (seed C1)"
 
 
 def check(model: Model):

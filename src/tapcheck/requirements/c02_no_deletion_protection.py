@@ -7,7 +7,7 @@ from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import CLUSTER, INSTANCE, props
 from tapcheck.requirements.r03_protection_encryption import deletion_protection_violations
 
-SPEC = "Deletion protection must be disabled for testing environments"
+SPEC = "Deletion protection disabled for testing (seed C2)"
 
 
 def check(model: Model):

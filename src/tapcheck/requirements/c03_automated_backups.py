@@ -7,7 +7,7 @@ from tapcheck.requirements.base import Requirement
 from tapcheck.requirements.common import CLUSTER, props
 from tapcheck.requirements.r04_backups import retention_violations
 
-SPEC = "Automated backups must be enabled with 7-day retention period"
+SPEC = "Automated backups with 7-day retention (seed C3)"
 
 
 def check(model: Model):

@@ -8,7 +8,7 @@ from tapcheck.model import Model, Text, is_symbolic
 from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import CLUSTER, SECRET, dynamic_reference, iter_strings, props
 
-SPEC = "Must use AWS Secrets Manager for database credentials"
+SPEC = "AWS Secrets Manager for credentials (seed C4)"
 SECRET_KEY = re.compile(r"password|passwd|secret(string)?$", re.IGNORECASE)
 # Keys that mention passwords but configure them rather than hold one.
 SETTINGS = {"PasswordLength", "ManageMasterUserPassword", "RequireEachIncludedType", "GenerateSecretString",

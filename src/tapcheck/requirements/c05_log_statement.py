@@ -7,7 +7,7 @@ from tapcheck.requirements.base import Requirement
 from tapcheck.requirements.common import CLUSTER, CLUSTER_PARAMETER_GROUP, props
 from tapcheck.requirements.r07_parameter_group import log_statement_violations
 
-SPEC = "Must implement parameter groups with slow query logging enabled (log_statement = 'all')"
+SPEC = "Parameter groups with slow query logging (log_statement='all') (seed C5)"
 
 
 def check(model: Model):

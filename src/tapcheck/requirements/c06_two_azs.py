@@ -6,7 +6,7 @@ from tapcheck.model import Model, is_symbolic
 from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import INSTANCE, SUBNET_GROUP, instances_of, parameter_of, single, the_cluster
 
-SPEC = "Must deploy across exactly 2 availability zones"
+SPEC = "Deployment across exactly 2 AZs (seed C6)"
 INSTANCES = 2
 
 

@@ -9,7 +9,7 @@ from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import CLUSTER, INSTANCE, SECRET, props, the_cluster
 from tapcheck.requirements.r03_protection_encryption import encryption_violations
 
-SPEC = "Must use encryption at rest with AWS managed keys"
+SPEC = "Encryption at rest with AWS managed keys (seed C7)"
 
 
 def is_aws_managed(value, service: str) -> bool:

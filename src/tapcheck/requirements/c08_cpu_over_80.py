@@ -7,7 +7,7 @@ from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import ALARM, props, the_cluster
 from tapcheck.requirements.r08_cpu_alarm import cpu_alarms, over_80
 
-SPEC = "Must implement CloudWatch alarms for CPU utilization above 80%"
+SPEC = "CloudWatch alarms for CPU > 80% (seed C8)"
 
 
 def check(model: Model):

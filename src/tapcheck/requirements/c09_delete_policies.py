@@ -6,7 +6,7 @@ from tapcheck.model import Model
 from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import CLUSTER, first
 
-SPEC = "All resources must have deletion policies set to Delete (no Retain policies)"
+SPEC = "All resources have Delete policies (no Retain) (seed C9)"
 
 
 def check(model: Model):

@@ -9,7 +9,7 @@ from tapcheck.model import PSEUDO_PARAMETERS, Model
 from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import ALARM, CLUSTER, INSTANCE, logical_id
 
-SPEC = "Proper error handling and resource dependencies (valid references, no circular or redundant dependencies)"
+SPEC = "Proper error handling and resource dependencies (seed C10)"
 _SUB_NAME = re.compile(r"\$\{(?!!)([^}]+)\}")
 
 

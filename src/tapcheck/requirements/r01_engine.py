@@ -9,8 +9,7 @@ from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import CLUSTER, instances_of, props, the_cluster
 from tapcheck.requirements.engine_versions import deprecated_versions, known_versions, supported_15_minors
 
-SPEC = ("Create an Aurora Serverless v2 PostgreSQL cluster with engine version 15.4 "
-        "(pinned to a supported 15.x minor: 15.4 can no longer create clusters)")
+SPEC = "Aurora Serverless v2 with PostgreSQL 15.4 (seed R1; 15.4 is deprecated, so a supported 15.x minor is pinned)"
 
 
 def check(model: Model):

@@ -6,7 +6,7 @@ from tapcheck.model import Model, as_number
 from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import CLUSTER, props, the_cluster
 
-SPEC = "Configure minimum capacity of 0.5 ACUs and maximum capacity of 1 ACU"
+SPEC = "Min 0.5 ACU, Max 1 ACU scaling (seed R2)"
 EXPECTED = {"MinCapacity": 0.5, "MaxCapacity": 1.0}
 
 

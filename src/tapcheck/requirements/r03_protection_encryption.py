@@ -6,7 +6,7 @@ from tapcheck.model import Model, as_bool
 from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import CLUSTER, props, the_cluster
 
-SPEC = "Enable deletion protection to false and storage encryption using AWS managed KMS keys"
+SPEC = "Deletion protection disabled and KMS encryption enabled (seed R3)"
 
 
 def deletion_protection_violations(model: Model, rule: str):

@@ -6,7 +6,7 @@ from tapcheck.model import Model, as_int, as_str
 from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import CLUSTER, props, the_cluster
 
-SPEC = "Set up automated backups with 7-day retention and preferred backup window 03:00-04:00 UTC"
+SPEC = "7-day backup retention, 03:00-04:00 UTC window (seed R4)"
 RETENTION_DAYS = 7
 BACKUP_WINDOW = "03:00-04:00"
 

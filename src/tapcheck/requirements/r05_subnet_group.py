@@ -6,7 +6,7 @@ from tapcheck.model import Model
 from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import CLUSTER, SUBNET_GROUP, names, parameter_of, props, single, the_cluster
 
-SPEC = "Create DB subnet group using subnet IDs from parameters"
+SPEC = "DB subnet group with parameter-provided subnet IDs (seed R5)"
 SUBNET_PARAMETERS = {"SubnetId1", "SubnetId2"}
 
 

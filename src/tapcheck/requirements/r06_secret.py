@@ -11,8 +11,7 @@ from tapcheck.requirements.common import (
     CLUSTER, SECRET, SECRET_ATTACHMENT, dynamic_reference, names, parameter_of, props, the_cluster,
 )
 
-SPEC = ("Use AWS Secrets Manager to generate and store master database credentials "
-        "(32-character password of characters RDS accepts), referenced by the cluster and attached to it")
+SPEC = "Secrets Manager with auto-generated credentials (seed R6): 32-character password, characters RDS accepts, feeding and attached to the cluster"
 PASSWORD_LENGTH = 32
 RDS_FORBIDDEN = set('/"@ ')        # RDS master passwords: printable ASCII except / " @ and space
 SECRETS_MANAGER_DEFAULT_LENGTH = 32

@@ -6,7 +6,7 @@ from tapcheck.model import Model, Resource, as_str
 from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import CLUSTER_PARAMETER_GROUP, INSTANCE, instances_of, names, props, the_cluster
 
-SPEC = "Create custom DB cluster parameter group with log_statement set to 'all' for query logging"
+SPEC = "Custom parameter group with log_statement='all' (seed R7)"
 FAMILY = "aurora-postgresql15"
 
 

@@ -9,7 +9,7 @@ from tapcheck.model import Model, Resource, as_int, as_number, as_str
 from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import ALARM, names, props, the_cluster
 
-SPEC = "Set up CloudWatch alarm for CPU utilization exceeding 80% for 5 minutes"
+SPEC = "CloudWatch alarm for CPU > 80% for 5 minutes (seed R8)"
 THRESHOLD = 80.0
 WINDOW_SECONDS = 300
 

@@ -7,7 +7,7 @@ from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import SECRET, the_cluster
 from tapcheck.requirements.r06_secret import credential_secret
 
-SPEC = "Output the cluster endpoint, reader endpoint, and secret ARN"
+SPEC = "Outputs for cluster endpoint, reader endpoint, secret ARN (seed R9)"
 
 
 def expected_outputs(model: Model) -> dict:

@@ -7,7 +7,7 @@ from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import ALARM, CLUSTER, props, tags_of
 from tapcheck.requirements.taggable import tag_property
 
-SPEC = "Tag all resources with Environment=Production and ManagedBy=CloudFormation"
+SPEC = "All resources tagged with Environment=Production and ManagedBy=CloudFormation (seed R10)"
 REQUIRED_TAGS = {"Environment": "Production", "ManagedBy": "CloudFormation"}
 
 

@@ -1,0 +1,90 @@
+"""Scalars typed as CloudFormation types them, for the tools that compare raw values.
+
+CloudFormation turns "true" into true and "7" into 7 wherever a resource schema says the
+property is a boolean or a number, so `StorageEncrypted: "true"` and `StorageEncrypted: true`
+deploy the same cluster. cfn-guard rules compare the raw template (`StorageEncrypted == true`),
+so the guard packs are fed this normalized copy: intrinsic functions are left untouched,
+only literal scalars change type, and only where the resource schema (from cfn-lint's
+provider schemas) says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SCHEMA_REGION = "us-east-1"
+
+
+def normalize_template(tree: dict) -> dict:
+    """A plain-JSON copy of tree with schema-typed scalars coerced."""
+    plain = _plain(tree)
+    resources = plain.get("Resources")
+    if isinstance(resources, dict):
+        for resource in resources.values():
+            if isinstance(resource, dict) and isinstance(resource.get("Properties"), dict):
+                schema = _schema(resource.get("Type"))
+                if schema is not None:
+                    resource["Properties"] = _coerce(resource["Properties"], schema, schema)
+    return plain
+
+
+def _schema(resource_type: Any) -> dict | None:
+    if not isinstance(resource_type, str) or not resource_type.startswith("AWS::"):
+        return None
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    try:
+        return PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type).schema
+    except Exception:
+        return None
+
+
+def _resolve(node: dict, root: dict, depth: int = 0) -> dict:
+    while isinstance(node, dict) and "$ref" in node and depth < 20:
+        pointer = node["$ref"]
+        if not isinstance(pointer, str) or not pointer.startswith("#/"):
+            return {}
+        target: Any = root
+        for part in pointer[2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        node, depth = target, depth + 1
+    return node if isinstance(node, dict) else {}
+
+
+def _coerce(value: Any, node: dict, root: dict) -> Any:
+    node = _resolve(node, root)
+    kind = node.get("type")
+    if isinstance(value, dict):
+        if len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref")):
+            return value                     # an intrinsic function: leave it to the tools
+        properties = node.get("properties") or {}
+        return {k: _coerce(v, properties.get(k, {}), root) if isinstance(properties, dict) else v
+                for k, v in value.items()}
+    if isinstance(value, list):
+        items = node.get("items", {})
+        return [_coerce(v, items if isinstance(items, dict) else {}, root) for v in value]
+    if isinstance(value, str) and isinstance(kind, str):
+        text = value.strip()
+        if kind == "boolean" and text.lower() in ("true", "false"):
+            return text.lower() == "true"
+        if kind in ("integer", "number"):
+            try:
+                number = float(text)
+            except ValueError:
+                return value
+            if kind == "integer" and number.is_integer():
+                return int(number)
+            if kind == "number":
+                return int(number) if number.is_integer() and "." not in text else number
+    return value
+
+
+def _plain(value: Any) -> Any:
+    """Drop cfn-lint's node classes: plain dicts, lists, str, numbers."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
