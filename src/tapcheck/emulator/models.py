@@ -341,16 +341,15 @@ def _aws_managed_key(account_id: str, region_name: str, service: str) -> str:
     kms = kms_backends[account_id][region_name]
     alias = f"alias/aws/{service}"
     try:
-        return kms.describe_key(alias).arn
-    except Exception:  # noqa: BLE001 - moto raises NotFound for a missing alias
-        pass
-    key = kms.create_key(
-        policy=None, key_usage="ENCRYPT_DECRYPT", key_spec="SYMMETRIC_DEFAULT",
-        description=f"Default key that protects my {service.upper()} data when no other key is defined",
-        tags=None,
-    )
+        key = kms.describe_key(alias)  # moto creates reserved aws/* aliases on first use
+    except Exception:  # noqa: BLE001
+        key = kms.create_key(
+            policy=None, key_usage="ENCRYPT_DECRYPT", key_spec="SYMMETRIC_DEFAULT",
+            description=f"Default key that protects my {service.upper()} data when no other key is defined",
+            tags=None,
+        )
+        kms.add_alias(key.id, alias)
     key.key_manager = "AWS"
-    kms.add_alias(key.id, alias)
     return key.arn
 
 

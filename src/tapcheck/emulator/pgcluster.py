@@ -187,7 +187,7 @@ class PgCluster:
                 "wal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n"
                 "fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n"
                 "max_connections = 30\nshared_buffers = 16MB\n"
-                "wal_receiver_status_interval = 1s\n"
+                "wal_receiver_status_interval = 1s\nwal_writer_delay = 10ms\n"
             )
         self._write_hba(self.writer_data)
 

@@ -1,0 +1,153 @@
+"""`tapcheck emulator start|stop`, `deploy`, `smoke`, `destroy`.
+
+`register(subparsers)` is called by tapcheck.cli; every handler returns an exit code and
+raises tapcheck.errors.UsageError for unusable input (exit 2, one line). Heavy imports
+(boto3, psycopg, moto) happen inside the handlers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from tapcheck.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, UsageError
+
+DEFAULT_TEMPLATE = "lib/TapStack.json"
+
+
+def _params(items: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--param {item}", "is not KEY=VALUE", "write --param SubnetId1=subnet-0abc")
+        out[key] = value
+    return out
+
+
+def _target_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", choices=("local", "aws"), default="local",
+                   help="local emulator (default) or AWS (standard credential chain)")
+    p.add_argument("--region", help="AWS region (default: from the credential chain; us-east-1 locally)")
+    p.add_argument("--emulator-state", help=argparse.SUPPRESS)
+
+
+def register(subparsers: Any) -> None:
+    emu = subparsers.add_parser("emulator", help="start or stop the local emulator (moto + PostgreSQL 15)")
+    emu_sub = emu.add_subparsers(dest="emulator_command", required=True)
+    start = emu_sub.add_parser("start", help="start in the background; returns when ready")
+    start.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default 4566)")
+    start.add_argument("--emulator-state", help=argparse.SUPPRESS)
+    start.set_defaults(func=cmd_emulator_start)
+    stop = emu_sub.add_parser("stop", help="stop it: PostgreSQL, data directories, server")
+    stop.add_argument("--emulator-state", help=argparse.SUPPRESS)
+    stop.set_defaults(func=cmd_emulator_stop)
+
+    dep = subparsers.add_parser("deploy", help="deploy a template and print its outputs")
+    dep.add_argument("template", nargs="?", default=DEFAULT_TEMPLATE)
+    dep.add_argument("--stack-name", required=True)
+    dep.add_argument("--param", action="append", metavar="KEY=VALUE", help="template parameter (repeatable)")
+    _target_args(dep)
+    dep.set_defaults(func=cmd_deploy)
+
+    smoke = subparsers.add_parser("smoke", help="probe a deployed stack (exit 0 pass, 1 a probe failed, 2 could not run)")
+    smoke.add_argument("--stack-name", required=True)
+    smoke.add_argument("--db-host", help="reach the writer through this host (e.g. a tunnel)")
+    smoke.add_argument("--db-port", type=int)
+    smoke.add_argument("--db-reader-host", help="reach the reader through this host")
+    smoke.add_argument("--db-reader-port", type=int)
+    smoke.add_argument("--only", help="comma-separated requirement ids to probe (e.g. R7,H1)")
+    _target_args(smoke)
+    smoke.set_defaults(func=cmd_smoke)
+
+    des = subparsers.add_parser("destroy", help="delete a deployed stack")
+    des.add_argument("--stack-name", required=True)
+    _target_args(des)
+    des.set_defaults(func=cmd_destroy)
+
+
+def cmd_emulator_start(args: argparse.Namespace) -> int:
+    from tapcheck.emulator import control
+
+    st = control.start(port=args.port, path=args.emulator_state)
+    print(f"emulator ready at {st['url']} (pid {st['pid']}, data {st['root']})")
+    print(f"state: {control.state_path(args.emulator_state)}")
+    return EXIT_OK
+
+
+def cmd_emulator_stop(args: argparse.Namespace) -> int:
+    from tapcheck.emulator import control
+
+    done = control.stop(path=args.emulator_state)
+    print("\n".join(done) if done else "emulator was not running")
+    return EXIT_OK
+
+
+def _target(args: argparse.Namespace) -> Any:
+    from tapcheck.live import target
+
+    return target.resolve(args.target, region=args.region, state=args.emulator_state)
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from tapcheck.live import deploy
+
+    tgt = _target(args)
+    try:
+        result = deploy.deploy(tgt, args.template, args.stack_name, _params(args.param))
+    except deploy.DeployFailed as e:
+        print(f"tapcheck: deploy of {e.stack} failed ({e.status}): resource {e.resource}: {e.reason}", file=sys.stderr)
+        print("tapcheck: the stack was rolled back and deleted; nothing is left running", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(f"stack {result.stack_name} CREATE_COMPLETE in {result.seconds:.1f} s on {tgt.name}")
+    width = max((len(k) for k in result.outputs), default=0)
+    for key, value in result.outputs.items():
+        print(f"  {key:<{width}}  {value}")
+    return EXIT_OK
+
+
+def cmd_destroy(args: argparse.Namespace) -> int:
+    from tapcheck.live import deploy
+
+    tgt = _target(args)
+    try:
+        seconds = deploy.destroy(tgt, args.stack_name)
+    except deploy.DeployFailed as e:
+        print(f"tapcheck: delete of {e.stack} failed ({e.status}): resource {e.resource}: {e.reason}", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(f"stack {args.stack_name} deleted in {seconds:.1f} s")
+    return EXIT_OK
+
+
+def cmd_smoke(args: argparse.Namespace) -> int:
+    return smoke(
+        _target(args), args.stack_name, db_host=args.db_host, db_port=args.db_port,
+        db_reader_host=args.db_reader_host, db_reader_port=args.db_reader_port,
+        only=[x.strip().upper() for x in args.only.split(",")] if args.only else None,
+    )
+
+
+def smoke(tgt: Any, stack_name: str, out: Any = None, only: list[str] | None = None, **db: Any) -> int:
+    """Run every probe against the stack, print one line each; 0 all pass, 1 a probe failed,
+    2 could not run (no such stack, or no probe could look)."""
+    from tapcheck.live import deploy, probes
+
+    out = out or sys.stdout
+    stack = deploy.describe(tgt, stack_name)
+    if not stack["StackStatus"].endswith("_COMPLETE") or stack["StackStatus"].startswith(("ROLLBACK", "DELETE")):
+        raise UsageError(f"stack {stack_name}", f"is {stack['StackStatus']}", "deploy it again")
+    ctx = probes.Context(tgt, stack_name, **db)
+    results = probes.run_all(ctx, only=(lambda p: p.req in only) if only else None)
+    for r in results:
+        print(r.line(), file=out)
+    failed = [r for r in results if r.status == "fail"]
+    skipped = [r for r in results if r.status == "skip"]
+    passed = len(results) - len(failed) - len(skipped)
+    print(f"smoke {stack_name}: {passed} passed, {len(failed)} failed, {len(skipped)} skipped"
+          + (f"; failed requirements: {', '.join(sorted({r.req for r in failed}))}" if failed else ""), file=out)
+    if failed:
+        return EXIT_FINDINGS
+    if not passed:
+        return EXIT_UNUSABLE
+    return EXIT_OK

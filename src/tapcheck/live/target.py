@@ -1,0 +1,62 @@
+"""Where a stack lives: the local emulator (default) or AWS (standard credential chain)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from tapcheck.errors import UsageError
+
+LOCAL_REGION = "us-east-1"
+TARGETS = ("local", "aws")
+
+
+@dataclass
+class Target:
+    name: str
+    region: str
+    endpoint_url: str | None = None
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def local(self) -> bool:
+        return self.name == "local"
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            import boto3
+            from botocore.config import Config
+
+            cfg = Config(connect_timeout=5, read_timeout=120,
+                         retries={"max_attempts": 2 if self.local else 8, "mode": "standard"})
+            kwargs: dict[str, Any] = {"region_name": self.region, "config": cfg}
+            if self.local:
+                kwargs.update(endpoint_url=self.endpoint_url, aws_access_key_id="testing",
+                              aws_secret_access_key="testing")
+            self._clients[service] = boto3.client(service, **kwargs)
+        return self._clients[service]
+
+
+def resolve(name: str = "local", region: str | None = None, state: str | None = None) -> Target:
+    """A usable target, or a UsageError saying what is missing."""
+    if name not in TARGETS:
+        raise UsageError("--target", f"unknown target '{name}'", "use local or aws")
+    if name == "local":
+        from tapcheck.emulator import control
+
+        st = control.running(state)
+        if not st:
+            raise UsageError("emulator", "the local emulator is not running",
+                             "run `tapcheck emulator start` (or pass --target aws)")
+        return Target("local", region or LOCAL_REGION, st["url"])
+    import boto3
+
+    session = boto3.Session()
+    region = region or session.region_name or os.environ.get("AWS_REGION")
+    if not region:
+        raise UsageError("--target aws", "no AWS region configured", "set AWS_REGION or pass --region")
+    if session.get_credentials() is None:
+        raise UsageError("--target aws", "no AWS credentials found in the standard chain",
+                         "configure credentials (env, profile, SSO or instance role)")
+    return Target("aws", region)
