@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,21 @@ def test_an_unknown_report_shape_keeps_the_failure():
                                           "checks": [{"Mystery": {"path": "/Resources/A/Properties/B"}}]}}]}
     [failure] = guard.failures(report)
     assert (failure.rule, failure.message, failure.path) == ("some_rule", "[R10] x", "/Resources/A/Properties/B")
+
+
+def test_a_template_that_crashes_cfn_guard_is_a_usage_error(monkeypatch):
+    """cfn-guard 3.1.1 overflows its stack on pathologically nested input (signal 11)."""
+    monkeypatch.setattr(guard.subprocess, "run",
+                        lambda command, **kw: subprocess.CompletedProcess(command, -11, "", ""))
+    with pytest.raises(UsageError) as raised:
+        guard.run_project_rules(str(SEED))
+    assert raised.value.subject == str(SEED) and "crashed" in raised.value.problem
+
+
+def test_cfn_guard_errors_are_usage_errors(monkeypatch):
+    monkeypatch.setattr(guard.subprocess, "run", lambda command, **kw: subprocess.CompletedProcess(
+        command, 5, "", "Parsing error handling rule file = x.guard, Error = Parser Error when parsing\nmore"))
+    with pytest.raises(UsageError) as raised:
+        guard.run_project_rules(str(SEED))
+    assert raised.value.subject == "cfn-guard" and "exit 5" in raised.value.problem
+    assert "rule file = x.guard" in raised.value.problem

@@ -89,8 +89,8 @@ def find_binary() -> str:
     if configured:
         if os.path.isfile(configured) and os.access(configured, os.X_OK):
             return configured
-        raise UsageError(configured, f"{ENV_BINARY} names no executable cfn-guard",
-                         f"point {ENV_BINARY} at a cfn-guard 3.x binary or unset it")
+        raise UsageError("cfn-guard", f"not installed at {configured} ({ENV_BINARY})",
+                         f"unset {ENV_BINARY} or point it at a cfn-guard 3.x binary; {_install_fix()}")
     package = _package_dir()
     arch = _ARCHITECTURES.get(platform.machine().lower())
     if package is not None and arch is not None:
@@ -103,6 +103,9 @@ def find_binary() -> str:
     if on_path:
         return on_path
     raise UsageError("cfn-guard", "not installed", _install_fix())
+
+
+cfn_guard_binary = find_binary
 
 
 def control_tower_dir() -> Path:
@@ -178,9 +181,12 @@ def validate(rule_paths: list[str], template_path: str) -> list[dict]:
                              "check the template's size and the guard rules") from None
         except OSError as exc:
             raise UsageError(binary, f"cannot run cfn-guard: {exc.strerror or exc}", _install_fix()) from None
+    if done.returncode < 0:                       # killed by a signal: a stack overflow, say
+        raise UsageError(label, f"cfn-guard crashed on it (signal {-done.returncode})",
+                         "check the template is a CloudFormation template of sane nesting depth")
     if done.returncode not in (EXIT_COMPLIANT, EXIT_NON_COMPLIANT):
         problem = _first_line(done.stderr) or _first_line(done.stdout) or f"exit code {done.returncode}"
-        if "parsing data file" in problem or "Parser Error" in problem:
+        if "parsing data file" in problem:
             raise UsageError(label, f"cfn-guard cannot parse it: {problem}", "fix the JSON or YAML syntax")
         raise UsageError("cfn-guard", f"failed (exit {done.returncode}): {problem}",
                          "run `cfn-guard test -d rules/` and check the rules it names")
