@@ -162,6 +162,26 @@ def stop(path: str | os.PathLike[str] | None = None, timeout: float = 30.0) -> l
     return done
 
 
+def processes_under(root: str | os.PathLike[str]) -> list[int]:
+    """PIDs of live processes whose command line mentions `root` (postgres -D ROOT/...),
+    other than the emulator server itself."""
+    root = str(root)
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{entry}/stat") as f:
+                state = f.read().split(")")[-1].split()[0]
+        except OSError:
+            continue
+        if root in cmd and state != "Z" and "tapcheck.emulator.server" not in cmd:
+            pids.append(int(entry))
+    return pids
+
+
 def _reap(pid: int) -> None:
     try:
         os.waitpid(pid, os.WNOHANG)

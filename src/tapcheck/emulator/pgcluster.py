@@ -126,6 +126,7 @@ class PgCluster:
     reader_host: str = ""
     writer_running: bool = False
     reader_running: bool = False
+    _applied: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.dir = self.root / self.name
@@ -314,9 +315,13 @@ class PgCluster:
                     if name in known and known[name] not in ("internal", "postmaster"):
                         conn.execute(f"ALTER SYSTEM SET {name} = {_conf_value(value)}")
                         applied.append(name)
+                # A parameter no longer in the group falls back to the engine default.
+                for name in sorted(self._applied - set(self.parameters)):
+                    conn.execute(f"ALTER SYSTEM RESET {name}")
                 if self.force_ssl != old_ssl:
                     conn.execute(f"ALTER SYSTEM SET ssl = {'on' if self.force_ssl else 'off'}")
                 conn.execute("SELECT pg_reload_conf()")
+        self._applied = set(applied)
         return sorted(set(applied))
 
 

@@ -1,0 +1,110 @@
+"""Integration suite: deploy the template to a target, probe the live stack, destroy it.
+
+Default target: the local emulator (moto + real PostgreSQL 15), started for the session
+and stopped at the end, with a check that nothing is left (no stack, no PostgreSQL
+process, no data directory). `--target aws` deploys to AWS; `--stack-name NAME`
+attaches to an existing stack (probes only). Options: src/tapcheck/live/pytest_plugin.py.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tapcheck.errors import UsageError
+
+
+def pg_processes_under(root: str) -> list[int]:
+    from tapcheck.emulator.control import processes_under
+
+    return processes_under(root)
+
+
+def parse_params(items: tuple[str, ...]) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in items)
+
+
+@pytest.fixture(scope="session")
+def emulator(live_options: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any] | None]:
+    if live_options.target != "local" or live_options.stack_name and not os.environ.get("TAPCHECK_EMULATOR_STATE"):
+        yield None
+        return
+    from tapcheck.emulator import control
+    from tapcheck.emulator.pgcluster import pg_available
+
+    problem = pg_available()
+    if problem:
+        pytest.fail(f"local target needs PostgreSQL 15: {problem} (run scripts/bootstrap.sh)")
+    state = tmp_path_factory.mktemp("emulator") / "state.json"
+    st = control.start(port=0, path=state)
+    try:
+        yield {**st, "state": str(state)}
+    finally:
+        control.stop(state)
+        assert not Path(st["root"]).exists(), f"emulator data directory {st['root']} left behind"
+        assert not pg_processes_under(st["root"]), "PostgreSQL processes left behind after emulator stop"
+
+
+@pytest.fixture(scope="session")
+def target(live_options: Any, emulator: dict[str, Any] | None) -> Any:
+    from tapcheck.live.target import resolve
+
+    try:
+        if live_options.target == "local":
+            state = emulator["state"] if emulator else None
+            return resolve("local", region=live_options.region, state=state)
+        return resolve("aws", region=live_options.region)
+    except UsageError as e:
+        pytest.fail(e.line())
+
+
+def unique_suffix(prefix: str) -> str:
+    return prefix + uuid.uuid4().hex[:6]
+
+
+@pytest.fixture(scope="session")
+def live_stack(live_options: Any, target: Any) -> Iterator[Any]:
+    """The stack under test: deployed once for the session (or attached with --stack-name),
+    destroyed at the end with a check that it is gone."""
+    from tapcheck.live import deploy
+    from tapcheck.live.probes import Context
+
+    db = dict(db_host=live_options.db_host, db_port=live_options.db_port,
+              db_reader_host=live_options.db_reader_host, db_reader_port=live_options.db_reader_port)
+    if live_options.stack_name:
+        try:
+            deploy.describe(target, live_options.stack_name)
+        except UsageError as e:
+            pytest.fail(e.line())
+        yield Context(target, live_options.stack_name, **db)
+        return
+    params = parse_params(live_options.params)
+    _, doc = deploy.read_template(live_options.template)
+    if "EnvironmentSuffix" in (doc.get("Parameters") or {}):
+        params.setdefault("EnvironmentSuffix", unique_suffix("it"))
+    name = f"tapcheck-it-{uuid.uuid4().hex[:8]}"
+    try:
+        deploy.deploy(target, live_options.template, name, params)
+    except UsageError as e:
+        pytest.fail(e.line())
+    except deploy.DeployFailed as e:
+        pytest.fail(f"deploy failed ({e.status}): resource {e.resource}: {e.reason}")
+    ctx = Context(target, name, **db)
+    cluster_id = ctx.cluster["DBClusterIdentifier"]
+    secret_arn = ctx.secret_arn
+    try:
+        yield ctx
+    finally:
+        deploy.destroy(target, name)
+        with pytest.raises(UsageError):
+            deploy.describe(target, name)
+        from botocore.exceptions import ClientError
+
+        with pytest.raises(ClientError):
+            target.client("rds").describe_db_clusters(DBClusterIdentifier=cluster_id)
+        with pytest.raises(ClientError):
+            target.client("secretsmanager").get_secret_value(SecretId=secret_arn)
