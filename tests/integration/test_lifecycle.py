@@ -1,0 +1,102 @@
+"""CloudFormation update and delete on the emulator behave as on AWS: in-place updates
+reach the live database, a failed update rolls back, DeletionPolicy is honoured.
+Local target only (these deploy extra stacks)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def local_target(live_options, target, emulator):
+    if live_options.target != "local" or emulator is None:
+        pytest.skip("deploys extra stacks: local target only")
+    return target
+
+
+@pytest.fixture
+def stack(local_target, live_options):
+    from tapcheck.live import deploy
+
+    suffix = "lc" + uuid.uuid4().hex[:6]
+    name = f"tapcheck-lc-{suffix}"
+    deploy.deploy(local_target, live_options.template, name, {"EnvironmentSuffix": suffix})
+    doc = json.loads(Path(live_options.template).read_text())
+    yield name, suffix, doc
+    try:
+        deploy.destroy(local_target, name)
+    except Exception:  # noqa: BLE001 - already destroyed by the test
+        pass
+
+
+def _update(target, name: str, doc: dict) -> dict:
+    cfn = target.client("cloudformation")
+    previous = cfn.describe_stacks(StackName=name)["Stacks"][0]["Parameters"]
+    cfn.update_stack(StackName=name, TemplateBody=json.dumps(doc), Capabilities=["CAPABILITY_NAMED_IAM"],
+                     Parameters=[{"ParameterKey": p["ParameterKey"], "UsePreviousValue": True} for p in previous])
+    return cfn.describe_stacks(StackName=name)["Stacks"][0]
+
+
+def _smoke(target, name: str, only: list[str]) -> tuple[int, str]:
+    from tapcheck.live.commands import smoke
+
+    out = io.StringIO()
+    return smoke(target, name, out=out, only=only), out.getvalue()
+
+
+def test_update_in_place_reaches_the_live_database(local_target, stack) -> None:
+    name, suffix, doc = stack
+    changed = copy.deepcopy(doc)
+    changed["Resources"]["DBClusterParameterGroup"]["Properties"]["Parameters"]["log_statement"] = "ddl"
+    changed["Resources"]["AuroraCluster"]["Properties"]["BackupRetentionPeriod"] = 14
+    before = local_target.client("rds").describe_db_clusters()["DBClusters"]
+    endpoint = next(c["Endpoint"] for c in before if suffix in c["DBClusterIdentifier"])
+    result = _update(local_target, name, changed)
+    assert result["StackStatus"] == "UPDATE_COMPLETE"
+    rc, out = _smoke(local_target, name, ["R4", "R7"])
+    assert rc == 1
+    assert "retention is 14 days" in out
+    assert "the writer reports log_statement=ddl" in out
+    after = local_target.client("rds").describe_db_clusters()["DBClusters"]
+    assert next(c["Endpoint"] for c in after if suffix in c["DBClusterIdentifier"]) == endpoint  # not replaced
+
+
+def test_failed_update_rolls_back(local_target, stack) -> None:
+    name, _, doc = stack
+    changed = copy.deepcopy(doc)
+    changed["Resources"]["DBClusterParameterGroup"]["Properties"]["Parameters"]["log_statement"] = "ddl"
+    changed["Resources"]["Unsupported"] = {"Type": "AWS::NoSuch::Thing", "Properties": {}}
+    result = _update(local_target, name, changed)
+    assert result["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE"
+    events = local_target.client("cloudformation").describe_stack_events(StackName=name)["StackEvents"]
+    failed = [e for e in events if e["ResourceStatus"].endswith("_FAILED")]
+    assert failed and failed[0]["LogicalResourceId"] == "Unsupported"
+    assert "AWS::NoSuch::Thing" in failed[0]["ResourceStatusReason"]
+    rc, out = _smoke(local_target, name, ["R7"])
+    assert rc == 0, out  # log_statement is back to all, on the API and on the writer
+
+
+def test_deletion_policy_snapshot_and_retain(local_target, stack) -> None:
+    from tapcheck.live import deploy
+
+    name, suffix, doc = stack
+    changed = copy.deepcopy(doc)
+    changed["Resources"]["AuroraCluster"]["DeletionPolicy"] = "Snapshot"
+    changed["Resources"]["AlarmTopic"]["DeletionPolicy"] = "Retain"
+    assert _update(local_target, name, changed)["StackStatus"] == "UPDATE_COMPLETE"
+    deploy.destroy(local_target, name)
+    rds, sns = local_target.client("rds"), local_target.client("sns")
+    snaps = [s for s in rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+             if suffix in s["DBClusterIdentifier"]]
+    assert len(snaps) == 1
+    assert not [c for c in rds.describe_db_clusters()["DBClusters"] if suffix in c["DBClusterIdentifier"]]
+    topics = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f"aurora-alarms-{suffix}")]
+    assert len(topics) == 1  # retained
+    sns.delete_topic(TopicArn=topics[0])
+    rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snaps[0]["DBClusterSnapshotIdentifier"])
