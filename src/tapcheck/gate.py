@@ -66,7 +66,7 @@ def evaluate_loaded(loaded: LoadedTemplate, tools: tuple[str, ...] = ALL_TOOLS) 
     findings += run_tools(loaded, tools)
     from tapcheck.waivers import apply_waivers
 
-    findings = apply_waivers(findings, model)
+    findings = apply_waivers(findings, model, sources={"tapcheck", *tools})
     return Report(loaded.path, summarize(findings), findings, tools)
 
 

@@ -7,6 +7,7 @@ numbers) and the file is parsed once.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from tapcheck.errors import UsageError
 
 # CloudFormation's own ceiling for a template read from S3; anything bigger cannot deploy.
 MAX_TEMPLATE_BYTES = 1_000_000
+# Real templates nest a few dozen levels; the parsers (and cfn-guard) crash far deeper.
+MAX_NESTING = 200
+_BRACKETS = re.compile(r'[\[\]{}"\\]')
 
 
 @dataclass
@@ -52,6 +56,8 @@ def load_template(path: str) -> LoadedTemplate:
 def parse_text(text: str, label: str = "<template>") -> dict:
     from cfnlint.decode.decode import decode_str
 
+    if nesting_depth(text) > MAX_NESTING:
+        raise UsageError(label, f"nests more than {MAX_NESTING} levels of brackets", "flatten the template")
     try:
         tree, errors = decode_str(text)
     except RecursionError:
@@ -91,6 +97,31 @@ def _check_resource_types(resources: dict, label: str) -> None:
         except Exception:
             raise UsageError(label, f"resource {logical_id} has unknown type {resource_type!r}",
                              "use a CloudFormation resource type (see the AWS resource type reference)") from None
+
+
+def nesting_depth(text: str) -> int:
+    """Deepest [ / { nesting outside quoted strings (flow-style JSON or YAML)."""
+    depth = deepest = 0
+    in_string = False
+    escaped_at = -1            # index of the character a backslash escapes
+    for match in _BRACKETS.finditer(text):
+        char = match.group()
+        if in_string:
+            if match.start() == escaped_at:
+                continue
+            if char == "\\":
+                escaped_at = match.end()
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    return deepest
 
 
 def _one_line(text: str) -> str:

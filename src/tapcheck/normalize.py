@@ -3,9 +3,9 @@
 CloudFormation turns "true" into true and "7" into 7 wherever a resource schema says the
 property is a boolean or a number, so `StorageEncrypted: "true"` and `StorageEncrypted: true`
 deploy the same cluster. cfn-guard rules compare the raw template (`StorageEncrypted == true`),
-so the guard packs are fed this normalized copy: intrinsic functions are left untouched,
-only literal scalars change type, and only where the resource schema (from cfn-lint's
-provider schemas) says so.
+so the guard packs are fed this normalized copy: scalars change type only where the
+resource schema (from cfn-lint's provider schemas) says so, and intrinsic functions stay
+untouched unless they are constants (Fn::Sub, Fn::Join, Fn::Split over literals only).
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def _coerce(value: Any, node: dict, root: dict) -> Any:
     kind = node.get("type")
     if isinstance(value, dict):
         if len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref")):
-            return value                     # an intrinsic function: leave it to the tools
+            literal = _literal_function(value)
+            # an intrinsic function: the tools see its value only when it is a constant
+            return value if literal is None else _coerce(literal, node, root)
         properties = node.get("properties") or {}
         return {k: _coerce(v, properties.get(k, {}), root) if isinstance(properties, dict) else v
                 for k, v in value.items()}
@@ -77,6 +79,20 @@ def _coerce(value: Any, node: dict, root: dict) -> Any:
             if kind == "number":
                 return int(number) if number.is_integer() and "." not in text else number
     return value
+
+
+def _literal_function(value: dict) -> Any:
+    """The value of Fn::Sub / Fn::Join / Fn::Split over literals only, else None."""
+    (name, argument), = value.items()
+    if name == "Fn::Sub" and isinstance(argument, str) and "${" not in argument.replace("${!", ""):
+        return argument.replace("${!", "${")
+    if name == "Fn::Join" and isinstance(argument, list) and len(argument) == 2 and isinstance(argument[0], str) \
+            and isinstance(argument[1], list) and all(isinstance(p, str) for p in argument[1]):
+        return argument[0].join(argument[1])
+    if name == "Fn::Split" and isinstance(argument, list) and len(argument) == 2 \
+            and all(isinstance(p, str) for p in argument):
+        return argument[1].split(argument[0])
+    return None
 
 
 def _plain(value: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tapcheck.model import Model
+from tapcheck.model import Model, PseudoRef, Text
 from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import CLUSTER, INSTANCE, SECRET, props, the_cluster
 from tapcheck.requirements.r03_protection_encryption import encryption_violations
@@ -16,6 +16,12 @@ def is_aws_managed(value, service: str) -> bool:
     """Absent (the service's AWS managed key) or alias/aws/<service>, by name or ARN."""
     if value is None:
         return True
+    if isinstance(value, Text):
+        # arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/<service>
+        first, last = value.parts[0], value.parts[-1]
+        return (isinstance(first, str) and first.startswith("arn:") and isinstance(last, str)
+                and last.endswith(f":alias/aws/{service}")
+                and all(isinstance(p, (str, PseudoRef)) for p in value.parts))
     if not isinstance(value, str):
         return False          # a Ref to a KMS key of this template or a parameter: a customer key
     return re.fullmatch(rf"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{{12}}:)?alias/aws/{service}", str(value)) is not None

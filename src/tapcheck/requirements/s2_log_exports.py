@@ -21,7 +21,7 @@ def check(model: Model):
 
 
 def passing_example(template: dict) -> None:
-    props(template, CLUSTER)["EnableCloudwatchLogsExports"] = ["postgresql", "iam-db-auth-error"]
+    props(template, CLUSTER)["EnableCloudwatchLogsExports"] = {"Fn::Split": [",", "postgresql"]}
 
 
 def failing_example(template: dict) -> None:
