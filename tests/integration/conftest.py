@@ -8,7 +8,6 @@ attaches to an existing stack (probes only). Options: src/tapcheck/live/pytest_p
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -30,7 +29,9 @@ def parse_params(items: tuple[str, ...]) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def emulator(live_options: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any] | None]:
-    if live_options.target != "local" or live_options.stack_name and not os.environ.get("TAPCHECK_EMULATOR_STATE"):
+    if live_options.target != "local" or live_options.stack_name:
+        # AWS, or attaching to a stack on an emulator the user started (default state file
+        # or $TAPCHECK_EMULATOR_STATE): nothing to start here.
         yield None
         return
     from tapcheck.emulator import control

@@ -100,3 +100,14 @@ def test_deletion_policy_snapshot_and_retain(local_target, stack) -> None:
     assert len(topics) == 1  # retained
     sns.delete_topic(TopicArn=topics[0])
     rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snaps[0]["DBClusterSnapshotIdentifier"])
+
+
+def test_generated_password_honours_generate_secret_string(live_stack) -> None:
+    """GenerateSecretString: length, excluded characters and RequireEachIncludedType."""
+    import string
+
+    pw = live_stack.secret["password"]
+    assert len(pw) == 32
+    assert not set(pw) & set('"@/\\ ')
+    for kind in (string.ascii_lowercase, string.ascii_uppercase, string.digits, string.punctuation):
+        assert set(pw) & set(kind), f"no character from {kind!r} in the generated password"

@@ -487,7 +487,8 @@ def tls(ctx: Context) -> str:
         text = " ".join(str(e).split())
         if "timeout" in text.lower() or "could not connect" in text.lower() or "Connection refused" in text:
             raise Skip(f"plaintext attempt did not reach the server: {text}") from None
-        return f"TLS accepted; plaintext refused: {text[-90:]}"
+        why = text.split("FATAL:", 1)[-1].strip()
+        return f"TLS accepted; plaintext refused: {why}"
     plain.close()
     raise Fail(f"a plaintext connection to {host}:{port} was accepted")
 
