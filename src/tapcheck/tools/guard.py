@@ -61,15 +61,49 @@ def project_root() -> Path | None:
 
 
 def rules_dir() -> Path:
+    """rules/ of the checkout, else the copy installed inside the package (pip, pre-commit)."""
     root = project_root()
-    if root is None:
-        raise UsageError("rules/", "the project's guard rules cannot be found",
-                         "run tapcheck from the tapcheck checkout (the folder holding rules/)")
-    return root / "rules"
+    if root is not None:
+        return root / "rules"
+    installed = Path(__file__).resolve().parent.parent / "rules"
+    if installed.is_dir():
+        return installed
+    raise UsageError("rules/", "the project's guard rules cannot be found",
+                     "reinstall tapcheck, or run it from the tapcheck checkout (the folder holding rules/)")
+
+
+def tools_cache() -> Path:
+    """Where `tapcheck install-tools` unpacks cfn-guard when there is no checkout (pre-commit)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "tapcheck"
+
+
+def install_tools() -> Path:
+    """npm pack the pinned package into the tools cache; its package directory."""
+    target = tools_cache() / PACKAGE_DIR.relative_to(".tools")
+    if (target / "bin").is_dir():
+        return target
+    npm = shutil.which("npm")
+    if npm is None:
+        raise UsageError("npm", "not installed", "apt-get install -y nodejs npm, then rerun tapcheck install-tools")
+    with tempfile.TemporaryDirectory(prefix="tapcheck-npm-") as scratch:
+        done = subprocess.run([npm, "pack", "--silent", f"{NPM_PACKAGE}@{NPM_VERSION}"], cwd=scratch,
+                              capture_output=True, text=True, timeout=300)
+        tarballs = list(Path(scratch).glob("*.tgz"))
+        if done.returncode != 0 or not tarballs:
+            raise UsageError("npm", f"npm pack {NPM_PACKAGE}@{NPM_VERSION} failed: {_first_line(done.stderr)}",
+                             "check access to the npm registry")
+        import tarfile
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(tarballs[0]) as archive:
+            archive.extractall(target.parent, filter="tar")
+    return target
 
 
 def _install_fix() -> str:
-    fix = f"run scripts/bootstrap.sh (it runs npm pack {NPM_PACKAGE}@{NPM_VERSION})"
+    fix = (f"run scripts/bootstrap.sh in the checkout, or tapcheck install-tools "
+           f"(both npm pack {NPM_PACKAGE}@{NPM_VERSION})")
     if shutil.which("npm") is None:
         fix = f"apt-get install -y nodejs npm, then {fix}"
     return fix
@@ -80,7 +114,8 @@ def _package_dir() -> Path | None:
     for base in filter(None, (root, Path.cwd())):
         if (base / PACKAGE_DIR).is_dir():
             return base / PACKAGE_DIR
-    return None
+    cached = tools_cache() / PACKAGE_DIR.relative_to(".tools")
+    return cached if cached.is_dir() else None
 
 
 def find_binary() -> str:
