@@ -58,6 +58,8 @@ def register(subparsers: Any) -> None:
     smoke.add_argument("--db-reader-host", help="reach the reader through this host")
     smoke.add_argument("--db-reader-port", type=int)
     smoke.add_argument("--only", help="comma-separated requirement ids to probe (e.g. R7,H1)")
+    smoke.add_argument("--strict", action="store_true",
+                       help="a skipped probe (e.g. database unreachable) makes the run exit 2")
     _target_args(smoke)
     smoke.set_defaults(func=cmd_smoke)
 
@@ -124,13 +126,14 @@ def cmd_smoke(args: argparse.Namespace) -> int:
     return smoke(
         _target(args), args.stack_name, db_host=args.db_host, db_port=args.db_port,
         db_reader_host=args.db_reader_host, db_reader_port=args.db_reader_port,
-        only=[x.strip().upper() for x in args.only.split(",")] if args.only else None,
+        only=[x.strip().upper() for x in args.only.split(",")] if args.only else None, strict=args.strict,
     )
 
 
-def smoke(tgt: Any, stack_name: str, out: Any = None, only: list[str] | None = None, **db: Any) -> int:
-    """Run every probe against the stack, print one line each; 0 all pass, 1 a probe failed,
-    2 could not run (no such stack, or no probe could look)."""
+def smoke(tgt: Any, stack_name: str, out: Any = None, only: list[str] | None = None, strict: bool = False,
+          **db: Any) -> int:
+    """Run every probe against the stack, print one line each; 0 no probe failed, 1 a probe
+    failed, 2 could not run (no such stack, no probe could look, or with `strict` any skip)."""
     from tapcheck.live import deploy, probes
 
     out = out or sys.stdout
@@ -148,6 +151,6 @@ def smoke(tgt: Any, stack_name: str, out: Any = None, only: list[str] | None = N
           + (f"; failed requirements: {', '.join(sorted({r.req for r in failed}))}" if failed else ""), file=out)
     if failed:
         return EXIT_FINDINGS
-    if not passed:
+    if not passed or (strict and skipped):
         return EXIT_UNUSABLE
     return EXIT_OK

@@ -190,7 +190,7 @@ class Context:
             text = " ".join(str(e).split())
             if "password authentication failed" in text or "does not exist" in text:
                 raise Fail(f"{host}:{port} refused the secret's credentials: {text}") from None
-            raise Skip(f"cannot reach the database at {host}:{port} within {CONNECT_TIMEOUT_S} s: {text}") from None
+            raise Skip(f"cannot reach the database at {host}:{port} (gave up within {CONNECT_TIMEOUT_S} s): {text}") from None
 
 
 def run_probe(p: Probe, ctx: Context) -> Result:
