@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     state = Path(tempfile.mkdtemp(prefix="tapcheck-bench-")) / "state.json"
     t0 = time.monotonic()
-    control.start(port=0, path=state)
+    control.start(port=0, path=state, tie_to_caller=True)
     started_s = time.monotonic() - t0
     rows: list[dict[str, float]] = []
     failures = 0

@@ -41,7 +41,7 @@ def emulator(live_options: Any, tmp_path_factory: pytest.TempPathFactory) -> Ite
     if problem:
         pytest.fail(f"local target needs PostgreSQL 15: {problem} (run scripts/bootstrap.sh)")
     state = tmp_path_factory.mktemp("emulator") / "state.json"
-    st = control.start(port=0, path=state)
+    st = control.start(port=0, path=state, tie_to_caller=True)
     try:
         yield {**st, "state": str(state)}
     finally:

@@ -211,7 +211,7 @@ def test_stop_after_server_died_midway_leaves_nothing(local_target, live_options
     from tapcheck.live.target import resolve
 
     state = tmp_path / "state.json"
-    st = control.start(port=0, path=state)
+    st = control.start(port=0, path=state, tie_to_caller=True)
     try:
         tgt = resolve("local", state=str(state))
         deploy.deploy(tgt, live_options.template, "tapcheck-crash", {"EnvironmentSuffix": unique_suffix("cr")})

@@ -80,8 +80,10 @@ def running(path: str | os.PathLike[str] | None = None) -> dict | None:
 
 
 def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
-          timeout: float = START_TIMEOUT_S) -> dict:
-    """Start the emulator in the background and return its state once it answers."""
+          timeout: float = START_TIMEOUT_S, tie_to_caller: bool = False) -> dict:
+    """Start the emulator in the background and return its state once it answers.
+    With `tie_to_caller` it also shuts itself down, cleaning up, when this process dies
+    (used by the test suite and the benchmark so that a killed run leaves nothing)."""
     from tapcheck.emulator.pgcluster import pg_available
 
     sp = state_path(path)
@@ -109,7 +111,8 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
     sp.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tapcheck.emulator.server", "--port", str(port), "--root", str(root)],
+            [sys.executable, "-m", "tapcheck.emulator.server", "--port", str(port), "--root", str(root),
+             *(["--owner-pid", str(os.getpid())] if tie_to_caller else [])],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             cwd="/",
         )

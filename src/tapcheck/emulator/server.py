@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--root", required=True, help="data directory, removed on exit")
+    parser.add_argument("--owner-pid", type=int, default=0,
+                        help="shut down (and clean up) when this process is gone, e.g. a killed test run")
     args = parser.parse_args(argv)
     if not args.host.startswith("127."):
         print("tapcheck-emulator: refusing a non-loopback address", file=sys.stderr)
@@ -54,6 +56,17 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    if args.owner_pid:
+        def watch_owner() -> None:
+            while not done.wait(0.5):
+                try:
+                    os.kill(args.owner_pid, 0)
+                except ProcessLookupError:
+                    done.set()
+                except PermissionError:
+                    pass
+
+        threading.Thread(target=watch_owner, daemon=True).start()
     server.start()
     print(f"tapcheck-emulator: ready on http://{args.host}:{args.port}", flush=True)
     try:
@@ -64,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             models.shutdown()
             shutil.rmtree(root, ignore_errors=True)
+            Path(f"{root}.log").unlink(missing_ok=True)  # written by control.start
     return 0
 
 
