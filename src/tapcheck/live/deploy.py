@@ -122,7 +122,8 @@ def _wait(target: Target, stack_id: str, timeout: float) -> dict[str, Any]:
 def first_failure(target: Target, stack_id: str) -> tuple[str, str]:
     """(logical id, reason) of the first resource that failed, oldest first."""
     cfn = target.client("cloudformation")
-    events = cfn.describe_stack_events(StackName=stack_id)["StackEvents"]
+    pages = cfn.get_paginator("describe_stack_events").paginate(StackName=stack_id)
+    events = [e for page in pages for e in page["StackEvents"]]
     for e in sorted(events, key=lambda e: e["Timestamp"]):
         if e["ResourceStatus"].endswith("_FAILED") and e["LogicalResourceId"] != e.get("StackName"):
             return e["LogicalResourceId"], e.get("ResourceStatusReason") or "no reason given"
