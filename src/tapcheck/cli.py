@@ -14,7 +14,10 @@ DEFAULT_TEMPLATE = "lib/TapStack.json"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tapcheck", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="tapcheck", description="Compliance gate and live probes for the TapStack Aurora template.",
+        epilog="Exit codes: 0 compliant / all probes passed, 1 findings / a probe failed, "
+               "2 unusable input or a missing tool.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = sub.add_parser("check", help="run the compliance gate on templates")
