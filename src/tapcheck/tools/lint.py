@@ -51,10 +51,11 @@ def _rules(config):
 def _finding(match, path: str) -> Finding:
     rule_id = match.rule.id
     severity = SEVERITY.get(getattr(match.rule, "severity", "error"), Severity.ERROR)
-    pointer = "/" + "/".join(str(p) for p in (match.path or []))
+    where = getattr(match, "path", None) or []      # E0002 (a rule crashed) carries no path
+    pointer = "/" + "/".join(str(p) for p in where)
     resource = None
-    if match.path and len(match.path) > 1 and match.path[0] == "Resources":
-        resource = str(match.path[1])
+    if len(where) > 1 and where[0] == "Resources":
+        resource = str(where[1])
     return Finding(
         requirement=RULE_REQUIREMENT.get(rule_id, DEFAULT_REQUIREMENT),
         rule=rule_id,
