@@ -89,8 +89,8 @@ def run_tools(loaded: LoadedTemplate, tools: tuple[str, ...]) -> list[Finding]:
             from tapcheck.tools import guard
 
             typed = os.path.join(scratch, "template.json")
-            with open(typed, "w") as handle:
-                json.dump(normalize_template(loaded.tree), handle, indent=1)
+            with open(typed, "w", encoding="utf-8") as handle:
+                json.dump(normalize_template(loaded.tree), handle, indent=1, ensure_ascii=False)  # cfn-guard rejects surrogate-pair escapes
             if "cfn-guard" in tools:
                 jobs.append(pool.submit(guard.run_project_rules, typed))
             if "control-tower" in tools:
