@@ -57,8 +57,10 @@ def _coerce(value: Any, node: dict, root: dict) -> Any:
     if isinstance(value, dict):
         if len(value) == 1 and next(iter(value)).startswith(("Fn::", "Ref")):
             literal = _literal_function(value)
+            if literal is None:
+                return _canonical_function(value)
             # an intrinsic function: the tools see its value only when it is a constant
-            return value if literal is None else _coerce(literal, node, root)
+            return _coerce(literal, node, root)
         properties = node.get("properties") or {}
         return {k: _coerce(v, properties.get(k, {}), root) if isinstance(properties, dict) else v
                 for k, v in value.items()}
@@ -78,6 +80,30 @@ def _coerce(value: Any, node: dict, root: dict) -> Any:
                 return int(number)
             if kind == "number":
                 return int(number) if number.is_integer() and "." not in text else number
+    return value
+
+
+def _canonical_function(value: dict) -> dict:
+    """One spelling per meaning, so rules written for one form see every form:
+    Fn::GetAtt "X.Attr" -> ["X", "Attr"], and Fn::Join over literals, Refs and GetAtts
+    -> the equivalent Fn::Sub string."""
+    (name, argument), = value.items()
+    if name == "Fn::GetAtt" and isinstance(argument, str) and "." in argument:
+        return {"Fn::GetAtt": argument.split(".", 1)}
+    if name == "Fn::Join" and isinstance(argument, list) and len(argument) == 2 and isinstance(argument[0], str) \
+            and isinstance(argument[1], list):
+        pieces = []
+        for part in argument[1]:
+            if isinstance(part, str):
+                pieces.append(part.replace("${", "${!"))
+            elif isinstance(part, dict) and list(part) == ["Ref"] and isinstance(part["Ref"], str):
+                pieces.append("${" + part["Ref"] + "}")
+            elif isinstance(part, dict) and list(part) == ["Fn::GetAtt"] and isinstance(part["Fn::GetAtt"], list) \
+                    and all(isinstance(x, str) for x in part["Fn::GetAtt"]):
+                pieces.append("${" + ".".join(part["Fn::GetAtt"]) + "}")
+            else:
+                return value
+        return {"Fn::Sub": argument[0].replace("${", "${!").join(pieces)}
     return value
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tapcheck.model import Model, PseudoRef, Text
+from tapcheck.model import Model, PseudoRef, Text, params_in
 from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import CLUSTER, INSTANCE, SECRET, props, the_cluster
 from tapcheck.requirements.r03_protection_encryption import encryption_violations
@@ -16,6 +16,8 @@ def is_aws_managed(value, service: str) -> bool:
     """Absent (the service's AWS managed key) or alias/aws/<service>, by name or ARN."""
     if value is None:
         return True
+    if params_in(value):
+        return False          # a deploy-time parameter can name any key, whatever its default
     if isinstance(value, Text):
         # arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/<service>
         first, last = value.parts[0], value.parts[-1]

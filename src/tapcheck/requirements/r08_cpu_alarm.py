@@ -12,6 +12,7 @@ from tapcheck.requirements.common import ALARM, names, props, the_cluster
 SPEC = "CloudWatch alarm for CPU > 80% for 5 minutes (seed R8)"
 THRESHOLD = 80.0
 WINDOW_SECONDS = 300
+METRIC_PERIOD = 60     # RDS publishes CPUUtilization once a minute: shorter periods see gaps
 
 
 @dataclass
@@ -87,7 +88,12 @@ def _alarm_problems(alarm: Resource) -> list:
                                   "Set Statistic to Average", "statistic"))
     period, periods = as_int(metric.period), as_int(alarm.get("EvaluationPeriods"))
     datapoints = as_int(alarm.get("DatapointsToAlarm", alarm.get("EvaluationPeriods")))
-    if period is None or periods is None or period * periods != WINDOW_SECONDS or datapoints != periods:
+    if period is not None and period % METRIC_PERIOD:
+        problems.append(violation(alarm, ("Period",),
+                                  f"Period {period} s is shorter than or not a multiple of the metric's "
+                                  f"{METRIC_PERIOD} s resolution: most periods have no data",
+                                  "Use a Period that is a multiple of 60 s", "period"))
+    elif period is None or periods is None or period * periods != WINDOW_SECONDS or datapoints != periods:
         problems.append(violation(alarm, ("Period",),
                                   f"Alarm needs {as_str(alarm.get('DatapointsToAlarm')) or periods} of {periods} "
                                   f"period(s) of {metric.period!r} s breaching: not a sustained 5 minutes",
