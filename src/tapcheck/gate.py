@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -90,7 +91,7 @@ def run_tools(loaded: LoadedTemplate, tools: tuple[str, ...]) -> list[Finding]:
 
             typed = os.path.join(scratch, "template.json")
             with open(typed, "w", encoding="utf-8") as handle:
-                json.dump(normalize_template(loaded.tree), handle, indent=1, ensure_ascii=False)  # cfn-guard rejects surrogate-pair escapes
+                handle.write(guard_json(normalize_template(loaded.tree)))
             if "cfn-guard" in tools:
                 jobs.append(pool.submit(guard.run_project_rules, typed))
             if "control-tower" in tools:
@@ -102,6 +103,17 @@ def run_tools(loaded: LoadedTemplate, tools: tuple[str, ...]) -> list[Finding]:
         for job in jobs:
             findings += [replace(f, file=loaded.path, line=line_of(loaded.tree, f.path)) for f in job.result()]
     return findings
+
+
+# cfn-guard reads JSON with a YAML parser: it rejects \uD800-style surrogate-pair escapes and
+# raw characters YAML does not allow (DEL, C1 controls, U+FFFE/U+FFFF). JSON's structure is
+# ASCII, so these can only be inside strings, where a \u escape means the same character.
+_YAML_UNPRINTABLE = re.compile("[\x7f-\x84\x86-\x9f\ufffe\uffff]")
+
+
+def guard_json(tree) -> str:
+    text = json.dumps(tree, indent=1, ensure_ascii=False)
+    return _YAML_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def line_of(tree: dict, pointer: str) -> int | None:
