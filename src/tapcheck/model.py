@@ -334,7 +334,8 @@ class Resolver:
 
     def _sub(self, arg: Any) -> Any:
         if isinstance(arg, list):
-            text, variables = arg[0], {str(k): self.resolve(v) for k, v in (arg[1] or {}).items()}
+            given = arg[1] if len(arg) > 1 and isinstance(arg[1], dict) else {}     # malformed: cfn-lint reports it
+            text, variables = (arg[0] if arg else ""), {str(k): self.resolve(v) for k, v in given.items()}
         else:
             text, variables = arg, {}
         parts: list = []
