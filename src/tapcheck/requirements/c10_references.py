@@ -29,7 +29,7 @@ def references(node: Any, path: tuple = ()) -> Iterator[tuple[str, tuple]]:
                     yield from references(arg[1], path + (key, 1))
                 return
             if key == "Fn::Sub":
-                text, variables = (arg[0], arg[1] if len(arg) > 1 else {}) if isinstance(arg, list) else (arg, {})
+                text, variables = (arg[0] if arg else "", arg[1] if len(arg) > 1 else {}) if isinstance(arg, list) else (arg, {})
                 local = set(variables) if isinstance(variables, dict) else set()
                 for name in _SUB_NAME.findall(text if isinstance(text, str) else ""):
                     name = name.strip()
