@@ -438,10 +438,11 @@ def _customer_key(t) -> str:
 
 
 KEY_REFERENCES = ["getatt-arn", "ref-key", "literal-key-arn", "alias/my-key", "alias/aws/s3", "alias/aws/rdss",
-                  "arn:aws:kms:us-east-1:123456789012:alias/aws/ebs"]
+                  "arn:aws:kms:us-east-1:123456789012:alias/aws/ebs", "parameter"]
 
 
 def _key_value(t, how: str):
+    """A KMS key reference; "parameter": Ref to a parameter defaulting to alias/aws/rds (any key at deploy time)."""
     if how == "getatt-arn":
         return {"Fn::GetAtt": [_customer_key(t), "Arn"]}
     if how == "ref-key":
@@ -775,9 +776,11 @@ def alarm_comparison_changed(t, value):
     properties(cpu_alarm(t)[1])["ComparisonOperator"] = value
 
 
-@operator("R8", [(60, 1, None), (600, 1, None), (900, 1, None), (300, 2, None), (60, 5, 1), (60, 5, 3), (60, 3, None)])
+@operator("R8", [(60, 1, None), (600, 1, None), (900, 1, None), (300, 2, None), (60, 5, 1), (60, 5, 3), (60, 3, None),
+                 (10, 30, None), (30, 10, None)])
 def alarm_duration_changed(t, choice):
-    """Not a sustained 5 minutes: 1 minute, 10 minutes, 2 × 5 minutes, 1 datapoint of 5."""
+    """Not a sustained 5 minutes: 1 minute, 10 minutes, 2 × 5 minutes, 1 datapoint of 5, or sub-minute periods
+    of a metric RDS publishes every 60 s (most periods would have no data)."""
     period, periods, datapoints = choice
     alarm = properties(cpu_alarm(t)[1])
     _, stat = alarm_metric_fields(cpu_alarm(t)[1])
@@ -1342,25 +1345,3 @@ def monitoring_role_inline_wildcard(t, how):
                  else {"Effect": "Allow", "Action": "rds:*", "Resource": "*"})
     properties(monitoring_role(t)[1])["Policies"] = [{"PolicyName": "extra", "PolicyDocument": {
         "Version": "2012-10-17", "Statement": [statement]}}]
-
-
-# =============================================================================================
-# Known gaps: mutants the gate lets through today (see KNOWN_GAPS)
-# =============================================================================================
-
-@operator("C7", ["parameter"], gap="C7 resolves a parameter to its Default: KmsKeyId Ref to a parameter defaulting to "
-                                   "alias/aws/rds passes, yet any customer key can be passed at deploy time")
-def cluster_key_from_parameter(t, how):
-    cluster_props(t)["KmsKeyId"] = _key_value(t, how)
-
-
-@operator("R8", [(10, 30, None), (30, 10, None)],
-          gap="R8 accepts any Period x EvaluationPeriods = 300 s, but RDS publishes CPUUtilization every 60 s: a 10 s "
-              "or 30 s period (high-resolution only) sees mostly missing data, so the alarm is not 5 minutes of CPU")
-def alarm_sub_minute_period(t, choice):
-    period, periods, _ = choice
-    alarm = properties(cpu_alarm(t)[1])
-    _, stat = alarm_metric_fields(cpu_alarm(t)[1])
-    stat["Period"] = period
-    alarm["EvaluationPeriods"] = periods
-    alarm.pop("DatapointsToAlarm", None)

@@ -200,9 +200,9 @@ def _join_to_sub(arg: Any) -> dict | None:
 
 @rewrite
 def sub_join_swapped(t: dict, rnd: random.Random) -> None:
-    """Fn::Sub written as Fn::Join (and Fn::Join as Fn::Sub); a KMS alias ARN stays a Sub (see KNOWN_FALSE_POSITIVES)."""
+    """Fn::Sub written as Fn::Join (and Fn::Join as Fn::Sub)."""
     def swap(node):
-        if isinstance(node, dict) and len(node) == 1 and rnd.random() < 0.75 and ":alias/aws/" not in str(node):
+        if isinstance(node, dict) and len(node) == 1 and rnd.random() < 0.75:
             (key, arg), = node.items()
             if key == "Fn::Sub" and isinstance(arg, str):
                 return _sub_to_join(arg) or node
@@ -214,9 +214,7 @@ def sub_join_swapped(t: dict, rnd: random.Random) -> None:
             t[section] = _walk(t[section], swap)
 
 
-@rewrite(gap="Control Tower's enhanced-monitoring rule (H6, rds_instance_enhanced_monitoring_enabled_check) reads "
-            "only the list form of Fn::GetAtt: JSON MonitoringRoleArn {\"Fn::GetAtt\": \"Role.Arn\"} is 'Local Stack "
-            "reference was invalid'")
+@rewrite
 def getatt_dotted(t: dict, rnd: random.Random) -> None:
     """Fn::GetAtt [X, Attr] written as the string "X.Attr"."""
     def dotted(node):
@@ -261,19 +259,14 @@ def alarm_metrics_form(t: dict, rnd: random.Random) -> None:
 
 @rewrite
 def aws_managed_key_named(t: dict, rnd: random.Random) -> None:
-    """The AWS managed key named explicitly: alias/aws/rds (or its ARN), alias/aws/secretsmanager for the secret."""
+    """The AWS managed key named explicitly: alias/aws/rds (or its ARN, with Sub or Join), alias/aws/secretsmanager
+    for the secret."""
     cluster_props(t)["KmsKeyId"] = rnd.choice([
-        "alias/aws/rds", {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds"}])
+        "alias/aws/rds", {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds"},
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:", {"Ref": "AWS::Region"}, ":",
+                           {"Ref": "AWS::AccountId"}, ":alias/aws/rds"]]}])
     if rnd.random() < 0.5:
         properties(credential_secret(t)[1])["KmsKeyId"] = "alias/aws/secretsmanager"
-
-
-@rewrite(gap="The project guard rule for C7 (cluster_kms_key_aws_managed) accepts the alias ARN built with Fn::Sub "
-            "but not the same ARN built with Fn::Join: KmsKeyId Join ['', ['arn:', Ref AWS::Partition, ':kms:', ...,"
-            " ':alias/aws/rds']] is 'a customer managed key'")
-def aws_managed_key_arn_joined(t: dict, rnd: random.Random) -> None:
-    cluster_props(t)["KmsKeyId"] = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:", {"Ref": "AWS::Region"},
-                                                      ":", {"Ref": "AWS::AccountId"}, ":alias/aws/rds"]]}
 
 
 @rewrite

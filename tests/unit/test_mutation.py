@@ -1,0 +1,111 @@
+"""Property: every mutant of the compliant template fails the gate, and a blocking finding names
+the requirement the mutant breaks. Hypothesis shrinks a survivor to the first operator and the
+nearest choice that slips through, and prints it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+
+from tapcheck.mutation import operators as ops
+from tapcheck.mutation.evaluate import judge, load_base
+from tapcheck.mutation.rewrites import BY_NAME
+from tapcheck.mutation.strategies import applicable, mutants
+from tapcheck.mutation.yaml_emit import to_yaml
+from tapcheck.requirements import REQUIREMENTS
+
+SCALE = settings.default.max_examples / 100          # 1 under the ci profile
+FAST_IDS = sorted({op.requirement for op in ops.OPERATORS if not op.tools})
+TOOL_IDS = sorted({op.requirement for op in ops.OPERATORS if op.tools})
+# Rewrites that change only the spelling, so a mutant rewritten by them is still the same mutant.
+SYNTACTIC = ["shuffle_keys", "rename_logical_ids", "scalars_as_strings", "sub_join_swapped", "reorder_and_extend_tags"]
+
+
+@pytest.fixture(scope="module")
+def base(base_template_path):
+    return load_base(base_template_path)
+
+
+def test_every_requirement_has_operators_that_apply(base):
+    covered = {op.requirement for op in applicable(base)}
+    missing = [r.id for r in REQUIREMENTS if r.id not in covered]
+    assert not missing, f"requirements without an applicable mutation operator: {missing}"
+
+
+def test_operators_do_not_touch_the_base(base):
+    before = repr(base)
+    for op in ops.OPERATORS:
+        for choice in op.choices(base)[:1]:
+            op(base, choice)
+    assert repr(base) == before
+
+
+def test_operators_find_resources_by_meaning_not_by_logical_id(base):
+    """The same operator and choice hit the same resource after every logical id is renamed."""
+    renamed = BY_NAME["rename_logical_ids"](base, 7)
+    assert set(renamed["Resources"]) != set(base["Resources"])
+    for op in ops.OPERATORS:
+        assert len(op.choices(renamed)) == len(op.choices(base)), op.name
+
+
+@pytest.mark.parametrize("requirement_id", FAST_IDS)
+@settings(max_examples=max(4, int(12 * SCALE)))
+@given(data=st.data())
+def test_mutant_is_killed_for_its_requirement(base, requirement_id, data):
+    requirement, name, mutant = data.draw(mutants(base, requirement=requirement_id, tools=False), label="mutant")
+    verdict = judge(mutant)
+    note(f"{requirement} {name}: {verdict.summary()}")
+    assert not verdict.compliant, f"{name} survived: the gate passes a template that breaks {requirement}"
+    assert verdict.kills(requirement), (f"{name} breaks {requirement} but the gate blames only "
+                                        f"{sorted(verdict.requirements)}")
+
+
+@pytest.mark.parametrize("requirement_id", TOOL_IDS)
+@settings(max_examples=max(2, int(3 * SCALE)))
+@given(data=st.data())
+def test_tool_mutant_is_killed_by_the_full_gate(base, requirement_id, data):
+    requirement, name, mutant = data.draw(mutants(base, requirement=requirement_id, tools=True), label="mutant")
+    verdict = judge(mutant, tools=True)
+    note(f"{requirement} {name}: {verdict.summary()}")
+    assert verdict.kills(requirement), f"{name} survived the full gate: {verdict.summary()}"
+
+
+@settings(max_examples=max(10, int(60 * SCALE)))
+@given(data=st.data())
+def test_rewritten_mutant_is_still_killed(base, data):
+    """A mutant spelt differently (renamed ids, shuffled keys, strings for numbers, Join for Sub, YAML)
+    is the same mutant: the gate must still blame the same requirement."""
+    requirement, name, mutant = data.draw(mutants(base, tools=False), label="mutant")
+    steps = data.draw(st.lists(st.tuples(st.sampled_from(SYNTACTIC), st.integers(0, 2**16)), min_size=1, max_size=4,
+                               unique_by=lambda s: s[0]), label="rewrites")
+    for rewrite, seed in steps:
+        mutant = BY_NAME[rewrite](mutant, seed)
+    as_yaml = data.draw(st.booleans(), label="yaml")
+    verdict = judge(to_yaml(mutant) if as_yaml else mutant)
+    note(f"{requirement} {name} after {steps}: {verdict.summary()}")
+    assert verdict.kills(requirement), f"{name} rewritten by {steps} survives: {verdict.summary()}"
+
+
+def test_removing_any_check_lets_its_mutants_survive(base, monkeypatch):
+    """Each requirement's check is necessary: without it, some of its mutants pass the fast gate.
+    (This is what makes the property tests fail when a check is deleted.)"""
+    import tapcheck.gate as gate
+    from tapcheck.mutation.score import mutant_plan
+
+    plan = mutant_plan(base)
+    not_needed = []
+    for index, requirement in enumerate(REQUIREMENTS):
+        if requirement.check is None:
+            continue
+        crippled = list(REQUIREMENTS)
+        crippled[index] = dataclasses.replace(requirement, check=None)
+        monkeypatch.setattr(gate, "REQUIREMENTS", crippled)
+        own = [(op, choice) for op, choice in plan if op.requirement == requirement.id and not op.tools]
+        if all(judge(op(base, choice)).kills(requirement.id) for op, choice in own):
+            not_needed.append(requirement.id)
+    monkeypatch.undo()
+    assert not not_needed, f"mutants of {not_needed} are still killed with their check removed"
