@@ -106,9 +106,10 @@ def run_tools(loaded: LoadedTemplate, tools: tuple[str, ...]) -> list[Finding]:
 
 
 # cfn-guard reads JSON with a YAML parser: it rejects \uD800-style surrogate-pair escapes and
-# raw characters YAML does not allow (DEL, C1 controls, U+FFFE/U+FFFF). JSON's structure is
-# ASCII, so these can only be inside strings, where a \u escape means the same character.
-_YAML_UNPRINTABLE = re.compile("[\x7f-\x84\x86-\x9f\ufffe\uffff]")
+# raw characters YAML does not allow (DEL, C1 controls, U+FFFE/U+FFFF) or reads as line breaks
+# (NEL, U+2028, U+2029). JSON's structure is ASCII, so these can only be inside strings, where
+# a \u escape means the same character.
+_YAML_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
 def guard_json(tree) -> str:
