@@ -5,6 +5,7 @@ sample, as JSON and as YAML with short-form tags.
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
@@ -20,9 +21,14 @@ from tapcheck.mutation.yaml_emit import to_yaml
 SCALE = settings.default.max_examples / 100
 
 
+@functools.lru_cache(maxsize=None)
+def _base(path: str) -> dict:
+    return load_base(path)
+
+
 @pytest.fixture(scope="module")
 def base(base_template_path):
-    return load_base(base_template_path)
+    return _base(base_template_path)
 
 
 def _apply(base, steps):
@@ -45,7 +51,8 @@ def test_each_rewrite_changes_the_text(base, rewrite):
 
 @settings(max_examples=max(20, int(80 * SCALE)))
 @given(data=st.data())
-def test_rewrite_passes_the_checks(base, data):
+def test_rewrite_passes_the_checks(base_template_path, data):
+    base = _base(base_template_path)
     steps = data.draw(rewrite_steps(), label="rewrites")
     as_yaml = data.draw(st.booleans(), label="yaml")
     note(f"rewrites: {[(r.name, seed) for r, seed in steps]}, yaml={as_yaml}")
@@ -56,8 +63,9 @@ def test_rewrite_passes_the_checks(base, data):
 
 @settings(max_examples=max(3, int(5 * SCALE)))
 @given(data=st.data())
-def test_rewrite_passes_the_full_gate(base, data):
+def test_rewrite_passes_the_full_gate(base_template_path, data):
     """cfn-lint and cfn-guard (project rules and Control Tower) agree: still clean."""
+    base = _base(base_template_path)
     steps = data.draw(rewrite_steps(), label="rewrites")
     as_yaml = data.draw(st.booleans(), label="yaml")
     note(f"rewrites: {[(r.name, seed) for r, seed in steps]}, yaml={as_yaml}")

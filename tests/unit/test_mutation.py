@@ -5,6 +5,7 @@ nearest choice that slips through, and prints it.
 
 from __future__ import annotations
 
+import functools
 import dataclasses
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from tapcheck.mutation import operators as ops
 from tapcheck.mutation.evaluate import judge, load_base
 from tapcheck.mutation.rewrites import BY_NAME
-from tapcheck.mutation.strategies import applicable, mutants
+from tapcheck.mutation.strategies import applicable, mutant_specs
 from tapcheck.mutation.yaml_emit import to_yaml
 from tapcheck.requirements import REQUIREMENTS
 
@@ -25,9 +26,14 @@ TOOL_IDS = sorted({op.requirement for op in ops.OPERATORS if op.tools})
 SYNTACTIC = ["shuffle_keys", "rename_logical_ids", "scalars_as_strings", "sub_join_swapped", "reorder_and_extend_tags"]
 
 
+@functools.lru_cache(maxsize=None)
+def _base(path: str) -> dict:
+    return load_base(path)
+
+
 @pytest.fixture(scope="module")
 def base(base_template_path):
-    return load_base(base_template_path)
+    return _base(base_template_path)
 
 
 def test_every_requirement_has_operators_that_apply(base):
@@ -55,8 +61,10 @@ def test_operators_find_resources_by_meaning_not_by_logical_id(base):
 @pytest.mark.parametrize("requirement_id", FAST_IDS)
 @settings(max_examples=max(4, int(12 * SCALE)))
 @given(data=st.data())
-def test_mutant_is_killed_for_its_requirement(base, requirement_id, data):
-    requirement, name, mutant = data.draw(mutants(base, requirement=requirement_id, tools=False), label="mutant")
+def test_mutant_is_killed_for_its_requirement(base_template_path, requirement_id, data):
+    base = _base(base_template_path)
+    op, choice = data.draw(mutant_specs(base, requirement=requirement_id, tools=False), label="operator, choice")
+    requirement, name, mutant = op.requirement, f"{op.name}({choice!r})", op(base, choice)
     verdict = judge(mutant)
     note(f"{requirement} {name}: {verdict.summary()}")
     assert not verdict.compliant, f"{name} survived: the gate passes a template that breaks {requirement}"
@@ -67,8 +75,10 @@ def test_mutant_is_killed_for_its_requirement(base, requirement_id, data):
 @pytest.mark.parametrize("requirement_id", TOOL_IDS)
 @settings(max_examples=max(2, int(3 * SCALE)))
 @given(data=st.data())
-def test_tool_mutant_is_killed_by_the_full_gate(base, requirement_id, data):
-    requirement, name, mutant = data.draw(mutants(base, requirement=requirement_id, tools=True), label="mutant")
+def test_tool_mutant_is_killed_by_the_full_gate(base_template_path, requirement_id, data):
+    base = _base(base_template_path)
+    op, choice = data.draw(mutant_specs(base, requirement=requirement_id, tools=True), label="operator, choice")
+    requirement, name, mutant = op.requirement, f"{op.name}({choice!r})", op(base, choice)
     verdict = judge(mutant, tools=True)
     note(f"{requirement} {name}: {verdict.summary()}")
     assert verdict.kills(requirement), f"{name} survived the full gate: {verdict.summary()}"
@@ -76,10 +86,12 @@ def test_tool_mutant_is_killed_by_the_full_gate(base, requirement_id, data):
 
 @settings(max_examples=max(10, int(60 * SCALE)))
 @given(data=st.data())
-def test_rewritten_mutant_is_still_killed(base, data):
+def test_rewritten_mutant_is_still_killed(base_template_path, data):
     """A mutant spelt differently (renamed ids, shuffled keys, strings for numbers, Join for Sub, YAML)
     is the same mutant: the gate must still blame the same requirement."""
-    requirement, name, mutant = data.draw(mutants(base, tools=False), label="mutant")
+    base = _base(base_template_path)
+    op, choice = data.draw(mutant_specs(base, tools=False), label="operator, choice")
+    requirement, name, mutant = op.requirement, f"{op.name}({choice!r})", op(base, choice)
     steps = data.draw(st.lists(st.tuples(st.sampled_from(SYNTACTIC), st.integers(0, 2**16)), min_size=1, max_size=4,
                                unique_by=lambda s: s[0]), label="rewrites")
     for rewrite, seed in steps:
@@ -109,3 +121,15 @@ def test_removing_any_check_lets_its_mutants_survive(base, monkeypatch):
             not_needed.append(requirement.id)
     monkeypatch.undo()
     assert not not_needed, f"mutants of {not_needed} are still killed with their check removed"
+
+
+@settings(max_examples=max(5, int(10 * SCALE)))
+@given(data=st.data())
+def test_mutants_strategy_yields_id_name_and_template(base_template_path, data):
+    """The public strategy: (requirement id, operator(choice), mutant template)."""
+    from tapcheck.mutation.strategies import mutants
+
+    requirement, name, mutant = data.draw(mutants(_base(base_template_path), tools=False).map(
+        lambda m: (m[0], m[1], m[2])), label="mutant")
+    assert requirement in {r.id for r in REQUIREMENTS} and "(" in name and "Resources" in mutant
+    assert judge(mutant).kills(requirement), name

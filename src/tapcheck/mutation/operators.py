@@ -48,6 +48,9 @@ class Operator:
     strategy: Callable[[dict], Any] | None = None   # hypothesis strategy for a wider range of choices
     doc: str = field(default="", compare=False)
 
+    def __repr__(self) -> str:
+        return f"<{self.requirement} {self.name}>"
+
     def choices(self, template: dict) -> list:
         try:
             return list(self.choices_of(template))

@@ -31,6 +31,9 @@ class Rewrite:
     apply: Callable[[dict, random.Random], None]
     doc: str = ""
 
+    def __repr__(self) -> str:
+        return f"<rewrite {self.name}>"
+
     def __call__(self, template: dict, seed: int = 0) -> dict:
         result = copy.deepcopy(template)
         self.apply(result, random.Random(seed))

@@ -31,15 +31,20 @@ def choices(op: Operator, template: dict) -> st.SearchStrategy:
     return st.one_of(fixed, op.strategy(template)) if op.strategy is not None else fixed
 
 
-def mutants(template: dict, requirement: str | None = None, tools: bool | None = None,
-            operators: Iterable[Operator] = OPERATORS) -> st.SearchStrategy:
-    """(requirement id, operator name, mutant) for operators applicable to the template."""
+def mutant_specs(template: dict, requirement: str | None = None, tools: bool | None = None,
+                 operators: Iterable[Operator] = OPERATORS) -> st.SearchStrategy:
+    """(operator, choice) for operators applicable to the template: short to print when shrunk."""
     ops = applicable(template, operators, requirement, tools)
     if not ops:
         raise ValueError(f"no operator applies (requirement={requirement}, tools={tools})")
-    return st.sampled_from(ops).flatmap(
-        lambda op: choices(op, template).map(lambda choice: (op.requirement, f"{op.name}({choice!r})",
-                                                             op(template, choice))))
+    return st.sampled_from(ops).flatmap(lambda op: choices(op, template).map(lambda choice: (op, choice)))
+
+
+def mutants(template: dict, requirement: str | None = None, tools: bool | None = None,
+            operators: Iterable[Operator] = OPERATORS) -> st.SearchStrategy:
+    """(requirement id, operator name, mutant) for operators applicable to the template."""
+    return mutant_specs(template, requirement, tools, operators).map(
+        lambda spec: (spec[0].requirement, f"{spec[0].name}({spec[1]!r})", spec[0](template, spec[1])))
 
 
 @st.composite
