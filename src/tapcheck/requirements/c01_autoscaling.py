@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from tapcheck.model import Model
+from tapcheck.model import Model, Resource
 from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER, INSTANCE, instances_of, props, the_cluster
+from tapcheck.requirements.common import CLUSTER, INSTANCE, instances_of, of_the_cluster, props
 from tapcheck.requirements.r02_capacity import scaling_violations
 
 SPEC = "Aurora Serverless v2 auto-scaling (0.5-1 ACU) (seed C1)"
 
 
-def check(model: Model):
-    yield from scaling_violations(model, "scaling")
-    cluster, _ = the_cluster(model)
-    if cluster is None:
-        return
+@of_the_cluster
+def check(model: Model, cluster: Resource):
+    yield from scaling_violations(cluster, "scaling")
     for instance in instances_of(model, cluster):
         if instance.get("DBInstanceClass") != "db.serverless":     # only db.serverless instances scale in ACUs
             yield violation(instance, ("DBInstanceClass",),

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from tapcheck.model import Model, as_bool
-from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER, INSTANCE, props
+from tapcheck.model import Model, Resource
+from tapcheck.requirements.base import Requirement
+from tapcheck.requirements.common import CLUSTER, INSTANCE, flag_violations, of_the_cluster, props
 from tapcheck.requirements.r03_protection_encryption import deletion_protection_violations
 
 SPEC = "Deletion protection disabled for testing (seed C2)"
 
 
-def check(model: Model):
-    yield from deletion_protection_violations(model, "cluster")
+@of_the_cluster
+def check(model: Model, cluster: Resource):
+    yield from deletion_protection_violations(cluster, "cluster")
     for instance in model.of_type(INSTANCE):
-        if as_bool(instance.get("DeletionProtection", False)) is not False:
-            yield violation(instance, ("DeletionProtection",), "The instance has deletion protection on",
-                            "Remove DeletionProtection from the instance", "instance")
+        yield from flag_violations(instance, "DeletionProtection", False, False,
+                                   "The instance has deletion protection on ({value!r})",
+                                   "Remove DeletionProtection from the instance", "instance")
 
 
 def passing_example(template: dict) -> None:

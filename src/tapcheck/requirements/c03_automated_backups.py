@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from tapcheck.model import Model
+from tapcheck.model import Model, Resource
 from tapcheck.requirements.base import Requirement
-from tapcheck.requirements.common import CLUSTER, props
+from tapcheck.requirements.common import CLUSTER, of_the_cluster, props
 from tapcheck.requirements.r04_backups import retention_violations
 
 SPEC = "Automated backups with 7-day retention (seed C3)"
 
 
-def check(model: Model):
-    yield from retention_violations(model, "retention")
+@of_the_cluster
+def check(model: Model, cluster: Resource):
+    yield from retention_violations(cluster, "retention")
 
 
 def passing_example(template: dict) -> None:

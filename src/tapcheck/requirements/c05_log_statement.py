@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from tapcheck.model import Model
+from tapcheck.model import Model, Resource
 from tapcheck.requirements.base import Requirement
-from tapcheck.requirements.common import CLUSTER, CLUSTER_PARAMETER_GROUP, props
+from tapcheck.requirements.common import CLUSTER, CLUSTER_PARAMETER_GROUP, of_the_cluster, props
 from tapcheck.requirements.r07_parameter_group import log_statement_violations
 
 SPEC = "Parameter groups with slow query logging (log_statement='all') (seed C5)"
 
 
-def check(model: Model):
-    yield from log_statement_violations(model, "log-statement")
+@of_the_cluster
+def check(model: Model, cluster: Resource):
+    yield from log_statement_violations(model, cluster, "log-statement")
 
 
 def passing_example(template: dict) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from tapcheck.model import Model, PseudoRef, Text, params_in
+from tapcheck.model import Model, PseudoRef, Resource, Text, params_in
 from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER, INSTANCE, SECRET, props, the_cluster
+from tapcheck.requirements.common import CLUSTER, INSTANCE, SECRET, of_the_cluster, props
 from tapcheck.requirements.r03_protection_encryption import encryption_violations
 
 SPEC = "Encryption at rest with AWS managed keys (seed C7)"
@@ -29,10 +29,10 @@ def is_aws_managed(value, service: str) -> bool:
     return re.fullmatch(rf"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{{12}}:)?alias/aws/{service}", str(value)) is not None
 
 
-def check(model: Model):
-    yield from encryption_violations(model, "storage-encrypted")
-    cluster, _ = the_cluster(model)
-    keyed = [(cluster, "KmsKeyId", "rds")] if cluster else []
+@of_the_cluster
+def check(model: Model, cluster: Resource):
+    yield from encryption_violations(cluster, "storage-encrypted")
+    keyed = [(cluster, "KmsKeyId", "rds")]
     keyed += [(i, "PerformanceInsightsKMSKeyId", "rds") for i in model.of_type(INSTANCE)]
     keyed += [(s, "KmsKeyId", "secretsmanager") for s in model.of_type(SECRET)]
     for resource, prop, service in keyed:

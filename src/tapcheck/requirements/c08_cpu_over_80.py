@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from tapcheck.model import Model
+from tapcheck.model import Model, Resource
 from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import ALARM, props, the_cluster
+from tapcheck.requirements.common import ALARM, props, of_the_cluster
 from tapcheck.requirements.r08_cpu_alarm import cpu_alarms, over_80
 
 SPEC = "CloudWatch alarms for CPU > 80% (seed C8)"
 
 
-def check(model: Model):
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is None:
-        return
+@of_the_cluster
+def check(model: Model, cluster: Resource):
     alarms = cpu_alarms(model, cluster)
     if not any(over_80(a) for a in alarms):
         yield violation(alarms[0] if alarms else None, ("Threshold",) if alarms else "/Resources",

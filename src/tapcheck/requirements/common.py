@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import functools
+from typing import Any, Callable, Iterable, Iterator
 
-from tapcheck.model import Model, ParamRef, Resource, ResourceRef, Str, Text, as_str
+from tapcheck.model import Model, ParamRef, Resource, ResourceRef, Str, Text, as_bool, as_str
 from tapcheck.requirements.base import Violation, violation
 
 CLUSTER = "AWS::RDS::DBCluster"
@@ -32,6 +33,27 @@ def single(model: Model, resource_type: str, what: str, rule: str) -> tuple[Reso
 
 def the_cluster(model: Model) -> tuple[Resource | None, list[Violation]]:
     return single(model, CLUSTER, "the Aurora cluster", "cluster")
+
+
+def of_the_cluster(check: Callable[[Model, Resource], Iterable[Violation]]) -> Callable[[Model], Iterator[Violation]]:
+    """check(model, cluster) on the template's one Aurora cluster. A missing or duplicated
+    cluster is reported instead, under each requirement, since none of them can hold then."""
+    @functools.wraps(check)
+    def run(model: Model) -> Iterator[Violation]:
+        cluster, problems = the_cluster(model)
+        yield from problems
+        if cluster is not None:
+            yield from check(model, cluster)
+    return run
+
+
+def flag_violations(resource: Resource, prop: str, expected: bool, default: bool, problem: str, fix: str,
+                    rule: str) -> Iterator[Violation]:
+    """A boolean property that must be `expected`; `default` is AWS's value when it is absent.
+    `problem` may name the value found as {value!r}."""
+    value = resource.get(prop, default)
+    if as_bool(value) is not expected:
+        yield violation(resource, (prop,), problem.format(value=value), fix, rule)
 
 
 def parameter_of(model: Model, value: Any) -> str | None:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from tapcheck.model import Model, as_bool
-from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER, props, the_cluster
+from tapcheck.model import Model, Resource
+from tapcheck.requirements.base import Requirement
+from tapcheck.requirements.common import CLUSTER, flag_violations, of_the_cluster, props
 
 SPEC = "Hardening (AWS Control Tower CT.RDS.PR.4): IAM database authentication"
 
 
-def check(model: Model):
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is not None and as_bool(cluster.get("EnableIAMDatabaseAuthentication")) is not True:
-        yield violation(cluster, ("EnableIAMDatabaseAuthentication",), "IAM database authentication is off",
-                        "Set EnableIAMDatabaseAuthentication to true", "iam-auth")
+@of_the_cluster
+def check(model: Model, cluster: Resource):
+    yield from flag_violations(cluster, "EnableIAMDatabaseAuthentication", True, False,
+                               "IAM database authentication is off", "Set EnableIAMDatabaseAuthentication to true",
+                               "iam-auth")
 
 
 def passing_example(template: dict) -> None:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from tapcheck.model import Model, as_bool
-from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER, props, the_cluster
+from tapcheck.model import Model, Resource
+from tapcheck.requirements.base import Requirement
+from tapcheck.requirements.common import CLUSTER, flag_violations, of_the_cluster, props
 
 SPEC = "Hardening (AWS Control Tower CT.RDS.PR.9): copy tags to snapshots"
 
 
-def check(model: Model):
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is not None and as_bool(cluster.get("CopyTagsToSnapshot")) is not True:
-        yield violation(cluster, ("CopyTagsToSnapshot",), "Snapshots do not inherit the cluster's tags",
-                        "Set CopyTagsToSnapshot to true", "copy-tags")
+@of_the_cluster
+def check(model: Model, cluster: Resource):
+    yield from flag_violations(cluster, "CopyTagsToSnapshot", True, False, "Snapshots do not inherit the cluster's tags",
+                               "Set CopyTagsToSnapshot to true", "copy-tags")
 
 
 def passing_example(template: dict) -> None:

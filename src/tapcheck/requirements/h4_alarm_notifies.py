@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from tapcheck.model import Model, as_bool
+from tapcheck.model import Model, Resource, as_bool
 from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import ALARM, TOPIC, names, props, the_cluster
+from tapcheck.requirements.common import ALARM, TOPIC, names, props, of_the_cluster
 from tapcheck.requirements.r08_cpu_alarm import cpu_alarms
 
 SPEC = "Hardening (AWS Control Tower CT.CLOUDWATCH.PR.1): the CPU alarm notifies an SNS topic"
 
 
-def check(model: Model):
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is None:
-        return
+@of_the_cluster
+def check(model: Model, cluster: Resource):
     alarms = cpu_alarms(model, cluster)
     topics = model.of_type(TOPIC)
     for alarm in alarms:

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import re
 
-from tapcheck.model import Model, as_str
+from tapcheck.model import Model, Resource, as_str
 from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER, instances_of, props, the_cluster
+from tapcheck.requirements.common import CLUSTER, instances_of, props, of_the_cluster
 from tapcheck.requirements.engine_versions import deprecated_versions, known_versions, supported_15_minors
 
 SPEC = "Aurora Serverless v2 with PostgreSQL 15.4 (seed R1; 15.4 is deprecated, so a supported 15.x minor is pinned)"
 
 
-def check(model: Model):
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is None:
-        return
+@of_the_cluster
+def check(model: Model, cluster: Resource):
     engine = cluster.get("Engine")
     if engine != "aurora-postgresql":
         yield violation(cluster, ("Engine",), f"Engine is {engine!r}, not 'aurora-postgresql'",

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from tapcheck.model import Model, as_number
+from tapcheck.model import Model, Resource, as_number
 from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER, props, the_cluster
+from tapcheck.requirements.common import CLUSTER, of_the_cluster, props
 
 SPEC = "Min 0.5 ACU, Max 1 ACU scaling (seed R2)"
 EXPECTED = {"MinCapacity": 0.5, "MaxCapacity": 1.0}
 
 
-def scaling_violations(model: Model, rule: str):
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is None:
-        return
+def scaling_violations(cluster: Resource, rule: str):
     scaling = cluster.get("ServerlessV2ScalingConfiguration")
     if not isinstance(scaling, dict):
         yield violation(cluster, ("ServerlessV2ScalingConfiguration",), "No Serverless v2 scaling configuration",
@@ -28,8 +24,9 @@ def scaling_violations(model: Model, rule: str):
                             f"Set {key} to {wanted:g}", rule)
 
 
-def check(model: Model):
-    yield from scaling_violations(model, "capacity")
+@of_the_cluster
+def check(model: Model, cluster: Resource):
+    yield from scaling_violations(cluster, "capacity")
 
 
 def passing_example(template: dict) -> None:

@@ -2,38 +2,31 @@
 
 from __future__ import annotations
 
-from tapcheck.model import Model, as_bool
-from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER, props, the_cluster
+from tapcheck.model import Model, Resource
+from tapcheck.requirements.base import Requirement
+from tapcheck.requirements.common import CLUSTER, flag_violations, of_the_cluster, props
 
 SPEC = "Deletion protection disabled and KMS encryption enabled (seed R3)"
 
 
-def deletion_protection_violations(model: Model, rule: str):
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is None:
-        return
-    value = cluster.get("DeletionProtection", False)   # RDS default: off
-    if as_bool(value) is not False:
-        yield violation(cluster, ("DeletionProtection",), f"DeletionProtection is {value!r}; the spec requires it off",
-                        "Set DeletionProtection to false", rule)
+def deletion_protection_violations(cluster: Resource, rule: str):
+    # RDS default: off
+    yield from flag_violations(cluster, "DeletionProtection", False, False,
+                               "DeletionProtection is {value!r}; the spec requires it off",
+                               "Set DeletionProtection to false", rule)
 
 
-def encryption_violations(model: Model, rule: str):
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is None:
-        return
-    value = cluster.get("StorageEncrypted", False)     # Aurora default: unencrypted
-    if as_bool(value) is not True:
-        yield violation(cluster, ("StorageEncrypted",), f"StorageEncrypted is {value!r}: storage is not encrypted",
-                        "Set StorageEncrypted to true", rule)
+def encryption_violations(cluster: Resource, rule: str):
+    # Aurora default: unencrypted
+    yield from flag_violations(cluster, "StorageEncrypted", True, False,
+                               "StorageEncrypted is {value!r}: storage is not encrypted",
+                               "Set StorageEncrypted to true", rule)
 
 
-def check(model: Model):
-    yield from deletion_protection_violations(model, "deletion-protection")
-    yield from encryption_violations(model, "storage-encrypted")
+@of_the_cluster
+def check(model: Model, cluster: Resource):
+    yield from deletion_protection_violations(cluster, "deletion-protection")
+    yield from encryption_violations(cluster, "storage-encrypted")
 
 
 def passing_example(template: dict) -> None:

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from tapcheck.model import Model, as_int, as_str
+from tapcheck.model import Model, Resource, as_int, as_str
 from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER, props, the_cluster
+from tapcheck.requirements.common import CLUSTER, of_the_cluster, props
 
 SPEC = "7-day backup retention, 03:00-04:00 UTC window (seed R4)"
 RETENTION_DAYS = 7
 BACKUP_WINDOW = "03:00-04:00"
 
 
-def retention_violations(model: Model, rule: str):
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is None:
-        return
+def retention_violations(cluster: Resource, rule: str):
     value = cluster.get("BackupRetentionPeriod", 1)    # RDS default: 1 day
     if as_int(value) != RETENTION_DAYS:
         yield violation(cluster, ("BackupRetentionPeriod",),
@@ -23,11 +19,9 @@ def retention_violations(model: Model, rule: str):
                         f"Set BackupRetentionPeriod to {RETENTION_DAYS}", rule)
 
 
-def check(model: Model):
-    yield from retention_violations(model, "retention")
-    cluster, _ = the_cluster(model)
-    if cluster is None:
-        return
+@of_the_cluster
+def check(model: Model, cluster: Resource):
+    yield from retention_violations(cluster, "retention")
     window = as_str(cluster.get("PreferredBackupWindow"))
     if window is None or window.strip() != BACKUP_WINDOW:
         yield violation(cluster, ("PreferredBackupWindow",),

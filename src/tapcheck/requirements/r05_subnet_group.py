@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tapcheck.model import Model
 from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER, SUBNET_GROUP, names, parameter_of, props, single, the_cluster
+from tapcheck.requirements.common import SUBNET_GROUP, names, parameter_of, props, single, the_cluster
 
 SPEC = "DB subnet group with parameter-provided subnet IDs (seed R5)"
 SUBNET_PARAMETERS = {"SubnetId1", "SubnetId2"}

@@ -8,7 +8,7 @@ import string
 from tapcheck.model import Model, ParamRef, Resource, Str, Text, as_bool, as_int
 from tapcheck.requirements.base import Requirement, violation
 from tapcheck.requirements.common import (
-    CLUSTER, SECRET, SECRET_ATTACHMENT, dynamic_reference, names, parameter_of, props, the_cluster,
+    SECRET, SECRET_ATTACHMENT, dynamic_reference, names, of_the_cluster, parameter_of, props,
 )
 
 SPEC = "Secrets Manager with auto-generated credentials (seed R6): 32-character password, characters RDS accepts, feeding and attached to the cluster"
@@ -77,11 +77,8 @@ def template_username_source(model: Model, generator: dict):
     return document, None
 
 
-def check(model: Model):
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is None:
-        return
+@of_the_cluster
+def check(model: Model, cluster: Resource):
     if as_bool(cluster.get("ManageMasterUserPassword")) is True:
         yield violation(cluster, ("ManageMasterUserPassword",),
                         "ManageMasterUserPassword hands the password to an RDS-managed secret, not the template's secret",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tapcheck.model import Model, Resource, as_str
 from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER_PARAMETER_GROUP, INSTANCE, instances_of, names, props, the_cluster
+from tapcheck.requirements.common import CLUSTER_PARAMETER_GROUP, instances_of, names, of_the_cluster, props
 
 SPEC = "Custom parameter group with log_statement='all' (seed R7)"
 FAMILY = "aurora-postgresql15"
@@ -17,13 +17,9 @@ def attached_group(model: Model, cluster: Resource) -> Resource | None:
     return None
 
 
-def log_statement_violations(model: Model, rule: str):
+def log_statement_violations(model: Model, cluster: Resource, rule: str):
     """log_statement must be 'all' where it takes effect: the attached cluster group, and any
     instance-level DB parameter group (which overrides the cluster's value)."""
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is None:
-        return
     group = attached_group(model, cluster)
     if group is None:
         yield violation(cluster, ("DBClusterParameterGroupName",),
@@ -51,10 +47,10 @@ def _instance_parameter(model: Model, instance: Resource, name: str):
     return None
 
 
-def check(model: Model):
-    yield from log_statement_violations(model, "log-statement")
-    cluster, _ = the_cluster(model)
-    group = attached_group(model, cluster) if cluster else None
+@of_the_cluster
+def check(model: Model, cluster: Resource):
+    yield from log_statement_violations(model, cluster, "log-statement")
+    group = attached_group(model, cluster)
     if group is not None and group.get("Family") != FAMILY:
         yield violation(group, ("Family",), f"Family is {group.get('Family')!r}; the engine (PostgreSQL 15) needs {FAMILY}",
                         f"Set Family to {FAMILY}", "family")

@@ -7,7 +7,7 @@ from typing import Any
 
 from tapcheck.model import Model, Resource, as_int, as_number, as_str
 from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import ALARM, names, props, the_cluster
+from tapcheck.requirements.common import ALARM, names, props, of_the_cluster
 
 SPEC = "CloudWatch alarm for CPU > 80% for 5 minutes (seed R8)"
 THRESHOLD = 80.0
@@ -58,11 +58,8 @@ def cpu_alarms(model: Model, cluster: Resource) -> list[Resource]:
     return [a for a in model.of_type(ALARM) if watches_cluster_cpu(model, a, cluster)]
 
 
-def check(model: Model):
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is None:
-        return
+@of_the_cluster
+def check(model: Model, cluster: Resource):
     alarms = cpu_alarms(model, cluster)
     if not alarms:
         yield violation(None, "/Resources", "No CloudWatch alarm watches this cluster's CPUUtilization "

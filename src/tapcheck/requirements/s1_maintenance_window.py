@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from tapcheck.model import Model, as_str
+from tapcheck.model import Model, Resource, as_str
 from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER, INSTANCE, props, the_cluster
+from tapcheck.requirements.common import CLUSTER, INSTANCE, props, of_the_cluster
 
 SPEC = "Preferred maintenance window mon:04:00-mon:05:00, after the backup window"
 WINDOW = "mon:04:00-mon:05:00"
@@ -40,11 +40,8 @@ def overlaps(weekly: tuple[int, int], daily: tuple[int, int]) -> bool:
     return False
 
 
-def check(model: Model):
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is None:
-        return
+@of_the_cluster
+def check(model: Model, cluster: Resource):
     window = as_str(cluster.get("PreferredMaintenanceWindow"))
     if window is None or weekly_minutes(window) != weekly_minutes(WINDOW):
         yield violation(cluster, ("PreferredMaintenanceWindow",),

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from tapcheck.model import Model
+from tapcheck.model import Model, Resource
 from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER, props, the_cluster
+from tapcheck.requirements.common import CLUSTER, props, of_the_cluster
 
 SPEC = "Export PostgreSQL logs to CloudWatch Logs (EnableCloudwatchLogsExports: postgresql)"
 
 
-def check(model: Model):
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is None:
-        return
+@of_the_cluster
+def check(model: Model, cluster: Resource):
     exports = cluster.get("EnableCloudwatchLogsExports") or []
     if not isinstance(exports, list) or "postgresql" not in exports:
         yield violation(cluster, ("EnableCloudwatchLogsExports",), "PostgreSQL logs are not exported to CloudWatch Logs",

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from tapcheck.model import Model
+from tapcheck.model import Model, Resource
 from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER, parameter_of, props, the_cluster
+from tapcheck.requirements.common import CLUSTER, parameter_of, props, of_the_cluster
 
 SPEC = "Use the VPC security group passed as VpcSecurityGroupId"
 
 
-def check(model: Model):
-    cluster, problems = the_cluster(model)
-    yield from problems
-    if cluster is None:
-        return
+@of_the_cluster
+def check(model: Model, cluster: Resource):
     groups = cluster.get("VpcSecurityGroupIds")
     sources = [parameter_of(model, g) for g in groups] if isinstance(groups, list) else None
     if sources != ["VpcSecurityGroupId"]:

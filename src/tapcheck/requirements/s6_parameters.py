@@ -9,7 +9,7 @@ from importlib import resources
 
 from tapcheck.model import Model, as_int, as_str
 from tapcheck.requirements.base import Requirement, violation
-from tapcheck.requirements.common import CLUSTER, parameter_of, props, the_cluster
+from tapcheck.requirements.common import parameter_of, the_cluster
 
 SPEC = ("Parameters EnvironmentSuffix, SubnetId1, SubnetId2, VpcSecurityGroupId, DatabaseName and MasterUsername, "
         "typed and constrained as in the specification")
