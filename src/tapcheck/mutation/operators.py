@@ -801,6 +801,13 @@ def alarm_statistic_changed(t, value):
     stat["Stat" if "Stat" in stat else "Statistic"] = value
 
 
+@operator("R8", ["Seconds", "Count", "Bytes"])
+def alarm_unit_changed(t, value):
+    """A Unit other than CPUUtilization's Percent: the alarm matches no datapoints at all."""
+    _, stat = alarm_metric_fields(cpu_alarm(t)[1])
+    stat["Unit"] = value
+
+
 @operator("R8", ["name:FreeableMemory", "name:CPUCreditUsage", "namespace:AWS/EC2", "dimension:DBInstanceIdentifier",
                  "value:another-cluster", "dimensions:extra"])
 def alarm_watches_something_else(t, how):

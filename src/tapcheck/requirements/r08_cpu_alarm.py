@@ -23,20 +23,21 @@ class AlarmMetric:
     dimensions: Any
     statistic: Any
     period: Any
+    unit: Any
 
 
 def alarm_metric(alarm: Resource) -> AlarmMetric | None:
     metrics = alarm.get("Metrics")
     if metrics is None:
         return AlarmMetric(alarm.get("Namespace"), alarm.get("MetricName"), alarm.get("Dimensions") or [],
-                           alarm.get("Statistic"), alarm.get("Period"))
+                           alarm.get("Statistic"), alarm.get("Period"), alarm.get("Unit"))
     returned = [m for m in metrics if isinstance(m, dict) and m.get("ReturnData", True) not in (False, "false")]
     if len(metrics) != 1 or len(returned) != 1 or not isinstance(returned[0].get("MetricStat"), dict):
         return None          # metric math: not the plain CPU metric
     stat = returned[0]["MetricStat"]
     metric = stat.get("Metric") or {}
     return AlarmMetric(metric.get("Namespace"), metric.get("MetricName"), metric.get("Dimensions") or [],
-                       stat.get("Stat"), stat.get("Period"))
+                       stat.get("Stat"), stat.get("Period"), stat.get("Unit"))
 
 
 def watches_cluster_cpu(model: Model, alarm: Resource, cluster: Resource) -> bool:
@@ -80,6 +81,9 @@ def _alarm_problems(alarm: Resource) -> list:
                                   f"Alarm fires on {alarm.get('ComparisonOperator')} {alarm.get('Threshold')!r}, "
                                   "not CPU above 80 %",
                                   "Set ComparisonOperator GreaterThanThreshold and Threshold 80", "threshold"))
+    if metric.unit not in (None, "Percent"):     # CPUUtilization is in Percent: another unit matches no data
+        problems.append(violation(alarm, ("Unit",), f"Unit is {metric.unit!r}: CPUUtilization is published in Percent",
+                                  "Remove Unit or set it to Percent", "unit"))
     if metric.statistic != "Average":
         problems.append(violation(alarm, ("Statistic",), f"Statistic is {metric.statistic!r}, not Average",
                                   "Set Statistic to Average", "statistic"))
