@@ -7,15 +7,12 @@ the same requirement ids. Waivers are applied last.
 
 from __future__ import annotations
 
-import json
-import os
-import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from tapcheck.findings import Finding, Severity, Status
-from tapcheck.loader import LoadedTemplate, load_template
+from tapcheck.loader import LoadedTemplate, line_of, load_template
 from tapcheck.model import Model, build_model
 from tapcheck.requirements import REQUIREMENTS, Requirement
 
@@ -86,12 +83,10 @@ def run_tools(loaded: LoadedTemplate, tools: tuple[str, ...]) -> list[Finding]:
     findings: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="tapcheck-") as scratch, ThreadPoolExecutor(max_workers=2) as pool:
         if "cfn-guard" in tools or "control-tower" in tools:
-            from tapcheck.normalize import normalize_template
+            from tapcheck.normalize import write_typed_copy
             from tapcheck.tools import guard
 
-            typed = os.path.join(scratch, "template.json")
-            with open(typed, "w", encoding="utf-8") as handle:
-                handle.write(guard_json(normalize_template(loaded.tree)))
+            typed = write_typed_copy(loaded.tree, scratch)
             if "cfn-guard" in tools:
                 jobs.append(pool.submit(guard.run_project_rules, typed))
             if "control-tower" in tools:
@@ -103,37 +98,6 @@ def run_tools(loaded: LoadedTemplate, tools: tuple[str, ...]) -> list[Finding]:
         for job in jobs:
             findings += [replace(f, file=loaded.path, line=line_of(loaded.tree, f.path)) for f in job.result()]
     return findings
-
-
-# cfn-guard reads JSON with a YAML parser: it rejects \uD800-style surrogate-pair escapes and
-# raw characters YAML does not allow (DEL, C1 controls, U+FFFE/U+FFFF) or reads as line breaks
-# (NEL, U+2028, U+2029). JSON's structure is ASCII, so these can only be inside strings, where
-# a \u escape means the same character.
-_YAML_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
-
-
-def guard_json(tree) -> str:
-    text = json.dumps(tree, indent=1, ensure_ascii=False)
-    return _YAML_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def line_of(tree: dict, pointer: str) -> int | None:
-    """Line in the original file of the deepest node on a JSON pointer."""
-    node, line = tree, None
-    for part in pointer.strip("/").split("/"):
-        mark = getattr(node, "start_mark", None)
-        if mark is not None:
-            line = mark.line + 1
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            break
-    else:
-        mark = getattr(node, "start_mark", None)
-        line = mark.line + 1 if mark is not None else line
-    return line
 
 
 def summarize(findings: list[Finding]) -> list[RequirementResult]:

@@ -99,6 +99,25 @@ def _check_resource_types(resources: dict, label: str) -> None:
                              "use a CloudFormation resource type (see the AWS resource type reference)") from None
 
 
+def line_of(tree: dict, pointer: str) -> int | None:
+    """Line in the original file of the deepest node on a JSON pointer."""
+    node, line = tree, None
+    for part in pointer.strip("/").split("/"):
+        mark = getattr(node, "start_mark", None)
+        if mark is not None:
+            line = mark.line + 1
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            break
+    else:
+        mark = getattr(node, "start_mark", None)
+        line = mark.line + 1 if mark is not None else line
+    return line
+
+
 def nesting_depth(text: str) -> int:
     """Deepest [ / { nesting outside quoted strings (flow-style JSON or YAML)."""
     depth = deepest = 0

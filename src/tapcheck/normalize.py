@@ -10,6 +10,9 @@ untouched unless they are constants (Fn::Sub, Fn::Join, Fn::Split over literals 
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from typing import Any
 
 SCHEMA_REGION = "us-east-1"
@@ -26,6 +29,26 @@ def normalize_template(tree: dict) -> dict:
                 if schema is not None:
                     resource["Properties"] = _coerce(resource["Properties"], schema, schema)
     return plain
+
+
+# cfn-guard reads JSON with a YAML parser: it rejects \uD800-style surrogate-pair escapes and
+# raw characters YAML does not allow (DEL, C1 controls, U+FFFE/U+FFFF) or reads as line breaks
+# (NEL, U+2028, U+2029). JSON's structure is ASCII, so these can only be inside strings, where
+# a \u escape means the same character.
+_YAML_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
+def guard_json(tree: Any) -> str:
+    text = json.dumps(tree, indent=1, ensure_ascii=False)
+    return _YAML_UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def write_typed_copy(tree: dict, directory: str) -> str:
+    """The normalized template as a JSON file cfn-guard can read; its path."""
+    path = os.path.join(directory, "template.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(guard_json(normalize_template(tree)))
+    return path
 
 
 def _schema(resource_type: Any) -> dict | None:

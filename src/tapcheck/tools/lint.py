@@ -17,7 +17,6 @@ RULE_REQUIREMENT = {
     "W3005": "C10",  # redundant DependsOn
     "E3005": "C10",  # DependsOn to a missing resource
     "E3004": "C10",  # circular dependency
-    "E3012": "S8",
     "E1012": "C10",  # Ref to something that does not exist
     "E1010": "C10",  # GetAtt of something that does not exist
     "E1019": "C10",  # Sub of something that does not exist
