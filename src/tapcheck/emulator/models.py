@@ -26,8 +26,9 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
@@ -80,9 +81,24 @@ def _bool(value: Any, default: bool = False) -> bool:
     return bool(value)
 
 
+# Fn::GetAtt attribute name -> reads its value from a model instance
+AttributeReaders = dict[str, Callable[[Any], Any]]
+
+
 class _Wrapper:
-    """Common plumbing for a model whose real object lives in a moto backend. Each model
-    also subclasses CloudFormationModel directly: moto only looks at direct subclasses."""
+    """Common plumbing for a model whose real object lives in a moto backend.
+
+    Deliberately not a CloudFormationModel: moto registers every direct subclass of
+    CloudFormationModel under its cloudformation_type(), and only direct ones, so a shared
+    base there would register a bogus type and hide the models below it. Each model
+    names CloudFormationModel as its own second base instead.
+    """
+
+    CFN_TYPE: ClassVar[str]
+    # The property that names the resource; "" makes moto generate a name.
+    NAME_PROPERTY: ClassVar[str] = ""
+    # Fn::GetAtt attribute -> its value, read from the wrapper (see _WrapperWithAttributes).
+    ATTRIBUTES: ClassVar[AttributeReaders] = {}
 
     def __init__(self, physical_id: str, account_id: str, region_name: str, obj: Any = None) -> None:
         self.physical_id = physical_id
@@ -94,15 +110,19 @@ class _Wrapper:
     def physical_resource_id(self) -> str:
         return self.physical_id
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
+    # moto calls both on the class only, so classmethods serve for its staticmethods.
+    @classmethod
+    def cloudformation_type(cls) -> str:  # type: ignore[override]
+        return cls.CFN_TYPE
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:  # type: ignore[override]
+        return cls.NAME_PROPERTY
 
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in cls.ATTRS  # type: ignore[attr-defined]
-
-    ATTRS: tuple[str, ...] = ()
+        """moto's check of Fn::GetAtt in Outputs."""
+        return attr in cls.ATTRIBUTES
 
     def is_created(self) -> bool:
         return True
@@ -112,7 +132,8 @@ class _Wrapper:
         cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
         account_id: str, region_name: str,
     ) -> Any:
-        # Replacement: create the new one first, then delete the old, as CloudFormation does.
+        # Replacement. CloudFormation creates the new resource before deleting the old one;
+        # this deletes first.
         original_resource.delete(account_id, region_name)
         return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
 
@@ -123,17 +144,22 @@ class _Wrapper:
         return None
 
 
+class _WrapperWithAttributes(_Wrapper):
+    """A model with Fn::GetAtt attributes. Models without any have no get_cfn_attribute,
+    so a GetAtt on them keeps failing as it always has (AttributeError)."""
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        read = self.ATTRIBUTES.get(attribute_name)
+        if read is None:
+            raise UnformattedGetAttTemplateException()
+        return read(self)
+
+
 # --------------------------------------------------------------------------- secrets
-class Secret(_Wrapper, CloudFormationModel):
-    ATTRS = ("Id",)
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SecretsManager::Secret"
+class Secret(_WrapperWithAttributes, CloudFormationModel):
+    CFN_TYPE = "AWS::SecretsManager::Secret"
+    NAME_PROPERTY = "Name"
+    ATTRIBUTES: ClassVar[AttributeReaders] = {"Id": lambda wrapper: wrapper.physical_id}
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -181,20 +207,13 @@ class Secret(_Wrapper, CloudFormationModel):
         secret = backend.secrets[resource_name]
         return cls(secret.arn, account_id, region_name, secret)
 
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name == "Id":
-            return self.physical_id
-        raise UnformattedGetAttTemplateException()
-
     def delete(self, account_id: str, region_name: str) -> None:
         backend = secretsmanager_backends[account_id][region_name]
         backend.delete_secret(self.physical_id, None, True)
 
 
 class SecretTargetAttachment(_Wrapper, CloudFormationModel):
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SecretsManager::SecretTargetAttachment"
+    CFN_TYPE = "AWS::SecretsManager::SecretTargetAttachment"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -240,13 +259,8 @@ class SecretTargetAttachment(_Wrapper, CloudFormationModel):
 
 # --------------------------------------------------------------------------- RDS
 class DBClusterParameterGroup(_Wrapper, CloudFormationModel):
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "DBClusterParameterGroupName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::RDS::DBClusterParameterGroup"
+    CFN_TYPE = "AWS::RDS::DBClusterParameterGroup"
+    NAME_PROPERTY = "DBClusterParameterGroupName"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -292,13 +306,8 @@ class DBClusterParameterGroup(_Wrapper, CloudFormationModel):
 class DBSubnetGroup(_Wrapper, CloudFormationModel):
     """moto's subnet group, but Ref yields its name (moto's own model yields the object)."""
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "DBSubnetGroupName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::RDS::DBSubnetGroup"
+    CFN_TYPE = "AWS::RDS::DBSubnetGroup"
+    NAME_PROPERTY = "DBSubnetGroupName"
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -307,20 +316,26 @@ class DBSubnetGroup(_Wrapper, CloudFormationModel):
     ) -> "DBSubnetGroup":
         props = cloudformation_json["Properties"]
         if len(set(props.get("SubnetIds") or [])) < 2:
-            raise ValidationError(message="The DB subnet group doesn't meet Availability Zone (AZ) coverage "
-                                          "requirement. Current AZ coverage: 1. Add subnets to cover at least 2 AZs.")
+            raise _az_coverage_error("1")
         group = _rds_models.DBSubnetGroup.create_from_cloudformation_json(
             resource_name.lower(), cloudformation_json, account_id, region_name)
         azs = {s["SubnetAvailabilityZone"]["Name"] for s in group.subnets}
         if len(azs) < 2:
             rds_backends[account_id][region_name].delete_subnet_group(group.name)
-            raise ValidationError(message="The DB subnet group doesn't meet Availability Zone (AZ) coverage "
-                                          f"requirement. Current AZ coverage: {', '.join(sorted(azs))}. "
-                                          "Add subnets to cover at least 2 AZs.")
+            raise _az_coverage_error(", ".join(sorted(azs)))
         return cls(group.name, account_id, region_name, group)
 
     def delete(self, account_id: str, region_name: str) -> None:
         rds_backends[account_id][region_name].delete_subnet_group(self.physical_id)
+
+
+def _az_coverage_error(coverage: str) -> ValidationError:
+    return ValidationError(message="The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. "
+                                   f"Current AZ coverage: {coverage}. Add subnets to cover at least 2 AZs.")
+
+
+def _scaling_configuration(scaling: dict[str, Any]) -> dict[str, float]:
+    return {"MinCapacity": float(scaling["MinCapacity"]), "MaxCapacity": float(scaling["MaxCapacity"])}
 
 
 def _param_list(params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -353,16 +368,16 @@ def _aws_managed_key(account_id: str, region_name: str, service: str) -> str:
     return key.arn
 
 
-class AuroraCluster(_Wrapper, CloudFormationModel):
-    ATTRS = ("Endpoint.Address", "Endpoint.Port", "ReadEndpoint.Address", "DBClusterArn", "DBClusterResourceId")
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "DBClusterIdentifier"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::RDS::DBCluster"
+class AuroraCluster(_WrapperWithAttributes, CloudFormationModel):
+    CFN_TYPE = "AWS::RDS::DBCluster"
+    NAME_PROPERTY = "DBClusterIdentifier"
+    ATTRIBUTES: ClassVar[AttributeReaders] = {
+        "Endpoint.Address": lambda wrapper: wrapper.obj.endpoint,
+        "Endpoint.Port": lambda wrapper: str(wrapper.obj.port),
+        "ReadEndpoint.Address": lambda wrapper: wrapper.obj.reader_endpoint,
+        "DBClusterArn": lambda wrapper: wrapper.obj.db_cluster_arn,
+        "DBClusterResourceId": lambda wrapper: wrapper.obj.db_cluster_resource_id,
+    }
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -406,10 +421,7 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
             "preferred_backup_window": props.get("PreferredBackupWindow", "03:00-03:30"),
             "preferred_maintenance_window": (props.get("PreferredMaintenanceWindow") or "sun:05:00-sun:05:30").lower(),
             "enable_cloudwatch_logs_exports": list(props.get("EnableCloudwatchLogsExports") or []),
-            "serverless_v2_scaling_configuration": (
-                {"MinCapacity": float(scaling["MinCapacity"]), "MaxCapacity": float(scaling["MaxCapacity"])}
-                if scaling else None
-            ),
+            "serverless_v2_scaling_configuration": _scaling_configuration(scaling) if scaling else None,
             "enable_iam_database_authentication": _bool(props.get("EnableIAMDatabaseAuthentication")),
             "copy_tags_to_snapshot": _bool(props.get("CopyTagsToSnapshot")),
             "port": int(props["Port"]) if props.get("Port") else None,
@@ -468,27 +480,12 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
         if props.get("DBClusterParameterGroupName"):
             mods["db_cluster_parameter_group_name"] = props["DBClusterParameterGroupName"].lower()
         if "ServerlessV2ScalingConfiguration" in props:
-            s = props["ServerlessV2ScalingConfiguration"]
-            mods["serverless_v2_scaling_configuration"] = {
-                "MinCapacity": float(s["MinCapacity"]), "MaxCapacity": float(s["MaxCapacity"])}
+            mods["serverless_v2_scaling_configuration"] = _scaling_configuration(
+                props["ServerlessV2ScalingConfiguration"])
         rds.modify_db_cluster(mods)
         cluster.enabled_cloudwatch_logs_exports = list(props.get("EnableCloudwatchLogsExports") or [])
         cluster.tags = _tags(props)
         return original_resource
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        c = self.obj
-        if attribute_name == "Endpoint.Address":
-            return c.endpoint
-        if attribute_name == "ReadEndpoint.Address":
-            return c.reader_endpoint
-        if attribute_name == "Endpoint.Port":
-            return str(c.port)
-        if attribute_name == "DBClusterArn":
-            return c.db_cluster_arn
-        if attribute_name == "DBClusterResourceId":
-            return c.db_cluster_resource_id
-        raise UnformattedGetAttTemplateException()
 
     def snapshot(self, logical_id: str) -> None:
         rds = rds_backends[self.account_id][self.region_name]
@@ -503,19 +500,17 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
             pgc.destroy()
 
 
-class AuroraInstance(_Wrapper, CloudFormationModel):
+class AuroraInstance(_WrapperWithAttributes, CloudFormationModel):
     """AWS::RDS::DBInstance. In a cluster: moto's clustered instance plus the matching
     PostgreSQL server; stand-alone: moto's own model, unchanged."""
 
-    ATTRS = ("Endpoint.Address", "Endpoint.Port", "DBInstanceArn")
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "DBInstanceIdentifier"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::RDS::DBInstance"
+    CFN_TYPE = "AWS::RDS::DBInstance"
+    NAME_PROPERTY = "DBInstanceIdentifier"
+    ATTRIBUTES: ClassVar[AttributeReaders] = {
+        "Endpoint.Address": lambda wrapper: wrapper.obj.address,
+        "Endpoint.Port": lambda wrapper: str(wrapper.obj.port),
+        "DBInstanceArn": lambda wrapper: wrapper.obj.db_instance_arn,
+    }
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -587,15 +582,6 @@ class AuroraInstance(_Wrapper, CloudFormationModel):
         inst.monitoring_role_arn = props.get("MonitoringRoleArn")
         return original_resource
 
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name == "Endpoint.Address":
-            return self.obj.address
-        if attribute_name == "Endpoint.Port":
-            return str(self.obj.port)
-        if attribute_name == "DBInstanceArn":
-            return self.obj.db_instance_arn
-        raise UnformattedGetAttTemplateException()
-
     def delete(self, account_id: str, region_name: str) -> None:
         rds = rds_backends[account_id][region_name]
         inst = self.obj
@@ -610,16 +596,10 @@ class AuroraInstance(_Wrapper, CloudFormationModel):
 
 
 # --------------------------------------------------------------------------- CloudWatch, SNS, IAM
-class MetricAlarm(_Wrapper, CloudFormationModel):
-    ATTRS = ("Arn",)
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "AlarmName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::CloudWatch::Alarm"
+class MetricAlarm(_WrapperWithAttributes, CloudFormationModel):
+    CFN_TYPE = "AWS::CloudWatch::Alarm"
+    NAME_PROPERTY = "AlarmName"
+    ATTRIBUTES: ClassVar[AttributeReaders] = {"Arn": lambda wrapper: wrapper.obj.alarm_arn}
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -656,25 +636,17 @@ class MetricAlarm(_Wrapper, CloudFormationModel):
         # put_metric_alarm on an existing name updates it in place.
         return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
 
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name == "Arn":
-            return self.obj.alarm_arn
-        raise UnformattedGetAttTemplateException()
-
     def delete(self, account_id: str, region_name: str) -> None:
         cloudwatch_backends[account_id][region_name].delete_alarms([self.physical_id])
 
 
-class Topic(_Wrapper, CloudFormationModel):
-    ATTRS = ("TopicArn", "TopicName")
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "TopicName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::Topic"
+class Topic(_WrapperWithAttributes, CloudFormationModel):
+    CFN_TYPE = "AWS::SNS::Topic"
+    NAME_PROPERTY = "TopicName"
+    ATTRIBUTES: ClassVar[AttributeReaders] = {
+        "TopicArn": lambda wrapper: wrapper.obj.arn,
+        "TopicName": lambda wrapper: wrapper.obj.name,
+    }
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -689,29 +661,19 @@ class Topic(_Wrapper, CloudFormationModel):
             sns.subscribe(topic.arn, sub["Endpoint"], sub["Protocol"])
         return cls(topic.arn, account_id, region_name, topic)
 
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name == "TopicArn":
-            return self.obj.arn
-        if attribute_name == "TopicName":
-            return self.obj.name
-        raise UnformattedGetAttTemplateException()
-
     def delete(self, account_id: str, region_name: str) -> None:
         sns_backends[account_id][region_name].delete_topic(self.physical_id)
 
 
-class IamRole(_Wrapper, CloudFormationModel):
+class IamRole(_WrapperWithAttributes, CloudFormationModel):
     """moto's Role, plus ManagedPolicyArns (which moto's model ignores)."""
 
-    ATTRS = ("Arn", "RoleId")
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "RoleName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::IAM::Role"
+    CFN_TYPE = "AWS::IAM::Role"
+    NAME_PROPERTY = "RoleName"
+    ATTRIBUTES: ClassVar[AttributeReaders] = {
+        "Arn": lambda wrapper: wrapper.obj.arn,
+        "RoleId": lambda wrapper: wrapper.obj.id,
+    }
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -724,9 +686,6 @@ class IamRole(_Wrapper, CloudFormationModel):
         for arn in props.get("ManagedPolicyArns") or []:
             iam.attach_role_policy(arn, role.name)
         return cls(role.name, account_id, region_name, role)
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        return self.obj.get_cfn_attribute(attribute_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         iam = iam_backends[account_id][get_partition(region_name)]
