@@ -1,0 +1,127 @@
+"""What every emulator model shares: the registry of running PostgreSQL clusters, helpers
+for reading template properties, and the base classes of the models."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+# Imported for its side effect: it imports every moto module that has CloudFormation
+# models, so moto's models are all defined before ours. parsing builds its model map
+# from CloudFormationModel.__subclasses__(), later definitions winning, so ours
+# replace moto's for the types both define.
+from moto.cloudformation import parsing  # noqa: F401
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+from tapcheck.emulator.pgcluster import PgCluster
+
+log = logging.getLogger("tapcheck.emulator")
+
+_lock = threading.RLock()
+# (account, region, cluster id) -> PgCluster
+PG_CLUSTERS: dict[tuple[str, str, str], PgCluster] = {}
+
+
+def emulator_root() -> Path:
+    return Path(os.environ.get("TAPCHECK_EMULATOR_ROOT") or "/tmp/tapcheck-emulator-data")
+
+
+def _pg(account_id: str, region: str, cluster_id: str) -> PgCluster | None:
+    return PG_CLUSTERS.get((account_id, region, cluster_id.lower()))
+
+
+def _tags(props: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"Key": t["Key"], "Value": str(t["Value"])} for t in props.get("Tags") or []]
+
+
+def _name(value: Any) -> str | None:
+    """A Ref to one of moto's own models may yield the object rather than its name."""
+    if value is None or isinstance(value, str):
+        return value
+    return getattr(value, "physical_resource_id", None) or getattr(value, "name", None) or str(value)
+
+
+def _bool(value: Any, default: bool = False) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.lower() == "true"
+    return bool(value)
+
+
+# Fn::GetAtt attribute name -> reads its value from a model instance
+AttributeReaders = dict[str, Callable[[Any], Any]]
+
+
+class _Wrapper:
+    """Common plumbing for a model whose real object lives in a moto backend.
+
+    Deliberately not a CloudFormationModel: moto registers every direct subclass of
+    CloudFormationModel under its cloudformation_type(), and only direct ones, so a shared
+    base there would register a bogus type and hide the models below it. Each model
+    names CloudFormationModel as its own second base instead.
+    """
+
+    CFN_TYPE: ClassVar[str]
+    # The property that names the resource; "" makes moto generate a name.
+    NAME_PROPERTY: ClassVar[str] = ""
+    # Fn::GetAtt attribute -> its value, read from the wrapper (see _WrapperWithAttributes).
+    ATTRIBUTES: ClassVar[AttributeReaders] = {}
+
+    def __init__(self, physical_id: str, account_id: str, region_name: str, obj: Any = None) -> None:
+        self.physical_id = physical_id
+        self.account_id = account_id
+        self.region_name = region_name
+        self.obj = obj
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.physical_id
+
+    # moto calls both on the class only, so classmethods serve for its staticmethods.
+    @classmethod
+    def cloudformation_type(cls) -> str:  # type: ignore[override]
+        return cls.CFN_TYPE
+
+    @classmethod
+    def cloudformation_name_type(cls) -> str:  # type: ignore[override]
+        return cls.NAME_PROPERTY
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        """moto's check of Fn::GetAtt in Outputs."""
+        return attr in cls.ATTRIBUTES
+
+    def is_created(self) -> bool:
+        return True
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
+        account_id: str, region_name: str,
+    ) -> Any:
+        # Replacement. CloudFormation creates the new resource before deleting the old one;
+        # this deletes first.
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+    ) -> None:
+        return None
+
+
+class _WrapperWithAttributes(_Wrapper):
+    """A model with Fn::GetAtt attributes. Models without any have no get_cfn_attribute,
+    so a GetAtt on them keeps failing as it always has (AttributeError)."""
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        read = self.ATTRIBUTES.get(attribute_name)
+        if read is None:
+            raise UnformattedGetAttTemplateException()
+        return read(self)
