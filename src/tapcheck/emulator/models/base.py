@@ -69,7 +69,7 @@ class _Wrapper:
     CFN_TYPE: ClassVar[str]
     # The property that names the resource; "" makes moto generate a name.
     NAME_PROPERTY: ClassVar[str] = ""
-    # Fn::GetAtt attribute -> its value, read from the wrapper (see _WrapperWithAttributes).
+    # Fn::GetAtt attribute -> its value, read from the wrapper (see get_cfn_attribute).
     ATTRIBUTES: ClassVar[AttributeReaders] = {}
 
     def __init__(self, physical_id: str, account_id: str, region_name: str, obj: Any = None) -> None:
@@ -115,12 +115,8 @@ class _Wrapper:
     ) -> None:
         return None
 
-
-class _WrapperWithAttributes(_Wrapper):
-    """A model with Fn::GetAtt attributes. Models without any have no get_cfn_attribute,
-    so a GetAtt on them keeps failing as it always has (AttributeError)."""
-
     def get_cfn_attribute(self, attribute_name: str) -> Any:
+        # An attribute the type lacks fails the stack as CloudFormation does ("does not support").
         read = self.ATTRIBUTES.get(attribute_name)
         if read is None:
             raise UnformattedGetAttTemplateException()

@@ -16,11 +16,11 @@ from tapcheck.emulator.models.base import (
     AttributeReaders,
     _bool,
     _tags,
-    _WrapperWithAttributes,
+    _Wrapper,
 )
 
 
-class MetricAlarm(_WrapperWithAttributes, CloudFormationModel):
+class MetricAlarm(_Wrapper, CloudFormationModel):
     CFN_TYPE = "AWS::CloudWatch::Alarm"
     NAME_PROPERTY = "AlarmName"
     ATTRIBUTES: ClassVar[AttributeReaders] = {"Arn": lambda wrapper: wrapper.obj.alarm_arn}
@@ -64,7 +64,7 @@ class MetricAlarm(_WrapperWithAttributes, CloudFormationModel):
         cloudwatch_backends[account_id][region_name].delete_alarms([self.physical_id])
 
 
-class Topic(_WrapperWithAttributes, CloudFormationModel):
+class Topic(_Wrapper, CloudFormationModel):
     CFN_TYPE = "AWS::SNS::Topic"
     NAME_PROPERTY = "TopicName"
     ATTRIBUTES: ClassVar[AttributeReaders] = {
@@ -89,7 +89,7 @@ class Topic(_WrapperWithAttributes, CloudFormationModel):
         sns_backends[account_id][region_name].delete_topic(self.physical_id)
 
 
-class IamRole(_WrapperWithAttributes, CloudFormationModel):
+class IamRole(_Wrapper, CloudFormationModel):
     """moto's Role, plus ManagedPolicyArns (which moto's model ignores)."""
 
     CFN_TYPE = "AWS::IAM::Role"

@@ -20,7 +20,6 @@ from tapcheck.emulator.models.base import (
     _pg,
     _tags,
     _Wrapper,
-    _WrapperWithAttributes,
     emulator_root,
     log,
 )
@@ -137,7 +136,7 @@ def _aws_managed_key(account_id: str, region_name: str, service: str) -> str:
     return key.arn
 
 
-class AuroraCluster(_WrapperWithAttributes, CloudFormationModel):
+class AuroraCluster(_Wrapper, CloudFormationModel):
     CFN_TYPE = "AWS::RDS::DBCluster"
     NAME_PROPERTY = "DBClusterIdentifier"
     ATTRIBUTES: ClassVar[AttributeReaders] = {
@@ -269,7 +268,7 @@ class AuroraCluster(_WrapperWithAttributes, CloudFormationModel):
             pgc.destroy()
 
 
-class AuroraInstance(_WrapperWithAttributes, CloudFormationModel):
+class AuroraInstance(_Wrapper, CloudFormationModel):
     """AWS::RDS::DBInstance. In a cluster: moto's clustered instance plus the matching
     PostgreSQL server; stand-alone: moto's own model, unchanged."""
 

@@ -15,11 +15,10 @@ from tapcheck.emulator.models.base import (
     _bool,
     _tags,
     _Wrapper,
-    _WrapperWithAttributes,
 )
 
 
-class Secret(_WrapperWithAttributes, CloudFormationModel):
+class Secret(_Wrapper, CloudFormationModel):
     CFN_TYPE = "AWS::SecretsManager::Secret"
     NAME_PROPERTY = "Name"
     ATTRIBUTES: ClassVar[AttributeReaders] = {"Id": lambda wrapper: wrapper.physical_id}
