@@ -70,6 +70,16 @@ OPERATORS: list[Operator] = []
 KNOWN_GAPS: list[Operator] = []
 
 
+def set_or_remove(body: dict, key: str, value) -> None:
+    """Set the property; value None removes it, so that AWS's default applies."""
+    if value is None:
+        if key not in body:
+            raise NotApplicable(f"{key} is already absent")
+        del body[key]
+    else:
+        body[key] = value
+
+
 def operator(requirement: str, choices: Iterable | Callable[[dict], Iterable] = (None,), *, tools: bool = False,
              strategy: Callable[[dict], Any] | None = None, gap: str = ""):
     """Register an operator breaking `requirement`; choices: a list, or a function of the template.
@@ -403,10 +413,7 @@ def instance_not_serverless(t, choice):
 @operator("R3", [False, "false", "False", None])
 def storage_not_encrypted(t, value):
     """StorageEncrypted false, or absent (Aurora's default: unencrypted)."""
-    if value is None:
-        cluster_props(t).pop("StorageEncrypted")
-    else:
-        cluster_props(t)["StorageEncrypted"] = value
+    set_or_remove(cluster_props(t), "StorageEncrypted", value)
 
 
 @operator("R3", [True, "true", "True"])
@@ -427,10 +434,7 @@ def instance_deletion_protection_on(t, choice):
 
 @operator("C7", [False, "false", None])
 def encryption_off(t, value):
-    if value is None:
-        cluster_props(t).pop("StorageEncrypted")
-    else:
-        cluster_props(t)["StorageEncrypted"] = value
+    set_or_remove(cluster_props(t), "StorageEncrypted", value)
 
 
 def _customer_key(t) -> str:
@@ -489,26 +493,17 @@ def _retention_strategy(_t):
 @operator("R4", [6, 8, 1, 35, "6", 7.5, None], strategy=_retention_strategy)
 def backup_retention_changed(t, days):
     """6 or 8 days (near misses), a string, a fraction, or absent (RDS default: 1 day)."""
-    if days is None:
-        cluster_props(t).pop("BackupRetentionPeriod")
-    else:
-        cluster_props(t)["BackupRetentionPeriod"] = days
+    set_or_remove(cluster_props(t), "BackupRetentionPeriod", days)
 
 
 @operator("R4", ["04:00-05:00", "03:00-05:00", "02:00-03:00", "03:30-04:00", "15:00-16:00", None])
 def backup_window_changed(t, window):
-    if window is None:
-        cluster_props(t).pop("PreferredBackupWindow")
-    else:
-        cluster_props(t)["PreferredBackupWindow"] = window
+    set_or_remove(cluster_props(t), "PreferredBackupWindow", window)
 
 
 @operator("C3", [6, 0, 1, 14, "8", None], strategy=_retention_strategy)
 def automated_backup_retention_changed(t, days):
-    if days is None:
-        cluster_props(t).pop("BackupRetentionPeriod")
-    else:
-        cluster_props(t)["BackupRetentionPeriod"] = days
+    set_or_remove(cluster_props(t), "BackupRetentionPeriod", days)
 
 
 # =============================================================================================
@@ -696,10 +691,7 @@ def password_parameter_default(t, how):
 @operator("R7", ["ddl", "mod", "none", None])
 def log_statement_changed(t, value):
     params = properties(attached_parameter_group(t)[1])["Parameters"]
-    if value is None:
-        params.pop("log_statement")
-    else:
-        params["log_statement"] = value
+    set_or_remove(params, "log_statement", value)
 
 
 @operator("R7", ["aurora-postgresql14", "aurora-postgresql16", "postgres15", "aurora-mysql8.0"])
@@ -740,10 +732,7 @@ def instance_overrides_log_statement(t, value):
 @operator("C5", ["mod", "none", "ddl", None])
 def query_logging_reduced(t, value):
     params = properties(attached_parameter_group(t)[1])["Parameters"]
-    if value is None:
-        params.pop("log_statement")
-    else:
-        params["log_statement"] = value
+    set_or_remove(params, "log_statement", value)
 
 
 @operator("C5", ["removed", "default.aurora-postgresql15"])
@@ -993,10 +982,7 @@ def circular_dependency(t, _):
 @operator("S1", ["tue:04:00-tue:05:00", "mon:05:00-mon:06:00", "mon:03:30-mon:04:30", "sun:04:00-sun:05:00",
                  "mon:04:00-mon:04:30", None])
 def maintenance_window_changed(t, window):
-    if window is None:
-        cluster_props(t).pop("PreferredMaintenanceWindow")
-    else:
-        cluster_props(t)["PreferredMaintenanceWindow"] = window
+    set_or_remove(cluster_props(t), "PreferredMaintenanceWindow", window)
 
 
 @operator("S1", ["mon:03:00-mon:04:00", "tue:03:30-tue:04:30"])
@@ -1010,10 +996,7 @@ def instance_maintenance_overlaps_backup(t, window):
 
 @operator("S2", [None, [], ["upgrade"], ["postgres"]])
 def log_exports_changed(t, value):
-    if value is None:
-        cluster_props(t).pop("EnableCloudwatchLogsExports")
-    else:
-        cluster_props(t)["EnableCloudwatchLogsExports"] = value
+    set_or_remove(cluster_props(t), "EnableCloudwatchLogsExports", value)
 
 
 # =============================================================================================
@@ -1025,10 +1008,7 @@ def instance_public(t, choice):
     """PubliclyAccessible true, or absent (public in a default VPC)."""
     index, value = choice
     body = properties(cluster_instances(t)[index][1])
-    if value is None:
-        body.pop("PubliclyAccessible")
-    else:
-        body["PubliclyAccessible"] = value
+    set_or_remove(body, "PubliclyAccessible", value)
 
 
 @operator("S3", ["literal", "other-name"])
@@ -1248,10 +1228,7 @@ def invalid_cloudformation(t, how):
 @operator("H1", ["0", 0, "false", "off", None])
 def force_ssl_off(t, value):
     params = properties(attached_parameter_group(t)[1])["Parameters"]
-    if value is None:
-        params.pop("rds.force_ssl")
-    else:
-        params["rds.force_ssl"] = value
+    set_or_remove(params, "rds.force_ssl", value)
 
 
 @operator("H1", ["detached-copy"])
@@ -1266,18 +1243,12 @@ def force_ssl_group_detached(t, _):
 
 @operator("H2", [False, "false", None])
 def iam_auth_off(t, value):
-    if value is None:
-        cluster_props(t).pop("EnableIAMDatabaseAuthentication")
-    else:
-        cluster_props(t)["EnableIAMDatabaseAuthentication"] = value
+    set_or_remove(cluster_props(t), "EnableIAMDatabaseAuthentication", value)
 
 
 @operator("H3", [False, "false", None])
 def copy_tags_off(t, value):
-    if value is None:
-        cluster_props(t).pop("CopyTagsToSnapshot")
-    else:
-        cluster_props(t)["CopyTagsToSnapshot"] = value
+    set_or_remove(cluster_props(t), "CopyTagsToSnapshot", value)
 
 
 @operator("H4", ["removed", "empty", "literal-arn", "secret", "ok-only"])
@@ -1307,10 +1278,7 @@ def alarm_actions_disabled(t, value):
 def monitoring_interval_off(t, choice):
     index, value = choice
     body = properties(cluster_instances(t)[index][1])
-    if value is None:
-        body.pop("MonitoringInterval")
-    else:
-        body["MonitoringInterval"] = value
+    set_or_remove(body, "MonitoringInterval", value)
 
 
 @operator("H5", ["ref-role", "literal-arn", "other-attribute"])
