@@ -71,9 +71,6 @@ class Text:
                 names.add(part.name)
         return frozenset(names)
 
-    def refs(self) -> list:
-        return [p for p in self.parts if not isinstance(p, str)]
-
 
 @dataclass(frozen=True)
 class Unknown:
@@ -164,27 +161,9 @@ class Resource:
     depends_on: list
     raw: dict
 
-    @property
-    def ref(self) -> ResourceRef:
-        return ResourceRef(self.logical_id)
-
     def get(self, key: str, default: Any = None) -> Any:
         """A resolved property; default (AWS's default, usually) when absent."""
         return self.properties.get(key, default)
-
-    def dig(self, *path: Any) -> Any:
-        value: Any = self.properties
-        for key in path:
-            if isinstance(value, dict) and key in value:
-                value = value[key]
-            elif isinstance(value, list) and isinstance(key, int) and -len(value) <= key < len(value):
-                value = value[key]
-            else:
-                return None
-        return value
-
-    def has(self, key: str) -> bool:
-        return key in self.properties
 
     def pointer(self, *path: Any) -> str:
         return "/".join(["", "Resources", self.logical_id, "Properties", *map(str, path)]).replace("//", "/")
@@ -214,22 +193,6 @@ class Model:
 
     def of_type(self, *types: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.type in types]
-
-    def target(self, value: Any) -> Resource | None:
-        """The resource a Ref (or a name/ARN built only from a Ref) points at, if any."""
-        if isinstance(value, ResourceRef):
-            return self.resources.get(value.logical_id)
-        if isinstance(value, AttrRef):
-            return self.resources.get(value.logical_id)
-        return None
-
-    def refers_to(self, value: Any, resource: Resource, attributes: tuple[str, ...] = ()) -> bool:
-        """True when value is Ref to resource (or GetAtt of one of the given attributes)."""
-        if isinstance(value, ResourceRef):
-            return value.logical_id == resource.logical_id
-        if isinstance(value, AttrRef) and attributes:
-            return value.logical_id == resource.logical_id and value.attribute in attributes
-        return False
 
 
 # --- resolution ----------------------------------------------------------------------------
