@@ -699,18 +699,23 @@ def parameter_group_family_changed(t, family):
     properties(attached_parameter_group(t)[1])["Family"] = family
 
 
+def attach_group_copy_without(t, parameter: str, new_id: str, name: str) -> None:
+    """The cluster moves to a copy of its parameter group that lacks one parameter."""
+    key, _ = attached_parameter_group(t)
+    other = duplicate(t, key, new_id)
+    body = properties(t["Resources"][other])
+    body["Parameters"] = {k: v for k, v in body["Parameters"].items() if k != parameter}
+    body["DBClusterParameterGroupName"] = {"Fn::Sub": name + "-${EnvironmentSuffix}"}
+    cluster_props(t)["DBClusterParameterGroupName"] = {"Ref": other}
+
+
 @operator("R7", ["default.aurora-postgresql15", "removed", "detached-copy"])
 def parameter_group_detached(t, how):
     """The cluster uses the default group, or a second group without log_statement."""
     if how == "removed":
         cluster_props(t).pop("DBClusterParameterGroupName")
     elif how == "detached-copy":
-        key, _ = attached_parameter_group(t)
-        other = duplicate(t, key, "PlainParameterGroup")
-        body = properties(t["Resources"][other])
-        body["Parameters"] = {k: v for k, v in body["Parameters"].items() if k != "log_statement"}
-        body["DBClusterParameterGroupName"] = {"Fn::Sub": "aurora-plain-params-${EnvironmentSuffix}"}
-        cluster_props(t)["DBClusterParameterGroupName"] = {"Ref": other}
+        attach_group_copy_without(t, "log_statement", "PlainParameterGroup", "aurora-plain-params")
     else:
         cluster_props(t)["DBClusterParameterGroupName"] = how
 
@@ -1233,12 +1238,7 @@ def force_ssl_off(t, value):
 
 @operator("H1", ["detached-copy"])
 def force_ssl_group_detached(t, _):
-    key, _ = attached_parameter_group(t)
-    other = duplicate(t, key, "NoTlsParameterGroup")
-    body = properties(t["Resources"][other])
-    body["Parameters"] = {k: v for k, v in body["Parameters"].items() if k != "rds.force_ssl"}
-    body["DBClusterParameterGroupName"] = {"Fn::Sub": "aurora-notls-params-${EnvironmentSuffix}"}
-    cluster_props(t)["DBClusterParameterGroupName"] = {"Ref": other}
+    attach_group_copy_without(t, "rds.force_ssl", "NoTlsParameterGroup", "aurora-notls-params")
 
 
 @operator("H2", [False, "false", None])
