@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     tools = sub.add_parser("install-tools", help="fetch the pinned cfn-guard and Control Tower rules (npm)")
     tools.set_defaults(func=cmd_install_tools)
 
-    listing = sub.add_parser("requirements", help="list every requirement the gate checks (markdown table)")
+    listing = sub.add_parser("requirements", help="list every requirement: its checks, guard rules, probes, operators")
+    listing.add_argument("--format", choices=("markdown", "json"), default="markdown")
     listing.set_defaults(func=cmd_requirements)
 
     from tapcheck.live import commands as live_commands
@@ -80,13 +81,14 @@ def cmd_install_tools(args: argparse.Namespace) -> int:
 
 
 def cmd_requirements(args: argparse.Namespace) -> int:
-    from tapcheck.requirements import REQUIREMENTS
+    from tapcheck.requirements.catalogue import catalogue, markdown
 
-    print("| id | requirement | from the specification | checked by |")
-    print("|---|---|---|---|")
-    for r in REQUIREMENTS:
-        checked = ", ".join((["tapcheck"] if r.check is not None else []) + list(r.tools))
-        print(f"| {r.id} | {r.title} | {r.spec} | {checked} |")
+    if args.format == "json":
+        import json
+
+        sys.stdout.write(json.dumps(catalogue(), indent=2) + "\n")
+    else:
+        sys.stdout.write(markdown(catalogue()))
     return EXIT_OK
 
 

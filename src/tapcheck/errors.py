@@ -17,6 +17,10 @@ class UsageError(Exception):
         return f"{text} (fix: {self.fix})" if self.fix else text
 
 
+class MissingTool(UsageError):
+    """A tool tapcheck needs (cfn-guard, npm, PostgreSQL) is not installed or not usable."""
+
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_UNUSABLE = 2

@@ -1,8 +1,9 @@
 """The gate: load -> resolve -> check -> report, for one template.
 
-Requirement checks are pure functions of the resolved model; the external tools (cfn-lint
-in-process, cfn-guard as a subprocess) run beside them and their findings are mapped onto
-the same requirement ids. Waivers are applied last.
+Checks are pure functions of the resolved model, discovered in the requirement folders
+(rules/). The external tools (cfn-lint in-process, cfn-guard as a subprocess) run beside them
+and their findings land on the same checks, through the mapping the folders declare. A
+finding carries every requirement its check evidences. Waivers are applied last.
 """
 
 from __future__ import annotations
@@ -12,16 +13,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from tapcheck.findings import Finding, Severity, Status
-from tapcheck.loader import LoadedTemplate, line_of, load_template
+from tapcheck.loader import LoadedTemplate, load_template, position_of
 from tapcheck.model import Model, build_model
-from tapcheck.requirements import REQUIREMENTS, Requirement
+from tapcheck.requirements.registry import UNMAPPED, registry
 
 ALL_TOOLS = ("cfn-lint", "cfn-guard", "control-tower")
 
 
 @dataclass
 class RequirementResult:
-    requirement: Requirement
+    """One row of the traceability matrix."""
+    id: str
+    title: str
+    spec: str
+    checks: tuple[str, ...]
     status: Status
     findings: list[Finding] = field(default_factory=list)
 
@@ -38,80 +43,96 @@ class Report:
         return not any(f.blocking for f in self.findings)
 
     def failed_requirements(self) -> set[str]:
-        return {r.requirement.id for r in self.results if r.status is Status.FAIL}
+        return {r.id for r in self.results if r.status is Status.FAIL}
 
 
 def check_requirements(model: Model, file: str = "") -> list[Finding]:
     findings: list[Finding] = []
-    for requirement in REQUIREMENTS:
-        if requirement.check is None:
+    reg = registry()
+    for check in reg.checks.values():
+        if check.function is None:
             continue
-        for v in requirement.check(model):
-            resource = model.resources.get(v.resource) if v.resource else None
+        for v in check.function(model):
+            line, column = position_of(model.raw, v.path)
             findings.append(Finding(
-                requirement=requirement.id,
-                rule=f"{requirement.id}.{v.rule}" if v.rule else requirement.id,
+                requirements=reg.requirements_of(check.id), check=check.id,
+                rule=f"{check.id}/{v.rule}" if v.rule else check.id,
                 resource=v.resource, path=v.path, message=v.message, fix=v.fix,
-                severity=Severity.ERROR, source="tapcheck", file=file,
-                line=resource.line if resource else None,
+                severity=Severity.ERROR, source="tapcheck", file=file, line=line, column=column,
             ))
     return findings
 
 
-def evaluate_loaded(loaded: LoadedTemplate, tools: tuple[str, ...] = ALL_TOOLS) -> Report:
-    model = build_model(loaded.path, loaded.tree)
+def evaluate_loaded(loaded: LoadedTemplate, tools: tuple[str, ...] = ALL_TOOLS,
+                    parameters: dict[str, str] | None = None) -> Report:
+    model = build_model(loaded.path, loaded.tree, parameters)
     findings = check_requirements(model, loaded.path)
-    findings += run_tools(loaded, tools)
+    findings += run_tools(loaded, model, tools)
     from tapcheck.waivers import apply_waivers
 
     findings = apply_waivers(findings, model, sources={"tapcheck", *tools})
     return Report(loaded.path, summarize(findings), findings, tools)
 
 
-def evaluate_file(path: str, tools: tuple[str, ...] = ALL_TOOLS) -> Report:
-    return evaluate_loaded(load_template(path), tools)
+def evaluate_file(path: str, tools: tuple[str, ...] = ALL_TOOLS, parameters: dict[str, str] | None = None) -> Report:
+    return evaluate_loaded(load_template(path), tools, parameters)
 
 
-def run_tools(loaded: LoadedTemplate, tools: tuple[str, ...]) -> list[Finding]:
+def run_tools(loaded: LoadedTemplate, model: Model, tools: tuple[str, ...]) -> list[Finding]:
     """cfn-guard subprocesses run while cfn-lint lints in this process.
 
-    Guard rules compare raw values, so they read a copy with scalars typed as CloudFormation
-    types them ("true" -> true where the schema says boolean); findings point back at the
-    original file and its lines.
+    Guard rules read the resolved model rendered as a template (the same view the checks
+    have); their findings point back at the original file and its lines.
     """
     jobs = []
     findings: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="tapcheck-") as scratch, ThreadPoolExecutor(max_workers=2) as pool:
         if "cfn-guard" in tools or "control-tower" in tools:
-            from tapcheck.normalize import write_typed_copy
+            from tapcheck.render import write_rendering
             from tapcheck.tools import guard
 
-            typed = write_typed_copy(loaded.tree, scratch)
+            values = {r.id: r.values for r in registry().requirements if r.values}
+            rendered = write_rendering(model, scratch, values)
             if "cfn-guard" in tools:
-                jobs.append(pool.submit(guard.run_project_rules, typed))
+                jobs.append(pool.submit(guard.run_project_rules, rendered))
             if "control-tower" in tools:
-                jobs.append(pool.submit(guard.run_control_tower, typed))
+                jobs.append(pool.submit(guard.run_control_tower, rendered))
         if "cfn-lint" in tools:
             from tapcheck.tools import lint
 
             findings += lint.run(loaded)
         for job in jobs:
-            findings += [replace(f, file=loaded.path, line=line_of(loaded.tree, f.path)) for f in job.result()]
+            for finding in job.result():
+                line, column = position_of(loaded.tree, finding.path)
+                findings.append(replace(finding, file=loaded.path, line=line, column=column,
+                                        message=_with_unknowns(finding, model)))
     return findings
 
 
+def _with_unknowns(finding: Finding, model: Model) -> str:
+    """A guard rule that failed on a value unknown before deploy says so."""
+    from tapcheck.model import is_symbolic, show, value_at
+
+    value = value_at(model, finding.path)
+    if is_symbolic(value):
+        return f"{finding.message} (the value is {show(value)})"
+    return finding.message
+
+
 def summarize(findings: list[Finding]) -> list[RequirementResult]:
-    by_requirement: dict[str, list[Finding]] = {}
-    for finding in findings:
-        by_requirement.setdefault(finding.requirement, []).append(finding)
     results = []
-    for requirement in REQUIREMENTS:
-        own = by_requirement.get(requirement.id, [])
+    reg = registry()
+    rows = [(r.id, r.title, r.spec, r.checks) for r in reg.requirements]
+    if any(f.breaks(UNMAPPED) for f in findings):
+        rows.append((UNMAPPED, "Findings no requirement claims (a guard or tool rule missing from the mapping)",
+                     "every finding must land on a requirement", ()))
+    for requirement_id, title, spec, checks in rows:
+        own = [f for f in findings if f.breaks(requirement_id)]
         if any(f.blocking for f in own):
             status = Status.FAIL
         elif any(f.waived_by for f in own):
             status = Status.WAIVED
         else:
             status = Status.PASS
-        results.append(RequirementResult(requirement, status, own))
+        results.append(RequirementResult(requirement_id, title, spec, checks, status, own))
     return results

@@ -99,23 +99,31 @@ def _check_resource_types(resources: dict, label: str) -> None:
                              "use a CloudFormation resource type (see the AWS resource type reference)") from None
 
 
-def line_of(tree: dict, pointer: str) -> int | None:
-    """Line in the original file of the deepest node on a JSON pointer."""
-    node, line = tree, None
-    for part in pointer.strip("/").split("/"):
-        mark = getattr(node, "start_mark", None)
-        if mark is not None:
-            line = mark.line + 1
+def position_of(tree: dict, pointer: str) -> tuple[int | None, int | None]:
+    """(line, column), 1-based, of the deepest node a JSON pointer reaches in the original file:
+    the property's own key where the path names one, as cfn-lint points at it."""
+    node: object = tree
+    position = _mark(tree)
+    for part in pointer.strip("/").split("/") if pointer.strip("/") else []:
         if isinstance(node, dict) and part in node:
+            key = next((k for k in node if k == part), None)
+            position = _mark(key) or _mark(node[part]) or position
             node = node[part]
         elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
             node = node[int(part)]
+            position = _mark(node) or position
         else:
             break
-    else:
-        mark = getattr(node, "start_mark", None)
-        line = mark.line + 1 if mark is not None else line
-    return line
+    return position or (None, None)
+
+
+def line_of(tree: dict, pointer: str) -> int | None:
+    return position_of(tree, pointer)[0]
+
+
+def _mark(node: object) -> tuple[int, int] | None:
+    mark = getattr(node, "start_mark", None)
+    return (mark.line + 1, mark.column + 1) if mark is not None else None
 
 
 def nesting_depth(text: str) -> int:

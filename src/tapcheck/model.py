@@ -77,6 +77,53 @@ class Unknown:
     reason: str
 
 
+def show(value: Any) -> str:
+    """A value as a template author would write it, for messages: 7, 'all', !Ref X, !GetAtt X.Y,
+    !Sub '...${X}...', absent. Never a Python representation."""
+    if value is None or value is NO_VALUE:
+        return "absent"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return as_str(value) or str(value)
+    if isinstance(value, str):
+        return repr(str(value))
+    if isinstance(value, ParamRef):
+        return f"!Ref {value.name} (a parameter without a default: known only at deploy time)"
+    if isinstance(value, PseudoRef):
+        return f"!Ref {value.name}"
+    if isinstance(value, ResourceRef):
+        return f"!Ref {value.logical_id}"
+    if isinstance(value, AttrRef):
+        return f"!GetAtt {value.logical_id}.{value.attribute}"
+    if isinstance(value, Text):
+        return "!Sub " + repr(sub_text(value))
+    if isinstance(value, Unknown):
+        return f"{value.reason} (unknown before deploy)"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def sub_text(value: "Text") -> str:
+    """The Fn::Sub string that builds a Text: literal parts escaped, symbols as ${...}."""
+    out = []
+    for part in value.parts:
+        if isinstance(part, str):
+            out.append(str(part).replace("${", "${!"))
+        elif isinstance(part, (ParamRef, PseudoRef)):
+            out.append("${" + part.name + "}")
+        elif isinstance(part, ResourceRef):
+            out.append("${" + part.logical_id + "}")
+        elif isinstance(part, AttrRef):
+            out.append("${" + part.logical_id + "." + part.attribute + "}")
+        else:
+            out.append("${?}")
+    return "".join(out)
+
+
 def is_symbolic(value: Any) -> bool:
     return isinstance(value, (ParamRef, ResourceRef, AttrRef, PseudoRef, Text, Unknown))
 
@@ -135,13 +182,18 @@ def as_str(value: Any) -> str | None:
 # --- AWS defaults that matter to the requirements ---------------------------------------
 
 def default_deletion_policy(resource_type: str, properties: dict) -> str:
-    # AWS: "Delete" unless the resource is a DB cluster, or a DB instance outside a cluster.
+    """DeletionPolicy when absent: Snapshot for a DB cluster and for a DB instance outside a cluster,
+    Delete otherwise: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html"""
     if resource_type == "AWS::RDS::DBCluster":
         return "Snapshot"
     if resource_type == "AWS::RDS::DBInstance" and properties.get("DBClusterIdentifier") is None:
         return "Snapshot"
     return "Delete"
 
+
+# UpdateReplacePolicy when absent: "By default, CloudFormation then deletes the old resource", for every type:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatereplacepolicy.html
+DEFAULT_UPDATE_REPLACE_POLICY = "Delete"
 
 PSEUDO_PARAMETERS = {
     "AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region",
@@ -190,17 +242,46 @@ class Model:
     resources: dict[str, Resource] = field(default_factory=dict)
     outputs: dict[str, Output] = field(default_factory=dict)
     excluded: dict[str, str] = field(default_factory=dict)   # logical id -> condition that removed it
+    resolver: "Resolver | None" = field(default=None, repr=False)
 
     def of_type(self, *types: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.type in types]
+
+    def condition(self, name: str) -> bool | None:
+        """A condition's value at the parameters' values (None: not decidable before deploy)."""
+        return self.resolver.condition(name) if self.resolver else None
+
+
+def value_at(model: Model, pointer: str) -> Any:
+    """The resolved value at a JSON pointer into the template (/Resources/X/Properties/...), or None."""
+    parts = pointer.strip("/").split("/")
+    if len(parts) < 2 or parts[0] != "Resources" or parts[1] not in model.resources:
+        return None
+    resource = model.resources[parts[1]]
+    if len(parts) < 3:
+        return None
+    if parts[2] == "DeletionPolicy":
+        return resource.deletion_policy
+    if parts[2] == "UpdateReplacePolicy":
+        return resource.update_replace_policy
+    node: Any = resource.properties if parts[2] == "Properties" else None
+    for part in parts[3:]:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node
 
 
 # --- resolution ----------------------------------------------------------------------------
 
 class Resolver:
-    def __init__(self, template: dict) -> None:
+    def __init__(self, template: dict, values: dict[str, str] | None = None) -> None:
         self.template = template
         self.parameters = template.get("Parameters") or {}
+        self.values = dict(values or {})       # parameter values given for this run (--param), over defaults
         self.mappings = template.get("Mappings") or {}
         self.conditions = template.get("Conditions") or {}
         self.resource_ids = set((template.get("Resources") or {}).keys())
@@ -277,8 +358,9 @@ class Resolver:
             return PseudoRef(name)
         if name in self.parameters:
             declaration = self.parameters[name] or {}
-            if isinstance(declaration, dict) and "Default" in declaration:
-                default = declaration["Default"]
+            given = name in self.values
+            if given or (isinstance(declaration, dict) and "Default" in declaration):
+                default = self.values[name] if given else declaration["Default"]
                 ptype = str(declaration.get("Type", "String"))
                 if ptype.startswith("List<") or ptype == "CommaDelimitedList":
                     return [Str(s.strip(), {name}) for s in str(default).split(",")]
@@ -400,9 +482,10 @@ def _canonical(value: Any) -> Any:
     return literal if literal is not None else value
 
 
-def build_model(path: str, template: dict) -> Model:
-    resolver = Resolver(template)
-    model = Model(path=path, raw=template, parameters=dict(resolver.parameters))
+def build_model(path: str, template: dict, parameters: dict[str, str] | None = None) -> Model:
+    """The resolved model of a template, parameters at their defaults or at the values given."""
+    resolver = Resolver(template, parameters)
+    model = Model(path=path, raw=template, parameters=dict(resolver.parameters), resolver=resolver)
     for logical_id, raw in (template.get("Resources") or {}).items():
         if not isinstance(raw, dict):
             continue
@@ -416,14 +499,13 @@ def build_model(path: str, template: dict) -> Model:
             properties = {}
         deletion = resolver.resolve(raw["DeletionPolicy"]) if "DeletionPolicy" in raw else None
         replace = resolver.resolve(raw["UpdateReplacePolicy"]) if "UpdateReplacePolicy" in raw else None
-        default = default_deletion_policy(resource_type, properties)
         depends = raw.get("DependsOn") or []
         model.resources[str(logical_id)] = Resource(
             logical_id=str(logical_id),
             type=resource_type,
             properties=properties,
-            deletion_policy=deletion if deletion is not None else default,
-            update_replace_policy=replace if replace is not None else default,
+            deletion_policy=deletion if deletion is not None else default_deletion_policy(resource_type, properties),
+            update_replace_policy=replace if replace is not None else DEFAULT_UPDATE_REPLACE_POLICY,
             deletion_policy_explicit=deletion is not None,
             update_replace_policy_explicit=replace is not None,
             depends_on=[str(d) for d in (depends if isinstance(depends, list) else [depends])],

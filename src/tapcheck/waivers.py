@@ -25,7 +25,7 @@ from tapcheck.model import Model
 
 ENV_WAIVERS = "TAPCHECK_WAIVERS"
 UNUSED_RULE = "waiver.unused"
-UNUSED_REQUIREMENT = "H6"
+UNUSED_CHECK = "control-tower"  # an unused waiver is a defect of the H6 evidence
 WAIVABLE_PREFIX = "H"          # hardening only
 _KEYS_REQUIRED = ("control", "requirement", "reason")
 _KEYS_SCOPE = ("resource_type", "resource")
@@ -46,7 +46,7 @@ class Waiver:
     line: int | None = None
 
     def matches(self, finding: Finding, model: Model) -> bool:
-        if finding.rule != self.control or not finding.requirement.startswith(WAIVABLE_PREFIX):
+        if finding.rule != self.control or not all(r.startswith(WAIVABLE_PREFIX) for r in finding.requirements):
             return False
         if self.resource is not None and finding.resource != self.resource:
             return False
@@ -65,9 +65,9 @@ def default_path() -> Path:
     configured = os.environ.get(ENV_WAIVERS)
     if configured:
         return Path(configured)
-    from tapcheck.tools.guard import rules_dir
+    from tapcheck.requirements.registry import rules_root
 
-    return rules_dir() / "waivers.yaml"
+    return rules_root() / "waivers.yaml"
 
 
 def load_waivers(path: str | os.PathLike | None = None) -> list[Waiver]:
@@ -133,12 +133,9 @@ def _waiver(entry: object, index: int, line: int | None, label: str) -> Waiver:
 
 
 def _known_requirement(requirement_id: str) -> bool:
-    try:
-        from tapcheck.requirements import REQUIREMENTS
-    except ImportError:       # requirements not importable: the pattern check stands alone
-        return True
-    ids = {r.id for r in REQUIREMENTS}
-    return not ids or requirement_id in ids
+    from tapcheck.requirements.registry import registry
+
+    return any(r.id == requirement_id for r in registry().requirements)
 
 
 def apply_waivers(findings: list[Finding], model: Model, path: str | os.PathLike | None = None,
@@ -163,8 +160,10 @@ def apply_waivers(findings: list[Finding], model: Model, path: str | os.PathLike
         if waiver.index in used or not _tool_ran(waiver.control, ran):
             continue
         scope = f"resource type {waiver.resource_type}" if waiver.resource_type else f"resource {waiver.resource}"
+        from tapcheck.requirements.registry import registry
+
         result.append(Finding(
-            requirement=UNUSED_REQUIREMENT, rule=UNUSED_RULE, resource=None, path=f"/waivers/{waiver.index}",
+            requirements=registry().requirements_of(UNUSED_CHECK), check=UNUSED_CHECK, rule=UNUSED_RULE, resource=None, path=f"/waivers/{waiver.index}",
             message=f"{waiver.describe()} matches no finding: {waiver.control} does not fire on any {scope}",
             fix=f"remove the waiver from {file or 'the waivers file'} or correct its control or resource_type",
             severity=Severity.ERROR, source="tapcheck", file=file, line=waiver.line,

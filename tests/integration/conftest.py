@@ -72,7 +72,7 @@ def live_stack(live_options: Any, target: Any) -> Iterator[Any]:
     """The stack under test: deployed once for the session (or attached with --stack-name),
     destroyed at the end with a check that it is gone."""
     from tapcheck.live import deploy
-    from tapcheck.live.probes import Context
+    from tapcheck.live.context import Context
 
     db = dict(db_host=live_options.db_host, db_port=live_options.db_port,
               db_reader_host=live_options.db_reader_host, db_reader_port=live_options.db_reader_port)

@@ -62,7 +62,7 @@ def _smoke(target, name: str, only=None) -> tuple[int, str]:
 def test_parameter_group_changed_then_detached_after_deploy_fails_r7(local_target, live_options) -> None:
     """The static gate cannot see a cluster modified after deploy; the probes must."""
     from tapcheck.live import deploy
-    from tapcheck.live.probes import Context
+    from tapcheck.live.context import Context
 
     name = _deploy(local_target, live_options.template, "mod")
     try:
@@ -79,19 +79,19 @@ def test_parameter_group_changed_then_detached_after_deploy_fails_r7(local_targe
         rc, out = _smoke(local_target, name)
         assert rc == 1, out
         failed = [line for line in out.splitlines() if line.startswith("FAIL")]
-        assert any("R7" in line and "log_statement is 'none'" in line for line in failed), out
-        assert any("R7" in line and "log_statement=none" in line for line in failed), out  # SHOW on the writer
-        assert all(" R7 " in line for line in failed), out
-        assert "failed requirements: R7" in out
+        assert any("R7" in line and "log_statement 'none'" in line for line in failed), out
+        assert any("R7" in line and "[writer]" in line and "log_statement=none" in line for line in failed), out
+        assert any("R7" in line and "[reader]" in line and "log_statement=none" in line for line in failed), out
+        assert all("R7" in line for line in failed), out
+        assert "failed requirements: C5, R7" in out
 
         rds.modify_db_cluster(DBClusterIdentifier=cluster["DBClusterIdentifier"],
                               DBClusterParameterGroupName="default.aurora-postgresql15", ApplyImmediately=True)
         rc, out = _smoke(local_target, name, only=["R7", "H1"])
         assert rc == 1, out
-        assert "FAIL R7  stack's cluster parameter group attached" in out
-        assert "not the stack's" in out
-        assert "FAIL H1  parameter group requires TLS" in out
-        assert "FAIL H1  writer accepts TLS" in out and "plaintext connection" in out
+        assert "parameter_group - the cluster uses parameter group default.aurora-postgresql15, not the stack's" in out
+        assert any(line.startswith("FAIL") and "force_ssl -" in line for line in out.splitlines()), out
+        assert any(line.startswith("FAIL") and "tls[writer]" in line for line in out.splitlines()), out
     finally:
         deploy.destroy(local_target, name)
 
@@ -111,9 +111,9 @@ def test_template_with_log_statement_none_deploys_and_smoke_cli_names_r7(
         proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "smoke", "--stack-name", name],
                               capture_output=True, text=True, env=env, timeout=120)
         assert proc.returncode == 1, proc.stdout + proc.stderr
-        assert "failed requirements: R7" in proc.stdout
-        assert "FAIL R7  SHOW log_statement is all on the writer - the writer reports log_statement=none" in proc.stdout
-        assert "PASS R1" in proc.stdout  # only the broken requirement fails
+        assert "failed requirements: C5, R7" in proc.stdout
+        assert "log_statement_in_effect[writer] - the writer reports log_statement=none" in proc.stdout
+        assert "PASS R1 " in proc.stdout  # only the broken requirement fails
     finally:
         deploy.destroy(local_target, name)
 
@@ -167,32 +167,37 @@ def test_failed_deploy_cli_prints_resource_and_reason(local_target, emulator, te
     assert "Traceback" not in proc.stderr
 
 
-def test_unreachable_database_is_skipped_within_the_bound(live_stack) -> None:
-    """A probe that cannot connect is a skip with a reason - never a pass - and gives up quickly."""
+def test_unreachable_database_fails_within_the_bound_on_the_local_target(live_stack) -> None:
+    """On the local target nothing is outside the stack: a database that does not answer is a FAIL
+    quoting the error, never a pass or a skip, and the probe gives up quickly."""
     import socket
 
-    from tapcheck.live.probes import CONNECT_TIMEOUT_S, PROBES, Context, run_probe
+    from tapcheck.findings import Status
+    from tapcheck.live.context import CONNECT_TIMEOUT_S, Context
+    from tapcheck.live.probing import run_probe, runs
 
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     ctx = Context(live_stack.target, live_stack.stack_name, db_host="127.0.0.1", db_port=port,
                   db_reader_host="127.0.0.1", db_reader_port=port)
-    for p in [p for p in PROBES if p.plane == "data"]:
-        r = run_probe(p, ctx)
-        assert r.status == "skip", r.line()
-        assert "cannot reach the database" in r.detail or "did not reach" in r.detail, r.line()
-        assert r.seconds <= CONNECT_TIMEOUT_S + 1
+    for run in [r for r in runs() if r.probe.plane == "data"]:
+        result = run_probe(run, ctx)
+        assert result.status is Status.FAIL, result.line()
+        assert "does not answer" in result.detail and "Connection refused" in result.detail, result.line()
+        assert result.seconds <= CONNECT_TIMEOUT_S + 1
 
 
 def test_writer_override_without_reader_override_skips_reader_probes(live_stack) -> None:
-    from tapcheck.live.probes import Context, replication, run_probe, PROBES
+    from tapcheck.findings import Status
+    from tapcheck.live.context import Context
+    from tapcheck.live.probing import run_probe, runs
 
     host, port = live_stack.endpoint()
     ctx = Context(live_stack.target, live_stack.stack_name, db_host=host, db_port=port)
-    p = next(p for p in PROBES if p.func is replication)
-    r = run_probe(p, ctx)
-    assert r.status == "skip" and "--db-reader-host" in r.detail
+    run = next(r for r in runs() if r.probe.name == "replication")
+    result = run_probe(run, ctx)
+    assert result.status is Status.SKIP and "--db-reader-host" in result.detail
 
 
 def test_missing_stack_is_a_clear_error(target) -> None:

@@ -37,10 +37,10 @@ def test_seed_fails_naming_r10_and_r1_and_shows_w3005():
     # cfn-lint 1.58 reports eight (the cluster's DependsOn on the secret twice: two Refs)
     assert redundant == ["AuroraCluster"] * 4 + ["AuroraInstance1", "CPUUtilizationAlarm"] + \
         ["SecretTargetAttachment"] * 2
-    assert any(f["requirement"] == "R10" and f["resource"] == "CPUUtilizationAlarm" for f in report["findings"])
-    assert any(f["requirement"] == "R1" and "15.4" in f["message"] for f in report["findings"])
+    assert any("R10" in f["requirements"] and f["resource"] == "CPUUtilizationAlarm" for f in report["findings"])
+    assert any("R1" in f["requirements"] and "15.4" in f["message"] for f in report["findings"])
     for finding in report["findings"]:
-        assert set(finding) >= {"requirement", "rule", "resource", "path", "message", "fix", "severity"}
+        assert set(finding) >= {"requirements", "check", "rule", "resource", "path", "message", "fix", "severity", "line", "column"}
 
 
 def test_text_report_has_matrix_then_findings():

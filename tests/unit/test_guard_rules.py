@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tapcheck.requirements.registry import registry
 from tapcheck.tools import guard
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "rules"
 RULE_FILES = sorted(RULES.rglob("*.guard"))
-HEADER_FIELDS = ("Rule Identifier:", "Requirement:", "Description:", "Reports on:", "Scenarios:")
+HEADER_FIELDS = ("Rule Identifier:", "Check:", "Description:", "Reads:", "Reports on:", "Scenarios:")
 
 
 def cases_file(rule_file: Path) -> Path:
@@ -40,12 +41,13 @@ def test_cfn_guard_test_passes_on_the_whole_rules_directory():
 
 def test_cfn_guard_test_fails_on_a_wrong_expectation(tmp_path):
     """The CI command would notice a broken rule: a wrong expectation makes it exit non-zero."""
-    source = RULES / "tagging" / "required_tags.guard"
+    source = RULES / "r10_tags" / "required_tags.guard"
     (tmp_path / "tests").mkdir()
     (tmp_path / source.name).write_text(source.read_text())
     (tmp_path / "tests" / "required_tags_tests.yml").write_text(yaml.safe_dump([{
         "name": "untagged alarm wrongly expected to pass",
-        "input": {"Resources": {"Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {}}}},
+        "input": {"Tapcheck": {"taggable_types": ["AWS::CloudWatch::Alarm"]},
+                  "Resources": {"Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {}}}},
         "expectations": {"rules": {"required_tags": "PASS"}},
     }]))
     done = subprocess.run([guard.find_binary(), "test", "-d", str(tmp_path)], capture_output=True, text=True)
@@ -72,7 +74,7 @@ def test_rule_header_and_messages(rule_file):
     messages = re.findall(r"<<(.*?)>>", text, re.S)
     assert messages, "every check carries a message"
     for message in messages:
-        assert re.search(r"\[[RCSH]\d+\] " + rule_file.stem + r"\b", message), message
+        assert message.split()[0] == rule_file.stem, message
         assert "Violation:" in message and "Fix:" in message
-    requirement = re.search(r"# Requirement:\n#\s+([RCSH]\d+)", header).group(1)
-    assert all(f"[{requirement}]" in m for m in messages)
+    check = re.search(r"# Check:\n#\s+([a-z0-9-]+)", header).group(1)
+    assert registry().guard_rules[rule_file.stem] == check, "the header names the check the folder maps it to"

@@ -88,7 +88,7 @@ def test_conditions_if_novalue_select():
 def test_aws_default_policies():
     m = model()
     assert m.resources["Db"].deletion_policy == "Snapshot" and not m.resources["Db"].deletion_policy_explicit
-    assert m.resources["Db"].update_replace_policy == "Snapshot"
+    assert m.resources["Db"].update_replace_policy == "Delete"     # UpdateReplacePolicy defaults to Delete everywhere
     assert m.resources["Db2"].deletion_policy == "Delete"
     assert m.resources["Vault"].deletion_policy == "Delete"
     assert m.resources["Member"].deletion_policy == "Delete"      # instance inside a cluster

@@ -1,8 +1,6 @@
-"""One test per requirement on --template, and each requirement's own examples.
-
-The same check functions run here as in `tapcheck check`: a requirement passes here exactly
-when the gate's matrix shows it PASS (or WAIVED).
-"""
+"""One test per requirement on --template, and each requirement's own examples, all discovered
+from the requirement folders (rules/). A requirement passes here exactly when the gate's matrix
+shows it PASS (or WAIVED)."""
 
 from __future__ import annotations
 
@@ -14,9 +12,13 @@ import pytest
 from tapcheck.findings import Status
 from tapcheck.gate import ALL_TOOLS, evaluate_file, evaluate_loaded
 from tapcheck.loader import LoadedTemplate, parse_text
-from tapcheck.requirements import REQUIREMENTS
+from tapcheck.requirements.registry import registry
 
+REQUIREMENTS = registry().requirements
 IDS = [r.id for r in REQUIREMENTS]
+EXAMPLES = [(r, kind, example) for r in REQUIREMENTS
+            for kind, examples in (("failing", r.failing_examples), ("passing", r.passing_examples))
+            for example in examples]
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +28,7 @@ def report(template_path):
 
 @pytest.mark.parametrize("requirement_id", IDS)
 def test_requirement(report, requirement_id):
-    result = next(r for r in report.results if r.requirement.id == requirement_id)
+    result = next(r for r in report.results if r.id == requirement_id)
     blocking = [f"{f.rule} {f.resource} {f.path}: {f.message}" for f in result.findings if f.blocking]
     assert result.status in (Status.PASS, Status.WAIVED), "\n".join(blocking)
 
@@ -49,19 +51,21 @@ def _gate(tree: dict, tmp_path, name: str):
     return evaluate_loaded(LoadedTemplate(str(path), text, parse_text(text, str(path))), ALL_TOOLS)
 
 
-@pytest.mark.parametrize("requirement", REQUIREMENTS, ids=IDS)
-def test_failing_example_fails_naming_the_requirement(requirement, template_dict, tmp_path):
-    mutant = copy.deepcopy(template_dict)
-    requirement.failing_example(mutant)
-    report = _gate(mutant, tmp_path, "failing")
-    assert not report.compliant
-    assert requirement.id in report.failed_requirements()
+@pytest.mark.parametrize("requirement, kind, example", EXAMPLES,
+                         ids=[f"{r.id}-{kind}-{e.__name__}" for r, kind, e in EXAMPLES])
+def test_example(requirement, kind, example, template_dict, tmp_path):
+    edited = copy.deepcopy(template_dict)
+    example(edited)
+    report = _gate(edited, tmp_path, kind)
+    blocking = [f"{','.join(f.requirements)} {f.rule} {f.resource} {f.path}: {f.message}"
+                for f in report.findings if f.blocking]
+    if kind == "failing":
+        assert not report.compliant
+        assert requirement.id in report.failed_requirements(), "\n".join(blocking)
+    else:
+        assert report.compliant, "\n".join(blocking)
 
 
 @pytest.mark.parametrize("requirement", REQUIREMENTS, ids=IDS)
-def test_passing_example_passes(requirement, template_dict, tmp_path):
-    rewrite = copy.deepcopy(template_dict)
-    requirement.passing_example(rewrite)
-    report = _gate(rewrite, tmp_path, "passing")
-    blocking = [f"{f.requirement} {f.rule} {f.resource} {f.path}: {f.message}" for f in report.findings if f.blocking]
-    assert report.compliant, "\n".join(blocking)
+def test_every_requirement_has_a_passing_and_a_failing_example(requirement):
+    assert requirement.passing_examples and requirement.failing_examples, f"rules/{requirement.folder}/examples.py"

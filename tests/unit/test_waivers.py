@@ -29,7 +29,7 @@ def template() -> dict:
 
 
 def ct_finding(resource: str = "AuroraCluster", requirement: str = "H6", rule: str = "CT.RDS.PR.3") -> Finding:
-    return Finding(requirement=requirement, rule=rule, resource=resource,
+    return Finding(requirements=(requirement,), check="control-tower", rule=rule, resource=resource,
                    path=f"/Resources/{resource}/Properties/DeletionProtection",
                    message="Require an Amazon RDS cluster to have deletion protection configured (LOW)",
                    fix="Set the value of the 'DeletionProtection' parameter to true.",
@@ -64,7 +64,7 @@ def test_a_waiver_that_matches_nothing_blocks(template):
     protected["Resources"]["AuroraCluster"]["Properties"]["DeletionProtection"] = True
     findings = apply_waivers([], model_of(protected), WAIVERS)
     [unused] = findings
-    assert (unused.requirement, unused.rule, unused.severity) == ("H6", UNUSED_RULE, Severity.ERROR)
+    assert (unused.requirements, unused.rule, unused.severity) == (("H6",), UNUSED_RULE, Severity.ERROR)
     assert unused.blocking
     assert "CT.RDS.PR.3" in unused.message and "AWS::RDS::DBCluster" in unused.message
     assert unused.fix.startswith("remove the waiver")

@@ -59,7 +59,8 @@ def register(subparsers: Any) -> None:
     smoke.add_argument("--db-reader-port", type=int)
     smoke.add_argument("--only", help="comma-separated requirement ids to probe (e.g. R7,H1)")
     smoke.add_argument("--strict", action="store_true",
-                       help="a skipped probe (e.g. database unreachable) makes the run exit 2")
+                       help="on AWS, a skipped probe (e.g. no network path to the database) fails the run (exit 1); "
+                            "on the local target a skip always does")
     _target_args(smoke)
     smoke.set_defaults(func=cmd_smoke)
 
@@ -132,25 +133,36 @@ def cmd_smoke(args: argparse.Namespace) -> int:
 
 def smoke(tgt: Any, stack_name: str, out: Any = None, only: list[str] | None = None, strict: bool = False,
           **db: Any) -> int:
-    """Run every probe against the stack, print one line each; 0 no probe failed, 1 a probe
-    failed, 2 could not run (no such stack, no probe could look, or with `strict` any skip)."""
-    from tapcheck.live import deploy, probes
+    """Run every probe against the stack, print one line each. Exit 0 when every probe passed; 1 when
+    one failed, naming its requirements — or skipped where a skip counts as failure (always on the
+    local target, on AWS with --strict); 2 when it could not run (no such stack, nothing probed)."""
+    from tapcheck.findings import Status
+    from tapcheck.live import deploy, probing
+    from tapcheck.live.context import Context
 
     out = out or sys.stdout
     stack = deploy.describe(tgt, stack_name)
     if not stack["StackStatus"].endswith("_COMPLETE") or stack["StackStatus"].startswith(("ROLLBACK", "DELETE")):
         raise UsageError(f"stack {stack_name}", f"is {stack['StackStatus']}", "deploy it again")
-    ctx = probes.Context(tgt, stack_name, **db)
-    results = probes.run_all(ctx, only=(lambda p: p.req in only) if only else None)
+    ctx = Context(tgt, stack_name, **db)
+    wanted = set(only or ())
+    results = probing.run_all(ctx, only=(lambda p: bool(wanted & set(p.requirements))) if only else None)
     for r in results:
         print(r.line(), file=out)
-    failed = [r for r in results if r.status == "fail"]
-    skipped = [r for r in results if r.status == "skip"]
+    failed = [r for r in results if r.status is Status.FAIL]
+    skipped = [r for r in results if r.status is Status.SKIP]
     passed = len(results) - len(failed) - len(skipped)
-    print(f"smoke {stack_name}: {passed} passed, {len(failed)} failed, {len(skipped)} skipped"
-          + (f"; failed requirements: {', '.join(sorted({r.req for r in failed}))}" if failed else ""), file=out)
-    if failed:
+    skip_fails = probing.skip_fails(tgt.local, strict)
+    blocking = failed + (skipped if skip_fails else [])
+    summary = f"smoke {stack_name}: {passed} passed, {len(failed)} failed, {len(skipped)} skipped"
+    if blocking:
+        summary += "; failed requirements: " + ", ".join(sorted({q for r in blocking for q in r.requirements}))
+    if skipped and skip_fails:
+        summary += (" (a skip fails the run on the local target, where nothing is outside the stack)" if tgt.local
+                    else " (--strict: a skip fails the run)")
+    print(summary, file=out)
+    if blocking:
         return EXIT_FINDINGS
-    if not passed or (strict and skipped):
+    if not passed:
         return EXIT_UNUSABLE
     return EXIT_OK

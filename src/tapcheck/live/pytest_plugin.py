@@ -23,6 +23,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--db-port", type=int, default=None, help="port for --db-host")
     g.addoption("--db-reader-host", default=None, help="reach the reader through this host (tunnel)")
     g.addoption("--db-reader-port", type=int, default=None, help="port for --db-reader-host")
+    g.addoption("--strict-probes", action="store_true", default=False, dest="strict_probes",
+                help="on AWS, a probe that could not look fails instead of skipping (on the local target it always does)")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class LiveOptions:
     db_reader_host: str | None
     db_reader_port: int | None
     template: str
+    strict: bool = False
 
 
 @pytest.fixture(scope="session")
@@ -49,5 +52,5 @@ def live_options(request: pytest.FixtureRequest) -> LiveOptions:
         target=opt("--target"), stack_name=opt("--stack-name"), region=opt("--region"),
         params=tuple(opt("--param") or ()), db_host=opt("--db-host"), db_port=opt("--db-port"),
         db_reader_host=opt("--db-reader-host"), db_reader_port=opt("--db-reader-port"),
-        template=template or "lib/TapStack.json",
+        template=template or "lib/TapStack.json", strict=bool(opt("--strict-probes")),
     )

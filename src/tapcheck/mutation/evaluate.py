@@ -28,18 +28,28 @@ class Verdict:
 
     @property
     def requirements(self) -> set[str]:
-        return {f.requirement for f in self.blocking}
+        return {r for f in self.blocking for r in f.requirements}
 
-    def kills(self, requirement: str) -> bool:
-        """The mutant is caught, and caught for the right reason."""
-        return not self.compliant and requirement in self.requirements
+    @property
+    def checks(self) -> set[str]:
+        return {f.check for f in self.blocking}
+
+    def kills(self, requirements: tuple[str, ...] | list[str]) -> bool:
+        """The mutant is caught, and caught for the right reason: the gate fails every requirement
+        the broken check evidences (one finding of that check carries them all)."""
+        return not self.compliant and bool(requirements) and set(requirements) <= self.requirements
+
+    def fires(self, check: str) -> bool:
+        """A blocking finding of this very check."""
+        return check in self.checks
 
     def summary(self) -> str:
         if self.unusable:
             return f"unusable: {self.unusable}"
         if self.compliant:
             return "compliant"
-        return "; ".join(f"{f.requirement} {f.rule} {f.resource or ''} {f.path}: {f.message}" for f in self.blocking[:8])
+        return "; ".join(f"{','.join(f.requirements)} {f.rule} {f.resource or ''} {f.path}: {f.message}"
+                         for f in self.blocking[:8])
 
 
 def to_text(candidate: dict | str) -> str:

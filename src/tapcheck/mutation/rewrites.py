@@ -16,10 +16,11 @@ import string
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from tapcheck.mutation.operators import (
-    ALARM, CLUSTER, INSTANCE, SECRET, TOPIC, NotApplicable, alarm_metric_fields, cluster, cluster_instances,
-    cluster_props, cpu_alarm, credential_secret, new_id, properties, rename_references, resources, taggable,
+from tapcheck.mutation.locate import (
+    NotApplicable, alarm_metric_fields, cluster, cluster_instances, cluster_props, cpu_alarm, credential_secret, new_id,
+    properties, rename_references, resources, taggable,
 )
+from tapcheck.requirements.common import CLUSTER, TOPIC
 
 PSEUDO = {"AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region", "AWS::StackId",
           "AWS::StackName", "AWS::URLSuffix"}
@@ -41,17 +42,11 @@ class Rewrite:
 
 
 REWRITES: list[Rewrite] = []
-# Rewrites the full gate flags today although they keep the meaning: gate false positives,
-# reported to its owner. Kept out of REWRITES; tests/unit/test_score.py expects them to be
-# flagged (strict xfail), so a fix in the gate shows up and they move back.
-KNOWN_FALSE_POSITIVES: list[Rewrite] = []
 
 
-def rewrite(fn: Callable[[dict, random.Random], None] | None = None, *, gap: str = ""):
-    def register(fn: Callable[[dict, random.Random], None]):
-        (KNOWN_FALSE_POSITIVES if gap else REWRITES).append(Rewrite(fn.__name__, fn, gap or (fn.__doc__ or "").strip()))
-        return fn
-    return register(fn) if fn is not None else register
+def rewrite(fn: Callable[[dict, random.Random], None]) -> Callable[[dict, random.Random], None]:
+    REWRITES.append(Rewrite(fn.__name__, fn, (fn.__doc__ or "").strip()))
+    return fn
 
 
 BY_NAME: dict[str, Rewrite] = {}
@@ -275,9 +270,9 @@ def aws_managed_key_named(t: dict, rnd: random.Random) -> None:
 @rewrite
 def engine_minor_changed(t: dict, rnd: random.Random) -> None:
     """Another supported PostgreSQL 15 minor version."""
-    from tapcheck.requirements.engine_versions import supported_15_minors
+    from tapcheck.requirements.engine_versions import supported_minors
 
-    cluster_props(t)["EngineVersion"] = rnd.choice(supported_15_minors())
+    cluster_props(t)["EngineVersion"] = rnd.choice(supported_minors("15"))
 
 
 def _benign_topic(t: dict) -> tuple[str, dict]:
@@ -345,6 +340,6 @@ def instance_creation_ordered(t: dict, rnd: random.Random) -> None:
         second[1]["DependsOn"] = first[0] if rnd.random() < 0.5 else [first[0]]
 
 
-BY_NAME.update({r.name: r for r in REWRITES + KNOWN_FALSE_POSITIVES})
+BY_NAME.update({r.name: r for r in REWRITES})
 
-__all__ = ["REWRITES", "BY_NAME", "Rewrite", "compose", "ALARM", "INSTANCE", "SECRET"]
+__all__ = ["REWRITES", "BY_NAME", "Rewrite", "compose"]

@@ -20,7 +20,7 @@ from tapcheck.mutation.evaluate import Verdict, judge, load_base
 from tapcheck.mutation.operators import OPERATORS, Operator
 from tapcheck.mutation.rewrites import REWRITES, Rewrite
 from tapcheck.mutation.yaml_emit import to_yaml
-from tapcheck.requirements import REQUIREMENTS
+from tapcheck.requirements.registry import registry
 
 REWRITE_SEEDS = 3          # fast-path seeds per rewrite
 COMPOSED_SEEDS = 2         # full compositions through the whole gate (each as JSON and as YAML)
@@ -28,7 +28,8 @@ COMPOSED_SEEDS = 2         # full compositions through the whole gate (each as J
 
 @dataclass
 class MutantResult:
-    requirement: str
+    check: str
+    requirements: tuple[str, ...]
     operator: str
     choice: Any
     tools: bool
@@ -36,11 +37,11 @@ class MutantResult:
 
     @property
     def killed(self) -> bool:
-        return self.verdict.kills(self.requirement)
+        return self.verdict.kills(self.requirements)
 
     @property
     def label(self) -> str:
-        return f"{self.requirement} {self.operator}({self.choice!r})"
+        return f"{self.check} [{','.join(self.requirements)}] {self.operator}({self.choice!r})"
 
 
 @dataclass
@@ -64,8 +65,8 @@ class Score:
     def per_requirement(self) -> dict[str, tuple[int, int, int]]:
         """id -> (operators, generated, killed), in matrix order."""
         table = {}
-        for requirement in REQUIREMENTS:
-            own = [m for m in self.mutants if m.requirement == requirement.id]
+        for requirement in registry().requirements:
+            own = [m for m in self.mutants if requirement.id in m.requirements]
             table[requirement.id] = (len({m.operator for m in own}), len(own), sum(m.killed for m in own))
         return table
 
@@ -88,14 +89,12 @@ class Score:
     def table(self) -> str:
         lines = [f"Mutation score of the gate on {self.template}", "",
                  f"{'requirement':<12}{'operators':>10}{'mutants':>9}{'killed':>8}{'score':>9}"]
-        total_generated = total_killed = 0
         for rid, (operators, generated, killed) in self.per_requirement().items():
-            total_generated += generated
-            total_killed += killed
             score = f"{100 * killed / generated:.0f} %" if generated else "n/a"
             lines.append(f"{rid:<12}{operators:>10}{generated:>9}{killed:>8}{score:>9}")
+        total_generated, total_killed = len(self.mutants), sum(m.killed for m in self.mutants)
         overall = f"{100 * total_killed / total_generated:.1f} %" if total_generated else "n/a"
-        lines.append(f"{'all':<12}{len({(m.requirement, m.operator) for m in self.mutants}):>10}"
+        lines.append(f"{'all':<12}{len({m.operator for m in self.mutants}):>10}"
                      f"{total_generated:>9}{total_killed:>8}{overall:>9}")
         passed = sum(r.passed for r in self.rewrites)
         full = [r for r in self.rewrites if r.tools]
@@ -113,11 +112,11 @@ class Score:
 
 def mutant_plan(template: dict, examples: int | None = None, seed: int = 0,
                 operators: list[Operator] = OPERATORS) -> list[tuple[Operator, Any]]:
-    """Every (operator, choice) to judge; with examples, a seeded sample of that many per requirement."""
+    """Every (operator, choice) to judge; with examples, a seeded sample of that many per check."""
     plan: list[tuple[Operator, Any]] = []
     rng = random.Random(seed)
-    for requirement in REQUIREMENTS:
-        own = [(op, choice) for op in operators if op.requirement == requirement.id for choice in op.choices(template)]
+    for check in registry().checks:
+        own = [(op, choice) for op in operators if op.check == check for choice in op.choices(template)]
         if examples is not None and len(own) > examples:
             # keep every operator represented before sampling more of them
             first = {}
@@ -158,7 +157,7 @@ def run_score(template_path: str, examples: int | None = None, seed: int = 0,
     score = Score(template_path)
     for op, choice in mutant_plan(base, examples, seed):
         verdict = judge(op(base, choice), tools=op.tools)
-        score.mutants.append(MutantResult(op.requirement, op.name, choice, op.tools, verdict))
+        score.mutants.append(MutantResult(op.check, op.requirements, op.name, choice, op.tools, verdict))
         if progress and not score.mutants[-1].killed:
             progress(f"survived: {score.mutants[-1].label}")
     for label, steps, as_yaml, tools in rewrite_plan():

@@ -1,6 +1,6 @@
 """Hypothesis strategies over mutants and rewrites of a compliant template.
 
-- ``mutants(template)`` draws (requirement_id, operator_name, mutant template): an operator,
+- ``mutants(template)`` draws (check id, operator_name, mutant template): an operator,
   then one of its choices (near misses first, so shrinking lands on them) or a value from its
   wider strategy.
 - ``rewrites(template)`` draws a composition of equivalence rewrites, each with a seed, and
@@ -19,9 +19,10 @@ from tapcheck.mutation.yaml_emit import to_yaml
 
 
 def applicable(template: dict, operators: Iterable[Operator] = OPERATORS, requirement: str | None = None,
-               tools: bool | None = None) -> list[Operator]:
+               tools: bool | None = None, check: str | None = None) -> list[Operator]:
     return [op for op in operators
-            if (requirement is None or op.requirement == requirement)
+            if (requirement is None or requirement in op.requirements)
+            and (check is None or op.check == check)
             and (tools is None or op.tools == tools)
             and op.choices(template)]
 
@@ -32,19 +33,19 @@ def choices(op: Operator, template: dict) -> st.SearchStrategy:
 
 
 def mutant_specs(template: dict, requirement: str | None = None, tools: bool | None = None,
-                 operators: Iterable[Operator] = OPERATORS) -> st.SearchStrategy:
+                 operators: Iterable[Operator] = OPERATORS, check: str | None = None) -> st.SearchStrategy:
     """(operator, choice) for operators applicable to the template: short to print when shrunk."""
-    ops = applicable(template, operators, requirement, tools)
+    ops = applicable(template, operators, requirement, tools, check)
     if not ops:
-        raise ValueError(f"no operator applies (requirement={requirement}, tools={tools})")
+        raise ValueError(f"no operator applies (requirement={requirement}, check={check}, tools={tools})")
     return st.sampled_from(ops).flatmap(lambda op: choices(op, template).map(lambda choice: (op, choice)))
 
 
 def mutants(template: dict, requirement: str | None = None, tools: bool | None = None,
             operators: Iterable[Operator] = OPERATORS) -> st.SearchStrategy:
-    """(requirement id, operator name, mutant) for operators applicable to the template."""
+    """(check id, operator name, mutant) for operators applicable to the template."""
     return mutant_specs(template, requirement, tools, operators).map(
-        lambda spec: (spec[0].requirement, f"{spec[0].name}({spec[1]!r})", spec[0](template, spec[1])))
+        lambda spec: (spec[0].check, f"{spec[0].name}({spec[1]!r})", spec[0](template, spec[1])))
 
 
 @st.composite

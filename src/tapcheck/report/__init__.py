@@ -8,7 +8,7 @@ from tapcheck.gate import Report
 
 
 def renderer(name: str) -> Callable[[list[Report]], str]:
-    from tapcheck.report import junit, sarif, text, json_format
+    from tapcheck.report import json_format, junit, sarif, text
 
     return {"text": text.render, "json": json_format.render, "sarif": sarif.render, "junit": junit.render}[name]
 

@@ -1,4 +1,4 @@
-"""Machine output: {compliant, requirements[{id, status}], findings[...]} per template."""
+"""Machine output: {compliant, requirements[{id, status, checks}], findings[...]} per template."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ def as_dict(report: Report) -> dict:
         "template": report.path,
         "compliant": report.compliant,
         "requirements": [
-            {"id": r.requirement.id, "title": r.requirement.title, "spec": r.requirement.spec,
+            {"id": r.id, "title": r.title, "spec": r.spec, "checks": list(r.checks),
              "status": r.status.value, "findings": len(r.findings)}
             for r in report.results
         ],
@@ -20,7 +20,7 @@ def as_dict(report: Report) -> dict:
     }
 
 
-def render(reports: list[Report]) -> str:
+def render(reports: list[Report], quiet: bool = False) -> str:
     if len(reports) == 1:
         return json.dumps(as_dict(reports[0]), indent=2) + "\n"
     return json.dumps({"compliant": all(r.compliant for r in reports),

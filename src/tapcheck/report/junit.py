@@ -8,15 +8,14 @@ from tapcheck.findings import Status
 from tapcheck.gate import Report
 
 
-def render(reports: list[Report]) -> str:
+def render(reports: list[Report], quiet: bool = False) -> str:
     suites = ET.Element("testsuites", name="tapcheck")
     for report in reports:
         failures = sum(1 for r in report.results if r.status is Status.FAIL)
         suite = ET.SubElement(suites, "testsuite", name=report.path, tests=str(len(report.results)),
                               failures=str(failures), errors="0", skipped="0")
         for result in report.results:
-            case = ET.SubElement(suite, "testcase", classname=report.path,
-                                 name=f"{result.requirement.id} {result.requirement.title}")
+            case = ET.SubElement(suite, "testcase", classname=report.path, name=f"{result.id} {result.title}")
             if result.status is Status.FAIL:
                 blocking = [f for f in result.findings if f.blocking]
                 failure = ET.SubElement(case, "failure", message=blocking[0].message, type=blocking[0].rule)

@@ -1,43 +1,56 @@
-"""SARIF 2.1.0 for GitHub code scanning: one rule per requirement, one result per finding."""
+"""SARIF 2.1.0 for GitHub code scanning: one rule per check, one result per finding.
+
+Locations are repository-relative URIs under the uriBaseId SRCROOT (the git work tree holding
+the template, else the current directory), so the same report reads the same on any machine.
+A rule carries its requirements as tags, the AWS page of its first requirement as helpUri, and
+a security-severity where its requirement declares one (GitHub sorts security alerts by it).
+"""
 
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 from pathlib import Path
 
 from tapcheck import __version__
 from tapcheck.findings import Severity
 from tapcheck.gate import Report
-from tapcheck.requirements import REQUIREMENTS
+from tapcheck.requirements.registry import UNMAPPED, registry
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+BASE_ID = "SRCROOT"
+PROJECT_URI = "https://github.com/"
 
 
-def render(reports: list[Report]) -> str:
-    rules = [{
-        "id": r.id,
-        "name": r.title.replace(" ", ""),
-        "shortDescription": {"text": r.title},
-        "fullDescription": {"text": r.spec},
-        "help": {"text": r.spec},
-        "properties": {"tags": [r.kind]},
-    } for r in REQUIREMENTS]
-    index = {r.id: i for i, r in enumerate(REQUIREMENTS)}
+def render(reports: list[Report], quiet: bool = False) -> str:
+    reg = registry()
+    root = _source_root(reports)
+    used = sorted({f.check for r in reports for f in r.findings} | set(reg.checks))
+    rules, index = [], {}
+    for check_id in used:
+        index[check_id] = len(rules)
+        rules.append(_rule(check_id, reg))
     results = []
     for report in reports:
-        uri = _uri(report.path)
+        uri = _relative_uri(report.path, root)
         for f in report.findings:
+            region = {"startLine": max(1, f.line or 1)}
+            if f.column:
+                region["startColumn"] = f.column
             result = {
-                "ruleId": f.requirement,
-                "ruleIndex": index.get(f.requirement, 0),
+                "ruleId": f.check,
+                "ruleIndex": index[f.check],
                 "level": LEVEL[f.severity],
-                "message": {"text": f"{f.message} Fix: {f.fix} ({f.rule}, {f.source})"},
+                "message": {"text": f"{f.message} Fix: {f.fix} ({f.rule}, {f.source}; "
+                                    f"requirements {', '.join(f.requirements)})"},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": uri},
-                    "region": {"startLine": max(1, f.line or 1)},
+                    "artifactLocation": {"uri": uri, "uriBaseId": BASE_ID},
+                    "region": region,
                 }, "logicalLocations": [{"fullyQualifiedName": f.path, "kind": "resource"}]}],
                 "partialFingerprints": {"tapcheck/v1": f"{f.rule}:{f.resource}:{f.path}"},
-                "properties": {"rule": f.rule, "source": f.source, "resource": f.resource},
+                "properties": {"rule": f.rule, "source": f.source, "resource": f.resource,
+                               "requirements": list(f.requirements)},
             }
             if f.waived_by:
                 result["suppressions"] = [{"kind": "external", "justification": f.waived_by}]
@@ -46,17 +59,57 @@ def render(reports: list[Report]) -> str:
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "tapcheck", "version": __version__,
-                                "informationUri": "https://github.com/", "rules": rules}},
+            "tool": {"driver": {"name": "tapcheck", "version": __version__, "informationUri": PROJECT_URI,
+                                "rules": rules}},
+            "originalUriBaseIds": {BASE_ID: {"uri": root.as_uri() + "/"}},
             "results": results,
         }],
     }
     return json.dumps(sarif, indent=2) + "\n"
 
 
-def _uri(path: str) -> str:
-    candidate = Path(path)
+def _rule(check_id: str, reg) -> dict:
+    check = reg.checks.get(check_id)
+    requirement_ids = reg.requirements_of(check_id)
+    requirements = [reg.requirement(i) for i in requirement_ids if i != UNMAPPED]
+    description = check.doc if check and check.doc else ("a finding of a guard or tool rule no requirement claims"
+                                                          if check_id == UNMAPPED else check_id)
+    rule = {
+        "id": check_id,
+        "name": "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", check_id) if part),
+        "shortDescription": {"text": description.split("\n")[0][:200]},
+        "fullDescription": {"text": "; ".join(f"{r.id} {r.title}: {r.spec}" for r in requirements) or description},
+        "help": {"text": description},
+        "properties": {"tags": [*requirement_ids, *sorted({r.kind for r in requirements})]},
+    }
+    docs = [d for r in requirements for d in r.aws_docs]
+    if docs:
+        rule["helpUri"] = docs[0]
+    severities = [r.security_severity for r in requirements if r.security_severity is not None]
+    if severities:
+        rule["properties"]["security-severity"] = f"{max(severities):.1f}"
+        rule["properties"]["tags"].append("security")
+    return rule
+
+
+def _source_root(reports: list[Report]) -> Path:
+    """The git work tree holding the (first) template, else the current directory."""
+    for report in reports:
+        folder = Path(report.path).resolve().parent
+        try:
+            done = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+                                  capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            break
+        if done.returncode == 0 and done.stdout.strip():
+            return Path(done.stdout.strip()).resolve()
+        break
+    return Path.cwd().resolve()
+
+
+def _relative_uri(path: str, root: Path) -> str:
+    candidate = Path(path).resolve()
     try:
-        return candidate.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return candidate.relative_to(root).as_posix()
     except ValueError:
         return candidate.as_posix()

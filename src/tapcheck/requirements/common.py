@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Iterable, Iterator
 
-from tapcheck.model import Model, ParamRef, Resource, ResourceRef, Str, Text, as_bool, as_str
-from tapcheck.requirements.base import Violation, violation
+from tapcheck.model import Model, ParamRef, Resource, ResourceRef, Str, Text, as_bool, as_str, show
+from tapcheck.requirements.unit import Violation, violation
 
 CLUSTER = "AWS::RDS::DBCluster"
 INSTANCE = "AWS::RDS::DBInstance"
@@ -14,46 +14,55 @@ SUBNET_GROUP = "AWS::RDS::DBSubnetGroup"
 CLUSTER_PARAMETER_GROUP = "AWS::RDS::DBClusterParameterGroup"
 SECRET = "AWS::SecretsManager::Secret"
 SECRET_ATTACHMENT = "AWS::SecretsManager::SecretTargetAttachment"
+DB_PARAMETER_GROUP = "AWS::RDS::DBParameterGroup"
 ALARM = "AWS::CloudWatch::Alarm"
 TOPIC = "AWS::SNS::Topic"
+KMS_KEY = "AWS::KMS::Key"
+LOG_GROUP = "AWS::Logs::LogGroup"
+ROLE = "AWS::IAM::Role"
 
 
-def single(model: Model, resource_type: str, what: str, rule: str) -> tuple[Resource | None, list[Violation]]:
-    """The one resource of a type the design calls for; a violation when there is none or several."""
+def only(model: Model, resource_type: str) -> Resource | None:
+    """The one resource of a type the design calls for; None when there is none or several."""
     found = model.of_type(resource_type)
-    if len(found) == 1:
-        return found[0], []
+    return found[0] if len(found) == 1 else None
+
+
+def exactly_one(model: Model, resource_type: str, what: str) -> Iterator[Violation]:
+    """The violation when the design's single resource of a type is missing or repeated."""
+    found = model.of_type(resource_type)
     if not found:
-        return None, [violation(None, "/Resources", f"No {resource_type} in the template: {what} is missing",
-                                f"Add the {resource_type} resource", rule)]
-    names = ", ".join(r.logical_id for r in found)
-    return None, [violation(found[1], "", f"{len(found)} {resource_type} resources ({names}); the design has exactly one",
-                            f"Keep a single {resource_type}", rule)]
+        yield violation(None, "/Resources", f"No {resource_type} in the template: {what} is missing",
+                        f"Add the {resource_type} resource")
+    elif len(found) > 1:
+        names = ", ".join(r.logical_id for r in found)
+        yield violation(found[1], "", f"{len(found)} {resource_type} resources ({names}); the design has exactly one",
+                        f"Keep a single {resource_type}")
 
 
-def the_cluster(model: Model) -> tuple[Resource | None, list[Violation]]:
-    return single(model, CLUSTER, "the Aurora cluster", "cluster")
+def the_cluster(model: Model) -> Resource | None:
+    """The template's one Aurora cluster, or None (the-cluster check reports why)."""
+    return only(model, CLUSTER)
 
 
 def of_the_cluster(check: Callable[[Model, Resource], Iterable[Violation]]) -> Callable[[Model], Iterator[Violation]]:
-    """check(model, cluster) on the template's one Aurora cluster. A missing or duplicated
-    cluster is reported instead, under each requirement, since none of them can hold then."""
+    """check(model, cluster) on the template's one Aurora cluster. Without exactly one cluster it
+    says nothing: the-cluster check reports that once, under every requirement that needs it."""
     @functools.wraps(check)
     def run(model: Model) -> Iterator[Violation]:
-        cluster, problems = the_cluster(model)
-        yield from problems
+        cluster = the_cluster(model)
         if cluster is not None:
             yield from check(model, cluster)
     return run
 
 
 def flag_violations(resource: Resource, prop: str, expected: bool, default: bool, problem: str, fix: str,
-                    rule: str) -> Iterator[Violation]:
+                    rule: str = "") -> Iterator[Violation]:
     """A boolean property that must be `expected`; `default` is AWS's value when it is absent.
-    `problem` may name the value found as {value!r}."""
+    `problem` may name the value found as {value}."""
     value = resource.get(prop, default)
     if as_bool(value) is not expected:
-        yield violation(resource, (prop,), problem.format(value=value), fix, rule)
+        yield violation(resource, (prop,), problem.format(value=show(value)), fix, rule)
 
 
 def parameter_of(model: Model, value: Any) -> str | None:
@@ -74,11 +83,12 @@ NAME_PROPERTY = {
     INSTANCE: "DBInstanceIdentifier",
     SUBNET_GROUP: "DBSubnetGroupName",
     CLUSTER_PARAMETER_GROUP: "DBClusterParameterGroupName",
-    "AWS::RDS::DBParameterGroup": "DBParameterGroupName",
+    DB_PARAMETER_GROUP: "DBParameterGroupName",
     SECRET: "Name",
     ALARM: "AlarmName",
     TOPIC: "TopicName",
-    "AWS::IAM::Role": "RoleName",
+    ROLE: "RoleName",
+    LOG_GROUP: "LogGroupName",
 }
 
 
@@ -101,23 +111,28 @@ def instances_of(model: Model, cluster: Resource) -> list[Resource]:
     return [i for i in model.of_type(INSTANCE) if names(model, i.get("DBClusterIdentifier"), cluster, i)]
 
 
-def tags_of(resource: Resource) -> dict | None:
-    """Tags as a key -> value dict, from the list form or the map form; None when malformed."""
-    tags = resource.get("Tags")
+def tags_of(resource: Resource, prop: str = "Tags") -> dict | None:
+    """Tags as a key -> value dict, from every shape the resource schemas use: a list of
+    {Key, Value} (or lowercase {key, value}) or a map. None when they cannot be read
+    statically (computed, malformed, or a repeated key, which AWS rejects)."""
+    tags = resource.get(prop)
     if tags is None:
         return {}
     if isinstance(tags, dict):
-        return dict(tags)
+        return {str(k): v for k, v in tags.items()}
     if not isinstance(tags, list):
         return None
     result: dict = {}
     for tag in tags:
-        if not isinstance(tag, dict) or "Key" not in tag:
+        if not isinstance(tag, dict):
             return None
-        key = tag["Key"]
-        if key in result:          # AWS rejects duplicate keys
+        key_field = "Key" if "Key" in tag else "key" if "key" in tag else None
+        if key_field is None or not isinstance(tag[key_field], str):
             return None
-        result[key] = tag.get("Value")
+        key = str(tag[key_field])
+        if key in result:
+            return None
+        result[key] = tag.get("Value", tag.get("value"))
     return result
 
 

@@ -36,6 +36,6 @@ def deprecated_versions() -> frozenset[str]:
     return _versions("engine_version_deprecated.json", "if")
 
 
-def supported_15_minors() -> list[str]:
-    usable = [v for v in known_versions() - deprecated_versions() if v.startswith("15.")]
+def supported_minors(major: str) -> list[str]:
+    usable = [v for v in known_versions() - deprecated_versions() if v.startswith(f"{major}.")]
     return sorted(usable, key=lambda v: [int(p) for p in v.split(".") if p.isdigit()])

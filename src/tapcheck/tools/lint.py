@@ -1,27 +1,18 @@
 """cfn-lint, in-process, on the tree the gate already parsed.
 
-Errors and warnings block; informational matches are shown but do not. A few rules speak
-to a specific requirement and are reported under it; the rest belong to S8 (valid template).
+Errors and warnings block; informational matches are shown but do not. Each cfn-lint rule
+lands on the check the requirement folders map it to ([cfn-lint] tables: W3690 is evidence
+for engine-version, W3005 for references); every other rule on S8's catch-all check.
 """
 
 from __future__ import annotations
 
 from tapcheck.findings import Finding, Severity
 from tapcheck.loader import LoadedTemplate
+from tapcheck.requirements.registry import registry
 
 REGION = "us-east-1"
-# cfn-lint rule -> the requirement it is evidence for.
-RULE_REQUIREMENT = {
-    "W3690": "R1",   # deprecated engine version
-    "E3691": "R1",   # unknown engine version
-    "W3005": "C10",  # redundant DependsOn
-    "E3005": "C10",  # DependsOn to a missing resource
-    "E3004": "C10",  # circular dependency
-    "E1012": "C10",  # Ref to something that does not exist
-    "E1010": "C10",  # GetAtt of something that does not exist
-    "E1019": "C10",  # Sub of something that does not exist
-}
-DEFAULT_REQUIREMENT = "S8"
+TOOL = "cfn-lint"
 SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING, "informational": Severity.INFO}
 
 
@@ -55,9 +46,10 @@ def _finding(match, path: str) -> Finding:
     resource = None
     if len(where) > 1 and where[0] == "Resources":
         resource = str(where[1])
+    reg = registry()
+    check = reg.check_of_tool_rule(TOOL, rule_id)
     return Finding(
-        requirement=RULE_REQUIREMENT.get(rule_id, DEFAULT_REQUIREMENT),
-        rule=rule_id,
+        requirements=reg.requirements_of(check), check=check, rule=rule_id,
         resource=resource,
         path=pointer,
         message=" ".join(str(match.message).split()),
@@ -66,4 +58,5 @@ def _finding(match, path: str) -> Finding:
         source="cfn-lint",
         file=path,
         line=getattr(match, "linenumber", None),
+        column=getattr(match, "columnnumber", None),
     )

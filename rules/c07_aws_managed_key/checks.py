@@ -1,0 +1,41 @@
+"""C7 — the database's data at rest under AWS managed keys, never a customer key."""
+
+from __future__ import annotations
+
+import re
+
+from tapcheck.model import Model, PseudoRef, Text, params_in, show
+from tapcheck.requirements.common import CLUSTER, INSTANCE, SECRET
+from tapcheck.requirements.unit import check, violation
+
+
+def is_aws_managed(value, service: str) -> bool:
+    """Absent (the service's AWS managed key) or alias/aws/<service>, by name or ARN."""
+    # Absent KmsKeyId means the AWS managed key aws/<service>:
+    # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Overview.Encryption.Keys.html
+    if value is None:
+        return True
+    if params_in(value):
+        return False          # a deploy-time parameter can name any key, whatever its default
+    if isinstance(value, Text):
+        # arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/<service>
+        first, last = value.parts[0], value.parts[-1]
+        return (isinstance(first, str) and first.startswith("arn:") and isinstance(last, str)
+                and last.endswith(f":alias/aws/{service}")
+                and all(isinstance(p, (str, PseudoRef)) for p in value.parts))
+    if not isinstance(value, str):
+        return False          # a Ref to a KMS key of this template or a parameter: a customer key
+    return re.fullmatch(rf"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{{12}}:)?alias/aws/{service}", str(value)) is not None
+
+
+@check("aws-managed-keys")
+def aws_managed_keys(model: Model):
+    """The cluster's storage key, the instances' Performance Insights key and the secret's key are AWS managed."""
+    keyed = [(c, "KmsKeyId", "rds") for c in model.of_type(CLUSTER)]
+    keyed += [(i, "PerformanceInsightsKMSKeyId", "rds") for i in model.of_type(INSTANCE)]
+    keyed += [(s, "KmsKeyId", "secretsmanager") for s in model.of_type(SECRET)]
+    for resource, prop, service in keyed:
+        value = resource.get(prop)
+        if not is_aws_managed(value, service):
+            yield violation(resource, (prop,), f"{prop} names a customer managed key ({show(value)})",
+                            f"Remove {prop} (or use alias/aws/{service}) to encrypt with the AWS managed key")

@@ -1,0 +1,16 @@
+"""C7 — a rewrite that keeps the constraint met, and a change that breaks it."""
+
+from tapcheck.requirements.common import CLUSTER, props
+
+
+def passing_example(template: dict) -> None:
+    props(template, CLUSTER)["KmsKeyId"] = "alias/aws/rds"
+
+
+def failing_example(template: dict) -> None:
+    template["Resources"]["CustomerKey"] = {
+        "Type": "AWS::KMS::Key", "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
+        "Properties": {"EnableKeyRotation": True, "PendingWindowInDays": 7, "Tags": [
+            {"Key": "Environment", "Value": "Production"}, {"Key": "ManagedBy", "Value": "CloudFormation"},
+            {"Key": "Name", "Value": {"Fn::Sub": "aurora-key-${EnvironmentSuffix}"}}]}}
+    props(template, CLUSTER)["KmsKeyId"] = {"Fn::GetAtt": ["CustomerKey", "Arn"]}

@@ -1,0 +1,11 @@
+"""H3 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+
+from __future__ import annotations
+
+from tapcheck.mutation.locate import cluster_props, set_or_remove
+from tapcheck.requirements.unit import operator
+
+
+@operator("copy-tags", [False, "false", None])
+def copy_tags_off(t, value):
+    set_or_remove(cluster_props(t), "CopyTagsToSnapshot", value)

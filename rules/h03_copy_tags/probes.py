@@ -1,0 +1,12 @@
+"""H3 — probes: snapshots copy the cluster's tags."""
+
+from __future__ import annotations
+
+from tapcheck.live.context import Context, check
+from tapcheck.requirements.unit import probe
+
+
+@probe("copy-tags", title="tags copied to snapshots")
+def copy_tags(ctx: Context) -> str:
+    check(ctx.cluster.get("CopyTagsToSnapshot") is True, "CopyTagsToSnapshot is off")
+    return "CopyTagsToSnapshot true"

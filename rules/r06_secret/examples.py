@@ -1,0 +1,13 @@
+"""R6 — a rewrite that keeps the requirement met, and a change that breaks it."""
+
+from tapcheck.requirements.common import SECRET, props
+
+
+def passing_example(template: dict) -> None:
+    generator = props(template, SECRET)["GenerateSecretString"]
+    generator.pop("PasswordLength", None)                       # Secrets Manager's default is 32
+    generator["ExcludeCharacters"] = "@/\" \\'"
+
+
+def failing_example(template: dict) -> None:
+    props(template, SECRET)["GenerateSecretString"]["ExcludeCharacters"] = "\"@\\"   # '/' may appear

@@ -1,0 +1,74 @@
+"""R7 — a custom cluster parameter group of family aurora-postgresql15, attached, logging every statement."""
+
+from __future__ import annotations
+
+from tapcheck.model import Model, Resource, as_str, show
+from tapcheck.requirements.common import (
+    CLUSTER_PARAMETER_GROUP, DB_PARAMETER_GROUP, instances_of, names, of_the_cluster,
+)
+from tapcheck.requirements.unit import check, values, violation
+
+V = values(__file__)
+
+
+def attached_group(model: Model, cluster: Resource) -> Resource | None:
+    """The template's cluster parameter group the cluster uses, if any."""
+    for group in model.of_type(CLUSTER_PARAMETER_GROUP):
+        if names(model, cluster.get("DBClusterParameterGroupName"), group, cluster):
+            return group
+    return None
+
+
+def group_parameter(group: Resource, name: str):
+    parameters = group.get("Parameters")
+    return parameters.get(name) if isinstance(parameters, dict) else None
+
+
+def instance_parameter(model: Model, instance: Resource, name: str):
+    """The value an instance-level DB parameter group of this template sets for a parameter, if any."""
+    for group in model.of_type(DB_PARAMETER_GROUP):
+        if names(model, instance.get("DBParameterGroupName"), group, instance):
+            return group_parameter(group, name)
+    return None
+
+
+@check("parameter-group-attached")
+@of_the_cluster
+def parameter_group_attached(model: Model, cluster: Resource):
+    """The cluster uses a custom cluster parameter group of this template (the default group logs nothing)."""
+    if attached_group(model, cluster) is None:
+        yield violation(cluster, ("DBClusterParameterGroupName",),
+                        f"DBClusterParameterGroupName is {show(cluster.get('DBClusterParameterGroupName'))}: no custom "
+                        "cluster parameter group of this template is attached, so the default group applies "
+                        "(log_statement none, rds.force_ssl 0)",
+                        "Set DBClusterParameterGroupName to !Ref the parameter group")
+
+
+@check("log-statement-all")
+@of_the_cluster
+def log_statement_all(model: Model, cluster: Resource):
+    """log_statement is 'all' where it takes effect: the attached group, and no instance-level override."""
+    wanted = V["log_statement"]
+    group = attached_group(model, cluster)
+    if group is not None:
+        value = group_parameter(group, "log_statement")
+        if as_str(value) != wanted:
+            yield violation(group, ("Parameters", "log_statement"), f"log_statement is {show(value)}, not '{wanted}'",
+                            f"Set Parameters.log_statement to {wanted}")
+    for instance in instances_of(model, cluster):
+        override = instance_parameter(model, instance, "log_statement")
+        if override is not None and as_str(override) != wanted:
+            yield violation(instance, ("DBParameterGroupName",),
+                            f"The instance's DB parameter group overrides log_statement with {show(override)}",
+                            f"Remove log_statement from the instance parameter group or set it to {wanted}")
+
+
+@check("parameter-group-family")
+@of_the_cluster
+def parameter_group_family(model: Model, cluster: Resource):
+    """The attached group's family matches the engine (PostgreSQL 15)."""
+    group = attached_group(model, cluster)
+    family = V["family"]
+    if group is not None and group.get("Family") != family:
+        yield violation(group, ("Family",), f"Family is {show(group.get('Family'))}; the engine (PostgreSQL 15) needs {family}",
+                        f"Set Family to {family}")

@@ -1,0 +1,121 @@
+"""R8 — a CloudWatch alarm on this cluster's CPUUtilization, Average above 80 % sustained for 5 minutes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tapcheck.model import Model, Resource, as_int, as_number, show
+from tapcheck.requirements.common import ALARM, names, of_the_cluster
+from tapcheck.requirements.unit import check, values, violation
+
+V = values(__file__)
+# RDS publishes CPUUtilization once a minute; a shorter or misaligned period sees gaps:
+# https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html
+METRIC_PERIOD_SECONDS = 60
+
+
+@dataclass
+class AlarmMetric:
+    """The one metric an alarm watches, from either the classic or the Metrics form."""
+    namespace: Any
+    name: Any
+    dimensions: Any
+    statistic: Any
+    period: Any
+    unit: Any
+
+
+def alarm_metric(alarm: Resource) -> AlarmMetric | None:
+    metrics = alarm.get("Metrics")
+    if metrics is None:
+        return AlarmMetric(alarm.get("Namespace"), alarm.get("MetricName"), alarm.get("Dimensions") or [],
+                           alarm.get("Statistic"), alarm.get("Period"), alarm.get("Unit"))
+    if not isinstance(metrics, list):
+        return None
+    returned = [m for m in metrics if isinstance(m, dict) and m.get("ReturnData", True) not in (False, "false")]
+    if len(metrics) != 1 or len(returned) != 1 or not isinstance(returned[0].get("MetricStat"), dict):
+        return None          # metric math: not the plain CPU metric
+    stat = returned[0]["MetricStat"]
+    metric = stat.get("Metric") or {}
+    return AlarmMetric(metric.get("Namespace"), metric.get("MetricName"), metric.get("Dimensions") or [],
+                       stat.get("Stat"), stat.get("Period"), stat.get("Unit"))
+
+
+def watches_cluster_cpu(model: Model, alarm: Resource, cluster: Resource) -> bool:
+    metric = alarm_metric(alarm)
+    if metric is None or metric.namespace != V["namespace"] or metric.name != V["metric"]:
+        return False
+    dimensions = metric.dimensions if isinstance(metric.dimensions, list) else []
+    return (len(dimensions) == 1 and isinstance(dimensions[0], dict)
+            and dimensions[0].get("Name") == V["dimension"]
+            and names(model, dimensions[0].get("Value"), cluster))
+
+
+def over_threshold(alarm: Resource) -> bool:
+    return (alarm.get("ComparisonOperator") == V["comparison"]
+            and as_number(alarm.get("Threshold")) == V["threshold"])
+
+
+def cpu_alarms(model: Model, cluster: Resource) -> list[Resource]:
+    """The alarms that watch this cluster's CPUUtilization."""
+    return [a for a in model.of_type(ALARM) if watches_cluster_cpu(model, a, cluster)]
+
+
+def duration_problems(alarm: Resource) -> list:
+    problems = []
+    metric = alarm_metric(alarm)
+    if metric.unit not in (None, V["unit"]):     # CPUUtilization is in Percent: another unit matches no data
+        problems.append(violation(alarm, ("Unit",), f"Unit is {show(metric.unit)}: CPUUtilization is published in {V['unit']}",
+                                  f"Remove Unit or set it to {V['unit']}"))
+    if metric.statistic != V["statistic"]:
+        problems.append(violation(alarm, ("Statistic",), f"Statistic is {show(metric.statistic)}, not {V['statistic']}",
+                                  f"Set Statistic to {V['statistic']}"))
+    window = V["window_seconds"]
+    period, periods = as_int(metric.period), as_int(alarm.get("EvaluationPeriods"))
+    datapoints = as_int(alarm.get("DatapointsToAlarm", alarm.get("EvaluationPeriods")))
+    if period is not None and period % METRIC_PERIOD_SECONDS:
+        problems.append(violation(alarm, ("Period",),
+                                  f"Period {period} s is shorter than or not a multiple of the metric's "
+                                  f"{METRIC_PERIOD_SECONDS} s resolution: most periods have no data",
+                                  f"Use a Period that is a multiple of {METRIC_PERIOD_SECONDS} s"))
+    elif period is None or periods is None or period * periods != window or datapoints != periods:
+        problems.append(violation(alarm, ("Period",),
+                                  f"Alarm needs {show(alarm.get('DatapointsToAlarm', periods))} of {show(periods)} "
+                                  f"period(s) of {show(metric.period)} s breaching: not a sustained {window // 60} minutes",
+                                  f"Use Period × EvaluationPeriods = {window} s with every datapoint breaching "
+                                  f"(e.g. Period {window}, EvaluationPeriods 1)"))
+    return problems
+
+
+@check("cpu-alarm")
+@of_the_cluster
+def cpu_alarm(model: Model, cluster: Resource):
+    """An alarm watches this cluster's CPUUtilization (AWS/RDS, dimension DBClusterIdentifier = the cluster)."""
+    if not cpu_alarms(model, cluster):
+        yield violation(None, "/Resources", f"No CloudWatch alarm watches this cluster's {V['metric']} "
+                        f"({V['namespace']}, dimension {V['dimension']} = the cluster)",
+                        f"Add an AWS::CloudWatch::Alarm on {V['metric']} with Dimensions {V['dimension']} !Ref cluster")
+
+
+@check("cpu-alarm-threshold")
+@of_the_cluster
+def cpu_alarm_threshold(model: Model, cluster: Resource):
+    """An alarm on this cluster's CPU fires above 80 % (GreaterThanThreshold 80)."""
+    alarms = cpu_alarms(model, cluster)
+    if alarms and not any(over_threshold(a) for a in alarms):
+        for alarm in alarms:
+            yield violation(alarm, ("Threshold",),
+                            f"Alarm fires on {show(alarm.get('ComparisonOperator'))} {show(alarm.get('Threshold'))}, "
+                            f"not CPU above {V['threshold']:g} %",
+                            f"Set ComparisonOperator {V['comparison']} and Threshold {V['threshold']:g}")
+
+
+@check("cpu-alarm-duration")
+@of_the_cluster
+def cpu_alarm_duration(model: Model, cluster: Resource):
+    """The alarm that fires above 80 % watches the Average, in Percent, sustained for 5 minutes."""
+    alarms = [a for a in cpu_alarms(model, cluster) if over_threshold(a)]
+    if alarms and not any(duration_problems(a) == [] for a in alarms):
+        for alarm in alarms:
+            yield from duration_problems(alarm)

@@ -1,0 +1,23 @@
+"""R9 — probes: the stack's outputs name the live endpoints and the secret."""
+
+from __future__ import annotations
+
+from tapcheck.live.context import Context, check
+from tapcheck.requirements.unit import probe, values
+
+V = values(__file__)
+
+
+@probe("required-outputs", title="outputs name the writer and reader endpoints and the secret's ARN")
+def outputs(ctx: Context) -> str:
+    out, c = ctx.outputs, ctx.cluster
+    wanted = [V["writer_output"], V["reader_output"], V["secret_output"]]
+    missing = [k for k in wanted if k not in out]
+    check(not missing, f"the stack has no output {missing}")
+    check(out[V["writer_output"]] == c.get("Endpoint"), f"{V['writer_output']} {out[V['writer_output']]} is not the "
+          f"cluster endpoint {c.get('Endpoint')}")
+    check(out[V["reader_output"]] == c.get("ReaderEndpoint"), f"{V['reader_output']} {out[V['reader_output']]} is not "
+          f"the reader endpoint {c.get('ReaderEndpoint')}")
+    check(out[V["secret_output"]] == ctx.secret_arn, f"{V['secret_output']} {out[V['secret_output']]} is not "
+          f"{ctx.secret_arn}")
+    return "writer and reader endpoints and the secret's ARN match"

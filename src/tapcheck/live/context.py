@@ -1,0 +1,180 @@
+"""A deployed stack as the probes see it: its resources, the AWS objects behind them, and
+connections to its database, with the rules that decide what a failed connection means.
+
+Everything is discovered from the stack: its resources (ListStackResources), its parameters
+and outputs (DescribeStacks); nothing is read from the template.
+
+A probe ends in PASS, FAIL or SKIP, and SKIP only means "could not look, for a reason outside
+the stack": on AWS, no network path to the private endpoint (a tunnel is then passed with
+--db-host). A server that answers — a refusal, a FATAL, a pg_hba rejection, a database not
+accepting connections, a wrong password, TLS unsupported — is a FAIL quoting the server. On the
+local target the emulator owns every address the stack's outputs name, so there every failure
+to connect is a FAIL.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from tapcheck.live.target import Target
+
+CONNECT_TIMEOUT_S = 5          # a connection attempt gives up after this
+ENDPOINT_ROLES = ("writer", "reader")
+
+
+class Fail(Exception):
+    """The requirement does not hold on the live stack (the message says why, quoting AWS or the server)."""
+
+
+class Skip(Exception):
+    """The probe could not look, for a reason outside the stack (say what to pass to look)."""
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        raise Fail(message)
+
+
+# What a refused connection means. Network-level: the client never reached a server.
+_UNREACHABLE = ("timeout expired", "timed out", "could not translate host name", "no route to host",
+                "network is unreachable", "name or service not known", "temporary failure in name resolution")
+_REFUSED = "connection refused"
+
+
+def one_line(text: Any) -> str:
+    return " ".join(str(text).split())
+
+
+@dataclass
+class Context:
+    """A live stack on a target, with what the probes read from it cached."""
+
+    target: Target
+    stack_name: str
+    db_host: str | None = None
+    db_port: int | None = None
+    db_reader_host: str | None = None
+    db_reader_port: int | None = None
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    # --- stack ---------------------------------------------------------------------------
+    @cached_property
+    def stack(self) -> dict[str, Any]:
+        from tapcheck.live.deploy import describe
+
+        return describe(self.target, self.stack_name)
+
+    @cached_property
+    def outputs(self) -> dict[str, str]:
+        return {o["OutputKey"]: o["OutputValue"] for o in self.stack.get("Outputs") or []}
+
+    @cached_property
+    def parameters(self) -> dict[str, str]:
+        return {p["ParameterKey"]: p.get("ParameterValue", "") for p in self.stack.get("Parameters") or []}
+
+    @cached_property
+    def resources(self) -> list[dict[str, Any]]:
+        cfn = self.target.client("cloudformation")
+        pages = cfn.get_paginator("list_stack_resources").paginate(StackName=self.stack["StackId"])
+        return [r for page in pages for r in page["StackResourceSummaries"]]
+
+    def physical(self, rtype: str) -> list[str]:
+        return [r["PhysicalResourceId"] for r in self.resources if r["ResourceType"] == rtype]
+
+    def one(self, rtype: str) -> str:
+        ids = self.physical(rtype)
+        check(len(ids) == 1, f"expected one {rtype} in the stack, found {len(ids)}")
+        return ids[0]
+
+    # --- RDS -----------------------------------------------------------------------------
+    @cached_property
+    def cluster(self) -> dict[str, Any]:
+        cid = self.one("AWS::RDS::DBCluster")
+        return self.target.client("rds").describe_db_clusters(DBClusterIdentifier=cid)["DBClusters"][0]
+
+    @cached_property
+    def instances(self) -> list[dict[str, Any]]:
+        rds = self.target.client("rds")
+        out = []
+        for iid in self.physical("AWS::RDS::DBInstance"):
+            out += rds.describe_db_instances(DBInstanceIdentifier=iid)["DBInstances"]
+        return out
+
+    @cached_property
+    def cluster_params(self) -> dict[str, str]:
+        rds = self.target.client("rds")
+        name = self.cluster["DBClusterParameterGroup"]
+        pages = rds.get_paginator("describe_db_cluster_parameters").paginate(DBClusterParameterGroupName=name)
+        return {p["ParameterName"]: p.get("ParameterValue") for page in pages for p in page["Parameters"]}
+
+    # --- the credentials secret ------------------------------------------------------------
+    @cached_property
+    def secret_arn(self) -> str:
+        return self.one("AWS::SecretsManager::Secret")
+
+    @cached_property
+    def secret(self) -> dict[str, Any]:
+        """The secret's JSON document; Fail (R6) when it is not an object holding username and password."""
+        value = self.target.client("secretsmanager").get_secret_value(SecretId=self.secret_arn)
+        text = value.get("SecretString")
+        try:
+            document = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            document = None
+        if not isinstance(document, dict):
+            raise Fail(f"the secret's SecretString is not a JSON object ({one_line(text)[:40]!r}...), so nothing "
+                       "can log in with it")
+        missing = [k for k in ("username", "password") if not isinstance(document.get(k), str)]
+        if missing:
+            raise Fail(f"the secret holds no {' or '.join(missing)}, so nothing can log in with it")
+        return document
+
+    # --- database connections ----------------------------------------------------------------
+    def endpoint(self, role: str = "writer") -> tuple[str, int]:
+        if role == "reader":
+            if self.db_host and not self.db_reader_host:
+                raise Skip("--db-host reaches the writer only; pass --db-reader-host (a tunnel to the reader "
+                           "endpoint) to probe the reader")
+            host = self.db_reader_host or self.outputs.get("ClusterReaderEndpoint") or self.cluster.get("ReaderEndpoint")
+            port = self.db_reader_port or self.db_port
+        else:
+            host = self.db_host or self.outputs.get("ClusterEndpoint") or self.cluster.get("Endpoint")
+            port = self.db_port
+        port = port or int(self.outputs.get("ClusterPort") or self.cluster.get("Port") or 5432)
+        if not host:
+            raise Fail(f"the stack names no {role} endpoint (outputs and DescribeDBClusters)")
+        return host, int(port)
+
+    def connect(self, role: str = "writer", sslmode: str = "require", dbname: str | None = None) -> Any:
+        """A psycopg connection to an endpoint with the secret's credentials, or Fail/Skip saying why not."""
+        import psycopg
+
+        host, port = self.endpoint(role)
+        try:
+            creds = self.secret
+        except Fail as e:
+            raise Fail(f"could not log in to the {role}: {e}") from None
+        dbname = dbname or creds.get("dbname") or self.cluster.get("DatabaseName") or "postgres"
+        try:
+            return psycopg.connect(
+                host=host, port=port, user=creds["username"], password=creds["password"], dbname=dbname,
+                sslmode=sslmode, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True,
+            )
+        except psycopg.OperationalError as e:
+            raise self.refusal(role, host, port, e) from None
+
+    def refusal(self, role: str, host: str, port: int, error: Exception) -> Exception:
+        """The verdict on a connection that failed: Skip only for no network path on AWS."""
+        text = one_line(error)
+        lowered = text.lower()
+        where = f"the {role} endpoint {host}:{port}"
+        if any(marker in lowered for marker in _UNREACHABLE) or (_REFUSED in lowered and "FATAL" not in text):
+            if self.target.local:
+                return Fail(f"{where}, which the emulator serves, does not answer: {text}")
+            return Skip(f"no network path to {where} (a private endpoint): {text}; run the probes where the VPC is "
+                        f"reachable or pass --db-host/--db-port{' and --db-reader-host' if role == 'reader' else ''} "
+                        "through a tunnel")
+        return Fail(f"{where} refused the connection: {text}")

@@ -1,0 +1,90 @@
+"""Running the probes the requirement folders declare, on a deployed stack.
+
+A probe is a function of a Context marked @probe("check-id", ..., title=...) in
+rules/<folder>/probes.py. It returns a detail when its checks hold on the live stack, raises
+Fail when they do not and Skip when it could not look. A probe marked per_endpoint runs once
+on the writer and once on the reader endpoint. Both pytest (tests/integration) and
+`tapcheck smoke` run them through run_probe, and both judge SKIPs the same way (judge).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from tapcheck.findings import Status
+from tapcheck.live.context import ENDPOINT_ROLES, Context, Fail, Skip, one_line
+from tapcheck.requirements.registry import Probe, probes
+
+
+@dataclass
+class Result:
+    requirements: tuple[str, ...]
+    checks: tuple[str, ...]
+    name: str
+    plane: str
+    status: Status
+    detail: str
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        return f"{self.status.value.upper():4} {','.join(self.requirements):<8} {self.name} - {self.detail}"
+
+
+@dataclass(frozen=True)
+class ProbeRun:
+    """One probe, on one endpoint when it runs per endpoint."""
+    probe: Probe
+    role: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.probe.id + (f"[{self.role}]" if self.role else "")
+
+    @property
+    def name(self) -> str:
+        return self.probe.name + (f"[{self.role}]" if self.role else "")
+
+
+def runs(only: Callable[[Probe], bool] | None = None) -> list[ProbeRun]:
+    found = []
+    for probe in probes():
+        if only is not None and not only(probe):
+            continue
+        if probe.mark.per_endpoint:
+            found += [ProbeRun(probe, role) for role in ENDPOINT_ROLES]
+        else:
+            found.append(ProbeRun(probe))
+    return found
+
+
+def run_probe(run: ProbeRun, ctx: Context) -> Result:
+    started = time.monotonic()
+    try:
+        detail = run.probe.function(ctx, run.role) if run.role else run.probe.function(ctx)
+        status = Status.PASS
+    except Fail as e:
+        status, detail = Status.FAIL, str(e)
+    except Skip as e:
+        status, detail = Status.SKIP, str(e)
+    except Exception as e:  # noqa: BLE001 - an API error is a failed probe, with its reason
+        from tapcheck.errors import UsageError
+
+        if isinstance(e, UsageError):
+            raise
+        status, detail = Status.FAIL, f"could not check: {type(e).__name__}: {one_line(e)}"
+    if status is Status.PASS and not detail:
+        status, detail = Status.FAIL, "the probe returned no evidence"
+    return Result(run.probe.requirements, run.probe.checks, run.name, run.probe.plane, status, str(detail),
+                  time.monotonic() - started)
+
+
+def run_all(ctx: Context, only: Callable[[Probe], bool] | None = None) -> list[Result]:
+    return [run_probe(run, ctx) for run in runs(only)]
+
+
+def skip_fails(local: bool, strict: bool) -> bool:
+    """A SKIP fails the run on the local target (the emulator owns everything: nothing is outside
+    the stack there), and on AWS when --strict asks for it."""
+    return local or strict

@@ -1,0 +1,211 @@
+"""Discovery: every requirement folder under rules/ (the package tapcheck.rules), read once.
+
+Nothing lists requirements by hand: the gate, the probe run, the mutation engine, the guard
+runs, `tapcheck requirements` and the README tables all ask this module. A folder is found
+by its requirement.toml; its checks by the @check mark in checks.py; probes and mutation
+operators are imported only when asked for (they are not needed by the gate).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
+
+from tapcheck.requirements.unit import (
+    CHECK_MARK, OPERATOR_MARK, PROBE_MARK, Check, OperatorMark, ProbeMark, Requirement, folder_data,
+)
+
+RULES_PACKAGE = "tapcheck.rules"
+UNMAPPED = "unmapped"          # the row a finding of no known check lands on: it fails the gate
+_ID = re.compile(r"^([RCSH])(\d+)$")
+
+
+class RegistryError(Exception):
+    """A requirement folder is inconsistent: a bug of the project, reported with the folder."""
+
+
+def rules_root() -> Path:
+    import tapcheck.rules as package
+
+    return Path(package.__file__).resolve().parent
+
+
+def folders() -> list[Path]:
+    return sorted(p.parent for p in rules_root().glob("*/requirement.toml"))
+
+
+def _order(requirement_id: str) -> tuple[int, int]:
+    kind, number = _ID.match(requirement_id).groups()
+    return "RCSH".index(kind), int(number)
+
+
+def _module(folder: Path, name: str) -> ModuleType | None:
+    if not (folder / f"{name}.py").is_file():
+        return None
+    return importlib.import_module(f"{RULES_PACKAGE}.{folder.name}.{name}")
+
+
+def _marked(module: ModuleType | None, mark: str) -> list[tuple[Callable, Any]]:
+    if module is None:
+        return []
+    found = [(value, getattr(value, mark)) for value in vars(module).values()
+             if callable(value) and hasattr(value, mark) and getattr(value, "__module__", None) == module.__name__]
+    return sorted(found, key=lambda item: item[0].__code__.co_firstlineno)
+
+
+@dataclass(frozen=True)
+class Registry:
+    requirements: tuple[Requirement, ...]
+    checks: dict[str, Check]
+    guard_rules: dict[str, str]                 # guard rule name -> check id
+    tool_rules: dict[tuple[str, str], str]      # (tool, rule id) -> check id
+
+    def requirement(self, requirement_id: str) -> Requirement:
+        return next(r for r in self.requirements if r.id == requirement_id)
+
+    def requirements_of(self, check_id: str) -> tuple[str, ...]:
+        check = self.checks.get(check_id)
+        return check.requirements if check and check.requirements else (UNMAPPED,)
+
+    def check_of_tool_rule(self, tool: str, rule_id: str) -> str:
+        """The check a tool's rule is evidence for: its own mapping, else the tool's "*" entry, else unmapped."""
+        return self.tool_rules.get((tool, rule_id)) or self.tool_rules.get((tool, "*")) or UNMAPPED
+
+
+@lru_cache(maxsize=1)
+def registry() -> Registry:
+    requirements: list[Requirement] = []
+    checks: dict[str, Check] = {}
+    guard_rules: dict[str, str] = {}
+    tool_rules: dict[tuple[str, str], str] = {}
+    for folder in folders():
+        data = folder_data(folder)
+        requirement_id = str(data.get("id", ""))
+        if not _ID.match(requirement_id):
+            raise RegistryError(f"rules/{folder.name}/requirement.toml: id {requirement_id!r} is not R1, C2, S3 or H4 style")
+        module = _module(folder, "checks")
+        for function, check_id in _marked(module, CHECK_MARK):
+            if check_id in checks:
+                raise RegistryError(f"rules/{folder.name}: check {check_id!r} is also defined in rules/{checks[check_id].folder}")
+            checks[check_id] = Check(check_id, folder.name, function, (function.__doc__ or "").strip())
+        for check_id, declared in (data.get("tool_checks") or {}).items():
+            # checks whose evidence is a tool's alone (cfn-lint, Control Tower)
+            if check_id in checks:
+                raise RegistryError(f"rules/{folder.name}: tool check {check_id!r} is also a static check")
+            checks[check_id] = Check(check_id, folder.name, None, str(declared))
+        examples = _module(folder, "examples")
+        requirements.append(Requirement(
+            id=requirement_id, title=str(data["title"]), spec=str(data["spec"]), folder=folder.name,
+            aws_docs=tuple(data.get("aws_docs", ())), checks=tuple(data.get("checks", ())),
+            values=dict(data.get("values", {})), no_probe_reason=data.get("no_probe_reason") or None,
+            security_severity=float(data["security_severity"]) if "security_severity" in data else None,
+            passing_examples=tuple(getattr(examples, n) for n in dir(examples or object) if n.startswith("passing_example")),
+            failing_examples=tuple(getattr(examples, n) for n in dir(examples or object) if n.startswith("failing_example")),
+        ))
+    for folder in folders():
+        data = folder_data(folder)
+        for rule, check_id in (data.get("guard") or {}).items():
+            guard_rules[rule] = check_id
+        for tool in ("cfn-lint", "control-tower"):
+            for rule, check_id in (data.get(tool) or {}).items():
+                tool_rules[(tool, rule)] = check_id
+    for check_id in set(guard_rules.values()) | set(tool_rules.values()):
+        if check_id not in checks:
+            raise RegistryError(f"a guard or tool rule maps to check {check_id!r}, which no folder defines")
+    for rule, check_id in guard_rules.items():
+        checks[check_id].guard_rules += (rule,)
+    for (tool, rule), check_id in tool_rules.items():
+        checks[check_id].tool_rules.setdefault(tool, ())
+        checks[check_id].tool_rules[tool] += (rule,)
+    requirements.sort(key=lambda r: _order(r.id))
+    for requirement in requirements:
+        for check_id in requirement.checks:
+            if check_id not in checks:
+                raise RegistryError(f"rules/{requirement.folder}/requirement.toml lists check {check_id!r}, which no folder defines")
+            checks[check_id].requirements += (requirement.id,)
+    for check in checks.values():
+        check.requirements = tuple(sorted(set(check.requirements), key=_order))
+    return Registry(tuple(requirements), checks, guard_rules, tool_rules)
+
+
+def values_of(requirement_id: str) -> dict[str, Any]:
+    """Another requirement's [values], read without importing its modules."""
+    for folder in folders():
+        data = folder_data(folder)
+        if data.get("id") == requirement_id:
+            return dict(data.get("values", {}))
+    raise KeyError(requirement_id)
+
+
+# --- what only the probe run and the mutation engine need ----------------------------------------
+
+@dataclass(frozen=True)
+class Probe:
+    function: Callable
+    mark: ProbeMark
+    folder: str
+
+    @property
+    def name(self) -> str:
+        return self.function.__name__
+
+    @property
+    def title(self) -> str:
+        return self.mark.title
+
+    @property
+    def plane(self) -> str:
+        return self.mark.plane
+
+    @property
+    def checks(self) -> tuple[str, ...]:
+        return self.mark.checks
+
+    @property
+    def requirements(self) -> tuple[str, ...]:
+        reg = registry()
+        ids = {r for c in self.checks for r in reg.requirements_of(c)}
+        return tuple(sorted(ids, key=lambda i: _order(i) if _ID.match(i) else (9, 0)))
+
+    @property
+    def id(self) -> str:
+        return f"{'+'.join(self.requirements)}-{self.name}"
+
+
+@lru_cache(maxsize=1)
+def probes() -> tuple[Probe, ...]:
+    found: list[Probe] = []
+    known = registry().checks
+    for folder in folders():
+        for function, mark in _marked(_module(folder, "probes"), PROBE_MARK):
+            for check_id in mark.checks:
+                if check_id not in known:
+                    raise RegistryError(f"rules/{folder.name}/probes.py: probe {function.__name__} proves "
+                                        f"unknown check {check_id!r}")
+            found.append(Probe(function, mark, folder.name))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class OperatorEntry:
+    function: Callable
+    mark: OperatorMark
+    folder: str
+
+
+@lru_cache(maxsize=1)
+def operators() -> tuple[OperatorEntry, ...]:
+    found: list[OperatorEntry] = []
+    known = registry().checks
+    for folder in folders():
+        for function, mark in _marked(_module(folder, "operators"), OPERATOR_MARK):
+            if mark.check not in known:
+                raise RegistryError(f"rules/{folder.name}/operators.py: operator {function.__name__} breaks "
+                                    f"unknown check {mark.check!r}")
+            found.append(OperatorEntry(function, mark, folder.name))
+    return tuple(found)

@@ -1,0 +1,144 @@
+"""The two rule packs cfn-guard runs, as findings on the checks of the requirement folders.
+
+- the project's rules (rules/<folder>/*.guard): each rule's check comes from the [guard] table
+  of its folder's requirement.toml; a rule no folder maps lands on the "unmapped" row, which
+  fails the gate;
+- AWS Control Tower's proactive controls: the control id is the finding's rule, its check is
+  what the folders' [control-tower] tables say (the H6 catch-all "*" by default), and its
+  severity comes from the control's metadata (CRITICAL/HIGH -> error, MEDIUM/LOW -> warning:
+  both block unless waived). Only the controls over resource types the template uses run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from tapcheck.errors import UsageError
+from tapcheck.findings import Finding, Severity
+from tapcheck.requirements.registry import registry
+from tapcheck.tools.guard.locate import control_tower_dir, rules_dir
+from tapcheck.tools.guard.parse import _after, _resource, failures
+from tapcheck.tools.guard.run import validate
+
+_CONTROL_ID = re.compile(r"\[(CT\.[A-Z0-9]+\.PR\.\d+)\]")
+_RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
+
+
+# --- Control Tower control metadata ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class Control:
+    id: str                     # CT.RDS.PR.3
+    rule_file: str              # .../cfn-guard/rds/ct-rds-pr-3.guard
+    display_name: str
+    remediation: str
+    severity: str               # CRITICAL | HIGH | MEDIUM | LOW
+    resource_types: frozenset
+
+
+@lru_cache(maxsize=4)
+def controls(root: str) -> dict[str, Control]:
+    """Every control with a rule file, by id, read from its metadata JSON."""
+    base = Path(root)
+    found: dict[str, Control] = {}
+    for rule_file in sorted((base / "cfn-guard").glob("*/*.guard")):
+        service = rule_file.parent.name
+        metadata_file = base / "metadata" / service / f"{rule_file.stem}.metadata.json"
+        try:
+            metadata = json.loads(metadata_file.read_text())
+        except (OSError, ValueError):
+            metadata = {}
+        control_id = metadata.get("Id") or rule_file.stem.upper().replace("-", ".")
+        found[control_id] = Control(
+            id=control_id, rule_file=str(rule_file),
+            display_name=metadata.get("DisplayName", ""),
+            remediation=metadata.get("RemediationMessage", ""),
+            severity=str(metadata.get("Severity", "HIGH")).upper(),
+            # without metadata a control is run on every template (it SKIPs what it does not cover)
+            resource_types=frozenset(metadata.get("EvaluatedResourceTypes") or ["*"]),
+        )
+    return found
+
+
+def resource_types_in(text: str) -> set[str]:
+    """Every AWS resource type named in the template: a superset of its resources' types,
+    which is safe, since a control over an absent type only SKIPs."""
+    return set(_RESOURCE_TYPE.findall(text))
+
+
+# --- the two packs ---------------------------------------------------------------------------
+
+def rule_files() -> list[Path]:
+    """Every project guard rule file, one per requirement folder rule."""
+    return sorted(rules_dir().glob("*/*.guard"))
+
+
+def run_project_rules(template_path: str) -> list[Finding]:
+    """The guard rules of the requirement folders (one cfn-guard run over all of them)."""
+    files = rule_files()
+    if not files:
+        raise UsageError(str(rules_dir()), "holds no .guard rules", "reinstall tapcheck")
+    reg = registry()
+    findings: list[Finding] = []
+    seen: set = set()
+    for report in validate([str(f) for f in files], template_path):
+        for failure in failures(report):
+            text = failure.message
+            message = _after(text, "Violation:", "Fix:") or text or f"guard rule {failure.rule} failed"
+            fix = _after(text, "Fix:") or f"see the rule {failure.rule} in rules/"
+            resource = _resource(failure.path)
+            key = (failure.rule, resource, message)
+            if key in seen:
+                continue
+            seen.add(key)
+            check = reg.guard_rules.get(failure.rule, "unmapped")
+            findings.append(Finding(
+                requirements=reg.requirements_of(check), check=check, rule=failure.rule, resource=resource,
+                path=failure.path, message=message, fix=fix, severity=Severity.ERROR, source="cfn-guard",
+                file=str(template_path), line=failure.line,
+            ))
+    return findings
+
+
+def run_control_tower(template_path: str) -> list[Finding]:
+    """The Control Tower proactive controls over the resource types the template uses."""
+    base = control_tower_dir()
+    catalogue = controls(str(base))
+    try:
+        types = resource_types_in(Path(template_path).read_text(encoding="utf-8-sig", errors="replace"))
+    except OSError as exc:
+        raise UsageError(str(template_path), f"cannot be read: {exc.strerror or exc}",
+                         "check the file's permissions") from None
+    selected = [c.rule_file for c in catalogue.values() if "*" in c.resource_types or c.resource_types & types]
+    if not selected:
+        return []
+    reg = registry()
+    findings: list[Finding] = []
+    seen: set = set()
+    for report in validate(selected, template_path):
+        for failure in failures(report):
+            found = _CONTROL_ID.search(failure.message)
+            control = catalogue.get(found.group(1)) if found else None
+            control_id = found.group(1) if found else failure.rule
+            resource = _resource(failure.path)
+            key = (control_id, resource)
+            if key in seen:
+                continue
+            seen.add(key)
+            text = re.sub(r"^\[[^\]]*\]:?\s*", "", failure.message)
+            message = (control.display_name if control and control.display_name
+                       else text.split("[FIX]")[0].strip() or f"Control Tower rule {failure.rule} failed")
+            fix = _after(failure.message, "[FIX]:") or (control.remediation if control else "")
+            severity = control.severity if control else "HIGH"
+            check = reg.check_of_tool_rule("control-tower", control_id)
+            findings.append(Finding(
+                requirements=reg.requirements_of(check), check=check, rule=control_id, resource=resource,
+                path=failure.path, message=f"{message} ({severity})", fix=fix,
+                severity=Severity.ERROR if severity in ("CRITICAL", "HIGH") else Severity.WARNING,
+                source="control-tower", file=str(template_path), line=failure.line,
+            ))
+    return findings
