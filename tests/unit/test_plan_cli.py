@@ -199,3 +199,16 @@ def test_outside_a_git_repository_is_one_line_and_exit_2(tmp_path):
     run = tapcheck("t.json", cwd=lone, env={"GIT_CEILING_DIRECTORIES": str(tmp_path)})
     assert run.returncode == 2
     assert "is not in a git repository" in run.stderr and run.stderr.count("\n") == 1
+
+
+def test_the_pre_commit_hook_runs_the_head_mode_on_templates_only():
+    import re
+
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    hook = hooks["tapcheck-plan"]
+    assert hook["entry"] == "tapcheck plan --head" and hook["language"] == "python"
+    pattern = re.compile(hook["files"])
+    for path in ("lib/TapStack.json", "stacks/db.template.yaml", "template.yaml", "app/template.yml"):
+        assert pattern.search(path), path
+    for path in ("package.json", "tests/fixtures/seed_template.json", ".pre-commit-hooks.yaml", "lib/sub/x.json"):
+        assert not pattern.search(path), path
