@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tapcheck.model import Model, Resource
+from tapcheck.model import AttrRef, Model, Resource, ResourceRef, Text
 from tapcheck.plan import schema as schemas
-from tapcheck.plan.replacement import Behaviour, behaviour
-from tapcheck.plan.values import MISSING, UNCHANGED, Renewed, canonical, contains_unknown, plain
+from tapcheck.plan.replacement import behaviour
+from tapcheck.plan.values import MISSING, Renewed, canonical, contains_unknown, plain
 
 UPDATE_BEHAVIORS = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html"
 
@@ -170,8 +170,6 @@ def _mentions(value: Any, logical_ids: set[str]) -> bool:
 
 
 def _referenced(value: Any) -> set[str]:
-    from tapcheck.model import AttrRef, ResourceRef, Text
-
     if isinstance(value, (ResourceRef, AttrRef)):
         return {value.logical_id}
     if isinstance(value, Text):

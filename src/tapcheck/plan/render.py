@@ -6,6 +6,7 @@ import json
 
 from tapcheck.plan.diff import Change, PropertyChange
 from tapcheck.plan.planner import Plan, blocking_risks, is_blocking
+from tapcheck.plan.risks import ORDER
 from tapcheck.plan.values import MISSING, is_sensitive, show
 
 MAX_PROPERTIES_IN_REASON = 3
@@ -129,8 +130,6 @@ def _change(change: Change) -> dict:
 
 
 def _risk_order(name: str) -> int:
-    from tapcheck.plan.risks import ORDER
-
     return ORDER.index(name)
 
 

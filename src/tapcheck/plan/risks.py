@@ -17,7 +17,7 @@ from tapcheck.model import Model, Resource, ResourceRef, Text
 from tapcheck.plan import schema as schemas
 from tapcheck.plan.diff import Change, update_replace_policy
 from tapcheck.plan.parameter_groups import pending_reboot
-from tapcheck.plan.values import MISSING, canonical, flat_text
+from tapcheck.plan.values import MISSING, canonical, contains_unknown, flat_text
 
 BLOCKING = ("data-loss", "update-fails", "credentials-diverge")
 ORDER = ("data-loss", "update-fails", "credentials-diverge", "interruption", "pending-reboot")
@@ -144,14 +144,14 @@ def _name(resource: Resource) -> tuple[str | None, Any]:
 
 
 def _same_name(resource_type: str, left: Any, right: Any) -> bool:
-    if left is MISSING or right is MISSING:
+    """Both set and known to be equal (a name only known at deploy time is not claimed equal)."""
+    if left is MISSING or right is MISSING or contains_unknown(left) or contains_unknown(right):
         return False
-    a, b = canonical(left, {}, {}), canonical(right, {}, {})
     if resource_type.startswith("AWS::RDS::"):
         # RDS identifiers are "stored as a lowercase string" (DBClusterIdentifier on
         # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html)
         return flat_text(left).lower() == flat_text(right).lower()
-    return a == b
+    return canonical(left, {}, {}) == canonical(right, {}, {})
 
 
 def _same_name_replacement(change: Change, certain: bool) -> None:
