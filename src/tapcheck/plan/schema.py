@@ -1,11 +1,12 @@
 """What the resource schemas cfn-lint ships say about updating a resource type.
 
 - createOnlyProperties: changing (adding or removing) one replaces the resource;
-- conditionalCreateOnlyProperties: "can only be updated under certain conditions ... the
-  resource will be replaced if it cannot be updated"
-  (https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/resource-type-schema.html);
+- conditionalCreateOnlyProperties: "properties that can only be updated under certain
+  conditions ... the resource will be replaced if it cannot be updated" (the resource schema
+  meta-schema, https://github.com/aws-cloudformation/cloudformation-cli/blob/master/src/rpdk/core/data/schema/provider.definition.schema.v1.json);
 - the type of each property, so "7" and 7 compare equal where the schema says number;
-- insertionOrder: false, so reordering Tags is no change;
+- insertionOrder: false, so reordering such an array is no change (the default is true: order
+  matters; base.definition.schema.v1.json in the same directory);
 - which property holds the resource's custom name.
 """
 
