@@ -40,8 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing.set_defaults(func=cmd_requirements)
 
     from tapcheck.live import commands as live_commands
+    from tapcheck.plan import command as plan_command
 
     live_commands.register(sub)
+    plan_command.register(sub)
     return parser
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 NO_VALUE = object()  # AWS::NoValue: the property is removed
 
@@ -278,10 +278,10 @@ def value_at(model: Model, pointer: str) -> Any:
 # --- resolution ----------------------------------------------------------------------------
 
 class Resolver:
-    def __init__(self, template: dict, values: dict[str, str] | None = None) -> None:
+    def __init__(self, template: dict, values: Mapping[str, str] | None = None) -> None:
         self.template = template
         self.parameters = template.get("Parameters") or {}
-        self.values = dict(values or {})       # parameter values given for this run (--param), over defaults
+        self.values = dict(values or {})       # parameter values given for the stack (they beat Default)
         self.mappings = template.get("Mappings") or {}
         self.conditions = template.get("Conditions") or {}
         self.resource_ids = set((template.get("Resources") or {}).keys())
@@ -358,14 +358,16 @@ class Resolver:
             return PseudoRef(name)
         if name in self.parameters:
             declaration = self.parameters[name] or {}
-            given = name in self.values
-            if given or (isinstance(declaration, dict) and "Default" in declaration):
-                default = self.values[name] if given else declaration["Default"]
-                ptype = str(declaration.get("Type", "String"))
-                if ptype.startswith("List<") or ptype == "CommaDelimitedList":
-                    return [Str(s.strip(), {name}) for s in str(default).split(",")]
-                return Str(as_str(default) if as_str(default) is not None else str(default), {name})
-            return ParamRef(name)
+            if name in self.values:
+                value = self.values[name]
+            elif isinstance(declaration, dict) and "Default" in declaration:
+                value = declaration["Default"]
+            else:
+                return ParamRef(name)
+            ptype = str(declaration.get("Type", "String")) if isinstance(declaration, dict) else "String"
+            if ptype.startswith("List<") or ptype == "CommaDelimitedList":
+                return [Str(s.strip(), {name}) for s in str(value).split(",")]
+            return Str(as_str(value) if as_str(value) is not None else str(value), {name})
         if name in self.resource_ids:
             return ResourceRef(name)
         return Unknown(f"Ref {name}")
@@ -482,8 +484,9 @@ def _canonical(value: Any) -> Any:
     return literal if literal is not None else value
 
 
-def build_model(path: str, template: dict, parameters: dict[str, str] | None = None) -> Model:
-    """The resolved model of a template, parameters at their defaults or at the values given."""
+def build_model(path: str, template: dict, parameters: Mapping[str, str] | None = None) -> Model:
+    """parameters: values given for the stack's parameters; a parameter not given takes its
+    Default, and one with neither stays a symbolic ParamRef."""
     resolver = Resolver(template, parameters)
     model = Model(path=path, raw=template, parameters=dict(resolver.parameters), resolver=resolver)
     for logical_id, raw in (template.get("Resources") or {}).items():
