@@ -47,8 +47,8 @@ def render(model: Model, values: dict[str, dict] | None = None) -> dict:
         body["UpdateReplacePolicy"] = _plain(resource.update_replace_policy)
         if resource.depends_on:
             body["DependsOn"] = list(resource.depends_on)
-        if isinstance(resource.raw, dict) and isinstance(resource.raw.get("Metadata"), dict):
-            body["Metadata"] = _plain_raw(resource.raw["Metadata"])
+        # No Metadata: cfn-guard would honour Metadata.guard.SuppressedRules in it, and a
+        # suppression must never change the verdict silently (tapcheck reports them instead).
         resources[logical_id] = body
     rendered: dict[str, Any] = {"Resources": resources}
     if model.parameters:
