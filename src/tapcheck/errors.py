@@ -1,10 +1,25 @@
-"""Errors that end a run with exit code 2 and one clear line: file, problem, fix."""
+"""Errors that end a run with one clear line (file, problem, fix), and the exit codes every
+subcommand shares.
+
+| code | meaning                                                                        |
+|------|--------------------------------------------------------------------------------|
+| 0    | compliant / every probe passed                                                 |
+| 1    | findings: some requirement fails / a probe failed                              |
+| 2    | unusable input (a template, an option, a config or waivers file)               |
+| 3    | a tool tapcheck needs is missing and could not be provisioned (cfn-guard, ...) |
+| 4    | internal error: a bug of tapcheck (TAPCHECK_DEBUG=1 shows the traceback)       |
+| 130  | interrupted (Ctrl-C)                                                           |
+
+A batch exits with the worst code of its templates, in the order 130 > 4 > 3 > 2 > 1 > 0.
+"""
 
 from __future__ import annotations
 
 
 class UsageError(Exception):
-    """Unusable input or a missing tool. Rendered as `tapcheck: FILE: PROBLEM (fix: FIX)`."""
+    """Unusable input. Rendered as `tapcheck: FILE: PROBLEM (fix: FIX)`."""
+
+    exit_code = 2
 
     def __init__(self, subject: str, problem: str, fix: str = "") -> None:
         super().__init__(problem)
@@ -20,7 +35,24 @@ class UsageError(Exception):
 class MissingTool(UsageError):
     """A tool tapcheck needs (cfn-guard, npm, PostgreSQL) is not installed or not usable."""
 
+    exit_code = 3
+
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_UNUSABLE = 2
+EXIT_MISSING_TOOL = 3
+EXIT_INTERNAL = 4
+EXIT_INTERRUPTED = 130
+
+_SEVERITY = (EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_MISSING_TOOL, EXIT_INTERNAL, EXIT_INTERRUPTED)
+
+
+def worst(*codes: int) -> int:
+    """The exit code of a batch: the worst of its parts (an unknown code counts as internal)."""
+    return max(codes, key=lambda c: _SEVERITY.index(c) if c in _SEVERITY else _SEVERITY.index(EXIT_INTERNAL),
+               default=EXIT_OK)
+
+
+EXIT_CODES_HELP = ("Exit codes: 0 compliant (all probes passed), 1 findings (a probe failed), 2 unusable input, "
+                   "3 a missing tool, 4 internal error, 130 interrupted; a batch exits with the worst.")

@@ -91,6 +91,10 @@ def run_tools(loaded: LoadedTemplate, model: Model, tools: tuple[str, ...]) -> l
             from tapcheck.render import write_rendering
             from tapcheck.tools import guard
 
+            # provisioned here, once, before the packs start (a first run fetches cfn-guard)
+            guard.find_binary()
+            if "control-tower" in tools:
+                guard.control_tower_dir()
             values = {r.id: r.values for r in registry().requirements if r.values}
             rendered = write_rendering(model, scratch, values)
             if "cfn-guard" in tools:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tapcheck.errors import UsageError
+from tapcheck.errors import MissingTool, UsageError
 from tapcheck.findings import Severity
 from tapcheck.gate import evaluate_file
 from tapcheck.tools import guard
@@ -217,13 +217,13 @@ def test_binary_from_the_environment(monkeypatch, tmp_path):
 
 def test_missing_binary_says_how_to_install(monkeypatch):
     monkeypatch.delenv(locate.ENV_BINARY, raising=False)
-    monkeypatch.setattr(locate, "package_dir", lambda: None)
-    monkeypatch.setattr(locate.shutil, "which", lambda name: None)
-    with pytest.raises(UsageError) as raised:
+    monkeypatch.setattr(locate, "package_dir", lambda provision=False: None)
+    with pytest.raises(MissingTool) as raised:
         guard.find_binary()
     error = raised.value
-    assert (error.subject, error.problem) == ("cfn-guard", "not installed")
-    assert "scripts/bootstrap.sh" in error.fix and "@cdklabs/cdk-validator-cfnguard@0.0.62" in error.fix
+    assert error.subject == "cfn-guard" and error.problem.startswith("not installed")
+    assert error.exit_code == 3
+    assert "tapcheck install-tools" in error.fix and "cdklabs-cdk-validator-cfnguard==0.0.62" in error.fix
 
 
 def test_an_unknown_report_shape_keeps_the_failure():

@@ -1,20 +1,41 @@
 """Where cfn-guard and its rule packs are: the pinned binary, the Control Tower rules, the
-project's own rules. Never the current directory: an installed tapcheck uses its own rules."""
+project's own rules. Never the current directory: an installed tapcheck uses its own rules.
+
+The pinned package (cfn-guard 3.1.1 and the AWS Control Tower proactive-control rules) is the
+npm tarball of @cdklabs/cdk-validator-cfnguard 0.0.62, which the PyPI wheel
+cdklabs-cdk-validator-cfnguard 0.0.62 carries byte for byte. It is looked for in:
+
+1. TAPCHECK_CFN_GUARD (a binary; the Control Tower rules still come from the package);
+2. the checkout's .tools/ (scripts/bootstrap.sh), when tapcheck runs from a source checkout;
+3. the user cache (tools_cache()), complete only when its marker file is there;
+4. else it is provisioned into the user cache on first use (provision.py), unless
+   TAPCHECK_NO_DOWNLOAD is set.
+"""
 
 from __future__ import annotations
 
 import os
 import platform
-import shutil
 from pathlib import Path
 
 from tapcheck.errors import MissingTool
 
 NPM_PACKAGE = "@cdklabs/cdk-validator-cfnguard"
-NPM_VERSION = "0.0.62"                 # ships cfn-guard 3.1.1 and the Control Tower rules
-PACKAGE_DIR = Path(".tools") / f"cdk-validator-cfnguard-{NPM_VERSION}" / "package"
+PYPI_PACKAGE = "cdklabs-cdk-validator-cfnguard"
+PACKAGE_VERSION = "0.0.62"             # ships cfn-guard 3.1.1 and the Control Tower rules
+NPM_VERSION = PACKAGE_VERSION
+CFN_GUARD_VERSION = "3.1.1"
+# The npm tarball inside the wheel, and its SHA-256 (the same bytes `npm pack` fetches): what
+# tapcheck unpacks is checked against it, whichever registry it came from.
+WHEEL_MEMBER = f"cdklabs/cdk_validator_cfnguard/_jsii/cdk-validator-cfnguard@{PACKAGE_VERSION}.jsii.tgz"
+TARBALL_SHA256 = "660c14562d4c79d524d0623d80d494e41797acae9da23ecb10915d7f66ada80c"
+INSTALL_NAME = f"cdk-validator-cfnguard-{PACKAGE_VERSION}"
+PACKAGE_DIR = Path(".tools") / INSTALL_NAME / "package"
+COMPLETE_MARKER = ".tapcheck-complete"  # written last, before the directory is renamed into place
 ENV_BINARY = "TAPCHECK_CFN_GUARD"
+ENV_NO_DOWNLOAD = "TAPCHECK_NO_DOWNLOAD"
 _ARCHITECTURES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
+_SYSTEMS = {"linux": "ubuntu", "darwin": "macos"}
 
 
 def checkout_root() -> Path | None:
@@ -41,46 +62,65 @@ def tools_cache() -> Path:
 
 
 def install_fix() -> str:
-    return (f"run scripts/bootstrap.sh in the checkout, or tapcheck install-tools "
-            f"(it fetches {NPM_PACKAGE}@{NPM_VERSION})")
+    return (f"run tapcheck install-tools (it fetches {PYPI_PACKAGE}=={PACKAGE_VERSION} from PyPI, or "
+            f"{NPM_PACKAGE}@{NPM_VERSION} with npm), or scripts/bootstrap.sh in the checkout")
 
 
-def package_dir() -> Path | None:
-    """The unpacked npm package: the checkout's .tools/, else the user cache."""
+def is_complete(install: Path) -> bool:
+    """An unpacked package that provisioning finished (a half-written one is never used)."""
+    return (install / COMPLETE_MARKER).is_file() and (install / "package" / "bin").is_dir()
+
+
+def package_dir(provision: bool = False) -> Path | None:
+    """The unpacked package: the checkout's .tools/, else the user cache; provisioned first when asked."""
     root = checkout_root()
-    if root is not None and (root / PACKAGE_DIR).is_dir():
+    if root is not None and (root / PACKAGE_DIR / "bin").is_dir():
         return root / PACKAGE_DIR
-    cached = tools_cache() / PACKAGE_DIR.relative_to(".tools")
-    return cached if cached.is_dir() else None
+    cached = tools_cache() / INSTALL_NAME
+    if is_complete(cached):
+        return cached / "package"
+    if provision and not os.environ.get(ENV_NO_DOWNLOAD):
+        from tapcheck.tools.guard.provision import install_tools
+
+        return install_tools()
+    return None
+
+
+def binary_in(package: Path) -> Path | None:
+    """The package's cfn-guard for this system and CPU, if it ships one."""
+    system = _SYSTEMS.get(platform.system().lower())
+    arch = _ARCHITECTURES.get(platform.machine().lower())
+    if system is None or arch is None:
+        return None
+    return package / "bin" / system / arch / "cfn-guard"
 
 
 def find_binary() -> str:
-    """TAPCHECK_CFN_GUARD, else the pinned package's binary for this CPU, else PATH."""
+    """TAPCHECK_CFN_GUARD, else the pinned package's binary for this system and CPU (provisioned on first use)."""
     configured = os.environ.get(ENV_BINARY)
     if configured:
         if os.path.isfile(configured) and os.access(configured, os.X_OK):
             return configured
         raise MissingTool("cfn-guard", f"not installed at {configured} ({ENV_BINARY})",
                           f"unset {ENV_BINARY} or point it at a cfn-guard 3.x binary; {install_fix()}")
-    package = package_dir()
-    arch = _ARCHITECTURES.get(platform.machine().lower())
-    if package is not None and arch is not None:
-        candidate = package / "bin" / "ubuntu" / arch / "cfn-guard"
-        if candidate.is_file():
-            if not os.access(candidate, os.X_OK):
-                raise MissingTool(str(candidate), "is not executable", f"chmod +x {candidate}")
-            return str(candidate)
-    on_path = shutil.which("cfn-guard")
-    if on_path:
-        return on_path
-    raise MissingTool("cfn-guard", "not installed", install_fix())
+    package = package_dir(provision=True)
+    if package is None:
+        raise MissingTool("cfn-guard", f"not installed ({ENV_NO_DOWNLOAD} forbids fetching it)", install_fix())
+    candidate = binary_in(package)
+    if candidate is None or not candidate.is_file():
+        raise MissingTool("cfn-guard", f"{PYPI_PACKAGE} {PACKAGE_VERSION} has no binary for "
+                          f"{platform.system()} {platform.machine()}",
+                          f"install cfn-guard {CFN_GUARD_VERSION} yourself and set {ENV_BINARY} to it")
+    if not os.access(candidate, os.X_OK):
+        raise MissingTool(str(candidate), "is not executable", f"chmod +x {candidate}")
+    return str(candidate)
 
 
 cfn_guard_binary = find_binary
 
 
 def control_tower_dir() -> Path:
-    package = package_dir()
+    package = package_dir(provision=True)
     rules = package / "rules" / "control-tower" if package else None
     if rules is None or not (rules / "cfn-guard").is_dir():
         raise MissingTool("cfn-guard", "the Control Tower guard rules are not installed", install_fix())
