@@ -1,5 +1,6 @@
-"""tapcheck command line. Exit codes: 0 compliant / all passed, 1 findings / a probe failed,
-2 unusable input or a missing tool (one line on stderr, never a traceback)."""
+"""tapcheck command line. Exit codes (every subcommand): 0 compliant / all passed, 1 findings /
+a probe failed, 2 unusable input, 3 a missing tool, 4 internal error, 130 interrupted; one line
+on stderr for each problem, never a traceback (TAPCHECK_DEBUG=1 shows it for internal errors)."""
 
 from __future__ import annotations
 
@@ -8,22 +9,60 @@ import os
 import sys
 from pathlib import Path
 
-from tapcheck.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, UsageError
+from tapcheck.errors import (
+    EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNUSABLE, MissingTool, UsageError,
+    worst,
+)
 
 DEFAULT_TEMPLATE = "lib/TapStack.json"
+ENV_DEBUG = "TAPCHECK_DEBUG"
+
+
+class _VersionAction(argparse.Action):
+    """--version, computed only when asked (it reads installed package metadata)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        sys.stdout.write(version_text() + "\n")
+        parser.exit(EXIT_OK)
+
+
+def version_text() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from tapcheck import __version__
+    from tapcheck.tools.guard.locate import CFN_GUARD_VERSION, PYPI_PACKAGE, PACKAGE_VERSION
+
+    try:
+        lint = version("cfn-lint")
+    except PackageNotFoundError:
+        lint = "missing"
+    return (f"tapcheck {__version__} (cfn-lint {lint}; cfn-guard {CFN_GUARD_VERSION} and the Control Tower "
+            f"rules from {PYPI_PACKAGE} {PACKAGE_VERSION})")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tapcheck", description="Compliance gate and live probes for the TapStack Aurora template.",
-        epilog="Exit codes: 0 compliant / all probes passed, 1 findings / a probe failed, "
-               "2 unusable input or a missing tool.")
+        epilog=EXIT_CODES_HELP)
+    parser.add_argument("--version", action=_VersionAction, help="print the versions of tapcheck and its tools")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    check = sub.add_parser("check", help="run the compliance gate on templates")
-    check.add_argument("templates", nargs="*", metavar="TEMPLATE", help=f"templates to check (default {DEFAULT_TEMPLATE})")
+    check = sub.add_parser(
+        "check", help="run the compliance gate on templates", epilog=EXIT_CODES_HELP,
+        description="Check templates. A directory is searched for *.json, *.yaml, *.yml and *.template files "
+                    "that are CloudFormation templates (others are skipped, and named on stderr); a quoted glob "
+                    "pattern (`'stacks/**/*.yaml'`) likewise.")
+    check.add_argument("templates", nargs="*", metavar="TEMPLATE",
+                       help=f"template files, directories or glob patterns (default {DEFAULT_TEMPLATE})")
     check.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text")
     check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    check.add_argument("-q", "--quiet", action="store_true",
+                       help="text: the blocking findings alone; no notes on stderr but errors")
+    check.add_argument("--skip-non-templates", action="store_true",
+                       help="skip named files that are not CloudFormation templates (the pre-commit hook's mode)")
     check.set_defaults(func=cmd_check)
 
     score = sub.add_parser("score", help="mutation score of the gate: mutants killed per requirement")
@@ -53,30 +92,52 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from tapcheck.gate import evaluate_file
+    from tapcheck.gate import Unchecked, evaluate_file
+    from tapcheck.inputs import expand
     from tapcheck.report import renderer
 
-    templates = args.templates or [DEFAULT_TEMPLATE]
-    reports, unusable = [], False
-    for template in templates:
+    inputs = expand(args.templates or [DEFAULT_TEMPLATE], args.skip_non_templates)
+    if not args.quiet:
+        for path, why in inputs.skipped:
+            print(f"tapcheck: skipped {path}: {why}", file=sys.stderr)
+    codes = []
+    for problem in inputs.problems:
+        print(problem.line(), file=sys.stderr)
+        codes.append(problem.exit_code)
+    reports, unchecked = [], []
+    for template in inputs.templates:
         try:
             reports.append(evaluate_file(template))
+            continue
+        except MissingTool:
+            raise                   # every template needs the tool: one line, exit 3
         except UsageError as error:
-            unusable = True
-            print(error.line(), file=sys.stderr)
-    if reports:
-        text = renderer(args.format)(reports)
-        if args.output:
-            try:
-                Path(args.output).write_text(text)
-            except OSError as exc:
-                raise UsageError(args.output, f"cannot write the report: {exc.strerror or exc}",
-                                 "choose a writable --output path") from None
-        else:
-            sys.stdout.write(text)
-    if unusable:
-        return EXIT_UNUSABLE
-    return EXIT_OK if all(r.compliant for r in reports) else EXIT_FINDINGS
+            line, code = error.line(), error.exit_code
+        except RecursionError:
+            line, code = f"tapcheck: {template}: nested too deeply to process (fix: flatten the template)", EXIT_UNUSABLE
+        except Exception as exc:    # a bug of ours on this template: the others still get their reports
+            if os.environ.get(ENV_DEBUG):
+                raise
+            line, code = _internal_error_line(exc, template), EXIT_INTERNAL
+        print(line, file=sys.stderr)
+        unchecked.append(Unchecked(template, line, code))
+        codes.append(code)
+    if reports or (unchecked and args.format != "text"):
+        text = renderer(args.format)(reports, quiet=args.quiet, unchecked=unchecked)
+        _write(text, args.output)
+    codes += [EXIT_OK if r.compliant else EXIT_FINDINGS for r in reports]
+    return worst(*codes)
+
+
+def _write(text: str, output: str | None) -> None:
+    if not output:
+        sys.stdout.write(text)
+        return
+    try:
+        Path(output).write_text(text)
+    except OSError as exc:
+        raise UsageError(output, f"cannot write the report: {exc.strerror or exc}",
+                         "choose a writable --output path") from None
 
 
 def cmd_install_tools(args: argparse.Namespace) -> int:
@@ -108,25 +169,74 @@ def cmd_score(args: argparse.Namespace) -> int:
     return score_main(args)
 
 
+class _ReaderMayLeave:
+    """A text stream that stops writing, silently, once its reader has gone (`tapcheck ... | head -1`).
+
+    The command still runs to the end and exits with its own code: a closed pipe is the
+    reader's choice, not an error of tapcheck's."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self.reader_gone = False
+
+    def write(self, text: str) -> int:
+        if not self.reader_gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.reader_gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._gone()
+
+    def _gone(self) -> None:
+        self.reader_gone = True
+        try:   # what is still buffered, and Python's own flush at exit, go nowhere instead of failing
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+def _internal_error_line(exc: BaseException, subject: str = "") -> str:
+    where = f"{subject}: " if subject else ""
+    return (f"tapcheck: {where}internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
+            f"(fix: rerun with {ENV_DEBUG}=1 and report the traceback)")
+
+
 def main(argv: list[str] | None = None) -> int:
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _ReaderMayLeave(sys.stdout), _ReaderMayLeave(sys.stderr)
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
-    except UsageError as error:
+    except UsageError as error:      # MissingTool included: its exit code is 3
         print(error.line(), file=sys.stderr)
-        return EXIT_UNUSABLE
+        return error.exit_code
     except KeyboardInterrupt:
         print("tapcheck: interrupted", file=sys.stderr)
-        return EXIT_UNUSABLE
+        return EXIT_INTERRUPTED
     except RecursionError:
         print("tapcheck: input nested too deeply to process (fix: flatten the template)", file=sys.stderr)
         return EXIT_UNUSABLE
     except Exception as exc:  # a bug of ours: one line, the traceback only on request
-        if os.environ.get("TAPCHECK_DEBUG"):
+        if os.environ.get(ENV_DEBUG):
             raise
-        print(f"tapcheck: internal error: {type(exc).__name__}: {exc} "
-              "(fix: rerun with TAPCHECK_DEBUG=1 and report the traceback)", file=sys.stderr)
-        return EXIT_UNUSABLE
+        print(_internal_error_line(exc), file=sys.stderr)
+        return EXIT_INTERNAL
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        sys.stdout, sys.stderr = saved
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ class Finding:
     line: int | None = None
     column: int | None = None
     waived_by: str | None = field(default=None, compare=False)  # waiver reason, when waived
+    # a suppression the gate ignored (.cfnlintrc, template Metadata) that would have hidden this finding
+    suppressed_by: str | None = field(default=None, compare=False)
 
     @property
     def blocking(self) -> bool:

@@ -11,11 +11,15 @@ from __future__ import annotations
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from tapcheck.findings import Finding, Severity, Status
 from tapcheck.loader import LoadedTemplate, load_template, position_of
 from tapcheck.model import Model, build_model
 from tapcheck.requirements.registry import UNMAPPED, registry
+
+if TYPE_CHECKING:
+    from tapcheck.project import ProjectConfig
 
 ALL_TOOLS = ("cfn-lint", "cfn-guard", "control-tower")
 
@@ -37,6 +41,7 @@ class Report:
     results: list[RequirementResult]
     findings: list[Finding]          # every finding, blocking or not, waived or not
     tools: tuple[str, ...] = ()
+    project: ProjectConfig | None = None    # what the project added (rules, waivers), for the header
 
     @property
     def compliant(self) -> bool:
@@ -44,6 +49,14 @@ class Report:
 
     def failed_requirements(self) -> set[str]:
         return {r.id for r in self.results if r.status is Status.FAIL}
+
+
+@dataclass(frozen=True)
+class Unchecked:
+    """A template of a batch the gate could not check, and why (its line on stderr)."""
+    path: str
+    problem: str
+    exit_code: int
 
 
 def check_requirements(model: Model, file: str = "") -> list[Finding]:

@@ -113,16 +113,17 @@ def test_huge_file(tmp_path):
     assert run.returncode == 2 and "bytes" in run.stderr and len(run.stderr.strip().splitlines()) == 1
 
 
-def test_missing_file_and_directory(tmp_path):
-    for target, problem in ((tmp_path / "nope.json", "no such file"), (tmp_path, "is a directory")):
+def test_missing_file_and_directory_without_templates(tmp_path):
+    for target, problem in ((tmp_path / "nope.json", "no such file"),
+                            (tmp_path, "directory holds no CloudFormation template")):
         run = tapcheck("check", str(target))
         assert run.returncode == 2 and problem in run.stderr and len(run.stderr.strip().splitlines()) == 1
 
 
-def test_missing_cfn_guard_names_the_install_command(tmp_path):
+def test_missing_cfn_guard_is_exit_3_and_names_the_install_command(tmp_path):
     run = tapcheck("check", env={"TAPCHECK_CFN_GUARD": str(tmp_path / "absent" / "cfn-guard")})
-    assert run.returncode == 2
-    assert "cfn-guard" in run.stderr and "bootstrap" in run.stderr
+    assert run.returncode == 3
+    assert "cfn-guard" in run.stderr and "tapcheck install-tools" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
 
 

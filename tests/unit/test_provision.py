@@ -115,3 +115,21 @@ def test_concurrent_first_runs_share_one_complete_install(offline_index, tmp_pat
     assert locate.is_complete(cache / locate.INSTALL_NAME)
     assert "3.1.1" in guard_version(str(locate.binary_in(cache / locate.INSTALL_NAME / "package")))
     assert sorted(p.name for p in cache.iterdir()) == sorted([locate.INSTALL_NAME, f".{locate.INSTALL_NAME}.lock"])
+
+
+def test_the_cli_reports_a_missing_tool_with_exit_3(tmp_path):
+    """An installed tapcheck (no checkout) that cannot fetch cfn-guard: one line, exit 3."""
+    site = tmp_path / "site"
+    shutil.copytree(ROOT / "src" / "tapcheck", site / "tapcheck", symlinks=False,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site), "XDG_CACHE_HOME": str(tmp_path / "cache"), "PATH": str(empty),
+           "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(tmp_path / "nothing")}
+    env.pop(locate.ENV_BINARY, None)
+    run = subprocess.run([sys.executable, "-m", "tapcheck.cli", "check", str(ROOT / "lib" / "TapStack.json")],
+                         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 3, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert lines[-1].startswith("tapcheck: cfn-guard: could not be fetched") and "Traceback" not in run.stderr
+    assert len(lines) == 2 and "fetching cfn-guard" in lines[0]      # the progress line, then the problem

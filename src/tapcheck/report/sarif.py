@@ -12,10 +12,11 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from typing import Sequence
 
 from tapcheck import __version__
 from tapcheck.findings import Severity
-from tapcheck.gate import Report
+from tapcheck.gate import Report, Unchecked
 from tapcheck.requirements.registry import UNMAPPED, registry
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -23,7 +24,7 @@ BASE_ID = "SRCROOT"
 PROJECT_URI = "https://github.com/"
 
 
-def render(reports: list[Report], quiet: bool = False) -> str:
+def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unchecked] = ()) -> str:
     reg = registry()
     root = _source_root(reports)
     used = sorted({f.check for r in reports for f in r.findings} | set(reg.checks))
@@ -55,6 +56,12 @@ def render(reports: list[Report], quiet: bool = False) -> str:
             if f.waived_by:
                 result["suppressions"] = [{"kind": "external", "justification": f.waived_by}]
             results.append(result)
+    invocation = {"executionSuccessful": not unchecked, "toolExecutionNotifications": [
+        {"level": "error", "message": {"text": item.problem},
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": _relative_uri(item.path, root),
+                                                                  "uriBaseId": BASE_ID}}}],
+         "properties": {"exitCode": item.exit_code}}
+        for item in unchecked]}
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -62,6 +69,7 @@ def render(reports: list[Report], quiet: bool = False) -> str:
             "tool": {"driver": {"name": "tapcheck", "version": __version__, "informationUri": PROJECT_URI,
                                 "rules": rules}},
             "originalUriBaseIds": {BASE_ID: {"uri": root.as_uri() + "/"}},
+            "invocations": [invocation],
             "results": results,
         }],
     }

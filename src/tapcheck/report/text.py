@@ -1,15 +1,29 @@
-"""Human output: the traceability matrix, then every finding with resource, path, message and fix."""
+"""Human output: what the run used (config), the traceability matrix, then every finding with
+resource, path, line, message and fix. --quiet: the blocking findings alone."""
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from tapcheck.findings import Finding, Status
-from tapcheck.gate import Report
+from tapcheck.gate import Report, Unchecked
 
 MARK = {Status.PASS: "PASS", Status.FAIL: "FAIL", Status.WAIVED: "WAIVED", Status.ERROR: "ERROR", Status.SKIP: "SKIP"}
 
 
-def render(reports: list[Report], quiet: bool = False) -> str:
-    return "\n".join(_one(report, quiet) for report in reports)
+def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unchecked] = ()) -> str:
+    """Templates that could not be checked are named on stderr (one line each), not here."""
+    if quiet:
+        return "".join(_one(report, quiet) for report in reports)
+    header = [_config_line(reports), ""] if reports else []
+    return "\n".join(header + [_one(report, quiet) for report in reports])
+
+
+def _config_line(reports: list[Report]) -> str:
+    project = reports[0].project
+    if project is None:
+        return "config: none (tapcheck's own rules and waivers only)"
+    return project.describe()
 
 
 def _one(report: Report, quiet: bool) -> str:
@@ -35,8 +49,11 @@ def _one(report: Report, quiet: bool) -> str:
 def _finding(f: Finding) -> str:
     where = f.resource or "(template)"
     location = f.file + (f":{f.line}" if f.line else "") + (f":{f.column}" if f.line and f.column else "")
-    text = (f"  [{','.join(f.requirements)}] {f.severity.value.upper()} {f.rule} {where} {f.path} {location}\n"
+    requirements = ",".join(f.requirements) or "-"
+    text = (f"  [{requirements}] {f.severity.value.upper()} {f.rule} {where} {f.path} {location}\n"
             f"      {f.message}\n      fix: {f.fix}")
+    if f.suppressed_by:
+        text += f"\n      suppressed by {f.suppressed_by}: not honoured, this finding counts"
     if f.waived_by:
         text += f"\n      waived: {f.waived_by}"
     return text
