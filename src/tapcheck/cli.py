@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="text: the blocking findings alone; no notes on stderr but errors")
     check.add_argument("--skip-non-templates", action="store_true",
                        help="skip named files that are not CloudFormation templates (the pre-commit hook's mode)")
+    project = check.add_argument_group("project additions (see README: Project configuration)")
+    project.add_argument("--config", metavar="FILE", help="a .tapcheck.yaml or a pyproject.toml with [tool.tapcheck]")
+    project.add_argument("--no-config", action="store_true", help="do not look for a config file")
+    project.add_argument("--rules", action="append", metavar="PATH", help="extra cfn-guard rules (repeatable)")
+    project.add_argument("--waivers", metavar="FILE", help="extra waivers (replaces the config file's)")
     check.set_defaults(func=cmd_check)
 
     score = sub.add_parser("score", help="mutation score of the gate: mutants killed per requirement")
@@ -94,9 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_check(args: argparse.Namespace) -> int:
     from tapcheck.gate import Unchecked, evaluate_file
     from tapcheck.inputs import expand
+    from tapcheck.project import resolve
     from tapcheck.report import renderer
 
     inputs = expand(args.templates or [DEFAULT_TEMPLATE], args.skip_non_templates)
+    project = resolve(args.config, args.no_config, args.rules, args.waivers)
     if not args.quiet:
         for path, why in inputs.skipped:
             print(f"tapcheck: skipped {path}: {why}", file=sys.stderr)
@@ -107,7 +114,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     reports, unchecked = [], []
     for template in inputs.templates:
         try:
-            reports.append(evaluate_file(template))
+            reports.append(evaluate_file(template, project=project))
             continue
         except MissingTool:
             raise                   # every template needs the tool: one line, exit 3

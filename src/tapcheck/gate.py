@@ -77,21 +77,24 @@ def check_requirements(model: Model, file: str = "") -> list[Finding]:
 
 
 def evaluate_loaded(loaded: LoadedTemplate, tools: tuple[str, ...] = ALL_TOOLS,
-                    parameters: dict[str, str] | None = None) -> Report:
-    model = build_model(loaded.path, loaded.tree, parameters)
-    findings = check_requirements(model, loaded.path)
-    findings += run_tools(loaded, model, tools)
+                    parameters: dict[str, str] | None = None, project: ProjectConfig | None = None) -> Report:
     from tapcheck.waivers import apply_waivers
 
-    findings = apply_waivers(findings, model, sources={"tapcheck", *tools})
-    return Report(loaded.path, summarize(findings), findings, tools)
+    model = build_model(loaded.path, loaded.tree, parameters)
+    findings = check_requirements(model, loaded.path)
+    findings += run_tools(loaded, model, tools, project)
+    extra_waivers = [project.waivers] if project is not None and project.waivers is not None else []
+    findings = apply_waivers(findings, model, sources={"tapcheck", *tools}, extra=extra_waivers)
+    return Report(loaded.path, summarize(findings), findings, tools, project)
 
 
-def evaluate_file(path: str, tools: tuple[str, ...] = ALL_TOOLS, parameters: dict[str, str] | None = None) -> Report:
-    return evaluate_loaded(load_template(path), tools, parameters)
+def evaluate_file(path: str, tools: tuple[str, ...] = ALL_TOOLS, parameters: dict[str, str] | None = None,
+                  project: ProjectConfig | None = None) -> Report:
+    return evaluate_loaded(load_template(path), tools, parameters, project)
 
 
-def run_tools(loaded: LoadedTemplate, model: Model, tools: tuple[str, ...]) -> list[Finding]:
+def run_tools(loaded: LoadedTemplate, model: Model, tools: tuple[str, ...],
+              project: ProjectConfig | None = None) -> list[Finding]:
     """cfn-guard subprocesses run while cfn-lint lints in this process.
 
     Guard rules read the resolved model rendered as a template (the same view the checks
@@ -114,6 +117,8 @@ def run_tools(loaded: LoadedTemplate, model: Model, tools: tuple[str, ...]) -> l
                 jobs.append(pool.submit(guard.run_project_rules, rendered))
             if "control-tower" in tools:
                 jobs.append(pool.submit(guard.run_control_tower, rendered))
+            if "cfn-guard" in tools and project is not None and project.rule_files:
+                jobs.append(pool.submit(guard.run_extra_rules, rendered, list(project.rule_files), project.guard))
         if "cfn-lint" in tools:
             from tapcheck.tools import lint
 

@@ -8,6 +8,10 @@ the requirement that forces it and why. Applying waivers never hides anything:
   a waiver outlives neither the problem nor a rename of the control;
 - only hardening findings (requirement H*) can be waived; requirements, constraints and
   spec details always block.
+
+tapcheck's own waivers (rules/waivers.yaml of the installed package, or TAPCHECK_WAIVERS) always
+apply; a project adds its own file through its config or --waivers (tapcheck.project), under
+the same rules.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ class Waiver:
     resource: str | None = None
     index: int = 0
     line: int | None = None
+    file: str = ""
+
 
     def matches(self, finding: Finding, model: Model) -> bool:
         if finding.rule != self.control or not all(r.startswith(WAIVABLE_PREFIX) for r in finding.requirements):
@@ -59,6 +65,10 @@ class Waiver:
     def describe(self) -> str:
         scope = self.resource_type or self.resource
         return f"waiver #{self.index + 1} ({self.control} on {scope}, forced by {self.requirement})"
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.file, self.index
 
 
 def default_path() -> Path:
@@ -129,7 +139,7 @@ def _waiver(entry: object, index: int, line: int | None, label: str) -> Waiver:
                          "write it as AWS::Service::Resource")
     return Waiver(control=entry["control"].strip(), requirement=requirement,
                   reason=" ".join(entry["reason"].split()), resource_type=resource_type,
-                  resource=entry.get("resource"), index=index, line=line)
+                  resource=entry.get("resource"), index=index, line=line, file=label)
 
 
 def _known_requirement(requirement_id: str) -> bool:
@@ -139,25 +149,27 @@ def _known_requirement(requirement_id: str) -> bool:
 
 
 def apply_waivers(findings: list[Finding], model: Model, path: str | os.PathLike | None = None,
-                  sources: Iterable[str] | None = None) -> list[Finding]:
+                  sources: Iterable[str] | None = None, extra: Iterable[str | os.PathLike] = ()) -> list[Finding]:
     """Mark the findings waivers cover; add a blocking finding per waiver that covers nothing.
 
+    ``path``: tapcheck's waivers file (default: the package's); ``extra``: a project's own files.
     ``sources``: the tools that ran (finding sources, e.g. ``control-tower``); a waiver of a
     control whose tool did not run is not reported unused. None means every tool ran.
     """
     waivers = load_waivers(path)
+    for file in extra:
+        waivers += load_waivers(file)
     ran = set(sources) if sources is not None else None
-    used: set[int] = set()
+    used: set[tuple[str, int]] = set()
     result: list[Finding] = []
     for finding in findings:
         waiver = next((w for w in waivers if w.matches(finding, model)), None)
         if waiver is not None and finding.waived_by is None:
-            used.add(waiver.index)
+            used.add(waiver.key)
             finding = dataclasses.replace(finding, waived_by=waiver.reason)
         result.append(finding)
-    file = str(path) if path is not None else (str(default_path()) if waivers else "")
     for waiver in waivers:
-        if waiver.index in used or not _tool_ran(waiver.control, ran):
+        if waiver.key in used or not _tool_ran(waiver.control, ran):
             continue
         scope = f"resource type {waiver.resource_type}" if waiver.resource_type else f"resource {waiver.resource}"
         from tapcheck.requirements.registry import registry
@@ -165,8 +177,8 @@ def apply_waivers(findings: list[Finding], model: Model, path: str | os.PathLike
         result.append(Finding(
             requirements=registry().requirements_of(UNUSED_CHECK), check=UNUSED_CHECK, rule=UNUSED_RULE, resource=None, path=f"/waivers/{waiver.index}",
             message=f"{waiver.describe()} matches no finding: {waiver.control} does not fire on any {scope}",
-            fix=f"remove the waiver from {file or 'the waivers file'} or correct its control or resource_type",
-            severity=Severity.ERROR, source="tapcheck", file=file, line=waiver.line,
+            fix=f"remove the waiver from {waiver.file or 'the waivers file'} or correct its control or resource_type",
+            severity=Severity.ERROR, source="tapcheck", file=waiver.file, line=waiver.line,
         ))
     return result
 

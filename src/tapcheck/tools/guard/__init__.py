@@ -2,6 +2,6 @@
 (run), reading its report (parse), and the two rule packs as findings (packs)."""
 
 from tapcheck.tools.guard.locate import cfn_guard_binary, control_tower_dir, find_binary
-from tapcheck.tools.guard.packs import run_control_tower, run_project_rules
+from tapcheck.tools.guard.packs import run_control_tower, run_extra_rules, run_project_rules
 
-__all__ = ["cfn_guard_binary", "control_tower_dir", "find_binary", "run_control_tower", "run_project_rules"]
+__all__ = ["cfn_guard_binary", "control_tower_dir", "find_binary", "run_control_tower", "run_extra_rules", "run_project_rules"]

@@ -1,8 +1,8 @@
 """The two rule packs cfn-guard runs, as findings on the checks of the requirement folders.
 
-- the project's rules (rules/<folder>/*.guard): each rule's check comes from the [guard] table
+- tapcheck's rules (rules/<folder>/*.guard): each rule's check comes from the [guard] table
   of its folder's requirement.toml; a rule no folder maps lands on the "unmapped" row, which
-  fails the gate;
+  fails the gate; a project's extra rules (tapcheck.project) likewise, through its config;
 - AWS Control Tower's proactive controls: the control id is the finding's rule, its check is
   what the folders' [control-tower] tables say (the H6 catch-all "*" by default), and its
   severity comes from the control's metadata (CRITICAL/HIGH -> error, MEDIUM/LOW -> warning:
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tapcheck.errors import UsageError
 from tapcheck.findings import Finding, Severity
-from tapcheck.requirements.registry import registry
+from tapcheck.requirements.registry import UNMAPPED, registry
 from tapcheck.tools.guard.locate import control_tower_dir, rules_dir
 from tapcheck.tools.guard.parse import _after, _resource, failures
 from tapcheck.tools.guard.run import validate
@@ -82,6 +82,19 @@ def run_project_rules(template_path: str) -> list[Finding]:
     files = rule_files()
     if not files:
         raise UsageError(str(rules_dir()), "holds no .guard rules", "reinstall tapcheck")
+    return _run_rules(files, template_path, registry().guard_rules, "rules/")
+
+
+def run_extra_rules(template_path: str, files: list[Path], mapping: dict[str, str]) -> list[Finding]:
+    """A project's own guard rules (its config's `rules`), each on the check its `guard` table names.
+
+    They run apart from tapcheck's rules, so a name they share with one of them maps by the
+    project's table alone; a rule no entry maps lands on the unmapped row.
+    """
+    return _run_rules(files, template_path, mapping, "the project's rule files")
+
+
+def _run_rules(files: list[Path], template_path: str, mapping: dict[str, str], where: str) -> list[Finding]:
     reg = registry()
     findings: list[Finding] = []
     seen: set = set()
@@ -89,13 +102,13 @@ def run_project_rules(template_path: str) -> list[Finding]:
         for failure in failures(report):
             text = failure.message
             message = _after(text, "Violation:", "Fix:") or text or f"guard rule {failure.rule} failed"
-            fix = _after(text, "Fix:") or f"see the rule {failure.rule} in rules/"
+            fix = _after(text, "Fix:") or f"see the rule {failure.rule} in {where}"
             resource = _resource(failure.path)
             key = (failure.rule, resource, message)
             if key in seen:
                 continue
             seen.add(key)
-            check = reg.guard_rules.get(failure.rule, "unmapped")
+            check = mapping.get(failure.rule, UNMAPPED)
             findings.append(Finding(
                 requirements=reg.requirements_of(check), check=check, rule=failure.rule, resource=resource,
                 path=failure.path, message=message, fix=fix, severity=Severity.ERROR, source="cfn-guard",
