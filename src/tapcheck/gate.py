@@ -78,11 +78,13 @@ def check_requirements(model: Model, file: str = "") -> list[Finding]:
 
 def evaluate_loaded(loaded: LoadedTemplate, tools: tuple[str, ...] = ALL_TOOLS,
                     parameters: dict[str, str] | None = None, project: ProjectConfig | None = None) -> Report:
+    from tapcheck import suppressions
     from tapcheck.waivers import apply_waivers
 
     model = build_model(loaded.path, loaded.tree, parameters)
     findings = check_requirements(model, loaded.path)
     findings += run_tools(loaded, model, tools, project)
+    findings = suppressions.apply(findings, suppressions.find(loaded, tools))
     extra_waivers = [project.waivers] if project is not None and project.waivers is not None else []
     findings = apply_waivers(findings, model, sources={"tapcheck", *tools}, extra=extra_waivers)
     return Report(loaded.path, summarize(findings), findings, tools, project)

@@ -2,8 +2,13 @@
 
 Locations are repository-relative URIs under the uriBaseId SRCROOT (the git work tree holding
 the template, else the current directory), so the same report reads the same on any machine.
-A rule carries its requirements as tags, the AWS page of its first requirement as helpUri, and
-a security-severity where its requirement declares one (GitHub sorts security alerts by it).
+A location outside that tree (tapcheck's own waivers file in site-packages, say) is an absolute
+file URI. A rule carries its requirements as tags, the AWS page of its first requirement as
+helpUri, and a security-severity where its requirement declares one (GitHub sorts security
+alerts by it). A waived finding carries an external suppression with the waiver's reason; a
+suppression the gate ignored is a `note` result of the rule `suppression`, and each finding it
+would have hidden says so in its message. Templates a batch could not check are
+toolExecutionNotifications of the run's invocation (executionSuccessful false).
 """
 
 from __future__ import annotations
@@ -18,10 +23,17 @@ from tapcheck import __version__
 from tapcheck.findings import Severity
 from tapcheck.gate import Report, Unchecked
 from tapcheck.requirements.registry import UNMAPPED, registry
+from tapcheck.suppressions import CHECK as SUPPRESSION_CHECK
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 BASE_ID = "SRCROOT"
 PROJECT_URI = "https://github.com/"
+# checks of tapcheck's own that no requirement folder defines
+OWN_CHECKS = {
+    UNMAPPED: "A finding of a guard or tool rule that no requirement claims (missing from the mapping)",
+    SUPPRESSION_CHECK: "A suppression (.cfnlintrc, Metadata cfn-lint config, Metadata.guard.SuppressedRules) "
+                       "that the gate does not honour",
+}
 
 
 def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unchecked] = ()) -> str:
@@ -34,34 +46,35 @@ def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unche
         rules.append(_rule(check_id, reg))
     results = []
     for report in reports:
-        uri = _relative_uri(report.path, root)
         for f in report.findings:
             region = {"startLine": max(1, f.line or 1)}
             if f.column:
                 region["startColumn"] = f.column
+            text = f"{f.message} Fix: {f.fix} ({f.rule}, {f.source}; requirements {', '.join(f.requirements) or 'none'})"
+            if f.suppressed_by:
+                text += f" Suppressed by {f.suppressed_by}: not honoured, this finding counts."
             result = {
                 "ruleId": f.check,
                 "ruleIndex": index[f.check],
                 "level": LEVEL[f.severity],
-                "message": {"text": f"{f.message} Fix: {f.fix} ({f.rule}, {f.source}; "
-                                    f"requirements {', '.join(f.requirements)})"},
+                "message": {"text": text},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": uri, "uriBaseId": BASE_ID},
+                    "artifactLocation": _artifact(f.file or report.path, root),
                     "region": region,
-                }, "logicalLocations": [{"fullyQualifiedName": f.path, "kind": "resource"}]}],
+                }, "logicalLocations": [{"fullyQualifiedName": f.path or "/", "kind": "resource"}]}],
                 "partialFingerprints": {"tapcheck/v1": f"{f.rule}:{f.resource}:{f.path}"},
                 "properties": {"rule": f.rule, "source": f.source, "resource": f.resource,
-                               "requirements": list(f.requirements)},
+                               "requirements": list(f.requirements), "suppressedBy": f.suppressed_by},
             }
             if f.waived_by:
                 result["suppressions"] = [{"kind": "external", "justification": f.waived_by}]
             results.append(result)
     invocation = {"executionSuccessful": not unchecked, "toolExecutionNotifications": [
         {"level": "error", "message": {"text": item.problem},
-         "locations": [{"physicalLocation": {"artifactLocation": {"uri": _relative_uri(item.path, root),
-                                                                  "uriBaseId": BASE_ID}}}],
+         "locations": [{"physicalLocation": {"artifactLocation": _artifact(item.path, root)}}],
          "properties": {"exitCode": item.exit_code}}
         for item in unchecked]}
+    project = next((r.project for r in reports if r.project is not None), None)
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -71,6 +84,7 @@ def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unche
             "originalUriBaseIds": {BASE_ID: {"uri": root.as_uri() + "/"}},
             "invocations": [invocation],
             "results": results,
+            "properties": {"config": project.as_dict() if project is not None else None},
         }],
     }
     return json.dumps(sarif, indent=2) + "\n"
@@ -78,10 +92,9 @@ def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unche
 
 def _rule(check_id: str, reg) -> dict:
     check = reg.checks.get(check_id)
-    requirement_ids = reg.requirements_of(check_id)
+    requirement_ids = reg.requirements_of(check_id) if check_id != SUPPRESSION_CHECK else ()
     requirements = [reg.requirement(i) for i in requirement_ids if i != UNMAPPED]
-    description = check.doc if check and check.doc else ("a finding of a guard or tool rule no requirement claims"
-                                                          if check_id == UNMAPPED else check_id)
+    description = check.doc if check and check.doc else OWN_CHECKS.get(check_id, check_id)
     rule = {
         "id": check_id,
         "name": "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", check_id) if part),
@@ -115,9 +128,10 @@ def _source_root(reports: list[Report]) -> Path:
     return Path.cwd().resolve()
 
 
-def _relative_uri(path: str, root: Path) -> str:
+def _artifact(path: str, root: Path) -> dict:
+    """A repository-relative URI under SRCROOT, or an absolute file URI for a file outside it."""
     candidate = Path(path).resolve()
     try:
-        return candidate.relative_to(root).as_posix()
+        return {"uri": candidate.relative_to(root).as_posix(), "uriBaseId": BASE_ID}
     except ValueError:
-        return candidate.as_posix()
+        return {"uri": candidate.as_uri()}

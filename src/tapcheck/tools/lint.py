@@ -3,9 +3,16 @@
 Errors and warnings block; informational matches are shown but do not. Each cfn-lint rule
 lands on the check the requirement folders map it to ([cfn-lint] tables: W3690 is evidence
 for engine-version, W3005 for references); every other rule on S8's catch-all check.
+
+cfn-lint runs as the gate configures it and nothing else does (tapcheck.suppressions reports
+what was ignored): no `.cfnlintrc` from the working directory or the home directory is read,
+and the `cfn-lint` entries of the template's and the resources' Metadata (ignore_checks,
+regions, configure_rules, ...) are left out of the tree cfn-lint reads.
 """
 
 from __future__ import annotations
+
+import os
 
 from tapcheck.findings import Finding, Severity
 from tapcheck.loader import LoadedTemplate
@@ -17,12 +24,53 @@ SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING, "informational
 
 
 def run(loaded: LoadedTemplate) -> list[Finding]:
-    from cfnlint.api import ConfigMixIn, run_template_by_data
+    from cfnlint.api import run_template_by_data
 
-    config = ConfigMixIn(regions=[REGION], include_checks=["I"])
+    config = gate_config()
     rules = _rules(config)
-    matches = run_template_by_data(loaded.tree, config, rules)
-    return [_finding(m, loaded.path) for m in matches]
+    matches = run_template_by_data(without_lint_metadata(loaded.tree), config, rules)
+    return [_finding(m, loaded) for m in matches]
+
+
+def gate_config():
+    """cfn-lint's configuration, all of it from here: an explicit config file that does not exist
+    (os.devnull is not a regular file, so cfn-lint reads it as empty) keeps it from looking for
+    .cfnlintrc in the working and home directories."""
+    from cfnlint.api import ConfigMixIn
+
+    return ConfigMixIn(regions=[REGION], include_checks=["I"], config_file=os.devnull)
+
+
+def without_lint_metadata(tree: dict) -> dict:
+    """The template without its `cfn-lint` Metadata entries (template and resource level), sharing
+    every other node (and so the line numbers) with the original, which stays untouched."""
+    def strip(node):
+        metadata = node.get("Metadata") if isinstance(node, dict) else None
+        if not isinstance(metadata, dict) or "cfn-lint" not in metadata:
+            return node
+        copy = _like(node, node)
+        copy["Metadata"] = _like(metadata, {k: v for k, v in metadata.items() if k != "cfn-lint"})
+        return copy
+
+    result = strip(tree)
+    resources = tree.get("Resources")
+    if isinstance(resources, dict):
+        stripped = {k: strip(v) for k, v in resources.items()}
+        if any(stripped[k] is not resources[k] for k in resources):
+            result = _like(tree, result) if result is tree else result
+            result["Resources"] = _like(resources, stripped)
+    return result
+
+
+def _like(original: dict, items: dict) -> dict:
+    """A dict of the loader's node class (with the original's marks) holding items."""
+    start, end = getattr(original, "start_mark", None), getattr(original, "end_mark", None)
+    if start is not None:
+        try:
+            return type(original)(dict(items), start, end)
+        except TypeError:
+            pass
+    return dict(items)
 
 
 _RULES_CACHE: dict = {}
@@ -38,7 +86,7 @@ def _rules(config):
     return _RULES_CACHE[key]
 
 
-def _finding(match, path: str) -> Finding:
+def _finding(match, loaded: LoadedTemplate) -> Finding:
     rule_id = match.rule.id
     severity = SEVERITY.get(getattr(match.rule, "severity", "error"), Severity.ERROR)
     where = getattr(match, "path", None) or []      # E0002 (a rule crashed) carries no path
@@ -56,7 +104,7 @@ def _finding(match, path: str) -> Finding:
         fix=f"See {match.rule.source_url}" if getattr(match.rule, "source_url", "") else "See the cfn-lint rule",
         severity=severity,
         source="cfn-lint",
-        file=path,
+        file=loaded.path,
         line=getattr(match, "linenumber", None),
         column=getattr(match, "columnnumber", None),
     )
