@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from tapcheck.findings import Finding, Severity, Status
 from tapcheck.loader import LoadedTemplate, load_template, position_of
-from tapcheck.model import Model, build_model
+from tapcheck.model import Model, build_model, source_pointer
 from tapcheck.requirements.registry import UNMAPPED, registry
 
 ALL_TOOLS = ("cfn-lint", "cfn-guard", "control-tower")
@@ -46,14 +46,16 @@ class Report:
         return {r.id for r in self.results if r.status is Status.FAIL}
 
 
-def check_requirements(model: Model, file: str = "") -> list[Finding]:
+def check_requirements(model: Model, file: str = "", file_tree: dict | None = None) -> list[Finding]:
+    """Every static check's findings; lines and columns from file_tree (the parsed file), else the model's."""
     findings: list[Finding] = []
+    file_tree = file_tree if file_tree is not None else model.raw
     reg = registry()
     for check in reg.checks.values():
         if check.function is None:
             continue
         for v in check.function(model):
-            line, column = position_of(model.raw, v.path)
+            line, column = position_of(file_tree, source_pointer(model, v.path))
             findings.append(Finding(
                 requirements=reg.requirements_of(check.id), check=check.id,
                 rule=f"{check.id}/{v.rule}" if v.rule else check.id,
@@ -66,7 +68,7 @@ def check_requirements(model: Model, file: str = "") -> list[Finding]:
 def evaluate_loaded(loaded: LoadedTemplate, tools: tuple[str, ...] = ALL_TOOLS,
                     parameters: dict[str, str] | None = None) -> Report:
     model = build_model(loaded.path, loaded.tree, parameters)
-    findings = check_requirements(model, loaded.path)
+    findings = check_requirements(model, loaded.path, loaded.tree)
     findings += run_tools(loaded, model, tools)
     from tapcheck.waivers import apply_waivers
 
@@ -103,7 +105,7 @@ def run_tools(loaded: LoadedTemplate, model: Model, tools: tuple[str, ...]) -> l
             findings += lint.run(loaded)
         for job in jobs:
             for finding in job.result():
-                line, column = position_of(loaded.tree, finding.path)
+                line, column = position_of(loaded.tree, source_pointer(model, finding.path))
                 findings.append(replace(finding, file=loaded.path, line=line, column=column,
                                         message=_with_unknowns(finding, model)))
     return findings

@@ -157,7 +157,7 @@ def apply_waivers(findings: list[Finding], model: Model, path: str | os.PathLike
         result.append(finding)
     file = str(path) if path is not None else (str(default_path()) if waivers else "")
     for waiver in waivers:
-        if waiver.index in used or not _tool_ran(waiver.control, ran):
+        if waiver.index in used or not _tool_ran(waiver.control, ran) or not _in_scope(waiver, model):
             continue
         scope = f"resource type {waiver.resource_type}" if waiver.resource_type else f"resource {waiver.resource}"
         from tapcheck.requirements.registry import registry
@@ -169,6 +169,14 @@ def apply_waivers(findings: list[Finding], model: Model, path: str | os.PathLike
             severity=Severity.ERROR, source="tapcheck", file=file, line=waiver.line,
         ))
     return result
+
+
+def _in_scope(waiver: Waiver, model: Model) -> bool:
+    """A waiver is stale only where its control could fire: a template without the resource it
+    names has nothing for it to cover (another template of a batch, say)."""
+    if waiver.resource is not None:
+        return waiver.resource in model.resources
+    return bool(model.of_type(waiver.resource_type))
 
 
 def _tool_ran(control: str, ran: set[str] | None) -> bool:
