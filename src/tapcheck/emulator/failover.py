@@ -56,7 +56,6 @@ the emulator cannot promise it, and FailoverReport.unplanned says so instead of 
 from __future__ import annotations
 
 import shutil
-import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -97,13 +96,41 @@ def _lock_for(pgc: PgCluster) -> threading.Lock:
 
 
 def server_running(data: Path) -> bool:
-    """`pg_ctl status`: 0 when a postmaster for `data` is alive (a stale postmaster.pid is
-    not), 3 when none is, 4 when the directory is not a data directory."""
-    if not data.exists():
+    """Whether the postmaster named by `data`/postmaster.pid is alive and is a postgres
+    started on `data`. Not `pg_ctl status`: a killed postmaster that nobody reaped stays a
+    zombie, which pg_ctl counts as running (kill(pid, 0) succeeds), and a stale pid file may
+    name a pid reused by an unrelated process."""
+    try:
+        pid = int((data / "postmaster.pid").read_text().splitlines()[0])
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except (OSError, ValueError, IndexError):
         return False
-    proc = subprocess.run(_as_pg([str(PG_BIN / "pg_ctl"), "status", "-D", str(data)]),
-                          capture_output=True, text=True, timeout=15, stdin=subprocess.DEVNULL)
-    return proc.returncode == 0
+    if stat.rsplit(")", 1)[-1].split()[0] == "Z":
+        return False
+    return any(a == "-D" and b == str(data) for a, b in zip(args, args[1:]))
+
+
+def _postmaster_pid(data: Path) -> int | None:
+    try:
+        return int((data / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _clear_dead_socket_lock(pgc: PgCluster, dead_pid: int | None) -> None:
+    """A postmaster killed without shutting down leaves its Unix-socket lock file, and
+    while its pid is an unreaped zombie a new postmaster takes the lock as held ("lock file
+    ... already exists"). Remove the lock only when it names that dead postmaster."""
+    sock = pgc._sock("writer")
+    lock = sock / f".s.PGSQL.{pgc.port}.lock"
+    try:
+        holder = int(lock.read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    if dead_pid is not None and holder == dead_pid:
+        lock.unlink(missing_ok=True)
+        (sock / f".s.PGSQL.{pgc.port}").unlink(missing_ok=True)
 
 
 def shutdown_checkpoint(data: Path) -> str:
@@ -154,6 +181,7 @@ def fail_over(pgc: PgCluster, wal_bound_s: float = WAL_CATCH_UP_BOUND_S) -> Fail
         stop_lsn = None
         if unplanned:
             pgc.writer_running = False
+            _clear_dead_socket_lock(pgc, _postmaster_pid(pgc.writer_data))
         else:
             pgc.stop_writer()
             try:
