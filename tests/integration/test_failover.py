@@ -165,6 +165,34 @@ def test_cli_on_the_aws_path_refuses_without_consent_then_drills(local_target, s
     assert _writer(_cluster(local_target, stack)) != before
 
 
+def test_a_cluster_with_one_instance_fails_c6(local_target, live_options, tmp_path, emulator) -> None:
+    """Nothing to fail over to: the drill exits 1 naming C6 and leaves the writer alone."""
+    doc = json.loads(Path(live_options.template).read_text())
+    instances = [k for k, v in doc["Resources"].items() if v["Type"] == "AWS::RDS::DBInstance"]
+    assert len(instances) >= 2
+    for extra in instances[1:]:
+        del doc["Resources"][extra]
+    for body in doc["Resources"].values():
+        depends = body.get("DependsOn")
+        if depends:
+            kept = [d for d in ([depends] if isinstance(depends, str) else depends) if d not in instances[1:]]
+            body["DependsOn"] = kept
+    path = tmp_path / "one-instance.json"
+    path.write_text(json.dumps(doc))
+    from tapcheck.live import deploy
+
+    name = _deploy(local_target, str(path))
+    try:
+        env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
+        ran = subprocess.run([sys.executable, "-m", "tapcheck.cli", "drill", "failover", "--stack-name", name],
+                             capture_output=True, text=True, env=env, timeout=120)
+        assert ran.returncode == 1, ran.stdout + ran.stderr
+        assert "FAIL C6  a reader to fail over to - the cluster has 1 instance(s)" in ran.stdout
+        assert "failed requirements: C6" in ran.stdout
+    finally:
+        deploy.destroy(local_target, name)
+
+
 def test_cli_exit_codes_on_the_local_target(local_target, emulator) -> None:
     env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
     missing = subprocess.run([sys.executable, "-m", "tapcheck.cli", "drill", "failover", "--stack-name",
