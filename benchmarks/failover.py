@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import re
 import statistics
 import sys
 import tempfile
@@ -56,10 +55,9 @@ def main(argv: list[str] | None = None) -> int:
                 result = drill.run_drill(target, name, out=out)
                 elapsed = time.monotonic() - t
                 text = out.getvalue()
-                api = re.search(r"FailoverDBCluster accepted - returned after ([\d.]+) s", text)
-                resumed = re.search(r"first write committed ([\d.]+) s after", text)
-                row = {"window": result.window_s, "resumed": float(resumed.group(1)) if resumed else float("nan"),
-                       "api": float(api.group(1)) if api else float("nan"), "lost": float(len(result.lost)),
+                nan = float("nan")
+                row = {"window": result.window_s, "resumed": nan if result.recovery_s is None else result.recovery_s,
+                       "api": nan if result.api_s is None else result.api_s, "lost": float(len(result.lost)),
                        "committed": float(result.committed), "drill": elapsed}
                 rows.append(row)
                 if not result.ok:

@@ -74,6 +74,8 @@ class DrillResult:
     lost: list[int] = field(default_factory=list)
     window_s: float = 0.0
     failed_writes: int = 0
+    api_s: float | None = None        # how long FailoverDBCluster took to answer
+    recovery_s: float | None = None   # FailoverDBCluster called -> first write of the steady run after it
     checks: list[Check] = field(default_factory=list)
 
     @property
@@ -304,7 +306,8 @@ def _drill(target: Target, db: _Database, table: str, result: DrillResult, timel
         except client_error as e:
             result.check("FailoverDBCluster accepted", False, " ".join(str(e).split()))
             return
-        result.check("FailoverDBCluster accepted", True, f"returned after {time.monotonic() - started:.2f} s")
+        result.api_s = time.monotonic() - started
+        result.check("FailoverDBCluster accepted", True, f"returned after {result.api_s:.2f} s")
         _wait_new_writer(target, result, started)
         _wait_writes_resume(target, load, result, started)
     finally:
@@ -357,6 +360,7 @@ def _wait_writes_resume(target: Target, load: _WriteLoad, result: DrillResult, s
         resumed = [t for _, t in commits if t > since]
         if resumed and now - since >= stable:
             recovery = resumed[0] - started if last_failure is not None else 0.0
+            result.recovery_s = recovery
             ok = recovery <= bound
             result.check(f"the writer endpoint takes writes again within {bound:.0f} s", ok,
                          f"first write committed {recovery:.2f} s after FailoverDBCluster was called"
