@@ -8,9 +8,11 @@ to ALARM sends an SNS message" and the change "is typically only visible in the 
 History tab ... or through DescribeAlarmHistory"
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html,
 read at https://docs.amazonaws.cn/en_us/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.md).
-The state decides the actions: AlarmActions on ALARM, OKActions on OK,
-InsufficientDataActions on INSUFFICIENT_DATA, and none while ActionsEnabled is false
-(https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html).
+The state decides the actions: AlarmActions are "the actions to execute when this alarm
+transitions to the ALARM state from any other state", OKActions the OK state,
+InsufficientDataActions the INSUFFICIENT_DATA state, and ActionsEnabled "indicates whether
+actions should be executed during any changes to the alarm state"
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricAlarm.html).
 
 An SNS action publishes to the topic as CloudWatch would, unless the topic's encryption key
 keeps CloudWatch out:
@@ -272,8 +274,9 @@ def _set_alarm_state(original: Any) -> Any:
         if old_state == alarm.state_value:
             return  # unchanged: no history item, no action (API_SetAlarmState, above)
         when = _now()
-        # Summary and data as AWS's CLI reference shows them for a StateUpdate item:
-        # https://docs.aws.amazon.com/cli/latest/reference/cloudwatch/describe-alarm-history.html
+        # Summary and data as the AWS CLI reference example shows a StateUpdate item
+        # (aws/aws-cli awscli/examples/cloudwatch/describe-alarm-history.rst, published at
+        # https://docs.aws.amazon.com/cli/latest/reference/cloudwatch/describe-alarm-history.html).
         _record(self, alarm, "StateUpdate", f"Alarm updated from {old_state} to {alarm.state_value}",
                 {"version": "1.0", "oldState": {"stateValue": old_state, "stateReason": old_reason},
                  "newState": {"stateValue": alarm.state_value, "stateReason": reason}}, when)
