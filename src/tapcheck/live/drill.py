@@ -287,6 +287,7 @@ def _run(target: Target, stack_name: str, out: Any, db_host: str | None, db_port
 
 def _drill(target: Target, db: _Database, table: str, result: DrillResult, timeline_before: int | None, out: Any,
            client_error: type[Exception]) -> None:
+    import psycopg
     from psycopg import sql
 
     load = _WriteLoad(db, table)
@@ -318,10 +319,15 @@ def _drill(target: Target, db: _Database, table: str, result: DrillResult, timel
     result.failed_writes = len(failures)
     done = [t for _, t in commits]
     result.window_s = max((b - a for a, b in zip(done, done[1:])), default=0.0)
-    with db.connect(db.writer) as conn:
-        writable = not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
-        present = {r[0] for r in conn.execute(sql.SQL("SELECT id FROM {}").format(sql.Identifier(table)))}
-        timeline_after = _timeline(conn) if timeline_before is not None else None
+    try:
+        with db.connect(db.writer) as conn:
+            writable = not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+            present = {r[0] for r in conn.execute(sql.SQL("SELECT id FROM {}").format(sql.Identifier(table)))}
+            timeline_after = _timeline(conn) if timeline_before is not None else None
+    except psycopg.Error as e:
+        result.check("every committed row is on the writer endpoint's server", False,
+                     f"cannot read the committed rows back through {db.writer}: {' '.join(str(e).split())[:200]}")
+        return
     result.lost = sorted({i for i, _ in commits} - present)
     result.check("every committed row is on the writer endpoint's server", writable and not result.lost,
                  f"{result.committed} committed, {len(result.lost)} lost"
@@ -380,12 +386,16 @@ def _check_reader(target: Target, db: _Database, table: str, result: DrillResult
 
     bound = READER_BOUND_S[target.name]
     marker = -int(time.time() * 1000)
-    with db.connect(db.writer) as conn:
-        conn.execute(sql.SQL("INSERT INTO {} (id) VALUES (%s)").format(sql.Identifier(table)), (marker,))
+    name = f"the reader endpoint replicates from the new writer within {bound:.0f} s"
+    try:
+        with db.connect(db.writer) as conn:
+            conn.execute(sql.SQL("INSERT INTO {} (id) VALUES (%s)").format(sql.Identifier(table)), (marker,))
+    except psycopg.Error as e:
+        result.check(name, False, f"could not write the marker row through {db.writer}: {' '.join(str(e).split())[:200]}")
+        return
     started = time.monotonic()
     last = "not tried"
     select = sql.SQL("SELECT pg_is_in_recovery(), EXISTS (SELECT 1 FROM {} WHERE id = %s)").format(sql.Identifier(table))
-    name = f"the reader endpoint replicates from the new writer within {bound:.0f} s"
     while time.monotonic() - started <= bound:
         try:
             with db.connect(db.reader) as conn:
