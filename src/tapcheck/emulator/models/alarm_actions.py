@@ -74,7 +74,8 @@ def key_policy_grants_cloudwatch(policy: Any) -> tuple[bool, str]:
     explicitly counts ("Principal": "*" gives "every identity in every AWS account", per
     https://docs.aws.amazon.com/kms/latest/developerguide/determining-access-key-policy.html,
     which does not say it covers a service principal), and an Allow with a Condition does not
-    count (AWS does not document which context keys CloudWatch sends with its KMS calls)."""
+    count (AWS does not document which context keys CloudWatch sends with its KMS calls).
+    (The KMS page was read in its Japanese copy, .../ja_jp/kms/latest/developerguide/determining-access-key-policy.md.)"""
     if isinstance(policy, str):
         try:
             policy = json.loads(policy)
@@ -309,9 +310,11 @@ def _as_datetime(value: Any) -> datetime | None:
 
 
 def _describe_alarm_history_response(self: CloudWatchResponse) -> ActionResult:
-    """DescribeAlarmHistory (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarmHistory.html):
+    """DescribeAlarmHistory, with the request and response shapes of botocore's CloudWatch
+    model and items as AlarmHistoryItem describes them
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_AlarmHistoryItem.html):
     filters by AlarmName, HistoryItemType, StartDate/EndDate; ScanBy TimestampDescending
-    (the default) or TimestampAscending; MaxRecords with a NextToken."""
+    (newest first, taken as the default) or TimestampAscending; MaxRecords with a NextToken."""
     items = describe_alarm_history(
         self.cloudwatch_backend, self._get_param("AlarmName"), self._get_param("HistoryItemType"),
         _as_datetime(self._get_param("StartDate")), _as_datetime(self._get_param("EndDate")),
