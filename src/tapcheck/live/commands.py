@@ -1,4 +1,4 @@
-"""`tapcheck emulator start|stop`, `deploy`, `smoke`, `destroy`.
+"""`tapcheck emulator start|stop`, `deploy`, `smoke`, `drill failover`, `destroy`.
 
 `register(subparsers)` is called by tapcheck.cli; every handler returns an exit code and
 raises tapcheck.errors.UsageError for unusable input (exit 2, one line). Heavy imports
@@ -64,6 +64,20 @@ def register(subparsers: Any) -> None:
     _target_args(smoke)
     smoke.set_defaults(func=cmd_smoke)
 
+    drill = subparsers.add_parser("drill", help="disruptive live drills on a deployed stack")
+    drill_sub = drill.add_subparsers(dest="drill_command", required=True)
+    fail = drill_sub.add_parser("failover", help="fail the cluster over while writing; check C6 (exit 0 held, "
+                                "1 a check failed, 2 could not run)")
+    fail.add_argument("--stack-name", required=True)
+    fail.add_argument("--yes-disrupt", action="store_true",
+                      help="required with --target aws: the drill fails over the live cluster")
+    fail.add_argument("--db-host", help="reach the writer through this host (e.g. a tunnel)")
+    fail.add_argument("--db-port", type=int)
+    fail.add_argument("--db-reader-host", help="reach the reader through this host")
+    fail.add_argument("--db-reader-port", type=int)
+    _target_args(fail)
+    fail.set_defaults(func=cmd_drill_failover)
+
     des = subparsers.add_parser("destroy", help="delete a deployed stack")
     des.add_argument("--stack-name", required=True)
     _target_args(des)
@@ -121,6 +135,16 @@ def cmd_destroy(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     print(f"stack {args.stack_name} deleted in {seconds:.1f} s")
     return EXIT_OK
+
+
+def cmd_drill_failover(args: argparse.Namespace) -> int:
+    from tapcheck.live import drill
+
+    drill.require_consent(args.target, args.yes_disrupt)  # before looking for credentials
+    result = drill.run_drill(_target(args), args.stack_name, yes_disrupt=args.yes_disrupt, db_host=args.db_host,
+                             db_port=args.db_port, db_reader_host=args.db_reader_host,
+                             db_reader_port=args.db_reader_port)
+    return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
 def cmd_smoke(args: argparse.Namespace) -> int:

@@ -14,7 +14,9 @@ both define. `install()` then patches moto's stack lifecycle so that:
 - DeletionPolicy Retain and Snapshot are honoured on delete;
 - a DBCluster is backed by a real PostgreSQL 15 (see pgcluster.py): its instances start
   the writer (primary) and reader (hot standby), and cluster parameter group changes
-  made later through the RDS API are applied to the running servers.
+  made later through the RDS API are applied to the running servers;
+- RDS FailoverDBCluster promotes the standby and rebuilds the old writer (failover.py);
+- CloudWatch alarms run their SNS actions and keep a history (alarm_actions.py).
 
 moto's own validation stays on: every create goes through moto's service backends.
 """

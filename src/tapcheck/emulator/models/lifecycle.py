@@ -387,6 +387,10 @@ def _sync_cluster_params(rds: RDSBackend, cluster: DBCluster) -> None:
 
 def install() -> None:
     """Patch moto's stack lifecycle and RDS backend (idempotent)."""
+    from tapcheck.emulator.models import alarm_actions, failover
+
+    failover.install()
+    alarm_actions.install()
     if getattr(Stack, "_tapcheck_installed", False):
         return
     Stack._tapcheck_installed = True  # type: ignore[attr-defined]
