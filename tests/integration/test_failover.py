@@ -60,7 +60,7 @@ def _smoke_clean(target, name: str) -> str:
 
 
 def _cluster(target, name: str) -> dict:
-    from tapcheck.live.probes import Context
+    from tapcheck.live.context import Context
 
     cid = Context(target, name).one("AWS::RDS::DBCluster")
     return target.client("rds").describe_db_clusters(DBClusterIdentifier=cid)["DBClusters"][0]

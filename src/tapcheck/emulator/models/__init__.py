@@ -25,6 +25,7 @@ moto's own validation stays on: every create goes through moto's service backend
 # moto (see base.py); the order among them does not matter, no two share a type.
 from tapcheck.emulator.models.base import PG_CLUSTERS, emulator_root
 from tapcheck.emulator.models.dynamic_references import resolve_dynamic_references
+from tapcheck.emulator.models.kms import KmsKey
 from tapcheck.emulator.models.lifecycle import dependency_order, install, shutdown
 from tapcheck.emulator.models.monitoring import IamRole, MetricAlarm, Topic
 from tapcheck.emulator.models.rds import (
@@ -42,6 +43,7 @@ __all__ = [
     "DBClusterParameterGroup",
     "DBSubnetGroup",
     "IamRole",
+    "KmsKey",
     "MetricAlarm",
     "Secret",
     "SecretTargetAttachment",
