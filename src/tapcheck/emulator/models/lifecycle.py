@@ -394,6 +394,9 @@ def install() -> None:
     if getattr(Stack, "_tapcheck_installed", False):
         return
     Stack._tapcheck_installed = True  # type: ignore[attr-defined]
+    from tapcheck.emulator.models import log_exports
+
+    log_exports.install()
     Stack.create_resources = _create_resources  # type: ignore[method-assign]
     Stack.delete = _stack_delete  # type: ignore[method-assign]
     Stack.update = _stack_update  # type: ignore[method-assign]
