@@ -73,7 +73,7 @@ def cmd_emulator_start(args: argparse.Namespace) -> int:
     from tapcheck.emulator import control
 
     st = control.start(port=args.port, path=args.emulator_state)
-    print(f"emulator ready at {st['url']} (pid {st['pid']}, data {st['root']})")
+    print(f"emulator ready at {st['url']} (pid {st['process']['pid']}, data {st['root']})")
     print(f"state: {control.state_path(args.emulator_state)}")
     return EXIT_OK
 
