@@ -13,6 +13,7 @@ from moto.cloudformation.models import CloudFormationBackend, Event, Stack
 from moto.core.common_models import CloudFormationModel
 from moto.rds.models import DBCluster, RDSBackend
 
+from tapcheck.emulator.models import preflight, rds_backend
 from tapcheck.emulator.models.base import PG_CLUSTERS, _lock, _pg, log
 from tapcheck.emulator.models.dynamic_references import resolve_dynamic_references
 from tapcheck.emulator.models.rds import _group_params
@@ -340,6 +341,8 @@ def _create_stack(self: CloudFormationBackend, name: str, template: str, paramet
 
     if name in [stack.name for stack in self.stacks.values()]:
         raise AlreadyExistsException(f"Stack [{name}] already exists")
+    # Parameters are checked before the stack exists: a refusal leaves no stack record.
+    preflight.check_parameters(template, parameters, self.account_id, self.region_name)
     stack_id = generate_stack_id(name, self.region_name, self.account_id)
     stack = Stack(
         stack_id=stack_id, name=name, template=template, parameters=parameters, account_id=self.account_id,
@@ -460,6 +463,8 @@ def install() -> None:
 
     RDSBackend.modify_db_cluster_parameter_group = modify_db_cluster_parameter_group  # type: ignore[method-assign]
     RDSBackend.modify_db_cluster = modify_db_cluster  # type: ignore[method-assign]
+    preflight.install()
+    rds_backend.install()
 
 
 def shutdown() -> None:
