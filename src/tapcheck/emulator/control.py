@@ -216,8 +216,8 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
         _remove_root(root, log)
         raise UsageError("emulator", f"cannot start the server: {_why(e)}", f"check {tempfile.gettempdir()}") from None
     # Popen returns after exec, so the command line read here is the server's own.
-    state = {"port": port, "url": _url(port), "root": str(root), "log": str(log), "started": time.time(),
-             "process": processes.identity(proc.pid) or {"pid": proc.pid}}
+    state = {"pid": proc.pid, "port": port, "url": _url(port), "root": str(root), "log": str(log),
+             "started": time.time(), "process": processes.identity(proc.pid) or {"pid": proc.pid}}
     try:
         _write_state(sp, state)
     except OSError as e:
@@ -271,7 +271,7 @@ def stop(path: str | os.PathLike[str] | None = None, timeout: float = STOP_TIMEO
         return []
     done: list[str] = []
     recorded = st.get("process") or {}
-    pid = recorded.get("pid")
+    pid = recorded.get("pid") or st.get("pid")
     if _ours(st):
         processes.signal_recorded(recorded, signal.SIGTERM)
         if processes.wait_gone(int(pid), timeout, recorded.get("start_ticks")):

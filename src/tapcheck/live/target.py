@@ -9,7 +9,7 @@ from typing import Any
 from tapcheck.errors import UsageError
 
 LOCAL_REGION = "us-east-1"
-LOCAL_READ_TIMEOUT_S = 60
+LOCAL_READ_TIMEOUT_S = 30
 TARGETS = ("local", "aws")
 
 
@@ -18,6 +18,7 @@ class Target:
     name: str
     region: str
     endpoint_url: str | None = None
+    emulator_root: str | None = None  # local target: the emulator's data directory
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -49,7 +50,7 @@ def resolve(name: str = "local", region: str | None = None, state: str | None = 
         from tapcheck.emulator import control
 
         st = control.require_running(state)
-        return Target("local", region or LOCAL_REGION, st["url"])
+        return Target("local", region or LOCAL_REGION, st["url"], emulator_root=st["root"])
     import boto3
 
     session = boto3.Session()
