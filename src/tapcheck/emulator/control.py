@@ -217,7 +217,7 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
         raise UsageError("emulator", f"cannot start the server: {_why(e)}", f"check {tempfile.gettempdir()}") from None
     # Popen returns after exec, so the command line read here is the server's own.
     state = {"pid": proc.pid, "port": port, "url": _url(port), "root": str(root), "log": str(log),
-             "started": time.time(), "process": processes.identity(proc.pid) or {"pid": proc.pid}}
+             "started": time.time(), "process": processes.identity(proc.pid, settle_s=2.0) or {"pid": proc.pid}}
     try:
         _write_state(sp, state)
     except OSError as e:

@@ -55,12 +55,18 @@ def cmdline(pid: int) -> list[str] | None:
     return [part.decode(errors="replace") for part in raw.split(b"\0") if part] or None
 
 
-def identity(pid: int) -> dict[str, Any] | None:
-    """What identifies a live process beyond its pid, or None when there is none."""
-    ticks, cmd = start_ticks(pid), cmdline(pid)
-    if ticks is None or cmd is None or is_zombie(pid):
-        return None
-    return {"pid": pid, "start_ticks": ticks, "boot_id": _boot_id(), "cmdline": cmd}
+def identity(pid: int, settle_s: float = 0.0) -> dict[str, Any] | None:
+    """What identifies a live process beyond its pid, or None when there is none. A process
+    caught in the middle of exec shows an empty command line for a moment: `settle_s` waits
+    that long for it."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        ticks, cmd = start_ticks(pid), cmdline(pid)
+        if ticks is not None and cmd is not None and not is_zombie(pid):
+            return {"pid": pid, "start_ticks": ticks, "boot_id": _boot_id(), "cmdline": cmd}
+        if time.monotonic() >= deadline or ticks is None:
+            return None
+        time.sleep(0.005)
 
 
 def matches(recorded: dict[str, Any] | None) -> bool:
