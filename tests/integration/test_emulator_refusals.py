@@ -346,3 +346,21 @@ def test_cluster_without_parameter_group_gets_the_aurora_postgresql15_default(lo
         assert "failed requirements: H1, R7" in out.getvalue(), out.getvalue()
     finally:
         deploy.destroy(local_target, name)
+
+
+def test_cli_capabilities_choice(local_target, live_options, emulator) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
+    run = lambda *a: subprocess.run([sys.executable, "-m", "tapcheck.cli", "deploy", live_options.template,  # noqa: E731
+                                     "--stack-name", f"tapcheck-clicap-{uuid.uuid4().hex[:6]}",
+                                     "--param", f"EnvironmentSuffix={_suffix()}", *a],
+                                    capture_output=True, text=True, env=env, timeout=120)
+    proc = run("--capabilities", "CAPABILITY_IAM")
+    assert proc.returncode == 1, proc.stderr
+    assert "Requires capabilities : [CAPABILITY_NAMED_IAM]" in proc.stderr
+    assert "refused it before creating anything" in proc.stderr
+    proc = run("--capabilities", "CAPABILITY_EVERYTHING")
+    assert proc.returncode == 2 and "is not a CloudFormation capability" in proc.stderr
