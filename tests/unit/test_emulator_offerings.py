@@ -84,3 +84,23 @@ def test_every_named_iam_type_counts(rtype: str, name_property: str) -> None:
 
 def test_a_template_without_iam_needs_no_capability() -> None:
     assert capabilities.missing({"Resources": {"T": {"Type": "AWS::SNS::Topic"}}}, []) is None
+
+
+@pytest.mark.parametrize("cluster_id, user, password, database, refused", [
+    ("aurora-postgres-cluster-prod", "dbadmin", "Abc123!#", "transactiondb", None),
+    ("../../etc", "dbadmin", "Abc123!#", "db", "DBClusterIdentifier"),
+    ("c--1", "dbadmin", "Abc123!#", "db", "DBClusterIdentifier"),
+    ("c-", "dbadmin", "Abc123!#", "db", "DBClusterIdentifier"),
+    ("c", 'a","b', "Abc123!#", "db", "MasterUsername"),
+    ("c", "a" * 17, "Abc123!#", "db", "MasterUsername"),
+    ("c", "dbadmin", "pass word", "db", "MasterUserPassword"),
+    ("c", "dbadmin", "pass\nword", "db", "MasterUserPassword"),
+    ("c", "dbadmin", "pass@word", "db", "MasterUserPassword"),
+    ("c", "dbadmin", "Abc123!#", 'evil" CONNECTION LIMIT 0 --', "DatabaseName"),
+    ("c", "dbadmin", "Abc123!#", "1db", "DatabaseName"),
+])
+def test_rds_identifier_rules(cluster_id, user, password, database, refused) -> None:
+    from tapcheck.emulator.models.rds import _rds_identifier_refusal
+
+    text = _rds_identifier_refusal(cluster_id, user, password, database)
+    assert (text is None) if refused is None else (refused in text)

@@ -371,8 +371,8 @@ class AuroraInstance(_Wrapper, CloudFormationModel):
         if cluster is None:
             raise ValidationError(message=f"DBCluster {cluster_id} not found")
         engine = props.get("Engine") or cluster.engine
-        refusal = rds_offerings.instance_class_refusal(engine, str(cluster.engine_version),
-                                                       str(props.get("DBInstanceClass")), region_name)
+        refusal = props.get("DBInstanceClass") and rds_offerings.instance_class_refusal(
+            engine, str(cluster.engine_version), str(props["DBInstanceClass"]), region_name)
         if refusal:
             raise handler_error(refusal, "Rds")
         az = props.get("AvailabilityZone")
