@@ -232,6 +232,16 @@ def _make_secret(t, s):
     return lambda: t.client("secretsmanager").get_secret_value(SecretId=f"aurora-credentials-{s}")["SecretString"] == "precious"
 
 
+def _make_subnet_group(t, s):
+    from tapcheck.live import deploy
+
+    net = deploy.ensure_network(t, f"pre-{s}")  # removed with the emulator at the end of the session
+    t.client("rds").create_db_subnet_group(DBSubnetGroupName=f"aurora-subnet-group-{s}", DBSubnetGroupDescription="x",
+                                           SubnetIds=[net["SubnetId1"], net["SubnetId2"]])
+    return lambda: t.client("rds").describe_db_subnet_groups(
+        DBSubnetGroupName=f"aurora-subnet-group-{s}")["DBSubnetGroups"][0]["DBSubnetGroupDescription"] == "x"
+
+
 def _make_param_group(t, s):
     t.client("rds").create_db_cluster_parameter_group(DBClusterParameterGroupName=f"aurora-pg-params-{s}",
                                                       DBParameterGroupFamily="aurora-postgresql15", Description="x")
@@ -268,6 +278,7 @@ def _make_alarm(t, s):
 
 @pytest.mark.parametrize("make, logical, rtype, name", [
     (_make_secret, "DatabaseSecret", "AWS::SecretsManager::Secret", "aurora-credentials-{s}"),
+    (_make_subnet_group, "DBSubnetGroup", "AWS::RDS::DBSubnetGroup", "aurora-subnet-group-{s}"),
     (_make_param_group, "DBClusterParameterGroup", "AWS::RDS::DBClusterParameterGroup", "aurora-pg-params-{s}"),
     (_make_cluster, "AuroraCluster", "AWS::RDS::DBCluster", "aurora-postgres-cluster-{s}"),
     (_make_role, "MonitoringRole", "AWS::IAM::Role", "aurora-monitoring-role-{s}"),
