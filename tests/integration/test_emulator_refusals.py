@@ -372,6 +372,6 @@ def test_cli_capabilities_choice(local_target, live_options, emulator) -> None:
     proc = run("--capabilities", "CAPABILITY_IAM")
     assert proc.returncode == 1, proc.stderr
     assert "Requires capabilities : [CAPABILITY_NAMED_IAM]" in proc.stderr
-    assert "refused it before creating anything" in proc.stderr
+    assert "refused before anything was created" in proc.stderr
     proc = run("--capabilities", "CAPABILITY_EVERYTHING")
     assert proc.returncode == 2 and "is not a CloudFormation capability" in proc.stderr

@@ -128,7 +128,8 @@ def _report_check(check: Any, stack: str, tgt: Any) -> None:
     if check is None:
         return
     if check.clean:
-        print(f"tapcheck: checked {check.summary()}: nothing of {stack} is left", file=sys.stderr)
+        print(f"tapcheck: rolled back and deleted; checked {check.summary()}: nothing of {stack} is left",
+              file=sys.stderr)
     else:
         print(f"tapcheck: still left of {stack}: {'; '.join(check.left)} (checked {check.summary()})", file=sys.stderr)
         if tgt.local:
@@ -146,9 +147,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     except deploy.DeployFailed as e:
         print(f"tapcheck: deploy of {e.stack} failed ({e.status}): resource {e.resource}: {e.reason}", file=sys.stderr)
         if e.status == "CREATE_REJECTED":
-            print("tapcheck: CloudFormation refused it before creating anything", file=sys.stderr)
-        else:
-            print("tapcheck: the stack was rolled back and deleted", file=sys.stderr)
+            print("tapcheck: refused before anything was created", file=sys.stderr)
         _report_check(e.check, e.stack, tgt)
         return EXIT_FINDINGS
     except deploy.DeployInterrupted as e:
