@@ -147,3 +147,22 @@ def test_skip_leaves_parameters_to_be_filled_in_later() -> None:
     declared = {"SubnetId1": {"Type": "AWS::EC2::Subnet::Id"}, "Env": {"Type": "String", "AllowedValues": ["a"]}}
     assert validate(declared, {"Env": "a"}, skip=("SubnetId1",)) == {"Env": "a"}
     assert refusal({**declared}, {"Env": "a"}) == "Parameters: [SubnetId1] must have values"
+
+
+@pytest.mark.parametrize("pattern, good, bad", [
+    (r"\p{Alpha}\p{Alnum}*", "db1", "1db"),
+    (r"[\p{Lower}\d]+", "ab12", "Ab12"),
+    (r"\P{Digit}+", "abc", "ab1"),
+    (r"\Qa.b\E", "a.b", "axb"),
+    (r"[a-z]+\z", "abc", "abc\n"),
+    (r"\p{Punct}", "!", "a"),
+])
+def test_java_regular_expression_constructs_are_applied_as_java_does(pattern: str, good: str, bad: str) -> None:
+    declared = {"P": {"Type": "String", "AllowedPattern": pattern}}
+    assert validate(declared, {"P": good}) == {"P": good}
+    assert refusal(declared, {"P": bad}) == f"Parameter 'P' must match pattern {pattern}"
+
+
+def test_a_pattern_the_emulator_cannot_apply_is_a_template_error_not_a_pass() -> None:
+    assert "is not a regular expression the emulator can apply" in refusal(
+        {"P": {"Type": "String", "AllowedPattern": "(unclosed"}}, {"P": "x"})

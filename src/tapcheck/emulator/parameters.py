@@ -99,12 +99,59 @@ def _members(value: str) -> list[str]:
     return [m.strip() for m in value.split(",")]
 
 
+# Java's POSIX character classes (US-ASCII only in java.util.regex.Pattern), which Python's re
+# lacks, as the ranges they stand for.
+_JAVA_CLASSES = {
+    "Lower": "a-z", "Upper": "A-Z", "ASCII": "\\x00-\\x7f", "Alpha": "a-zA-Z", "Digit": "0-9",
+    "Alnum": "a-zA-Z0-9", "Punct": "!-/:-@\\[-`{-~", "Graph": "!-~", "Print": " -~", "Blank": " \\t",
+    "Cntrl": "\\x00-\\x1f\\x7f", "XDigit": "0-9a-fA-F", "Space": " \\t\\n\\x0b\\f\\r",
+}
+
+
+def _from_java(pattern: str) -> str:
+    """Rewrite the Java-only constructs a template's AllowedPattern may use: \\p{Class} and
+    \\P{Class}, \\Q...\\E quoting, and \\z / \\Z (Python's \\Z is Java's \\z)."""
+    out, i, depth = [], 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            m = re.match(r"\\([pP])\{(?:Is)?(\w+)\}", pattern[i:])
+            if m and m.group(2) in _JAVA_CLASSES:
+                ranges = _JAVA_CLASSES[m.group(2)]
+                negated = m.group(1) == "P"
+                if depth:
+                    if negated:
+                        raise re.error(f"negated class {m.group(0)} inside brackets")
+                    out.append(ranges)
+                else:
+                    out.append(f"[{'^' if negated else ''}{ranges}]")
+                i += len(m.group(0))
+                continue
+            if nxt == "Q":
+                end = pattern.find("\\E", i + 2)
+                literal = pattern[i + 2:] if end < 0 else pattern[i + 2:end]
+                out.append(re.escape(literal))
+                i = len(pattern) if end < 0 else end + 2
+                continue
+            out.append({"z": "\\Z", "Z": "(?=\\n?\\Z)"}.get(nxt, c + nxt))
+            i += 2
+            continue
+        if c == "[":
+            depth += 1
+        elif c == "]" and depth:
+            depth -= 1
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def _pattern(name: str, pattern: str) -> re.Pattern[str]:
     try:
-        return re.compile(pattern)
+        return re.compile(_from_java(pattern))
     except re.error as e:
-        # CloudFormation uses Java regular expressions; the few constructs Python lacks
-        # (e.g. \p{Alpha}) are refused here rather than guessed.
+        # CloudFormation uses Java regular expressions; a construct neither Python nor the
+        # rewrite above knows is refused here rather than guessed.
         raise ParameterError(f"Template format error: Parameter '{name}' AllowedPattern {pattern!r} "
                              f"is not a regular expression the emulator can apply ({e})") from None
 

@@ -40,23 +40,29 @@ class InsufficientCapabilities(CloudFormationError):
 
 # --- parameters ---------------------------------------------------------------------------
 def _ec2_exists(account_id: str, region: str) -> parameters.ExistsCheck:
-    """Does an AWS-specific parameter value exist in the account? Checked for the types the
-    emulator's EC2 holds; the others are checked for shape only."""
+    """Does an AWS-specific parameter value exist in the account (and region)? Every EC2 type
+    is looked up in the emulator's EC2; AWS::Route53::HostedZone::Id is checked for shape only."""
     ec2 = ec2_backends[account_id][region]
+    lookups: dict[str, Callable[[str], Any]] = {
+        "AWS::EC2::Subnet::Id": ec2.get_subnet,
+        "AWS::EC2::SecurityGroup::Id": ec2.get_security_group_from_id,
+        "AWS::EC2::SecurityGroup::GroupName": ec2.get_security_group_from_name,
+        "AWS::EC2::VPC::Id": ec2.get_vpc,
+        "AWS::EC2::Instance::Id": ec2.get_instance,
+        "AWS::EC2::Volume::Id": ec2.get_volume,
+        "AWS::EC2::Image::Id": lambda v: ec2.describe_images(ami_ids=[v]),
+        "AWS::EC2::KeyPair::KeyName": lambda v: ec2.describe_key_pairs([v]),
+        "AWS::EC2::AvailabilityZone::Name": lambda v: v in {z.name for z in ec2.describe_availability_zones()},
+    }
 
     def exists(ptype: str, value: str) -> bool:
+        lookup = lookups.get(ptype)
+        if lookup is None:
+            return True
         try:
-            if ptype == "AWS::EC2::Subnet::Id":
-                return ec2.get_subnet(value) is not None
-            if ptype == "AWS::EC2::SecurityGroup::Id":
-                return ec2.get_security_group_from_id(value) is not None
-            if ptype == "AWS::EC2::VPC::Id":
-                return ec2.get_vpc(value) is not None
-            if ptype == "AWS::EC2::AvailabilityZone::Name":
-                return value in {z.name for z in ec2.describe_availability_zones()}
+            return bool(lookup(value))
         except Exception:  # noqa: BLE001 - moto's not-found errors
             return False
-        return True
 
     return exists
 
