@@ -20,7 +20,8 @@ def engine_version_refusal(engine: str, version: str) -> str | None:
     """RDS's InvalidParameterCombination text for a version it cannot create, or None.
 
     AWS deprecates Aurora PostgreSQL minor versions and then refuses to create clusters on
-    them (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/AuroraPostgreSQL.Updates.html);
+    them (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Updates.html and the
+    release calendars in https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/aurora-postgresql-relnotes.pdf);
     cfn-lint's data records which are known and which are deprecated (W3690/E3691). The
     refusal's text is undocumented; this is the one commonly reported from CreateDBCluster.
     Only aurora-postgresql is checked: it is the engine the emulator runs.
@@ -102,15 +103,18 @@ def instance_class_refusal(engine: str, version: str, instance_class: str, regio
 
 
 def parameter_group_family(engine: str, version: str) -> str:
-    """aurora-postgresql 15.12 -> aurora-postgresql15: Aurora PostgreSQL families are named by
-    the major version (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.html)."""
+    """aurora-postgresql 15.12 -> aurora-postgresql15: Aurora PostgreSQL parameter group families
+    are the engine and its major version (DescribeDBEngineVersions' DBParameterGroupFamily;
+    https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/parameter-groups-overview.html)."""
     return f"{engine}{str(version).split('.')[0]}"
 
 
 def default_cluster_parameter_group(engine: str, version: str) -> str:
-    """"If you create a DB cluster without specifying a custom DB cluster parameter group, the DB
-    cluster uses a default DB cluster parameter group", named default.<family>
-    (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.html)."""
+    """CreateDBCluster, DBClusterParameterGroupName: "If you don't specify a value, then the default
+    DB cluster parameter group for the specified DB engine and version is used"
+    (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html); its name is
+    default.<family>, e.g. default.aurora-postgresql15
+    (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/parameter-groups-overview.html)."""
     return f"default.{parameter_group_family(engine, version)}"
 
 

@@ -61,9 +61,10 @@ def install() -> None:
         return orig_modify_cluster(self, kwargs)
 
     def modify_db_cluster_parameter_group(self: RDSBackend, name: str, params: Any) -> Any:
-        # "You can't modify the parameter settings of a default parameter group"
-        # (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.html);
-        # the error text is the one commonly reported (undocumented).
+        # Default parameter groups "contain preferred parameter settings and can't be modified"
+        # (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.ListingCluster.html,
+        # .../USER_WorkingWithParamGroups.ModifyingCluster.html); the error text is the one
+        # commonly reported (undocumented).
         if rds_offerings.default_group_family(name):
             raise rds_errors.InvalidParameterValue("Cannot modify a default parameter group.")
         return orig_modify_group(self, name, params)
