@@ -214,8 +214,9 @@ class PgCluster:
             f.write(
                 "\n# tapcheck emulator\n"
                 f"port = {int(self.port)}\n"
-                # RDS creates the cluster's TLS certificate with the cluster: TLS is always
-                # available; rds.force_ssl decides only whether plaintext is refused (pg_hba).
+                # RDS creates the cluster's TLS certificate with the cluster, so TLS is always
+                # available; rds.force_ssl decides only whether plaintext is refused (pg_hba)
+                # (https://repost.aws/knowledge-center/aurora-postgresql-ssl-certificates).
                 "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
                 "wal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n"
                 "fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n"
