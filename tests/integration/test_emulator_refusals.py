@@ -322,7 +322,6 @@ def test_cluster_without_parameter_group_gets_the_aurora_postgresql15_default(lo
 
     from tapcheck.live import deploy
     from tapcheck.live.commands import smoke
-    from tapcheck.live.probes import Context
 
     doc = copy.deepcopy(seed)
     del doc["Resources"]["AuroraCluster"]["Properties"]["DBClusterParameterGroupName"]
@@ -330,9 +329,10 @@ def test_cluster_without_parameter_group_gets_the_aurora_postgresql15_default(lo
     name = f"tapcheck-dflt-{suffix}"
     deploy.deploy(local_target, _write(tmp_path, doc), name, {"EnvironmentSuffix": suffix})
     try:
-        ctx = Context(local_target, name)
-        assert ctx.cluster["DBClusterParameterGroup"] == "default.aurora-postgresql15"
         rds = local_target.client("rds")
+        outputs = deploy.outputs_of(deploy.describe(local_target, name))
+        cluster = rds.describe_db_clusters(DBClusterIdentifier=outputs["ClusterIdentifier"])["DBClusters"][0]
+        assert cluster["DBClusterParameterGroup"] == "default.aurora-postgresql15"
         group = rds.describe_db_cluster_parameter_groups(
             DBClusterParameterGroupName="default.aurora-postgresql15")["DBClusterParameterGroups"][0]
         assert group["DBParameterGroupFamily"] == "aurora-postgresql15"
@@ -343,10 +343,10 @@ def test_cluster_without_parameter_group_gets_the_aurora_postgresql15_default(lo
             DBClusterParameterGroupName="default.aurora-postgresql15",
             Parameters=[{"ParameterName": "log_statement", "ParameterValue": "all", "ApplyMethod": "immediate"}]))
         assert "Cannot modify a default parameter group" in message
-        creds = ctx.secret
-        host, port = ctx.endpoint()
-        common = dict(host=host, port=port, user=creds["username"], password=creds["password"], dbname="postgres",
-                      connect_timeout=5)
+        creds = json.loads(local_target.client("secretsmanager").get_secret_value(
+            SecretId=outputs["DatabaseSecretArn"])["SecretString"])
+        common = dict(host=outputs["ClusterEndpoint"], port=int(outputs["ClusterPort"]), user=creds["username"],
+                      password=creds["password"], dbname="postgres", connect_timeout=5)
         with psycopg.connect(sslmode="require", **common) as conn:  # TLS available
             assert conn.info.pgconn.ssl_in_use
             assert conn.execute("SHOW log_statement").fetchone()[0] == "none"

@@ -9,8 +9,8 @@ removes on stop; `postmaster.pid` files under it let a crashed emulator be clean
 
 Template values never become SQL text or file paths: a cluster's directory is named by an id
 the emulator generates (its cluster identifier is only recorded inside it), identifiers reach
-SQL through psycopg.sql.Identifier and values through sql.Literal, and server settings are
-written to postgresql.conf quoted rather than passed through pg_ctl's shell command line.
+SQL through psycopg.sql.Identifier and values through sql.Literal, and only generated,
+shell-safe text reaches pg_ctl's command line.
 Servers are stopped by signalling the postmaster that postmaster.pid names only once it is
 proven to be that data directory's postmaster (see processes.py).
 
@@ -23,6 +23,7 @@ import json
 import os
 import pwd
 import random
+import re
 import shutil
 import signal
 import socket
@@ -40,6 +41,8 @@ RUN_AS = "postgres"
 ROOT_MARKER = ".tapcheck-emulator"
 CLUSTER_MARKER = "cluster.json"
 STOP_TIMEOUT_S = 10.0
+# What may reach pg_ctl's shell command line: letters, digits, space and . _ / = - only.
+_SHELL_SAFE = re.compile(r"[A-Za-z0-9 ._/=-]+")
 
 # Parameters from the cluster parameter group that are not PostgreSQL settings but
 # are honoured by the emulator itself.
@@ -223,16 +226,7 @@ class PgCluster:
                 "max_connections = 30\nshared_buffers = 16MB\n"
                 "wal_receiver_status_interval = 1s\nwal_writer_delay = 10ms\n"
             )
-        self._write_addresses("writer")
         self._write_hba(self.writer_data)
-
-    def _write_addresses(self, role: str) -> None:
-        """Where the server listens, in its own postgresql.conf (later lines win, so the
-        reader's lines override the ones its base backup copied from the writer)."""
-        host = self.writer_host if role == "writer" else self.reader_host
-        with (self.data(role) / "postgresql.conf").open("a") as f:
-            f.write(f"listen_addresses = {_conf_value(host)}\n"
-                    f"unix_socket_directories = {_conf_value(str(self._sock(role)))}\n")
 
     def _make_certificate(self) -> None:
         crt, key = self.writer_data / "server.crt", self.writer_data / "server.key"
@@ -266,10 +260,17 @@ class PgCluster:
         _chown(hba)
 
     def _start(self, role: str) -> None:
+        # The role's address and socket directory go on the server's command line, so that
+        # whichever data directory serves a role listens where that role is. pg_ctl hands -o
+        # to a shell: only generated, shell-safe text (an IP and our own paths) may go there.
+        host = self.writer_host if role == "writer" else self.reader_host
+        opts = f"-c listen_addresses={host} -c unix_socket_directories={self._sock(role)}"
+        if not _SHELL_SAFE.fullmatch(opts) or not _SHELL_SAFE.fullmatch(str(self.dir)):
+            raise PgError(f"start {role} of {self.name}: refusing unsafe characters in {opts!r}")
         _run(
             f"start {role} of {self.name}",
             _as_pg([str(PG_BIN / "pg_ctl"), "start", "-w", "-t", "30", "-D", str(self.data(role)),
-                    "-l", str(self.dir / f"{role}.log")]),
+                    "-l", str(self.dir / f"{role}.log"), "-o", opts]),
             timeout=40,
         )
 
@@ -294,7 +295,6 @@ class PgCluster:
                     "-X", "stream", "-w"]),
             env=env,
         )
-        self._write_addresses("reader")
         self._start("reader")
         self.reader_running = True
 

@@ -39,8 +39,9 @@ def default_engine_version(engine: str) -> str | None:
     emulator's data plane is PostgreSQL 15, so it takes the newest supported 15.x."""
     if engine != AURORA_POSTGRESQL:
         return None
-    minors = engine_versions.supported_15_minors()
-    return minors[-1] if minors else None
+    usable = [v for v in engine_versions.known_versions() - engine_versions.deprecated_versions()
+              if v.startswith("15.") and v[3:].isdigit()]
+    return max(usable, key=lambda v: int(v[3:]), default=None)
 
 
 def _extension(filename: str) -> dict:
