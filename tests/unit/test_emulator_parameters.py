@@ -26,7 +26,7 @@ def test_the_seed_templates_defaults_pass_and_its_constraints_refuse() -> None:
     values = validate(declared, net)
     assert values["EnvironmentSuffix"] == "prod" and values["MasterUsername"] == "dbadmin"
     assert refusal(declared, {**net, "EnvironmentSuffix": "../etc"}) == \
-        "Parameter 'EnvironmentSuffix' failed to satisfy constraint: Must contain only alphanumeric characters"
+        "Parameter 'EnvironmentSuffix' failed to satisfy constraint: " + declared["EnvironmentSuffix"]["ConstraintDescription"]
     assert "failed to satisfy constraint" in refusal(declared, {**net, "DatabaseName": 'evil" CONNECTION LIMIT 0 --'})
     assert "failed to satisfy constraint" in refusal(declared, {**net, "MasterUsername": "a" * 17})
     assert "failed to satisfy constraint" in refusal(declared, {**net, "MasterUsername": 'x","y'})
