@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tapcheck.model import Model, PseudoRef, Text, params_in, show
+from tapcheck.model import AttrRef, Model, PseudoRef, ResourceRef, Text, is_symbolic, params_in, show
 from tapcheck.requirements.common import CLUSTER, INSTANCE, SECRET
 from tapcheck.requirements.unit import check, violation
 
@@ -36,6 +36,10 @@ def aws_managed_keys(model: Model):
     keyed += [(s, "KmsKeyId", "secretsmanager") for s in model.of_type(SECRET)]
     for resource, prop, service in keyed:
         value = resource.get(prop)
-        if not is_aws_managed(value, service):
-            yield violation(resource, (prop,), f"{prop} names a customer managed key ({show(value)})",
-                            f"Remove {prop} (or use alias/aws/{service}) to encrypt with the AWS managed key")
+        if is_aws_managed(value, service):
+            continue
+        problem = (f"{prop} is {show(value)}: a key chosen at deploy time can be a customer managed key"
+                   if params_in(value) or is_symbolic(value) and not isinstance(value, (ResourceRef, AttrRef))
+                   else f"{prop} names a customer managed key ({show(value)})")
+        yield violation(resource, (prop,), problem,
+                        f"Remove {prop} (or use alias/aws/{service}) to encrypt with the AWS managed key")

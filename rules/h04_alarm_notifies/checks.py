@@ -1,10 +1,13 @@
-"""H4 — the CPU alarm notifies an SNS topic of this stack, with actions enabled."""
+"""H4 — the CPU alarm notifies an SNS topic of this stack, with actions enabled, and CloudWatch can deliver to it."""
 
 from __future__ import annotations
 
-from tapcheck.model import Model, Resource, as_bool, show
-from tapcheck.requirements.common import TOPIC, names, of_the_cluster
-from tapcheck.requirements.unit import check, violation
+import fnmatch
+import re
+
+from tapcheck.model import AttrRef, Model, PseudoRef, Resource, ResourceRef, Text, as_bool, show
+from tapcheck.requirements.common import ALARM, KMS_KEY, TOPIC, names, of_the_cluster
+from tapcheck.requirements.unit import check, values, violation
 from tapcheck.rules.r08_cpu_alarm.checks import cpu_alarms
 
 
@@ -25,3 +28,116 @@ def alarm_notifies(model: Model, cluster: Resource):
         if as_bool(alarm.get("ActionsEnabled", True)) is not True:
             yield violation(alarm, ("ActionsEnabled",), f"The alarm's actions are disabled ({show(alarm.get('ActionsEnabled'))})",
                             "Remove ActionsEnabled or set it to true")
+
+
+# --- can CloudWatch deliver to the topic at all? ---------------------------------------------
+
+V = values(__file__)
+ALARM_ACTIONS = ("AlarmActions", "OKActions", "InsufficientDataActions")
+
+
+def alarm_topics(model: Model) -> list[tuple[Resource, Resource, str]]:
+    """(alarm, topic of this template, action property) for every alarm action naming a topic."""
+    found = []
+    for alarm in model.of_type(ALARM):
+        for prop in ALARM_ACTIONS:
+            actions = alarm.get(prop) or []
+            for action in actions if isinstance(actions, list) else [actions]:
+                for topic in model.of_type(TOPIC):
+                    if names(model, action, topic):
+                        found.append((alarm, topic, prop))
+    return found
+
+
+def is_aws_managed_sns_key(value) -> bool:
+    """alias/aws/sns by alias, alias ARN, or an ARN built with Fn::Sub/Fn::Join from pseudo parameters."""
+    alias = V["aws_managed_sns_alias"]
+    if isinstance(value, Text):
+        last = value.parts[-1]
+        return isinstance(last, str) and str(last).endswith(":" + alias) and all(
+            isinstance(p, (str, PseudoRef)) for p in value.parts)
+    return isinstance(value, str) and re.fullmatch(rf"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{{12}}:)?{alias}", str(value)) is not None
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def grants_publisher(policy) -> bool:
+    """The key policy lets the publisher service decrypt and generate data keys: an Allow naming
+    the service principal, without conditions, covering both actions (wildcards count), and no
+    Deny of either action that could apply to it."""
+    statements = policy.get("Statement") if isinstance(policy, dict) else None
+    statements = _as_list(statements) if statements is not None else []
+    needed = V["key_actions"]
+
+    def covers(actions, wanted: str) -> bool:
+        return any(isinstance(a, str) and fnmatch.fnmatchcase(wanted.lower().rstrip("*"), a.lower())
+                   or isinstance(a, str) and a.lower() == wanted.lower() for a in _as_list(actions))
+
+    def names_publisher(principal) -> bool:
+        if principal == "*":
+            return True
+        if not isinstance(principal, dict):
+            return False
+        return V["publisher"] in _as_list(principal.get("Service")) or "*" in _as_list(principal.get("AWS"))
+
+    allowed = set()
+    for statement in statements:
+        if not isinstance(statement, dict):
+            continue
+        effect, actions = statement.get("Effect"), statement.get("Action", [])
+        for wanted in needed:
+            if not covers(actions, wanted):
+                continue
+            if effect == "Deny" and names_publisher(statement.get("Principal")):
+                return False                     # a Deny that may apply wins over any Allow
+            if effect == "Allow" and "Condition" not in statement and isinstance(statement.get("Principal"), dict) \
+                    and V["publisher"] in _as_list(statement["Principal"].get("Service")):
+                allowed.add(wanted)
+    return allowed == set(needed)
+
+
+@check("alarm-topic-deliverable")
+def alarm_topic_deliverable(model: Model):
+    """Every topic an alarm action names can receive alarms: not encrypted with the AWS managed
+    key aws/sns, and if encrypted with a key of this stack, its policy lets CloudWatch use it."""
+    # AWS managed key policies cannot be edited and do not let CloudWatch use aws/sns; a customer
+    # managed key must grant cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*:
+    # https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns
+    seen = set()
+    for alarm, topic, prop in alarm_topics(model):
+        if topic.logical_id in seen:
+            continue
+        seen.add(topic.logical_id)
+        key = topic.get("KmsMasterKeyId")
+        if key is None:
+            continue                     # not encrypted: CloudWatch publishes without a key
+        if is_aws_managed_sns_key(key):
+            yield violation(topic, ("KmsMasterKeyId",),
+                            f"The topic {alarm.logical_id}'s {prop} notify is encrypted with the AWS managed key "
+                            f"({show(key)}), which CloudWatch alarms cannot use: the notification is never delivered",
+                            "Encrypt the topic with a customer managed key of this stack whose policy grants "
+                            f"{V['publisher']} {' and '.join(V['key_actions'])}")
+            continue
+        stack_key = key_of(model, key)
+        if stack_key is None:
+            yield violation(topic, ("KmsMasterKeyId",),
+                            f"The topic's key is {show(key)}: whether CloudWatch may use it cannot be known from the "
+                            "template", f"Use a customer managed key of this stack whose policy grants {V['publisher']} "
+                            f"{' and '.join(V['key_actions'])}")
+        elif not grants_publisher(stack_key.get("KeyPolicy")):
+            yield violation(stack_key, ("KeyPolicy",),
+                            f"The policy of the alarm topic's key does not let {V['publisher']} "
+                            f"{' and '.join(V['key_actions'])}: CloudWatch cannot publish the alarm",
+                            f"Add an Allow statement with Principal Service {V['publisher']}, Action "
+                            f"{V['key_actions']}, Resource *, and no Deny that covers it")
+
+
+def key_of(model: Model, value) -> Resource | None:
+    """The AWS::KMS::Key of this template a key reference names (Ref gives the key id, GetAtt Arn its ARN)."""
+    for key in model.of_type(KMS_KEY):
+        if value == ResourceRef(key.logical_id) or value == AttrRef(key.logical_id, "Arn") \
+                or value == AttrRef(key.logical_id, "KeyId"):
+            return key
+    return None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tapcheck.mutation.locate import alarm_topic, cpu_alarm, credential_secret, properties
+from tapcheck.mutation.locate import (
+    NotApplicable, alarm_topic, cpu_alarm, credential_secret, new_id, properties, referred,
+)
+from tapcheck.requirements.common import KMS_KEY
 from tapcheck.requirements.unit import operator
 
 
@@ -27,3 +30,65 @@ def alarm_action_not_topic(t, how):
 @operator("alarm-notifies", [False, "false"])
 def alarm_actions_disabled(t, value):
     properties(cpu_alarm(t)[1])["ActionsEnabled"] = value
+
+
+# --- alarm-topic-deliverable -----------------------------------------------------------------
+
+def _topic_key(t) -> dict:
+    return properties(alarm_topic(t)[1])
+
+
+AWS_MANAGED_SPELLINGS = ["alias", "alias-arn", "sub-arn", "join-arn", "parameter-default"]
+
+
+@operator("alarm-topic-deliverable", AWS_MANAGED_SPELLINGS)
+def topic_key_aws_managed(t, how):
+    """The alarm topic encrypted with the AWS managed key aws/sns, spelt any way."""
+    if how == "alias":
+        value = "alias/aws/sns"
+    elif how == "alias-arn":
+        value = "arn:aws:kms:us-east-1:123456789012:alias/aws/sns"
+    elif how == "sub-arn":
+        value = {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/sns"}
+    elif how == "join-arn":
+        value = {"Fn::Join": [":", ["arn", {"Ref": "AWS::Partition"}, "kms", {"Ref": "AWS::Region"},
+                                    {"Ref": "AWS::AccountId"}, "alias/aws/sns"]]}
+    else:
+        name = new_id(t, "AlarmTopicKeyId")
+        t.setdefault("Parameters", {})[name] = {"Type": "String", "Default": "alias/aws/sns",
+                                                "Description": "Key of the alarm topic"}
+        value = {"Ref": name}
+    _topic_key(t)["KmsMasterKeyId"] = value
+
+
+def _key_policy(t) -> dict:
+    key = referred(t, _topic_key(t).get("KmsMasterKeyId"), KMS_KEY)
+    return properties(key[1])["KeyPolicy"]
+
+
+def _publisher_statements(policy: dict) -> list[dict]:
+    return [s for s in policy["Statement"] if "cloudwatch.amazonaws.com" in str(s.get("Principal"))]
+
+
+@operator("alarm-topic-deliverable", ["removed", "decrypt-only", "generate-only", "conditional", "other-service",
+                                      "deny-all"])
+def topic_key_policy_shuts_out_cloudwatch(t, how):
+    """The stack's topic key no longer lets CloudWatch decrypt and generate data keys."""
+    policy = _key_policy(t)
+    statements = _publisher_statements(policy)
+    if not statements:
+        raise NotApplicable("no statement for CloudWatch")
+    grant = statements[0]
+    if how == "removed":
+        policy["Statement"] = [s for s in policy["Statement"] if s is not grant]
+    elif how == "decrypt-only":
+        grant["Action"] = ["kms:Decrypt"]
+    elif how == "generate-only":
+        grant["Action"] = "kms:GenerateDataKey*"
+    elif how == "conditional":
+        grant["Condition"] = {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+    elif how == "other-service":
+        grant["Principal"] = {"Service": "events.amazonaws.com"}
+    else:
+        policy["Statement"].append({"Effect": "Deny", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                                    "Action": "kms:*", "Resource": "*"})

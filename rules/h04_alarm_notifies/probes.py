@@ -47,7 +47,8 @@ def alarm_action(ctx: Context) -> str:
     return f"AlarmActions -> {topics[0]}"
 
 
-@probe("alarm-notifies", title="firing the CPU alarm delivers a message to a subscriber of its topic", plane="behaviour")
+@probe("alarm-notifies", "alarm-topic-deliverable", title="firing the CPU alarm delivers a message to a subscriber of its topic",
+       plane="behaviour")
 def alarm_delivers(ctx: Context) -> str:
     alarm, topics = _alarm_and_topics(ctx)
     topic = topics[0]

@@ -8,8 +8,8 @@ from tapcheck.requirements.unit import probe, values
 V = values(__file__)
 
 
-@probe("parameter-group-attached", "parameter-group-family", "log-statement-all",
-       title="the stack's cluster parameter group is attached: family aurora-postgresql15, log_statement all")
+@probe("parameter-group-attached", "parameter-group-family",
+       title="the stack's cluster parameter group, family aurora-postgresql15, is attached")
 def parameter_group(ctx: Context) -> str:
     attached = ctx.cluster.get("DBClusterParameterGroup")
     own = [o.lower() for o in ctx.physical("AWS::RDS::DBClusterParameterGroup")]
@@ -17,9 +17,14 @@ def parameter_group(ctx: Context) -> str:
     rds = ctx.target.client("rds")
     group = rds.describe_db_cluster_parameter_groups(DBClusterParameterGroupName=attached)["DBClusterParameterGroups"][0]
     check(group["DBParameterGroupFamily"] == V["family"], f"{attached} has family {group['DBParameterGroupFamily']}")
+    return f"{attached} ({group['DBParameterGroupFamily']})"
+
+
+@probe("log-statement-all", title="the attached cluster parameter group sets log_statement all")
+def group_log_statement(ctx: Context) -> str:
     value = ctx.cluster_params.get("log_statement")
-    check(value == V["log_statement"], f"{attached} says log_statement {value!r}")
-    return f"{attached} ({group['DBParameterGroupFamily']}) log_statement={value}"
+    check(value == V["log_statement"], f"{ctx.cluster.get('DBClusterParameterGroup')} says log_statement {value!r}")
+    return f"log_statement={value}"
 
 
 @probe("log-statement-all", title="log_statement is all for every session on the server, overrides included",

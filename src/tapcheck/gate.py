@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from tapcheck.findings import Finding, Severity, Status
 from tapcheck.loader import LoadedTemplate, load_template, position_of
-from tapcheck.model import Model, build_model
+from tapcheck.model import Model, build_model, source_pointer
 from tapcheck.requirements.registry import UNMAPPED, registry
 
 if TYPE_CHECKING:
@@ -59,14 +59,16 @@ class Unchecked:
     exit_code: int
 
 
-def check_requirements(model: Model, file: str = "") -> list[Finding]:
+def check_requirements(model: Model, file: str = "", file_tree: dict | None = None) -> list[Finding]:
+    """Every static check's findings; lines and columns from file_tree (the parsed file), else the model's."""
     findings: list[Finding] = []
+    file_tree = file_tree if file_tree is not None else model.raw
     reg = registry()
     for check in reg.checks.values():
         if check.function is None:
             continue
         for v in check.function(model):
-            line, column = position_of(model.raw, v.path)
+            line, column = position_of(file_tree, source_pointer(model, v.path))
             findings.append(Finding(
                 requirements=reg.requirements_of(check.id), check=check.id,
                 rule=f"{check.id}/{v.rule}" if v.rule else check.id,
@@ -82,7 +84,7 @@ def evaluate_loaded(loaded: LoadedTemplate, tools: tuple[str, ...] = ALL_TOOLS,
     from tapcheck.waivers import apply_waivers
 
     model = build_model(loaded.path, loaded.tree, parameters)
-    findings = check_requirements(model, loaded.path)
+    findings = check_requirements(model, loaded.path, loaded.tree)
     findings += run_tools(loaded, model, tools, project)
     findings = suppressions.apply(findings, suppressions.find(loaded, tools))
     extra_waivers = [project.waivers] if project is not None and project.waivers is not None else []
@@ -127,7 +129,7 @@ def run_tools(loaded: LoadedTemplate, model: Model, tools: tuple[str, ...],
             findings += lint.run(loaded)
         for job in jobs:
             for finding in job.result():
-                line, column = position_of(loaded.tree, finding.path)
+                line, column = position_of(loaded.tree, source_pointer(model, finding.path))
                 findings.append(replace(finding, file=loaded.path, line=line, column=column,
                                         message=_with_unknowns(finding, model)))
     return findings

@@ -53,8 +53,22 @@ def load_template(path: str) -> LoadedTemplate:
     return LoadedTemplate(path=label, text=text, tree=tree)
 
 
+def _read_timestamps_as_written() -> None:
+    """YAML reads an unquoted 2010-09-09 as a date; CloudFormation takes it as the text written
+    (AWSTemplateFormatVersion, an IAM policy's Version). Keep the scalar's own text, with its marks."""
+    from cfnlint.decode.cfn_yaml import CfnFullLoader
+    from cfnlint.decode.node import str_node
+
+    def as_text(loader, node):
+        return str_node(node.value, node.start_mark, node.end_mark)
+
+    CfnFullLoader.add_constructor("tag:yaml.org,2002:timestamp", as_text)
+
+
 def parse_text(text: str, label: str = "<template>") -> dict:
     from cfnlint.decode.decode import decode_str
+
+    _read_timestamps_as_written()
 
     if nesting_depth(text) > MAX_NESTING:
         raise UsageError(label, f"nests more than {MAX_NESTING} levels of brackets", "flatten the template")
@@ -87,6 +101,8 @@ def _check_resource_types(resources: dict, label: str) -> None:
     from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
     for logical_id, resource in resources.items():
+        if str(logical_id).startswith("Fn::ForEach::"):
+            continue            # a loop of AWS::LanguageExtensions: its fragment's types are checked by cfn-lint
         resource_type = resource.get("Type") if isinstance(resource, dict) else None
         if not isinstance(resource_type, str) or not resource_type:
             raise UsageError(label, f"resource {logical_id} has no Type", "give every resource a Type")

@@ -242,6 +242,8 @@ class Model:
     resources: dict[str, Resource] = field(default_factory=dict)
     outputs: dict[str, Output] = field(default_factory=dict)
     excluded: dict[str, str] = field(default_factory=dict)   # logical id -> condition that removed it
+    unexpanded: dict[str, str] = field(default_factory=dict) # Fn::ForEach loop -> why it could not be expanded
+    origins: dict[str, str] = field(default_factory=dict)    # /Resources/X made by a loop -> the loop's pointer
     resolver: "Resolver | None" = field(default=None, repr=False)
 
     def of_type(self, *types: str) -> list[Resource]:
@@ -250,6 +252,14 @@ class Model:
     def condition(self, name: str) -> bool | None:
         """A condition's value at the parameters' values (None: not decidable before deploy)."""
         return self.resolver.condition(name) if self.resolver else None
+
+
+def source_pointer(model: Model, pointer: str) -> str:
+    """Where a pointer into the resolved template lies in the file: a resource a Fn::ForEach loop
+    made points at the loop."""
+    parts = pointer.split("/")
+    made = "/".join(parts[:3])
+    return model.origins[made] if made in model.origins else pointer
 
 
 def value_at(model: Model, pointer: str) -> Any:
@@ -342,6 +352,7 @@ class Resolver:
             "Ref": self._ref, "Fn::GetAtt": self._getatt, "Fn::Sub": self._sub,
             "Fn::Join": self._join, "Fn::If": self._if, "Fn::Select": self._select,
             "Fn::FindInMap": self._find_in_map, "Fn::Split": self._split,
+            "Fn::Length": self._length, "Fn::ToJsonString": self._to_json_string,
         }.get(fn)
         if handler is None:
             return Unknown(fn)
@@ -427,17 +438,58 @@ class Resolver:
         return items[position]
 
     def _split(self, arg: Any) -> Any:
-        delimiter, source = arg[0], self.resolve(arg[1])
+        delimiter, source = str(arg[0]), self.resolve(arg[1])
         if isinstance(source, str):
             params = params_in(source)
-            return [Str(s, params) for s in source.split(str(delimiter))]
-        return Unknown("Fn::Split")
+            return [Str(s, params) for s in source.split(delimiter)]
+        if isinstance(source, Text) and delimiter:
+            # Split the literal pieces; a symbol (a subnet id, an ARN) stays one item. That is
+            # an assumption about values known only at deploy time, made for symbols alone.
+            items: list = [[]]
+            for part in source.parts:
+                if isinstance(part, str):
+                    pieces = str(part).split(delimiter)
+                    items[-1].append(Str(pieces[0], params_in(part)))
+                    items += [[Str(p, params_in(part))] for p in pieces[1:]]
+                else:
+                    items[-1].append(part)
+            return [_concat([p for p in item if not (isinstance(p, str) and p == "")] or [Str("")]) for item in items]
+        return Unknown(f"Fn::Split of {show(source)}")
+
+    def _length(self, arg: Any) -> Any:
+        # AWS::LanguageExtensions: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-length.html
+        items = self.resolve(arg)
+        return len(items) if isinstance(items, list) else Unknown(f"Fn::Length of {show(items)}")
+
+    def _to_json_string(self, arg: Any) -> Any:
+        # AWS::LanguageExtensions: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-ToJsonString.html
+        import json
+
+        value = self.resolve(arg)
+        if _has_symbols(value):
+            return Unknown("Fn::ToJsonString of a value known only at deploy time")
+        return Str(json.dumps(value, separators=(",", ":")))
 
     def _find_in_map(self, arg: Any) -> Any:
         name, top, second = (self.resolve(a) for a in arg[:3])
         if any(is_symbolic(v) for v in (name, top, second)):
-            return Unknown("Fn::FindInMap")
-        return self.resolve(self.mappings[str(name)][str(top)][str(second)])
+            return Unknown("Fn::FindInMap with a key known only at deploy time")
+        try:
+            return self.resolve(self.mappings[str(name)][str(top)][str(second)])
+        except (KeyError, TypeError):
+            # DefaultValue (AWS::LanguageExtensions) answers a missing key:
+            # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-findinmap.html
+            if len(arg) > 3 and isinstance(arg[3], dict) and "DefaultValue" in arg[3]:
+                return self.resolve(arg[3]["DefaultValue"])
+            raise
+
+
+def _has_symbols(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_symbols(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_symbols(v) for v in value)
+    return is_symbolic(value)
 
 
 _SUB_TOKEN = re.compile(r"\$\{(!?)([^}]*)\}")
@@ -487,8 +539,13 @@ def _canonical(value: Any) -> Any:
 def build_model(path: str, template: dict, parameters: Mapping[str, str] | None = None) -> Model:
     """parameters: values given for the stack's parameters; a parameter not given takes its
     Default, and one with neither stays a symbolic ParamRef."""
+    from tapcheck.language_extensions import expand
+
+    expansion = expand(template, dict(parameters or {}))
+    template = expansion.template
     resolver = Resolver(template, parameters)
-    model = Model(path=path, raw=template, parameters=dict(resolver.parameters), resolver=resolver)
+    model = Model(path=path, raw=template, parameters=dict(resolver.parameters), resolver=resolver,
+                  unexpanded=dict(expansion.unexpanded), origins=dict(expansion.origins))
     for logical_id, raw in (template.get("Resources") or {}).items():
         if not isinstance(raw, dict):
             continue

@@ -169,7 +169,7 @@ def apply_waivers(findings: list[Finding], model: Model, path: str | os.PathLike
             finding = dataclasses.replace(finding, waived_by=waiver.reason)
         result.append(finding)
     for waiver in waivers:
-        if waiver.key in used or not _tool_ran(waiver.control, ran):
+        if waiver.key in used or not _tool_ran(waiver.control, ran) or not _in_scope(waiver, model):
             continue
         scope = f"resource type {waiver.resource_type}" if waiver.resource_type else f"resource {waiver.resource}"
         from tapcheck.requirements.registry import registry
@@ -181,6 +181,14 @@ def apply_waivers(findings: list[Finding], model: Model, path: str | os.PathLike
             severity=Severity.ERROR, source="tapcheck", file=waiver.file, line=waiver.line,
         ))
     return result
+
+
+def _in_scope(waiver: Waiver, model: Model) -> bool:
+    """A waiver is stale only where its control could fire: a template without the resource it
+    names has nothing for it to cover (another template of a batch, say)."""
+    if waiver.resource is not None:
+        return waiver.resource in model.resources
+    return bool(model.of_type(waiver.resource_type))
 
 
 def _tool_ran(control: str, ran: set[str] | None) -> bool:

@@ -143,9 +143,9 @@ def test_failed_deploy_names_resource_and_reason_and_leaves_nothing(local_target
     assert not [c for c in clusters if suffix in c["DBClusterIdentifier"]]
     secrets = local_target.client("secretsmanager").list_secrets()["SecretList"]
     assert not [s for s in secrets if suffix in s["Name"]]
-    cluster_dir = Path(emulator["root"]) / f"aurora-postgres-cluster-{suffix}"
-    assert not cluster_dir.exists()
-    assert not pg_processes_under(str(cluster_dir))
+    from tapcheck.emulator.pgcluster import cluster_dirs  # data directories are named by generated ids
+
+    assert not cluster_dirs(Path(emulator["root"]), f"aurora-postgres-cluster-{suffix}")
     vpcs = local_target.client("ec2").describe_vpcs(
         Filters=[{"Name": "tag:tapcheck:network-for", "Values": [name]}])["Vpcs"]
     assert vpcs == []

@@ -61,7 +61,7 @@ def test_update_in_place_reaches_the_live_database(local_target, stack) -> None:
     assert result["StackStatus"] == "UPDATE_COMPLETE"
     rc, out = _smoke(local_target, name, ["R4", "R7"])
     assert rc == 1
-    assert "retention is 14 days" in out
+    assert "DescribeDBClusters says BackupRetentionPeriod 14" in out
     assert "the writer reports log_statement=ddl" in out
     after = local_target.client("rds").describe_db_clusters()["DBClusters"]
     assert next(c["Endpoint"] for c in after if suffix in c["DBClusterIdentifier"]) == endpoint  # not replaced

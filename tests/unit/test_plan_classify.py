@@ -193,8 +193,10 @@ def test_a_changed_suffix_replaces_everything_named_from_it():
     new = edit()
     _suffix_default(new)
     result = plan(BASE, new)
+    from tapcheck.requirements.common import NAME_PROPERTY
+
     named = [lid for lid, r in new["Resources"].items()
-             if "EnvironmentSuffix" in json.dumps(r.get("Properties", {}))]
+             if "EnvironmentSuffix" in json.dumps(r.get("Properties", {}).get(NAME_PROPERTY.get(r["Type"], ""), ""))]
     assert len(named) >= 8
     for lid in named:
         assert change(result, lid).action == "replace", lid

@@ -10,13 +10,28 @@ import pytest
 
 from tapcheck.errors import UsageError
 from tapcheck.findings import Finding, Severity
+from tapcheck.gate import evaluate_file
 from tapcheck.model import build_model
-from tapcheck.tools import guard
 from tapcheck.waivers import UNUSED_RULE, apply_waivers, load_waivers
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "lib" / "TapStack.json"
-WAIVERS = ROOT / "rules" / "waivers.yaml"
+PROJECT_WAIVERS = ROOT / "rules" / "waivers.yaml"
+
+
+@pytest.fixture
+def WAIVERS(tmp_path) -> Path:
+    """One waiver, the deletion-protection one, so these tests do not depend on the project's list."""
+    file = tmp_path / "waivers.yaml"
+    file.write_text("waivers:\n  - control: CT.RDS.PR.3\n    resource_type: AWS::RDS::DBCluster\n"
+                    "    requirement: C2\n    reason: C2 forces deletion protection off\n")
+    return file
+
+
+def control_tower(path) -> list[Finding]:
+    """Control Tower's findings through the gate (on its rendering), before waivers."""
+    report = evaluate_file(str(path), tools=("control-tower",))
+    return [f.__class__(**{**f.__dict__, "waived_by": None}) for f in report.findings if f.source == "control-tower"]
 
 
 def model_of(template: dict):
@@ -37,29 +52,41 @@ def ct_finding(resource: str = "AuroraCluster", requirement: str = "H6", rule: s
 
 
 def test_the_project_waiver_file():
-    [waiver] = load_waivers(WAIVERS)
-    assert (waiver.control, waiver.resource_type, waiver.requirement) == ("CT.RDS.PR.3", "AWS::RDS::DBCluster", "C2")
-    assert waiver.reason and waiver.line is not None
+    waivers = load_waivers(PROJECT_WAIVERS)
+    assert [(w.control, w.resource_type, w.requirement) for w in waivers] == [
+        ("CT.RDS.PR.3", "AWS::RDS::DBCluster", "C2"), ("CT.CLOUDWATCH.PR.3", "AWS::Logs::LogGroup", "C7")]
+    assert all(w.reason and w.line is not None for w in waivers)
 
 
-def test_deletion_protection_is_waived_on_the_template(template):
-    findings = apply_waivers(guard.run_control_tower(str(TEMPLATE)), model_of(template))
-    [finding] = findings                                   # still reported, and no unused waiver
-    assert finding.rule == "CT.RDS.PR.3" and finding.resource == "AuroraCluster"
+def test_the_project_waivers_cover_the_template_and_are_all_used(template):
+    findings = apply_waivers(control_tower(TEMPLATE), model_of(template), PROJECT_WAIVERS)
+    assert sorted((f.rule, f.resource) for f in findings) == [("CT.CLOUDWATCH.PR.3", "PostgresLogGroup"),
+                                                              ("CT.RDS.PR.3", "AuroraCluster")]
+    assert all(f.waived_by and not f.blocking for f in findings)       # still reported, none unused
+
+
+def test_deletion_protection_is_waived_on_the_template(template, WAIVERS):
+    findings = [f for f in apply_waivers(control_tower(TEMPLATE), model_of(template), WAIVERS)
+                if f.rule == "CT.RDS.PR.3"]
+    [finding] = findings
+    assert finding.resource == "AuroraCluster"
     assert finding.waived_by and "C2" in finding.waived_by
     assert not finding.blocking
 
 
-def test_the_waiver_follows_a_renamed_cluster(template, tmp_path):
+def test_the_waiver_follows_a_renamed_cluster(template, tmp_path, WAIVERS):
     renamed = copy.deepcopy(template)
     renamed["Resources"]["PaymentsDb"] = renamed["Resources"].pop("AuroraCluster")
+    renamed["Resources"]["PaymentsDb"]["DependsOn"] = ["PostgresLogGroup"]
+    text = json.dumps(renamed).replace('"AuroraCluster"', '"PaymentsDb"')
     path = tmp_path / "renamed.json"
-    path.write_text(json.dumps(renamed))
-    [finding] = apply_waivers(guard.run_control_tower(str(path)), model_of(renamed))
+    path.write_text(text)
+    renamed = json.loads(text)
+    [finding] = [f for f in apply_waivers(control_tower(path), model_of(renamed), WAIVERS) if f.rule == "CT.RDS.PR.3"]
     assert finding.resource == "PaymentsDb" and finding.waived_by and not finding.blocking
 
 
-def test_a_waiver_that_matches_nothing_blocks(template):
+def test_a_waiver_that_matches_nothing_blocks(template, WAIVERS):
     protected = copy.deepcopy(template)
     protected["Resources"]["AuroraCluster"]["Properties"]["DeletionProtection"] = True
     findings = apply_waivers([], model_of(protected), WAIVERS)
@@ -71,18 +98,18 @@ def test_a_waiver_that_matches_nothing_blocks(template):
     assert unused.file == str(WAIVERS) and unused.line is not None
 
 
-def test_no_unused_finding_when_control_tower_did_not_run(template):
+def test_no_unused_finding_when_control_tower_did_not_run(template, WAIVERS):
     assert apply_waivers([], model_of(template), WAIVERS, sources=("tapcheck", "cfn-lint")) == []
     assert len(apply_waivers([], model_of(template), WAIVERS, sources=("control-tower",))) == 1
 
 
-def test_a_waiver_covers_only_its_type(template):
+def test_a_waiver_covers_only_its_type(template, WAIVERS):
     other = ct_finding(resource="AuroraInstance1")
     findings = apply_waivers([ct_finding(), other], model_of(template), WAIVERS)
     assert [f.waived_by is not None for f in findings] == [True, False]
 
 
-def test_requirements_cannot_be_waived(template):
+def test_requirements_cannot_be_waived(template, WAIVERS):
     """Only hardening (H*) findings can be waived: a spec requirement's finding always blocks."""
     spec_finding = ct_finding(requirement="C2")
     findings = apply_waivers([spec_finding], model_of(template), WAIVERS)

@@ -7,24 +7,42 @@ root, so when we are root every server command runs as the unprivileged `postgre
 user through runuser. Everything lives under one root directory that the emulator
 removes on stop; `postmaster.pid` files under it let a crashed emulator be cleaned up.
 
+Template values never become SQL text or file paths: a cluster's directory is named by an id
+the emulator generates (its cluster identifier is only recorded inside it), identifiers reach
+SQL through psycopg.sql.Identifier and values through sql.Literal, and only generated,
+shell-safe text reaches pg_ctl's command line.
+Servers are stopped by signalling the postmaster that postmaster.pid names only once it is
+proven to be that data directory's postmaster (see processes.py).
+
 No moto import here: this module only knows PostgreSQL.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import random
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import threading
-import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tapcheck.emulator import processes
+
 PG_BIN = Path(os.environ.get("TAPCHECK_PG_BIN", "/usr/lib/postgresql/15/bin"))
 RUN_AS = "postgres"
+# Written into every directory the emulator owns; nothing without it is ever removed.
+ROOT_MARKER = ".tapcheck-emulator"
+CLUSTER_MARKER = "cluster.json"
+STOP_TIMEOUT_S = 10.0
+# What may reach pg_ctl's shell command line: letters, digits, space and . _ / = - only.
+_SHELL_SAFE = re.compile(r"[A-Za-z0-9 ._/=-]+")
 
 # Parameters from the cluster parameter group that are not PostgreSQL settings but
 # are honoured by the emulator itself.
@@ -108,7 +126,14 @@ def release_addresses(*hosts: str) -> None:
 
 
 def _conf_value(value: str) -> str:
+    """A postgresql.conf string value: quoted, with quotes and backslashes escaped."""
     return "'" + str(value).replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def mark_root(root: Path) -> None:
+    """Mark `root` as the emulator's, so cleanup_root may remove it later."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / ROOT_MARKER).write_text(str(os.getpid()) + "\n")
 
 
 @dataclass
@@ -127,9 +152,11 @@ class PgCluster:
     writer_running: bool = False
     reader_running: bool = False
     _applied: set[str] = field(default_factory=set)
+    # Names the cluster's directory; generated, never taken from the template.
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def __post_init__(self) -> None:
-        self.dir = self.root / self.name
+        self.dir = self.root / self.uid
         if not self.writer_host:
             self.writer_host, self.reader_host = allocate_addresses(self.port)
 
@@ -142,6 +169,9 @@ class PgCluster:
     def reader_data(self) -> Path:
         return self.dir / "reader"
 
+    def data(self, role: str) -> Path:
+        return self.writer_data if role == "writer" else self.reader_data
+
     def _sock(self, role: str) -> Path:
         return self.dir / f"s{role[0]}"
 
@@ -152,9 +182,11 @@ class PgCluster:
     # lifecycle ---------------------------------------------------------------------
     def create(self) -> None:
         """initdb with the master user and password; TLS certificate; base settings."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        if not (self.root / ROOT_MARKER).exists():
+            mark_root(self.root)
         os.chmod(self.root, 0o711)
         self.dir.mkdir(mode=0o700)
+        (self.dir / CLUSTER_MARKER).write_text(json.dumps({"cluster": self.name}))
         _chown(self.dir)
         for role in ("writer", "reader"):
             sock = self._sock(role)
@@ -169,22 +201,26 @@ class PgCluster:
         passfile.write_text(f"*:*:*:{esc(self.master_user)}:{esc(self.master_password)}\n")
         os.chmod(passfile, 0o600)
         _chown(passfile)
-        _run(
-            "initdb",
-            _as_pg([
-                str(PG_BIN / "initdb"), "-N", "-D", str(self.writer_data), "-U", self.master_user,
-                f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
-            ]),
-        )
-        pwfile.unlink()
+        try:
+            _run(
+                "initdb",
+                _as_pg([
+                    str(PG_BIN / "initdb"), "-N", "-D", str(self.writer_data), "-U", self.master_user,
+                    f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
+                ]),
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
         self._make_certificate()
         conf = self.writer_data / "postgresql.conf"
         with conf.open("a") as f:
             f.write(
                 "\n# tapcheck emulator\n"
-                f"port = {self.port}\n"
-                "listen_addresses = ''\n"
-                "ssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
+                f"port = {int(self.port)}\n"
+                # RDS creates the cluster's TLS certificate with the cluster, so TLS is always
+                # available; rds.force_ssl decides only whether plaintext is refused (pg_hba)
+                # (https://repost.aws/knowledge-center/aurora-postgresql-ssl-certificates).
+                "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
                 "wal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n"
                 "fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n"
                 "max_connections = 30\nshared_buffers = 16MB\n"
@@ -198,7 +234,7 @@ class PgCluster:
             "openssl certificate",
             [
                 "openssl", "req", "-x509", "-nodes", "-newkey", "ec", "-pkeyopt",
-                "ec_paramgen_curve:prime256v1", "-days", "2", "-subj", f"/CN={self.name}",
+                "ec_paramgen_curve:prime256v1", "-days", "2", "-subj", f"/CN=tapcheck-{self.uid}",
                 "-addext", f"subjectAltName=IP:{self.writer_host},IP:{self.reader_host}",
                 "-keyout", str(key), "-out", str(crt),
             ],
@@ -224,25 +260,28 @@ class PgCluster:
         _chown(hba)
 
     def _start(self, role: str) -> None:
-        data = self.writer_data if role == "writer" else self.reader_data
+        # The role's address and socket directory go on the server's command line, so that
+        # whichever data directory serves a role listens where that role is. pg_ctl hands -o
+        # to a shell: only generated, shell-safe text (an IP and our own paths) may go there.
         host = self.writer_host if role == "writer" else self.reader_host
-        opts = (
-            f"-c listen_addresses={host} -c unix_socket_directories={self._sock(role)} "
-            f"-c ssl={'on' if self.force_ssl else 'off'}"
-        )
+        opts = f"-c listen_addresses={host} -c unix_socket_directories={self._sock(role)}"
+        if not _SHELL_SAFE.fullmatch(opts) or not _SHELL_SAFE.fullmatch(str(self.dir)):
+            raise PgError(f"start {role} of {self.name}: refusing unsafe characters in {opts!r}")
         _run(
             f"start {role} of {self.name}",
-            _as_pg([str(PG_BIN / "pg_ctl"), "start", "-w", "-t", "30", "-D", str(data),
+            _as_pg([str(PG_BIN / "pg_ctl"), "start", "-w", "-t", "30", "-D", str(self.data(role)),
                     "-l", str(self.dir / f"{role}.log"), "-o", opts]),
             timeout=40,
         )
 
     def start_writer(self) -> None:
+        from psycopg import sql
+
         self._start("writer")
         self.writer_running = True
         with self._admin("writer") as conn:
             if self.database and self.database != "postgres":
-                conn.execute(f'CREATE DATABASE "{self.database}"')
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.database)))
         self.apply_parameters(self.parameters)
 
     def start_reader(self) -> None:
@@ -260,11 +299,7 @@ class PgCluster:
         self.reader_running = True
 
     def _stop(self, role: str) -> None:
-        data = self.writer_data if role == "writer" else self.reader_data
-        if (data / "postmaster.pid").exists():
-            _run(f"stop {role} of {self.name}",
-                 _as_pg([str(PG_BIN / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w", "-t", "20"]),
-                 timeout=30)
+        stop_postmaster(self.data(role))
 
     def stop_reader(self) -> None:
         self._stop("reader")
@@ -280,7 +315,7 @@ class PgCluster:
             try:
                 self._stop(role)
             except PgError:
-                kill_postmaster(self.writer_data if role == "writer" else self.reader_data)
+                pass  # stop_postmaster already escalated to SIGKILL where it could prove the process
         self.writer_running = self.reader_running = False
         shutil.rmtree(self.dir, ignore_errors=True)
         release_addresses(self.writer_host, self.reader_host)
@@ -297,15 +332,16 @@ class PgCluster:
     def apply_parameters(self, parameters: dict[str, str]) -> list[str]:
         """Apply a cluster parameter group to the running servers, as Aurora applies
         dynamic parameters immediately. Returns the names that were applied."""
+        from psycopg import sql
+
         old_ssl = self.force_ssl
         self.parameters = dict(parameters)
         applied: list[str] = []
         for role, running in (("writer", self.writer_running), ("reader", self.reader_running)):
             if not running:
                 continue
-            data = self.writer_data if role == "writer" else self.reader_data
             if self.force_ssl != old_ssl or role == "writer":
-                self._write_hba(data)
+                self._write_hba(self.data(role))
             with self._admin(role) as conn:
                 known = {
                     name: context
@@ -313,53 +349,76 @@ class PgCluster:
                 }
                 for name, value in sorted(self.parameters.items()):
                     if name in known and known[name] not in ("internal", "postmaster"):
-                        conn.execute(f"ALTER SYSTEM SET {name} = {_conf_value(value)}")
+                        # ALTER SYSTEM takes no bind parameters: the value is quoted client-side.
+                        conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                            sql.Identifier(name), sql.Literal(str(value))))
                         applied.append(name)
                 # A parameter no longer in the group falls back to the engine default.
                 for name in sorted(self._applied - set(self.parameters)):
-                    conn.execute(f"ALTER SYSTEM RESET {name}")
-                if self.force_ssl != old_ssl:
-                    conn.execute(f"ALTER SYSTEM SET ssl = {'on' if self.force_ssl else 'off'}")
+                    conn.execute(sql.SQL("ALTER SYSTEM RESET {}").format(sql.Identifier(name)))
                 conn.execute("SELECT pg_reload_conf()")
         self._applied = set(applied)
         return sorted(set(applied))
 
 
+def stop_postmaster(data: Path, timeout: float = STOP_TIMEOUT_S) -> str:
+    """Stop the server of data directory `data`, signalling only its proven postmaster:
+    fast shutdown (SIGINT, as `pg_ctl stop -m fast`), then immediate (SIGQUIT), then SIGKILL.
+    A postmaster.pid naming no such postmaster is stale: it is removed and nothing is signalled.
+    Returns what it did."""
+    pid = processes.live_postmaster(data)
+    if pid is None:
+        if (data / "postmaster.pid").exists():
+            (data / "postmaster.pid").unlink(missing_ok=True)
+            return f"removed stale postmaster.pid in {data}"
+        return ""
+    ticks = processes.start_ticks(pid)
+    for sig, wait in ((signal.SIGINT, timeout), (signal.SIGQUIT, 2.0), (signal.SIGKILL, 2.0)):
+        if not processes.signal_postmaster(data, sig):
+            break  # no longer the postmaster of `data`: it is gone
+        if processes.wait_gone(pid, wait, ticks):
+            return f"stopped PostgreSQL in {data}" + ("" if sig == signal.SIGINT else f" ({sig.name})")
+    if processes.live_postmaster(data) == pid:
+        raise PgError(f"PostgreSQL in {data} (pid {pid}) did not stop")
+    return f"stopped PostgreSQL in {data}"
+
+
 def kill_postmaster(data: Path) -> None:
-    """Last resort for a server whose pg_ctl stop failed: SIGKILL the postmaster."""
-    pidfile = data / "postmaster.pid"
-    try:
-        pid = int(pidfile.read_text().splitlines()[0])
-    except (OSError, ValueError, IndexError):
-        return
-    try:
-        os.kill(pid, 9)
-    except ProcessLookupError:
-        return
-    except PermissionError:
-        return
-    for _ in range(50):
+    """Last resort: SIGKILL the postmaster of `data`, if postmaster.pid is proven to name it."""
+    pid = processes.live_postmaster(data)
+    if pid is not None and processes.signal_postmaster(data, signal.SIGKILL):
+        processes.wait_gone(pid, 2.0)
+
+
+def cluster_dirs(root: Path, cluster_id: str | None = None) -> list[Path]:
+    """The emulator's cluster directories under `root` (for one cluster identifier, if given)."""
+    out = []
+    for marker in sorted(root.glob(f"*/{CLUSTER_MARKER}")):
         try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
+            name = json.loads(marker.read_text()).get("cluster")
+        except (OSError, ValueError):
+            name = None
+        if cluster_id is None or name == cluster_id:
+            out.append(marker.parent)
+    return out
 
 
 def cleanup_root(root: Path) -> list[str]:
     """Stop every PostgreSQL whose data directory is under `root`, then remove `root`.
-    Used by `emulator stop` when the server process is already gone. Returns what it did."""
+    Used by `emulator stop` when the server process is already gone. Returns what it did.
+    A directory without the emulator's marker is left alone: the path came from a state file."""
     done: list[str] = []
     if not root.exists():
         return done
+    if not (root / ROOT_MARKER).is_file():
+        return [f"left {root} alone: it is not marked as a tapcheck emulator directory"]
     for pidfile in sorted(root.glob("*/*/postmaster.pid")):
-        data = pidfile.parent
         try:
-            _run("pg_ctl stop", _as_pg([str(PG_BIN / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate",
-                                        "-w", "-t", "10"]), timeout=15)
-        except PgError:
-            kill_postmaster(data)
-        done.append(f"stopped PostgreSQL in {data}")
+            what = stop_postmaster(pidfile.parent, timeout=5.0)
+        except PgError as e:
+            what = str(e)
+        if what:
+            done.append(what)
     shutil.rmtree(root, ignore_errors=True)
     done.append(f"removed {root}")
     return done

@@ -29,8 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.host.startswith("127."):
         print("tapcheck-emulator: refusing a non-loopback address", file=sys.stderr)
         return 2
+    from tapcheck.emulator.pgcluster import mark_root
+
     root = Path(args.root)
-    root.mkdir(parents=True, exist_ok=True)
+    mark_root(root)
     os.environ["TAPCHECK_EMULATOR_ROOT"] = str(root)
     # AWS-managed IAM policies (e.g. AmazonRDSEnhancedMonitoringRole) exist on AWS.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")

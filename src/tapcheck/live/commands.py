@@ -1,4 +1,4 @@
-"""`tapcheck emulator start|stop`, `deploy`, `smoke`, `destroy`.
+"""`tapcheck emulator start|stop`, `deploy`, `smoke`, `drill failover`, `destroy`.
 
 `register(subparsers)` is called by tapcheck.cli; every handler returns an exit code and
 raises tapcheck.errors.UsageError for unusable input (exit 2, one line). Heavy imports
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from tapcheck.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, UsageError
@@ -48,6 +50,9 @@ def register(subparsers: Any) -> None:
     dep.add_argument("template", nargs="?", default=DEFAULT_TEMPLATE)
     dep.add_argument("--stack-name", required=True)
     dep.add_argument("--param", action="append", metavar="KEY=VALUE", help="template parameter (repeatable)")
+    dep.add_argument("--capabilities", metavar="CAP[,CAP]", default=None,
+                     help="capabilities acknowledged to CloudFormation (default CAPABILITY_IAM,CAPABILITY_NAMED_IAM; "
+                          "'none' for none)")
     _target_args(dep)
     dep.set_defaults(func=cmd_deploy)
 
@@ -63,6 +68,20 @@ def register(subparsers: Any) -> None:
                             "on the local target a skip always does")
     _target_args(smoke)
     smoke.set_defaults(func=cmd_smoke)
+
+    drill = subparsers.add_parser("drill", help="disruptive live drills on a deployed stack")
+    drill_sub = drill.add_subparsers(dest="drill_command", required=True)
+    fail = drill_sub.add_parser("failover", help="fail the cluster over while writing; check C6 (exit 0 held, "
+                                "1 a check failed, 2 could not run)")
+    fail.add_argument("--stack-name", required=True)
+    fail.add_argument("--yes-disrupt", action="store_true",
+                      help="required with --target aws: the drill fails over the live cluster")
+    fail.add_argument("--db-host", help="reach the writer through this host (e.g. a tunnel)")
+    fail.add_argument("--db-port", type=int)
+    fail.add_argument("--db-reader-host", help="reach the reader through this host")
+    fail.add_argument("--db-reader-port", type=int)
+    _target_args(fail)
+    fail.set_defaults(func=cmd_drill_failover)
 
     des = subparsers.add_parser("destroy", help="delete a deployed stack")
     des.add_argument("--stack-name", required=True)
@@ -93,16 +112,70 @@ def _target(args: argparse.Namespace) -> Any:
     return target.resolve(args.target, region=args.region, state=args.emulator_state)
 
 
+def _capabilities(text: str | None) -> tuple[str, ...]:
+    from tapcheck.live.deploy import DEFAULT_CAPABILITIES
+
+    if text is None:
+        return DEFAULT_CAPABILITIES
+    caps = tuple(c.strip() for c in text.split(",") if c.strip() and c.strip().lower() != "none")
+    known = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND")
+    for cap in caps:
+        if cap not in known:
+            raise UsageError(f"--capabilities {cap}", "is not a CloudFormation capability", f"use {', '.join(known)} or none")
+    return caps
+
+
+@contextmanager
+def _emulator_answers(tgt: Any) -> Iterator[None]:
+    """On the local target, an emulator that stops answering mid-command is one clear line."""
+    from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
+
+    try:
+        yield
+    except (EndpointConnectionError, ReadTimeoutError, ConnectionClosedError) as e:
+        if not tgt.local:
+            raise
+        raise UsageError("emulator", f"the emulator at {tgt.endpoint_url} stopped answering ({type(e).__name__})",
+                         "run `tapcheck emulator stop`, then `tapcheck emulator start`") from None
+
+
+def _report_check(check: Any, stack: str, tgt: Any) -> None:
+    if check is None:
+        return
+    if check.clean:
+        print(f"tapcheck: rolled back and deleted; checked {check.summary()}: nothing of {stack} is left",
+              file=sys.stderr)
+    else:
+        print(f"tapcheck: still left of {stack}: {'; '.join(check.left)} (checked {check.summary()})", file=sys.stderr)
+        if tgt.local:
+            print("tapcheck: `tapcheck emulator stop` removes everything the emulator holds", file=sys.stderr)
+
+
 def cmd_deploy(args: argparse.Namespace) -> int:
     from tapcheck.live import deploy
 
+    caps = _capabilities(args.capabilities)
     tgt = _target(args)
     try:
-        result = deploy.deploy(tgt, args.template, args.stack_name, _params(args.param))
+        with _emulator_answers(tgt):
+            result = deploy.deploy(tgt, args.template, args.stack_name, _params(args.param), capabilities=caps)
     except deploy.DeployFailed as e:
         print(f"tapcheck: deploy of {e.stack} failed ({e.status}): resource {e.resource}: {e.reason}", file=sys.stderr)
-        print("tapcheck: the stack was rolled back and deleted; nothing is left running", file=sys.stderr)
+        if e.status == "CREATE_REJECTED":
+            print("tapcheck: refused before anything was created", file=sys.stderr)
+        _report_check(e.check, e.stack, tgt)
         return EXIT_FINDINGS
+    except deploy.DeployInterrupted as e:
+        if e.command:
+            print(f"tapcheck: interrupted; the stack {e.stack} may still be creating on {e.target}. "
+                  f"Remove it with: {e.command}", file=sys.stderr)
+        elif e.check is not None:
+            print(f"tapcheck: interrupted; rolled back the partial stack {e.stack}", file=sys.stderr)
+            _report_check(e.check, e.stack, tgt)
+        else:
+            print(f"tapcheck: interrupted before the stack {e.stack} was requested; nothing was created",
+                  file=sys.stderr)
+        return EXIT_UNUSABLE
     print(f"stack {result.stack_name} CREATE_COMPLETE in {result.seconds:.1f} s on {tgt.name}")
     width = max((len(k) for k in result.outputs), default=0)
     for key, value in result.outputs.items():
@@ -115,7 +188,8 @@ def cmd_destroy(args: argparse.Namespace) -> int:
 
     tgt = _target(args)
     try:
-        seconds = deploy.destroy(tgt, args.stack_name)
+        with _emulator_answers(tgt):
+            seconds = deploy.destroy(tgt, args.stack_name)
     except deploy.DeployFailed as e:
         print(f"tapcheck: delete of {e.stack} failed ({e.status}): resource {e.resource}: {e.reason}", file=sys.stderr)
         return EXIT_FINDINGS
@@ -123,12 +197,24 @@ def cmd_destroy(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_drill_failover(args: argparse.Namespace) -> int:
+    from tapcheck.live import drill
+
+    drill.require_consent(args.target, args.yes_disrupt)  # before looking for credentials
+    result = drill.run_drill(_target(args), args.stack_name, yes_disrupt=args.yes_disrupt, db_host=args.db_host,
+                             db_port=args.db_port, db_reader_host=args.db_reader_host,
+                             db_reader_port=args.db_reader_port)
+    return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
 def cmd_smoke(args: argparse.Namespace) -> int:
-    return smoke(
-        _target(args), args.stack_name, db_host=args.db_host, db_port=args.db_port,
-        db_reader_host=args.db_reader_host, db_reader_port=args.db_reader_port,
-        only=[x.strip().upper() for x in args.only.split(",")] if args.only else None, strict=args.strict,
-    )
+    tgt = _target(args)
+    with _emulator_answers(tgt):
+        return smoke(
+            tgt, args.stack_name, db_host=args.db_host, db_port=args.db_port,
+            db_reader_host=args.db_reader_host, db_reader_port=args.db_reader_port,
+            only=[x.strip().upper() for x in args.only.split(",")] if args.only else None, strict=args.strict,
+        )
 
 
 def smoke(tgt: Any, stack_name: str, out: Any = None, only: list[str] | None = None, strict: bool = False,

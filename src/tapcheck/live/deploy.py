@@ -1,29 +1,54 @@
 """Deploy, describe and destroy a stack on a target. Deploy never gates on the static
-checks: a non-compliant template must deploy so that the probes see what it really is."""
+checks: a non-compliant template must deploy so that the probes see what it really is.
+
+Deploy changes nothing that exists when it is refused (a stack of that name exists,
+parameters CloudFormation would refuse), removes everything it made when it fails or is
+interrupted on the local target, and says so only after checking (see leftovers.py).
+"""
 
 from __future__ import annotations
 
 import json
+import signal
+import threading
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tapcheck.errors import UsageError
+from tapcheck.live import leftovers
 from tapcheck.live.target import Target
 
 NETWORK_TAG = "tapcheck:network-for"
 NETWORK_PARAMS = ("SubnetId1", "SubnetId2", "VpcSecurityGroupId")
 LOCAL_WAIT_S = 120.0
 AWS_WAIT_S = 3600.0
+# What a user deploying this template must acknowledge: it creates a named IAM role.
+DEFAULT_CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")
 
 
 class DeployFailed(Exception):
-    """The stack did not reach CREATE_COMPLETE. `resource` and `reason` name the cause."""
+    """The stack did not reach CREATE_COMPLETE (or DELETE_COMPLETE). `resource` and `reason`
+    name the cause; `check`, when set, is what was found left after cleaning up."""
 
-    def __init__(self, stack: str, status: str, resource: str, reason: str) -> None:
+    def __init__(self, stack: str, status: str, resource: str, reason: str,
+                 check: leftovers.Check | None = None) -> None:
         super().__init__(f"{stack}: {status}: {resource}: {reason}")
         self.stack, self.status, self.resource, self.reason = stack, status, resource, reason
+        self.check = check
+
+
+class DeployInterrupted(Exception):
+    """Ctrl-C during deploy. On the local target the partial stack was rolled back and
+    `check` says what is left; on AWS `command` removes what may have been created."""
+
+    def __init__(self, stack: str, target: str, check: leftovers.Check | None = None,
+                 command: str | None = None) -> None:
+        super().__init__(f"deploy of {stack} interrupted")
+        self.stack, self.target, self.check, self.command = stack, target, check, command
 
 
 @dataclass
@@ -36,6 +61,18 @@ class Deployed:
 
 def _error_code(exc: Exception) -> str:
     return getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+
+
+def stack_status(target: Target, stack: str) -> str | None:
+    """The stack's status, or None when no such stack exists."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return target.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
+    except ClientError as e:
+        if "does not exist" in str(e):
+            return None
+        raise
 
 
 def describe(target: Target, stack_name: str) -> dict[str, Any]:
@@ -77,23 +114,43 @@ def read_template(path: str | Path) -> tuple[str, dict[str, Any]]:
 
 
 def ensure_network(target: Target, stack_name: str) -> dict[str, str]:
-    """Local target only: a VPC, two subnets in two AZs and a security group for the stack."""
+    """Local target only: a VPC, two subnets in two AZs and a security group for the stack.
+    Returns the parameter values plus "VpcId"; removes what it made if a step fails."""
     ec2 = target.client("ec2")
     tags = [{"Key": NETWORK_TAG, "Value": stack_name}]
     spec = lambda kind: [{"ResourceType": kind, "Tags": tags}]  # noqa: E731
-    vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16", TagSpecifications=spec("vpc"))["Vpc"]["VpcId"]
-    azs = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
-    subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=az,
-                          TagSpecifications=spec("subnet"))["Subnet"]["SubnetId"]
-        for i, az in enumerate(azs, start=1)
-    ]
-    sg = ec2.create_security_group(GroupName=f"{stack_name}-db", Description="tapcheck database access",
-                                   VpcId=vpc, TagSpecifications=spec("security-group"))["GroupId"]
-    return {"SubnetId1": subnets[0], "SubnetId2": subnets[1], "VpcSecurityGroupId": sg}
+    made: dict[str, str] = {}
+    try:
+        made["VpcId"] = ec2.create_vpc(CidrBlock="10.77.0.0/16", TagSpecifications=spec("vpc"))["Vpc"]["VpcId"]
+        azs = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
+        for i, az in enumerate(azs, start=1):
+            made[f"SubnetId{i}"] = ec2.create_subnet(VpcId=made["VpcId"], CidrBlock=f"10.77.{i}.0/24",
+                                                     AvailabilityZone=az, TagSpecifications=spec("subnet"))["Subnet"]["SubnetId"]
+        made["VpcSecurityGroupId"] = ec2.create_security_group(
+            GroupName=f"{stack_name}-db", Description="tapcheck database access", VpcId=made["VpcId"],
+            TagSpecifications=spec("security-group"))["GroupId"]
+    except BaseException:
+        delete_network_ids(target, made)
+        raise
+    return made
+
+
+def delete_network_ids(target: Target, network: dict[str, str]) -> None:
+    """Delete exactly the network resources named (security group, subnets, then the VPC)."""
+    if not network:
+        return
+    ec2 = target.client("ec2")
+    ids = list(network.values())
+    for rid in [i for i in ids if i.startswith("sg-")]:
+        ec2.delete_security_group(GroupId=rid)
+    for rid in [i for i in ids if i.startswith("subnet-")]:
+        ec2.delete_subnet(SubnetId=rid)
+    for rid in [i for i in ids if i.startswith("vpc-")]:
+        ec2.delete_vpc(VpcId=rid)
 
 
 def delete_network(target: Target, stack_name: str) -> None:
+    """Local target: delete the network deploy made for this stack (found by its tag)."""
     if not target.local:
         return
     ec2 = target.client("ec2")
@@ -120,21 +177,72 @@ def _wait(target: Target, stack_id: str, timeout: float) -> dict[str, Any]:
 
 
 def first_failure(target: Target, stack_id: str) -> tuple[str, str]:
-    """(logical id, reason) of the first resource that failed, oldest first."""
+    """(logical id, reason) of the first resource that failed in the stack's latest operation
+    (the events since its last user-initiated create, update or delete), so that a retried
+    delete reports why it failed now, not why an earlier attempt did."""
     cfn = target.client("cloudformation")
     pages = cfn.get_paginator("describe_stack_events").paginate(StackName=stack_id)
-    events = [e for page in pages for e in page["StackEvents"]]
-    for e in sorted(events, key=lambda e: e["Timestamp"]):
+    events = [e for page in pages for e in page["StackEvents"]]  # newest first
+    current = events
+    for i, e in enumerate(events):
+        if e["LogicalResourceId"] == e.get("StackName") and e.get("ResourceStatusReason") == "User Initiated":
+            current = events[:i]
+            break
+    for e in reversed(current):
         if e["ResourceStatus"].endswith("_FAILED") and e["LogicalResourceId"] != e.get("StackName"):
             return e["LogicalResourceId"], e.get("ResourceStatusReason") or "no reason given"
-    for e in sorted(events, key=lambda e: e["Timestamp"], reverse=True):
-        if e.get("ResourceStatusReason"):
+    for e in current or events:
+        if e.get("ResourceStatusReason") and e.get("ResourceStatusReason") != "User Initiated":
             return e["LogicalResourceId"], e["ResourceStatusReason"]
     return "", "no failure event recorded"
 
 
+def _local_prechecks(target: Target, declared: dict[str, Any], params: dict[str, str], stack_name: str) -> None:
+    """Before deploy makes a network on the local target: the checks CloudFormation would make
+    anyway, so that a refused deploy creates nothing at all."""
+    from tapcheck.emulator import parameters
+
+    try:
+        parameters.validate(declared, params, skip=tuple(p for p in NETWORK_PARAMS if p not in params))
+    except parameters.ParameterError as e:
+        raise DeployFailed(stack_name, "CREATE_REJECTED", "(parameters)", e.message) from None
+
+
+@contextmanager
+def _no_interrupts() -> Iterator[None]:
+    """Let a rollback finish: Ctrl-C is ignored while it runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _roll_back(target: Target, stack: str, network: dict[str, str], timeout: float,
+               stack_made: bool = True) -> leftovers.Check:
+    """Delete what this deploy made (the stack, if it asked for one, and the network) and
+    look at what is left."""
+    created: list[tuple[str, str, str]] = []
+    status = stack_status(target, stack) if stack_made else None
+    if status is not None and status != "DELETE_COMPLETE":
+        stack_id = describe(target, stack)["StackId"]
+        _wait(target, stack_id, timeout)  # a stack still being created is deleted once it settles
+        created = leftovers.created_resources(target, stack_id)
+        target.client("cloudformation").delete_stack(StackName=stack_id)
+        _wait(target, stack_id, timeout)
+        stack = stack_id
+    delete_network_ids(target, network)
+    return leftovers.check(target, stack, created, network)
+
+
 def deploy(target: Target, template: str | Path, stack_name: str,
-           params: dict[str, str] | None = None, timeout: float | None = None) -> Deployed:
+           params: dict[str, str] | None = None, timeout: float | None = None,
+           capabilities: Sequence[str] = DEFAULT_CAPABILITIES) -> Deployed:
+    """Create the stack and wait for it. `capabilities` are the acknowledgements passed to
+    CreateStack (default: both IAM ones, which this template needs)."""
     from botocore.exceptions import ClientError
 
     text, doc = read_template(template)
@@ -144,42 +252,57 @@ def deploy(target: Target, template: str | Path, stack_name: str,
     if unknown:
         raise UsageError(f"--param {unknown[0]}", "is not a parameter of the template",
                          f"use one of {', '.join(sorted(declared))}")
-    created_network = False
-    if target.local and any(p in declared and p not in params for p in NETWORK_PARAMS):
-        net = ensure_network(target, stack_name)
-        created_network = True
-        params = {**{k: v for k, v in net.items() if k in declared}, **params}
-    missing = sorted(k for k, v in declared.items() if "Default" not in v and k not in params)
+    wait_s = timeout or (LOCAL_WAIT_S if target.local else AWS_WAIT_S)
+    # A refused deploy changes nothing: the name is checked before anything is made.
+    if stack_status(target, stack_name) not in (None, "DELETE_COMPLETE"):
+        raise UsageError(f"stack {stack_name}", "already exists", "pick another --stack-name or destroy it")
+    network: dict[str, str] = {}
+    needs_network = target.local and any(p in declared and p not in params for p in NETWORK_PARAMS)
+    missing = sorted(k for k, v in declared.items() if "Default" not in (v or {}) and k not in params
+                     and not (needs_network and k in NETWORK_PARAMS))
     if missing:
         raise UsageError(f"stack {stack_name}", f"missing parameter(s) {', '.join(missing)}",
                          "pass --param KEY=VALUE for each (on AWS: subnets in two AZs and a security group)")
+    if needs_network:
+        _local_prechecks(target, declared, params, stack_name)
     cfn = target.client("cloudformation")
     started = time.monotonic()
+    sent = False
     try:
-        stack_id = cfn.create_stack(
-            StackName=stack_name, TemplateBody=text,
-            Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in params.items()],
-            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"], OnFailure="ROLLBACK",
-        )["StackId"]
-    except ClientError as e:
-        if created_network:
-            delete_network(target, stack_name)
-        msg = e.response.get("Error", {}).get("Message", str(e))
-        if _error_code(e) == "AlreadyExistsException":
-            raise UsageError(f"stack {stack_name}", "already exists", "pick another --stack-name or destroy it") from None
-        raise DeployFailed(stack_name, "CREATE_REJECTED", "(template)", msg) from None
-    stack = _wait(target, stack_id, timeout or (LOCAL_WAIT_S if target.local else AWS_WAIT_S))
+        if needs_network:
+            network = ensure_network(target, stack_name)
+            params = {**{k: v for k, v in network.items() if k in declared}, **params}
+        try:
+            sent = True
+            stack_id = cfn.create_stack(
+                StackName=stack_name, TemplateBody=text,
+                Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in params.items()],
+                Capabilities=list(capabilities), OnFailure="ROLLBACK",
+            )["StackId"]
+        except ClientError as e:
+            sent = False
+            delete_network_ids(target, network)
+            msg = e.response.get("Error", {}).get("Message", str(e))
+            if _error_code(e) == "AlreadyExistsException":
+                raise UsageError(f"stack {stack_name}", "already exists",
+                                 "pick another --stack-name or destroy it") from None
+            where = "(parameters)" if msg.startswith("Parameter") else "(template)"
+            raise DeployFailed(stack_name, "CREATE_REJECTED", where, msg) from None
+        stack = _wait(target, stack_id, wait_s)
+    except KeyboardInterrupt:
+        if not target.local:
+            command = f"tapcheck destroy --stack-name {stack_name} --target aws --region {target.region}"
+            raise DeployInterrupted(stack_name, target.name, command=command if sent else None) from None
+        with _no_interrupts():
+            check = _roll_back(target, stack_name, network, wait_s, stack_made=sent)
+        raise DeployInterrupted(stack_name, target.name, check=check) from None
     status = stack["StackStatus"]
     if status != "CREATE_COMPLETE":
         resource, reason = first_failure(target, stack_id)
         # Leave nothing behind: a rolled-back stack still exists until deleted.
-        try:
-            cfn.delete_stack(StackName=stack_id)
-            _wait(target, stack_id, timeout or (LOCAL_WAIT_S if target.local else AWS_WAIT_S))
-        finally:
-            if created_network:
-                delete_network(target, stack_name)
-        raise DeployFailed(stack_name, status, resource, reason)
+        with _no_interrupts():
+            check = _roll_back(target, stack_id, network, wait_s)
+        raise DeployFailed(stack_name, status, resource, reason, check)
     return Deployed(stack_name, stack_id, outputs_of(stack), time.monotonic() - started)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from tapcheck.errors import UsageError
 
 LOCAL_REGION = "us-east-1"
+LOCAL_READ_TIMEOUT_S = 30
 TARGETS = ("local", "aws")
 
 
@@ -17,6 +18,7 @@ class Target:
     name: str
     region: str
     endpoint_url: str | None = None
+    emulator_root: str | None = None  # local target: the emulator's data directory
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -28,8 +30,10 @@ class Target:
             import boto3
             from botocore.config import Config
 
-            cfg = Config(connect_timeout=5, read_timeout=120,
-                         retries={"max_attempts": 2 if self.local else 8, "mode": "standard"})
+            # Locally a stack is created inside one CreateStack call (seconds); an emulator that
+            # stops answering must fail fast rather than wait out AWS-sized timeouts and retries.
+            cfg = Config(connect_timeout=2 if self.local else 5, read_timeout=LOCAL_READ_TIMEOUT_S if self.local else 120,
+                         retries={"max_attempts": 1 if self.local else 8, "mode": "standard"})
             kwargs: dict[str, Any] = {"region_name": self.region, "config": cfg}
             if self.local:
                 kwargs.update(endpoint_url=self.endpoint_url, aws_access_key_id="testing",
@@ -45,11 +49,8 @@ def resolve(name: str = "local", region: str | None = None, state: str | None = 
     if name == "local":
         from tapcheck.emulator import control
 
-        st = control.running(state)
-        if not st:
-            raise UsageError("emulator", "the local emulator is not running",
-                             "run `tapcheck emulator start` (or pass --target aws)")
-        return Target("local", region or LOCAL_REGION, st["url"])
+        st = control.require_running(state)
+        return Target("local", region or LOCAL_REGION, st["url"], emulator_root=st["root"])
     import boto3
 
     session = boto3.Session()

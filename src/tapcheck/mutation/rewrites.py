@@ -18,9 +18,10 @@ from typing import Any, Callable
 
 from tapcheck.mutation.locate import (
     NotApplicable, alarm_metric_fields, cluster, cluster_instances, cluster_props, cpu_alarm, credential_secret, new_id,
-    properties, rename_references, resources, taggable,
+    properties, referred, rename_references, resources, taggable,
 )
-from tapcheck.requirements.common import CLUSTER, TOPIC
+from tapcheck.requirements.common import CLUSTER, CLUSTER_PARAMETER_GROUP, SUBNET_GROUP, TOPIC
+from tapcheck.template_refs import referenced_ids
 
 PSEUDO = {"AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region", "AWS::StackId",
           "AWS::StackName", "AWS::URLSuffix"}
@@ -36,8 +37,12 @@ class Rewrite:
         return f"<rewrite {self.name}>"
 
     def __call__(self, template: dict, seed: int = 0) -> dict:
+        """The rewritten copy; the template unchanged when the rewrite does not apply to it."""
         result = copy.deepcopy(template)
-        self.apply(result, random.Random(seed))
+        try:
+            self.apply(result, random.Random(seed))
+        except NotApplicable:
+            return copy.deepcopy(template)
         return result
 
 
@@ -92,7 +97,7 @@ def shuffle_keys(t: dict, rnd: random.Random) -> None:
 @rewrite
 def rename_logical_ids(t: dict, rnd: random.Random) -> None:
     """Logical ids renamed, every Ref, GetAtt, Sub variable and DependsOn following."""
-    ids = list(t["Resources"])
+    ids = [i for i in t["Resources"] if not i.startswith("Fn::ForEach::")]
     chosen = [i for i in ids if rnd.random() < 0.7] or [rnd.choice(ids)]
     for old in chosen:
         new = new_id(t, "".join(rnd.choice(string.ascii_uppercase) for _ in range(1))
@@ -102,7 +107,7 @@ def rename_logical_ids(t: dict, rnd: random.Random) -> None:
         resources_ = {}
         for key, resource in t["Resources"].items():
             resource = rename_references(resource, old, new)
-            depends = resource.get("DependsOn")
+            depends = resource.get("DependsOn") if isinstance(resource, dict) else None
             if depends == old:
                 resource["DependsOn"] = new
             elif isinstance(depends, list):
@@ -338,6 +343,85 @@ def instance_creation_ordered(t: dict, rnd: random.Random) -> None:
     if len(instances) >= 2:
         first, second = rnd.sample(instances, 2)
         second[1]["DependsOn"] = first[0] if rnd.random() < 0.5 else [first[0]]
+
+
+@rewrite
+def value_from_mapping(t: dict, rnd: random.Random) -> None:
+    """The retention (and the backup window) read from Mappings with Fn::FindInMap."""
+    body = cluster_props(t)
+    mapping = t.setdefault("Mappings", {}).setdefault(new_id(t, "BackupPolicy"), {})
+    top = mapping.setdefault(rnd.choice(["Production", "Default"]), {})
+    for key in ("BackupRetentionPeriod", "PreferredBackupWindow"):
+        if key in body and not isinstance(body[key], dict):
+            top[key] = body[key]
+            body[key] = {"Fn::FindInMap": [next(k for k, v in t["Mappings"].items() if v is mapping),
+                                           next(k for k, v in mapping.items() if v is top), key]}
+
+
+@rewrite
+def value_under_condition(t: dict, rnd: random.Random) -> None:
+    """StorageEncrypted under an Fn::If on a condition that no allowed parameter value makes true:
+    !If [PlainStorage, !Ref AWS::NoValue, <value>], PlainStorage being StorageMode = plain while
+    StorageMode allows only encrypted."""
+    body = cluster_props(t)
+    if "StorageEncrypted" not in body:
+        raise NotApplicable("StorageEncrypted")
+    parameter, condition = new_id(t, "StorageMode"), new_id(t, "PlainStorage")
+    t.setdefault("Parameters", {})[parameter] = {"Type": "String", "Default": "encrypted",
+                                                 "AllowedValues": ["encrypted"], "Description": "Storage mode"}
+    t.setdefault("Conditions", {})[condition] = {"Fn::Equals": [{"Ref": parameter}, "plain"]}
+    body["StorageEncrypted"] = {"Fn::If": [condition, {"Ref": "AWS::NoValue"}, body["StorageEncrypted"]]}
+
+
+@rewrite
+def value_from_constrained_parameter(t: dict, rnd: random.Random) -> None:
+    """log_statement from a parameter whose only allowed value is the required one."""
+    group = properties(referred(t, cluster_props(t).get("DBClusterParameterGroupName"), CLUSTER_PARAMETER_GROUP)[1])
+    value = group.get("Parameters", {}).get("log_statement")
+    if not isinstance(value, str):
+        raise NotApplicable("log_statement")
+    name = new_id(t, "QueryLogging")
+    t.setdefault("Parameters", {})[name] = {"Type": "String", "Default": value, "AllowedValues": [value],
+                                            "Description": "Statements the database logs"}
+    group["Parameters"]["log_statement"] = {"Ref": name}
+
+
+@rewrite
+def subnets_through_split(t: dict, rnd: random.Random) -> None:
+    """SubnetIds written as Fn::Split of an Fn::Join of the two subnet parameters."""
+    group = properties(referred(t, cluster_props(t).get("DBSubnetGroupName"), SUBNET_GROUP)[1])
+    ids = group.get("SubnetIds")
+    if not isinstance(ids, list):
+        raise NotApplicable("SubnetIds")
+    delimiter = rnd.choice([",", "|"])
+    group["SubnetIds"] = {"Fn::Split": [delimiter, {"Fn::Join": [delimiter, ids]}]}
+
+
+@rewrite
+def instances_from_foreach(t: dict, rnd: random.Random) -> None:
+    """The cluster's instances generated by one Fn::ForEach loop (AWS::LanguageExtensions)."""
+    instances = cluster_instances(t)
+    ids = {key for key, _ in instances}
+    others = {k: r for k, r in t["Resources"].items() if k not in ids}
+    if any(ids & referenced_ids(r) for r in others.values()) or any(ids & referenced_ids(o) for o in
+                                                                        t.get("Outputs", {}).values()):
+        raise NotApplicable("something refers to an instance")
+    if any(isinstance(r, dict) and r.get("DependsOn") for _, r in instances):
+        raise NotApplicable("ordered instances")
+    fragment = copy.deepcopy(instances[0][1])
+    body = properties(fragment)
+    body["DBInstanceIdentifier"] = {"Fn::Sub": "aurora-instance-${Index}-${EnvironmentSuffix}"}
+    for tag in body.get("Tags", []):
+        if tag.get("Key") == "Name":
+            tag["Value"] = {"Fn::Sub": "aurora-instance-${Index}-${EnvironmentSuffix}"}
+    for key in ids:
+        del t["Resources"][key]
+    indices = [str(n) for n in range(1, len(instances) + 1)]
+    t["Resources"][f"Fn::ForEach::{new_id(t, 'Instances')}"] = ["Index", indices, {"DBInstance${Index}": fragment}]
+    transform = t.get("Transform")
+    names = transform if isinstance(transform, list) else ([transform] if transform else [])
+    if "AWS::LanguageExtensions" not in names:
+        t["Transform"] = names + ["AWS::LanguageExtensions"] if names else "AWS::LanguageExtensions"
 
 
 BY_NAME.update({r.name: r for r in REWRITES})

@@ -3,15 +3,21 @@
 {"Ref": "X"} becomes `!Ref X`, {"Fn::GetAtt": ["X", "Arn"]} becomes `!GetAtt X.Arn`,
 {"Fn::Sub": "..."} becomes `!Sub ...`, and every other Fn::Name becomes `!Name` over its
 argument (scalar, sequence or mapping). Plain strings that YAML would read as something else
-("true", "15.12", "2012-10-17") are quoted by PyYAML's resolver, so the text reads back as
-the same template.
+("true", "15.12") are quoted by PyYAML's resolver, so the text reads back as the same
+template — except dates: authors write `AWSTemplateFormatVersion: 2010-09-09` and an IAM
+policy's `Version: 2012-10-17` unquoted, CloudFormation reads them as the text written, and
+so must tapcheck, so dates are emitted bare.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import re
+
 import yaml
+
+_QUOTED_DATE = re.compile(r"^(\s*(?:- )?[A-Za-z0-9_]+: )'(\d{4}-\d{2}-\d{2})'$", re.M)
 
 
 class Tagged:
@@ -78,5 +84,6 @@ def short_form(node: Any) -> Any:
 
 
 def to_yaml(template: dict) -> str:
-    return yaml.dump(short_form(template), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096,
+    text = yaml.dump(short_form(template), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096,
                      default_flow_style=False)
+    return _QUOTED_DATE.sub(r"\1\2", text)

@@ -14,7 +14,9 @@ both define. `install()` then patches moto's stack lifecycle so that:
 - DeletionPolicy Retain and Snapshot are honoured on delete;
 - a DBCluster is backed by a real PostgreSQL 15 (see pgcluster.py): its instances start
   the writer (primary) and reader (hot standby), and cluster parameter group changes
-  made later through the RDS API are applied to the running servers.
+  made later through the RDS API are applied to the running servers;
+- RDS FailoverDBCluster promotes the standby and rebuilds the old writer (failover.py);
+- CloudWatch alarms run their SNS actions and keep a history (alarm_actions.py).
 
 moto's own validation stays on: every create goes through moto's service backends.
 """
@@ -23,6 +25,7 @@ moto's own validation stays on: every create goes through moto's service backend
 # moto (see base.py); the order among them does not matter, no two share a type.
 from tapcheck.emulator.models.base import PG_CLUSTERS, emulator_root
 from tapcheck.emulator.models.dynamic_references import resolve_dynamic_references
+from tapcheck.emulator.models.kms import KmsKey
 from tapcheck.emulator.models.lifecycle import dependency_order, install, shutdown
 from tapcheck.emulator.models.monitoring import IamRole, MetricAlarm, Topic
 from tapcheck.emulator.models.rds import (
@@ -40,6 +43,7 @@ __all__ = [
     "DBClusterParameterGroup",
     "DBSubnetGroup",
     "IamRole",
+    "KmsKey",
     "MetricAlarm",
     "Secret",
     "SecretTargetAttachment",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -15,7 +16,7 @@ from typing import Any, ClassVar
 # from CloudFormationModel.__subclasses__(), later definitions winning, so ours
 # replace moto's for the types both define.
 from moto.cloudformation import parsing  # noqa: F401
-from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
 
 from tapcheck.emulator.pgcluster import PgCluster
 
@@ -32,6 +33,19 @@ def emulator_root() -> Path:
 
 def _pg(account_id: str, region: str, cluster_id: str) -> PgCluster | None:
     return PG_CLUSTERS.get((account_id, region, cluster_id.lower()))
+
+
+def handler_error(message: str, service: str | None = None, code: str = "InvalidRequest") -> ValidationError:
+    """A resource's CREATE_FAILED reason worded as CloudFormation words a resource handler's
+    refusal: 'Resource handler returned message: "<service's message> (Service: Rds, Status
+    Code: 400, Request ID: ...)" (RequestToken: ..., HandlerErrorCode: InvalidRequest)'. The
+    format is the one CloudFormation shows in stack events (commonly reported; the handler
+    error codes are listed in
+    https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/resource-type-test-contract.html)."""
+    if service:
+        message = f"{message} (Service: {service}, Status Code: 400, Request ID: {uuid.uuid4()})"
+    return ValidationError(message=f'Resource handler returned message: "{message}" '
+                                   f"(RequestToken: {uuid.uuid4()}, HandlerErrorCode: {code})")
 
 
 def _tags(props: dict[str, Any]) -> list[dict[str, str]]:

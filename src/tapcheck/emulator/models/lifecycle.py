@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import defaultdict
 from typing import Any
 
 from moto.cloudformation import parsing
@@ -13,6 +15,7 @@ from moto.cloudformation.models import CloudFormationBackend, Event, Stack
 from moto.core.common_models import CloudFormationModel
 from moto.rds.models import DBCluster, RDSBackend
 
+from tapcheck.emulator.models import preflight, rds_backend
 from tapcheck.emulator.models.base import PG_CLUSTERS, _lock, _pg, log
 from tapcheck.emulator.models.dynamic_references import resolve_dynamic_references
 from tapcheck.emulator.models.rds import _group_params
@@ -331,6 +334,13 @@ def _resolve_update_parameters(self: CloudFormationBackend, instance: Any,
     return params
 
 
+# One operation at a time per stack: the server is threaded and a create runs inside its
+# CreateStack call, so a DeleteStack arriving meanwhile (a user's Ctrl-C then destroy) waits
+# for the create to settle and then deletes everything it made; AWS accepts DeleteStack on a
+# stack still being created and removes it too.
+_stack_locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
+
+
 def _create_stack(self: CloudFormationBackend, name: str, template: str, parameters: dict[str, Any],
                   notification_arns: list[str] | None = None, tags: dict[str, str] | None = None,
                   role_arn: str | None = None, enable_termination_protection: bool | None = False,
@@ -340,6 +350,8 @@ def _create_stack(self: CloudFormationBackend, name: str, template: str, paramet
 
     if name in [stack.name for stack in self.stacks.values()]:
         raise AlreadyExistsException(f"Stack [{name}] already exists")
+    # Parameters are checked before the stack exists: a refusal leaves no stack record.
+    preflight.check_parameters(template, parameters, self.account_id, self.region_name)
     stack_id = generate_stack_id(name, self.region_name, self.account_id)
     stack = Stack(
         stack_id=stack_id, name=name, template=template, parameters=parameters, account_id=self.account_id,
@@ -347,19 +359,20 @@ def _create_stack(self: CloudFormationBackend, name: str, template: str, paramet
         cross_stack_resources=self.exports, enable_termination_protection=enable_termination_protection,
         timeout_in_mins=timeout_in_mins, stack_policy_body=stack_policy_body,
     )
-    self.stacks[stack_id] = stack
-    stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
-    stack.create_resources()
-    if stack.status == "CREATE_COMPLETE":
-        clash = [e.name for e in stack.exports if e.name in self.exports]
-        if clash:
-            stack._add_stack_event("ROLLBACK_IN_PROGRESS", f"Export with name {clash[0]} is already exported")
-            _delete_resources(stack, "DELETE")
-            stack.status = "ROLLBACK_COMPLETE"
-            stack._add_stack_event("ROLLBACK_COMPLETE")
-        else:
-            for export in stack.exports:
-                self.exports[export.name] = export
+    with _stack_locks[stack_id]:
+        self.stacks[stack_id] = stack
+        stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        stack.create_resources()
+        if stack.status == "CREATE_COMPLETE":
+            clash = [e.name for e in stack.exports if e.name in self.exports]
+            if clash:
+                stack._add_stack_event("ROLLBACK_IN_PROGRESS", f"Export with name {clash[0]} is already exported")
+                _delete_resources(stack, "DELETE")
+                stack.status = "ROLLBACK_COMPLETE"
+                stack._add_stack_event("ROLLBACK_COMPLETE")
+            else:
+                for export in stack.exports:
+                    self.exports[export.name] = export
     return stack
 
 
@@ -369,8 +382,9 @@ def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
         stack = next((s for s in self.stacks.values() if s.name == name_or_stack_id), None)
     if stack is None:
         return  # AWS: deleting a stack that does not exist succeeds silently
-    export_names = [e.name for e in stack.exports]
-    stack.delete()
+    with _stack_locks[stack.stack_id]:
+        export_names = [e.name for e in stack.exports]
+        stack.delete()
     if stack.status == "DELETE_FAILED":
         return
     self.stacks.pop(stack.stack_id, None)
@@ -387,9 +401,16 @@ def _sync_cluster_params(rds: RDSBackend, cluster: DBCluster) -> None:
 
 def install() -> None:
     """Patch moto's stack lifecycle and RDS backend (idempotent)."""
+    from tapcheck.emulator.models import alarm_actions, failover
+
+    failover.install()
+    alarm_actions.install()
     if getattr(Stack, "_tapcheck_installed", False):
         return
     Stack._tapcheck_installed = True  # type: ignore[attr-defined]
+    from tapcheck.emulator.models import log_exports
+
+    log_exports.install()
     Stack.create_resources = _create_resources  # type: ignore[method-assign]
     Stack.delete = _stack_delete  # type: ignore[method-assign]
     Stack.update = _stack_update  # type: ignore[method-assign]
@@ -460,6 +481,8 @@ def install() -> None:
 
     RDSBackend.modify_db_cluster_parameter_group = modify_db_cluster_parameter_group  # type: ignore[method-assign]
     RDSBackend.modify_db_cluster = modify_db_cluster  # type: ignore[method-assign]
+    preflight.install()
+    rds_backend.install()
 
 
 def shutdown() -> None:

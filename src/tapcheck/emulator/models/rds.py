@@ -3,6 +3,8 @@ with engine aurora-postgresql is backed by a real PostgreSQL (see pgcluster.py).
 
 from __future__ import annotations
 
+import re
+import shutil
 from typing import Any, ClassVar
 
 from moto.cloudformation.exceptions import ValidationError
@@ -11,6 +13,7 @@ from moto.kms.models import kms_backends
 from moto.rds import models as _rds_models
 from moto.rds.models import DBInstance, RDSBackend, rds_backends
 
+from tapcheck.emulator import rds_offerings
 from tapcheck.emulator.models.base import (
     PG_CLUSTERS,
     AttributeReaders,
@@ -21,6 +24,7 @@ from tapcheck.emulator.models.base import (
     _tags,
     _Wrapper,
     emulator_root,
+    handler_error,
     log,
 )
 from tapcheck.emulator.pgcluster import PgCluster, PgError, pg_available
@@ -102,6 +106,14 @@ def _az_coverage_error(coverage: str) -> ValidationError:
                                    f"Current AZ coverage: {coverage}. Add subnets to cover at least 2 AZs.")
 
 
+def _failure(exc: BaseException) -> str:
+    """A resource's failure reason: PgError texts as they are, anything else with its type."""
+    if isinstance(exc, PgError):
+        return str(exc)
+    text = getattr(exc, "message", None) or str(exc)
+    return f"{type(exc).__name__}: {' '.join(str(text).split())}" if text else type(exc).__name__
+
+
 def _scaling_configuration(scaling: dict[str, Any]) -> dict[str, float]:
     return {"MinCapacity": float(scaling["MinCapacity"]), "MaxCapacity": float(scaling["MaxCapacity"])}
 
@@ -117,6 +129,51 @@ def _group_params(rds: RDSBackend, group_name: str | None) -> dict[str, str]:
         return {}
     group = rds.db_cluster_parameter_groups[group_name]
     return {k: str(v.get("ParameterValue")) for k, v in group.parameters.items() if "ParameterValue" in v}
+
+
+def ensure_default_cluster_parameter_group(rds: RDSBackend, family: str) -> str:
+    """RDS's default cluster parameter group of a family (default.aurora-postgresql15), with
+    the default values the emulator applies (see rds_offerings.default_cluster_parameters).
+    It exists on AWS without being created; here it is made on first use."""
+    name = f"default.{family}"
+    if name not in rds.db_cluster_parameter_groups:
+        group = _rds_models.DBClusterParameterGroup(
+            backend=rds, db_cluster_parameter_group_name=name, db_parameter_group_family=family,
+            description=f"Default cluster parameter group for {family}", tags=[],
+        )
+        for key, value in rds_offerings.default_cluster_parameters(family).items():
+            group.parameters[key] = {"ParameterName": key, "ParameterValue": value, "Source": "engine-default",
+                                     "ApplyType": "dynamic", "IsModifiable": True, "ApplyMethod": "immediate"}
+        rds.db_cluster_parameter_groups[name] = group
+    return name
+
+
+# RDS's identifier rules (CreateDBCluster, https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html):
+# DBClusterIdentifier 1-63 letters, digits or hyphens, starting with a letter, no trailing or
+# double hyphen; MasterUsername 1-16 letters or digits starting with a letter (CreateDBInstance's
+# page adds underscores, accepted here too); DatabaseName (Aurora PostgreSQL) 1-63 characters,
+# a letter then letters, digits or underscores. MasterUserPassword: printable ASCII except
+# '/', '@', '"' and space. The refusal texts are the ones commonly reported (undocumented).
+_CLUSTER_ID = re.compile(r"[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)")
+_MASTER_USER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,15}")
+_DATABASE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+_PASSWORD = re.compile(r"[!#-.0-?A-~]+")
+
+
+def _rds_identifier_refusal(cluster_id: str, user: str | None, password: str | None, database: str | None) -> str | None:
+    if not _CLUSTER_ID.fullmatch(cluster_id):
+        return ("The parameter DBClusterIdentifier is not a valid identifier. Identifiers must begin with a "
+                "letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen "
+                "or contain two consecutive hyphens.")
+    if user is not None and not _MASTER_USER.fullmatch(user):
+        return ("The parameter MasterUsername is not a valid identifier. Identifiers must begin with a letter "
+                "and contain only ASCII letters, digits, and underscores (1 to 16 characters).")
+    if password is not None and not _PASSWORD.fullmatch(password):
+        return ("The parameter MasterUserPassword is not a valid password. Only printable ASCII characters "
+                "besides '/', '@', '\"', ' ' may be used.")
+    if database is not None and not _DATABASE.fullmatch(database):
+        return "DatabaseName must begin with a letter and contain only alphanumeric characters."
+    return None
 
 
 def _aws_managed_key(account_id: str, region_name: str, service: str) -> str:
@@ -156,6 +213,11 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
         rds = rds_backends[account_id][region_name]
         cluster_id = resource_name.lower()
         engine = props.get("Engine")
+        version = str(props["EngineVersion"]) if props.get("EngineVersion") not in (None, "") else None
+        version = version or rds_offerings.default_engine_version(engine)
+        refusal = version and rds_offerings.engine_version_refusal(engine, version)
+        if refusal:
+            raise handler_error(refusal, "Rds")
         encrypted = _bool(props.get("StorageEncrypted"))
         kms_key = props.get("KmsKeyId")
         if encrypted and not kms_key:
@@ -166,6 +228,8 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
         pg_group = _name(props.get("DBClusterParameterGroupName"))
         if pg_group and pg_group.lower() not in rds.db_cluster_parameter_groups:
             raise ValidationError(message=f"DBClusterParameterGroup not found: {pg_group}")
+        if not pg_group and engine == rds_offerings.AURORA_POSTGRESQL and version:
+            pg_group = ensure_default_cluster_parameter_group(rds, rds_offerings.parameter_group_family(engine, version))
         scaling = props.get("ServerlessV2ScalingConfiguration")
         azs = None
         if subnet_group:
@@ -173,7 +237,7 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
         kwargs_ = {
             "db_cluster_identifier": cluster_id,
             "engine": engine,
-            "engine_version": props.get("EngineVersion"),
+            "engine_version": version,
             "engine_mode": props.get("EngineMode"),
             "database_name": props.get("DatabaseName"),
             "master_username": props.get("MasterUsername"),
@@ -200,27 +264,33 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
             raise ValidationError(message="The parameter MasterUsername must be provided and must not be blank.")
         if not kwargs_["manage_master_user_password"] and not kwargs_["master_user_password"]:
             raise ValidationError(message="The parameter MasterUserPassword must be provided and must not be blank.")
-        cluster = rds.create_db_cluster(kwargs_)
-        wrapper = cls(cluster.db_cluster_identifier, account_id, region_name, cluster)
-        if engine == "aurora-postgresql":
+        refusal = _rds_identifier_refusal(cluster_id, kwargs_["master_username"], kwargs_["master_user_password"],
+                                          kwargs_["database_name"])
+        if refusal:
+            raise handler_error(refusal, "Rds")
+        if engine == rds_offerings.AURORA_POSTGRESQL:
             problem = pg_available()
             if problem:
-                rds.delete_db_cluster(cluster.db_cluster_identifier)
                 raise ValidationError(message=f"emulator data plane unavailable: {problem}")
+        cluster = rds.create_db_cluster(kwargs_)
+        wrapper = cls(cluster.db_cluster_identifier, account_id, region_name, cluster)
+        if engine == rds_offerings.AURORA_POSTGRESQL:
             major = str(cluster.engine_version).split(".")[0]
             if major != "15":
                 log.warning("cluster %s asks for PostgreSQL %s; the emulator runs 15", cluster_id, major)
-            pgc = PgCluster(
-                emulator_root(), cluster_id, int(cluster.port), cluster.master_username,
-                kwargs_["master_user_password"], cluster.database_name,
-                _group_params(rds, cluster.parameter_group),
-            )
+            pgc = None
             try:
+                pgc = PgCluster(
+                    emulator_root(), cluster_id, int(cluster.port), cluster.master_username,
+                    kwargs_["master_user_password"], cluster.database_name,
+                    _group_params(rds, cluster.parameter_group),
+                )
                 pgc.create()
-            except PgError as e:
-                pgc.destroy()
+            except Exception as e:  # noqa: BLE001 - whatever failed, remove what was made
+                if pgc is not None:
+                    pgc.destroy()
                 rds.delete_db_cluster(cluster.db_cluster_identifier)
-                raise ValidationError(message=str(e)) from None
+                raise ValidationError(message=_failure(e)) from None
             with _lock:
                 PG_CLUSTERS[(account_id, region_name, cluster.db_cluster_identifier)] = pgc
         return wrapper
@@ -261,7 +331,12 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         rds = rds_backends[account_id][region_name]
-        rds.delete_db_cluster(self.physical_id)
+        try:
+            rds.delete_db_cluster(self.physical_id)
+        except _rds_models.DBClusterNotFoundError:
+            # Deleted outside the stack: CloudFormation completes the delete (docs silent;
+            # commonly observed), and so does the emulator.
+            pass
         with _lock:
             pgc = PG_CLUSTERS.pop((account_id, region_name, self.physical_id), None)
         if pgc:
@@ -295,6 +370,11 @@ class AuroraInstance(_Wrapper, CloudFormationModel):
         cluster = rds.clusters.get(cluster_id)
         if cluster is None:
             raise ValidationError(message=f"DBCluster {cluster_id} not found")
+        engine = props.get("Engine") or cluster.engine
+        refusal = props.get("DBInstanceClass") and rds_offerings.instance_class_refusal(
+            engine, str(cluster.engine_version), str(props["DBInstanceClass"]), region_name)
+        if refusal:
+            raise handler_error(refusal, "Rds")
         az = props.get("AvailabilityZone")
         if not az:
             # Aurora spreads a cluster's instances over the subnet group's AZs.
@@ -325,14 +405,23 @@ class AuroraInstance(_Wrapper, CloudFormationModel):
         wrapper = cls(instance.db_instance_identifier, account_id, region_name, instance)
         pgc = _pg(account_id, region_name, cluster_id)
         if pgc is not None:
+            role = "writer" if instance.is_cluster_writer and not pgc.writer_running else (
+                "reader" if not pgc.reader_running else None)
             try:
-                if instance.is_cluster_writer and not pgc.writer_running:
+                if role == "writer":
                     pgc.start_writer()
-                elif not pgc.reader_running:
+                elif role == "reader":
                     pgc.start_reader()
-            except PgError as e:
-                rds.delete_db_instance(instance.db_instance_identifier)
-                raise ValidationError(message=str(e)) from None
+            except Exception as e:  # noqa: BLE001 - whatever failed, remove what was made
+                try:
+                    if role == "writer":
+                        pgc.stop_writer()
+                    elif role == "reader":
+                        pgc.stop_reader()
+                        shutil.rmtree(pgc.reader_data, ignore_errors=True)
+                finally:
+                    rds.delete_db_instance(instance.db_instance_identifier)
+                raise ValidationError(message=_failure(e)) from None
         return wrapper
 
     @classmethod
@@ -354,10 +443,16 @@ class AuroraInstance(_Wrapper, CloudFormationModel):
         rds = rds_backends[account_id][region_name]
         inst = self.obj
         was_writer = getattr(inst, "is_cluster_writer", False)
-        rds.delete_db_instance(self.physical_id)
+        # Stop the server before the instance goes: a server that already died (its
+        # postmaster.pid stale) counts as stopped, so a dead writer or standby never blocks the
+        # delete, and a failure here leaves the instance in place for a retry.
         pgc = _pg(account_id, region_name, inst.db_cluster_identifier)
         if pgc is not None:
             if was_writer:
                 pgc.stop_writer()
             else:
                 pgc.stop_reader()
+        try:
+            rds.delete_db_instance(self.physical_id)
+        except _rds_models.DBInstanceNotFoundError:
+            pass  # deleted outside the stack: the delete completes, as for the cluster

@@ -1,0 +1,85 @@
+"""moto's RDS backend, patched by install() where it differs from RDS at create and delete:
+
+- a cluster created without DBClusterParameterGroupName gets its engine's default group
+  (default.aurora-postgresql15), which exists, describes and applies AWS's default values;
+  moto would name the MySQL default.aurora8.0 for every engine;
+- default parameter groups cannot be modified, as on AWS;
+- a deleted cluster's automated backups go with it, so a new cluster of the same name can be
+  created at once (moto kept them, and their identifiers collided within the same minute).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.rds import exceptions as rds_errors
+from moto.rds.models import RDSBackend
+
+from tapcheck.emulator import rds_offerings
+from tapcheck.emulator.models.rds import ensure_default_cluster_parameter_group
+
+
+def _ensure_if_default(rds: RDSBackend, name: str | None) -> None:
+    family = rds_offerings.default_group_family(name or "")
+    if family:
+        ensure_default_cluster_parameter_group(rds, family)
+
+
+def install() -> None:
+    if getattr(RDSBackend, "_tapcheck_rds_installed", False):
+        return
+    RDSBackend._tapcheck_rds_installed = True  # type: ignore[attr-defined]
+
+    orig_create = RDSBackend.create_db_cluster
+    orig_delete = RDSBackend.delete_db_cluster
+    orig_modify_cluster = RDSBackend.modify_db_cluster
+    orig_modify_group = RDSBackend.modify_db_cluster_parameter_group
+    orig_describe_groups = RDSBackend.describe_db_cluster_parameter_groups
+    orig_describe_params = RDSBackend.describe_db_cluster_parameters
+
+    def create_db_cluster(self: RDSBackend, kwargs: dict[str, Any]) -> Any:
+        engine, version = kwargs.get("engine"), kwargs.get("engine_version")
+        if not kwargs.get("db_cluster_parameter_group_name") and engine == rds_offerings.AURORA_POSTGRESQL:
+            version = version or rds_offerings.default_engine_version(engine)
+            kwargs = {**kwargs, "engine_version": version, "db_cluster_parameter_group_name":
+                      ensure_default_cluster_parameter_group(self, rds_offerings.parameter_group_family(engine, version))}
+        return orig_create(self, kwargs)
+
+    def delete_db_cluster(self: RDSBackend, cluster_identifier: str, snapshot_name: str | None = None) -> Any:
+        cluster = orig_delete(self, cluster_identifier, snapshot_name)
+        # DeleteDBCluster removes the automated backups unless asked to keep them
+        # (DeleteAutomatedBackups: "The default is to remove automated backups immediately
+        # after the DB cluster is deleted",
+        # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DeleteDBCluster.html).
+        for snap_id, snap in list(self.cluster_snapshots.items()):
+            if snap.snapshot_type == "automated" and snap.cluster.db_cluster_identifier == cluster_identifier:
+                self.cluster_snapshots.pop(snap_id, None)
+        return cluster
+
+    def modify_db_cluster(self: RDSBackend, kwargs: dict[str, Any]) -> Any:
+        _ensure_if_default(self, kwargs.get("db_cluster_parameter_group_name"))
+        return orig_modify_cluster(self, kwargs)
+
+    def modify_db_cluster_parameter_group(self: RDSBackend, name: str, params: Any) -> Any:
+        # Default parameter groups "contain preferred parameter settings and can't be modified"
+        # (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_WorkingWithParamGroups.ListingCluster.html,
+        # .../USER_WorkingWithParamGroups.ModifyingCluster.html); the error text is the one
+        # commonly reported (undocumented).
+        if rds_offerings.default_group_family(name):
+            raise rds_errors.InvalidParameterValue("Cannot modify a default parameter group.")
+        return orig_modify_group(self, name, params)
+
+    def describe_db_cluster_parameter_groups(self: RDSBackend, group_name: str) -> Any:
+        _ensure_if_default(self, group_name)
+        return orig_describe_groups(self, group_name)
+
+    def describe_db_cluster_parameters(self: RDSBackend, db_cluster_parameter_group_name: str) -> Any:
+        _ensure_if_default(self, db_cluster_parameter_group_name)
+        return orig_describe_params(self, db_cluster_parameter_group_name)
+
+    RDSBackend.create_db_cluster = create_db_cluster  # type: ignore[method-assign]
+    RDSBackend.delete_db_cluster = delete_db_cluster  # type: ignore[method-assign]
+    RDSBackend.modify_db_cluster = modify_db_cluster  # type: ignore[method-assign]
+    RDSBackend.modify_db_cluster_parameter_group = modify_db_cluster_parameter_group  # type: ignore[method-assign]
+    RDSBackend.describe_db_cluster_parameter_groups = describe_db_cluster_parameter_groups  # type: ignore[method-assign]
+    RDSBackend.describe_db_cluster_parameters = describe_db_cluster_parameters  # type: ignore[method-assign]

@@ -1,0 +1,424 @@
+"""`tapcheck drill failover`: force a failover of a deployed stack's cluster while writing,
+and check that C6 ("two AZs": the cluster survives the loss of one instance) holds live.
+
+While a thread commits rows through the writer endpoint (one INSERT per statement in
+autocommit; an id counts as committed only once its COMMIT returned; on any error it
+reconnects), the drill calls RDS FailoverDBCluster, which AWS documents for exactly this:
+"To simulate a failure of a primary instance for testing, you can force a failover"
+(https://docs.aws.amazon.com/goto/WebAPI/rds/FailoverDBCluster). Then it checks:
+
+- describe_db_clusters names another instance as the writer (DBClusterMembers[].IsClusterWriter);
+- the writer endpoint takes writes again within WRITER_RECOVERY_BOUND_S;
+- every row whose COMMIT returned is on the server now behind the writer endpoint (zero
+  committed-write loss), and locally that server is the promoted one (its timeline moved on);
+- the reader endpoint serves a standby that replicates from the new writer within
+  READER_BOUND_S.
+
+It prints the measured write-unavailability window (the longest gap between two committed
+writes). Exit 0 when every check holds, 1 when one fails (naming C6), 2 when the drill could
+not run. On AWS the drill disrupts a live cluster, so it refuses without --yes-disrupt.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from tapcheck.errors import UsageError
+from tapcheck.live.target import Target
+
+REQ = "C6"
+
+# AWS: after a failure event "service is typically restored in less than 120 seconds, and
+# often less than 60 seconds"
+# (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.AuroraHighAvailability.html#Aurora.Managing.FaultTolerance),
+# and clients find the new writer through DNS whose "Aurora DNS zones use a short TTL of 5
+# seconds" (https://repost.aws/knowledge-center/aurora-mysql-redirected-endpoint-writer).
+# Locally the emulator promotes in well under a second (benchmarks/failover.py); 10 s
+# leaves room for a loaded CI machine while still catching a failover that hangs.
+WRITER_RECOVERY_BOUND_S = {"aws": 120.0 + 5.0, "local": 10.0}
+# The reader endpoint needs the old writer back as a standby: on AWS the demoted instance
+# restarts within the same documented failover time; locally a base backup is taken.
+READER_BOUND_S = {"aws": 120.0 + 5.0, "local": 15.0}
+# Writes must succeed for this long after the last failed one before the drill stops
+# writing: on AWS a cached DNS answer can send a new connection to the old writer for one
+# TTL (5 s, page above).
+STABLE_S = {"aws": 10.0, "local": 1.0}
+CONNECT_TIMEOUT_S = {"aws": 5, "local": 2}
+WARMUP_COMMITS = 20
+WARMUP_BOUND_S = 10.0
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+    def line(self) -> str:
+        return f"{'PASS' if self.ok else 'FAIL'} {REQ}  {self.name} - {self.detail}"
+
+
+@dataclass
+class DrillResult:
+    stack_name: str
+    cluster_id: str
+    old_writer: str
+    new_writer: str | None = None
+    committed: int = 0
+    lost: list[int] = field(default_factory=list)
+    window_s: float = 0.0
+    failed_writes: int = 0
+    api_s: float | None = None        # how long FailoverDBCluster took to answer
+    recovery_s: float | None = None   # FailoverDBCluster called -> first write of the steady run after it
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def check(self, name: str, ok: bool, detail: str) -> bool:
+        self.checks.append(Check(name, ok, detail))
+        return ok
+
+
+@dataclass
+class Endpoint:
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class _Database:
+    """How to log in to the stack's cluster: endpoints from the stack outputs, credentials
+    from the stack's secret."""
+
+    def __init__(self, target: Target, writer: Endpoint, reader: Endpoint, creds: dict[str, Any], dbname: str):
+        self.target, self.writer, self.reader, self.creds, self.dbname = target, writer, reader, creds, dbname
+
+    def connect(self, endpoint: Endpoint) -> Any:
+        import psycopg
+
+        # Never send the secret in plaintext to AWS; locally everything stays on loopback
+        # and a cluster without TLS can still be drilled.
+        return psycopg.connect(
+            host=endpoint.host, port=endpoint.port, user=self.creds["username"], password=self.creds["password"],
+            dbname=self.dbname, sslmode="prefer" if self.target.local else "require", autocommit=True,
+            connect_timeout=CONNECT_TIMEOUT_S[self.target.name],
+            # A server that vanished mid-statement must not hang the loop (Linux, libpq >= 12).
+            tcp_user_timeout=CONNECT_TIMEOUT_S[self.target.name] * 1000,
+        )
+
+
+class _WriteLoad(threading.Thread):
+    """Commits one row per statement through the writer endpoint until stopped."""
+
+    def __init__(self, db: _Database, table: str) -> None:
+        super().__init__(daemon=True, name="tapcheck-drill-writes")
+        self.db, self.table = db, table
+        self.commits: list[tuple[int, float]] = []  # (id, when its COMMIT returned)
+        self.failures: list[tuple[float, str]] = []
+        self.stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def run(self) -> None:
+        from psycopg import sql
+
+        insert = sql.SQL("INSERT INTO {} (id) VALUES (%s)").format(sql.Identifier(self.table))
+        conn = None
+        next_id = 1
+        while not self.stop.is_set():
+            try:
+                if conn is None:
+                    conn = self.db.connect(self.db.writer)
+                row_id, next_id = next_id, next_id + 1
+                conn.execute(insert, (row_id,))
+                with self._lock:
+                    self.commits.append((row_id, time.monotonic()))
+            except Exception as e:  # noqa: BLE001 - every error means "not committed, reconnect"
+                with self._lock:
+                    self.failures.append((time.monotonic(), " ".join(str(e).split())[:200]))
+                if conn is not None:
+                    try:
+                        conn.close()
+                    except Exception:  # noqa: BLE001
+                        pass
+                conn = None
+                self.stop.wait(0.02)
+        if conn is not None:
+            conn.close()
+
+    def snapshot(self) -> tuple[list[tuple[int, float]], list[tuple[float, str]]]:
+        with self._lock:
+            return list(self.commits), list(self.failures)
+
+
+def _stack_parts(target: Target, stack_name: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+    from tapcheck.live import deploy
+
+    stack = deploy.describe(target, stack_name)
+    status = stack["StackStatus"]
+    if not status.endswith("_COMPLETE") or status.startswith(("ROLLBACK", "DELETE")):
+        raise UsageError(f"stack {stack_name}", f"is {status}", "deploy it again")
+    cfn = target.client("cloudformation")
+    resources: dict[str, list[str]] = {}
+    for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack["StackId"]):
+        for r in page["StackResourceSummaries"]:
+            resources.setdefault(r["ResourceType"], []).append(r["PhysicalResourceId"])
+    return deploy.outputs_of(stack), resources
+
+
+def _one(resources: dict[str, list[str]], rtype: str, stack_name: str) -> str:
+    ids = resources.get(rtype) or []
+    if len(ids) != 1:
+        raise UsageError(f"stack {stack_name}", f"has {len(ids)} {rtype} resources, the drill needs exactly one",
+                         "drill a stack with one Aurora cluster and one secret")
+    return ids[0]
+
+
+def _credentials(target: Target, secret_id: str, stack_name: str) -> dict[str, Any]:
+    value = target.client("secretsmanager").get_secret_value(SecretId=secret_id)
+    try:
+        creds = json.loads(value["SecretString"])
+    except (KeyError, ValueError):
+        creds = None
+    if not isinstance(creds, dict) or not creds.get("username") or not creds.get("password"):
+        raise UsageError(f"stack {stack_name}", "its secret is not a JSON object with username and password",
+                         "run `tapcheck smoke` (R6) and repair the secret")
+    return creds
+
+
+def _writer_of(cluster: dict[str, Any]) -> str | None:
+    return next((m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers") or [] if m.get("IsClusterWriter")),
+                None)
+
+
+def _describe(target: Target, cluster_id: str) -> dict[str, Any]:
+    return target.client("rds").describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"][0]
+
+
+def _timeline(conn: Any) -> int | None:
+    """The server's WAL timeline: a promoted standby starts a new one."""
+    row = conn.execute("SELECT timeline_id FROM pg_control_checkpoint()").fetchone()
+    return int(row[0]) if row else None
+
+
+def require_consent(target_name: str, yes_disrupt: bool) -> None:
+    """The drill disrupts a live cluster: on AWS only when asked in so many words."""
+    if target_name != "local" and not yes_disrupt:
+        raise UsageError("drill failover", "on AWS this forces a failover of the live cluster: the writer changes, "
+                         "both instances restart and every connection drops", "pass --yes-disrupt to run it")
+
+
+def run_drill(target: Target, stack_name: str, yes_disrupt: bool = False, out: Any = None,
+              db_host: str | None = None, db_port: int | None = None, db_reader_host: str | None = None,
+              db_reader_port: int | None = None) -> DrillResult:
+    """Run the failover drill and print one line per check. Raises UsageError when it
+    cannot run (the stack, its secret or its writer endpoint unusable before the failover)."""
+    out = out or sys.stdout
+    require_consent(target.name, yes_disrupt)
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        return _run(target, stack_name, out, db_host, db_port, db_reader_host, db_reader_port)
+    except (BotoCoreError, ClientError) as e:
+        raise UsageError("drill failover", f"an AWS call failed: {' '.join(str(e).split())}",
+                         "check the target and credentials") from None
+
+
+def _run(target: Target, stack_name: str, out: Any, db_host: str | None, db_port: int | None,
+         db_reader_host: str | None, db_reader_port: int | None) -> DrillResult:
+    import psycopg
+    from botocore.exceptions import ClientError
+    from psycopg import sql
+
+    outputs, resources = _stack_parts(target, stack_name)
+    cluster_id = outputs.get("ClusterIdentifier") or _one(resources, "AWS::RDS::DBCluster", stack_name)
+    secret_id = outputs.get("DatabaseSecretArn") or _one(resources, "AWS::SecretsManager::Secret", stack_name)
+    cluster = _describe(target, cluster_id)
+    port = int(outputs.get("ClusterPort") or cluster.get("Port") or 5432)
+    writer_host = db_host or outputs.get("ClusterEndpoint") or cluster.get("Endpoint")
+    reader_host = db_reader_host or outputs.get("ClusterReaderEndpoint") or cluster.get("ReaderEndpoint")
+    if not writer_host or not reader_host:
+        raise UsageError(f"stack {stack_name}", "names no writer or reader endpoint (outputs ClusterEndpoint, "
+                         "ClusterReaderEndpoint)", "add the outputs or pass --db-host and --db-reader-host")
+    creds = _credentials(target, secret_id, stack_name)
+    db = _Database(target, Endpoint(writer_host, db_port or port), Endpoint(reader_host, db_reader_port or db_port or port),
+                   creds, creds.get("dbname") or cluster.get("DatabaseName") or "postgres")
+    old_writer = _writer_of(cluster) or "(none)"
+    result = DrillResult(stack_name, cluster_id, old_writer)
+    members = cluster.get("DBClusterMembers") or []
+    print(f"drill failover {stack_name} on {target.name}: cluster {cluster_id}, writer {old_writer}, "
+          f"{len(members)} instance(s)", file=out)
+    if len(members) < 2:
+        result.check("a reader to fail over to", False,
+                     f"the cluster has {len(members)} instance(s); losing the writer loses the cluster")
+        return _finish(result, out)
+
+    table = f"tapcheck_drill_{uuid.uuid4().hex[:12]}"
+    try:
+        with db.connect(db.writer) as conn:
+            if conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
+                raise UsageError(f"writer endpoint {db.writer}", "serves a read-only standby",
+                                 "run `tapcheck smoke` and repair the cluster first")
+            timeline_before = _timeline(conn) if target.local else None
+            conn.execute(sql.SQL("CREATE TABLE {} (id bigint PRIMARY KEY, at timestamptz DEFAULT now())")
+                         .format(sql.Identifier(table)))
+    except psycopg.Error as e:
+        raise UsageError(f"writer endpoint {db.writer}", f"cannot write before the failover: {' '.join(str(e).split())}",
+                         "run `tapcheck smoke` and repair the cluster first") from None
+    try:
+        _drill(target, db, table, result, timeline_before, out, ClientError)
+    finally:
+        try:
+            with db.connect(db.writer) as conn:
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
+        except psycopg.Error as e:
+            print(f"note: could not drop the drill's table {table}: {' '.join(str(e).split())}", file=out)
+    return _finish(result, out)
+
+
+def _drill(target: Target, db: _Database, table: str, result: DrillResult, timeline_before: int | None, out: Any,
+           client_error: type[Exception]) -> None:
+    import psycopg
+    from psycopg import sql
+
+    load = _WriteLoad(db, table)
+    load.start()
+    try:
+        deadline = time.monotonic() + WARMUP_BOUND_S
+        while len(load.snapshot()[0]) < WARMUP_COMMITS:
+            if time.monotonic() > deadline:
+                raise UsageError(f"writer endpoint {db.writer}",
+                                 f"fewer than {WARMUP_COMMITS} writes committed in {WARMUP_BOUND_S:.0f} s before the "
+                                 f"failover: {(load.snapshot()[1] or [(0, 'no error')])[-1][1]}",
+                                 "run `tapcheck smoke` and repair the cluster first")
+            time.sleep(0.02)
+        started = time.monotonic()
+        try:
+            target.client("rds").failover_db_cluster(DBClusterIdentifier=result.cluster_id)
+        except client_error as e:
+            result.check("FailoverDBCluster accepted", False, " ".join(str(e).split()))
+            return
+        result.api_s = time.monotonic() - started
+        result.check("FailoverDBCluster accepted", True, f"returned after {result.api_s:.2f} s")
+        _wait_new_writer(target, result, started)
+        _wait_writes_resume(target, load, result, started)
+    finally:
+        load.stop.set()
+        load.join(timeout=30)
+    commits, failures = load.snapshot()
+    result.committed = len(commits)
+    result.failed_writes = len(failures)
+    done = [t for _, t in commits]
+    result.window_s = max((b - a for a, b in zip(done, done[1:])), default=0.0)
+    try:
+        with db.connect(db.writer) as conn:
+            writable = not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+            present = {r[0] for r in conn.execute(sql.SQL("SELECT id FROM {}").format(sql.Identifier(table)))}
+            timeline_after = _timeline(conn) if timeline_before is not None else None
+    except psycopg.Error as e:
+        result.check("every committed row is on the writer endpoint's server", False,
+                     f"cannot read the committed rows back through {db.writer}: {' '.join(str(e).split())[:200]}")
+        return
+    result.lost = sorted({i for i, _ in commits} - present)
+    result.check("every committed row is on the writer endpoint's server", writable and not result.lost,
+                 f"{result.committed} committed, {len(result.lost)} lost"
+                 + (f" (first lost ids {result.lost[:5]})" if result.lost else "")
+                 + ("" if writable else "; the writer endpoint serves a read-only standby"))
+    if timeline_before is not None:
+        result.check("the writer endpoint serves the promoted standby", (timeline_after or 0) > timeline_before,
+                     f"WAL timeline {timeline_before} -> {timeline_after}")
+    _check_reader(target, db, table, result)
+
+
+def _wait_new_writer(target: Target, result: DrillResult, started: float) -> None:
+    bound = WRITER_RECOVERY_BOUND_S[target.name]
+    while True:
+        writer = _writer_of(_describe(target, result.cluster_id))
+        if writer and writer != result.old_writer:
+            result.new_writer = writer
+            result.check("describe_db_clusters names a new writer", True,
+                         f"{result.old_writer} -> {writer} (IsClusterWriter) after {time.monotonic() - started:.1f} s")
+            return
+        if time.monotonic() - started > bound:
+            result.check("describe_db_clusters names a new writer", False,
+                         f"still {writer} as the writer {bound:.0f} s after FailoverDBCluster")
+            return
+        time.sleep(0.2 if target.local else 2.0)
+
+
+def _wait_writes_resume(target: Target, load: _WriteLoad, result: DrillResult, started: float) -> None:
+    """Writes must succeed steadily (STABLE_S without a failure) within the bound."""
+    bound, stable = WRITER_RECOVERY_BOUND_S[target.name], STABLE_S[target.name]
+    while True:
+        commits, failures = load.snapshot()
+        now = time.monotonic()
+        last_failure = max((t for t, _ in failures if t >= started), default=None)
+        since = last_failure if last_failure is not None else started
+        resumed = [t for _, t in commits if t > since]
+        if resumed and now - since >= stable:
+            recovery = resumed[0] - started if last_failure is not None else 0.0
+            result.recovery_s = recovery
+            ok = recovery <= bound
+            result.check(f"the writer endpoint takes writes again within {bound:.0f} s", ok,
+                         f"first write committed {recovery:.2f} s after FailoverDBCluster was called"
+                         + (f" ({len([f for f in failures if f[0] >= started])} attempts failed meanwhile)"))
+            return
+        if now - started > bound + stable:
+            last = failures[-1][1] if failures else "no error"
+            result.check(f"the writer endpoint takes writes again within {bound:.0f} s", False,
+                         f"no steady writes {bound + stable:.0f} s after FailoverDBCluster; last error: {last}")
+            return
+        time.sleep(0.05)
+
+
+def _check_reader(target: Target, db: _Database, table: str, result: DrillResult) -> None:
+    import psycopg
+    from psycopg import sql
+
+    bound = READER_BOUND_S[target.name]
+    marker = -int(time.time() * 1000)
+    name = f"the reader endpoint replicates from the new writer within {bound:.0f} s"
+    try:
+        with db.connect(db.writer) as conn:
+            conn.execute(sql.SQL("INSERT INTO {} (id) VALUES (%s)").format(sql.Identifier(table)), (marker,))
+    except psycopg.Error as e:
+        result.check(name, False, f"could not write the marker row through {db.writer}: {' '.join(str(e).split())[:200]}")
+        return
+    started = time.monotonic()
+    last = "not tried"
+    select = sql.SQL("SELECT pg_is_in_recovery(), EXISTS (SELECT 1 FROM {} WHERE id = %s)").format(sql.Identifier(table))
+    while time.monotonic() - started <= bound:
+        try:
+            with db.connect(db.reader) as conn:
+                standby, seen = conn.execute(select, (marker,)).fetchone()
+            if standby and seen:
+                result.check(name, True, f"a row written after the failover is visible on the reader's standby "
+                                         f"after {time.monotonic() - started:.2f} s")
+                return
+            last = "serves the writer, not a standby" if not standby else "the row is not there yet"
+        except psycopg.Error as e:
+            last = " ".join(str(e).split())[:200]
+        time.sleep(0.1 if target.local else 2.0)
+    result.check(name, False, f"not within {bound:.0f} s at {db.reader}: {last}")
+
+
+def _finish(result: DrillResult, out: Any) -> DrillResult:
+    for c in result.checks:
+        print(c.line(), file=out)
+    if result.committed:
+        print(f"write-unavailability window: {result.window_s:.2f} s (longest gap between two committed writes); "
+              f"{result.committed} rows committed, {len(result.lost)} lost, {result.failed_writes} write attempts failed",
+              file=out)
+    failed = [c for c in result.checks if not c.ok]
+    print(f"drill failover {result.stack_name}: {len(result.checks) - len(failed)} passed, {len(failed)} failed"
+          + (f"; failed requirements: {REQ}" if failed else ""), file=out)
+    return result

@@ -1,0 +1,83 @@
+"""`tapcheck emulator start|stop` before any server starts: the default state file is per user
+and per project, and bad input is one line naming the problem and the fix (exit 2), with
+nothing started."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tapcheck.emulator import control
+from tapcheck.errors import UsageError
+
+
+def test_default_state_file_is_per_user_and_per_project(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("TAPCHECK_EMULATOR_STATE", raising=False)
+    one, two = tmp_path / "one", tmp_path / "two"
+    for project in (one, two):
+        (project / "src").mkdir(parents=True)
+        (project / "pyproject.toml").write_text("[project]\nname='x'\n")
+    a = control.default_state_path(one)
+    assert a != control.default_state_path(two)
+    assert a == control.default_state_path(one / "src")  # anywhere inside one project
+    assert f"-{os.geteuid()}-" in a.name
+    monkeypatch.chdir(one / "src")
+    assert control.state_path() == a
+    monkeypatch.setenv("TAPCHECK_EMULATOR_STATE", str(tmp_path / "chosen.json"))
+    assert control.state_path() == tmp_path / "chosen.json"
+
+
+@pytest.fixture
+def nothing_may_start(monkeypatch):
+    started = []
+    monkeypatch.setattr(control.subprocess, "Popen", lambda *a, **k: started.append(a) or pytest.fail("started"))
+    return started
+
+
+@pytest.mark.parametrize("port", [70000, 65536, -1])
+def test_port_out_of_range_is_refused_before_anything_starts(tmp_path: Path, port: int, nothing_may_start) -> None:
+    with pytest.raises(UsageError) as info:
+        control.start(port=port, path=tmp_path / "state.json")
+    line = info.value.line()
+    assert f"--port: {port} is out of range" in line and "fix:" in line
+    assert not nothing_may_start and not (tmp_path / "state.json").exists()
+
+
+@pytest.mark.parametrize("where", ["under a regular file", "a directory"])
+def test_unusable_state_path_is_refused_before_anything_starts(tmp_path: Path, where: str, nothing_may_start) -> None:
+    (tmp_path / "file").write_text("x")
+    path = tmp_path / "file" / "state.json" if where.startswith("under") else tmp_path
+    with pytest.raises(UsageError) as info:
+        control.start(port=0, path=path)
+    line = info.value.line()
+    assert "cannot write the emulator state file" in line and "--emulator-state" in line
+    assert not nothing_may_start
+
+
+def test_a_state_file_of_another_user_is_not_used(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to give a file to another user")
+    state = tmp_path / "state.json"
+    state.write_text('{"port": 1, "root": "/tmp/x"}')
+    os.chown(state, 65534, 65534)
+    for call in (lambda: control.read_state(state), lambda: control.stop(state), lambda: control.start(path=state)):
+        with pytest.raises(UsageError) as info:
+            call()
+        assert "belongs to uid 65534" in info.value.line()
+    assert state.exists()
+
+
+def test_cli_lines_for_bad_port_and_missing_emulator(tmp_path: Path) -> None:
+    env = dict(os.environ, TAPCHECK_EMULATOR_STATE=str(tmp_path / "state.json"))
+    proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "emulator", "start", "--port", "99999"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "out of range" in proc.stderr and "internal error" not in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "smoke", "--stack-name", "x"],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 2
+    assert "the local emulator is not running" in proc.stderr and "Traceback" not in proc.stderr
