@@ -109,8 +109,13 @@ def find(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
         pyproject = directory / PYPROJECT
-        if pyproject.is_file() and "tapcheck" in _read_toml(pyproject).get("tool", {}):
-            return pyproject
+        if pyproject.is_file():
+            try:
+                configured = "tapcheck" in _read_toml(pyproject).get("tool", {})
+            except UsageError as error:     # cannot tell whether it configures tapcheck
+                raise UsageError(error.subject, error.problem, "fix it, or pass --no-config to skip looking") from None
+            if configured:
+                return pyproject
         if (directory / ".git").exists() or directory.parent == directory:
             return None
         directory = directory.parent

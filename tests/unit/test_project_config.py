@@ -140,6 +140,14 @@ def test_a_bad_config_is_one_line_and_exit_2(repo, body, problem):
     assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1 and problem in run.stderr
 
 
+def test_a_broken_pyproject_is_one_line_with_a_way_out(repo):
+    (repo / "pyproject.toml").write_text("[project\nname = 1\n")
+    run = tapcheck("check", "lib/TapStack.json", cwd=repo)
+    assert run.returncode == 2 and "is not valid TOML" in run.stderr and "--no-config" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert tapcheck("check", "lib/TapStack.json", "--no-config", cwd=repo).returncode == 0
+
+
 def test_nothing_added_is_no_config(repo):
     assert resolve(start=repo) is None
     assert resolve(no_config=True) is None
