@@ -102,6 +102,37 @@ def test_deletion_policy_snapshot_and_retain(local_target, stack) -> None:
     rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snaps[0]["DBClusterSnapshotIdentifier"])
 
 
+def test_a_cluster_without_deletion_policy_leaves_a_snapshot_and_without_storage_encrypted_has_no_kms_key(
+        local_target, live_options, tmp_path) -> None:
+    """CloudFormation's defaults, shared by the gate's model and the emulator: an absent DeletionPolicy
+    on a DB cluster is Snapshot; an absent StorageEncrypted encrypts with an AWS owned key, not KMS."""
+    from tapcheck.findings import Status
+    from tapcheck.live import deploy
+    from tapcheck.live.context import Context
+    from tapcheck.live.probing import run_probe, runs
+
+    doc = json.loads(Path(live_options.template).read_text())
+    cluster = next(r for r in doc["Resources"].values() if r["Type"] == "AWS::RDS::DBCluster")
+    del cluster["DeletionPolicy"]
+    del cluster["Properties"]["StorageEncrypted"]
+    path = tmp_path / "defaults.json"
+    path.write_text(json.dumps(doc))
+    suffix = "dflt" + uuid.uuid4().hex[:6]
+    name = f"tapcheck-{suffix}"
+    deploy.deploy(local_target, path, name, {"EnvironmentSuffix": suffix})
+    try:
+        run = next(r for r in runs() if r.probe.name == "storage_encrypted")
+        result = run_probe(run, Context(local_target, name))
+        assert result.status is Status.FAIL and "not under a KMS key" in result.detail, result.line()
+    finally:
+        deploy.destroy(local_target, name)
+    rds = local_target.client("rds")
+    snaps = [s for s in rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+             if suffix in s["DBClusterIdentifier"]]
+    assert len(snaps) == 1
+    rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snaps[0]["DBClusterSnapshotIdentifier"])
+
+
 def test_generated_password_honours_generate_secret_string(live_stack) -> None:
     """GenerateSecretString: length, excluded characters and RequireEachIncludedType."""
     import string
