@@ -133,6 +133,26 @@ def test_a_cluster_without_deletion_policy_leaves_a_snapshot_and_without_storage
     rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snaps[0]["DBClusterSnapshotIdentifier"])
 
 
+def test_destroying_the_stack_schedules_its_kms_key_for_deletion_after_the_pending_window(
+        local_target, live_options, tmp_path) -> None:
+    """AWS::KMS::Key with DeletionPolicy Delete: the key is scheduled for deletion, not deleted at once."""
+    from tapcheck.live import deploy
+
+    suffix = "kms" + uuid.uuid4().hex[:6]
+    name = f"tapcheck-{suffix}"
+    deploy.deploy(local_target, live_options.template, name, {"EnvironmentSuffix": suffix})
+    cfn = local_target.client("cloudformation")
+    key_id = next(r["PhysicalResourceId"] for r in cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
+                  if r["ResourceType"] == "AWS::KMS::Key")
+    kms = local_target.client("kms")
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    deploy.destroy(local_target, name)
+    meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert meta["KeyState"] == "PendingDeletion"
+    assert meta.get("PendingDeletionWindowInDays", 7) == 7
+
+
 def test_generated_password_honours_generate_secret_string(live_stack) -> None:
     """GenerateSecretString: length, excluded characters and RequireEachIncludedType."""
     import string
