@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tapcheck.live.context import Context, check
+from tapcheck.live.context import Context, Fail, check
 from tapcheck.requirements.unit import probe
 
 
@@ -15,7 +15,15 @@ def cluster_deletion_protection(ctx: Context) -> str:
 
 @probe("storage-encrypted", title="the cluster's storage is encrypted with KMS")
 def storage_encrypted(ctx: Context) -> str:
+    from botocore.exceptions import ClientError
+
     c = ctx.cluster
     check(c.get("StorageEncrypted") is True, f"DescribeDBClusters says StorageEncrypted {c.get('StorageEncrypted')}")
-    check(bool(c.get("KmsKeyId")), "the cluster reports no KmsKeyId: its storage is not under a KMS key")
-    return f"StorageEncrypted true, KmsKeyId {c['KmsKeyId']}"
+    key_id = c.get("KmsKeyId")
+    check(bool(key_id), "the cluster reports no KmsKeyId: its storage is not under a KMS key")
+    try:
+        meta = ctx.target.client("kms").describe_key(KeyId=key_id)["KeyMetadata"]
+    except ClientError as e:
+        raise Fail(f"the cluster's KmsKeyId {key_id} is no KMS key of the account ({e.response['Error']['Code']}): "
+                   "its storage is not under a KMS key") from None
+    return f"StorageEncrypted true, KmsKeyId {meta['Arn']}"

@@ -102,6 +102,57 @@ def test_deletion_policy_snapshot_and_retain(local_target, stack) -> None:
     rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snaps[0]["DBClusterSnapshotIdentifier"])
 
 
+def test_a_cluster_without_deletion_policy_leaves_a_snapshot_and_without_storage_encrypted_has_no_kms_key(
+        local_target, live_options, tmp_path) -> None:
+    """CloudFormation's defaults, shared by the gate's model and the emulator: an absent DeletionPolicy
+    on a DB cluster is Snapshot; an absent StorageEncrypted encrypts with an AWS owned key, not KMS."""
+    from tapcheck.findings import Status
+    from tapcheck.live import deploy
+    from tapcheck.live.context import Context
+    from tapcheck.live.probing import run_probe, runs
+
+    doc = json.loads(Path(live_options.template).read_text())
+    cluster = next(r for r in doc["Resources"].values() if r["Type"] == "AWS::RDS::DBCluster")
+    del cluster["DeletionPolicy"]
+    del cluster["Properties"]["StorageEncrypted"]
+    path = tmp_path / "defaults.json"
+    path.write_text(json.dumps(doc))
+    suffix = "dflt" + uuid.uuid4().hex[:6]
+    name = f"tapcheck-{suffix}"
+    deploy.deploy(local_target, path, name, {"EnvironmentSuffix": suffix})
+    try:
+        run = next(r for r in runs() if r.probe.name == "storage_encrypted")
+        result = run_probe(run, Context(local_target, name))
+        assert result.status is Status.FAIL and "not under a KMS key" in result.detail, result.line()
+    finally:
+        deploy.destroy(local_target, name)
+    rds = local_target.client("rds")
+    snaps = [s for s in rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+             if suffix in s["DBClusterIdentifier"]]
+    assert len(snaps) == 1
+    rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snaps[0]["DBClusterSnapshotIdentifier"])
+
+
+def test_destroying_the_stack_schedules_its_kms_key_for_deletion_after_the_pending_window(
+        local_target, live_options, tmp_path) -> None:
+    """AWS::KMS::Key with DeletionPolicy Delete: the key is scheduled for deletion, not deleted at once."""
+    from tapcheck.live import deploy
+
+    suffix = "kms" + uuid.uuid4().hex[:6]
+    name = f"tapcheck-{suffix}"
+    deploy.deploy(local_target, live_options.template, name, {"EnvironmentSuffix": suffix})
+    cfn = local_target.client("cloudformation")
+    key_id = next(r["PhysicalResourceId"] for r in cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
+                  if r["ResourceType"] == "AWS::KMS::Key")
+    kms = local_target.client("kms")
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    deploy.destroy(local_target, name)
+    meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
+    assert meta["KeyState"] == "PendingDeletion"
+    assert meta.get("PendingDeletionWindowInDays", 7) == 7
+
+
 def test_generated_password_honours_generate_secret_string(live_stack) -> None:
     """GenerateSecretString: length, excluded characters and RequireEachIncludedType."""
     import string

@@ -36,7 +36,7 @@ def markdown(rows: list[dict]) -> str:
         tools = [r for r in row["tool_rules"] if not r.endswith(":*")]
         checks = ", ".join(row["checks"]) + (f" (+ {', '.join(tools)})" if tools else "")
         if any(r.endswith(":*") for r in row["tool_rules"]):
-            checks += " (+ " + ", ".join(r[:-2] for r in row["tool_rules"] if r.endswith(":*")) + ")"
+            checks += " (+ every other " + ", ".join(r[:-2] for r in row["tool_rules"] if r.endswith(":*")) + " rule)"
         lines.append(f"| {row['id']} | {row['title']} | {row['spec']} | {checks} | "
                      f"{', '.join(row['guard_rules']) or '-'} | {probes_cell} | {row['operators']} |")
     return "\n".join(lines) + "\n"

@@ -98,14 +98,11 @@ def registry() -> Registry:
             if check_id in checks:
                 raise RegistryError(f"rules/{folder.name}: tool check {check_id!r} is also a static check")
             checks[check_id] = Check(check_id, folder.name, None, str(declared))
-        examples = _module(folder, "examples")
         requirements.append(Requirement(
             id=requirement_id, title=str(data["title"]), spec=str(data["spec"]), folder=folder.name,
             aws_docs=tuple(data.get("aws_docs", ())), checks=tuple(data.get("checks", ())),
             values=dict(data.get("values", {})), no_probe_reason=data.get("no_probe_reason") or None,
             security_severity=float(data["security_severity"]) if "security_severity" in data else None,
-            passing_examples=tuple(getattr(examples, n) for n in dir(examples or object) if n.startswith("passing_example")),
-            failing_examples=tuple(getattr(examples, n) for n in dir(examples or object) if n.startswith("failing_example")),
         ))
     for folder in folders():
         data = folder_data(folder)
@@ -131,6 +128,14 @@ def registry() -> Registry:
     for check in checks.values():
         check.requirements = tuple(sorted(set(check.requirements), key=_order))
     return Registry(tuple(requirements), checks, guard_rules, tool_rules)
+
+
+def examples(requirement: Requirement) -> tuple[tuple[Callable, ...], tuple[Callable, ...]]:
+    """(passing examples, failing examples) of a requirement: imported only when asked for."""
+    module = _module(rules_root() / requirement.folder, "examples")
+    names = sorted(dir(module or object))
+    return (tuple(getattr(module, n) for n in names if n.startswith("passing_example")),
+            tuple(getattr(module, n) for n in names if n.startswith("failing_example")))
 
 
 def values_of(requirement_id: str) -> dict[str, Any]:

@@ -79,8 +79,18 @@ class Requirement:
     values: dict[str, Any]
     no_probe_reason: str | None
     security_severity: float | None = None   # 0-10, for security findings (SARIF security-severity)
-    passing_examples: tuple[Callable[[dict], None], ...] = ()
-    failing_examples: tuple[Callable[[dict], None], ...] = ()
+
+    @property
+    def passing_examples(self) -> tuple[Callable[[dict], None], ...]:
+        from tapcheck.requirements.registry import examples
+
+        return examples(self)[0]
+
+    @property
+    def failing_examples(self) -> tuple[Callable[[dict], None], ...]:
+        from tapcheck.requirements.registry import examples
+
+        return examples(self)[1]
 
     @property
     def kind(self) -> str:

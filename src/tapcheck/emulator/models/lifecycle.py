@@ -98,6 +98,14 @@ def _physical(instance: Any) -> str:
     return str(getattr(instance, "physical_resource_id", "") or "")
 
 
+def deletion_policy(body: dict[str, Any]) -> str:
+    """The resource's DeletionPolicy, CloudFormation's default when absent: the gate's model holds
+    that default (Snapshot for a DB cluster and a stand-alone DB instance), so both agree."""
+    from tapcheck.model import default_deletion_policy
+
+    return str(body.get("DeletionPolicy") or default_deletion_policy(body.get("Type", ""), body.get("Properties") or {}))
+
+
 def _delete_resources(stack: Stack, prefix: str) -> str | None:
     """Delete the stack's created resources in reverse dependency order.
     Returns the reason of the first failure, or None."""
@@ -110,7 +118,7 @@ def _delete_resources(stack: Stack, prefix: str) -> str | None:
             continue
         body = resources[logical]
         rtype = body["Type"]
-        policy = body.get("DeletionPolicy", "Delete")
+        policy = deletion_policy(body)
         if policy == "Retain":
             _resource_event(stack, logical, rtype, f"{prefix}_SKIPPED", _physical(instance), "Retained (DeletionPolicy Retain)")
             rm._parsed_resources.pop(logical, None)
@@ -269,7 +277,7 @@ def _stack_update(self: Stack, template: str, role_arn: str | None = None,
         removed = {k: v for k, v in old_json.items() if k not in new_json}
         for logical in reversed(dependency_order(removed)) if removed else []:
             instance = rm._parsed_resources.pop(logical, None)
-            if instance is None or removed[logical].get("DeletionPolicy") == "Retain":
+            if instance is None or deletion_policy(removed[logical]) == "Retain":
                 continue
             rtype = removed[logical]["Type"]
             _resource_event(self, logical, rtype, "DELETE_IN_PROGRESS", _physical(instance))

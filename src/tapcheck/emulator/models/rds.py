@@ -218,9 +218,16 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
         refusal = version and rds_offerings.engine_version_refusal(engine, version)
         if refusal:
             raise handler_error(refusal, "Rds")
-        encrypted = _bool(props.get("StorageEncrypted"))
+        # Clusters created since 2026-02-18 are encrypted at rest even without StorageEncrypted, with an
+        # AWS owned key rather than a KMS key of the account; StorageEncrypted true without KmsKeyId
+        # selects the AWS managed key aws/rds
+        # (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Overview.Encryption.html, read in
+        # its current Japanese translation; the English page found offline predates the change).
+        # How DescribeDBClusters shows the owned-key case is not documented: it shows StorageEncrypted
+        # true with no KmsKeyId here.
+        encrypted = _bool(props.get("StorageEncrypted"), True)
         kms_key = props.get("KmsKeyId")
-        if encrypted and not kms_key:
+        if _bool(props.get("StorageEncrypted")) and not kms_key:
             kms_key = _aws_managed_key(account_id, region_name, "rds")
         subnet_group = _name(props.get("DBSubnetGroupName"))
         if subnet_group and subnet_group.lower() not in rds.subnet_groups:

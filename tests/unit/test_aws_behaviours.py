@@ -1,0 +1,126 @@
+"""The AWS behaviours the gate encodes, one test each, and docs/aws-behaviour.md kept honest: every
+row of its table names tests that exist."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tapcheck.gate import check_requirements
+from tapcheck.loader import parse_text
+from tapcheck.model import build_model
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = json.loads((ROOT / "lib" / "TapStack.json").read_text())
+
+
+def failing_checks(template: dict) -> dict[str, list[str]]:
+    text = json.dumps(template)
+    model = build_model("t.json", parse_text(text, "t.json"))
+    found: dict[str, list[str]] = {}
+    for f in check_requirements(model, "t.json"):
+        found.setdefault(f.check, []).append(f.message)
+    return found
+
+
+def of_type(template: dict, resource_type: str) -> dict:
+    return next(r for r in template["Resources"].values() if r["Type"] == resource_type)
+
+
+def test_update_replace_policy_defaults_to_delete_for_every_type():
+    t = copy.deepcopy(TEMPLATE)
+    for resource in t["Resources"].values():
+        resource.pop("UpdateReplacePolicy", None)
+    assert "delete-policies" not in failing_checks(t)
+    of_type(t, "AWS::RDS::DBCluster").pop("DeletionPolicy")          # DeletionPolicy does default to Snapshot
+    assert "Snapshot" in failing_checks(t)["delete-policies"][0]
+
+
+@pytest.mark.parametrize("key", [
+    "alias/aws/sns", "arn:aws:kms:eu-west-1:123456789012:alias/aws/sns",
+    {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/sns"},
+    {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:", {"Ref": "AWS::Region"}, ":",
+                       {"Ref": "AWS::AccountId"}, ":alias/aws/sns"]]},
+    "parameter"])
+def test_an_alarm_cannot_publish_to_a_topic_under_aws_sns_in_any_spelling(key):
+    t = copy.deepcopy(TEMPLATE)
+    if key == "parameter":
+        t["Parameters"]["TopicKey"] = {"Type": "String", "Default": "alias/aws/sns"}
+        key = {"Ref": "TopicKey"}
+    of_type(t, "AWS::SNS::Topic")["Properties"]["KmsMasterKeyId"] = key
+    [message] = failing_checks(t)["alarm-topic-deliverable"]
+    assert "AWS managed key" in message
+
+
+@pytest.mark.parametrize("actions, delivers", [
+    (["kms:Decrypt", "kms:GenerateDataKey*"], True), ("kms:*", True), ("*", True),
+    (["kms:Decrypt", "kms:GenerateDataKey"], True), (["kms:Decrypt"], False), ("kms:Encrypt", False)])
+def test_a_stack_key_must_let_cloudwatch_decrypt_and_generate_data_keys(actions, delivers):
+    t = copy.deepcopy(TEMPLATE)
+    statements = of_type(t, "AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
+    grant = next(s for s in statements if "cloudwatch.amazonaws.com" in json.dumps(s.get("Principal")))
+    grant["Action"] = actions
+    assert ("alarm-topic-deliverable" not in failing_checks(t)) is delivers
+
+
+def test_a_condition_or_a_deny_takes_cloudwatchs_grant_away():
+    t = copy.deepcopy(TEMPLATE)
+    statements = of_type(t, "AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
+    statements.append({"Effect": "Deny", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "kms:Decrypt",
+                       "Resource": "*"})
+    assert "alarm-topic-deliverable" in failing_checks(t)
+    t = copy.deepcopy(TEMPLATE)
+    grant = next(s for s in of_type(t, "AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
+                 if "cloudwatch.amazonaws.com" in json.dumps(s.get("Principal")))
+    grant["Condition"] = {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+    assert "alarm-topic-deliverable" in failing_checks(t)
+
+
+def test_rds_writes_the_postgresql_log_to_the_group_named_after_the_lowercased_cluster():
+    t = copy.deepcopy(TEMPLATE)
+    group = of_type(t, "AWS::Logs::LogGroup")["Properties"]
+    group["LogGroupName"] = {"Fn::Sub": "/aws/rds/cluster/aurora-postgres-cluster-${EnvironmentSuffix}/error"}
+    assert "No log group of the stack is named" in failing_checks(t)["postgresql-log-group"][0]
+    t = copy.deepcopy(TEMPLATE)
+    t["Parameters"]["EnvironmentSuffix"]["AllowedPattern"] = "^[a-zA-Z0-9]+$"
+    assert "lower case" in failing_checks(t)["postgresql-log-group"][0]
+    t = copy.deepcopy(TEMPLATE)
+    of_type(t, "AWS::RDS::DBCluster").pop("DependsOn")
+    assert "does not wait for the log group" in failing_checks(t)["postgresql-log-group"][0]
+
+
+def test_performance_insights_needs_the_2_acu_minimum_aws_recommends():
+    t = copy.deepcopy(TEMPLATE)
+    of_type(t, "AWS::RDS::DBInstance")["Properties"]["EnablePerformanceInsights"] = True
+    assert "performance-insights-capacity" in failing_checks(t)
+    of_type(t, "AWS::RDS::DBCluster")["Properties"]["ServerlessV2ScalingConfiguration"]["MinCapacity"] = 2
+    assert "performance-insights-capacity" not in failing_checks(t)        # (R2 fails instead)
+    assert "capacity" in failing_checks(t)
+
+
+# --- docs/aws-behaviour.md -----------------------------------------------------------------------
+
+ROW = re.compile(r"^\| (?P<behaviour>[^|]+) \| (?P<page>[^|]+) \| (?P<gate>[^|]+) \| (?P<emulator>[^|]+) \| (?P<tests>[^|]+) \|$")
+TEST_REF = re.compile(r"`(tests/[\w/]+\.py)::(test_\w+)`")
+
+
+def behaviour_rows() -> list[dict]:
+    text = (ROOT / "docs" / "aws-behaviour.md").read_text()
+    rows = [m.groupdict() for line in text.splitlines() if (m := ROW.match(line))]
+    return [r for r in rows if not r["behaviour"].startswith(("behaviour", "---"))]
+
+
+def test_every_behaviour_row_cites_a_page_and_names_tests_that_exist():
+    rows = behaviour_rows()
+    assert len(rows) >= 20
+    for row in rows:
+        assert "https://" in row["page"] or "silent" in row["page"], row["behaviour"]
+        refs = TEST_REF.findall(row["tests"])
+        assert refs, f"{row['behaviour']}: no test named"
+        for path, name in refs:
+            source = (ROOT / path).read_text()
+            assert re.search(rf"^def {name}\(", source, re.M), f"{row['behaviour']}: {path}::{name} does not exist"
