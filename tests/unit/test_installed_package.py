@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -42,9 +43,15 @@ def installed(tmp_path_factory) -> dict:
     assert (WHEELS / "cdklabs_cdk_validator_cfnguard-0.0.62-py3-none-any.whl").is_file(), \
         "scripts/bootstrap.sh keeps the cfn-guard wheel in .tools/wheels/: run it"
     base = tmp_path_factory.mktemp("installed")
+    # built from a copy of the sources, so that no build/ or egg-info is left in the checkout
+    source = base / "source"
+    skip = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    shutil.copytree(ROOT / "src", source / "src", symlinks=True, ignore=skip)
+    shutil.copytree(ROOT / "rules", source / "rules", ignore=skip)
+    shutil.copy(ROOT / "pyproject.toml", source / "pyproject.toml")
     site = base / "site"
     build = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                            "--no-deps", "--no-build-isolation", "--no-index", "--target", str(site), str(ROOT)],
+                            "--no-deps", "--no-build-isolation", "--no-index", "--target", str(site), str(source)],
                            capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stderr
     assert (site / "tapcheck" / "rules" / "r04_backups" / "requirement.toml").is_file()
