@@ -167,12 +167,13 @@ def _cfnlintrc(directory: Path) -> list[Suppression]:
         file = directory / name
         if not file.is_file():
             continue
+        label = name if directory.resolve() == Path.cwd().resolve() else str(file)
         try:
             text = file.read_text(encoding="utf-8")
             config = yaml.safe_load(text)
             root = yaml.compose(text, Loader=yaml.SafeLoader)
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            return [Suppression("cfn-lint", name, (), ("unreadable",), file=str(file), line=1)]
+            return [Suppression("cfn-lint", name, (), ("unreadable",), file=label, path="/", line=1)]
         if not isinstance(config, dict):
             config = {}
         ignore = config.get("ignore_checks")
@@ -180,7 +181,8 @@ def _cfnlintrc(directory: Path) -> list[Suppression]:
         settings = tuple(sorted(str(k) for k in config if k != "ignore_checks"))
         pairs = root.value if isinstance(root, yaml.MappingNode) else []
         line = next((k.start_mark.line + 1 for k, _ in pairs if getattr(k, "value", None) == "ignore_checks"), 1)
-        return [Suppression("cfn-lint", name, rules, settings, None, True, str(file), "", line)]
+        return [Suppression("cfn-lint", name, rules, settings, None, True, label,
+                            "/ignore_checks" if rules else "/", line)]
     return []
 
 
