@@ -50,7 +50,6 @@ class Waiver:
     line: int | None = None
     file: str = ""
 
-
     def matches(self, finding: Finding, model: Model) -> bool:
         if finding.rule != self.control or not all(r.startswith(WAIVABLE_PREFIX) for r in finding.requirements):
             return False
