@@ -3,7 +3,7 @@
 
 Runs both commands alternately on the same template (these machines are noisy, so each
 pair shares the same conditions) and prints each one's median wall time and the median of
-the per-pair ratios. Target: at most 1.5x, aim 1.15x (cfn-lint runs inside the gate).
+the per-pair ratios. Target (issue 10): at most 1.15x (cfn-lint runs inside the gate).
 
     .venv/bin/python benchmarks/gate_vs_cfn_lint.py [--runs 15] [TEMPLATE]
 """
@@ -11,6 +11,7 @@ the per-pair ratios. Target: at most 1.5x, aim 1.15x (cfn-lint runs inside the g
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -21,9 +22,15 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+# A pre-commit user's Python keeps .pyc files; with PYTHONDONTWRITEBYTECODE set (as in some CI
+# shells) tapcheck's own modules would be compiled on every run while cfn-lint's, compiled by
+# pip at install time, would not: the comparison would be unfair.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(command: list[str], ok_codes: tuple[int, ...]) -> float:
     start = time.perf_counter()
-    run = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    run = subprocess.run(command, cwd=ROOT, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - start
     if run.returncode not in ok_codes:
         sys.exit(f"{' '.join(command)} exited {run.returncode}: {run.stderr.decode()[:300]}")
@@ -49,7 +56,7 @@ def main() -> int:
     print(f"tapcheck check:    median {statistics.median(gate_times):.3f} s")
     print(f"cfn-lint:          median {statistics.median(lint_times):.3f} s")
     print(f"ratio (gate/lint): median {statistics.median(ratios):.2f}x  "
-          f"(min {min(ratios):.2f}x, max {max(ratios):.2f}x; required <= 1.5x, aim 1.15x)")
+          f"(min {min(ratios):.2f}x, max {max(ratios):.2f}x; required <= 1.15x)")
     return 0
 
 
