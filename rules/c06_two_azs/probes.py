@@ -41,6 +41,7 @@ def subnet_azs(ctx: Context) -> str:
 
 @probe("two-instances", title="two instances in two AZs: one writer, one reader")
 def instances_azs(ctx: Context) -> str:
+    check(not ctx.missing_instances, f"the stack's DB instance(s) {ctx.missing_instances} no longer exist in RDS")
     members = ctx.cluster.get("DBClusterMembers") or []
     check(len(members) == ZONES, f"the cluster has {len(members)} member(s)")
     check(sum(1 for m in members if m.get("IsClusterWriter")) == 1, "the cluster does not have exactly one writer")

@@ -103,11 +103,25 @@ class Context:
 
     @cached_property
     def instances(self) -> list[dict[str, Any]]:
+        """The stack's DB instances that RDS still has (see missing_instances for the others)."""
+        from botocore.exceptions import ClientError
+
         rds = self.target.client("rds")
         out = []
         for iid in self.physical("AWS::RDS::DBInstance"):
-            out += rds.describe_db_instances(DBInstanceIdentifier=iid)["DBInstances"]
+            try:
+                out += rds.describe_db_instances(DBInstanceIdentifier=iid)["DBInstances"]
+            except ClientError as e:
+                if e.response.get("Error", {}).get("Code") != "DBInstanceNotFound":
+                    raise
+                self._memo.setdefault("missing instances", []).append(iid)
         return out
+
+    @property
+    def missing_instances(self) -> list[str]:
+        """The stack's DB instances RDS no longer has (deleted outside the stack)."""
+        _ = self.instances
+        return list(self._memo.get("missing instances", []))
 
     @cached_property
     def cluster_params(self) -> dict[str, str]:
