@@ -42,7 +42,19 @@ def login_with_secret(ctx: Context, role: str) -> str:
     doc = ctx.secret
     with ctx.connect(role) as conn:
         database, user = conn.execute("SELECT current_database(), current_user").fetchone()
+        database_limit, role_limit = conn.execute(
+            "SELECT d.datconnlimit, r.rolconnlimit FROM pg_database d, pg_roles r "
+            "WHERE d.datname = current_database() AND r.rolname = current_user").fetchone()
     check(user == doc[V["username_key"]], f"logged in to the {role} as {user}, not the secret's user")
+    # CONNECTION LIMIT 0 turns every login away, except a superuser's (PostgreSQL 15 lets a superuser
+    # past both limits, as tried here). Aurora's master user is not a superuser ("CREATE ROLE postgres
+    # WITH LOGIN NOSUPERUSER ...",
+    # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser.html),
+    # so there the secret's login is refused; the emulator's master is one, so the limit is read here.
+    check(database_limit != 0, f"the {role}'s database {database} has CONNECTION LIMIT 0: it accepts no connection "
+          "from a user that is not a superuser, Aurora's master user included")
+    check(role_limit != 0, f"the secret's user {user} has CONNECTION LIMIT 0 on the {role}: it cannot log in unless "
+          "it is a superuser, which Aurora's master user is not")
     check(ctx.cluster.get("MasterUsername") == user, f"the cluster's master user is {ctx.cluster.get('MasterUsername')!r}")
     check(database == ctx.cluster.get("DatabaseName"), f"the {role}'s database is {database}, the cluster's "
           f"DatabaseName is {ctx.cluster.get('DatabaseName')}")
