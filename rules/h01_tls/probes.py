@@ -17,9 +17,11 @@ TRUE_VALUES = set(values(__file__)["true_values"])
 PG_HBA_REFUSALS = ("no pg_hba.conf entry", "pg_hba.conf rejects connection")
 PLAINTEXT_MARKERS = ("no encryption", "ssl off")
 # Besides the secret's own login, plaintext is tried for the other login roles on the secret's
-# database and for the secret's user on the other databases, with a password that cannot be
-# right: a pg_hba line letting one of them in without TLS asks for the password (or lets it in)
-# instead of refusing. Bounded so that a server with many roles costs a bounded number of tries.
+# database, for the secret's user on the other databases, and for a physical replication
+# connection (pg_hba.conf matches those by their own "replication" lines), with a password that
+# cannot be right: a pg_hba line letting one of them in without TLS asks for the password (or
+# lets it in) instead of refusing. Bounded so that a server with many roles costs a bounded
+# number of tries.
 MAX_OTHER_LOGINS = 20
 
 
@@ -46,18 +48,21 @@ def tls(ctx: Context, role: str) -> str:
     others = ([(user, database) for user in users] + [(creds["username"], d) for d in databases])[:MAX_OTHER_LOGINS]
     for user, dbname in others:
         _plaintext_refused(ctx, role, user, wrong, dbname)
-    return (f"{role}: TLS accepted; plaintext refused by the server for {1 + len(others)} login(s): "
+    _plaintext_refused(ctx, role, creds["username"], wrong, database, replication=True)
+    return (f"{role}: TLS accepted; plaintext refused by the server for {2 + len(others)} login(s): "
             f"{refusal.split('FATAL:', 1)[-1].strip()}")
 
 
-def _plaintext_refused(ctx: Context, role: str, user: str, password: str, dbname: str) -> str:
+def _plaintext_refused(ctx: Context, role: str, user: str, password: str, dbname: str,
+                       replication: bool = False) -> str:
     """The server's refusal of a plaintext login as `user` to `dbname`; Fail when it did not refuse it."""
     import psycopg
 
     host, port = ctx.endpoint(role)
-    who = f"user {user!r} to database {dbname!r}"
+    who = f"user {user!r} " + ("for replication" if replication else f"to database {dbname!r}")
     try:
-        plain = ctx.attempt(role, user=user, password=password, dbname=dbname, sslmode="disable")
+        plain = ctx.attempt(role, user=user, password=password, dbname=dbname, sslmode="disable",
+                            replication=replication)
     except psycopg.OperationalError as e:
         text = one_line(e)
         if any(r in text for r in PG_HBA_REFUSALS) and any(m in text.lower() for m in PLAINTEXT_MARKERS):

@@ -644,6 +644,12 @@ def test_plaintext_allowed_to_another_database_only_fails_h1(stack) -> None:
     assert_fails(stack.smoke(), {"H1"}, {"tls[reader]"}, quoting="database 'postgres'")
 
 
+def test_plaintext_replication_connections_allowed_fails_h1(stack) -> None:
+    """pg_hba.conf matches physical replication connections by "replication" lines only."""
+    stack.prepend_hba("writer", "host replication all 127.0.0.0/8 scram-sha-256")
+    assert_fails(stack.smoke(), {"H1"}, {"tls[writer]"}, quoting="for replication")
+
+
 def test_ssl_off_on_the_reader_fails_every_probe_that_logs_in_to_the_reader(stack) -> None:
     stack.run("reader", "ALTER SYSTEM SET ssl = off")
     stack.reload("reader")

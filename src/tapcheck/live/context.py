@@ -199,10 +199,12 @@ class Context:
         except psycopg.OperationalError as e:
             raise self.refusal(role, host, port, e) from None
 
-    def attempt(self, role: str, *, user: str, password: str, dbname: str, sslmode: str) -> Any:
+    def attempt(self, role: str, *, user: str, password: str, dbname: str, sslmode: str,
+                replication: bool = False) -> Any:
         """One raw connection attempt to an endpoint (psycopg.OperationalError when it fails), for
         probes that judge the refusal themselves. Only the credentials given are sent (no password
-        file is read). An endpoint that once let an attempt time out is not tried again in this run:
+        file is read); `replication` asks for a physical replication connection, which pg_hba.conf
+        matches by its own lines. An endpoint that once let an attempt time out is not tried again in this run:
         every later attempt fails at once with that error, so a silent server costs one timeout, not
         one per probe."""
         import psycopg
@@ -214,7 +216,7 @@ class Context:
         try:
             return psycopg.connect(host=host, port=port, user=user, password=password, dbname=dbname,
                                    sslmode=sslmode, connect_timeout=self.connect_timeout, autocommit=True,
-                                   passfile="/dev/null")
+                                   passfile="/dev/null", **({"replication": "true"} if replication else {}))
         except psycopg.OperationalError as e:
             if any(marker in one_line(e).lower() for marker in _TIMED_OUT):
                 self._memo[("timed out", host, port)] = one_line(e)
