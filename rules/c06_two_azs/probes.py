@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from tapcheck.live.context import Context, Fail, check, one_line
 from tapcheck.requirements.unit import probe, values
@@ -17,6 +20,14 @@ REPLICATION_BOUND_S = 5.0
 # milliseconds on a 2-core machine): a longer wait only delays the verdict on a broken stream.
 REPLICATION_BOUND_LOCAL_S = 2.0
 PROBE_TABLE = "tapcheck_probe"
+# A write on the writer returns within this, or tapcheck cancels it. A commit waiting for a
+# synchronous standby that never confirms waits until cancelled, and statement_timeout does not
+# cancel it (tried here with PostgreSQL 15: a 2 s statement_timeout left it waiting for minutes);
+# a cancel request ends the wait with a WARNING ("canceling wait for synchronous replication ...",
+# the transaction already committed locally: https://www.postgresql.org/docs/15/warm-standby.html#SYNCHRONOUS-REPLICATION).
+# Without the bound a writer whose synchronous_standby_names names a missing standby hung smoke.
+WRITE_BOUND_S = 10.0
+WRITE_BOUND_LOCAL_S = 2.0
 
 
 @probe("two-subnets", title="the subnet group spans two AZs, and its subnets exist")
@@ -73,11 +84,9 @@ def replication(ctx: Context) -> str:
     token = uuid.uuid4().hex
     bound = REPLICATION_BOUND_LOCAL_S if ctx.target.local else REPLICATION_BOUND_S
     with ctx.connect("reader") as reader, ctx.connect("writer") as writer:
-        try:
-            writer.execute(f"CREATE TABLE IF NOT EXISTS {PROBE_TABLE} (token text PRIMARY KEY, at timestamptz DEFAULT now())")
-            writer.execute(f"INSERT INTO {PROBE_TABLE} (token) VALUES (%s)", (token,))
-        except psycopg.errors.ReadOnlySqlTransaction as e:
-            raise Fail(f"the writer endpoint refuses writes: {one_line(e)}") from None
+        write = _bounded_writer(writer, WRITE_BOUND_LOCAL_S if ctx.target.local else WRITE_BOUND_S)
+        write(f"CREATE TABLE IF NOT EXISTS {PROBE_TABLE} (token text PRIMARY KEY, at timestamptz DEFAULT now())")
+        write(f"INSERT INTO {PROBE_TABLE} (token) VALUES (%s)", (token,))
         started = time.monotonic()
         try:
             while True:
@@ -92,7 +101,45 @@ def replication(ctx: Context) -> str:
                                f"{_receiver(reader)}")
                 time.sleep(0.02)
         finally:
-            writer.execute(f"DELETE FROM {PROBE_TABLE} WHERE token = %s", (token,))
+            write(f"DELETE FROM {PROBE_TABLE} WHERE token = %s", (token,))
+
+
+def _bounded_writer(writer: Any, bound: float) -> Any:
+    """A function running one write on the writer, cancelled when it has not returned within
+    `bound`; Fail when the writer refuses writes, cannot finish one, or its commit had to be cut
+    short while it waited for synchronous replication."""
+    import psycopg
+
+    warnings: list[str] = []
+    writer.add_notice_handler(lambda notice: warnings.append(one_line(notice.message_primary or "")))
+
+    def write(statement: str, params: tuple = ()) -> None:
+        try:
+            with _cancelled_after(writer, bound):
+                writer.execute(statement, params or None)
+        except psycopg.errors.ReadOnlySqlTransaction as e:
+            raise Fail(f"the writer endpoint refuses writes: {one_line(e)}") from None
+        except psycopg.errors.QueryCanceled as e:
+            raise Fail(f"a write on the writer endpoint did not finish within {bound:.0f} s and was cancelled: "
+                       f"{one_line(e)}") from None
+        hung = [w for w in warnings if "synchronous replication" in w]
+        if hung:
+            raise Fail(f"a commit on the writer endpoint waited for synchronous replication until cancelled after "
+                       f"{bound:.0f} s (is synchronous_standby_names naming a standby that never confirms?): {hung[0]}")
+
+    return write
+
+
+@contextmanager
+def _cancelled_after(conn: Any, seconds: float) -> Iterator[None]:
+    """Cancel what `conn` runs (a cancel request, as psql's Ctrl-C) if it has not returned in `seconds`."""
+    timer = threading.Timer(seconds, conn.cancel_safe)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def _receiver(reader) -> str:

@@ -517,6 +517,14 @@ def test_primary_conninfo_broken_on_the_standby_fails_c6(stack) -> None:
     assert_fails(stack.smoke(), {"C6"}, {"replication"}, quoting="not visible on the reader")
 
 
+def test_writer_waiting_for_a_synchronous_standby_that_does_not_exist_fails_c6(stack) -> None:
+    """Every commit on the writer hangs until cancelled: smoke must say so, not hang with it."""
+    stack.run("writer", "ALTER SYSTEM SET synchronous_standby_names = 'nobody'")
+    stack.run("writer", "ALTER SYSTEM SET synchronous_commit = 'on'")
+    stack.reload("writer")
+    assert_fails(stack.smoke(), {"C6"}, {"replication"}, quoting="waited for synchronous replication")
+
+
 def test_writer_made_read_only_fails_c6(stack) -> None:
     stack.run("writer", "ALTER SYSTEM SET default_transaction_read_only = on")
     stack.reload("writer")
