@@ -85,6 +85,8 @@ def replication(ctx: Context) -> str:
     bound = REPLICATION_BOUND_LOCAL_S if ctx.target.local else REPLICATION_BOUND_S
     with ctx.connect("reader") as reader, ctx.connect("writer") as writer:
         write = _bounded_writer(writer, WRITE_BOUND_LOCAL_S if ctx.target.local else WRITE_BOUND_S)
+        # a read on the standby may wait for a lock its WAL replay holds: bounded like the whole wait
+        reader.execute(f"SET statement_timeout = {int(bound * 1000)}")
         write(f"CREATE TABLE IF NOT EXISTS {PROBE_TABLE} (token text PRIMARY KEY, at timestamptz DEFAULT now())")
         write(f"INSERT INTO {PROBE_TABLE} (token) VALUES (%s)", (token,))
         started = time.monotonic()
@@ -92,8 +94,9 @@ def replication(ctx: Context) -> str:
             while True:
                 try:
                     row = reader.execute(f"SELECT 1 FROM {PROBE_TABLE} WHERE token = %s", (token,)).fetchone()
-                except (psycopg.errors.UndefinedTable, psycopg.errors.SerializationFailure):
-                    row = None  # the table has not replicated yet, or replaying it cancelled the read
+                except (psycopg.errors.UndefinedTable, psycopg.errors.SerializationFailure,
+                        psycopg.errors.QueryCanceled):
+                    row = None  # not replicated yet, or replay cancelled the read, or it waited too long
                 if row:
                     return f"visible on the reader after {(time.monotonic() - started) * 1000:.0f} ms"
                 if time.monotonic() - started > bound:
