@@ -621,6 +621,12 @@ def test_secret_with_another_password_fails_every_login(stack) -> None:
     assert_fails(stack.smoke(), DATA_PLANE, data_probes(), quoting="password authentication failed")
 
 
+def test_secret_pointing_at_another_host_fails_r6(stack) -> None:
+    """The probes reach the endpoints the stack names; only R6 reads the secret's host."""
+    _put_secret(stack, json.dumps({**stack.creds, "host": "elsewhere.example.com"}))
+    assert_fails(stack.smoke(), {"R6"}, {"secret"}, quoting="'elsewhere.example.com' is not the cluster endpoint")
+
+
 def test_secret_deleted_fails_every_probe_that_reads_it(stack) -> None:
     stack.client("secretsmanager").delete_secret(SecretId=stack.ctx.secret_arn, ForceDeleteWithoutRecovery=True)
     smoke = stack.smoke()
@@ -835,6 +841,19 @@ def test_backup_retention_lowered_fails_r4_and_c3(stack) -> None:
     stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id, BackupRetentionPeriod=1,
                                           ApplyImmediately=True)
     assert_fails(stack.smoke(), {"R4", "C3"}, {"backup_retention"})
+
+
+def test_instance_made_public_fails_s3(stack) -> None:
+    instance = stack.ctx.cluster["DBClusterMembers"][0]["DBInstanceIdentifier"]
+    stack.client("rds").modify_db_instance(DBInstanceIdentifier=instance, PubliclyAccessible=True,
+                                           ApplyImmediately=True)
+    assert_fails(stack.smoke(), {"S3"}, {"instances_private"}, quoting="publicly accessible")
+
+
+def test_maintenance_window_moved_fails_s1(stack) -> None:
+    stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id, ApplyImmediately=True,
+                                          PreferredMaintenanceWindow="sun:04:00-sun:05:00")
+    assert_fails(stack.smoke(), {"S1"}, {"maintenance"}, quoting="sun:04:00-sun:05:00")
 
 
 def test_cluster_tag_removed_fails_r10(stack) -> None:
