@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from tapcheck.live.context import Context, Fail, check, one_line
 from tapcheck.requirements.unit import probe, values
 
@@ -10,9 +12,17 @@ TRUE_VALUES = set(values(__file__)["true_values"])
 # entry (or a reject entry) for unencrypted connections. Aurora documents "no pg_hba.conf entry
 # for host ..., SSL off" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Security.html);
 # PostgreSQL 15 says "..., no encryption", and "pg_hba.conf rejects connection for host ..." for a
-# reject line.
+# reject line. Anything else — a password prompt, a FATAL after authentication, a session — means
+# plaintext got past pg_hba.
 PG_HBA_REFUSALS = ("no pg_hba.conf entry", "pg_hba.conf rejects connection")
 PLAINTEXT_MARKERS = ("no encryption", "ssl off")
+# Besides the secret's own login, plaintext is tried for the other login roles on the secret's
+# database, for the secret's user on the other databases, and for a physical replication
+# connection (pg_hba.conf matches those by their own "replication" lines), with a password that
+# cannot be right: a pg_hba line letting one of them in without TLS asks for the password (or
+# lets it in) instead of refusing. Bounded so that a server with many roles costs a bounded
+# number of tries.
+MAX_OTHER_LOGINS = 20
 
 
 @probe("force-ssl", title="the attached parameter group sets rds.force_ssl")
@@ -22,24 +32,45 @@ def force_ssl(ctx: Context) -> str:
     return f"rds.force_ssl={value}"
 
 
-@probe("force-ssl", title="the server accepts TLS with the secret's credentials and refuses plaintext", plane="data",
-       per_endpoint=True)
+@probe("force-ssl", title="the server accepts TLS with the secret's credentials and refuses plaintext to every login "
+       "role and database", plane="data", per_endpoint=True)
 def tls(ctx: Context, role: str) -> str:
-    import psycopg
-
     with ctx.connect(role, sslmode="require") as conn:
         check(conn.info.pgconn.ssl_in_use, f"the {role} connection is not encrypted")
+        users = [r for (r,) in conn.execute(
+            "SELECT rolname FROM pg_roles WHERE rolcanlogin AND rolname <> current_user ORDER BY rolname").fetchall()]
+        databases = [d for (d,) in conn.execute(
+            "SELECT datname FROM pg_database WHERE datallowconn AND datname <> current_database() "
+            "ORDER BY datname").fetchall()]
+    creds, database = ctx.secret, ctx.database()
+    refusal = _plaintext_refused(ctx, role, creds["username"], creds["password"], database)
+    wrong = f"tapcheck-not-the-password-{uuid.uuid4().hex}"
+    others = ([(user, database) for user in users] + [(creds["username"], d) for d in databases])[:MAX_OTHER_LOGINS]
+    for user, dbname in others:
+        _plaintext_refused(ctx, role, user, wrong, dbname)
+    _plaintext_refused(ctx, role, creds["username"], wrong, database, replication=True)
+    return (f"{role}: TLS accepted; plaintext refused by the server for {2 + len(others)} login(s): "
+            f"{refusal.split('FATAL:', 1)[-1].strip()}")
+
+
+def _plaintext_refused(ctx: Context, role: str, user: str, password: str, dbname: str,
+                       replication: bool = False) -> str:
+    """The server's refusal of a plaintext login as `user` to `dbname`; Fail when it did not refuse it."""
+    import psycopg
+
     host, port = ctx.endpoint(role)
-    creds = ctx.secret
+    who = f"user {user!r} " + ("for replication" if replication else f"to database {dbname!r}")
     try:
-        plain = psycopg.connect(host=host, port=port, user=creds["username"], password=creds["password"],
-                                dbname=creds.get("dbname") or "postgres", sslmode="disable", connect_timeout=5)
+        plain = ctx.attempt(role, user=user, password=password, dbname=dbname, sslmode="disable",
+                            replication=replication)
     except psycopg.OperationalError as e:
         text = one_line(e)
         if any(r in text for r in PG_HBA_REFUSALS) and any(m in text.lower() for m in PLAINTEXT_MARKERS):
-            return f"{role}: TLS accepted; plaintext refused by the server: {text.split('FATAL:', 1)[-1].strip()}"
-        if "password authentication failed" in text:
-            raise Fail(f"the {role} let a plaintext connection reach password authentication: {text}") from None
+            return text
+        if "authentication failed" in text:
+            raise Fail(f"the {role} let a plaintext connection of {who} reach password authentication: {text}") from None
+        if "FATAL" in text:  # the server answered, but not with pg_hba's refusal of plaintext
+            raise Fail(f"the {role} did not refuse a plaintext connection of {who} for want of TLS: {text}") from None
         raise ctx.refusal(role, host, port, e) from None
     plain.close()
-    raise Fail(f"the {role} at {host}:{port} accepted a plaintext connection")
+    raise Fail(f"the {role} at {host}:{port} accepted a plaintext connection of {who}")

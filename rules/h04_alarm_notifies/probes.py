@@ -22,7 +22,7 @@ from tapcheck.rules.r08_cpu_alarm.probes import cpu_alarms
 
 # SNS delivers to SQS within seconds; CloudWatch runs the action on the state change. The bound
 # is generous on AWS, short locally (the emulator delivers synchronously).
-DELIVERY_BOUND_LOCAL_S = 10.0
+DELIVERY_BOUND_LOCAL_S = 3.0
 DELIVERY_BOUND_AWS_S = 120.0
 PROBE_REASON = "tapcheck probe: testing that this alarm's notifications are delivered"
 
@@ -34,6 +34,7 @@ def _alarm_and_topics(ctx: Context) -> tuple[dict, list[str]]:
     for alarm in alarms:
         hit = sorted(set(alarm.get("AlarmActions") or []) & topics)
         if hit:
+            _topic_exists(ctx, hit[0])
             return alarm, hit
     raise Fail(f"the CPU alarm's actions {sorted({a for x in alarms for a in x.get('AlarmActions') or []})} "
                f"name no SNS topic of the stack {sorted(topics)}")
@@ -43,8 +44,19 @@ def _alarm_and_topics(ctx: Context) -> tuple[dict, list[str]]:
 def alarm_action(ctx: Context) -> str:
     alarm, topics = _alarm_and_topics(ctx)
     check(alarm.get("ActionsEnabled", True) is True, f"{alarm['AlarmName']} has its actions disabled")
-    ctx.target.client("sns").get_topic_attributes(TopicArn=topics[0])
     return f"AlarmActions -> {topics[0]}"
+
+
+def _topic_exists(ctx: Context, topic: str) -> None:
+    from botocore.exceptions import ClientError
+
+    try:
+        ctx.target.client("sns").get_topic_attributes(TopicArn=topic)
+    except ClientError as e:
+        if e.response.get("Error", {}).get("Code") in ("NotFound", "NotFoundException"):
+            raise Fail(f"the alarm's topic {topic} does not exist (SNS GetTopicAttributes: "
+                       f"{e.response['Error'].get('Message')})") from None
+        raise
 
 
 @probe("alarm-notifies", "alarm-topic-deliverable", title="firing the CPU alarm delivers a message to a subscriber of its topic",

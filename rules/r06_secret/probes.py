@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from tapcheck.live.context import Context, check
+import uuid
+
+from tapcheck.live.context import Context, check, one_line
 from tapcheck.requirements.unit import probe, values
 
 V = values(__file__)
+# A login refused for want of the right password (or refused outright by pg_hba.conf or the role).
+# PostgreSQL words a wrong password "password authentication failed for user ..." (scram, md5,
+# password) and IAM authentication on RDS goes through PAM ("PAM authentication failed ...").
+LOGIN_REFUSALS = ("authentication failed for user", "no pg_hba.conf entry", "pg_hba.conf rejects connection",
+                  "is not permitted to log in")
+MAX_LOGINS = 20   # login roles tried with a wrong password, at most
 
 
 @probe("generated-password", "secret-attached",
        title="secret generated (32 characters RDS accepts) and attached: host, port, engine, dbname of the cluster")
 def secret(ctx: Context) -> str:
-    ctx.target.client("secretsmanager").describe_secret(SecretId=ctx.secret_arn)
     doc = ctx.secret
+    ctx.target.client("secretsmanager").describe_secret(SecretId=ctx.secret_arn)
     password = doc[V["password_key"]]
     check(len(password) == V["password_length"], f"the password has {len(password)} characters")
     bad = sorted(set(password) & set(V["rds_forbidden_characters"]))
@@ -34,8 +42,45 @@ def login_with_secret(ctx: Context, role: str) -> str:
     doc = ctx.secret
     with ctx.connect(role) as conn:
         database, user = conn.execute("SELECT current_database(), current_user").fetchone()
+        database_limit, role_limit = conn.execute(
+            "SELECT d.datconnlimit, r.rolconnlimit FROM pg_database d, pg_roles r "
+            "WHERE d.datname = current_database() AND r.rolname = current_user").fetchone()
     check(user == doc[V["username_key"]], f"logged in to the {role} as {user}, not the secret's user")
+    # CONNECTION LIMIT 0 turns every login away, except a superuser's (PostgreSQL 15 lets a superuser
+    # past both limits, as tried here). Aurora's master user is not a superuser ("CREATE ROLE postgres
+    # WITH LOGIN NOSUPERUSER ...",
+    # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser.html),
+    # so there the secret's login is refused; the emulator's master is one, so the limit is read here.
+    check(database_limit != 0, f"the {role}'s database {database} has CONNECTION LIMIT 0: it accepts no connection "
+          "from a user that is not a superuser, Aurora's master user included")
+    check(role_limit != 0, f"the secret's user {user} has CONNECTION LIMIT 0 on the {role}: it cannot log in unless "
+          "it is a superuser, which Aurora's master user is not")
     check(ctx.cluster.get("MasterUsername") == user, f"the cluster's master user is {ctx.cluster.get('MasterUsername')!r}")
     check(database == ctx.cluster.get("DatabaseName"), f"the {role}'s database is {database}, the cluster's "
           f"DatabaseName is {ctx.cluster.get('DatabaseName')}")
     return f"{role}: logged in as {user} to {database}"
+
+
+@probe("credentials-from-secret", title="without the secret's password nobody logs in: a wrong password is refused for "
+       "the secret's user and every other login role", plane="data", per_endpoint=True)
+def password_required(ctx: Context, role: str) -> str:
+    import psycopg
+
+    with ctx.connect(role) as conn:
+        users = [r for (r,) in conn.execute(
+            "SELECT rolname FROM pg_roles WHERE rolcanlogin ORDER BY rolname = current_user DESC, rolname").fetchall()]
+    database, wrong = ctx.database(), f"tapcheck-not-the-password-{uuid.uuid4().hex}"
+    host, port = ctx.endpoint(role)
+    let_in = []
+    for user in users[:MAX_LOGINS]:
+        try:
+            session = ctx.attempt(role, user=user, password=wrong, dbname=database, sslmode="require")
+        except psycopg.OperationalError as e:
+            if any(r in one_line(e) for r in LOGIN_REFUSALS):
+                continue
+            raise ctx.refusal(role, host, port, e) from None
+        session.close()
+        let_in.append(user)
+    check(not let_in, f"the {role} let {let_in} log in to {database} with a wrong password: it does not ask for "
+          "the password (a pg_hba.conf trust line?)")
+    return f"{role}: a wrong password is refused for {min(len(users), MAX_LOGINS)} login role(s)"

@@ -39,7 +39,9 @@ def log_statement_in_effect(ctx: Context, role: str) -> str:
             "FROM pg_db_role_setting s CROSS JOIN LATERAL unnest(s.setconfig) AS c(setting) "
             "LEFT JOIN pg_roles r ON r.oid = s.setrole LEFT JOIN pg_database d ON d.oid = s.setdatabase "
             "WHERE c.setting ILIKE 'log_statement=%%'").fetchall()
-    check(shown == wanted, f"the {role} reports log_statement={shown} for this session")
-    bad = [f"role {r} database {d}: {setting}" for r, d, setting in overrides if setting.split("=", 1)[1] != wanted]
+    # enum settings are case-insensitive, and pg_db_role_setting keeps the value as written ('ALL')
+    check(shown.lower() == wanted, f"the {role} reports log_statement={shown} for this session")
+    bad = [f"role {r} database {d}: {setting}" for r, d, setting in overrides
+           if setting.split("=", 1)[1].strip().lower() != wanted]
     check(not bad, f"the {role} overrides log_statement: {'; '.join(bad)}")
     return f"{role}: log_statement={shown}, no overriding role or database setting"

@@ -44,6 +44,8 @@ READERS: dict[str, Callable[[Context, str], dict[str, str]]] = {
 
 @probe("required-tags", title="Environment=Production and ManagedBy=CloudFormation on every taggable resource of the stack")
 def tags(ctx: Context) -> str:
+    from botocore.exceptions import ClientError
+
     bad, unreadable, seen = [], [], 0
     for resource in ctx.resources:
         rtype, pid = resource["ResourceType"], resource["PhysicalResourceId"]
@@ -53,7 +55,12 @@ def tags(ctx: Context) -> str:
         if reader is None:
             unreadable.append(f"{resource['LogicalResourceId']} ({rtype})")
             continue
-        found = reader(ctx, pid)
+        try:
+            found = reader(ctx, pid)
+        except (ClientError, StopIteration) as e:   # StopIteration: an instance RDS no longer has
+            reason = e.response["Error"]["Code"] if isinstance(e, ClientError) else "not found"
+            bad.append(f"{resource['LogicalResourceId']} ({rtype} {pid}: its tags cannot be read, {reason})")
+            continue
         seen += 1
         wrong = [f"{k}={found.get(k)}" for k, v in REQUIRED.items() if found.get(k) != v]
         if wrong:

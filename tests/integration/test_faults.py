@@ -1,6 +1,20 @@
 """A live stack broken in ways only a live probe sees, failed deploys, unreachable
 databases, missing stacks, and an emulator whose server died midway. These deploy extra
-stacks, so they run on the local target only."""
+stacks, so they run on the local target only.
+
+Fault drills (issue 7 §2, the second half of this file): each drill deploys its own stack,
+breaks it the way an operator, an attacker or an accident would — on the servers (signals, SQL,
+pg_hba.conf and postgresql.auto.conf edits followed by pg_reload_conf()) or through the AWS APIs
+— and asserts that `smoke` exits 1 naming exactly the requirements the fault breaks, with no
+skip. Nothing is restored: the fixture destroys the broken stack and checks that the destroy
+succeeded and left nothing (issue 7 §4).
+
+How a drill touches the servers: every statement goes through psycopg.sql (identifiers and
+literals, never text built from template values); the postmaster it signals is the one the
+writer or reader endpoint names in `SHOW data_directory`, proven by processes.live_postmaster
+(command line, working directory, start time) and signalled through a pidfd; pg_ctl runs as the
+`postgres` user; configuration files are edited in place (their owner is kept) and reloaded.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +22,20 @@ import copy
 import io
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tapcheck.errors import UsageError
-
 
 
 def pg_processes_under(root: str) -> list[int]:
@@ -229,3 +246,617 @@ def test_stop_after_server_died_midway_leaves_nothing(local_target, live_options
     assert not Path(st["root"]).exists()
     assert not pg_processes_under(st["root"])
     assert not state.exists()
+
+
+# ==============================================================================================
+# Fault drills
+# ==============================================================================================
+
+# The requirements whose probes log in to the database: a fault that keeps the probes from logging
+# in to an endpoint fails all of them (they cannot look, and on the local target that is a FAIL).
+DATA_PLANE = frozenset({"C4", "C5", "C6", "H1", "R1", "R6", "R7"})
+# The C6 probes that log in to both endpoints, and the one that logs in to the reader alone.
+BOTH_ENDPOINTS = frozenset({"endpoint_roles", "replication"})
+READER_ONLY = frozenset({"reader_read_only"})
+_PROBE_LINE = re.compile(r"^(PASS|FAIL|SKIP) +(\S+) +(\S+) - (.*)$")
+_SUMMARY = re.compile(r"^smoke \S+: (\d+) passed, (\d+) failed, (\d+) skipped(?:; failed requirements: ([^(]*))?")
+
+
+def _runs() -> list:
+    from tapcheck.live.probing import runs
+
+    return runs()
+
+
+def endpoint_probes(role: str) -> set[str]:
+    """The probe runs that log in to `role` alone (per-endpoint probes), by their printed name."""
+    return {r.name for r in _runs() if r.role == role}
+
+
+def writer_side() -> set[str]:
+    return endpoint_probes("writer") | BOTH_ENDPOINTS
+
+
+def reader_side() -> set[str]:
+    return endpoint_probes("reader") | BOTH_ENDPOINTS | READER_ONLY
+
+
+def data_probes() -> set[str]:
+    return {r.name for r in _runs() if r.probe.plane == "data"}
+
+
+@dataclass
+class Smoke:
+    rc: int
+    out: str
+
+    @property
+    def lines(self) -> list[tuple[str, str, str, str]]:
+        return [m.groups() for m in map(_PROBE_LINE.match, self.out.splitlines()) if m]
+
+    @property
+    def failing(self) -> dict[str, str]:
+        """Printed probe name -> detail, for every FAIL line."""
+        return {name: detail for status, _, name, detail in self.lines if status == "FAIL"}
+
+    @property
+    def skipped(self) -> list[str]:
+        return [name for status, _, name, _ in self.lines if status == "SKIP"]
+
+    @property
+    def failed_requirements(self) -> set[str]:
+        summary = next(m for m in map(_SUMMARY.match, self.out.splitlines()) if m)
+        return {q.strip() for q in (summary.group(4) or "").split(",") if q.strip()}
+
+
+def assert_fails(smoke: Smoke, requirements: set[str] | frozenset[str], probes: set[str] | None = None,
+                 quoting: str | None = None) -> None:
+    """smoke exited 1 with no skip, naming exactly `requirements` in its summary line; when given,
+    exactly `probes` failed, and each of them quotes `quoting`."""
+    assert smoke.rc == 1, smoke.out
+    assert smoke.skipped == [], smoke.out
+    assert smoke.failed_requirements == set(requirements), smoke.out
+    if probes is not None:
+        assert set(smoke.failing) == set(probes), smoke.out
+    if quoting is not None:
+        quiet = [f"{name} - {detail}" for name, detail in smoke.failing.items()
+                 if (probes is None or name in probes) and quoting not in detail]
+        assert not quiet, f"these do not quote {quoting!r}: {quiet}"
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+class BrokenStack:
+    """A freshly deployed stack, and the means to break it. It remembers the secret as deployed,
+    so a drill can still reach the servers as the master user after breaking the secret."""
+
+    def __init__(self, target: Any, name: str, emulator_root: str) -> None:
+        from tapcheck.emulator.pgcluster import cluster_dirs
+        from tapcheck.live.context import ENDPOINT_ROLES, Context
+
+        self.target, self.name = target, name
+        self.ctx = Context(target, name)
+        self.cluster_id = self.ctx.cluster["DBClusterIdentifier"]
+        self.creds = dict(self.ctx.secret)
+        self.endpoints = {role: self.ctx.endpoint(role) for role in ENDPOINT_ROLES}
+        self.root = Path(emulator_root).resolve()
+        self.cluster_dir = cluster_dirs(self.root, self.cluster_id)[0]
+
+    # --- the servers, as the master user -----------------------------------------------------
+    def connect(self, role: str, dbname: str = "postgres") -> Any:
+        import psycopg
+
+        host, port = self.endpoints[role]
+        return psycopg.connect(host=host, port=port, user=self.creds["username"], password=self.creds["password"],
+                               dbname=dbname, sslmode="require", autocommit=True, connect_timeout=5)
+
+    def run(self, role: str, statement: Any, params: tuple = ()) -> Any:
+        with self.connect(role) as conn:
+            cursor = conn.execute(statement, params or None)
+            return cursor.fetchone() if cursor.description else None
+
+    @property
+    def master(self) -> Any:
+        from psycopg import sql
+
+        return sql.Identifier(self.creds["username"])
+
+    @property
+    def database(self) -> Any:
+        from psycopg import sql
+
+        return sql.Identifier(self.creds["dbname"])
+
+    def reload(self, role: str) -> None:
+        assert self.run(role, "SELECT pg_reload_conf()") == (True,)
+
+    def data_directory(self, role: str) -> Path:
+        """The data directory of the server behind `role`'s endpoint, as that server says, checked to
+        be the emulator's and to play that role (a primary behind the writer, a standby behind the reader)."""
+        with self.connect(role) as conn:
+            data = Path(conn.execute("SHOW data_directory").fetchone()[0]).resolve()
+            recovering = conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+        assert data.is_relative_to(self.cluster_dir.resolve()), f"{data} is not under {self.cluster_dir}"
+        assert recovering is (role == "reader"), f"the {role} endpoint's server says pg_is_in_recovery {recovering}"
+        return data
+
+    def postmaster(self, role: str) -> tuple[Path, int]:
+        """The data directory and the proven postmaster pid of the server behind `role`'s endpoint."""
+        from tapcheck.emulator import processes
+
+        data = self.data_directory(role)
+        pid = processes.live_postmaster(data)
+        assert pid is not None, f"no proven postmaster for {data}"
+        return data, pid
+
+    def signal_postmaster(self, role: str, sig: int) -> int:
+        from tapcheck.emulator import processes
+
+        data, pid = self.postmaster(role)
+        assert processes.signal_postmaster(data, sig), f"could not signal the {role}'s postmaster {pid}"
+        return pid
+
+    def edit_config(self, role: str, filename: str, edit: Any) -> None:
+        """Rewrite one of the server's configuration files in place (owner and mode kept), then reload."""
+        path = self.data_directory(role) / filename
+        path.write_text(edit(path.read_text()))
+        self.reload(role)
+
+    def prepend_hba(self, role: str, *lines: str) -> None:
+        self.edit_config(role, "pg_hba.conf", lambda text: "".join(f"{line}\n" for line in lines) + text)
+
+    # --- the AWS side ------------------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        return self.target.client(service)
+
+    def one(self, rtype: str) -> str:
+        return self.ctx.one(rtype)
+
+    # --- the verdict -----------------------------------------------------------------------------
+    def smoke(self) -> Smoke:
+        from tapcheck.live.commands import smoke
+
+        out = io.StringIO()
+        rc = smoke(self.target, self.name, out=out)
+        return Smoke(rc, out.getvalue())
+
+
+@pytest.fixture
+def stack(local_target, live_options, emulator):
+    """A stack of its own for one drill, destroyed afterwards: the destroy must succeed after the
+    fault and leave no stack, cluster, data directory or PostgreSQL process behind."""
+    from botocore.exceptions import ClientError
+
+    from tapcheck.live import deploy
+
+    name = _deploy(local_target, live_options.template, "flt")
+    broken = BrokenStack(local_target, name, emulator["root"])
+    yield broken
+    try:
+        deploy.destroy(local_target, name)
+    except deploy.DeployFailed as e:
+        pytest.fail(f"destroy after the fault failed ({e.status}): resource {e.resource}: {e.reason}")
+    with pytest.raises(UsageError):
+        deploy.describe(local_target, name)
+    with pytest.raises(ClientError):
+        local_target.client("rds").describe_db_clusters(DBClusterIdentifier=broken.cluster_id)
+    assert not broken.cluster_dir.exists(), f"{broken.cluster_dir} left behind"
+    assert not pg_processes_under(str(broken.cluster_dir)), "PostgreSQL processes left behind"
+    assert local_target.client("ec2").describe_vpcs(
+        Filters=[{"Name": f"tag:{deploy.NETWORK_TAG}", "Values": [name]}])["Vpcs"] == [], "the stack's VPC left behind"
+
+
+def test_data_plane_requirements_are_those_whose_probes_log_in() -> None:
+    """The drills below name DATA_PLANE and the C6 probes explicitly; they must be what the
+    registry declares, or a new probe would silently change what a fault is expected to fail."""
+    data = [r for r in _runs() if r.probe.plane == "data"]
+    assert {q for r in data for q in r.probe.requirements} == DATA_PLANE
+    assert {r.name for r in data if r.role is None} == BOTH_ENDPOINTS | READER_ONLY
+
+
+# --- the servers die, freeze or stop serving their role ---------------------------------------------
+
+def test_writer_killed_fails_every_probe_that_logs_in_to_the_writer(stack, emulator) -> None:
+    from tapcheck.emulator import processes
+
+    pid = stack.signal_postmaster("writer", signal.SIGKILL)
+    assert processes.wait_gone(pid, 5.0)
+    env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
+    proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "smoke", "--stack-name", stack.name],
+                          capture_output=True, text=True, env=env, timeout=120)
+    smoke = Smoke(proc.returncode, proc.stdout)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert_fails(smoke, DATA_PLANE, writer_side(), quoting="Connection refused")
+    assert all("does not answer" in detail for detail in smoke.failing.values()), smoke.out
+
+
+def test_standby_stopped_fails_every_probe_that_logs_in_to_the_reader(stack) -> None:
+    from tapcheck.emulator.pgcluster import PG_BIN
+
+    data = stack.data_directory("reader")
+    subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w"]),
+                   check=True, capture_output=True, timeout=60)
+    assert_fails(stack.smoke(), DATA_PLANE, reader_side(), quoting="Connection refused")
+
+
+def test_writer_frozen_fails_its_probes_after_one_connect_timeout(stack) -> None:
+    """A postmaster that accepts TCP but never answers (SIGSTOP): the first attempt waits out the
+    connect timeout, every later one fails at once saying so."""
+    stack.signal_postmaster("writer", signal.SIGSTOP)
+    smoke = stack.smoke()
+    assert_fails(smoke, DATA_PLANE, writer_side(), quoting="timeout expired")
+    retried = [name for name, detail in smoke.failing.items() if "not retried" not in detail]
+    assert len(retried) == 1, smoke.out
+
+
+def test_reader_promoted_to_a_primary_fails_c6(stack) -> None:
+    """The reader endpoint serving a primary: nothing replicates to it and it takes writes."""
+    assert stack.run("reader", "SELECT pg_promote(true, 30)") == (True,)
+    smoke = stack.smoke()
+    assert_fails(smoke, {"C6"}, BOTH_ENDPOINTS | READER_ONLY)
+    assert "reaches a primary, not a replica" in smoke.failing["endpoint_roles"]
+
+
+def test_wal_replay_paused_on_the_standby_fails_c6(stack) -> None:
+    stack.run("reader", "SELECT pg_wal_replay_pause()")
+    smoke = stack.smoke()
+    assert_fails(smoke, {"C6"}, {"replication"}, quoting="paused WAL replay")
+
+
+def test_primary_conninfo_broken_on_the_standby_fails_c6(stack) -> None:
+    from psycopg import sql
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    stack.run("reader", sql.SQL("ALTER SYSTEM SET primary_conninfo = {}").format(
+        sql.Literal(f"host=127.0.0.1 port={port} user={stack.creds['username']}")))
+    stack.reload("reader")
+    assert_fails(stack.smoke(), {"C6"}, {"replication"}, quoting="not visible on the reader")
+
+
+def test_writer_waiting_for_a_synchronous_standby_that_does_not_exist_fails_c6(stack) -> None:
+    """Every commit on the writer hangs until cancelled: smoke must say so, not hang with it."""
+    stack.run("writer", "ALTER SYSTEM SET synchronous_standby_names = 'nobody'")
+    stack.run("writer", "ALTER SYSTEM SET synchronous_commit = 'on'")
+    stack.reload("writer")
+    assert_fails(stack.smoke(), {"C6"}, {"replication"}, quoting="waited for synchronous replication")
+
+
+def test_writer_made_read_only_fails_c6(stack) -> None:
+    stack.run("writer", "ALTER SYSTEM SET default_transaction_read_only = on")
+    stack.reload("writer")
+    smoke = stack.smoke()
+    assert_fails(smoke, {"C6"}, BOTH_ENDPOINTS)
+    assert "read-only" in smoke.failing["endpoint_roles"] and "refuses writes" in smoke.failing["replication"]
+
+
+# --- the database and the master user stop accepting the secret's login ----------------------------
+
+def test_database_not_accepting_connections_fails_every_login(stack) -> None:
+    from psycopg import sql
+
+    stack.run("writer", sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(stack.database))
+    assert_fails(stack.smoke(), DATA_PLANE, data_probes(), quoting="is not currently accepting connections")
+
+
+@pytest.mark.parametrize("what", ["DATABASE", "ROLE"])
+def test_connection_limit_zero_fails_r6(stack, what) -> None:
+    """The emulator's master user is a superuser, whom PostgreSQL lets past a CONNECTION LIMIT;
+    Aurora's is not: the login probe reads the limits."""
+    from psycopg import sql
+
+    name = stack.database if what == "DATABASE" else stack.master
+    stack.run("writer", sql.SQL("ALTER {} {} CONNECTION LIMIT 0").format(sql.SQL(what), name))
+    assert_fails(stack.smoke(), {"R6", "C4"}, {"login_with_secret[writer]", "login_with_secret[reader]"},
+                 quoting="CONNECTION LIMIT 0")
+
+
+def test_database_renamed_fails_every_login(stack) -> None:
+    from psycopg import sql
+
+    stack.run("writer", sql.SQL("ALTER DATABASE {} RENAME TO {}").format(stack.database, sql.Identifier("renamed")))
+    assert_fails(stack.smoke(), DATA_PLANE, data_probes(), quoting="does not exist")
+
+
+def test_master_password_changed_fails_every_login(stack) -> None:
+    from psycopg import sql
+
+    stack.run("writer", sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+        stack.master, sql.Literal("Changed-by-hand-" + uuid.uuid4().hex)))
+    assert_fails(stack.smoke(), DATA_PLANE, data_probes(), quoting="password authentication failed")
+
+
+def test_master_password_expired_fails_every_login(stack) -> None:
+    from psycopg import sql
+
+    stack.run("writer", sql.SQL("ALTER ROLE {} VALID UNTIL {}").format(stack.master, sql.Literal("2001-01-01")))
+    assert_fails(stack.smoke(), DATA_PLANE, data_probes(), quoting="password authentication failed")
+
+
+def test_master_role_without_login_fails_every_login(stack) -> None:
+    from psycopg import sql
+
+    stack.run("writer", sql.SQL("ALTER ROLE {} NOLOGIN").format(stack.master))
+    assert_fails(stack.smoke(), DATA_PLANE, data_probes(), quoting="is not permitted to log in")
+
+
+def test_writer_pg_hba_rejecting_logins_fails_every_probe_that_logs_in_to_the_writer(stack) -> None:
+    stack.edit_config("writer", "pg_hba.conf", lambda _: (
+        "local all all scram-sha-256\nlocal replication all scram-sha-256\nhost all all 0.0.0.0/0 reject\n"))
+    assert_fails(stack.smoke(), DATA_PLANE, writer_side(), quoting="pg_hba.conf rejects connection")
+
+
+def test_pg_hba_trusting_everyone_lets_a_wrong_password_in_and_fails_r6(stack) -> None:
+    stack.prepend_hba("writer", "hostssl all all 127.0.0.0/8 trust")
+    smoke = stack.smoke()
+    assert_fails(smoke, {"R6", "C4"}, {"password_required[writer]"}, quoting="with a wrong password")
+
+
+# --- the secret ---------------------------------------------------------------------------------
+
+def _put_secret(stack: BrokenStack, text: str) -> None:
+    stack.client("secretsmanager").put_secret_value(SecretId=stack.ctx.secret_arn, SecretString=text)
+
+
+def test_secret_not_json_fails_r6_and_every_data_probe_says_it_could_not_log_in(stack) -> None:
+    _put_secret(stack, "not json: " + uuid.uuid4().hex)
+    smoke = stack.smoke()
+    assert_fails(smoke, DATA_PLANE, data_probes() | {"secret"}, quoting="not a JSON object")
+    others = {name: detail for name, detail in smoke.failing.items()
+              if not name.startswith(("secret", "login_with_secret"))}
+    assert all(detail.startswith("could not log in to the") for detail in others.values()), smoke.out
+
+
+def test_secret_without_password_fails_r6(stack) -> None:
+    _put_secret(stack, json.dumps({k: v for k, v in stack.creds.items() if k != "password"}))
+    assert_fails(stack.smoke(), DATA_PLANE, data_probes() | {"secret"}, quoting="holds no password")
+
+
+def test_secret_with_another_password_fails_every_login(stack) -> None:
+    other = "Not-the-password-" + uuid.uuid4().hex[:15]   # 32 characters, as generated
+    _put_secret(stack, json.dumps({**stack.creds, "password": other}))
+    assert_fails(stack.smoke(), DATA_PLANE, data_probes(), quoting="password authentication failed")
+
+
+def test_secret_pointing_at_another_host_fails_r6(stack) -> None:
+    """The probes reach the endpoints the stack names; only R6 reads the secret's host."""
+    _put_secret(stack, json.dumps({**stack.creds, "host": "elsewhere.example.com"}))
+    assert_fails(stack.smoke(), {"R6"}, {"secret"}, quoting="'elsewhere.example.com' is not the cluster endpoint")
+
+
+def test_secret_deleted_fails_every_probe_that_reads_it(stack) -> None:
+    stack.client("secretsmanager").delete_secret(SecretId=stack.ctx.secret_arn, ForceDeleteWithoutRecovery=True)
+    smoke = stack.smoke()
+    # C7 (the secret's key) and R10 (its tags) cannot be judged on a secret that is gone either
+    assert_fails(smoke, DATA_PLANE | {"C7", "R10"}, data_probes() | {"secret", "aws_managed_keys", "tags"})
+    assert "cannot be read (ResourceNotFoundException" in smoke.failing["login_with_secret[writer]"]
+
+
+# --- TLS ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("role", ["writer", "reader"])
+def test_plaintext_allowed_fails_h1(stack, role) -> None:
+    stack.prepend_hba(role, "host all all 127.0.0.0/8 scram-sha-256")
+    assert_fails(stack.smoke(), {"H1"}, {f"tls[{role}]"}, quoting="accepted a plaintext connection")
+
+
+def test_plaintext_allowed_for_another_role_only_fails_h1(stack) -> None:
+    from psycopg import sql
+
+    stack.run("writer", sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+        sql.Identifier("app"), sql.Literal("App-password-" + uuid.uuid4().hex)))
+    stack.prepend_hba("writer", "host all app 127.0.0.0/8 scram-sha-256")
+    smoke = stack.smoke()
+    assert_fails(smoke, {"H1"}, {"tls[writer]"}, quoting="user 'app'")
+
+
+def test_plaintext_allowed_to_another_database_only_fails_h1(stack) -> None:
+    stack.prepend_hba("reader", "host postgres all 127.0.0.0/8 scram-sha-256")
+    assert_fails(stack.smoke(), {"H1"}, {"tls[reader]"}, quoting="database 'postgres'")
+
+
+def test_plaintext_replication_connections_allowed_fails_h1(stack) -> None:
+    """pg_hba.conf matches physical replication connections by "replication" lines only."""
+    stack.prepend_hba("writer", "host replication all 127.0.0.0/8 scram-sha-256")
+    assert_fails(stack.smoke(), {"H1"}, {"tls[writer]"}, quoting="for replication")
+
+
+def test_ssl_off_on_the_reader_fails_every_probe_that_logs_in_to_the_reader(stack) -> None:
+    stack.run("reader", "ALTER SYSTEM SET ssl = off")
+    stack.reload("reader")
+    smoke = stack.smoke()
+    assert_fails(smoke, DATA_PLANE, reader_side(), quoting="server does not support SSL")
+
+
+def test_force_ssl_off_in_the_parameter_group_fails_h1(stack) -> None:
+    stack.client("rds").modify_db_cluster_parameter_group(
+        DBClusterParameterGroupName=stack.ctx.cluster["DBClusterParameterGroup"],
+        Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": "0", "ApplyMethod": "immediate"}])
+    assert_fails(stack.smoke(), {"H1"}, {"force_ssl", "tls[writer]", "tls[reader]"})
+
+
+# --- log_statement ------------------------------------------------------------------------------
+
+LOG_PROBES = {"log_statement_in_effect[writer]", "log_statement_in_effect[reader]"}
+
+
+@pytest.mark.parametrize("role", ["writer", "reader"])
+def test_log_statement_changed_with_alter_system_fails_r7(stack, role) -> None:
+    """ALTER SYSTEM is allowed on a hot standby (it writes postgresql.auto.conf, no WAL) and, like on
+    the writer, reaches only that server."""
+    stack.run(role, "ALTER SYSTEM SET log_statement = 'none'")
+    stack.reload(role)
+    assert_fails(stack.smoke(), {"R7", "C5"}, {f"log_statement_in_effect[{role}]"}, quoting="log_statement=none")
+
+
+def test_log_statement_edited_into_the_standbys_auto_conf_fails_r7(stack) -> None:
+    stack.edit_config("reader", "postgresql.auto.conf", lambda text: text + "log_statement = 'mod'\n")
+    assert_fails(stack.smoke(), {"R7", "C5"}, {"log_statement_in_effect[reader]"}, quoting="log_statement=mod")
+
+
+def test_log_statement_overridden_for_the_master_role_fails_r7(stack) -> None:
+    from psycopg import sql
+
+    stack.run("writer", sql.SQL("ALTER ROLE {} SET log_statement = 'none'").format(stack.master))
+    assert_fails(stack.smoke(), {"R7", "C5"}, LOG_PROBES, quoting="log_statement=none")
+
+
+def test_log_statement_overridden_for_the_database_fails_r7(stack) -> None:
+    from psycopg import sql
+
+    stack.run("writer", sql.SQL("ALTER DATABASE {} SET log_statement = 'ddl'").format(stack.database))
+    assert_fails(stack.smoke(), {"R7", "C5"}, LOG_PROBES, quoting="log_statement=ddl")
+
+
+def test_log_statement_overridden_for_another_role_in_the_database_fails_r7(stack) -> None:
+    """The probes' own sessions still log everything: only pg_db_role_setting shows the override."""
+    from psycopg import sql
+
+    stack.run("writer", sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier("reporting")))
+    stack.run("writer", sql.SQL("ALTER ROLE {} IN DATABASE {} SET log_statement = 'none'").format(
+        sql.Identifier("reporting"), stack.database))
+    assert_fails(stack.smoke(), {"R7", "C5"}, LOG_PROBES, quoting="role reporting database")
+
+
+def test_log_statement_overridden_for_all_roles_fails_r7(stack) -> None:
+    stack.run("writer", "ALTER ROLE ALL SET log_statement = 'mod'")
+    assert_fails(stack.smoke(), {"R7", "C5"}, LOG_PROBES, quoting="log_statement=mod")
+
+
+def test_log_statement_all_written_in_capitals_is_all(stack) -> None:
+    """Not a fault: enum values are case-insensitive, and pg_db_role_setting keeps 'ALL' as written."""
+    from psycopg import sql
+
+    stack.run("writer", sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier("shouty")))
+    stack.run("writer", sql.SQL("ALTER ROLE {} SET log_statement = 'ALL'").format(sql.Identifier("shouty")))
+    smoke = stack.smoke()
+    assert smoke.rc == 0 and not smoke.failing and not smoke.skipped, smoke.out
+
+
+# --- the network, the alarm, the logs, the instances: changed through the AWS APIs ------------------
+
+def test_security_group_deleted_fails_s4(stack) -> None:
+    stack.client("ec2").delete_security_group(GroupId=stack.ctx.parameters["VpcSecurityGroupId"])
+    assert_fails(stack.smoke(), {"S4"}, {"security_group"}, quoting="does not exist")
+
+
+def test_cluster_moved_to_another_security_group_fails_s4(stack) -> None:
+    from tapcheck.live.deploy import NETWORK_TAG
+
+    ec2 = stack.client("ec2")
+    vpc = ec2.describe_security_groups(GroupIds=[stack.ctx.parameters["VpcSecurityGroupId"]])["SecurityGroups"][0]["VpcId"]
+    # tagged as the stack's network, so that destroy removes it with the VPC deploy made
+    other = ec2.create_security_group(
+        GroupName=f"{stack.name}-other", Description="not the stack's", VpcId=vpc,
+        TagSpecifications=[{"ResourceType": "security-group", "Tags": [{"Key": NETWORK_TAG, "Value": stack.name}]}],
+    )["GroupId"]
+    stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id, VpcSecurityGroupIds=[other],
+                                          ApplyImmediately=True)
+    assert_fails(stack.smoke(), {"S4"}, {"security_group"}, quoting=other)
+
+
+def test_subnet_deleted_fails_c6_and_s4(stack) -> None:
+    stack.client("ec2").delete_subnet(SubnetId=stack.ctx.parameters["SubnetId2"])
+    assert_fails(stack.smoke(), {"C6", "S4"}, {"subnet_azs", "security_group"}, quoting="do not exist")
+
+
+def test_reader_instance_deleted_through_the_api_fails_c6(stack) -> None:
+    reader = next(m["DBInstanceIdentifier"] for m in stack.ctx.cluster["DBClusterMembers"] if not m["IsClusterWriter"])
+    stack.client("rds").delete_db_instance(DBInstanceIdentifier=reader)
+    smoke = stack.smoke()
+    # R10 cannot read the tags of an instance that is gone
+    assert_fails(smoke, {"C6", "R10"}, {"instances_azs", "tags"}, quoting=reader)
+
+
+def test_alarm_actions_disabled_fails_h4(stack) -> None:
+    stack.client("cloudwatch").disable_alarm_actions(AlarmNames=[stack.one("AWS::CloudWatch::Alarm")])
+    smoke = stack.smoke()
+    assert_fails(smoke, {"H4"}, {"alarm_action", "alarm_delivers"})
+    assert "actions disabled" in smoke.failing["alarm_action"]
+
+
+def test_topic_key_policy_without_cloudwatch_fails_h4(stack) -> None:
+    kms, key = stack.client("kms"), stack.one("AWS::KMS::Key")
+    policy = json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+    policy["Statement"] = [s for s in policy["Statement"] if "cloudwatch.amazonaws.com" not in json.dumps(s)]
+    kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(policy))
+    assert_fails(stack.smoke(), {"H4"}, {"alarm_delivers"},
+                 quoting="does not have authorization to access the SNS topic encryption key")
+
+
+def test_topic_deleted_fails_h4(stack) -> None:
+    stack.client("sns").delete_topic(TopicArn=stack.one("AWS::SNS::Topic"))
+    smoke = stack.smoke()
+    assert_fails(smoke, {"H4", "R10"}, {"alarm_action", "alarm_delivers", "tags"})
+    assert "does not exist" in smoke.failing["alarm_action"]
+
+
+def test_log_group_retention_removed_fails_h7(stack) -> None:
+    stack.client("logs").delete_retention_policy(logGroupName=stack.one("AWS::Logs::LogGroup"))
+    assert_fails(stack.smoke(), {"H7"}, {"log_group"}, quoting="no retention")
+
+
+class DestroyFailed(Exception):
+    """destroy of a broken stack failed (an xfail names this, so that a failed assertion is not hidden)."""
+
+
+@pytest.mark.xfail(strict=True, raises=DestroyFailed, reason=(
+    "emulator bug (in emulator/models, outside this branch): the stack's delete fails with DELETE_FAILED "
+    "'PostgresLogGroup: The specified log group does not exist.' A CloudFormation delete of a resource already "
+    "deleted outside the stack completes (docs silent; commonly observed), as the emulator's own RDS models "
+    "already do for a cluster or an instance deleted outside the stack"))
+def test_log_group_deleted_fails_h7_and_destroy_still_succeeds(local_target, live_options) -> None:
+    from tapcheck.live import deploy
+    from tapcheck.live.context import Context
+
+    name = _deploy(local_target, live_options.template, "lgd")
+    logs = local_target.client("logs")
+    group = Context(local_target, name).one("AWS::Logs::LogGroup")
+    try:
+        logs.delete_log_group(logGroupName=group)
+        rc, out = _smoke(local_target, name)
+        smoke = Smoke(rc, out)
+        assert_fails(smoke, {"H7", "R10"}, {"log_group", "tags"})   # R10: the group's tags cannot be read
+        try:
+            deploy.destroy(local_target, name)
+        except deploy.DeployFailed as e:
+            raise DestroyFailed(f"destroy after the fault failed ({e.status}): {e.resource}: {e.reason}") from None
+    finally:
+        if deploy.stack_status(local_target, name) not in (None, "DELETE_COMPLETE"):
+            logs.create_log_group(logGroupName=group)   # only so that this test leaves nothing behind
+            deploy.destroy(local_target, name)
+
+
+def test_monitoring_role_policy_detached_fails_h5(stack) -> None:
+    iam, role = stack.client("iam"), stack.one("AWS::IAM::Role")
+    for policy in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=role, PolicyArn=policy["PolicyArn"])
+    assert_fails(stack.smoke(), {"H5"}, {"enhanced_monitoring"})
+
+
+def test_backup_retention_lowered_fails_r4_and_c3(stack) -> None:
+    stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id, BackupRetentionPeriod=1,
+                                          ApplyImmediately=True)
+    assert_fails(stack.smoke(), {"R4", "C3"}, {"backup_retention"})
+
+
+def test_instance_made_public_fails_s3(stack) -> None:
+    instance = stack.ctx.cluster["DBClusterMembers"][0]["DBInstanceIdentifier"]
+    stack.client("rds").modify_db_instance(DBInstanceIdentifier=instance, PubliclyAccessible=True,
+                                           ApplyImmediately=True)
+    assert_fails(stack.smoke(), {"S3"}, {"instances_private"}, quoting="publicly accessible")
+
+
+def test_maintenance_window_moved_fails_s1(stack) -> None:
+    stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id, ApplyImmediately=True,
+                                          PreferredMaintenanceWindow="sun:04:00-sun:05:00")
+    assert_fails(stack.smoke(), {"S1"}, {"maintenance"}, quoting="sun:04:00-sun:05:00")
+
+
+def test_cluster_tag_removed_fails_r10(stack) -> None:
+    stack.client("rds").remove_tags_from_resource(ResourceName=stack.ctx.cluster["DBClusterArn"],
+                                                  TagKeys=["Environment"])
+    assert_fails(stack.smoke(), {"R10"}, {"tags"}, quoting="AuroraCluster (Environment=None)")

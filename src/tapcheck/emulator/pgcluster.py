@@ -376,6 +376,9 @@ def stop_postmaster(data: Path, timeout: float = STOP_TIMEOUT_S) -> str:
     for sig, wait in ((signal.SIGINT, timeout), (signal.SIGQUIT, 2.0), (signal.SIGKILL, 2.0)):
         if not processes.signal_postmaster(data, sig):
             break  # no longer the postmaster of `data`: it is gone
+        # A stopped (SIGSTOP) postmaster acts on nothing until continued, so each shutdown
+        # signal would otherwise wait out its whole bound; it gets SIGCONT, proven the same way.
+        processes.signal_postmaster(data, signal.SIGCONT)
         if processes.wait_gone(pid, wait, ticks):
             return f"stopped PostgreSQL in {data}" + ("" if sig == signal.SIGINT else f" ({sig.name})")
     if processes.live_postmaster(data) == pid:

@@ -21,7 +21,12 @@ from typing import Any
 
 from tapcheck.live.target import Target
 
-CONNECT_TIMEOUT_S = 5          # a connection attempt gives up after this
+# A connection attempt gives up after this. Locally every endpoint is a loopback address the
+# emulator serves: a server that has not answered within libpq's minimum (2 s: "a value of 1 is
+# interpreted as 2", https://www.postgresql.org/docs/15/libpq-connect.html#LIBPQ-CONNECT-CONNECT-TIMEOUT)
+# is not going to, and each probe that connects would otherwise wait the AWS-sized bound.
+CONNECT_TIMEOUT_S = 5
+LOCAL_CONNECT_TIMEOUT_S = 2
 ENDPOINT_ROLES = ("writer", "reader")
 
 
@@ -42,6 +47,7 @@ def check(condition: bool, message: str) -> None:
 _UNREACHABLE = ("timeout expired", "timed out", "could not translate host name", "no route to host",
                 "network is unreachable", "name or service not known", "temporary failure in name resolution")
 _REFUSED = "connection refused"
+_TIMED_OUT = ("timeout expired", "timed out")
 
 
 def one_line(text: Any) -> str:
@@ -97,11 +103,25 @@ class Context:
 
     @cached_property
     def instances(self) -> list[dict[str, Any]]:
+        """The stack's DB instances that RDS still has (see missing_instances for the others)."""
+        from botocore.exceptions import ClientError
+
         rds = self.target.client("rds")
         out = []
         for iid in self.physical("AWS::RDS::DBInstance"):
-            out += rds.describe_db_instances(DBInstanceIdentifier=iid)["DBInstances"]
+            try:
+                out += rds.describe_db_instances(DBInstanceIdentifier=iid)["DBInstances"]
+            except ClientError as e:
+                if e.response.get("Error", {}).get("Code") != "DBInstanceNotFound":
+                    raise
+                self._memo.setdefault("missing instances", []).append(iid)
         return out
+
+    @property
+    def missing_instances(self) -> list[str]:
+        """The stack's DB instances RDS no longer has (deleted outside the stack)."""
+        _ = self.instances
+        return list(self._memo.get("missing instances", []))
 
     @cached_property
     def cluster_params(self) -> dict[str, str]:
@@ -117,8 +137,16 @@ class Context:
 
     @cached_property
     def secret(self) -> dict[str, Any]:
-        """The secret's JSON document; Fail (R6) when it is not an object holding username and password."""
-        value = self.target.client("secretsmanager").get_secret_value(SecretId=self.secret_arn)
+        """The secret's JSON document; Fail (R6) when it cannot be read or is not an object holding
+        username and password."""
+        from botocore.exceptions import ClientError
+
+        try:
+            value = self.target.client("secretsmanager").get_secret_value(SecretId=self.secret_arn)
+        except ClientError as e:
+            error = e.response.get("Error", {})
+            raise Fail(f"the secret {self.secret_arn} cannot be read ({error.get('Code')}: "
+                       f"{one_line(error.get('Message', ''))}), so nothing can log in with it") from None
         text = value.get("SecretString")
         try:
             document = json.loads(text) if isinstance(text, str) else None
@@ -133,6 +161,14 @@ class Context:
         return document
 
     # --- database connections ----------------------------------------------------------------
+    @property
+    def connect_timeout(self) -> int:
+        return LOCAL_CONNECT_TIMEOUT_S if self.target.local else CONNECT_TIMEOUT_S
+
+    def database(self) -> str:
+        """The database the probes log in to: the secret's dbname, else the cluster's DatabaseName."""
+        return self.secret.get("dbname") or self.cluster.get("DatabaseName") or "postgres"
+
     def endpoint(self, role: str = "writer") -> tuple[str, int]:
         if role == "reader":
             if self.db_host and not self.db_reader_host:
@@ -157,14 +193,34 @@ class Context:
             creds = self.secret
         except Fail as e:
             raise Fail(f"could not log in to the {role}: {e}") from None
-        dbname = dbname or creds.get("dbname") or self.cluster.get("DatabaseName") or "postgres"
         try:
-            return psycopg.connect(
-                host=host, port=port, user=creds["username"], password=creds["password"], dbname=dbname,
-                sslmode=sslmode, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True,
-            )
+            return self.attempt(role, user=creds["username"], password=creds["password"],
+                                dbname=dbname or self.database(), sslmode=sslmode)
         except psycopg.OperationalError as e:
             raise self.refusal(role, host, port, e) from None
+
+    def attempt(self, role: str, *, user: str, password: str, dbname: str, sslmode: str,
+                replication: bool = False) -> Any:
+        """One raw connection attempt to an endpoint (psycopg.OperationalError when it fails), for
+        probes that judge the refusal themselves. Only the credentials given are sent (no password
+        file is read); `replication` asks for a physical replication connection, which pg_hba.conf
+        matches by its own lines. An endpoint that once let an attempt time out is not tried again in this run:
+        every later attempt fails at once with that error, so a silent server costs one timeout, not
+        one per probe."""
+        import psycopg
+
+        host, port = self.endpoint(role)
+        silent = self._memo.get(("timed out", host, port))
+        if silent is not None:
+            raise psycopg.OperationalError(f"{silent} (not retried: an earlier attempt in this run timed out)")
+        try:
+            return psycopg.connect(host=host, port=port, user=user, password=password, dbname=dbname,
+                                   sslmode=sslmode, connect_timeout=self.connect_timeout, autocommit=True,
+                                   passfile="/dev/null", **({"replication": "true"} if replication else {}))
+        except psycopg.OperationalError as e:
+            if any(marker in one_line(e).lower() for marker in _TIMED_OUT):
+                self._memo[("timed out", host, port)] = one_line(e)
+            raise
 
     def refusal(self, role: str, host: str, port: int, error: Exception) -> Exception:
         """The verdict on a connection that failed: Skip only for no network path on AWS."""
