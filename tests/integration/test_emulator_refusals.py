@@ -354,7 +354,7 @@ def test_cluster_without_parameter_group_gets_the_aurora_postgresql15_default(lo
             assert not conn.info.pgconn.ssl_in_use
         out = io.StringIO()
         assert smoke(local_target, name, out=out, only=["R7", "H1"]) == 1
-        assert "failed requirements: C5, H1, R7" in out.getvalue(), out.getvalue()
+        assert "failed requirements: R7, C5, H1" in out.getvalue(), out.getvalue()
     finally:
         deploy.destroy(local_target, name)
 

@@ -100,7 +100,7 @@ def test_parameter_group_changed_then_detached_after_deploy_fails_r7(local_targe
         assert any("R7" in line and "[writer]" in line and "log_statement=none" in line for line in failed), out
         assert any("R7" in line and "[reader]" in line and "log_statement=none" in line for line in failed), out
         assert all("R7" in line for line in failed), out
-        assert "failed requirements: C5, R7" in out
+        assert "failed requirements: R7, C5" in out
 
         rds.modify_db_cluster(DBClusterIdentifier=cluster["DBClusterIdentifier"],
                               DBClusterParameterGroupName="default.aurora-postgresql15", ApplyImmediately=True)
@@ -128,7 +128,7 @@ def test_template_with_log_statement_none_deploys_and_smoke_cli_names_r7(
         proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "smoke", "--stack-name", name],
                               capture_output=True, text=True, env=env, timeout=120)
         assert proc.returncode == 1, proc.stdout + proc.stderr
-        assert "failed requirements: C5, R7" in proc.stdout
+        assert "failed requirements: R7, C5" in proc.stdout
         assert "log_statement_in_effect[writer] - the writer reports log_statement=none" in proc.stdout
         assert "PASS R1 " in proc.stdout  # only the broken requirement fails
     finally:

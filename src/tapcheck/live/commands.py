@@ -225,6 +225,7 @@ def smoke(tgt: Any, stack_name: str, out: Any = None, only: list[str] | None = N
     from tapcheck.findings import Status
     from tapcheck.live import deploy, probing
     from tapcheck.live.context import Context
+    from tapcheck.requirements.registry import requirement_order
 
     out = out or sys.stdout
     stack = deploy.describe(tgt, stack_name)
@@ -242,7 +243,8 @@ def smoke(tgt: Any, stack_name: str, out: Any = None, only: list[str] | None = N
     blocking = failed + (skipped if skip_fails else [])
     summary = f"smoke {stack_name}: {passed} passed, {len(failed)} failed, {len(skipped)} skipped"
     if blocking:
-        summary += "; failed requirements: " + ", ".join(sorted({q for r in blocking for q in r.requirements}))
+        summary += "; failed requirements: " + ", ".join(sorted({q for r in blocking for q in r.requirements},
+                                                                key=requirement_order))
     if skipped and skip_fails:
         summary += (" (a skip fails the run on the local target, where nothing is outside the stack)" if tgt.local
                     else " (--strict: a skip fails the run)")

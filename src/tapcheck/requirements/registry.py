@@ -39,8 +39,13 @@ def folders() -> list[Path]:
     return sorted(p.parent for p in rules_root().glob("*/requirement.toml"))
 
 
-def _order(requirement_id: str) -> tuple[int, int]:
-    kind, number = _ID.match(requirement_id).groups()
+def requirement_order(requirement_id: str) -> tuple[int, int]:
+    """Sort key: the spec's order (requirements, constraints, spec details, hardening), then by
+    number, so R10 follows R9; anything else (the `unmapped` row) last."""
+    found = _ID.match(requirement_id)
+    if not found:
+        return 9, 0
+    kind, number = found.groups()
     return "RCSH".index(kind), int(number)
 
 
@@ -119,14 +124,14 @@ def registry() -> Registry:
     for (tool, rule), check_id in tool_rules.items():
         checks[check_id].tool_rules.setdefault(tool, ())
         checks[check_id].tool_rules[tool] += (rule,)
-    requirements.sort(key=lambda r: _order(r.id))
+    requirements.sort(key=lambda r: requirement_order(r.id))
     for requirement in requirements:
         for check_id in requirement.checks:
             if check_id not in checks:
                 raise RegistryError(f"rules/{requirement.folder}/requirement.toml lists check {check_id!r}, which no folder defines")
             checks[check_id].requirements += (requirement.id,)
     for check in checks.values():
-        check.requirements = tuple(sorted(set(check.requirements), key=_order))
+        check.requirements = tuple(sorted(set(check.requirements), key=requirement_order))
     return Registry(tuple(requirements), checks, guard_rules, tool_rules)
 
 
@@ -175,7 +180,7 @@ class Probe:
     def requirements(self) -> tuple[str, ...]:
         reg = registry()
         ids = {r for c in self.checks for r in reg.requirements_of(c)}
-        return tuple(sorted(ids, key=lambda i: _order(i) if _ID.match(i) else (9, 0)))
+        return tuple(sorted(ids, key=requirement_order))
 
     @property
     def id(self) -> str:
