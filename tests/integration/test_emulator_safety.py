@@ -110,7 +110,7 @@ def test_start_and_stop_on_a_stale_state_file_do_not_kill_an_unrelated_process(t
         state = tmp_path / "state.json"
         stale_root = tmp_path / "old-root"
         mark_root(stale_root)
-        ident = processes.identity(sleeper.pid)
+        ident = processes.identity(sleeper.pid, settle_s=2.0)
         stale = {"pid": sleeper.pid, "port": 9, "url": "http://127.0.0.1:9", "root": str(stale_root),
                  "process": {**ident, "start_ticks": ident["start_ticks"] - 7}}
         state.write_text(json.dumps(stale))

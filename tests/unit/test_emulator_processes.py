@@ -18,7 +18,8 @@ from tapcheck.emulator.pgcluster import CLUSTER_MARKER, cleanup_root, mark_root,
 
 @pytest.fixture
 def bystander(tmp_path: Path):
-    """An unrelated process (a `sleep`) that must survive."""
+    """An unrelated process (a `sleep`) that must survive. Popen returns once the child is in
+    exec, while its command line may still read empty: identity() is asked to settle."""
     proc = subprocess.Popen(["sleep", "60"], cwd=tmp_path)
     yield proc
     proc.kill()
@@ -30,7 +31,7 @@ def _alive(proc: subprocess.Popen) -> bool:
 
 
 def test_identity_matches_only_the_same_process(bystander) -> None:
-    recorded = processes.identity(bystander.pid)
+    recorded = processes.identity(bystander.pid, settle_s=2.0)
     assert recorded and recorded["cmdline"] == ["sleep", "60"]
     assert processes.matches(recorded)
     assert not processes.matches({**recorded, "start_ticks": recorded["start_ticks"] - 1})
@@ -39,7 +40,7 @@ def test_identity_matches_only_the_same_process(bystander) -> None:
 
 
 def test_a_recorded_identity_that_no_longer_matches_is_not_signalled(bystander) -> None:
-    recorded = processes.identity(bystander.pid)
+    recorded = processes.identity(bystander.pid, settle_s=2.0)
     stale = {**recorded, "start_ticks": recorded["start_ticks"] + 5}
     assert processes.signal_recorded(stale, signal.SIGKILL) is False
     time.sleep(0.1)
@@ -63,7 +64,7 @@ def _stale_state(tmp_path: Path, pid: int, process: dict | None) -> Path:
 @pytest.mark.parametrize("kind", ["old format: pid only", "another process's identity"])
 def test_emulator_stop_with_a_stale_state_file_kills_nothing(tmp_path: Path, bystander, kind: str) -> None:
     process = None if kind.startswith("old") else {
-        "pid": bystander.pid, "start_ticks": 1, "boot_id": processes.identity(bystander.pid)["boot_id"],
+        "pid": bystander.pid, "start_ticks": 1, "boot_id": processes.identity(bystander.pid, settle_s=2.0)["boot_id"],
         "cmdline": ["python", "-m", "tapcheck.emulator.server", "--port", "1"]}
     (tmp_path / "x.log").write_text("not the emulator's log")
     state = _stale_state(tmp_path, bystander.pid, process)
