@@ -111,12 +111,7 @@ def _compare(old: Resource, new: Resource, renewed_ids: set[str]) -> list[Proper
 def _compare_property(resource_type: str, name: str, old: Resource, new: Resource,
                       renewed_ids: set[str]) -> PropertyChange | None:
     before, after = old.properties.get(name, MISSING), new.properties.get(name, MISSING)
-    node, root = schemas.property_node(resource_type, name)
-    if name == "Tags":
-        # Tags are key-value pairs, whatever their order
-        # (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resource-tags.html);
-        # a few schemas (CloudWatch Alarm) omit insertionOrder: false.
-        node = {**schemas.resolve_ref(node, root), "insertionOrder": False}
+    node, root = schemas.comparison_node(resource_type, name)
     refs_only, with_attributes = Renewed(renewed_ids), Renewed(renewed_ids, attributes=True)
 
     if contains_unknown(before) or contains_unknown(after):

@@ -68,8 +68,7 @@ def _status(change: Change) -> str:
 def text(plans: list[Plan]) -> str:
     lines = []
     for plan in plans:
-        lines.append(f"tapcheck plan: {plan.old} -> {plan.new}"
-                     + (f" with {', '.join(f'{k}={v}' for k, v in plan.parameters.items())}" if plan.parameters else ""))
+        lines.append(f"tapcheck plan: {plan.old} -> {plan.new}" + _parameter_text(plan))
         lines.extend(f"  note: {note}" for note in plan.notes)
         for change in plan.changes:
             risks = f" [{', '.join(_risk_labels(change))}]" if change.risks else ""
@@ -79,6 +78,14 @@ def text(plans: list[Plan]) -> str:
             lines.append(f"NOTE    {allow.source} allows nothing here: {allow.resource} has no blocking change")
         lines.append(summary(plan))
     return "\n".join(lines) + "\n"
+
+
+def _parameter_text(plan: Plan) -> str:
+    if plan.old_parameters is None:
+        return f" with {', '.join(f'{k}={v}' for k, v in plan.parameters.items())}" if plan.parameters else ""
+    changed = [f"{k} {plan.old_parameters.get(k, '(unset)')} -> {v}" for k, v in plan.parameters.items()
+               if plan.old_parameters.get(k) != v]
+    return f" with parameters changed: {', '.join(changed)}" if changed else " with the same parameter values"
 
 
 def summary(plan: Plan) -> str:
@@ -102,6 +109,7 @@ def as_dict(plan: Plan) -> dict:
         "old": plan.old,
         "new": plan.new,
         "parameters": plan.parameters,
+        **({"old_parameters": plan.old_parameters} if plan.old_parameters is not None else {}),
         "changes": [_change(c) for c in plan.changes],
         "unused_allows": [{"resource": a.resource, "source": a.source,
                            "message": f"{a.source} allows nothing: {a.resource} has no blocking change"}
