@@ -83,7 +83,12 @@ def text(plans: list[Plan]) -> str:
 def _parameter_text(plan: Plan) -> str:
     if plan.old_parameters is None:
         return f" with {', '.join(f'{k}={v}' for k, v in plan.parameters.items())}" if plan.parameters else ""
-    changed = [f"{k} {plan.old_parameters.get(k, '(unset)')} -> {v}" for k, v in plan.parameters.items()
+    def shown(key: str, value: str | None) -> str:
+        # DescribeStacks masks a NoEcho parameter as "****": never print the new value beside it
+        hidden = plan.old_parameters.get(key) == "****" or is_sensitive(key)
+        return "(unset)" if value is None else ("(hidden)" if hidden else value)
+
+    changed = [f"{k} {shown(k, plan.old_parameters.get(k))} -> {shown(k, v)}" for k, v in plan.parameters.items()
                if plan.old_parameters.get(k) != v]
     return f" with parameters changed: {', '.join(changed)}" if changed else " with the same parameter values"
 
@@ -131,7 +136,8 @@ def _change(change: Change) -> dict:
         "allowed_by": change.allowed_by,
         "reason": reason(change),
         "details": [{"property": p.name, "old": _value(p, p.old), "new": _value(p, p.new),
-                     "replacement": p.replacement, "why": p.why} for p in change.properties],
+                     "replacement": p.replacement, "why": p.why, "may_change_only": p.maybe}
+                    for p in change.properties],
         "risk_details": [{"risk": r.name, "certain": r.certain, "detail": r.detail, "source": r.source}
                          for r in change.risks],
     }
