@@ -206,6 +206,52 @@ def test_a_forced_replacement_makes_a_new_empty_database_as_the_plan_predicts(st
     assert created < deleted, "the new cluster must exist before the old one is deleted"
 
 
+def test_update_replace_policy_retain_keeps_and_snapshot_snapshots_the_replaced_resource(stack, tmp_path) -> None:
+    from tapcheck.live import deploy
+
+    ids = stack.physical_ids()
+
+    def policies(doc: dict[str, Any]) -> None:
+        for r in doc["Resources"].values():
+            if r["Type"] == "AWS::CloudWatch::Alarm":
+                r["UpdateReplacePolicy"] = "Retain"
+            if r["Type"] == "AWS::RDS::DBCluster":
+                r["UpdateReplacePolicy"] = "Snapshot"
+
+    # First the policies (an attribute change: no call to the resources), then the replacement: the
+    # plan counts Delete in either version when one edit does both (which applies is undocumented).
+    first = deploy.deploy(stack.target, stack.edited(tmp_path, policies), stack.name)
+    assert first.changed and stack.physical_ids() == ids
+    stack.template = json.loads(Path(stack.edited(tmp_path, policies)).read_text())
+
+    def rename(doc: dict[str, Any]) -> None:
+        for r in doc["Resources"].values():
+            if r["Type"] == "AWS::CloudWatch::Alarm":
+                r["Properties"]["AlarmName"] = {"Fn::Sub": "aurora-cpu-high-${EnvironmentSuffix}-v2"}
+            if r["Type"] == "AWS::RDS::DBCluster":
+                r["Properties"]["DBClusterIdentifier"] = {"Fn::Sub": "aurora-postgres-cluster-${EnvironmentSuffix}-v2"}
+            if r["Type"] == "AWS::RDS::DBInstance":
+                r["Properties"]["DBInstanceIdentifier"]["Fn::Sub"] += "-v2"
+            if r["Type"] == "AWS::Logs::LogGroup":
+                r["Properties"]["LogGroupName"] = {
+                    "Fn::Sub": "/aws/rds/cluster/aurora-postgres-cluster-${EnvironmentSuffix}-v2/postgresql"}
+
+    result = deploy.deploy(stack.target, stack.edited(tmp_path, rename), stack.name)
+    cluster = next(c for c in result.plan.changes if c.resource == "AuroraCluster")
+    assert cluster.action == "replace" and "data-loss" not in {r.name for r in cluster.risks}   # Snapshot keeps it
+    after = stack.physical_ids()
+    assert after["CPUUtilizationAlarm"] != ids["CPUUtilizationAlarm"]
+    cw, rds = stack.target.client("cloudwatch"), stack.target.client("rds")
+    assert cw.describe_alarms(AlarmNames=[ids["CPUUtilizationAlarm"]])["MetricAlarms"], "Retain: the old alarm stays"
+    snapshots = rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+    taken = [s for s in snapshots if s["DBClusterIdentifier"] == ids["AuroraCluster"]]
+    assert len(taken) == 1, "Snapshot: the replaced cluster leaves a final snapshot"
+    with pytest.raises(rds.exceptions.DBClusterNotFoundFault):
+        rds.describe_db_clusters(DBClusterIdentifier=ids["AuroraCluster"])
+    cw.delete_alarms(AlarmNames=[ids["CPUUtilizationAlarm"]])
+    rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=taken[0]["DBClusterSnapshotIdentifier"])
+
+
 def test_a_custom_named_replacement_fails_and_rolls_back(stack, tmp_path) -> None:
     from tapcheck.live import deploy, update
 
