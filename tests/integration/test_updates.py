@@ -158,7 +158,7 @@ def test_in_place_edits_keep_the_servers_and_the_rows(stack, tmp_path) -> None:
 
 
 # --- replacement ---------------------------------------------------------------------------------
-def test_a_replacing_edit_is_refused_and_changes_nothing(stack, tmp_path) -> None:
+def test_a_replacing_edit_is_refused_and_changes_nothing(stack, tmp_path, emulator) -> None:
     from tapcheck.live import deploy, update
 
     stack.write_rows()
@@ -176,6 +176,14 @@ def test_a_replacing_edit_is_refused_and_changes_nothing(stack, tmp_path) -> Non
     assert {r.name for r in cluster_change.risks if r.certain} >= {"data-loss", "update-fails"}
     assert stack.last_event()["EventId"] == last, "a refused deploy started an update"
     assert stack.physical_ids() == ids and stack.start_times() == times and stack.rows() == ROWS
+    cli = _cli(emulator, "deploy", "--stack-name", stack.name, "--param", f"EnvironmentSuffix={_suffix()}")
+    out, err = cli.communicate(timeout=120)
+    assert cli.returncode == 1 and "BLOCK   replace AuroraCluster" in out, (out, err)
+    assert "refused: blocking change(s) to AuroraCluster" in err and "nothing was changed" in err
+    cancel = _cli(emulator, "cancel-update", "--stack-name", stack.name)
+    _, err = cancel.communicate(timeout=60)
+    assert cancel.returncode == 2 and "there is no update in progress to cancel" in err, err
+    assert stack.last_event()["EventId"] == last
 
 
 def test_a_forced_replacement_makes_a_new_empty_database_as_the_plan_predicts(stack) -> None:

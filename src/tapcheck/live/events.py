@@ -126,8 +126,7 @@ class _Call(threading.Thread):
             self.error = e
 
 
-def follow(target: Target, stream: EventStream, call: Callable[[], Any], timeout: float,
-           on_started: Callable[[Any], None] | None = None) -> tuple[Any, str | None]:
+def follow(target: Target, stream: EventStream, call: Callable[[], Any], timeout: float) -> tuple[Any, str | None]:
     """Run `call`, print the stack's events until it settles, return (call's result, final
     status). Raises the call's own error (nothing started), OperationTimeout, or
     KeyboardInterrupt (the operation goes on: the caller says what is left)."""
@@ -135,14 +134,10 @@ def follow(target: Target, stream: EventStream, call: Callable[[], Any], timeout
     worker.start()
     deadline = time.monotonic() + timeout
     delay = LOCAL_POLL_S if target.local else AWS_POLL_S
-    notified = False
     while True:
         worker.join(timeout=0 if not worker.is_alive() else min(delay, max(0.0, deadline - time.monotonic())))
         if worker.error is not None:
             raise worker.error
-        if not worker.is_alive() and worker.result is not None and on_started is not None and not notified:
-            on_started(worker.result)
-            notified = True
         done = not worker.is_alive()      # read before the status: the call may end in between
         stream.poll()
         status = stack_status(target, stream.stack)
