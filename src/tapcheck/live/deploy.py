@@ -438,8 +438,11 @@ def _update(target: Target, template: str, stack_name: str, params: dict[str, st
 
 
 def cancel_local_update(target: Target, stack_id: str, stream: EventStream, wait_s: float) -> str | None:
-    """Ctrl-C during a local update: CancelUpdateStack, then wait for the rollback. An update
-    that finished meanwhile cannot be cancelled; its final status is returned as it is."""
+    """Ctrl-C during a local update: CancelUpdateStack, then wait for the rollback ("the stack rolls
+    back the update and reverts to the previous stack configuration. You can cancel only stacks
+    that are in the UPDATE_IN_PROGRESS state",
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CancelUpdateStack.html). An
+    update that finished meanwhile cannot be cancelled; its final status is returned as it is."""
     from botocore.exceptions import ClientError
 
     try:

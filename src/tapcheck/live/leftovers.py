@@ -88,7 +88,8 @@ def _probe(target: Target, rtype: str, physical: str) -> Callable[[], bool] | No
         "AWS::Logs::LogGroup": lambda: _exists(lambda: any(
             g["logGroupName"] == physical for g in target.client("logs").describe_log_groups(
                 logGroupNamePrefix=physical)["logGroups"]), ("ResourceNotFoundException",)),
-        # A key scheduled for deletion is on its way out (PendingWindowInDays), as for secrets.
+        # A key scheduled for deletion is on its way out: CloudFormation schedules it after
+        # PendingWindowInDays (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html).
         "AWS::KMS::Key": lambda: _exists(lambda: target.client("kms").describe_key(
             KeyId=physical)["KeyMetadata"]["KeyState"] not in ("PendingDeletion", "PendingReplicaDeletion"),
             ("NotFoundException",)),

@@ -93,7 +93,9 @@ class DBSubnetGroup(_Wrapper, CloudFormationModel):
     UPDATABLE = frozenset({"SubnetIds", "DBSubnetGroupDescription", "Tags"})
 
     def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        # ModifyDBSubnetGroup: the subnets and the description change, the name stays.
+        # ModifyDBSubnetGroup: the subnets and the description change, the name stays; "DB subnet
+        # groups must contain at least one subnet in at least two AZs"
+        # (https://docs.amazonaws.cn/en_us/AmazonRDS/latest/APIReference/API_ModifyDBSubnetGroup.md).
         subnet_ids = list(dict.fromkeys(new.get("SubnetIds") or []))
         if len(subnet_ids) < 2:
             raise _az_coverage_error("1")

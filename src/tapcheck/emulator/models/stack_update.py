@@ -224,6 +224,7 @@ def _step(stack: Stack, rm: Any, logical: str, body: dict[str, Any], old_json: d
             return
         old_body = old_json[logical]
         if old_body.get("Type") != rtype:
+            # AWS docs are silent; the text is the one quoted in https://github.com/aws/aws-sam-cli/issues/6786
             raise ValidationError(message="Update of resource type is not permitted. The new template modifies "
                                           f"resource type of the following resources: [{logical}]")
         state = _states(rm).get(logical) or (declared_properties(rm, old_body), {})
