@@ -12,10 +12,12 @@ stack of the local emulator with rows written into its database:
 3. what the update did, through `tapcheck deploy` with every blocking change allowed: failed (rolled
    back) or not, per resource replaced (new physical id) or updated in place (same physical id, an
    UPDATE_COMPLETE event), and the database: the rows still there (and the same PostgreSQL servers,
-   by pg_postmaster_start_time) or a new, empty database.
+   by pg_postmaster_start_time) or a new, empty database, and whether the secret's credentials
+   still log in (the plan's credentials-diverge).
 
 An edit agrees when the outcome is the plan's (failed or not, the same resources replaced and
-updated in place; `maybe` matches either) and the change set agrees with the plan. Prints one line
+updated in place, `maybe` matching either; diverging credentials or not) and the change set agrees
+with the plan. Prints one line
 per edit and the agreement figure; exit 1 when an edit disagrees. Starts a private emulator.
 """
 
@@ -112,6 +114,9 @@ def edits() -> list[Edit]:
             "EnablePerformanceInsights", True))),
         Edit("instances monitoring 60 -> 30 s", each(instance, lambda p: p.__setitem__("MonitoringInterval", 30))),
         Edit("secret password length 32 -> 40", secret_gen(lambda g: g.__setitem__("PasswordLength", 40))),
+        Edit("secret password length with the cluster's backup retention", lambda doc: (
+            secret_gen(lambda g: g.__setitem__("PasswordLength", 40))(doc),
+            each(cluster, lambda p: p.__setitem__("BackupRetentionPeriod", 14))(doc))),
         Edit("secret description", each("AWS::SecretsManager::Secret", lambda p: p.__setitem__("Description", "rotated"))),
         Edit("secret renamed", each("AWS::SecretsManager::Secret", suffixed("Name", "-v2"))),
         Edit("subnet group description", each("AWS::RDS::DBSubnetGroup", lambda p: p.__setitem__(
@@ -147,14 +152,19 @@ def database_state(target: Any, stack: str, creds: dict[str, str]) -> tuple[str,
     rds = target.client("rds")
     cluster = rds.describe_db_clusters(DBClusterIdentifier=out["ClusterIdentifier"])["DBClusters"][0]
     conn, notes = None, []
-    for label, login in (("old", creds), ("current secret's", secret_of(target, stack))):
+    for label, login in (("current secret's", secret_of(target, stack)), ("old", creds)):
         try:
-            conn = psycopg.connect(host=out["ClusterEndpoint"], port=int(out["ClusterPort"]), user=login["username"],
-                                   password=login["password"], dbname=cluster["DatabaseName"], sslmode="require",
-                                   connect_timeout=5, autocommit=True)
-            break
+            candidate = psycopg.connect(host=out["ClusterEndpoint"], port=int(out["ClusterPort"]),
+                                        user=login["username"], password=login["password"],
+                                        dbname=cluster["DatabaseName"], sslmode="require", connect_timeout=5,
+                                        autocommit=True)
         except psycopg.OperationalError:
             notes.append(f"{label} credentials refused")
+            continue
+        if conn is None:
+            conn = candidate
+        else:
+            candidate.close()
     if conn is None:
         return ", ".join(notes), None
     with conn:
@@ -170,6 +180,7 @@ class Outcome:
     failed: bool
     resources: dict[str, str]           # logical id -> replaced | in place | maybe replaced
     note: str = ""
+    diverged: bool = False              # the secret holds credentials the database refuses
 
     def text(self) -> str:
         if self.failed:
@@ -177,13 +188,15 @@ class Outcome:
         groups: dict[str, list[str]] = {}
         for lid, what in sorted(self.resources.items()):
             groups.setdefault(what, []).append(lid)
-        return "; ".join(f"{what}: {', '.join(ids)}" for what, ids in sorted(groups.items())) or "no change"
+        text = "; ".join(f"{what}: {', '.join(ids)}" for what, ids in sorted(groups.items())) or "no change"
+        return text + ("; credentials diverge" if self.diverged else "")
 
 
 def predicted(plan: Any) -> Outcome:
     fails = [c.resource for c in plan.changes if any(r.name == "update-fails" and r.certain for r in c.risks)]
     if fails:
         return Outcome(True, {}, f"update-fails: {', '.join(fails)}")
+    diverged = any(r.name == "credentials-diverge" and r.certain for c in plan.changes for r in c.risks)
     out = {}
     for c in plan.changes:
         if c.action == "replace":
@@ -198,7 +211,7 @@ def predicted(plan: Any) -> Outcome:
             out[c.resource] = "in place"
         else:
             out[c.resource] = c.action
-    return Outcome(False, out)
+    return Outcome(False, out, diverged=diverged)
 
 
 def agree(plan: Outcome, seen: Outcome) -> bool:
@@ -207,6 +220,8 @@ def agree(plan: Outcome, seen: Outcome) -> bool:
     matches in place or untouched."""
     if plan.failed or seen.failed:
         return plan.failed == seen.failed
+    if plan.diverged != seen.diverged:
+        return False
     for lid in set(plan.resources) | set(seen.resources):
         p, s = plan.resources.get(lid), seen.resources.get(lid)
         if p == s or p == "maybe replaced" or (p == "maybe updated" and s in ("in place", None)):
@@ -303,6 +318,7 @@ def run_edit(target: Any, template: Path, edit: Edit, workdir: Path) -> dict[str
         status = deploy.stack_status(target, name) or "gone"
         seen = observed(target, name, before, old_policies, stream.events, status)
         data, restarted = database_state(target, name, creds)
+        seen.diverged = not seen.failed and "current secret's credentials refused" in data
         servers = "same servers" if restarted == started else ("other servers" if restarted else "")
         prediction = predicted(plan)
         return {"edit": edit.name, "plan": prediction.text(), "emulator": seen.text(),
