@@ -134,7 +134,10 @@ def test_start_and_stop_on_a_stale_state_file_do_not_kill_an_unrelated_process(t
 
 # --- every failure removes what it made ---------------------------------------------------
 def test_a_refused_deploy_of_an_existing_name_changes_nothing(live_stack, live_options) -> None:
-    from tapcheck.live import deploy
+    """Deploying over a stack that exists plans the update first: renaming everything
+    (EnvironmentSuffix) replaces the cluster and the secret under Delete policies, so the deploy is
+    refused before anything is made -- no network, no change to the stack."""
+    from tapcheck.live import deploy, update
 
     target = live_stack.target
     if not target.local:
@@ -144,9 +147,12 @@ def test_a_refused_deploy_of_an_existing_name_changes_nothing(live_stack, live_o
     before = (ec2.describe_vpcs(Filters=tagged)["Vpcs"], ec2.describe_subnets(Filters=tagged)["Subnets"],
               ec2.describe_security_groups(Filters=tagged)["SecurityGroups"])
     all_vpcs = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
-    with pytest.raises(UsageError) as info:
+    events_before = len(target.client("cloudformation").describe_stack_events(StackName=live_stack.stack_name)["StackEvents"])
+    with pytest.raises(update.UpdateRefused) as info:
         deploy.deploy(target, live_options.template, live_stack.stack_name, {"EnvironmentSuffix": "other"})
-    assert "already exists" in info.value.line()
+    assert {"AuroraCluster", "DatabaseSecret"} <= set(info.value.blocked)
+    events = target.client("cloudformation").describe_stack_events(StackName=live_stack.stack_name)["StackEvents"]
+    assert len(events) == events_before and deploy.stack_status(target, live_stack.stack_name) == "CREATE_COMPLETE"
     after = (ec2.describe_vpcs(Filters=tagged)["Vpcs"], ec2.describe_subnets(Filters=tagged)["Subnets"],
              ec2.describe_security_groups(Filters=tagged)["SecurityGroups"])
     assert [len(x) for x in before] == [1, 2, 1] and after == before

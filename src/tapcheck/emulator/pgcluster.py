@@ -47,6 +47,15 @@ _SHELL_SAFE = re.compile(r"[A-Za-z0-9 ._/=-]+")
 # Parameters from the cluster parameter group that are not PostgreSQL settings but
 # are honoured by the emulator itself.
 FORCE_SSL = "rds.force_ssl"
+# PostgreSQL settings the emulator itself sets to run two servers of a cluster side by side on
+# loopback (addresses, sockets, TLS files, replication, small memory); a parameter group value for
+# them is recorded by the RDS API but not applied to the servers.
+EMULATOR_OWNED = frozenset({
+    "port", "listen_addresses", "unix_socket_directories", "data_directory", "config_file", "hba_file",
+    "ident_file", "external_pid_file", "ssl", "ssl_cert_file", "ssl_key_file", "wal_level", "max_wal_senders",
+    "hot_standby", "fsync", "full_page_writes", "synchronous_commit", "max_connections", "shared_buffers",
+    "primary_conninfo", "primary_slot_name", "restore_command", "archive_mode", "archive_command",
+})
 
 
 class PgError(RuntimeError):
@@ -152,6 +161,9 @@ class PgCluster:
     writer_running: bool = False
     reader_running: bool = False
     _applied: set[str] = field(default_factory=set)
+    # Per role: settings changed in the configuration that the running server applies only after
+    # a restart (pg_settings.pending_restart), i.e. RDS's "pending-reboot".
+    pending_restart: dict[str, frozenset[str]] = field(default_factory=dict)
     # Names the cluster's directory; generated, never taken from the template.
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -283,6 +295,9 @@ class PgCluster:
             if self.database and self.database != "postgres":
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.database)))
         self.apply_parameters(self.parameters)
+        if self.pending_restart.get("writer"):
+            # A new instance boots with its group's static values: nothing is pending at create.
+            self.restart("writer")
 
     def start_reader(self) -> None:
         if not self.writer_running:
@@ -300,6 +315,14 @@ class PgCluster:
 
     def _stop(self, role: str) -> None:
         stop_postmaster(self.data(role))
+
+    def restart(self, role: str) -> None:
+        """Reboot one instance's server: settings pending a restart take effect."""
+        if not (self.writer_running if role == "writer" else self.reader_running):
+            raise PgError(f"{self.name}: the {role} is not running, there is nothing to reboot")
+        self._stop(role)
+        self._start(role)
+        self._read_pending(role)
 
     def stop_reader(self) -> None:
         self._stop("reader")
@@ -330,8 +353,14 @@ class PgCluster:
         )
 
     def apply_parameters(self, parameters: dict[str, str]) -> list[str]:
-        """Apply a cluster parameter group to the running servers, as Aurora applies
-        dynamic parameters immediately. Returns the names that were applied."""
+        """Apply a cluster parameter group to the running servers. Every setting is written to
+        the configuration and the servers reload it: PostgreSQL applies the others at once and a
+        `postmaster` setting only at the next start (pg_settings.pending_restart says which),
+        which is RDS's dynamic/static split ("Changes to dynamic parameters are applied to the DB
+        cluster immediately without a reboot. Changes to static parameters are applied only after
+        the DB cluster is rebooted",
+        https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBClusterParameterGroup.html;
+        https://www.postgresql.org/docs/15/view-pg-settings.html). Returns the names written."""
         from psycopg import sql
 
         old_ssl = self.force_ssl
@@ -348,17 +377,52 @@ class PgCluster:
                     for name, context in conn.execute("SELECT name, context FROM pg_settings").fetchall()
                 }
                 for name, value in sorted(self.parameters.items()):
-                    if name in known and known[name] not in ("internal", "postmaster"):
+                    if name in known and known[name] != "internal" and name not in EMULATOR_OWNED:
                         # ALTER SYSTEM takes no bind parameters: the value is quoted client-side.
+                        # A value PostgreSQL refuses raises (the update then fails and rolls back).
                         conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(
                             sql.Identifier(name), sql.Literal(str(value))))
                         applied.append(name)
                 # A parameter no longer in the group falls back to the engine default.
                 for name in sorted(self._applied - set(self.parameters)):
                     conn.execute(sql.SQL("ALTER SYSTEM RESET {}").format(sql.Identifier(name)))
+                requested = conn.execute("SELECT clock_timestamp()").fetchone()[0]
                 conn.execute("SELECT pg_reload_conf()")
+            self._read_pending(role, requested)
         self._applied = set(applied)
         return sorted(set(applied))
+
+    def _read_pending(self, role: str, reload_requested: object = None) -> None:
+        """Ask the server which changed settings wait for a restart. pg_reload_conf() only
+        signals the postmaster, so a new session is asked once the postmaster has reloaded
+        (pg_conf_load_time() at or after the request; new sessions inherit its settings)."""
+        import time
+
+        deadline = time.monotonic() + 5.0
+        while True:
+            with self._admin(role) as conn:
+                loaded = conn.execute("SELECT pg_conf_load_time()").fetchone()[0]
+                if reload_requested is not None and loaded < reload_requested and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                    continue
+                rows = conn.execute("SELECT name FROM pg_settings WHERE pending_restart").fetchall()
+            self.pending_restart[role] = frozenset(r[0] for r in rows)
+            return
+
+    def set_master_password(self, password: str) -> None:
+        """ModifyDBCluster MasterUserPassword: the master user's password changes on the writer
+        (the standby replays it) and the emulator's own replication password file follows."""
+        from psycopg import sql
+
+        if not self.writer_running:
+            raise PgError(f"{self.name}: the writer is not running, the password cannot change")
+        with self._admin("writer") as conn:
+            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                sql.Identifier(self.master_user), sql.Literal(password)))
+        self.master_password = password
+        passfile = self.dir / "pgpass"
+        esc = lambda s: s.replace("\\", "\\\\").replace(":", "\\:")  # noqa: E731
+        passfile.write_text(f"*:*:*:{esc(self.master_user)}:{esc(password)}\n")
 
 
 def stop_postmaster(data: Path, timeout: float = STOP_TIMEOUT_S) -> str:

@@ -35,6 +35,22 @@ def _target_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--emulator-state", help=argparse.SUPPRESS)
 
 
+def _timeout_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
+                   help="give up waiting after this long (the operation goes on; what is left and the command that "
+                        "removes it are printed, exit 1); default 120 locally, 3600 on AWS")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
 def register(subparsers: Any) -> None:
     emu = subparsers.add_parser("emulator", help="start or stop the local emulator (moto + PostgreSQL 15)")
     emu_sub = emu.add_subparsers(dest="emulator_command", required=True)
@@ -53,8 +69,18 @@ def register(subparsers: Any) -> None:
     dep.add_argument("--capabilities", metavar="CAP[,CAP]", default=None,
                      help="capabilities acknowledged to CloudFormation (default CAPABILITY_IAM,CAPABILITY_NAMED_IAM; "
                           "'none' for none)")
+    dep.add_argument("--allow", action="append", default=[], metavar="RESOURCE",
+                     help="updating an existing stack: accept this resource's blocking change (data loss, failing "
+                          "update, diverging credentials) that the plan found, visibly (repeatable)")
+    _timeout_arg(dep)
     _target_args(dep)
     dep.set_defaults(func=cmd_deploy)
+
+    cancel = subparsers.add_parser("cancel-update", help="cancel an update in progress; CloudFormation rolls it back")
+    cancel.add_argument("--stack-name", required=True)
+    _timeout_arg(cancel)
+    _target_args(cancel)
+    cancel.set_defaults(func=cmd_cancel_update)
 
     smoke = subparsers.add_parser("smoke", help="probe a deployed stack (exit 0 pass, 1 a probe failed, 2 could not run)")
     smoke.add_argument("--stack-name", required=True)
@@ -85,6 +111,7 @@ def register(subparsers: Any) -> None:
 
     des = subparsers.add_parser("destroy", help="delete a deployed stack")
     des.add_argument("--stack-name", required=True)
+    _timeout_arg(des)
     _target_args(des)
     des.set_defaults(func=cmd_destroy)
 
@@ -139,10 +166,12 @@ def _emulator_answers(tgt: Any) -> Iterator[None]:
                          "run `tapcheck emulator stop`, then `tapcheck emulator start`") from None
 
 
-def _report_check(check: Any, stack: str, tgt: Any) -> None:
+def _report_check(check: Any, stack: str, tgt: Any, rolled_back: bool = True) -> None:
     if check is None:
         return
-    if check.clean:
+    if check.clean and not rolled_back:
+        print(f"tapcheck: checked {check.summary()}: nothing the update created is left", file=sys.stderr)
+    elif check.clean:
         print(f"tapcheck: rolled back and deleted; checked {check.summary()}: nothing of {stack} is left",
               file=sys.stderr)
     else:
@@ -152,35 +181,78 @@ def _report_check(check: Any, stack: str, tgt: Any) -> None:
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
-    from tapcheck.live import deploy
+    from tapcheck.live import deploy, update
 
     caps = _capabilities(args.capabilities)
     tgt = _target(args)
+    allows = [a.strip() for a in args.allow if a.strip()]
     try:
         with _emulator_answers(tgt):
-            result = deploy.deploy(tgt, args.template, args.stack_name, _params(args.param), capabilities=caps)
+            result = deploy.deploy(tgt, args.template, args.stack_name, _params(args.param), timeout=args.timeout,
+                                   capabilities=caps, allows=allows, out=sys.stdout)
+    except update.UpdateRefused as e:
+        print(f"tapcheck: deploy of {args.stack_name} refused: blocking change(s) to {', '.join(e.blocked)}; nothing was "
+              "changed (fix: change the edit, or accept a change you intend with --allow RESOURCE)", file=sys.stderr)
+        return EXIT_FINDINGS
+    except update.VerdictsDisagree as e:
+        named = "; ".join(f"{r.resource} (plan: {r.plan}; CloudFormation: {r.cloudformation})" for r in e.rows)
+        print(f"tapcheck: deploy of {args.stack_name} stopped before executing change set {e.change_set}: the plan and "
+              f"CloudFormation disagree on {named}. The change set was deleted; nothing was changed", file=sys.stderr)
+        return EXIT_FINDINGS
     except deploy.DeployFailed as e:
-        print(f"tapcheck: deploy of {e.stack} failed ({e.status}): resource {e.resource}: {e.reason}", file=sys.stderr)
+        what = "update" if e.status.startswith("UPDATE") else "deploy"
+        print(f"tapcheck: {what} of {e.stack} failed ({e.status}): resource {e.resource}: {e.reason}", file=sys.stderr)
         if e.status == "CREATE_REJECTED":
             print("tapcheck: refused before anything was created", file=sys.stderr)
-        _report_check(e.check, e.stack, tgt)
+        elif e.status == "UPDATE_REJECTED":
+            print("tapcheck: refused before anything was changed", file=sys.stderr)
+        elif e.status.startswith("UPDATE_ROLLBACK"):
+            print(f"tapcheck: CloudFormation rolled the update back; the stack runs its previous template", file=sys.stderr)
+        _report_check(e.check, e.stack, tgt, rolled_back=what == "deploy")
+        return EXIT_FINDINGS
+    except deploy.DeployTimedOut as e:
+        _report_unfinished(e.operation, e.stack, tgt, f"did not finish within {e.seconds:.0f} s", e.status, e.left,
+                           e.command)
         return EXIT_FINDINGS
     except deploy.DeployInterrupted as e:
-        if e.command:
-            print(f"tapcheck: interrupted; the stack {e.stack} may still be creating on {e.target}. "
-                  f"Remove it with: {e.command}", file=sys.stderr)
-        elif e.check is not None:
-            print(f"tapcheck: interrupted; rolled back the partial stack {e.stack}", file=sys.stderr)
-            _report_check(e.check, e.stack, tgt)
-        else:
-            print(f"tapcheck: interrupted before the stack {e.stack} was requested; nothing was created",
-                  file=sys.stderr)
+        _report_interrupted(e, tgt)
         return EXIT_UNUSABLE
-    print(f"stack {result.stack_name} CREATE_COMPLETE in {result.seconds:.1f} s on {tgt.name}")
+    if result.action == "update" and not result.changed:
+        print(f"stack {result.stack_name}: no changes to deploy on {tgt.name}")
+        return EXIT_OK
+    status = "UPDATE_COMPLETE" if result.action == "update" else "CREATE_COMPLETE"
+    print(f"stack {result.stack_name} {status} in {result.seconds:.1f} s on {tgt.name}")
     width = max((len(k) for k in result.outputs), default=0)
     for key, value in result.outputs.items():
         print(f"  {key:<{width}}  {value}")
     return EXIT_OK
+
+
+def _report_unfinished(operation: str, stack: str, tgt: Any, why: str, status: str | None, left: str,
+                       command: str | None) -> None:
+    print(f"tapcheck: the {operation} of {stack} {why}; it goes on on {tgt.name} (stack {status or 'gone'})",
+          file=sys.stderr)
+    print(f"tapcheck: left so far: {left}", file=sys.stderr)
+    if command:
+        verb = "cancel the update and roll it back" if operation == "update" else "remove it"
+        print(f"tapcheck: to {verb}: {command}", file=sys.stderr)
+
+
+def _report_interrupted(e: Any, tgt: Any) -> None:
+    if e.operation == "update" and e.check is not None:
+        print(f"tapcheck: interrupted; cancelled the update of {e.stack}: the stack is {e.status}", file=sys.stderr)
+        _report_check(e.check, e.stack, tgt, rolled_back=False)
+    elif e.operation in ("update", "delete"):
+        _report_unfinished(e.operation, e.stack, tgt, "was interrupted", e.status, e.left, e.command)
+    elif e.command:
+        print(f"tapcheck: interrupted; the stack {e.stack} may still be creating on {e.target} "
+              f"(created so far: {e.left}). Remove it with: {e.command}", file=sys.stderr)
+    elif e.check is not None:
+        print(f"tapcheck: interrupted; rolled back the partial stack {e.stack}", file=sys.stderr)
+        _report_check(e.check, e.stack, tgt)
+    else:
+        print(f"tapcheck: interrupted before the stack {e.stack} was requested; nothing was created",
+              file=sys.stderr)
 
 
 def cmd_destroy(args: argparse.Namespace) -> int:
@@ -189,12 +261,35 @@ def cmd_destroy(args: argparse.Namespace) -> int:
     tgt = _target(args)
     try:
         with _emulator_answers(tgt):
-            seconds = deploy.destroy(tgt, args.stack_name)
+            seconds = deploy.destroy(tgt, args.stack_name, timeout=args.timeout, out=sys.stdout)
     except deploy.DeployFailed as e:
         print(f"tapcheck: delete of {e.stack} failed ({e.status}): resource {e.resource}: {e.reason}", file=sys.stderr)
         return EXIT_FINDINGS
+    except deploy.DeployTimedOut as e:
+        _report_unfinished(e.operation, e.stack, tgt, f"did not finish within {e.seconds:.0f} s", e.status, e.left,
+                           f"{e.command} (again, to wait for it)")
+        return EXIT_FINDINGS
+    except deploy.DeployInterrupted as e:
+        _report_interrupted(e, tgt)
+        return EXIT_UNUSABLE
     print(f"stack {args.stack_name} deleted in {seconds:.1f} s")
     return EXIT_OK
+
+
+def cmd_cancel_update(args: argparse.Namespace) -> int:
+    from tapcheck.live import deploy
+
+    tgt = _target(args)
+    try:
+        with _emulator_answers(tgt):
+            status, check = deploy.cancel_update(tgt, args.stack_name, timeout=args.timeout, out=sys.stdout)
+    except deploy.OperationTimeout as e:
+        print(f"tapcheck: the rollback of {args.stack_name} did not finish within {e.seconds:.0f} s "
+              f"(stack {e.status}); run this command again to wait for it", file=sys.stderr)
+        return EXIT_FINDINGS
+    print(f"stack {args.stack_name} {status}")
+    _report_check(check, args.stack_name, tgt, rolled_back=False)
+    return EXIT_OK if status == "UPDATE_ROLLBACK_COMPLETE" and check.clean else EXIT_FINDINGS
 
 
 def cmd_drill_failover(args: argparse.Namespace) -> int:

@@ -1,9 +1,14 @@
 """Deploy, describe and destroy a stack on a target. Deploy never gates on the static
 checks: a non-compliant template must deploy so that the probes see what it really is.
 
-Deploy changes nothing that exists when it is refused (a stack of that name exists,
-parameters CloudFormation would refuse), removes everything it made when it fails or is
-interrupted on the local target, and says so only after checking (see leftovers.py).
+A new stack is created; a stack that exists is updated after `tapcheck plan` has compared the
+deployed template with the new one, and only when no blocking change is left unallowed
+(update.py). Deploy changes nothing that exists when it is refused (parameters CloudFormation
+would refuse, a blocking change), removes everything it made when a create fails or is
+interrupted on the local target, rolls an interrupted local update back, and says so only after
+checking (see leftovers.py). Every operation prints the stack's events as they happen
+(events.py), takes a timeout, and on a timeout or Ctrl-C says what is left and the command that
+removes it.
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from tapcheck.errors import UsageError
 from tapcheck.live import leftovers
+from tapcheck.live.events import EventStream, OperationTimeout, follow
 from tapcheck.live.target import Target
 
 NETWORK_TAG = "tapcheck:network-for"
@@ -42,13 +48,27 @@ class DeployFailed(Exception):
 
 
 class DeployInterrupted(Exception):
-    """Ctrl-C during deploy. On the local target the partial stack was rolled back and
-    `check` says what is left; on AWS `command` removes what may have been created."""
+    """Ctrl-C during deploy or destroy. On the local target a partial create was rolled back
+    (an update cancelled and rolled back) and `check` says what is left; otherwise `left` says
+    what exists so far and `command` is what removes it."""
 
     def __init__(self, stack: str, target: str, check: leftovers.Check | None = None,
-                 command: str | None = None) -> None:
-        super().__init__(f"deploy of {stack} interrupted")
+                 command: str | None = None, operation: str = "create", status: str | None = None,
+                 left: str = "") -> None:
+        super().__init__(f"{operation} of {stack} interrupted")
         self.stack, self.target, self.check, self.command = stack, target, check, command
+        self.operation, self.status, self.left = operation, status, left
+
+
+class DeployTimedOut(Exception):
+    """The operation did not settle within --timeout; it goes on. `left` is what exists so far,
+    `command` what removes it (or cancels the update)."""
+
+    def __init__(self, stack: str, operation: str, seconds: float, status: str | None, left: str,
+                 command: str) -> None:
+        super().__init__(f"{operation} of {stack} not finished after {seconds:.0f} s")
+        self.stack, self.operation, self.seconds, self.status = stack, operation, seconds, status
+        self.left, self.command = left, command
 
 
 @dataclass
@@ -57,6 +77,10 @@ class Deployed:
     stack_id: str
     outputs: dict[str, str]
     seconds: float
+    action: str = "create"             # create | update
+    changed: bool = True               # False: the update found nothing to change
+    plan: Any = None                   # the plan an update ran (tapcheck.plan.planner.Plan)
+    verdicts: list[Any] = field(default_factory=list)  # AWS: plan against change set, per resource
 
 
 def _error_code(exc: Exception) -> str:
@@ -238,11 +262,27 @@ def _roll_back(target: Target, stack: str, network: dict[str, str], timeout: flo
     return leftovers.check(target, stack, created, network)
 
 
+def destroy_command(target: Target, stack: str) -> str:
+    return f"tapcheck destroy --stack-name {stack}" + ("" if target.local else f" --target aws --region {target.region}")
+
+
+def cancel_command(target: Target, stack: str) -> str:
+    return (f"tapcheck cancel-update --stack-name {stack}"
+            + ("" if target.local else f" --target aws --region {target.region}"))
+
+
+def _wait_s(target: Target, timeout: float | None) -> float:
+    return timeout or (LOCAL_WAIT_S if target.local else AWS_WAIT_S)
+
+
 def deploy(target: Target, template: str | Path, stack_name: str,
            params: dict[str, str] | None = None, timeout: float | None = None,
-           capabilities: Sequence[str] = DEFAULT_CAPABILITIES) -> Deployed:
-    """Create the stack and wait for it. `capabilities` are the acknowledgements passed to
-    CreateStack (default: both IAM ones, which this template needs)."""
+           capabilities: Sequence[str] = DEFAULT_CAPABILITIES, allows: Sequence[str] = (),
+           out: TextIO | None = None) -> Deployed:
+    """Create the stack, or update it if it exists (plan first: see update.py), and wait for it,
+    printing its events to `out` as they happen. `capabilities` are the acknowledgements passed to
+    CloudFormation (default: both IAM ones, which this template needs); `allows` accept the
+    blocking changes of those resources."""
     from botocore.exceptions import ClientError
 
     text, doc = read_template(template)
@@ -252,10 +292,12 @@ def deploy(target: Target, template: str | Path, stack_name: str,
     if unknown:
         raise UsageError(f"--param {unknown[0]}", "is not a parameter of the template",
                          f"use one of {', '.join(sorted(declared))}")
-    wait_s = timeout or (LOCAL_WAIT_S if target.local else AWS_WAIT_S)
-    # A refused deploy changes nothing: the name is checked before anything is made.
+    wait_s = _wait_s(target, timeout)
     if stack_status(target, stack_name) not in (None, "DELETE_COMPLETE"):
-        raise UsageError(f"stack {stack_name}", "already exists", "pick another --stack-name or destroy it")
+        return _update(target, str(template), stack_name, params, wait_s, capabilities, list(allows), out)
+    if allows:
+        raise UsageError(f"--allow {allows[0]}", f"stack {stack_name} does not exist yet: a create has no change to allow",
+                         "drop --allow, or name the stack you mean to update")
     network: dict[str, str] = {}
     needs_network = target.local and any(p in declared and p not in params for p in NETWORK_PARAMS)
     missing = sorted(k for k, v in declared.items() if "Default" not in (v or {}) and k not in params
@@ -267,18 +309,24 @@ def deploy(target: Target, template: str | Path, stack_name: str,
         _local_prechecks(target, declared, params, stack_name)
     cfn = target.client("cloudformation")
     started = time.monotonic()
+    stream = EventStream(target, stack_name, out)
     sent = False
     try:
         if needs_network:
             network = ensure_network(target, stack_name)
             params = {**{k: v for k, v in network.items() if k in declared}, **params}
-        try:
-            sent = True
-            stack_id = cfn.create_stack(
+        stream.prime()
+        sent = True
+
+        def create() -> Any:
+            return cfn.create_stack(
                 StackName=stack_name, TemplateBody=text,
                 Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in params.items()],
                 Capabilities=list(capabilities), OnFailure="ROLLBACK",
             )["StackId"]
+
+        try:
+            stack_id, status = follow(target, stream, create, wait_s)
         except ClientError as e:
             sent = False
             delete_network_ids(target, network)
@@ -288,33 +336,179 @@ def deploy(target: Target, template: str | Path, stack_name: str,
                                  "pick another --stack-name or destroy it") from None
             where = "(parameters)" if msg.startswith("Parameter") else "(template)"
             raise DeployFailed(stack_name, "CREATE_REJECTED", where, msg) from None
-        stack = _wait(target, stack_id, wait_s)
+    except OperationTimeout as t:
+        left = leftovers.describe_left(leftovers.made_by(stream.events, set()))
+        raise DeployTimedOut(stack_name, "create", t.seconds, t.status, left + _network_note(network),
+                             destroy_command(target, stack_name)) from None
     except KeyboardInterrupt:
         if not target.local:
-            command = f"tapcheck destroy --stack-name {stack_name} --target aws --region {target.region}"
-            raise DeployInterrupted(stack_name, target.name, command=command if sent else None) from None
+            left = leftovers.describe_left(leftovers.made_by(stream.events, set()))
+            raise DeployInterrupted(stack_name, target.name, command=destroy_command(target, stack_name) if sent else None,
+                                    left=left) from None
         with _no_interrupts():
             check = _roll_back(target, stack_name, network, wait_s, stack_made=sent)
         raise DeployInterrupted(stack_name, target.name, check=check) from None
-    status = stack["StackStatus"]
+    stack = describe(target, stack_id)
     if status != "CREATE_COMPLETE":
         resource, reason = first_failure(target, stack_id)
         # Leave nothing behind: a rolled-back stack still exists until deleted.
         with _no_interrupts():
             check = _roll_back(target, stack_id, network, wait_s)
-        raise DeployFailed(stack_name, status, resource, reason, check)
+        raise DeployFailed(stack_name, status or "DELETE_COMPLETE", resource, reason, check)
     return Deployed(stack_name, stack_id, outputs_of(stack), time.monotonic() - started)
 
 
-def destroy(target: Target, stack_name: str, timeout: float | None = None) -> float:
-    """Delete the stack (and on the local target the network made for it); seconds taken."""
+def _network_note(network: dict[str, str]) -> str:
+    return f"; the network made for it ({', '.join(network.values())})" if network else ""
+
+
+def _update(target: Target, template: str, stack_name: str, params: dict[str, str], wait_s: float,
+            capabilities: Sequence[str], allows: list[str], out: TextIO | None) -> Deployed:
+    """Plan, then update (see update.py)."""
+    from botocore.exceptions import ClientError
+
+    from tapcheck.live import update
+    from tapcheck.plan import render
+
+    current = describe(target, stack_name)
+    prepared = update.prepare(target, template, current, params, allows)
+    update.out_line(out, render.text([prepared.plan]).rstrip("\n"))
+    if not prepared.plan.safe:
+        raise update.UpdateRefused(prepared.plan)
+    stack_id = current["StackId"]
+    result = Deployed(stack_name, stack_id, outputs_of(current), 0.0, action="update", plan=prepared.plan)
+    if prepared.unchanged:
+        result.changed = False
+        return result
+    started = time.monotonic()
+    cfn = target.client("cloudformation")
+    before = set(leftovers.physical_ids(target, stack_id))
+    if target.local:
+        def call() -> Any:
+            return cfn.update_stack(StackName=stack_id, TemplateBody=prepared.template_text,
+                                    Parameters=prepared.api_parameters, Capabilities=list(capabilities))
+    else:
+        change_set_id, changes = update.create_change_set(target, prepared, list(capabilities))
+        if not changes:
+            update.out_line(out, "CloudFormation finds nothing to change: the change set was deleted")
+            result.changed = False
+            return result
+        result.verdicts = update.compare_verdicts(prepared.plan.changes, changes)
+        update.out_line(out, f"change set {change_set_id}: CloudFormation's verdict beside the plan's\n"
+                        + update.render_verdicts(result.verdicts))
+        if not all(r.agree for r in result.verdicts):
+            cfn.delete_change_set(ChangeSetName=change_set_id, StackName=stack_id)
+            raise update.VerdictsDisagree(result.verdicts, change_set_id)
+
+        def call() -> Any:
+            return cfn.execute_change_set(ChangeSetName=change_set_id, StackName=stack_id)
+
+    stream = EventStream(target, stack_id, out)
+    stream.prime()
+    try:
+        _, status = follow(target, stream, call, wait_s)
+    except ClientError as e:
+        msg = e.response.get("Error", {}).get("Message", str(e))
+        if "No updates are to be performed" in msg:
+            result.changed = False
+            return result
+        raise DeployFailed(stack_name, "UPDATE_REJECTED", "(parameters)" if msg.startswith("Parameter") else "(template)",
+                           msg) from None
+    except OperationTimeout as t:
+        left = leftovers.describe_left(leftovers.made_by(stream.events, before))
+        raise DeployTimedOut(stack_name, "update", t.seconds, t.status,
+                             f"created by the update so far: {left}", cancel_command(target, stack_name)) from None
+    except KeyboardInterrupt:
+        made = leftovers.made_by(stream.events, before)
+        if not target.local:
+            raise DeployInterrupted(stack_name, target.name, operation="update", status=stack_status(target, stack_id),
+                                    command=cancel_command(target, stack_name),
+                                    left=f"created by the update so far: {leftovers.describe_left(made)}") from None
+        with _no_interrupts():
+            status = cancel_local_update(target, stack_id, stream, wait_s)
+            check = leftovers.check_made(target, stack_id, leftovers.made_by(stream.events, before))
+        raise DeployInterrupted(stack_name, target.name, check=check, operation="update", status=status) from None
+    if status != "UPDATE_COMPLETE":
+        resource, reason = first_failure(target, stack_id)
+        check = leftovers.check_made(target, stack_id, leftovers.made_by(stream.events, before))
+        raise DeployFailed(stack_name, status or "unknown", resource, reason, check)
+    final = describe(target, stack_id)
+    result.outputs, result.seconds = outputs_of(final), time.monotonic() - started
+    return result
+
+
+def cancel_local_update(target: Target, stack_id: str, stream: EventStream, wait_s: float) -> str | None:
+    """Ctrl-C during a local update: CancelUpdateStack, then wait for the rollback ("the stack rolls
+    back the update and reverts to the previous stack configuration. You can cancel only stacks
+    that are in the UPDATE_IN_PROGRESS state",
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CancelUpdateStack.html). An
+    update that finished meanwhile cannot be cancelled; its final status is returned as it is."""
+    from botocore.exceptions import ClientError
+
+    try:
+        target.client("cloudformation").cancel_update_stack(StackName=stack_id)
+    except ClientError:
+        pass  # no longer UPDATE_IN_PROGRESS
+    deadline = time.monotonic() + wait_s
+    while True:
+        stream.poll()
+        status = stack_status(target, stack_id)
+        if status is None or not status.endswith("_IN_PROGRESS") or time.monotonic() > deadline:
+            return status
+        time.sleep(0.1)
+
+
+def cancel_update(target: Target, stack_name: str, timeout: float | None = None,
+                  out: TextIO | None = None) -> tuple[str | None, leftovers.Check]:
+    """CancelUpdateStack and follow the rollback; (final status, what the update left)."""
+    stack = describe(target, stack_name)
+    if stack["StackStatus"] != "UPDATE_IN_PROGRESS":
+        raise UsageError(f"stack {stack_name}", f"is {stack['StackStatus']}: there is no update in progress to cancel",
+                         "only an update that is still UPDATE_IN_PROGRESS can be cancelled")
+    cfn = target.client("cloudformation")
+    stream = EventStream(target, stack["StackId"], out)
+    update_events = _current_operation(target, stack["StackId"])
+    stream.prime()
+    _, status = follow(target, stream, lambda: cfn.cancel_update_stack(StackName=stack["StackId"]), _wait_s(target, timeout))
+    return status, leftovers.check_made(target, stack["StackId"], leftovers.made_by(update_events + stream.events, set()))
+
+
+def _current_operation(target: Target, stack_id: str) -> list[dict[str, Any]]:
+    """The events of the stack's latest user-initiated operation, oldest first."""
+    cfn = target.client("cloudformation")
+    events = [e for page in cfn.get_paginator("describe_stack_events").paginate(StackName=stack_id)
+              for e in page["StackEvents"]]
+    for i, e in enumerate(events):
+        if e["LogicalResourceId"] == e.get("StackName") and e.get("ResourceStatusReason") == "User Initiated":
+            return list(reversed(events[:i + 1]))
+    return list(reversed(events))
+
+
+def destroy(target: Target, stack_name: str, timeout: float | None = None, out: TextIO | None = None) -> float:
+    """Delete the stack (and on the local target the network made for it), printing its events
+    as they happen; seconds taken."""
     stack = describe(target, stack_name)
     cfn = target.client("cloudformation")
     started = time.monotonic()
-    cfn.delete_stack(StackName=stack["StackId"])
-    final = _wait(target, stack["StackId"], timeout or (LOCAL_WAIT_S if target.local else AWS_WAIT_S))
-    if final["StackStatus"] != "DELETE_COMPLETE":
+    stream = EventStream(target, stack["StackId"], out)
+    stream.prime()
+    try:
+        _, status = follow(target, stream, lambda: cfn.delete_stack(StackName=stack["StackId"]), _wait_s(target, timeout))
+    except OperationTimeout as t:
+        raise DeployTimedOut(stack_name, "delete", t.seconds, t.status, _not_yet_deleted(target, stack["StackId"]),
+                             destroy_command(target, stack_name)) from None
+    except KeyboardInterrupt:
+        raise DeployInterrupted(stack_name, target.name, operation="delete", status=stack_status(target, stack["StackId"]),
+                                left=_not_yet_deleted(target, stack["StackId"]),
+                                command=destroy_command(target, stack_name)) from None
+    if status != "DELETE_COMPLETE":
         resource, reason = first_failure(target, stack["StackId"])
-        raise DeployFailed(stack_name, final["StackStatus"], resource, reason)
+        raise DeployFailed(stack_name, status or "unknown", resource, reason)
     delete_network(target, stack_name)
     return time.monotonic() - started
+
+
+def _not_yet_deleted(target: Target, stack_id: str) -> str:
+    left = [(logical, rtype, physical) for physical, (logical, rtype, status) in
+            leftovers.physical_ids(target, stack_id).items() if status != "DELETE_COMPLETE"]
+    return leftovers.describe_left(left)

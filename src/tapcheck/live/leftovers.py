@@ -85,6 +85,14 @@ def _probe(target: Target, rtype: str, physical: str) -> Callable[[], bool] | No
             AlarmNames=[physical])["MetricAlarms"], ()),
         "AWS::IAM::Role": lambda: _exists(lambda: target.client("iam").get_role(RoleName=physical)["Role"],
                                           ("NoSuchEntity",)),
+        "AWS::Logs::LogGroup": lambda: _exists(lambda: any(
+            g["logGroupName"] == physical for g in target.client("logs").describe_log_groups(
+                logGroupNamePrefix=physical)["logGroups"]), ("ResourceNotFoundException",)),
+        # A key scheduled for deletion is on its way out: CloudFormation schedules it after
+        # PendingWindowInDays (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html).
+        "AWS::KMS::Key": lambda: _exists(lambda: target.client("kms").describe_key(
+            KeyId=physical)["KeyMetadata"]["KeyState"] not in ("PendingDeletion", "PendingReplicaDeletion"),
+            ("NotFoundException",)),
         "AWS::SecretsManager::SecretTargetAttachment": lambda: False,  # no resource of its own
     }
     return probes.get(rtype)
@@ -143,4 +151,61 @@ def check(target: Target, stack: str, created: list[tuple[str, str, str]],
                 running = processes_under(d)
                 out.left.append(f"PostgreSQL data of {physical} in {d}"
                                 + (f" with {len(running)} process(es)" if running else ""))
+    return out
+
+
+# --- an operation that has not finished (timeout, Ctrl-C) or was rolled back ---------------------
+def physical_ids(target: Target, stack: str) -> dict[str, tuple[str, str, str]]:
+    """physical id -> (logical id, type, status) of the stack's resources now (ListStackResources)."""
+    cfn = target.client("cloudformation")
+    found: dict[str, tuple[str, str, str]] = {}
+    try:
+        for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack):
+            for r in page["StackResourceSummaries"]:
+                if r.get("PhysicalResourceId"):
+                    found[r["PhysicalResourceId"]] = (r["LogicalResourceId"], r["ResourceType"], r["ResourceStatus"])
+    except Exception as e:  # noqa: BLE001
+        if "does not exist" in str(e):
+            return {}
+        raise
+    return found
+
+
+def made_by(events: list[dict[str, Any]], before: set[str]) -> list[tuple[str, str, str]]:
+    """(logical id, type, physical id) of what an operation created: a physical id its events
+    (oldest first) show complete that the stack did not have before it, and that the same events
+    do not show deleted afterwards."""
+    last: dict[str, tuple[str, str, str]] = {}
+    for e in events:
+        physical = e.get("PhysicalResourceId") or ""
+        if not physical or e.get("LogicalResourceId") == e.get("StackName") or physical in before:
+            continue
+        last[physical] = (e["LogicalResourceId"], e.get("ResourceType", ""), e.get("ResourceStatus", ""))
+    return [(logical, rtype, physical) for physical, (logical, rtype, status) in last.items()
+            if status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS")]
+
+
+def describe_left(items: list[tuple[str, str, str]]) -> str:
+    return ", ".join(f"{logical} {physical}" for logical, _, physical in items) or "nothing yet"
+
+
+def check_made(target: Target, stack: str, made: list[tuple[str, str, str]]) -> Check:
+    """After a rolled-back or cancelled update: is anything the update created still there (the
+    stack itself stays, with its previous resources)?"""
+    out = Check()
+    current = physical_ids(target, stack)
+    out.looked_at.append("the stack's resources")
+    checked = 0
+    for logical, rtype, physical in made:
+        if physical in current:
+            out.left.append(f"{logical} {physical} (still in the stack)")
+            continue
+        probe = _probe(target, rtype, physical)
+        if probe is None:
+            out.unchecked.append(f"{logical} ({rtype})")
+            continue
+        checked += 1
+        if probe():
+            out.left.append(f"{logical} {physical}")
+    out.looked_at.append(f"{checked} resource(s) the update created")
     return out

@@ -28,6 +28,7 @@ class PropertyChange:
     replacement: str                 # "true" | "false" | "conditional"
     why: str
     interruption: str | None = None
+    maybe: bool = False              # only "may change": it reads a value an update may leave as it is
 
 
 @dataclass
@@ -62,14 +63,20 @@ def diff_models(old: Model, new: Model) -> list[Change]:
     removed = [lid for lid in old.resources if lid not in new.resources]
     fresh = set(retyped) | set(added)            # physical ids that are new whatever else happens
 
+    # A resource that may be replaced (conditional) makes its readers' values "may change" too:
+    # CloudFormation evaluates "a reference to a resource that is conditionally recreated" as
+    # Dynamic (ResourceChangeDetail, https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ResourceChangeDetail.html).
     replaced: set[str] = set()
+    maybe: set[str] = set()
     while True:
-        updates = {lid: _compare(old.resources[lid], new.resources[lid], fresh | replaced)
+        updates = {lid: _compare(old.resources[lid], new.resources[lid], fresh | replaced, maybe - replaced)
                    for lid in common if lid not in retyped}
         now_replaced = {lid for lid, props in updates.items() if _replacement(props) == "true"}
-        if now_replaced <= replaced:
+        now_maybe = {lid for lid, props in updates.items() if _replacement(props) == "conditional"}
+        if now_replaced <= replaced and now_maybe <= maybe:
             break
         replaced |= now_replaced
+        maybe |= now_maybe
 
     changes: list[Change] = []
     for lid in added:
@@ -97,11 +104,11 @@ def _replacement(props: list[PropertyChange]) -> str:
     return "true" if "true" in kinds else ("conditional" if "conditional" in kinds else "false")
 
 
-def _compare(old: Resource, new: Resource, renewed_ids: set[str]) -> list[PropertyChange]:
+def _compare(old: Resource, new: Resource, renewed_ids: set[str], maybe_ids: set[str] = frozenset()) -> list[PropertyChange]:
     changes = []
     names = list(old.properties) + [n for n in new.properties if n not in old.properties]
     for name in names:
-        change = _compare_property(new.type, name, old, new, renewed_ids)
+        change = _compare_property(new.type, name, old, new, renewed_ids, maybe_ids)
         if change is not None:
             changes.append(change)
     changes.extend(_policy_changes(old, new))
@@ -109,15 +116,10 @@ def _compare(old: Resource, new: Resource, renewed_ids: set[str]) -> list[Proper
 
 
 def _compare_property(resource_type: str, name: str, old: Resource, new: Resource,
-                      renewed_ids: set[str]) -> PropertyChange | None:
+                      renewed_ids: set[str], maybe_ids: set[str] = frozenset()) -> PropertyChange | None:
     before, after = old.properties.get(name, MISSING), new.properties.get(name, MISSING)
-    node, root = schemas.property_node(resource_type, name)
-    if name == "Tags":
-        # Tags are key-value pairs, whatever their order
-        # (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resource-tags.html);
-        # a few schemas (CloudWatch Alarm) omit insertionOrder: false.
-        node = {**schemas.resolve_ref(node, root), "insertionOrder": False}
-    refs_only, with_attributes = Renewed(renewed_ids), Renewed(renewed_ids, attributes=True)
+    node, root = schemas.comparison_node(resource_type, name)
+    refs_only, with_attributes = Renewed(renewed_ids), Renewed(set(renewed_ids) | set(maybe_ids), attributes=True)
 
     if contains_unknown(before) or contains_unknown(after):
         # Not knowable statically (Fn::ImportValue, an undecidable Fn::If...): compare the text.
@@ -133,12 +135,15 @@ def _compare_property(resource_type: str, name: str, old: Resource, new: Resourc
     if old_form == canonical(after, node, root, refs_only):
         if old_form == canonical(after, node, root, with_attributes):
             return None
-        # Only a GetAtt of a replaced resource differs: it may or may not take a new value.
+        # Only a GetAtt of a replaced resource, or a value read from a resource that may be
+        # replaced, differs: it may or may not take a new value.
         found = behaviour(resource_type, name, before, after,
                           lambda path: _differs(before, after, path, with_attributes))
-        return PropertyChange(name, before, after, _at_most_conditional(found.replacement),
-                              found.why + _because(after, renewed_ids, "may change: it reads an attribute of"),
-                              found.interruption)
+        why = found.why + _because(after, renewed_ids, "may change: it reads an attribute of")
+        why += _because(after, set(maybe_ids) - set(renewed_ids), "may change: it reads",
+                        "which may be replaced")
+        return PropertyChange(name, before, after, _at_most_conditional(found.replacement), why, found.interruption,
+                              maybe=True)
 
     found = behaviour(resource_type, name, before, after, lambda path: _differs(before, after, path, refs_only))
     reason = found.why + _because(after, renewed_ids, "changes: it reads the physical id of")
@@ -181,9 +186,9 @@ def _referenced(value: Any) -> set[str]:
     return set()
 
 
-def _because(value: Any, renewed_ids: set[str], verb: str) -> str:
+def _because(value: Any, renewed_ids: set[str], verb: str, what: str = "which gets a new physical id") -> str:
     renewed = sorted(_referenced(value) & renewed_ids)
-    return f"; {verb} {', '.join(renewed)}, which gets a new physical id" if renewed else ""
+    return f"; {verb} {', '.join(renewed)}, {what}" if renewed else ""
 
 
 def update_replace_policy(resource: Resource) -> str:

@@ -27,6 +27,7 @@ class Plan:
     changes: list[Change]
     unused_allows: list[Allow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    old_parameters: dict[str, str] | None = None    # None: the same values as `parameters`
 
     @property
     def safe(self) -> bool:
@@ -48,12 +49,17 @@ def danger(change: Change) -> tuple:
             change.resource)
 
 
-def make_plan(old: Version, new: Version, parameters: dict[str, str], allows: list[Allow]) -> Plan:
+def make_plan(old: Version, new: Version, parameters: dict[str, str], allows: list[Allow],
+              old_parameters: dict[str, str] | None = None) -> Plan:
+    """`parameters` resolve both versions, unless `old_parameters` is given for the old one: a
+    deployed stack's current values against the values an update submits (deploy does that)."""
     new_model = build_model(new.label, new.tree, parameters)
-    old_model = build_model(old.label, old.tree, parameters) if old.tree is not None else _empty(old.label)
+    old_values = parameters if old_parameters is None else old_parameters
+    old_model = build_model(old.label, old.tree, old_values) if old.tree is not None else _empty(old.label)
     changes = diff_models(old_model, new_model)
     assess(changes, old_model, new_model)
-    plan = Plan(old.label, new.label, dict(parameters), changes)
+    plan = Plan(old.label, new.label, dict(parameters), changes,
+                old_parameters=None if old_parameters is None else dict(old_parameters))
     if old.tree is None:
         plan.notes.append(f"{old.label} does not exist (the file is not committed yet): every resource is new")
     by_id = {c.resource: c for c in changes}

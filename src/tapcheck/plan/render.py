@@ -68,8 +68,7 @@ def _status(change: Change) -> str:
 def text(plans: list[Plan]) -> str:
     lines = []
     for plan in plans:
-        lines.append(f"tapcheck plan: {plan.old} -> {plan.new}"
-                     + (f" with {', '.join(f'{k}={v}' for k, v in plan.parameters.items())}" if plan.parameters else ""))
+        lines.append(f"tapcheck plan: {plan.old} -> {plan.new}" + _parameter_text(plan))
         lines.extend(f"  note: {note}" for note in plan.notes)
         for change in plan.changes:
             risks = f" [{', '.join(_risk_labels(change))}]" if change.risks else ""
@@ -79,6 +78,19 @@ def text(plans: list[Plan]) -> str:
             lines.append(f"NOTE    {allow.source} allows nothing here: {allow.resource} has no blocking change")
         lines.append(summary(plan))
     return "\n".join(lines) + "\n"
+
+
+def _parameter_text(plan: Plan) -> str:
+    if plan.old_parameters is None:
+        return f" with {', '.join(f'{k}={v}' for k, v in plan.parameters.items())}" if plan.parameters else ""
+    def shown(key: str, value: str | None) -> str:
+        # DescribeStacks masks a NoEcho parameter as "****": never print the new value beside it
+        hidden = plan.old_parameters.get(key) == "****" or is_sensitive(key)
+        return "(unset)" if value is None else ("(hidden)" if hidden else value)
+
+    changed = [f"{k} {shown(k, plan.old_parameters.get(k))} -> {shown(k, v)}" for k, v in plan.parameters.items()
+               if plan.old_parameters.get(k) != v]
+    return f" with parameters changed: {', '.join(changed)}" if changed else " with the same parameter values"
 
 
 def summary(plan: Plan) -> str:
@@ -102,6 +114,7 @@ def as_dict(plan: Plan) -> dict:
         "old": plan.old,
         "new": plan.new,
         "parameters": plan.parameters,
+        **({"old_parameters": plan.old_parameters} if plan.old_parameters is not None else {}),
         "changes": [_change(c) for c in plan.changes],
         "unused_allows": [{"resource": a.resource, "source": a.source,
                            "message": f"{a.source} allows nothing: {a.resource} has no blocking change"}
@@ -123,7 +136,8 @@ def _change(change: Change) -> dict:
         "allowed_by": change.allowed_by,
         "reason": reason(change),
         "details": [{"property": p.name, "old": _value(p, p.old), "new": _value(p, p.new),
-                     "replacement": p.replacement, "why": p.why} for p in change.properties],
+                     "replacement": p.replacement, "why": p.why, "may_change_only": p.maybe}
+                    for p in change.properties],
         "risk_details": [{"risk": r.name, "certain": r.certain, "detail": r.detail, "source": r.source}
                          for r in change.risks],
     }

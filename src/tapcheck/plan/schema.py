@@ -79,6 +79,17 @@ def property_node(resource_type: str, name: str) -> tuple[dict, dict]:
     return (node if isinstance(node, dict) else {}), schema
 
 
+def comparison_node(resource_type: str, name: str) -> tuple[dict, dict]:
+    """The schema node two values of a top-level property are compared under (and the root).
+    Tags are key-value pairs, whatever their order
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resource-tags.html);
+    a few schemas (CloudWatch Alarm) omit insertionOrder: false."""
+    node, root = property_node(resource_type, name)
+    if name == "Tags":
+        node = {**resolve_ref(node, root), "insertionOrder": False}
+    return node, root
+
+
 def resolve_ref(node: Any, root: dict) -> dict:
     depth = 0
     while isinstance(node, dict) and "$ref" in node and depth < 20:

@@ -27,7 +27,7 @@ from tapcheck.emulator.models.base import PG_CLUSTERS, emulator_root
 from tapcheck.emulator.models.dynamic_references import resolve_dynamic_references
 from tapcheck.emulator.models.kms import KmsKey
 from tapcheck.emulator.models.lifecycle import dependency_order, install, shutdown
-from tapcheck.emulator.models.monitoring import IamRole, MetricAlarm, Topic
+from tapcheck.emulator.models.monitoring import IamRole, LogGroup, MetricAlarm, Topic
 from tapcheck.emulator.models.rds import (
     AuroraCluster,
     AuroraInstance,
@@ -44,6 +44,7 @@ __all__ = [
     "DBSubnetGroup",
     "IamRole",
     "KmsKey",
+    "LogGroup",
     "MetricAlarm",
     "Secret",
     "SecretTargetAttachment",

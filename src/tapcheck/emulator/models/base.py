@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,6 +26,11 @@ log = logging.getLogger("tapcheck.emulator")
 _lock = threading.RLock()
 # (account, region, cluster id) -> PgCluster
 PG_CLUSTERS: dict[tuple[str, str, str], PgCluster] = {}
+
+# One operation at a time per stack: the server is threaded and a create, update or delete runs
+# inside its API call, so another call arriving meanwhile (a user's Ctrl-C then destroy) waits
+# for it to settle; AWS accepts DeleteStack on a stack still being created and removes it too.
+STACK_LOCKS: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
 
 
 def emulator_root() -> Path:
@@ -113,15 +119,31 @@ class _Wrapper:
     def is_created(self) -> bool:
         return True
 
+    # Properties this model changes in place (update_in_place). A change to any other property
+    # that is not create-only fails the update with a reason saying so, and the stack rolls back:
+    # the emulator never pretends to have made a change it cannot make.
+    UPDATABLE: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def not_updatable(cls, old: dict[str, Any], new: dict[str, Any]) -> str | None:
+        """For a change to a conditionally create-only property: why the AWS resource handler
+        refuses it (NotUpdatable, so CloudFormation replaces the resource), or None when the
+        handler makes it in place."""
+        return None
+
+    def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """Apply the new resolved properties (dynamic references resolved) to the live resource;
+        `old` are the ones it was created or last updated with. Only UPDATABLE properties differ."""
+        raise ValidationError(message=f"the tapcheck emulator cannot update {self.CFN_TYPE} in place")
+
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
         cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
         account_id: str, region_name: str,
     ) -> Any:
-        # Replacement. CloudFormation creates the new resource before deleting the old one;
-        # this deletes first.
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        # Stack updates go through tapcheck.emulator.models.stack_update, which decides between
+        # in place and replacement; moto's own update path must not delete-then-create.
+        raise ValidationError(message=f"{cls.CFN_TYPE}: update through moto's resource map is not supported")
 
     @classmethod
     def delete_from_cloudformation_json(  # type: ignore[misc]

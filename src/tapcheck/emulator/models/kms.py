@@ -47,6 +47,23 @@ class KmsKey(_Wrapper, CloudFormationModel):
         wrapper.pending_window = int(props.get("PendingWindowInDays", DEFAULT_PENDING_WINDOW_DAYS))
         return wrapper
 
+    UPDATABLE = frozenset({"Description", "KeyPolicy", "EnableKeyRotation", "Enabled", "PendingWindowInDays", "Tags"})
+
+    def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        backend = kms_backends[self.account_id][self.region_name]
+        key = self.obj
+        backend.update_key_description(key.id, new.get("Description") or "")
+        policy = new.get("KeyPolicy")
+        if policy is not None:
+            backend.put_key_policy(key.id, json.dumps(policy) if isinstance(policy, (dict, list)) else policy)
+        (backend.enable_key_rotation if _bool(new.get("EnableKeyRotation")) else backend.disable_key_rotation)(key.id)
+        (backend.enable_key if _bool(new.get("Enabled"), True) else backend.disable_key)(key.id)
+        self.pending_window = int(new.get("PendingWindowInDays", DEFAULT_PENDING_WINDOW_DAYS))
+        backend.tagger.delete_all_tags_for_resource(key.id)
+        tags = [{"TagKey": t["Key"], "TagValue": t["Value"]} for t in _tags(new)]
+        if tags:
+            backend.tagger.tag_resource(key.id, tags)
+
     def delete(self, account_id: str, region_name: str) -> None:
         kms_backends[account_id][region_name].schedule_key_deletion(self.physical_id,
                                                                     getattr(self, "pending_window", DEFAULT_PENDING_WINDOW_DAYS))

@@ -1,12 +1,10 @@
 """moto's stack lifecycle, patched by install(): resource events, rollback, DeletionPolicy,
-dynamic references, and cluster parameter changes applied to the running PostgreSQL."""
+dynamic references, and cluster parameter changes applied to the running PostgreSQL. Updates
+(UpdateStack, change sets) live in stack_update.py and change_sets.py."""
 
 from __future__ import annotations
 
-import json
 import re
-import threading
-from collections import defaultdict
 from typing import Any
 
 from moto.cloudformation import parsing
@@ -15,8 +13,8 @@ from moto.cloudformation.models import CloudFormationBackend, Event, Stack
 from moto.core.common_models import CloudFormationModel
 from moto.rds.models import DBCluster, RDSBackend
 
-from tapcheck.emulator.models import preflight, rds_backend
-from tapcheck.emulator.models.base import PG_CLUSTERS, _lock, _pg, log
+from tapcheck.emulator.models import preflight, rds_backend, stack_update
+from tapcheck.emulator.models.base import PG_CLUSTERS, STACK_LOCKS, _lock, _pg, log
 from tapcheck.emulator.models.dynamic_references import resolve_dynamic_references
 from tapcheck.emulator.models.rds import _group_params
 
@@ -161,6 +159,7 @@ def _create_resources(self: Stack) -> None:
             if parsing.resource_class_from_type(rtype) is None:
                 raise ValidationError(message=f"Resource type {rtype} is not supported by the tapcheck emulator")
             instance = rm[logical]
+            stack_update.record(rm, logical, body)
         except Exception as e:  # noqa: BLE001
             reason = _reason(e)
             _resource_event(self, logical, rtype, "CREATE_FAILED", reason=reason)
@@ -192,6 +191,7 @@ def _create_resources(self: Stack) -> None:
 
 
 def _stack_delete(self: Stack) -> None:
+    self.status = "DELETE_IN_PROGRESS"
     self._add_stack_event("DELETE_IN_PROGRESS", resource_status_reason="User Initiated")
     problem = _delete_resources(self, "DELETE")
     if problem:
@@ -200,133 +200,6 @@ def _stack_delete(self: Stack) -> None:
         return
     self._add_stack_event("DELETE_COMPLETE")
     self.status = "DELETE_COMPLETE"
-
-
-def _changed(old: dict[str, Any], new: dict[str, Any], old_params: dict[str, Any],
-             new_params: dict[str, Any]) -> bool:
-    if old != new:
-        return True
-    refs = set(parsing.get_references_from_template(new))
-    text = json.dumps(new)
-    refs |= {m for m in re.findall(r"\$\{([^}.!]+)\}", text)}
-    return any(old_params.get(r) != new_params.get(r) for r in refs if r in new_params)
-
-
-def _stack_update(self: Stack, template: str, role_arn: str | None = None,
-                  parameters: dict[str, Any] | None = None, tags: dict[str, str] | None = None) -> None:
-    """Update as CloudFormation does: add and modify in dependency order, remove what the
-    new template dropped in a cleanup phase, and roll back on the first failure."""
-    import copy
-
-    rm = self.resource_map
-    self._add_stack_event("UPDATE_IN_PROGRESS", "User Initiated")
-    self.status = "UPDATE_IN_PROGRESS"
-    old_template, old_doc = self.template, copy.deepcopy(self.template_dict)
-    old_json = copy.deepcopy(rm._resource_json_map)
-    old_params = dict(rm.resolved_parameters)
-    old_inputs = dict(rm.input_parameters)
-    new_doc = self.parse_template(template)
-    rm._template = new_doc
-    if parameters is not None:
-        rm.input_parameters = parameters
-    rm.resolved_parameters = {}
-    failed: tuple[str, str] | None = None
-    done: list[tuple[str, str]] = []  # (logical id, "add" | "modify")
-    try:
-        rm.load_mapping()
-        rm.load_parameters()
-        rm.load_conditions()
-        rm.validate_outputs()
-        new_json = new_doc.get("Resources", {})
-        order = dependency_order(new_json)
-    except Exception as e:  # noqa: BLE001
-        failed, order, new_json = ("", _reason(e)), [], old_json
-    new_params = dict(rm.resolved_parameters)
-    rm._resource_json_map = new_json
-    for logical in order:
-        body = new_json[logical]
-        rtype = body["Type"]
-        try:
-            if logical not in old_json or logical not in rm._parsed_resources:
-                _resource_event(self, logical, rtype, "CREATE_IN_PROGRESS")
-                if parsing.resource_class_from_type(rtype) is None:
-                    raise ValidationError(message=f"Resource type {rtype} is not supported by the tapcheck emulator")
-                instance = rm[logical]
-                done.append((logical, "add"))
-                _resource_event(self, logical, rtype, "CREATE_COMPLETE", _physical(instance))
-            elif _changed(old_json[logical], body, old_params, new_params):
-                _resource_event(self, logical, rtype, "UPDATE_IN_PROGRESS", _physical(rm._parsed_resources[logical]))
-                instance = parsing.parse_and_update_resource(logical, body, rm, rm._account_id, rm._region_name)
-                if instance is None:
-                    raise ValidationError(message=f"Update of {rtype} is not supported by the emulator")
-                rm._parsed_resources[logical] = instance
-                done.append((logical, "modify"))
-                _resource_event(self, logical, rtype, "UPDATE_COMPLETE", _physical(instance))
-        except Exception as e:  # noqa: BLE001
-            reason = _reason(e)
-            _resource_event(self, logical, rtype, "UPDATE_FAILED" if logical in old_json else "CREATE_FAILED",
-                            reason=reason)
-            failed = (logical, reason)
-            break
-    if failed is None:
-        self.template = template
-        self._parse_template()
-        self.output_map = self._create_output_map()
-        self.status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
-        self._add_stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
-        removed = {k: v for k, v in old_json.items() if k not in new_json}
-        for logical in reversed(dependency_order(removed)) if removed else []:
-            instance = rm._parsed_resources.pop(logical, None)
-            if instance is None or deletion_policy(removed[logical]) == "Retain":
-                continue
-            rtype = removed[logical]["Type"]
-            _resource_event(self, logical, rtype, "DELETE_IN_PROGRESS", _physical(instance))
-            try:
-                rm._delete_resource(instance, removed[logical])
-                _resource_event(self, logical, rtype, "DELETE_COMPLETE", _physical(instance))
-            except Exception as e:  # noqa: BLE001 - AWS logs it and completes the update
-                _resource_event(self, logical, rtype, "DELETE_FAILED", _physical(instance), _reason(e))
-        self.role_arn = role_arn
-        if parameters is not None:
-            self.parameters = parameters
-        if tags is not None:
-            self.tags = tags
-        self.status = "UPDATE_COMPLETE"
-        self._add_stack_event("UPDATE_COMPLETE")
-        return
-    # Roll back: delete what was added, restore what was modified.
-    self.status = "UPDATE_ROLLBACK_IN_PROGRESS"
-    logical, reason = failed
-    self._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS",
-                          f"The following resource(s) failed to update: [{logical}]. " if logical else reason)
-    rm._template, rm.input_parameters = old_doc, old_inputs
-    rm.resolved_parameters = {}
-    rm.load_mapping()
-    rm.load_parameters()
-    rm.load_conditions()
-    rm._resource_json_map = old_json
-    problem = None
-    for name, action in reversed(done):
-        rtype = (old_json.get(name) or new_json.get(name, {})).get("Type", "")
-        try:
-            if action == "add":
-                instance = rm._parsed_resources.pop(name)
-                _resource_event(self, name, rtype, "DELETE_IN_PROGRESS", _physical(instance))
-                rm._delete_resource(instance, new_json[name])
-                _resource_event(self, name, rtype, "DELETE_COMPLETE", _physical(instance))
-            else:
-                instance = parsing.parse_and_update_resource(name, old_json[name], rm, rm._account_id,
-                                                             rm._region_name)
-                rm._parsed_resources[name] = instance
-                _resource_event(self, name, rtype, "UPDATE_COMPLETE", _physical(instance))
-        except Exception as e:  # noqa: BLE001
-            problem = f"{name}: {_reason(e)}"
-            _resource_event(self, name, rtype, "UPDATE_FAILED", reason=_reason(e))
-    self.template = old_template
-    self._parse_template()
-    self.output_map = self._create_output_map()
-    self.status = "UPDATE_ROLLBACK_FAILED" if problem else "UPDATE_ROLLBACK_COMPLETE"
-    self._add_stack_event(self.status, problem)
 
 
 def _resolve_update_parameters(self: CloudFormationBackend, instance: Any,
@@ -342,11 +215,7 @@ def _resolve_update_parameters(self: CloudFormationBackend, instance: Any,
     return params
 
 
-# One operation at a time per stack: the server is threaded and a create runs inside its
-# CreateStack call, so a DeleteStack arriving meanwhile (a user's Ctrl-C then destroy) waits
-# for the create to settle and then deletes everything it made; AWS accepts DeleteStack on a
-# stack still being created and removes it too.
-_stack_locks: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
+_stack_locks = STACK_LOCKS
 
 
 def _create_stack(self: CloudFormationBackend, name: str, template: str, parameters: dict[str, Any],
@@ -409,10 +278,11 @@ def _sync_cluster_params(rds: RDSBackend, cluster: DBCluster) -> None:
 
 def install() -> None:
     """Patch moto's stack lifecycle and RDS backend (idempotent)."""
-    from tapcheck.emulator.models import alarm_actions, failover
+    from tapcheck.emulator.models import alarm_actions, change_sets, failover
 
     failover.install()
     alarm_actions.install()
+    change_sets.install()
     if getattr(Stack, "_tapcheck_installed", False):
         return
     Stack._tapcheck_installed = True  # type: ignore[attr-defined]
@@ -421,7 +291,7 @@ def install() -> None:
     log_exports.install()
     Stack.create_resources = _create_resources  # type: ignore[method-assign]
     Stack.delete = _stack_delete  # type: ignore[method-assign]
-    Stack.update = _stack_update  # type: ignore[method-assign]
+    Stack.update = stack_update.run  # type: ignore[method-assign]
     CloudFormationBackend._resolve_update_parameters = _resolve_update_parameters  # type: ignore[method-assign]
     CloudFormationBackend.create_stack = _create_stack  # type: ignore[method-assign]
     CloudFormationBackend.delete_stack = _delete_stack  # type: ignore[method-assign]

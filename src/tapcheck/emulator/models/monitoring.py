@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from moto.cloudformation.exceptions import ValidationError
@@ -9,6 +10,7 @@ from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
 from moto.iam.models import Role as MotoRole
 from moto.iam.models import iam_backends
+from moto.logs.models import logs_backends
 from moto.sns.models import sns_backends
 from moto.utilities.utils import get_partition
 
@@ -49,16 +51,24 @@ class MetricAlarm(_Wrapper, CloudFormationModel):
         )
         return cls(alarm.name, account_id, region_name, alarm)
 
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
-        account_id: str, region_name: str,
-    ) -> Any:
-        if new_resource_name != original_resource.physical_id:
-            return super().update_from_cloudformation_json(
-                original_resource, new_resource_name, cloudformation_json, account_id, region_name)
-        # put_metric_alarm on an existing name updates it in place.
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+    UPDATABLE = frozenset({
+        "AlarmDescription", "MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Period", "EvaluationPeriods",
+        "Threshold", "ComparisonOperator", "Dimensions", "TreatMissingData", "AlarmActions", "OKActions",
+        "InsufficientDataActions", "DatapointsToAlarm", "ActionsEnabled", "Unit", "Tags",
+    })
+
+    def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        # PutMetricAlarm on the same name: "When you update an existing alarm, its state is left
+        # unchanged, but the update completely overwrites the previous configuration of the alarm"
+        # (https://docs.aws.amazon.com/goto/SdkForKotlin/monitoring-2010-08-01/PutMetricAlarm).
+        cw = cloudwatch_backends[self.account_id][self.region_name]
+        before = self.obj
+        cw.tagger.delete_all_tags_for_resource(before.alarm_arn)
+        updated = type(self).create_from_cloudformation_json(self.physical_id, {"Properties": new}, self.account_id,
+                                                              self.region_name).obj
+        for attr in ("state_value", "state_reason", "state_reason_data", "state_updated_timestamp", "history"):
+            setattr(updated, attr, getattr(before, attr))
+        self.obj = updated
 
     def delete(self, account_id: str, region_name: str) -> None:
         cloudwatch_backends[account_id][region_name].delete_alarms([self.physical_id])
@@ -84,6 +94,14 @@ class Topic(_Wrapper, CloudFormationModel):
         for sub in p.get("Subscription") or []:
             sns.subscribe(topic.arn, sub["Endpoint"], sub["Protocol"])
         return cls(topic.arn, account_id, region_name, topic)
+
+    UPDATABLE = frozenset({"DisplayName", "KmsMasterKeyId", "Tags"})
+
+    def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        sns = sns_backends[self.account_id][self.region_name]
+        for prop, attribute in (("DisplayName", "display_name"), ("KmsMasterKeyId", "kms_master_key_id")):
+            sns.set_topic_attribute(self.physical_id, attribute, str(new.get(prop) or ""))
+        self.obj._tags = {t["Key"]: t["Value"] for t in _tags(new)}
 
     def delete(self, account_id: str, region_name: str) -> None:
         sns_backends[account_id][region_name].delete_topic(self.physical_id)
@@ -111,6 +129,25 @@ class IamRole(_Wrapper, CloudFormationModel):
             iam.attach_role_policy(arn, role.name)
         return cls(role.name, account_id, region_name, role)
 
+    UPDATABLE = frozenset({"Description", "AssumeRolePolicyDocument", "ManagedPolicyArns", "MaxSessionDuration",
+                           "Tags"})
+
+    def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        iam = iam_backends[self.account_id][get_partition(self.region_name)]
+        role = iam.get_role(self.physical_id)
+        role.description = new.get("Description")
+        if "MaxSessionDuration" in new:
+            role.max_session_duration = int(new["MaxSessionDuration"])
+        trust = new.get("AssumeRolePolicyDocument")
+        if trust != old.get("AssumeRolePolicyDocument"):
+            iam.update_assume_role_policy(role.name, trust if isinstance(trust, str) else json.dumps(trust))
+        wanted = list(new.get("ManagedPolicyArns") or [])
+        for arn in [a for a in role.managed_policies if a not in wanted]:
+            iam.detach_role_policy(arn, role.name)
+        for arn in [a for a in wanted if a not in role.managed_policies]:
+            iam.attach_role_policy(arn, role.name)
+        role.tags = _tags(new)
+
     def delete(self, account_id: str, region_name: str) -> None:
         iam = iam_backends[account_id][get_partition(region_name)]
         role = iam.get_role(self.physical_id)
@@ -119,3 +156,45 @@ class IamRole(_Wrapper, CloudFormationModel):
         for name in list(role.policies):
             iam.delete_role_policy(role.name, name)
         iam.delete_role(role.name)
+
+
+class LogGroup(_Wrapper, CloudFormationModel):
+    """AWS::Logs::LogGroup: moto's log group, updated in place (moto's own model cannot be)."""
+
+    CFN_TYPE = "AWS::Logs::LogGroup"
+    NAME_PROPERTY = "LogGroupName"
+    ATTRIBUTES: ClassVar[AttributeReaders] = {"Arn": lambda wrapper: wrapper.obj.arn}
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> "LogGroup":
+        props = cloudformation_json.get("Properties") or {}
+        logs = logs_backends[account_id][region_name]
+        group = logs.create_log_group(resource_name, {t["Key"]: t["Value"] for t in _tags(props)},
+                                      kmsKeyId=props.get("KmsKeyId"))
+        if props.get("RetentionInDays") is not None:
+            logs.put_retention_policy(resource_name, int(props["RetentionInDays"]))
+        return cls(group.name, account_id, region_name, group)
+
+    UPDATABLE = frozenset({"RetentionInDays", "Tags", "KmsKeyId"})
+
+    def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        logs = logs_backends[self.account_id][self.region_name]
+        if new.get("RetentionInDays") is None:
+            # Without RetentionInDays "log events do not expire"
+            # (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-loggroup.html).
+            logs.delete_retention_policy(self.physical_id)
+        else:
+            logs.put_retention_policy(self.physical_id, int(new["RetentionInDays"]))
+        self.obj.kms_key_id = new.get("KmsKeyId")
+        tags = {t["Key"]: t["Value"] for t in _tags(new)}
+        current = logs.list_tags_for_resource(self.obj.arn)
+        if set(current) - set(tags):
+            logs.untag_resource(self.obj.arn, sorted(set(current) - set(tags)))
+        if tags:
+            logs.tag_resource(self.obj.arn, tags)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        logs_backends[account_id][region_name].delete_log_group(self.physical_id)

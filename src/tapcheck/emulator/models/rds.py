@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.core.common_models import CloudFormationModel
+from moto.ec2.models import ec2_backends
 from moto.kms.models import kms_backends
 from moto.rds import models as _rds_models
 from moto.rds.models import DBInstance, RDSBackend, rds_backends
@@ -52,24 +53,16 @@ class DBClusterParameterGroup(_Wrapper, CloudFormationModel):
             rds.modify_db_cluster_parameter_group(group.name, _param_list(params))
         return cls(group.name, account_id, region_name, group)
 
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
-        account_id: str, region_name: str,
-    ) -> Any:
-        props = cloudformation_json["Properties"]
-        old = original_resource.obj
-        if new_resource_name.lower() != old.name or props.get("Family") != old.db_parameter_group_family:
-            return super().update_from_cloudformation_json(
-                original_resource, new_resource_name, cloudformation_json, account_id, region_name
-            )
-        rds = rds_backends[account_id][region_name]
-        params = props.get("Parameters") or {}
-        old.parameters.clear()
-        rds.modify_db_cluster_parameter_group(old.name, _param_list(params))
-        old.description = props.get("Description")
-        old.tags = _tags(props)
-        return original_resource
+    UPDATABLE = frozenset({"Parameters", "Tags"})
+
+    def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        # ModifyDBClusterParameterGroup (and ResetDBClusterParameterGroup for what the new
+        # template drops) reach every cluster using the group: see lifecycle.install.
+        rds = rds_backends[self.account_id][self.region_name]
+        group = self.obj
+        group.parameters.clear()
+        rds.modify_db_cluster_parameter_group(group.name, _param_list(new.get("Parameters") or {}))
+        group.tags = _tags(new)
 
     def delete(self, account_id: str, region_name: str) -> None:
         rds_backends[account_id][region_name].delete_db_cluster_parameter_group(self.physical_id)
@@ -97,6 +90,25 @@ class DBSubnetGroup(_Wrapper, CloudFormationModel):
             raise _az_coverage_error(", ".join(sorted(azs)))
         return cls(group.name, account_id, region_name, group)
 
+    UPDATABLE = frozenset({"SubnetIds", "DBSubnetGroupDescription", "Tags"})
+
+    def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        # ModifyDBSubnetGroup: the subnets and the description change, the name stays; "DB subnet
+        # groups must contain at least one subnet in at least two AZs"
+        # (https://docs.amazonaws.cn/en_us/AmazonRDS/latest/APIReference/API_ModifyDBSubnetGroup.md).
+        subnet_ids = list(dict.fromkeys(new.get("SubnetIds") or []))
+        if len(subnet_ids) < 2:
+            raise _az_coverage_error("1")
+        ec2 = ec2_backends[self.account_id][self.region_name]
+        subnets = [ec2.get_subnet(subnet_id) for subnet_id in subnet_ids]
+        azs = {subnet.availability_zone for subnet in subnets}
+        if len(azs) < 2:
+            raise _az_coverage_error(", ".join(sorted(azs)))
+        group = self.obj
+        group.subnets = subnets
+        group.description = new.get("DBSubnetGroupDescription")
+        group.tags = _tags(new)
+
     def delete(self, account_id: str, region_name: str) -> None:
         rds_backends[account_id][region_name].delete_subnet_group(self.physical_id)
 
@@ -118,10 +130,26 @@ def _scaling_configuration(scaling: dict[str, Any]) -> dict[str, float]:
     return {"MinCapacity": float(scaling["MinCapacity"]), "MaxCapacity": float(scaling["MaxCapacity"])}
 
 
+def apply_type(name: str) -> str:
+    """RDS's ApplyType of a PostgreSQL 15 parameter: static for a setting PostgreSQL applies only
+    at server start (context postmaster, in the list generated from this PostgreSQL's
+    `postgres --describe-config`), dynamic otherwise. AWS publishes ApplyType only through the RDS
+    API; the live servers confirm it (pg_settings.pending_restart, pgcluster.apply_parameters)."""
+    from tapcheck.plan.postgres15_settings import RESTART
+
+    return "static" if name in RESTART else "dynamic"
+
+
 def _param_list(params: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {"ParameterName": k, "ParameterValue": str(v), "ApplyMethod": "immediate"} for k, v in params.items()
-    ]
+    # "You can use the immediate value with dynamic parameters only. You can use the pending-reboot
+    # value for both dynamic and static parameters"
+    # (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBClusterParameterGroup.html).
+    out = []
+    for k, v in params.items():
+        kind = apply_type(k)
+        out.append({"ParameterName": k, "ParameterValue": str(v), "ApplyType": kind,
+                    "ApplyMethod": "pending-reboot" if kind == "static" else "immediate"})
+    return out
 
 
 def _group_params(rds: RDSBackend, group_name: str | None) -> dict[str, str]:
@@ -302,14 +330,41 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
                 PG_CLUSTERS[(account_id, region_name, cluster.db_cluster_identifier)] = pgc
         return wrapper
 
+    # What ModifyDBCluster changes (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBCluster.html),
+    # plus the two it cannot and the RDS handler passes over without failing: MasterUsername
+    # (ModifyDBCluster has no such parameter) and AvailabilityZones.
+    UPDATABLE = frozenset({
+        "BackupRetentionPeriod", "PreferredBackupWindow", "PreferredMaintenanceWindow", "DeletionProtection",
+        "EnableIAMDatabaseAuthentication", "CopyTagsToSnapshot", "DBClusterParameterGroupName",
+        "ServerlessV2ScalingConfiguration", "EnableCloudwatchLogsExports", "Tags", "MasterUserPassword",
+        "MasterUsername", "AvailabilityZones", "VpcSecurityGroupIds", "EngineVersion", "Engine",
+    })
+
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
-        account_id: str, region_name: str,
-    ) -> Any:
-        props = cloudformation_json["Properties"]
-        cluster = original_resource.obj
-        rds = rds_backends[account_id][region_name]
+    def not_updatable(cls, old: dict[str, Any], new: dict[str, Any]) -> str | None:
+        # The RDS handler's ImmutabilityHelper: an Engine change other than aurora -> aurora-mysql,
+        # or joining another global cluster, is answered NotUpdatable ("Resource is immutable"),
+        # and CloudFormation replaces the cluster:
+        # https://github.com/aws-cloudformation/aws-cloudformation-resource-providers-rds/blob/master/aws-rds-dbcluster/src/main/java/software/amazon/rds/dbcluster/util/ImmutabilityHelper.java
+        before, after = old.get("Engine"), new.get("Engine")
+        if before != after and not (before == "aurora" and after == "aurora-mysql"):
+            return f"Engine {before} -> {after}: the RDS handler answers NotUpdatable (Resource is immutable)"
+        global_after = new.get("GlobalClusterIdentifier")
+        if global_after and global_after != old.get("GlobalClusterIdentifier"):
+            return "GlobalClusterIdentifier changes: the RDS handler answers NotUpdatable (Resource is immutable)"
+        return None
+
+    def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """ModifyDBCluster with ApplyImmediately, as the RDS handler sends it (its
+        Translator.modifyDbClusterRequest: MasterUserPassword only when it differs from the
+        previous one, no MasterUsername at all):
+        https://github.com/aws-cloudformation/aws-cloudformation-resource-providers-rds/blob/master/aws-rds-dbcluster/src/main/java/software/amazon/rds/dbcluster/Translator.java"""
+        cluster = self.obj
+        rds = rds_backends[self.account_id][self.region_name]
+        version = new.get("EngineVersion")
+        if version not in (None, "") and str(version).split(".")[0] != str(cluster.engine_version).split(".")[0]:
+            raise ValidationError(message=f"EngineVersion {version}: the tapcheck emulator runs PostgreSQL "
+                                          f"{str(cluster.engine_version).split('.')[0]} and cannot upgrade a major version")
         mods: dict[str, Any] = {"db_cluster_identifier": cluster.db_cluster_identifier}
         simple = {
             "BackupRetentionPeriod": ("backup_retention_period", int),
@@ -320,17 +375,30 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
             "CopyTagsToSnapshot": ("copy_tags_to_snapshot", _bool),
         }
         for prop, (attr, conv) in simple.items():
-            if prop in props:
-                mods[attr] = conv(props[prop])
-        if props.get("DBClusterParameterGroupName"):
-            mods["db_cluster_parameter_group_name"] = props["DBClusterParameterGroupName"].lower()
-        if "ServerlessV2ScalingConfiguration" in props:
-            mods["serverless_v2_scaling_configuration"] = _scaling_configuration(
-                props["ServerlessV2ScalingConfiguration"])
+            if prop in new:
+                mods[attr] = conv(new[prop])
+        group = _name(new.get("DBClusterParameterGroupName"))
+        if group:
+            if group.lower() not in rds.db_cluster_parameter_groups:
+                raise ValidationError(message=f"DBClusterParameterGroup not found: {group}")
+            mods["db_cluster_parameter_group_name"] = group.lower()
+        if "ServerlessV2ScalingConfiguration" in new:
+            mods["serverless_v2_scaling_configuration"] = _scaling_configuration(new["ServerlessV2ScalingConfiguration"])
+        if version not in (None, ""):
+            mods["engine_version"] = str(version)
+        password = new.get("MasterUserPassword")
+        if password is not None and password != old.get("MasterUserPassword"):
+            refusal = _rds_identifier_refusal(cluster.db_cluster_identifier, None, str(password), None)
+            if refusal:
+                raise handler_error(refusal, "Rds")
+            pgc = _pg(self.account_id, self.region_name, cluster.db_cluster_identifier)
+            if pgc is not None:
+                pgc.set_master_password(str(password))
+            mods["master_user_password"] = str(password)
         rds.modify_db_cluster(mods)
-        cluster.enabled_cloudwatch_logs_exports = list(props.get("EnableCloudwatchLogsExports") or [])
-        cluster.tags = _tags(props)
-        return original_resource
+        cluster.vpc_security_group_ids = list(new.get("VpcSecurityGroupIds") or [])
+        cluster.enabled_cloudwatch_logs_exports = list(new.get("EnableCloudwatchLogsExports") or [])
+        cluster.tags = _tags(new)
 
     def snapshot(self, logical_id: str) -> None:
         rds = rds_backends[self.account_id][self.region_name]
@@ -431,20 +499,46 @@ class AuroraInstance(_Wrapper, CloudFormationModel):
                 raise ValidationError(message=_failure(e)) from None
         return wrapper
 
+    UPDATABLE = frozenset({
+        "Tags", "PubliclyAccessible", "MonitoringInterval", "MonitoringRoleArn", "AutoMinorVersionUpgrade",
+        "PromotionTier", "DBInstanceClass", "PreferredMaintenanceWindow", "Engine",
+    })
+
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
-        account_id: str, region_name: str,
-    ) -> Any:
-        if not isinstance(original_resource, AuroraInstance):
-            return original_resource  # moto's stand-alone DBInstance has no update support
-        props = cloudformation_json["Properties"]
-        inst = original_resource.obj
-        inst.tags = _tags(props)
-        inst.publicly_accessible = _bool(props.get("PubliclyAccessible"))
-        inst.monitoring_interval = int(props.get("MonitoringInterval", 0))
-        inst.monitoring_role_arn = props.get("MonitoringRoleArn")
-        return original_resource
+    def not_updatable(cls, old: dict[str, Any], new: dict[str, Any]) -> str | None:
+        # The RDS DB instance handler's ImmutabilityHelper (the rules that apply to an Aurora
+        # instance): an Engine change other than aurora -> aurora-mysql, an AvailabilityZone change
+        # (unless cleared with MultiAZ), a PerformanceInsightsKMSKeyId change once set:
+        # https://github.com/aws-cloudformation/aws-cloudformation-resource-providers-rds/blob/master/aws-rds-dbinstance/src/main/java/software/amazon/rds/dbinstance/util/ImmutabilityHelper.java
+        before, after = old.get("Engine"), new.get("Engine")
+        if before != after and not (before == "aurora" and after == "aurora-mysql"):
+            return f"Engine {before} -> {after}: the RDS handler answers NotUpdatable"
+        az_before, az_after = old.get("AvailabilityZone"), new.get("AvailabilityZone")
+        if az_before != az_after and not (not az_after and _bool(new.get("MultiAZ"))):
+            return f"AvailabilityZone {az_before} -> {az_after}: the RDS handler answers NotUpdatable"
+        key_before = old.get("PerformanceInsightsKMSKeyId")
+        if key_before and key_before != new.get("PerformanceInsightsKMSKeyId"):
+            return "PerformanceInsightsKMSKeyId changes once set: the RDS handler answers NotUpdatable"
+        return None
+
+    def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
+        inst = self.obj
+        if not getattr(inst, "db_cluster_identifier", None):
+            raise ValidationError(message="the tapcheck emulator cannot update a DB instance outside a cluster")
+        if new.get("DBInstanceClass"):
+            refusal = rds_offerings.instance_class_refusal(
+                inst.engine, str(inst.engine_version), str(new["DBInstanceClass"]), self.region_name)
+            if refusal:
+                raise handler_error(refusal, "Rds")
+            inst.db_instance_class = str(new["DBInstanceClass"])
+        inst.tags = _tags(new)
+        inst.publicly_accessible = _bool(new.get("PubliclyAccessible"))
+        inst.monitoring_interval = int(new.get("MonitoringInterval", 0))
+        inst.monitoring_role_arn = new.get("MonitoringRoleArn")
+        inst.auto_minor_version_upgrade = _bool(new.get("AutoMinorVersionUpgrade"), True)
+        inst.promotion_tier = int(new.get("PromotionTier", 1))
+        if new.get("PreferredMaintenanceWindow"):
+            inst.preferred_maintenance_window = str(new["PreferredMaintenanceWindow"]).lower()
 
     def delete(self, account_id: str, region_name: str) -> None:
         rds = rds_backends[account_id][region_name]
@@ -455,11 +549,33 @@ class AuroraInstance(_Wrapper, CloudFormationModel):
         # delete, and a failure here leaves the instance in place for a retry.
         pgc = _pg(account_id, region_name, inst.db_cluster_identifier)
         if pgc is not None:
-            if was_writer:
-                pgc.stop_writer()
-            else:
-                pgc.stop_reader()
+            cluster = rds.clusters.get(inst.db_cluster_identifier)
+            others = [m for m in (cluster._members if cluster is not None else [])
+                      if m.db_instance_identifier != inst.db_instance_identifier]
+            _release_server(pgc, was_writer, others)
         try:
             rds.delete_db_instance(self.physical_id)
         except _rds_models.DBInstanceNotFoundError:
             pass  # deleted outside the stack: the delete completes, as for the cluster
+
+
+def _release_server(pgc: PgCluster, was_writer: bool, others: list[Any]) -> None:
+    """The data plane when an instance leaves its cluster. The writer server serves the writer
+    instance and the reader server every reader instance. "If you delete the writer instance,
+    then the reader instance is promoted as a writer, automatically. This failover operation
+    causes downtime" (https://repost.aws/de/knowledge-center/rds-error-delete-aurora-cluster):
+    the standby is promoted (emulator/failover.py) when another instance remains."""
+    from tapcheck.emulator.failover import fail_over, server_running
+
+    readers_left = [m for m in others if not m.is_cluster_writer]
+    if was_writer:
+        if others and pgc.reader_running and server_running(pgc.reader_data):
+            fail_over(pgc)
+            readers_left = others[1:]
+        else:
+            pgc.stop_writer()
+            return
+    if not readers_left and pgc.reader_running:
+        pgc.stop_reader()
+        # a reader added later is built afresh from the writer (pg_basebackup needs an empty directory)
+        shutil.rmtree(pgc.reader_data, ignore_errors=True)

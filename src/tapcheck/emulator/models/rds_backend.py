@@ -5,7 +5,10 @@
   moto would name the MySQL default.aurora8.0 for every engine;
 - default parameter groups cannot be modified, as on AWS;
 - a deleted cluster's automated backups go with it, so a new cluster of the same name can be
-  created at once (moto kept them, and their identifiers collided within the same minute).
+  created at once (moto kept them, and their identifiers collided within the same minute);
+- each cluster member's DBClusterParameterGroupStatus is what its PostgreSQL server says:
+  "pending-reboot" while a changed static setting waits for a restart, "in-sync" otherwise, and
+  RebootDBInstance restarts that instance's server, which applies them.
 """
 
 from __future__ import annotations
@@ -13,10 +16,24 @@ from __future__ import annotations
 from typing import Any
 
 from moto.rds import exceptions as rds_errors
-from moto.rds.models import RDSBackend
+from moto.rds.models import DBCluster, RDSBackend
 
 from tapcheck.emulator import rds_offerings
+from tapcheck.emulator.models.base import _pg
 from tapcheck.emulator.models.rds import ensure_default_cluster_parameter_group
+
+# DBClusterMember.DBClusterParameterGroupStatus takes the values of DBParameterGroupStatus's
+# ParameterApplyStatus: "pending-reboot: The parameter group change will be applied after the DB
+# instance reboots", "in-sync" otherwise
+# (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_DBParameterGroupStatus.html; the
+# member's own page, https://docs.aws.amazon.com/id_id/AmazonRDS/latest/APIReference/API_DBClusterMember.html,
+# lists no values).
+PENDING_REBOOT = "pending-reboot"
+
+
+def _role(instance: Any) -> str:
+    """The emulator's server an instance is served by: the writer's, or the reader's."""
+    return "writer" if getattr(instance, "is_cluster_writer", False) else "reader"
 
 
 def _ensure_if_default(rds: RDSBackend, name: str | None) -> None:
@@ -36,6 +53,8 @@ def install() -> None:
     orig_modify_group = RDSBackend.modify_db_cluster_parameter_group
     orig_describe_groups = RDSBackend.describe_db_cluster_parameter_groups
     orig_describe_params = RDSBackend.describe_db_cluster_parameters
+    orig_reboot = RDSBackend.reboot_db_instance
+    orig_members = DBCluster.db_cluster_members
 
     def create_db_cluster(self: RDSBackend, kwargs: dict[str, Any]) -> Any:
         engine, version = kwargs.get("engine"), kwargs.get("engine_version")
@@ -77,6 +96,27 @@ def install() -> None:
         _ensure_if_default(self, db_cluster_parameter_group_name)
         return orig_describe_params(self, db_cluster_parameter_group_name)
 
+    def reboot_db_instance(self: RDSBackend, db_instance_identifier: str) -> Any:
+        instance = orig_reboot(self, db_instance_identifier)
+        cluster_id = getattr(instance, "db_cluster_identifier", None)
+        pgc = _pg(self.account_id, self.region_name, cluster_id) if cluster_id else None
+        role = _role(instance)
+        if pgc is not None and (pgc.writer_running if role == "writer" else pgc.reader_running):
+            pgc.restart(role)
+        return instance
+
+    def db_cluster_members(self: DBCluster) -> list[dict[str, Any]]:
+        pgc = _pg(self.account_id, self.region, self.db_cluster_identifier)
+        members = orig_members.fget(self)  # type: ignore[union-attr]
+        by_id = {m.db_instance_identifier: m for m in self.members}
+        for member in members:
+            instance = by_id.get(member["DBInstanceIdentifier"])
+            if pgc is not None and instance is not None and pgc.pending_restart.get(_role(instance)):
+                member["DBClusterParameterGroupStatus"] = PENDING_REBOOT
+        return members
+
+    RDSBackend.reboot_db_instance = reboot_db_instance  # type: ignore[method-assign]
+    DBCluster.db_cluster_members = property(db_cluster_members)  # type: ignore[assignment,method-assign]
     RDSBackend.create_db_cluster = create_db_cluster  # type: ignore[method-assign]
     RDSBackend.delete_db_cluster = delete_db_cluster  # type: ignore[method-assign]
     RDSBackend.modify_db_cluster = modify_db_cluster  # type: ignore[method-assign]
