@@ -441,7 +441,7 @@ def test_deploy_streams_events_and_a_timeout_says_what_is_left_and_how_to_remove
     try:
         assert proc.returncode == 1, (out, err)
         assert "CREATE_IN_PROGRESS" in out and "s] " in out            # events, each with its elapsed time
-        assert f"did not finish within 1 s" in err and "left so far:" in err
+        assert "did not finish within 1 s" in err and "left so far:" in err
         assert f"to remove it: tapcheck destroy --stack-name {name}" in err
     finally:
         done = _cli(emulator, "destroy", "--stack-name", name)

@@ -207,7 +207,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         elif e.status == "UPDATE_REJECTED":
             print("tapcheck: refused before anything was changed", file=sys.stderr)
         elif e.status.startswith("UPDATE_ROLLBACK"):
-            print(f"tapcheck: CloudFormation rolled the update back; the stack runs its previous template", file=sys.stderr)
+            print("tapcheck: CloudFormation rolled the update back; the stack runs its previous template", file=sys.stderr)
         _report_check(e.check, e.stack, tgt, rolled_back=what == "deploy")
         return EXIT_FINDINGS
     except deploy.DeployTimedOut as e:
