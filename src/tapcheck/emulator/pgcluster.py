@@ -42,7 +42,7 @@ ROOT_MARKER = ".tapcheck-emulator"
 CLUSTER_MARKER = "cluster.json"
 STOP_TIMEOUT_S = 10.0
 # What may reach pg_ctl's shell command line: letters, digits, space and . _ / = - only.
-_SHELL_SAFE = re.compile(r"[A-Za-z0-9 ._/=-]+")
+_SHELL_SAFE = re.compile(r"[A-Za-z0-9 ._/=,-]+")
 
 # Parameters from the cluster parameter group that are not PostgreSQL settings but
 # are honoured by the emulator itself.
@@ -160,6 +160,11 @@ class PgCluster:
     reader_host: str = ""
     writer_running: bool = False
     reader_running: bool = False
+    # With no reader instance left, the writer's server answers on the reader address too:
+    # "If the cluster only contains a primary instance and no Aurora Replicas, the reader
+    # endpoint connects to the primary instance. In that case, you can perform write operations
+    # through the endpoint" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Endpoints.Reader.html).
+    reader_endpoint_on_writer: bool = False
     _applied: set[str] = field(default_factory=set)
     # Per role: settings changed in the configuration that the running server applies only after
     # a restart (pg_settings.pending_restart), i.e. RDS's "pending-reboot".
@@ -276,6 +281,8 @@ class PgCluster:
         # whichever data directory serves a role listens where that role is. pg_ctl hands -o
         # to a shell: only generated, shell-safe text (an IP and our own paths) may go there.
         host = self.writer_host if role == "writer" else self.reader_host
+        if role == "writer" and self.reader_endpoint_on_writer:
+            host = f"{self.writer_host},{self.reader_host}"
         opts = f"-c listen_addresses={host} -c unix_socket_directories={self._sock(role)}"
         if not _SHELL_SAFE.fullmatch(opts) or not _SHELL_SAFE.fullmatch(str(self.dir)):
             raise PgError(f"start {role} of {self.name}: refusing unsafe characters in {opts!r}")
@@ -302,6 +309,11 @@ class PgCluster:
     def start_reader(self) -> None:
         if not self.writer_running:
             raise PgError(f"{self.name}: the reader needs a running writer to stream from")
+        if self.reader_endpoint_on_writer:
+            # a reader instance is back: the reader address is its server's again (the writer
+            # restarts to let go of it; on Aurora the endpoint's DNS moves instead)
+            self.reader_endpoint_on_writer = False
+            self.restart("writer")
         env = dict(os.environ, PGPASSFILE=str(self.dir / "pgpass"))
         _run(
             f"pg_basebackup for reader of {self.name}",
@@ -327,6 +339,13 @@ class PgCluster:
     def stop_reader(self) -> None:
         self._stop("reader")
         self.reader_running = False
+
+    def serve_reader_endpoint_from_writer(self) -> None:
+        """The last reader instance left: the reader address reaches the writer (restarted to
+        listen there too; on Aurora the endpoint's DNS moves instead)."""
+        self.reader_endpoint_on_writer = True
+        if self.writer_running:
+            self.restart("writer")
 
     def stop_writer(self) -> None:
         self._stop("writer")

@@ -82,6 +82,33 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
+def _already_gone(exc: BaseException) -> bool:
+    """Does the service say the resource does not exist (deleted outside the stack)?"""
+    from moto.core.exceptions import _RESTError
+
+    code = getattr(exc, "error_type", "") if isinstance(exc, _RESTError) else ""
+    name = type(exc).__name__
+    return any(mark in text for text in (code, name) for mark in ("NotFound", "NoSuchEntity"))
+
+
+def delete_physical(rm: Any, instance: Any, body: dict[str, Any]) -> str | None:
+    """Delete one resource; a resource already gone counts as deleted. Returns the event reason
+    to record (None when it was there to delete).
+
+    The resource handler contract has a delete handler answer NotFound for a resource that does
+    not exist (https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/resource-type-test-contract.html);
+    that CloudFormation then completes the delete is not on that page: the logs handler's
+    maintainers state it ("the Client should ignore this error",
+    https://github.com/aws-cloudformation/aws-cloudformation-resource-providers-logs/issues/8)."""
+    try:
+        rm._delete_resource(instance, body)
+    except Exception as e:  # noqa: BLE001 - re-raised unless the service says it is gone
+        if not _already_gone(e):
+            raise
+        return f"Resource not found, so already deleted ({_reason(e)})"
+    return None
+
+
 def _resource_event(stack: Stack, logical_id: str, rtype: str, status: str, physical: str = "",
                     reason: str | None = None) -> None:
     event = Event(
@@ -125,14 +152,14 @@ def _delete_resources(stack: Stack, prefix: str) -> str | None:
         try:
             if policy == "Snapshot" and hasattr(instance, "snapshot"):
                 instance.snapshot(logical)
-            rm._delete_resource(instance, body)
+            gone = delete_physical(rm, instance, body)
         except Exception as e:  # noqa: BLE001
             reason = _reason(e)
             _resource_event(stack, logical, rtype, f"{prefix}_FAILED", _physical(instance), reason)
             failure = failure or f"{logical}: {reason}"
             continue
         rm._parsed_resources.pop(logical, None)
-        _resource_event(stack, logical, rtype, f"{prefix}_COMPLETE", _physical(instance))
+        _resource_event(stack, logical, rtype, f"{prefix}_COMPLETE", _physical(instance), gone)
     return failure
 
 

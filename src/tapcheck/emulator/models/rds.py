@@ -542,21 +542,26 @@ class AuroraInstance(_Wrapper, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         rds = rds_backends[account_id][region_name]
-        inst = self.obj
-        was_writer = getattr(inst, "is_cluster_writer", False)
-        # Stop the server before the instance goes: a server that already died (its
-        # postmaster.pid stale) counts as stopped, so a dead writer or standby never blocks the
-        # delete, and a failure here leaves the instance in place for a retry.
-        pgc = _pg(account_id, region_name, inst.db_cluster_identifier)
-        if pgc is not None:
-            cluster = rds.clusters.get(inst.db_cluster_identifier)
-            others = [m for m in (cluster._members if cluster is not None else [])
-                      if m.db_instance_identifier != inst.db_instance_identifier]
-            _release_server(pgc, was_writer, others)
         try:
+            # the backend's DeleteDBInstance releases the instance's server (rds_backend.py),
+            # whether the stack or an RDS API call deletes it
             rds.delete_db_instance(self.physical_id)
         except _rds_models.DBInstanceNotFoundError:
             pass  # deleted outside the stack: the delete completes, as for the cluster
+
+
+def release_server(rds: Any, instance: Any) -> None:
+    """Stop the server of an instance about to leave its cluster. A server that already died
+    (its postmaster.pid stale) counts as stopped, so a dead writer or standby never blocks the
+    delete, and a failure here leaves the instance in place for a retry."""
+    cluster_id = getattr(instance, "db_cluster_identifier", None)
+    pgc = _pg(rds.account_id, rds.region_name, cluster_id) if cluster_id else None
+    if pgc is None:
+        return
+    cluster = rds.clusters.get(cluster_id)
+    others = [m for m in (cluster._members if cluster is not None else [])
+              if m.db_instance_identifier != instance.db_instance_identifier]
+    _release_server(pgc, getattr(instance, "is_cluster_writer", False), others)
 
 
 def _release_server(pgc: PgCluster, was_writer: bool, others: list[Any]) -> None:
@@ -579,3 +584,5 @@ def _release_server(pgc: PgCluster, was_writer: bool, others: list[Any]) -> None
         pgc.stop_reader()
         # a reader added later is built afresh from the writer (pg_basebackup needs an empty directory)
         shutil.rmtree(pgc.reader_data, ignore_errors=True)
+        if pgc.writer_running:
+            pgc.serve_reader_endpoint_from_writer()

@@ -8,7 +8,9 @@
   created at once (moto kept them, and their identifiers collided within the same minute);
 - each cluster member's DBClusterParameterGroupStatus is what its PostgreSQL server says:
   "pending-reboot" while a changed static setting waits for a restart, "in-sync" otherwise, and
-  RebootDBInstance restarts that instance's server, which applies them.
+  RebootDBInstance restarts that instance's server, which applies them;
+- DeleteDBInstance of a cluster member stops the server it was served by (the writer's fails
+  over to the standby when another instance remains), whether the stack or an API call deletes it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from moto.rds.models import DBCluster, RDSBackend
 
 from tapcheck.emulator import rds_offerings
 from tapcheck.emulator.models.base import _pg
-from tapcheck.emulator.models.rds import ensure_default_cluster_parameter_group
+from tapcheck.emulator.models.rds import ensure_default_cluster_parameter_group, release_server
 
 # DBClusterMember.DBClusterParameterGroupStatus takes the values of DBParameterGroupStatus's
 # ParameterApplyStatus: "pending-reboot: The parameter group change will be applied after the DB
@@ -54,6 +56,7 @@ def install() -> None:
     orig_describe_groups = RDSBackend.describe_db_cluster_parameter_groups
     orig_describe_params = RDSBackend.describe_db_cluster_parameters
     orig_reboot = RDSBackend.reboot_db_instance
+    orig_delete_instance = RDSBackend.delete_db_instance
     orig_members = DBCluster.db_cluster_members
 
     def create_db_cluster(self: RDSBackend, kwargs: dict[str, Any]) -> Any:
@@ -105,6 +108,12 @@ def install() -> None:
             pgc.restart(role)
         return instance
 
+    def delete_db_instance(self: RDSBackend, db_instance_identifier: str, *args: Any, **kwargs: Any) -> Any:
+        instance = self.databases.get(db_instance_identifier)
+        if instance is not None and not instance.deletion_protection:
+            release_server(self, instance)
+        return orig_delete_instance(self, db_instance_identifier, *args, **kwargs)
+
     def db_cluster_members(self: DBCluster) -> list[dict[str, Any]]:
         pgc = _pg(self.account_id, self.region, self.db_cluster_identifier)
         members = orig_members.fget(self)  # type: ignore[union-attr]
@@ -116,6 +125,7 @@ def install() -> None:
         return members
 
     RDSBackend.reboot_db_instance = reboot_db_instance  # type: ignore[method-assign]
+    RDSBackend.delete_db_instance = delete_db_instance  # type: ignore[method-assign]
     DBCluster.db_cluster_members = property(db_cluster_members)  # type: ignore[assignment,method-assign]
     RDSBackend.create_db_cluster = create_db_cluster  # type: ignore[method-assign]
     RDSBackend.delete_db_cluster = delete_db_cluster  # type: ignore[method-assign]

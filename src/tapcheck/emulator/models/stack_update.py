@@ -299,11 +299,11 @@ def _delete_old(stack: Stack, rm: Any, logical: str, instance: Any, body: dict[s
     try:
         if policy == "Snapshot" and hasattr(instance, "snapshot"):
             instance.snapshot(logical)
-        rm._delete_resource(instance, body)
+        gone = ev.delete_physical(rm, instance, body)
     except Exception as e:  # noqa: BLE001
         ev._resource_event(stack, logical, rtype, "DELETE_FAILED", physical, ev._reason(e))
         return
-    ev._resource_event(stack, logical, rtype, "DELETE_COMPLETE", physical)
+    ev._resource_event(stack, logical, rtype, "DELETE_COMPLETE", physical, gone)
 
 
 def _complete(stack: Stack, rm: Any, old_json: dict[str, Any], new_json: dict[str, Any], outcome: Outcome) -> None:
@@ -368,8 +368,8 @@ def _roll_back(stack: Stack, rm: Any, old_template: str, old_doc: dict[str, Any]
         body = new_json.get(step.logical) or old_json.get(step.logical)
         ev._resource_event(stack, step.logical, body["Type"], "DELETE_IN_PROGRESS", ev._physical(step.created))
         try:
-            rm._delete_resource(step.created, body)
-            ev._resource_event(stack, step.logical, body["Type"], "DELETE_COMPLETE", ev._physical(step.created))
+            gone = ev.delete_physical(rm, step.created, body)
+            ev._resource_event(stack, step.logical, body["Type"], "DELETE_COMPLETE", ev._physical(step.created), gone)
         except Exception as e:  # noqa: BLE001
             problem = problem or f"{step.logical}: {ev._reason(e)}"
             ev._resource_event(stack, step.logical, body["Type"], "DELETE_FAILED", ev._physical(step.created),
