@@ -835,6 +835,19 @@ def test_monitoring_role_policy_detached_fails_h5(stack) -> None:
     assert_fails(stack.smoke(), {"H5"}, {"enhanced_monitoring"})
 
 
+def test_iam_authentication_turned_off_fails_h2(stack) -> None:
+    stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id,
+                                          EnableIAMDatabaseAuthentication=False, ApplyImmediately=True)
+    assert_fails(stack.smoke(), {"H2"}, {"iam_auth"})
+
+
+def test_postgresql_log_export_turned_off_fails_s2(stack) -> None:
+    stack.client("rds").modify_db_cluster(
+        DBClusterIdentifier=stack.cluster_id, ApplyImmediately=True,
+        CloudwatchLogsExportConfiguration={"DisableLogTypes": ["postgresql"]})
+    assert_fails(stack.smoke(), {"S2"}, {"log_exports"}, quoting="[]")
+
+
 def test_backup_retention_lowered_fails_r4_and_c3(stack) -> None:
     stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id, BackupRetentionPeriod=1,
                                           ApplyImmediately=True)

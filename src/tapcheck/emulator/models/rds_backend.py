@@ -9,6 +9,8 @@
 - each cluster member's DBClusterParameterGroupStatus is what its PostgreSQL server says:
   "pending-reboot" while a changed static setting waits for a restart, "in-sync" otherwise, and
   RebootDBInstance restarts that instance's server, which applies them;
+- ModifyDBCluster applies EnableIAMDatabaseAuthentication and CloudwatchLogsExportConfiguration
+  (moto ignored both);
 - DeleteDBInstance of a cluster member stops the server it was served by (the writer's fails
   over to the standby when another instance remains), whether the stack or an API call deletes it.
 """
@@ -80,6 +82,26 @@ def install() -> None:
 
     def modify_db_cluster(self: RDSBackend, kwargs: dict[str, Any]) -> Any:
         _ensure_if_default(self, kwargs.get("db_cluster_parameter_group_name"))
+        kwargs = dict(kwargs)
+        # moto reads neither of these two ModifyDBCluster parameters under the name the API
+        # sends (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBCluster.html):
+        # EnableIAMDatabaseAuthentication and CloudwatchLogsExportConfiguration
+        # ({EnableLogTypes, DisableLogTypes}) would be silently ignored.
+        if kwargs.get("enable_iam_database_authentication") is not None:
+            kwargs["iam_auth"] = bool(kwargs.pop("enable_iam_database_authentication"))
+        exports = kwargs.pop("cloudwatch_logs_export_configuration", None)
+        if exports:
+            kwargs["enable_cloudwatch_logs_exports"] = {
+                "EnableLogTypes": list(exports.get("EnableLogTypes") or []),
+                "DisableLogTypes": list(exports.get("DisableLogTypes") or []),
+            }
+        cluster = self.clusters.get(kwargs.get("db_cluster_identifier"))
+        if cluster is not None and "enable_cloudwatch_logs_exports" in kwargs:
+            wanted = kwargs["enable_cloudwatch_logs_exports"]
+            current = cluster.enabled_cloudwatch_logs_exports
+            # disabling a type that is not exported, or enabling one twice, changes nothing
+            wanted["DisableLogTypes"] = [t for t in wanted["DisableLogTypes"] if t in current]
+            wanted["EnableLogTypes"] = [t for t in wanted["EnableLogTypes"] if t not in current]
         return orig_modify_cluster(self, kwargs)
 
     def modify_db_cluster_parameter_group(self: RDSBackend, name: str, params: Any) -> Any:
