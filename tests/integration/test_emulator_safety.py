@@ -231,7 +231,7 @@ def test_ctrl_c_during_local_deploy_rolls_the_partial_stack_back(local_target, l
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     _interrupt_when_stack_appears(proc, local_target, name)
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 2, out + err
+    assert proc.returncode == 130, out + err
     assert "rolled back the partial stack" in err and f"nothing of {name} is left" in err, err
     assert stack_status(local_target, name) is None
     ec2 = local_target.client("ec2")
@@ -258,7 +258,7 @@ def test_ctrl_c_during_aws_deploy_prints_the_one_command_that_removes_it(local_t
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
         _interrupt_when_stack_appears(proc, local_target, name)
         out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 2, out + err
+        assert proc.returncode == 130, out + err
         command = f"tapcheck destroy --stack-name {name} --target aws --region us-east-1"
         assert command in err, err
         destroy = _cli(*command.split()[1:], env=env)

@@ -465,7 +465,7 @@ def test_ctrl_c_during_a_local_update_cancels_it_and_the_stack_is_as_before(stac
             proc.send_signal(signal.SIGINT)        # a resource is being replaced: interrupt the update
             break
     out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 2, (out, err)
+    assert proc.returncode == 130, (out, err)
     assert "cancelled the update" in err and "UPDATE_ROLLBACK_COMPLETE" in err, err
     assert "nothing the update created is left" in err, err
     assert deploy.stack_status(stack.target, stack.name) == "UPDATE_ROLLBACK_COMPLETE"

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tapcheck.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, UsageError
+from tapcheck.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNUSABLE, UsageError
 
 DEFAULT_TEMPLATE = "lib/TapStack.json"
 
@@ -216,7 +216,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     except deploy.DeployInterrupted as e:
         _report_interrupted(e, tgt)
-        return EXIT_UNUSABLE
+        return EXIT_INTERRUPTED
     if result.action == "update" and not result.changed:
         print(f"stack {result.stack_name}: no changes to deploy on {tgt.name}")
         return EXIT_OK
@@ -271,7 +271,7 @@ def cmd_destroy(args: argparse.Namespace) -> int:
         return EXIT_FINDINGS
     except deploy.DeployInterrupted as e:
         _report_interrupted(e, tgt)
-        return EXIT_UNUSABLE
+        return EXIT_INTERRUPTED
     print(f"stack {args.stack_name} deleted in {seconds:.1f} s")
     return EXIT_OK
 
