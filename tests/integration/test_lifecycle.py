@@ -162,3 +162,24 @@ def test_generated_password_honours_generate_secret_string(live_stack) -> None:
     assert not set(pw) & set('"@/\\ ')
     for kind in (string.ascii_lowercase, string.ascii_uppercase, string.digits, string.punctuation):
         assert set(pw) & set(kind), f"no character from {kind!r} in the generated password"
+
+
+def test_the_template_as_short_form_yaml_deploys_and_passes_smoke(local_target, live_options, tmp_path) -> None:
+    """deploy reads a template with the gate's loader: YAML short forms (!Ref, !Sub, !GetAtt) deploy
+    as the JSON does, and the live stack passes every probe."""
+    from tapcheck.live import deploy
+    from tapcheck.live.commands import smoke
+    from tapcheck.mutation.yaml_emit import to_yaml
+
+    text = to_yaml(json.loads(Path(live_options.template).read_text()))
+    assert "!Ref " in text and "!Sub " in text and "!GetAtt " in text
+    path = tmp_path / "TapStack.yaml"
+    path.write_text(text)
+    suffix = "yml" + uuid.uuid4().hex[:6]
+    name = f"tapcheck-{suffix}"
+    deploy.deploy(local_target, path, name, {"EnvironmentSuffix": suffix})
+    try:
+        out = io.StringIO()
+        assert smoke(local_target, name, out=out) == 0, out.getvalue()
+    finally:
+        deploy.destroy(local_target, name)

@@ -13,7 +13,6 @@ removes it.
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 import time
@@ -118,23 +117,15 @@ def outputs_of(stack: dict[str, Any]) -> dict[str, str]:
 
 
 def read_template(path: str | Path) -> tuple[str, dict[str, Any]]:
-    p = Path(path)
-    try:
-        text = p.read_text()
-    except OSError as e:
-        raise UsageError(str(p), f"cannot read template: {e.strerror}", "pass an existing file") from None
-    try:
-        doc = json.loads(text)
-    except ValueError:
-        try:
-            import yaml
+    """The template's text (sent to CloudFormation as written) and its tree, read by the same
+    loader as the gate and the plan: YAML short forms (!Ref, !Sub), size and encoding limits,
+    one-line errors."""
+    from tapcheck.loader import load_template
 
-            doc = yaml.safe_load(text)
-        except Exception:  # noqa: BLE001
-            doc = None
-    if not isinstance(doc, dict) or "Resources" not in doc:
-        raise UsageError(str(p), "not a CloudFormation template (no Resources)", "pass a JSON or YAML template")
-    return text, doc
+    loaded = load_template(str(path))
+    if not isinstance(loaded.tree.get("Resources"), dict):
+        raise UsageError(str(path), "not a CloudFormation template (no Resources)", "pass a JSON or YAML template")
+    return loaded.text, loaded.tree
 
 
 def ensure_network(target: Target, stack_name: str) -> dict[str, str]:

@@ -305,8 +305,9 @@ def _sync_cluster_params(rds: RDSBackend, cluster: DBCluster) -> None:
 
 def install() -> None:
     """Patch moto's stack lifecycle and RDS backend (idempotent)."""
-    from tapcheck.emulator.models import alarm_actions, change_sets, failover
+    from tapcheck.emulator.models import alarm_actions, change_sets, failover, yaml_short_form
 
+    yaml_short_form.install()
     failover.install()
     alarm_actions.install()
     change_sets.install()
