@@ -165,6 +165,8 @@ class PgCluster:
     # endpoint connects to the primary instance. In that case, you can perform write operations
     # through the endpoint" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Endpoints.Reader.html).
     reader_endpoint_on_writer: bool = False
+    # set when the stack deleting the cluster starts: its instances go first, nothing moves
+    retiring: bool = False
     _applied: set[str] = field(default_factory=set)
     # Per role: settings changed in the configuration that the running server applies only after
     # a restart (pg_settings.pending_restart), i.e. RDS's "pending-reboot".
@@ -342,10 +344,17 @@ class PgCluster:
 
     def serve_reader_endpoint_from_writer(self) -> None:
         """The last reader instance left: the reader address reaches the writer (restarted to
-        listen there too; on Aurora the endpoint's DNS moves instead)."""
+        listen there too; on Aurora the endpoint's DNS moves instead). Not while the cluster
+        itself is being deleted (`retiring`), nor for a writer that is down: there is nothing to
+        move the endpoint to. A restart applies every setting pending one, so none is left."""
+        from tapcheck.emulator.failover import server_running
+
         self.reader_endpoint_on_writer = True
-        if self.writer_running:
-            self.restart("writer")
+        if self.retiring or not self.writer_running or not server_running(self.writer_data):
+            return
+        self._stop("writer")
+        self._start("writer")
+        self.pending_restart["writer"] = frozenset()
 
     def stop_writer(self) -> None:
         self._stop("writer")

@@ -137,6 +137,9 @@ def _delete_resources(stack: Stack, prefix: str) -> str | None:
     rm = stack.resource_map
     resources = rm._resource_json_map
     failure = None
+    retiring = _clusters_going(rm, resources)
+    for pgc in retiring.values():
+        pgc.retiring = True
     for logical in reversed(dependency_order(resources)):
         instance = rm._parsed_resources.get(logical)
         if instance is None or isinstance(instance, (str, int, float, list, dict)):
@@ -160,7 +163,24 @@ def _delete_resources(stack: Stack, prefix: str) -> str | None:
             continue
         rm._parsed_resources.pop(logical, None)
         _resource_event(stack, logical, rtype, f"{prefix}_COMPLETE", _physical(instance), gone)
+    for logical, pgc in retiring.items():
+        if logical in rm._parsed_resources:     # its delete failed: the cluster lives on
+            pgc.retiring = False
     return failure
+
+
+def _clusters_going(rm: Any, resources: dict[str, Any]) -> dict[str, Any]:
+    """The servers of the stack's DB clusters that this delete removes (not retained): their
+    instances leave first, and nothing need move the reader endpoint for them."""
+    going = {}
+    for logical, body in resources.items():
+        instance = rm._parsed_resources.get(logical)
+        if body.get("Type") != "AWS::RDS::DBCluster" or not hasattr(instance, "physical_id"):
+            continue
+        pgc = _pg(instance.account_id, instance.region_name, instance.physical_id)
+        if pgc is not None and deletion_policy(body) != "Retain":
+            going[logical] = pgc
+    return going
 
 
 def _create_resources(self: Stack) -> None:
