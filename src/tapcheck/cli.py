@@ -97,7 +97,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from tapcheck.gate import Unchecked, evaluate_file
     from tapcheck.inputs import expand
     from tapcheck.project import resolve
     from tapcheck.report import renderer
@@ -111,8 +110,30 @@ def cmd_check(args: argparse.Namespace) -> int:
     for problem in inputs.problems:
         print(problem.line(), file=sys.stderr)
         codes.append(problem.exit_code)
-    reports, unchecked = [], []
-    for template in inputs.templates:
+    from tapcheck.tools import lint
+
+    lint.FORK_ALLOWED = True                # cfn-lint may run in a child beside the checks, for this command
+    try:
+        reports, unchecked, more = _check_each(inputs.templates, project)
+    finally:
+        lint.FORK_ALLOWED = False
+    codes += more
+    if reports or (unchecked and args.format != "text"):
+        text = renderer(args.format)(reports, quiet=args.quiet, unchecked=unchecked)
+        _write(text, args.output)
+    codes += [EXIT_OK if r.compliant else EXIT_FINDINGS for r in reports]
+    return worst(*codes)
+
+
+def _check_each(templates: list[str], project) -> tuple[list, list, list[int]]:
+    """Each template's report, or the line saying why it could not be checked."""
+    from tapcheck.gate import Unchecked, evaluate_file
+    from tapcheck.tools import lint
+
+    if len(templates) > 1:
+        lint.prepare()                      # rules loaded once, inherited by each template's child
+    reports, unchecked, codes = [], [], []
+    for template in templates:
         try:
             reports.append(evaluate_file(template, project=project))
             continue
@@ -129,11 +150,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
         unchecked.append(Unchecked(template, line, code))
         codes.append(code)
-    if reports or (unchecked and args.format != "text"):
-        text = renderer(args.format)(reports, quiet=args.quiet, unchecked=unchecked)
-        _write(text, args.output)
-    codes += [EXIT_OK if r.compliant else EXIT_FINDINGS for r in reports]
-    return worst(*codes)
+    return reports, unchecked, codes
 
 
 def _write(text: str, output: str | None) -> None:

@@ -83,9 +83,14 @@ def evaluate_loaded(loaded: LoadedTemplate, tools: tuple[str, ...] = ALL_TOOLS,
     from tapcheck import suppressions
     from tapcheck.waivers import apply_waivers
 
+    lint_job = None
+    if "cfn-lint" in tools:
+        from tapcheck.tools import lint
+
+        lint_job = lint.start(loaded)       # in a child process, when the caller allows it
     model = build_model(loaded.path, loaded.tree, parameters)
     findings = check_requirements(model, loaded.path, loaded.tree)
-    findings += run_tools(loaded, model, tools, project)
+    findings += run_tools(loaded, model, tools, project, lint_job)
     findings = suppressions.apply(findings, suppressions.find(loaded, tools))
     extra_waivers = [project.waivers] if project is not None and project.waivers is not None else []
     findings = apply_waivers(findings, model, sources={"tapcheck", *tools}, extra=extra_waivers)
@@ -98,8 +103,9 @@ def evaluate_file(path: str, tools: tuple[str, ...] = ALL_TOOLS, parameters: dic
 
 
 def run_tools(loaded: LoadedTemplate, model: Model, tools: tuple[str, ...],
-              project: ProjectConfig | None = None) -> list[Finding]:
-    """cfn-guard subprocesses run while cfn-lint lints in this process.
+              project: ProjectConfig | None = None, lint_job=None) -> list[Finding]:
+    """cfn-guard subprocesses run while cfn-lint lints (`lint_job`: in a child process when
+    `tapcheck check` allows it, else here).
 
     Guard rules read the resolved model rendered as a template (the same view the checks
     have); their findings point back at the original file and its lines.
@@ -126,7 +132,7 @@ def run_tools(loaded: LoadedTemplate, model: Model, tools: tuple[str, ...],
         if "cfn-lint" in tools:
             from tapcheck.tools import lint
 
-            findings += lint.run(loaded)
+            findings += (lint_job or lint.start(loaded)).result()
         for job in jobs:
             for finding in job.result():
                 line, column = position_of(loaded.tree, source_pointer(model, finding.path))

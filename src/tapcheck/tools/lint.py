@@ -13,6 +13,9 @@ regions, configure_rules, ...) are left out of the tree cfn-lint reads.
 from __future__ import annotations
 
 import os
+import pickle
+import sys
+import threading
 
 from tapcheck.findings import Finding, Severity
 from tapcheck.loader import LoadedTemplate
@@ -21,6 +24,67 @@ from tapcheck.requirements.registry import registry
 REGION = "us-east-1"
 TOOL = "cfn-lint"
 SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING, "informational": Severity.INFO}
+
+
+# Whether start() may lint in a forked child while this process runs the checks and cfn-guard.
+# Off by default: only `tapcheck check` turns it on (a process it owns); start() forks only on
+# Linux and only while this is the process's one thread, since a fork copies no other thread.
+FORK_ALLOWED = False
+
+
+class LintJob:
+    """cfn-lint's findings for one template, computed in a forked child when allowed (cfn-lint is
+    CPU-bound Python: a thread would hold the GIL the gate's own checks need), else on result()."""
+
+    def __init__(self, loaded: LoadedTemplate) -> None:
+        self.loaded = loaded
+        self.pid: int | None = None
+        self.fd: int | None = None
+
+    def result(self) -> list[Finding]:
+        if self.pid is None:
+            return run(self.loaded)
+        chunks = []
+        with os.fdopen(self.fd, "rb") as pipe:
+            while chunk := pipe.read(1 << 16):
+                chunks.append(chunk)
+        _, status = os.waitpid(self.pid, 0)
+        if os.waitstatus_to_exitcode(status) == 0 and chunks:
+            return pickle.loads(b"".join(chunks))
+        # the child failed (killed, or cfn-lint raised): lint here, where an error surfaces as usual
+        return run(self.loaded)
+
+
+def start(loaded: LoadedTemplate) -> LintJob:
+    job = LintJob(loaded)
+    if not (FORK_ALLOWED and sys.platform.startswith("linux") and threading.active_count() == 1):
+        return job
+    read_fd, write_fd = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read_fd)
+        os.close(write_fd)
+        return job
+    if pid == 0:                                    # the child: lint, send the findings, leave
+        code = 1
+        try:
+            os.close(read_fd)
+            data = pickle.dumps(run(loaded))
+            with os.fdopen(write_fd, "wb") as pipe:
+                pipe.write(data)
+            code = 0
+        except BaseException:  # noqa: BLE001 - the parent lints again and reports the error
+            pass
+        os._exit(code)
+    os.close(write_fd)
+    job.pid, job.fd = pid, read_fd
+    return job
+
+
+def prepare() -> None:
+    """Load cfn-lint's rules now, so that every child forked later inherits them (a batch)."""
+    _rules(gate_config())
 
 
 def run(loaded: LoadedTemplate) -> list[Finding]:
