@@ -63,6 +63,15 @@ def target(live_options: Any, emulator: dict[str, Any] | None) -> Any:
         pytest.fail(e.line())
 
 
+@pytest.fixture(scope="session")
+def local_target(live_options: Any, target: Any, emulator: dict[str, Any] | None) -> Any:
+    """The target, for tests that deploy stacks of their own or disrupt them: the local emulator
+    only (on AWS they would create or break real resources)."""
+    if live_options.target != "local" or emulator is None:
+        pytest.skip("deploys or disrupts stacks of its own: local target only")
+    return target
+
+
 def unique_suffix(prefix: str) -> str:
     return prefix + uuid.uuid4().hex[:6]
 

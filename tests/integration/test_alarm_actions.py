@@ -27,13 +27,6 @@ CLOUDWATCH_KEY_POLICY = {
 }
 
 
-@pytest.fixture(scope="module")
-def local_target(live_options, target, emulator):
-    if live_options.target != "local" or emulator is None:
-        pytest.skip("deploys template variants: local target only")
-    return target
-
-
 def _one_of_type(doc: dict, rtype: str) -> str:
     names = [k for k, v in doc["Resources"].items() if v["Type"] == rtype]
     assert len(names) == 1, f"expected one {rtype} in the template, found {names}"

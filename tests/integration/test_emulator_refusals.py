@@ -18,13 +18,6 @@ from tapcheck.errors import UsageError
 
 
 @pytest.fixture
-def local_target(live_options, target, emulator):
-    if live_options.target != "local" or emulator is None:
-        pytest.skip("deploys extra stacks: local target only")
-    return target
-
-
-@pytest.fixture
 def seed(live_options) -> dict:
     return json.loads(Path(live_options.template).read_text())
 

@@ -23,13 +23,6 @@ from tapcheck.errors import UsageError
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def local_target(live_options, target, emulator):
-    if live_options.target != "local" or emulator is None:
-        pytest.skip("deploys extra stacks: local target only")
-    return target
-
-
 def _suffix(prefix: str) -> str:
     return prefix + uuid.uuid4().hex[:6]
 

@@ -22,13 +22,6 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture(scope="module")
-def local_target(live_options, target, emulator):
-    if live_options.target != "local" or emulator is None:
-        pytest.skip("disrupts the stack it deploys: local target only")
-    return target
-
-
 def _deploy(target, template: str) -> str:
     from tapcheck.live import deploy
 

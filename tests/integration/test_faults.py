@@ -49,13 +49,6 @@ def unique_suffix(prefix: str) -> str:
 
 
 @pytest.fixture
-def local_target(live_options, target, emulator):
-    if live_options.target != "local" or emulator is None:
-        pytest.skip("deploys extra stacks: local target only")
-    return target
-
-
-@pytest.fixture
 def template_doc(live_options) -> dict:
     return json.loads(Path(live_options.template).read_text())
 

@@ -14,13 +14,6 @@ import pytest
 
 
 @pytest.fixture
-def local_target(live_options, target, emulator):
-    if live_options.target != "local" or emulator is None:
-        pytest.skip("deploys extra stacks: local target only")
-    return target
-
-
-@pytest.fixture
 def stack(local_target, live_options):
     from tapcheck.live import deploy
 

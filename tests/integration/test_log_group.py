@@ -10,14 +10,6 @@ import json
 import uuid
 from pathlib import Path
 
-import pytest
-
-
-@pytest.fixture
-def local_target(live_options, target, emulator):
-    if live_options.target != "local" or emulator is None:
-        pytest.skip("deploys extra stacks: local target only")
-    return target
 
 
 def _deploy(target, doc: dict, tmp_path: Path, prefix: str) -> tuple[str, str]:

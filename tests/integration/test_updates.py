@@ -21,13 +21,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def local_target(live_options, target, emulator):
-    if live_options.target != "local" or emulator is None:
-        pytest.skip("deploys extra stacks: local target only")
-    return target
-
-
 def _suffix() -> str:
     return "up" + uuid.uuid4().hex[:6]
 

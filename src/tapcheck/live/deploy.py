@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 from tapcheck.errors import UsageError
 from tapcheck.live import leftovers
-from tapcheck.live.events import EventStream, OperationTimeout, follow
+from tapcheck.live.events import EventStream, OperationTimeout, follow, stack_status
 from tapcheck.live.target import Target
 
 NETWORK_TAG = "tapcheck:network-for"
@@ -84,18 +84,6 @@ class Deployed:
 
 def _error_code(exc: Exception) -> str:
     return getattr(exc, "response", {}).get("Error", {}).get("Code", "")
-
-
-def stack_status(target: Target, stack: str) -> str | None:
-    """The stack's status, or None when no such stack exists."""
-    from botocore.exceptions import ClientError
-
-    try:
-        return target.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
-    except ClientError as e:
-        if "does not exist" in str(e):
-            return None
-        raise
 
 
 def describe(target: Target, stack_name: str) -> dict[str, Any]:

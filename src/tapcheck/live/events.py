@@ -102,6 +102,7 @@ class EventStream:
 
 
 def stack_status(target: Target, stack: str) -> str | None:
+    """The stack's status, or None when no such stack exists."""
     from botocore.exceptions import ClientError
 
     try:

@@ -117,22 +117,14 @@ def _network_left(target: Target, network: dict[str, str]) -> list[str]:
 def check(target: Target, stack: str, created: list[tuple[str, str, str]],
           network: dict[str, str] | None = None) -> Check:
     """Look for what is left of a stack after its deletion or rollback."""
-    from tapcheck.live.deploy import stack_status
+    from tapcheck.live.events import stack_status
 
     out = Check()
     status = stack_status(target, stack)
     out.looked_at.append("the stack")
     if status not in (None, "DELETE_COMPLETE"):
         out.left.append(f"stack {stack} ({status})")
-    checked = 0
-    for logical, rtype, physical in created:
-        probe = _probe(target, rtype, physical)
-        if probe is None:
-            out.unchecked.append(f"{logical} ({rtype})")
-            continue
-        checked += 1
-        if probe():
-            out.left.append(f"{logical} {physical}")
+    checked = _look_for(target, created, out)
     out.looked_at.append(f"{checked} resource(s) it created")
     if network:
         out.looked_at.append("the network made for it")
@@ -195,11 +187,22 @@ def check_made(target: Target, stack: str, made: list[tuple[str, str, str]]) -> 
     out = Check()
     current = physical_ids(target, stack)
     out.looked_at.append("the stack's resources")
-    checked = 0
+    outside = []
     for logical, rtype, physical in made:
         if physical in current:
             out.left.append(f"{logical} {physical} (still in the stack)")
-            continue
+        else:
+            outside.append((logical, rtype, physical))
+    checked = _look_for(target, outside, out)
+    out.looked_at.append(f"{checked} resource(s) the update created")
+    return out
+
+
+def _look_for(target: Target, resources: list[tuple[str, str, str]], out: Check) -> int:
+    """Ask the service whether each (logical, type, physical) still exists; record what is left and
+    what no probe can look at. Returns how many were looked at."""
+    checked = 0
+    for logical, rtype, physical in resources:
         probe = _probe(target, rtype, physical)
         if probe is None:
             out.unchecked.append(f"{logical} ({rtype})")
@@ -207,5 +210,4 @@ def check_made(target: Target, stack: str, made: list[tuple[str, str, str]]) -> 
         checked += 1
         if probe():
             out.left.append(f"{logical} {physical}")
-    out.looked_at.append(f"{checked} resource(s) the update created")
-    return out
+    return checked
