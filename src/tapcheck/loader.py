@@ -100,6 +100,8 @@ def parse_text(text: str, label: str = "<template>") -> dict:
 def _check_resource_types(resources: dict, label: str) -> None:
     from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
+    from tapcheck.resource_schemas import SCHEMA_REGION
+
     for logical_id, resource in resources.items():
         if str(logical_id).startswith("Fn::ForEach::"):
             continue            # a loop of AWS::LanguageExtensions: its fragment's types are checked by cfn-lint
@@ -109,7 +111,7 @@ def _check_resource_types(resources: dict, label: str) -> None:
         if resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::CustomResource":
             continue
         try:
-            PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type)
+            PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type)
         except Exception:
             raise UsageError(label, f"resource {logical_id} has unknown type {resource_type!r}",
                              "use a CloudFormation resource type (see the AWS resource type reference)") from None

@@ -26,8 +26,8 @@ from typing import Any
 from tapcheck.model import AttrRef, Model, ParamRef, PseudoRef, ResourceRef, Text, Unknown, sub_text
 
 from tapcheck.requirements.taggable import tag_property
+from tapcheck.resource_schemas import resolve_ref, resource_schema
 
-SCHEMA_REGION = "us-east-1"
 UNKNOWN_KEY = "Tapcheck::Unknown"
 
 
@@ -36,7 +36,7 @@ def render(model: Model, values: dict[str, dict] | None = None) -> dict:
     resources: dict[str, Any] = {}
     for logical_id, resource in model.resources.items():
         body: dict[str, Any] = {"Type": resource.type}
-        schema = _schema(resource.type)
+        schema = resource_schema(resource.type)
         properties = _plain(resource.properties)
         if isinstance(properties.get("Tags"), dict) and tag_property(resource.type) == "Tags":
             # one shape for tags: the map form some types take, as the list of Key/Value pairs
@@ -110,32 +110,9 @@ def _plain_raw(value: Any) -> Any:
     return str(value)
 
 
-def _schema(resource_type: Any) -> dict | None:
-    if not isinstance(resource_type, str) or not resource_type.startswith("AWS::"):
-        return None
-    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
-
-    try:
-        return PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type).schema
-    except Exception:  # an unknown type: the loader refuses it before we get here
-        return None
-
-
-def _resolve_ref(node: dict, root: dict, depth: int = 0) -> dict:
-    while isinstance(node, dict) and "$ref" in node and depth < 20:
-        pointer = node["$ref"]
-        if not isinstance(pointer, str) or not pointer.startswith("#/"):
-            return {}
-        target: Any = root
-        for part in pointer[2:].split("/"):
-            target = target.get(part, {}) if isinstance(target, dict) else {}
-        node, depth = target, depth + 1
-    return node if isinstance(node, dict) else {}
-
-
 def _coerce(value: Any, node: dict, root: dict) -> Any:
     """Scalars typed where the schema types them: CloudFormation turns "true" into true and "7" into 7."""
-    node = _resolve_ref(node, root)
+    node = resolve_ref(node, root)
     kind = node.get("type")
     if isinstance(value, dict):
         if len(value) == 1 and (next(iter(value)) in ("Ref", UNKNOWN_KEY) or next(iter(value)).startswith("Fn::")):

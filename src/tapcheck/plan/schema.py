@@ -12,22 +12,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
-
-SCHEMA_REGION = "us-east-1"
-
-
-@lru_cache(maxsize=None)
-def resource_schema(resource_type: str) -> dict | None:
-    if not resource_type.startswith("AWS::"):
-        return None
-    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
-
-    try:
-        return PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type).schema
-    except Exception:     # unknown type: the loader has already refused it; Custom:: has no schema
-        return None
+from tapcheck.resource_schemas import resolve_ref, resource_schema  # the plan modules read them here too
 
 
 def _pointers(resource_type: str, key: str) -> tuple[tuple[str, ...], ...]:
@@ -88,19 +73,6 @@ def comparison_node(resource_type: str, name: str) -> tuple[dict, dict]:
     if name == "Tags":
         node = {**resolve_ref(node, root), "insertionOrder": False}
     return node, root
-
-
-def resolve_ref(node: Any, root: dict) -> dict:
-    depth = 0
-    while isinstance(node, dict) and "$ref" in node and depth < 20:
-        pointer = node["$ref"]
-        if not isinstance(pointer, str) or not pointer.startswith("#/"):
-            return {}
-        target: Any = root
-        for part in pointer[2:].split("/"):
-            target = target.get(part, {}) if isinstance(target, dict) else {}
-        node, depth = target, depth + 1
-    return node if isinstance(node, dict) else {}
 
 
 def child(node: dict, root: dict, key: str | None) -> dict:

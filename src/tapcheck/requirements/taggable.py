@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-SCHEMA_REGION = "us-east-1"
+from tapcheck.resource_schemas import resource_schema
 
 
 @lru_cache(maxsize=None)
 def tag_property(resource_type: str) -> str | None:
     """The property that holds tags for a taggable type; None if the type takes none (or is unknown)."""
-    if not resource_type.startswith("AWS::"):
-        return None
-    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
-
-    try:
-        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type).schema
-    except Exception:      # unknown type: cfn-lint reports it (E3006)
+    schema = resource_schema(resource_type)
+    if schema is None:
         return None
     tagging = schema.get("tagging") or {}
     if not tagging.get("taggable", False):
