@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture(scope="session")
 def template_path(request: pytest.FixtureRequest) -> str:
     return request.config.getoption("--template")
+
+
+UNIT = ROOT / "tests" / "unit"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """`pytest tests/unit` runs on every core (pytest-xdist), so the unit suite answers within its
+    budget on two cores. Only when every path asked for is under tests/unit, xdist is installed and
+    the command did not choose itself (-n, -p no:xdist); the integration suite's session emulator is
+    meant to be started once, so it stays serial."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or not config.pluginmanager.hasplugin("xdist"):
+        return
+    if getattr(config.option, "numprocesses", None) is not None or config.option.collectonly:
+        return
+    paths = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    if paths and all(path == UNIT or UNIT in path.parents for path in paths):
+        config.option.numprocesses = min(os.cpu_count() or 1, 4)
+        config.option.dist = "loadfile"

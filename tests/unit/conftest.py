@@ -22,6 +22,17 @@ def base_template_path(request: pytest.FixtureRequest) -> str:
 SUMMARY: list[str] = []
 
 
+def pytest_sessionfinish(session):
+    """Under pytest-xdist the score is computed in a worker: hand it to the controller."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["tapcheck_summary"] = list(SUMMARY)
+
+
+@pytest.hookimpl(optionalhook=True)      # pytest-xdist's hook: absent under -p no:xdist
+def pytest_testnodedown(node, error):
+    SUMMARY.extend(getattr(node, "workeroutput", {}).get("tapcheck_summary", []))
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if SUMMARY:
         terminalreporter.section("mutation score")

@@ -4,23 +4,22 @@ and the git HEAD mode the pre-commit hook uses (in a throw-away repository)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from cli_in_process import tapcheck as in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "lib" / "TapStack.json"
 CLUSTER = "AWS::RDS::DBCluster"
 
 
-def tapcheck(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tapcheck.cli", "plan", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, **(env or {})})
+def tapcheck(*args: str, cwd: Path = ROOT, env: dict | None = None):
+    """`tapcheck plan ARGS`, in-process (cli_in_process): these tests are about the plan, not the process."""
+    return in_process("plan", *args, cwd=cwd, env=env)
 
 
 def edited(tmp_path: Path, name: str, change) -> Path:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_in_process import tapcheck as in_process
 
 from tapcheck.errors import UsageError
 from tapcheck.project import ProjectConfig, find, resolve
@@ -30,9 +29,14 @@ rule alarm_without_actions when %alarms not empty {
 """
 
 
-def tapcheck(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tapcheck.cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=180, env={k: v for k, v in os.environ.items() if k != "TAPCHECK_WAIVERS"})
+def tapcheck(*args: str, cwd: Path):
+    """In-process (cli_in_process), without a TAPCHECK_WAIVERS the caller may have set."""
+    saved = os.environ.pop("TAPCHECK_WAIVERS", None)
+    try:
+        return in_process(*args, cwd=cwd)
+    finally:
+        if saved is not None:
+            os.environ["TAPCHECK_WAIVERS"] = saved
 
 
 @pytest.fixture
