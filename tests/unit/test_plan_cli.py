@@ -211,3 +211,41 @@ def test_the_pre_commit_hook_runs_the_head_mode_on_templates_only():
         assert pattern.search(path), path
     for path in ("package.json", "tests/fixtures/seed_template.json", ".pre-commit-hooks.yaml", "lib/sub/x.json"):
         assert not pattern.search(path), path
+
+
+# --- the pipeline's formats ---------------------------------------------------------------------
+
+def test_junit_has_a_failed_case_per_blocking_change_and_the_same_exit_code(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    report = tmp_path / "plan.xml"
+    run = tapcheck(str(TEMPLATE), str(edited(tmp_path, "new.json", rename_database)), "--format", "junit",
+                   "--output", str(report))
+    assert run.returncode == 1 and run.stdout == "", run.stdout + run.stderr
+    suite = ET.parse(report).getroot().find("testsuite")
+    failed = [c for c in suite.findall("testcase") if c.find("failure") is not None]
+    # the renamed database replaces the cluster, and with it the instances that name it
+    assert [c.get("name") for c in failed] == ["AuroraCluster (AWS::RDS::DBCluster) replace",
+                                              "AuroraInstance1 (AWS::RDS::DBInstance) replace",
+                                              "AuroraInstance2 (AWS::RDS::DBInstance) replace"]
+    assert "DatabaseName" in failed[0].find("failure").get("message")
+    assert "data-loss" in failed[0].find("failure").get("message")
+    assert suite.get("failures") == "3" and "NOT SAFE" in suite.find("system-out").text
+
+
+def test_markdown_is_a_job_summary_with_the_verdict_and_a_row_per_change(tmp_path):
+    summary = tmp_path / "summary.md"
+    run = tapcheck(str(TEMPLATE), str(edited(tmp_path, "new.json", rename_database)), "--format", "markdown",
+                   "--output", str(summary))
+    assert run.returncode == 1, run.stderr
+    text = summary.read_text()
+    assert text.startswith("### tapcheck plan:") and "**NOT SAFE**" in text.splitlines()[0]
+    rows = [line for line in text.splitlines() if line.startswith("| BLOCK")]
+    assert len(rows) == 3 and "`AuroraCluster`" in rows[0] and "data-loss" in rows[0]
+    assert "NOT SAFE: AuroraCluster (data-loss, update-fails)" in text
+
+
+def test_an_unwritable_output_is_one_line_and_exit_2(tmp_path):
+    run = tapcheck(str(TEMPLATE), str(TEMPLATE), "--output", str(tmp_path / "no" / "such" / "dir" / "plan.txt"))
+    assert run.returncode == 2 and run.stdout == ""
+    assert len(run.stderr.strip().splitlines()) == 1 and "--output" in run.stderr

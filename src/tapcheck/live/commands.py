@@ -92,6 +92,7 @@ def register(subparsers: Any) -> None:
     smoke.add_argument("--strict", action="store_true",
                        help="on AWS, a skipped probe (e.g. no network path to the database) fails the run (exit 1); "
                             "on the local target a skip always does")
+    _format_args(smoke)
     _target_args(smoke)
     smoke.set_defaults(func=cmd_smoke)
 
@@ -106,6 +107,7 @@ def register(subparsers: Any) -> None:
     fail.add_argument("--db-port", type=int)
     fail.add_argument("--db-reader-host", help="reach the reader through this host")
     fail.add_argument("--db-reader-port", type=int)
+    _format_args(fail)
     _target_args(fail)
     fail.set_defaults(func=cmd_drill_failover)
 
@@ -296,56 +298,84 @@ def cmd_drill_failover(args: argparse.Namespace) -> int:
     from tapcheck.live import drill
 
     drill.require_consent(args.target, args.yes_disrupt)  # before looking for credentials
-    result = drill.run_drill(_target(args), args.stack_name, yes_disrupt=args.yes_disrupt, db_host=args.db_host,
-                             db_port=args.db_port, db_reader_host=args.db_reader_host,
+    tgt = _target(args)
+    # the drill narrates as it goes: on standard output for text, on standard error beside a report
+    narration = sys.stdout if args.format == "text" and not args.output else sys.stderr
+    result = drill.run_drill(tgt, args.stack_name, yes_disrupt=args.yes_disrupt, out=narration,
+                             db_host=args.db_host, db_port=args.db_port, db_reader_host=args.db_reader_host,
                              db_reader_port=args.db_reader_port)
-    return EXIT_OK if result.ok else EXIT_FINDINGS
+    report = drill.as_report(result, "local" if tgt.local else "aws")
+    if narration is sys.stdout:
+        return report.exit_code
+    return _report(report, args)
+
+
+def _format_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json", "junit"), default="text",
+                   help="text (default), json (schema: tapcheck/report/schemas/live-report.schema.json) or junit")
+    p.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
+
+
+def _report(report: Any, args: argparse.Namespace) -> int:
+    from tapcheck.cli import _write
+    from tapcheck.report import live
+
+    _write(live.render(report, args.format), args.output)
+    return report.exit_code
 
 
 def cmd_smoke(args: argparse.Namespace) -> int:
     tgt = _target(args)
     with _emulator_answers(tgt):
-        return smoke(
+        report = run_smoke(
             tgt, args.stack_name, db_host=args.db_host, db_port=args.db_port,
             db_reader_host=args.db_reader_host, db_reader_port=args.db_reader_port,
             only=[x.strip().upper() for x in args.only.split(",")] if args.only else None, strict=args.strict,
         )
+    return _report(report, args)
 
 
 def smoke(tgt: Any, stack_name: str, out: Any = None, only: list[str] | None = None, strict: bool = False,
           **db: Any) -> int:
-    """Run every probe against the stack, print one line each. Exit 0 when every probe passed; 1 when
-    one failed, naming its requirements — or skipped where a skip counts as failure (always on the
-    local target, on AWS with --strict); 2 when it could not run (no such stack, nothing probed)."""
+    """run_smoke, printed as text to `out` (standard output); returns the exit code."""
+    from tapcheck.report import live
+
+    report = run_smoke(tgt, stack_name, only=only, strict=strict, **db)
+    (out or sys.stdout).write(live.text(report))
+    return report.exit_code
+
+
+def run_smoke(tgt: Any, stack_name: str, only: list[str] | None = None, strict: bool = False, **db: Any) -> Any:
+    """Run every probe against the stack: a LiveReport with one case per probe run. Exit 0 when every
+    probe passed; 1 when one failed, naming its requirements — or skipped where a skip counts as
+    failure (always on the local target, on AWS with --strict); 2 when nothing could be probed. A
+    stack that cannot be probed at all raises UsageError (exit 2)."""
     from tapcheck.findings import Status
     from tapcheck.live import deploy, probing
     from tapcheck.live.context import Context
+    from tapcheck.report.live import Case, LiveReport
     from tapcheck.requirements.registry import requirement_order
 
-    out = out or sys.stdout
     stack = deploy.describe(tgt, stack_name)
     if not stack["StackStatus"].endswith("_COMPLETE") or stack["StackStatus"].startswith(("ROLLBACK", "DELETE")):
         raise UsageError(f"stack {stack_name}", f"is {stack['StackStatus']}", "deploy it again")
     ctx = Context(tgt, stack_name, **db)
     wanted = set(only or ())
     results = probing.run_all(ctx, only=(lambda p: bool(wanted & set(p.requirements))) if only else None)
-    for r in results:
-        print(r.line(), file=out)
     failed = [r for r in results if r.status is Status.FAIL]
     skipped = [r for r in results if r.status is Status.SKIP]
     passed = len(results) - len(failed) - len(skipped)
     skip_fails = probing.skip_fails(tgt.local, strict)
     blocking = failed + (skipped if skip_fails else [])
+    failed_requirements = sorted({q for r in blocking for q in r.requirements}, key=requirement_order)
     summary = f"smoke {stack_name}: {passed} passed, {len(failed)} failed, {len(skipped)} skipped"
     if blocking:
-        summary += "; failed requirements: " + ", ".join(sorted({q for r in blocking for q in r.requirements},
-                                                                key=requirement_order))
+        summary += "; failed requirements: " + ", ".join(failed_requirements)
     if skipped and skip_fails:
         summary += (" (a skip fails the run on the local target, where nothing is outside the stack)" if tgt.local
                     else " (--strict: a skip fails the run)")
-    print(summary, file=out)
-    if blocking:
-        return EXIT_FINDINGS
-    if not passed:
-        return EXIT_UNUSABLE
-    return EXIT_OK
+    code = EXIT_FINDINGS if blocking else (EXIT_UNUSABLE if not passed else EXIT_OK)
+    cases = [Case(r.name, r.requirements, r.status, r.detail, r.seconds, endpoint=r.endpoint, plane=r.plane,
+                  checks=r.checks, line=r.line()) for r in results]
+    return LiveReport("smoke", stack_name, "local" if tgt.local else "aws", cases, summary, code,
+                      failed_requirements)

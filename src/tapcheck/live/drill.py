@@ -422,3 +422,20 @@ def _finish(result: DrillResult, out: Any) -> DrillResult:
     print(f"drill failover {result.stack_name}: {len(result.checks) - len(failed)} passed, {len(failed)} failed"
           + (f"; failed requirements: {REQ}" if failed else ""), file=out)
     return result
+
+
+def as_report(result: DrillResult, target: str) -> Any:
+    """The drill as a LiveReport (text, JSON, JUnit): one case per check, the figures measured."""
+    from tapcheck.findings import Status
+    from tapcheck.report.live import Case, LiveReport
+
+    failed = [c for c in result.checks if not c.ok]
+    cases = [Case(c.name, (REQ,), Status.PASS if c.ok else Status.FAIL, c.detail, line=c.line())
+             for c in result.checks]
+    summary = (f"drill failover {result.stack_name}: {len(result.checks) - len(failed)} passed, {len(failed)} failed"
+               + (f"; failed requirements: {REQ}" if failed else ""))
+    figures = {"cluster": result.cluster_id, "old_writer": result.old_writer, "new_writer": result.new_writer,
+               "committed": result.committed, "lost": len(result.lost), "failed_writes": result.failed_writes,
+               "window_s": round(result.window_s, 3), "api_s": result.api_s, "recovery_s": result.recovery_s}
+    return LiveReport("drill failover", result.stack_name, target, cases, summary, 0 if result.ok else 1,
+                      [REQ] if failed else [], figures)

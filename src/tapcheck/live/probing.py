@@ -27,6 +27,7 @@ class Result:
     status: Status
     detail: str
     seconds: float = 0.0
+    endpoint: str | None = None       # writer / reader for a probe run per endpoint
 
     def line(self) -> str:
         return f"{self.status.value.upper():4} {','.join(self.requirements):<8} {self.name} - {self.detail}"
@@ -77,7 +78,7 @@ def run_probe(run: ProbeRun, ctx: Context) -> Result:
     if status is Status.PASS and not detail:
         status, detail = Status.FAIL, "the probe returned no evidence"
     return Result(run.probe.requirements, run.probe.checks, run.name, run.probe.plane, status, str(detail),
-                  time.monotonic() - started)
+                  time.monotonic() - started, run.role)
 
 
 def run_all(ctx: Context, only: Callable[[Probe], bool] | None = None) -> list[Result]:

@@ -28,14 +28,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     plan.add_argument("--allow", action="append", default=[], metavar="RESOURCE",
                       help=f"accept the blocking risks of this resource's change, visibly "
                            f"(also from ${ALLOW_ENV}, comma-separated)")
-    plan.add_argument("--format", choices=("text", "json"), default="text")
+    plan.add_argument("--format", choices=("text", "json", "junit", "markdown"), default="text",
+                      help="text (default), json (docs/plan.md), junit (one test case per resource change, "
+                           "failed when it blocks) or markdown (a pipeline's job summary)")
+    plan.add_argument("--output", metavar="FILE", help="write the report here instead of standard output")
     plan.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from tapcheck.cli import _write
     from tapcheck.plan import render
     from tapcheck.plan.planner import Allow, make_plan
     from tapcheck.plan.sources import from_file, from_head
+    from tapcheck.report import live
 
     parameters = _parameters(args.param)
     allows = [Allow(name, f"--allow {name}") for name in args.allow if name.strip()]
@@ -63,8 +68,9 @@ def run(args: argparse.Namespace) -> int:
     _check_names(versions, parameters, allows)
 
     plans = [make_plan(old, new, parameters, allows) for old, new in versions]
-    output = render.json_text(plans) if args.format == "json" else render.text(plans)
-    sys.stdout.write(output)
+    renderers = {"text": render.text, "json": render.json_text, "markdown": render.markdown,
+                 "junit": lambda plans: live.junit(render.as_report(plans))}
+    _write(renderers[args.format](plans), args.output)
     if unusable:
         return EXIT_UNUSABLE
     return EXIT_OK if all(p.safe for p in plans) else EXIT_FINDINGS

@@ -153,3 +153,34 @@ def json_text(plans: list[Plan]) -> str:
     else:
         document = {"safe": all(p.safe for p in plans), "plans": [as_dict(p) for p in plans]}
     return json.dumps(document, indent=2) + "\n"
+
+
+def as_report(plans: list[Plan]):
+    """The plans as a LiveReport (JUnit): one case per resource change, failed when it blocks."""
+    from tapcheck.findings import Status
+    from tapcheck.report.live import Case, LiveReport
+
+    cases = [Case(f"{change.resource} ({change.type}) {change.action}", (),
+                  Status.FAIL if is_blocking(change) else Status.PASS, reason(change))
+             for plan in plans for change in plan.changes]
+    subject = "; ".join(f"{plan.old} -> {plan.new}" for plan in plans)
+    safe = all(plan.safe for plan in plans)
+    return LiveReport("plan", subject, None, cases, "\n".join(summary(plan) for plan in plans), 0 if safe else 1,
+                      text=text(plans))
+
+
+def markdown(plans: list[Plan]) -> str:
+    """The plan for a pipeline's job summary ($GITHUB_STEP_SUMMARY): a verdict line and a table."""
+    lines = []
+    for plan in plans:
+        verdict = "safe" if plan.safe else "**NOT SAFE**"
+        lines += [f"### tapcheck plan: `{plan.old}` → `{plan.new}`: {verdict}", ""]
+        lines += [f"> note: {note}" for note in plan.notes]
+        if plan.changes:
+            lines += ["| status | action | resource | type | risks | why |", "|---|---|---|---|---|---|"]
+            for change in plan.changes:
+                cells = [_status(change), change.action, f"`{change.resource}`", change.type,
+                         ", ".join(_risk_labels(change)) or "-", reason(change)]
+                lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+        lines += ["", summary(plan), ""]
+    return "\n".join(lines)

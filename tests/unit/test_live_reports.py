@@ -1,0 +1,55 @@
+"""The live report model (smoke, drill failover, plan) rendered as JSON and JUnit: the JSON
+validates against the shipped schema; a failed case carries its requirement and the detail."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import jsonschema
+
+from tapcheck.findings import Status
+from tapcheck.live.drill import DrillResult, as_report
+from tapcheck.live.probing import Result
+from tapcheck.report import live
+
+SCHEMA = json.loads(live.SCHEMA_PATH.read_text())
+
+
+def drill_result(ok: bool) -> DrillResult:
+    result = DrillResult("s1", "cluster-1", "writer-1", new_writer="reader-1", committed=812, window_s=0.31)
+    result.check("new-writer", True, "describe_db_clusters names reader-1 the writer")
+    result.check("no-rows-lost", ok, "812 committed rows all present" if ok else "3 committed rows missing: 4, 5, 6")
+    return result
+
+
+def test_the_drill_report_validates_and_a_failed_check_names_c6():
+    report = as_report(drill_result(ok=False), "local")
+    document = json.loads(live.json_text(report))
+    jsonschema.validate(document, SCHEMA)
+    assert document["exit_code"] == 1 and document["failed_requirements"] == ["C6"]
+    assert document["figures"]["committed"] == 812 and document["figures"]["window_s"] == 0.31
+    suite = ET.fromstring(live.junit(report)).find("testsuite")
+    failure = suite.find("testcase[@name='C6 no-rows-lost']/failure")
+    assert failure is not None and "3 committed rows missing" in failure.get("message")
+    assert suite.get("failures") == "1" and suite.get("tests") == "2"
+
+
+def test_a_passing_drill_has_exit_0_and_no_failure_element():
+    report = as_report(drill_result(ok=True), "aws")
+    jsonschema.validate(json.loads(live.json_text(report)), SCHEMA)
+    assert report.exit_code == 0
+    assert ET.fromstring(live.junit(report)).find(".//failure") is None
+
+
+def test_a_skipped_probe_run_is_a_skipped_case_with_its_reason():
+    skipped = Result(("R6",), ("credentials",), "login_with_secret[writer]", "data", Status.SKIP,
+                     "no network path to 10.0.1.5:5432", 5.01, "writer")
+    case = live.Case(skipped.name, skipped.requirements, skipped.status, skipped.detail, skipped.seconds,
+                     endpoint=skipped.endpoint, plane=skipped.plane, checks=skipped.checks, line=skipped.line())
+    report = live.LiveReport("smoke", "s1", "aws", [case], "smoke s1: 0 passed, 0 failed, 1 skipped", 2)
+    jsonschema.validate(json.loads(live.json_text(report)), SCHEMA)
+    element = ET.fromstring(live.junit(report)).find(".//testcase")
+    assert element.get("name") == "R6 login_with_secret [writer]" and element.get("time") == "5.010"
+    assert element.find("skipped").get("message") == "no network path to 10.0.1.5:5432"
+    assert live.text(report).splitlines() == [skipped.line(), "smoke s1: 0 passed, 0 failed, 1 skipped"]
