@@ -42,3 +42,12 @@ if [ "$want_pg" = "1" ] && [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
     exit 2
   fi
 fi
+
+# 4. shellcheck, so that actionlint (tests/unit/test_ci_workflow.py) also checks the workflow's `run:` scripts.
+#    Optional: without it actionlint checks the workflow alone.
+if [ "$want_pg" = "1" ] && ! command -v shellcheck >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  log "installing shellcheck"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; } \
+    || log "could not install shellcheck: actionlint will check the workflow without it"
+fi

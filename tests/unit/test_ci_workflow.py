@@ -1,0 +1,93 @@
+"""The shipped GitHub Actions workflow and composite action: actionlint finds nothing (and does find
+a broken input, so the check can fail), and the plan job's own script writes the job summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOW = ROOT / ".github" / "workflows" / "tapcheck.yml"
+BIN = Path(sys.executable).parent
+
+
+def actionlint(*files: Path, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    binary = BIN / "actionlint"
+    if not binary.exists():
+        pytest.fail("actionlint is missing from the environment: run scripts/bootstrap.sh")
+    # actionlint runs shellcheck on every `run:` script when it is on PATH (bootstrap installs it as root)
+    return subprocess.run([str(binary), "-no-color", *map(str, files)], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_actionlint_passes_on_the_workflow_and_the_action_it_uses():
+    run = actionlint(WORKFLOW)
+    assert run.returncode == 0 and run.stdout == "", run.stdout + run.stderr
+    if shutil.which("shellcheck") is None:
+        print("note: shellcheck is not installed; actionlint checked the run: scripts' syntax only")
+
+
+def test_actionlint_fails_a_workflow_passing_an_input_the_action_does_not_have(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / ".github", repo / ".github")
+    broken = repo / ".github" / "workflows" / "tapcheck.yml"
+    text = broken.read_text().replace("          output: tapcheck.sarif", "          outptu: tapcheck.sarif")
+    broken.write_text(text)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    run = actionlint(broken, cwd=repo)
+    assert run.returncode == 1 and 'input "outptu" is not defined' in run.stdout, run.stdout + run.stderr
+
+
+def _step(job: str, name_starts: str) -> dict:
+    steps = yaml.safe_load(WORKFLOW.read_text())["jobs"][job]["steps"]
+    return next(s for s in steps if s.get("name", "").startswith(name_starts))
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                   check=True, capture_output=True)
+
+
+def rename_database(template: dict) -> None:
+    cluster = next(r for r in template["Resources"].values() if r["Type"] == "AWS::RDS::DBCluster")
+    cluster["Properties"]["DatabaseName"] = "ledger"
+
+
+@pytest.mark.parametrize("edit, code, verdict", [
+    (None, 0, "safe"),
+    (rename_database, 1, "**NOT SAFE**"),
+])
+def test_the_plan_jobs_script_writes_the_job_summary(tmp_path, edit, code, verdict):
+    """The plan job's `run:` script itself, against a base branch and an edited head, in a scratch repository."""
+    repo = tmp_path / "repo"
+    (repo / "lib").mkdir(parents=True)
+    template = (ROOT / "lib" / "TapStack.json").read_text()
+    (repo / "lib" / "TapStack.json").write_text(template)
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "base")
+    _git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")     # what actions/checkout fetch-depth 0 gives
+    if edit:
+        head = json.loads(template)
+        edit(head)
+        (repo / "lib" / "TapStack.json").write_text(json.dumps(head, indent=2))
+    summary = tmp_path / "summary.md"
+    step = _step("plan", "plan lib/TapStack.json")
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", "BASE_REF": "main",
+           "GITHUB_STEP_SUMMARY": str(summary)}
+    run = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=repo, env=env, capture_output=True, text=True,
+                         timeout=180, check=False)
+    assert run.returncode == code, run.stdout + run.stderr
+    text = summary.read_text()
+    assert text.startswith("### tapcheck plan: `base-TapStack.json` → `lib/TapStack.json`: " + verdict)
+    if code:
+        assert "| BLOCK | replace | `AuroraCluster` |" in text
+    else:
+        assert "safe: no resource changes" in text
