@@ -10,7 +10,14 @@ import sys
 from pathlib import Path
 
 from tapcheck.errors import (
-    EXIT_CODES_HELP, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNUSABLE, MissingTool, UsageError,
+    EXIT_CODES_HELP,
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    MissingTool,
+    UsageError,
     worst,
 )
 
@@ -33,7 +40,7 @@ def version_text() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     from tapcheck import __version__
-    from tapcheck.tools.guard.locate import CFN_GUARD_VERSION, PYPI_PACKAGE, PACKAGE_VERSION
+    from tapcheck.tools.guard.locate import CFN_GUARD_VERSION, PACKAGE_VERSION, PYPI_PACKAGE
 
     try:
         lint = version("cfn-lint")
@@ -87,6 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing = sub.add_parser("requirements", help="list every requirement: its checks, guard rules, probes, operators")
     listing.add_argument("--format", choices=("markdown", "json"), default="markdown")
     listing.set_defaults(func=cmd_requirements)
+
+    lsp = sub.add_parser("lsp", help="a Language Server over stdio: the gate's findings as diagnostics in your editor "
+                                     "(docs/editor.md)")
+    lsp.set_defaults(func=cmd_lsp)
 
     from tapcheck.live import commands as live_commands
     from tapcheck.plan import command as plan_command
@@ -187,6 +198,17 @@ def cmd_requirements(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_lsp(args: argparse.Namespace) -> int:
+    try:
+        import pygls  # noqa: F401 - only to say what is missing before the server starts
+
+        from tapcheck import lsp
+    except ImportError:
+        raise MissingTool("tapcheck lsp", "needs pygls, which is not installed",
+                          "pip install 'tapcheck[lsp]'") from None
+    return lsp.serve()
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from tapcheck.mutation.score import main as score_main
 
@@ -212,7 +234,7 @@ class _ReaderMayLeave:
         return len(text)
 
     def flush(self) -> None:
-        if not self.reader_gone:
+        if not self.reader_gone and not self._stream.closed:   # `tapcheck lsp`: the server closes stdio
             try:
                 self._stream.flush()
             except BrokenPipeError:

@@ -114,6 +114,16 @@ def not_a_template(path: str) -> str | None:
     tree = _parse(path)
     if tree is None:
         return None if claims else "not JSON or YAML that tapcheck can read"
+    return tree_not_a_template(tree)
+
+
+def claims_to_be_a_template(name: str, text: str) -> bool:
+    """A file that says it is a template: by its name, or by naming AWSTemplateFormatVersion."""
+    return bool(_TEMPLATE_NAME.search(name)) or "AWSTemplateFormatVersion" in text
+
+
+def tree_not_a_template(tree: object) -> str | None:
+    """None when a parsed file is a CloudFormation template; else why it is not."""
     if not isinstance(tree, dict):
         return "not a CloudFormation template: its top level is not a mapping"
     if "AWSTemplateFormatVersion" in tree:
