@@ -337,8 +337,18 @@ class BrokenStack:
         self.root = Path(emulator_root).resolve()
         self.cluster_dir = cluster_dirs(self.root, self.cluster_id)[0]
 
-    # --- the servers, as the master user -----------------------------------------------------
+    # --- the servers, as their operator ---------------------------------------------------------
     def connect(self, role: str, dbname: str = "postgres") -> Any:
+        """The emulator's own superuser on the server behind `role`, over its unix socket. The master
+        user is not a superuser (as on Aurora), and a drill breaks the stack as the machine's operator
+        would: ALTER SYSTEM, pg_hba.conf, promotion and role changes have no customer path on Aurora
+        (the master user could make some of the role and database changes itself: see the drills)."""
+        from tapcheck.emulator.pgcluster import operator_connect
+
+        return operator_connect(self.cluster_dir, role, self.endpoints[role][1], dbname)
+
+    def connect_as_master(self, role: str, dbname: str = "postgres") -> Any:
+        """The master user through the endpoint, as a customer's DBA would."""
         import psycopg
 
         host, port = self.endpoints[role]
@@ -535,16 +545,47 @@ def test_database_not_accepting_connections_fails_every_login(stack) -> None:
     assert_fails(stack.smoke(), DATA_PLANE, data_probes(), quoting="is not currently accepting connections")
 
 
-@pytest.mark.parametrize("what", ["DATABASE", "ROLE"])
-def test_connection_limit_zero_fails_r6(stack, what) -> None:
-    """The emulator's master user is a superuser, whom PostgreSQL lets past a CONNECTION LIMIT;
-    Aurora's is not: the login probe reads the limits."""
+@pytest.mark.parametrize("what, quoting", [("DATABASE", "too many connections for database"),
+                                           ("ROLE", "too many connections for role")])
+def test_connection_limit_zero_fails_every_login(stack, what, quoting) -> None:
+    """The master user is not a superuser (as on Aurora), so PostgreSQL holds it to a CONNECTION LIMIT:
+    every login fails with the server's words. (While the emulator's master was a superuser it was let
+    past the limit, and only the login probe's catalogue check named R6.) The master user may set
+    either limit itself: it owns the database and has CREATEROLE."""
     from psycopg import sql
 
     name = stack.database if what == "DATABASE" else stack.master
-    stack.run("writer", sql.SQL("ALTER {} {} CONNECTION LIMIT 0").format(sql.SQL(what), name))
-    assert_fails(stack.smoke(), {"R6", "C4"}, {"login_with_secret[writer]", "login_with_secret[reader]"},
-                 quoting="CONNECTION LIMIT 0")
+    with stack.connect_as_master("writer", stack.creds["dbname"]) as conn:
+        conn.execute(sql.SQL("ALTER {} {} CONNECTION LIMIT 0").format(sql.SQL(what), name))
+    assert_fails(stack.smoke(), DATA_PLANE, data_probes(), quoting=quoting)
+
+
+def test_master_role_connection_limit_reached_fails_the_writers_logins(stack) -> None:
+    """A limit that is not 0 but is used up: the catalogue looks fine (rolconnlimit 1), the writer refuses
+    the next login. Connection limits count per server, so the reader, where nothing is held, still logs
+    in. Impossible to drill while the master was a superuser (exempt from connection limits)."""
+    from psycopg import sql
+
+    with stack.connect_as_master("writer", stack.creds["dbname"]) as conn:
+        conn.execute(sql.SQL("ALTER ROLE {} CONNECTION LIMIT 1").format(stack.master))
+    held = stack.connect_as_master("writer", stack.creds["dbname"])      # the one connection allowed
+    try:
+        assert_fails(stack.smoke(), DATA_PLANE, writer_side(), quoting="too many connections for role")
+    finally:
+        held.close()
+
+
+def test_connect_revoked_from_public_and_from_the_master_fails_every_login(stack) -> None:
+    """REVOKE CONNECT ON DATABASE ... FROM PUBLIC, and from the master user's own (owner's) grant: the
+    master user is refused the database. A superuser master was exempt from database privileges; Aurora's
+    is not. The master user can do this itself: it owns the database."""
+    from psycopg import sql
+
+    with stack.connect_as_master("writer", stack.creds["dbname"]) as conn:
+        conn.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM PUBLIC, {}").format(stack.database, stack.master))
+        held = conn.execute("SELECT has_database_privilege(current_user, current_database(), 'CONNECT')").fetchone()
+    assert held == (False,)
+    assert_fails(stack.smoke(), DATA_PLANE, data_probes(), quoting="permission denied for database")
 
 
 def test_database_renamed_fails_every_login(stack) -> None:

@@ -24,6 +24,7 @@ import os
 import pwd
 import random
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -47,6 +48,19 @@ _SHELL_SAFE = re.compile(r"[A-Za-z0-9 ._/=,-]+")
 # Parameters from the cluster parameter group that are not PostgreSQL settings but
 # are honoured by the emulator itself.
 FORCE_SSL = "rds.force_ssl"
+
+# Aurora's own superuser: the emulator administers through it (parameter groups, replication,
+# failover, passwords), over the servers' unix sockets only; no probe sees it. The master user is
+# not a superuser, as on Aurora: "CREATE ROLE postgres WITH LOGIN NOSUPERUSER INHERIT CREATEDB
+# CREATEROLE NOREPLICATION VALID UNTIL 'infinity'", a member of rds_superuser, which may read every
+# connection's pg_stat_activity row, stop any connection (pg_terminate_backend/pg_cancel_backend),
+# and grant rds_replication and rds_password
+# (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser.html).
+# PostgreSQL's own roles carrying those powers: pg_read_all_stats (every pg_stat_activity row),
+# pg_signal_backend (signal other backends) (https://www.postgresql.org/docs/15/predefined-roles.html).
+ADMIN_USER = "rdsadmin"
+RDS_SUPERUSER_GRANTS = ("pg_read_all_stats", "pg_signal_backend")
+RDS_GRANTABLE_ROLES = ("rds_replication", "rds_password")
 # PostgreSQL settings the emulator itself sets to run two servers of a cluster side by side on
 # loopback (addresses, sockets, TLS files, replication, small memory); a parameter group value for
 # them is recorded by the RDS API but not applied to the servers.
@@ -173,6 +187,8 @@ class PgCluster:
     pending_restart: dict[str, frozenset[str]] = field(default_factory=dict)
     # Names the cluster's directory; generated, never taken from the template.
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # ADMIN_USER's password: generated, known to the emulator alone.
+    admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
 
     def __post_init__(self) -> None:
         self.dir = self.root / self.uid
@@ -212,19 +228,15 @@ class PgCluster:
             sock.mkdir(mode=0o700)
             _chown(sock)
         pwfile = self.dir / "pw"
-        pwfile.write_text(self.master_password + "\n")
+        pwfile.write_text(self.admin_password + "\n")
         os.chmod(pwfile, 0o600)
         _chown(pwfile)
-        passfile = self.dir / "pgpass"
-        esc = lambda s: s.replace("\\", "\\\\").replace(":", "\\:")  # noqa: E731
-        passfile.write_text(f"*:*:*:{esc(self.master_user)}:{esc(self.master_password)}\n")
-        os.chmod(passfile, 0o600)
-        _chown(passfile)
+        self._write_passfile()
         try:
             _run(
                 "initdb",
                 _as_pg([
-                    str(PG_BIN / "initdb"), "-N", "-D", str(self.writer_data), "-U", self.master_user,
+                    str(PG_BIN / "initdb"), "-N", "-D", str(self.writer_data), "-U", ADMIN_USER,
                     f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
                 ]),
             )
@@ -275,7 +287,10 @@ class PgCluster:
                 "host replication all 127.0.0.0/8 scram-sha-256\n"
             )
         hba = data / "pg_hba.conf"
-        hba.write_text("local all all scram-sha-256\nlocal replication all scram-sha-256\n" + net)
+        # ADMIN_USER logs in over the unix sockets only; the network refuses it, as Aurora refuses
+        # rdsadmin to its customers (AWS documents no rdsadmin login; docs silent on the wording).
+        admin = f"host all {ADMIN_USER} 0.0.0.0/0 reject\nhost replication {ADMIN_USER} 0.0.0.0/0 reject\n"
+        hba.write_text("local all all scram-sha-256\nlocal replication all scram-sha-256\n" + admin + net)
         _chown(hba)
 
     def _start(self, role: str) -> None:
@@ -301,12 +316,30 @@ class PgCluster:
         self._start("writer")
         self.writer_running = True
         with self._admin("writer") as conn:
+            self._create_master_user(conn)
             if self.database and self.database != "postgres":
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(self.database)))
+                # RDS creates DatabaseName for the master user, who owns it
+                conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(self.database), sql.Identifier(self.master_user)))
         self.apply_parameters(self.parameters)
         if self.pending_restart.get("writer"):
             # A new instance boots with its group's static values: nothing is pending at create.
             self.restart("writer")
+
+    def _create_master_user(self, conn) -> None:
+        """rds_superuser and the master user, as Aurora has them (see ADMIN_USER)."""
+        from psycopg import sql
+
+        for name in ("rds_superuser", *RDS_GRANTABLE_ROLES):
+            conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
+        for granted in RDS_SUPERUSER_GRANTS:
+            conn.execute(sql.SQL("GRANT {} TO rds_superuser").format(sql.Identifier(granted)))
+        for granted in RDS_GRANTABLE_ROLES:
+            conn.execute(sql.SQL("GRANT {} TO rds_superuser WITH ADMIN OPTION").format(sql.Identifier(granted)))
+        conn.execute(sql.SQL("CREATE ROLE {} WITH LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE NOREPLICATION "
+                             "VALID UNTIL 'infinity' PASSWORD {}").format(
+            sql.Identifier(self.master_user), sql.Literal(self.master_password)))
+        conn.execute(sql.SQL("GRANT rds_superuser TO {} WITH ADMIN OPTION").format(sql.Identifier(self.master_user)))
 
     def start_reader(self) -> None:
         if not self.writer_running:
@@ -320,7 +353,7 @@ class PgCluster:
         _run(
             f"pg_basebackup for reader of {self.name}",
             _as_pg([str(PG_BIN / "pg_basebackup"), "-h", str(self._sock("writer")), "-p", str(self.port),
-                    "-U", self.master_user, "-D", str(self.reader_data), "-R", "-c", "fast",
+                    "-U", ADMIN_USER, "-D", str(self.reader_data), "-R", "-c", "fast",
                     "-X", "stream", "-w"]),
             env=env,
         )
@@ -376,8 +409,8 @@ class PgCluster:
         import psycopg
 
         return psycopg.connect(
-            host=str(self._sock(role)), port=self.port, user=self.master_user,
-            password=self.master_password, dbname=dbname, autocommit=True, connect_timeout=10,
+            host=str(self._sock(role)), port=self.port, user=ADMIN_USER,
+            password=self.admin_password, dbname=dbname, autocommit=True, connect_timeout=10,
         )
 
     def apply_parameters(self, parameters: dict[str, str]) -> list[str]:
@@ -439,7 +472,7 @@ class PgCluster:
 
     def set_master_password(self, password: str) -> None:
         """ModifyDBCluster MasterUserPassword: the master user's password changes on the writer
-        (the standby replays it) and the emulator's own replication password file follows."""
+        (the standby replays it)."""
         from psycopg import sql
 
         if not self.writer_running:
@@ -448,9 +481,14 @@ class PgCluster:
             conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
                 sql.Identifier(self.master_user), sql.Literal(password)))
         self.master_password = password
+
+    def _write_passfile(self) -> None:
+        """The admin's password for the emulator's own replication connections (pg_basebackup,
+        the standby's primary_conninfo written by -R)."""
         passfile = self.dir / "pgpass"
-        esc = lambda s: s.replace("\\", "\\\\").replace(":", "\\:")  # noqa: E731
-        passfile.write_text(f"*:*:*:{esc(self.master_user)}:{esc(password)}\n")
+        passfile.write_text(f"*:*:*:{ADMIN_USER}:{self.admin_password}\n")   # token_urlsafe: no ':' or '\\'
+        os.chmod(passfile, 0o600)
+        _chown(passfile)
 
 
 def stop_postmaster(data: Path, timeout: float = STOP_TIMEOUT_S) -> str:
@@ -517,3 +555,14 @@ def cleanup_root(root: Path) -> list[str]:
     shutil.rmtree(root, ignore_errors=True)
     done.append(f"removed {root}")
     return done
+
+
+def operator_connect(cluster_dir: Path, role: str, port: int, dbname: str = "postgres"):
+    """A session of the emulator's own superuser (ADMIN_USER) on the server playing `role`, over its
+    unix socket. For fault drills acting as the operator of the machine: Aurora gives its customers
+    no such session, so a probe never uses it."""
+    import psycopg
+
+    password = (cluster_dir / "pgpass").read_text().strip().split(":", 4)[4]
+    return psycopg.connect(host=str(cluster_dir / f"s{role[0]}"), port=port, user=ADMIN_USER, password=password,
+                           dbname=dbname, autocommit=True, connect_timeout=5)

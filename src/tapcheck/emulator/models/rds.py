@@ -188,6 +188,9 @@ _DATABASE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
 _PASSWORD = re.compile(r"[!#-.0-?A-~]+")
 
 
+_RESERVED_MASTER_USERS = frozenset({"rdsadmin", "rds_superuser", "rds_replication", "rds_password", "public"})
+
+
 def _rds_identifier_refusal(cluster_id: str, user: str | None, password: str | None, database: str | None) -> str | None:
     if not _CLUSTER_ID.fullmatch(cluster_id):
         return ("The parameter DBClusterIdentifier is not a valid identifier. Identifiers must begin with a "
@@ -196,6 +199,12 @@ def _rds_identifier_refusal(cluster_id: str, user: str | None, password: str | N
     if user is not None and not _MASTER_USER.fullmatch(user):
         return ("The parameter MasterUsername is not a valid identifier. Identifiers must begin with a letter "
                 "and contain only ASCII letters, digits, and underscores (1 to 16 characters).")
+    if user is not None and (user.lower() in _RESERVED_MASTER_USERS or user.lower().startswith("pg_")):
+        # "Can't be a reserved word for the chosen database engine" (master user name constraints,
+        # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/CHAP_Limits.html#RDS_Limits.Constraints);
+        # the roles Aurora PostgreSQL creates itself, and PostgreSQL's pg_ prefix
+        # (https://www.postgresql.org/docs/15/sql-createrole.html). AWS documents no error text.
+        return f"MasterUsername {user} cannot be used as it is a reserved word used by the engine"
     if password is not None and not _PASSWORD.fullmatch(password):
         return ("The parameter MasterUserPassword is not a valid password. Only printable ASCII characters "
                 "besides '/', '@', '\"', ' ' may be used.")
