@@ -273,15 +273,17 @@ def test_failover_is_abandoned_when_the_standby_has_not_replayed_the_writers_las
         pgc.start_reader()
         with pgc._admin("reader") as reader:
             reader.execute("SELECT pg_wal_replay_pause()")
-        with pgc._admin("writer", "appdb") as writer:
+        def as_master():    # the application's writes: the master user's table (it is not a superuser)
+            return psycopg.connect(host=pgc.writer_host, port=pgc.port, user="master", password="pw-abandon-1",
+                                   dbname="appdb", autocommit=True, connect_timeout=5)
+
+        with as_master() as writer:
             writer.execute("CREATE TABLE t (id int)")
             writer.execute("INSERT INTO t VALUES (1)")
         with pytest.raises(FailoverError, match="failover abandoned so that no committed write is lost"):
             fail_over(pgc, wal_bound_s=0.5)
         assert server_running(pgc.writer_data) and pgc.writer_running
-        conn = psycopg.connect(host=pgc.writer_host, port=pgc.port, user="master", password="pw-abandon-1",
-                               dbname="appdb", autocommit=True, connect_timeout=5)
-        with conn:
+        with as_master() as conn:
             assert conn.execute("SELECT pg_is_in_recovery()").fetchone()[0] is False
             conn.execute("INSERT INTO t VALUES (2)")
             assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 2
