@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
-import re
 
-from tapcheck.model import Model, PseudoRef, Resource, Text, as_bool, show
-from tapcheck.references import key_of, topic_of
+from tapcheck.model import Model, Resource, as_bool, show
+from tapcheck.references import aws_managed_service, key_of, topic_of
 from tapcheck.requirements.common import ALARM, TOPIC, of_the_cluster
 from tapcheck.requirements.unit import check, values, violation
 from tapcheck.rules.r08_cpu_alarm.checks import cpu_alarms
@@ -52,12 +51,7 @@ def alarm_topics(model: Model) -> list[tuple[Resource, Resource, str]]:
 
 def is_aws_managed_sns_key(value) -> bool:
     """alias/aws/sns by alias, alias ARN, or an ARN built with Fn::Sub/Fn::Join from pseudo parameters."""
-    alias = V["aws_managed_sns_alias"]
-    if isinstance(value, Text):
-        last = value.parts[-1]
-        return isinstance(last, str) and str(last).endswith(":" + alias) and all(
-            isinstance(p, (str, PseudoRef)) for p in value.parts)
-    return isinstance(value, str) and re.fullmatch(rf"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{{12}}:)?{alias}", str(value)) is not None
+    return aws_managed_service(value) == V["aws_managed_sns_alias"].rsplit("/", 1)[-1]
 
 
 def _as_list(value) -> list:

@@ -89,6 +89,38 @@ def _same(a: Any, b: Any) -> bool:
     return a is not None and b is not None and a == b
 
 
+# --- resources named by Ref or by their name -----------------------------------------------------
+
+# The property that names each resource type; Ref returns this name for these types.
+NAME_PROPERTY = {
+    "AWS::RDS::DBCluster": "DBClusterIdentifier",
+    "AWS::RDS::DBInstance": "DBInstanceIdentifier",
+    "AWS::RDS::DBSubnetGroup": "DBSubnetGroupName",
+    "AWS::RDS::DBClusterParameterGroup": "DBClusterParameterGroupName",
+    "AWS::RDS::DBParameterGroup": "DBParameterGroupName",
+    "AWS::SecretsManager::Secret": "Name",
+    "AWS::CloudWatch::Alarm": "AlarmName",
+    TOPIC: "TopicName",
+    ROLE: "RoleName",
+    "AWS::Logs::LogGroup": "LogGroupName",
+}
+
+
+def names(model: Model, value: Any, resource: Resource, referrer: Resource | None = None) -> bool:
+    """True when value identifies resource: Ref to it, or its literal name.
+
+    A literal name does not order creation, so when the referrer is created from it
+    (referrer given) the name only counts with an explicit DependsOn on the resource.
+    """
+    if isinstance(value, ResourceRef):
+        return value.logical_id == resource.logical_id
+    name_property = NAME_PROPERTY.get(resource.type)
+    own_name = resource.get(name_property) if name_property else None
+    if own_name is None or value is None or value != own_name:
+        return False
+    return referrer is None or resource.logical_id in referrer.depends_on
+
+
 # --- KMS keys -------------------------------------------------------------------------------
 
 def alias_of(model: Model, value: Any) -> Resource | None:
@@ -122,6 +154,25 @@ def key_of(model: Model, value: Any) -> Resource | None:
         # TargetKeyId takes a key id or key ARN, never another alias (aws-resource-kms-alias.html).
         return key_of(model, target) if alias_of(model, target) is None else None
     return None
+
+
+def aws_managed_service(value: Any) -> str | None:
+    """The service whose AWS managed key value names (alias/aws/<service>), by alias name, alias
+    ARN (literal, or built with Fn::Sub/Fn::Join from pseudo parameters); None otherwise. (A value
+    from a parameter's default counts here; a caller that must be sure of the key checks params_in.)
+    https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key"""
+    if isinstance(value, Text):
+        if not all(isinstance(p, (str, PseudoRef)) for p in value.parts):
+            return None
+        text = "".join(str(p) if isinstance(p, str) else "${" + p.name + "}" for p in value.parts)
+        pattern = rf"arn:{_PARTITION}:kms:(?:\$\{{AWS::Region\}}|[a-z0-9-]+):(?:\$\{{AWS::AccountId\}}|\d{{12}}):alias/aws/([a-z0-9-]+)"
+    elif isinstance(value, str):
+        text = str(value)
+        pattern = r"(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias/aws/([a-z0-9-]+)"
+    else:
+        return None
+    match = re.fullmatch(pattern, text)
+    return match.group(1) if match else None
 
 
 # --- IAM roles --------------------------------------------------------------------------------
