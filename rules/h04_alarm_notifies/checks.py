@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 
 from tapcheck.model import Model, Resource, as_bool, show
+from tapcheck.policies import denies_service
 from tapcheck.references import aws_managed_service, key_of, topic_of
 from tapcheck.requirements.common import ALARM, TOPIC, of_the_cluster
 from tapcheck.requirements.unit import check, values, violation
@@ -165,10 +166,6 @@ def key_state_violation(key: Resource):
     return None
 
 
-def _covers(patterns, wanted: str) -> bool:
-    return any(isinstance(p, str) and fnmatch.fnmatchcase(wanted.lower(), str(p).lower()) for p in _as_list(patterns))
-
-
 def topic_policy_violations(model: Model, topic: Resource):
     """An AWS::SNS::TopicPolicy of this stack on the topic whose explicit Deny may apply to
     CloudWatch publishing: an explicit Deny beats every Allow (EVALUATION_PAGE), and
@@ -178,21 +175,12 @@ def topic_policy_violations(model: Model, topic: Resource):
         topics = policy.get("Topics") or []
         if not any(topic_of(model, t) is topic for t in _as_list(topics)):
             continue
-        document = policy.get("PolicyDocument")
-        statements = document.get("Statement") if isinstance(document, dict) else None
-        for statement in _as_list(statements) if statements is not None else []:
-            if not isinstance(statement, dict) or statement.get("Effect") != "Deny":
-                continue
-            principal = statement.get("Principal")
-            applies = principal == "*" or isinstance(principal, dict) and (
-                V["publisher"] in _as_list(principal.get("Service")) or "*" in _as_list(principal.get("AWS")))
-            if applies and _covers(statement.get("Action"), "sns:Publish"):
-                yield violation(policy, ("PolicyDocument",),
-                                f"H4: the topic policy {policy.logical_id} on the alarm topic {topic.logical_id} denies "
-                                f"{V['publisher']} sns:Publish: CloudWatch cannot deliver the alarm",
-                                f"Remove the Deny of sns:Publish for {V['publisher']} from {policy.logical_id} "
-                                f"({EVALUATION_PAGE})")
-                break
+        if denies_service(policy.get("PolicyDocument"), V["publisher"], "sns:Publish"):
+            yield violation(policy, ("PolicyDocument",),
+                            f"H4: the topic policy {policy.logical_id} on the alarm topic {topic.logical_id} denies "
+                            f"{V['publisher']} sns:Publish: CloudWatch cannot deliver the alarm",
+                            f"Remove the Deny of sns:Publish for {V['publisher']} from {policy.logical_id} "
+                            f"({EVALUATION_PAGE})")
 
 
 TOPIC_POLICY = "AWS::SNS::TopicPolicy"

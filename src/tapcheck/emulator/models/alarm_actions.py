@@ -32,9 +32,12 @@ Otherwise moto's SNS delivers to the topic's subscriptions (SQS included). moto 
 check SQS queue policies on SNS delivery, so neither does the emulator (AWS requires the
 queue policy to allow the topic: https://repost.aws/knowledge-center/sns-sqs-subscriptions-notifications).
 
-Not done: metric breaches do not change alarm states (no metric evaluation), topic access
-policies are not evaluated for CloudWatch's SNS:Publish, actions other than SNS are recorded
-as not run.
+A topic access policy whose explicit Deny of sns:Publish may apply to cloudwatch.amazonaws.com
+stops the action too (tapcheck.policies, the same reading as the gate's H4).
+
+Not done: metric breaches do not change alarm states (no metric evaluation), a topic policy's
+Allow is not required (an alarm publishes to a topic of its own account under the default
+topic policy), actions other than SNS are recorded as not run.
 """
 
 from __future__ import annotations
@@ -53,12 +56,14 @@ from moto.kms.models import KmsBackend, kms_backends
 from moto.sns.models import sns_backends
 
 from tapcheck.emulator.models.base import log
+from tapcheck.policies import denies_service
 
 AWS_MANAGED_SNS_ALIAS = "alias/aws/sns"
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 # What CloudWatch needs of the topic's key (knowledge-center page above).
 REQUIRED_KMS_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 KEY_ACCESS_ERROR = "CloudWatch Alarms does not have authorization to access the SNS topic encryption key."
+TOPIC_POLICY_ERROR = "the topic policy denies cloudwatch.amazonaws.com sns:Publish (emulator wording: AWS's is undocumented)"
 STATE_ACTIONS = {"ALARM": "alarm_actions", "OK": "ok_actions", "INSUFFICIENT_DATA": "insufficient_data_actions"}
 
 _history_lock = threading.Lock()
@@ -235,6 +240,12 @@ def _publish(backend: CloudWatchBackend, alarm: Any, arn: str, old_state: str, w
         if problem:
             log.warning("alarm %s cannot publish to %s: %s", alarm.name, arn, problem)
             return KEY_ACCESS_ERROR
+    # The topic's access policy is evaluated too: an explicit Deny of sns:Publish that may apply to
+    # cloudwatch.amazonaws.com stops the action (reference_policies_evaluation-logic.html). AWS does
+    # not document the history text for this case; TOPIC_POLICY_ERROR is the emulator's wording.
+    if denies_service(topic.policy, CLOUDWATCH_PRINCIPAL, "sns:Publish"):
+        log.warning("alarm %s cannot publish to %s: its topic policy denies %s", alarm.name, arn, CLOUDWATCH_PRINCIPAL)
+        return TOPIC_POLICY_ERROR
     message = _notification(alarm, backend.account_id, backend.region_name, old_state, when)
     subject = f'{alarm.state_value}: "{alarm.name}" in {message["Region"]}'[:99]
     sns.publish(json.dumps(message), arn=arn, subject=subject)
