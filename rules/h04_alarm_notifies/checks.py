@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import fnmatch
-
 from tapcheck.model import Model, Resource, as_bool, show
-from tapcheck.policies import denies_service
+from tapcheck.policies import denies_service, grants_service
 from tapcheck.references import aws_managed_service, key_of, topic_of
 from tapcheck.requirements.common import ALARM, TOPIC, of_the_cluster
 from tapcheck.requirements.unit import check, values, violation
@@ -62,36 +60,8 @@ def _as_list(value) -> list:
 def grants_publisher(policy) -> bool:
     """The key policy lets the publisher service decrypt and generate data keys: an Allow naming
     the service principal, without conditions, covering both actions (wildcards count), and no
-    Deny of either action that could apply to it."""
-    statements = policy.get("Statement") if isinstance(policy, dict) else None
-    statements = _as_list(statements) if statements is not None else []
-    needed = V["key_actions"]
-
-    def covers(actions, wanted: str) -> bool:
-        return any(isinstance(a, str) and fnmatch.fnmatchcase(wanted.lower().rstrip("*"), a.lower())
-                   or isinstance(a, str) and a.lower() == wanted.lower() for a in _as_list(actions))
-
-    def names_publisher(principal) -> bool:
-        if principal == "*":
-            return True
-        if not isinstance(principal, dict):
-            return False
-        return V["publisher"] in _as_list(principal.get("Service")) or "*" in _as_list(principal.get("AWS"))
-
-    allowed = set()
-    for statement in statements:
-        if not isinstance(statement, dict):
-            continue
-        effect, actions = statement.get("Effect"), statement.get("Action", [])
-        for wanted in needed:
-            if not covers(actions, wanted):
-                continue
-            if effect == "Deny" and names_publisher(statement.get("Principal")):
-                return False                     # a Deny that may apply wins over any Allow
-            if effect == "Allow" and "Condition" not in statement and isinstance(statement.get("Principal"), dict) \
-                    and V["publisher"] in _as_list(statement["Principal"].get("Service")):
-                allowed.add(wanted)
-    return allowed == set(needed)
+    Deny of either action that could apply to it (tapcheck.policies, as the emulator reads it)."""
+    return grants_service(policy, V["publisher"], tuple(a.rstrip("*") for a in V["key_actions"]))[0]
 
 
 @check("alarm-topic-deliverable")
