@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 
 from tapcheck.model import Model, PseudoRef, Resource, ResourceRef, Text, as_int, show
+from tapcheck.policies import as_list, statement_covers, statements
 from tapcheck.references import role_of
 from tapcheck.requirements.common import INSTANCE
 from tapcheck.requirements.unit import check, values, violation
@@ -79,10 +80,6 @@ NEEDED = [(action, "group") for action in ("logs:CreateLogGroup", "logs:PutReten
                                             "logs:GetLogEvents")]
 
 
-def _list(value) -> list:
-    return value if isinstance(value, list) else [value]
-
-
 def _flat(value) -> str | None:
     """A resource ARN as text, the stack's partition, region and account written as a sample."""
     if isinstance(value, str):
@@ -101,30 +98,21 @@ def _flat(value) -> str | None:
     return None
 
 
-def _match(patterns, wanted: str) -> bool:
-    return any(isinstance(p, str) and fnmatch.fnmatchcase(wanted.lower(), str(p).lower()) for p in _list(patterns))
-
-
-def _statements(document) -> list[dict]:
-    statements = document.get("Statement") if isinstance(document, dict) else None
-    return [s for s in _list(statements) if isinstance(s, dict)] if statements is not None else []
-
-
 def _applies(statement: dict, action: str, resource: str) -> bool:
-    resources = [_flat(r) for r in _list(statement.get("Resource"))]
-    return _match(statement.get("Action"), action) and any(r is not None and fnmatch.fnmatchcase(
+    resources = [_flat(r) for r in as_list(statement.get("Resource"))]
+    return statement_covers(statement, action) and any(r is not None and fnmatch.fnmatchcase(
         resource, r) for r in resources)
 
 
 def allowed(documents: list, action: str, on: str) -> bool:
     """An unconditional Allow of action on the sample resource in any document."""
     return any(s.get("Effect") == "Allow" and "Condition" not in s and _applies(s, action, _SAMPLE[on])
-               for d in documents for s in _statements(d))
+               for d in documents for s in statements(d))
 
 
 def denied(documents: list, action: str, on: str) -> bool:
     """A Deny that may apply (its conditions are not evaluated: they may hold)."""
-    return any(s.get("Effect") == "Deny" and _applies(s, action, _SAMPLE[on]) for d in documents for s in _statements(d))
+    return any(s.get("Effect") == "Deny" and _applies(s, action, _SAMPLE[on]) for d in documents for s in statements(d))
 
 
 def is_monitoring_policy_arn(value) -> bool:
@@ -151,10 +139,10 @@ def permission_documents(model: Model, role: Resource) -> tuple[list, list]:
     content, the stack's own managed policies), and the stack's AWS::IAM::Policy,
     AWS::IAM::RolePolicy and AWS::IAM::ManagedPolicy resources attached to it."""
     documents, unknown = [], []
-    for policy in _list(role.get("Policies") or []):
+    for policy in as_list(role.get("Policies") or []):
         if isinstance(policy, dict):
             documents.append(policy.get("PolicyDocument"))
-    for arn in _list(role.get("ManagedPolicyArns") or []):
+    for arn in as_list(role.get("ManagedPolicyArns") or []):
         managed = _managed_policy(model, arn)
         if is_monitoring_policy_arn(arn):
             documents.append(MANAGED_POLICY_DOCUMENT)
@@ -163,7 +151,7 @@ def permission_documents(model: Model, role: Resource) -> tuple[list, list]:
         else:
             unknown.append(arn)
     for other in model.of_type("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-        if any(_names_role(model, r, role) for r in _list(other.get("Roles") or [])):
+        if any(_names_role(model, r, role) for r in as_list(other.get("Roles") or [])):
             documents.append(other.get("PolicyDocument"))
     for other in model.of_type("AWS::IAM::RolePolicy"):
         if _names_role(model, other.get("RoleName"), role):
