@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
-from tapcheck.model import AttrRef, Model, PseudoRef, ResourceRef, Text, is_symbolic, params_in, show
+from tapcheck.model import AttrRef, Model, ResourceRef, is_symbolic, params_in, show
+from tapcheck.references import aws_managed_service, key_of
 from tapcheck.requirements.common import CLUSTER, INSTANCE, SECRET
 from tapcheck.requirements.unit import check, violation
 
@@ -17,15 +16,7 @@ def is_aws_managed(value, service: str) -> bool:
         return True
     if params_in(value):
         return False          # a deploy-time parameter can name any key, whatever its default
-    if isinstance(value, Text):
-        # arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/<service>
-        first, last = value.parts[0], value.parts[-1]
-        return (isinstance(first, str) and first.startswith("arn:") and isinstance(last, str)
-                and last.endswith(f":alias/aws/{service}")
-                and all(isinstance(p, (str, PseudoRef)) for p in value.parts))
-    if not isinstance(value, str):
-        return False          # a Ref to a KMS key of this template or a parameter: a customer key
-    return re.fullmatch(rf"(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{{12}}:)?alias/aws/{service}", str(value)) is not None
+    return aws_managed_service(value) == service
 
 
 @check("aws-managed-keys")
@@ -38,7 +29,10 @@ def aws_managed_keys(model: Model):
         value = resource.get(prop)
         if is_aws_managed(value, service):
             continue
-        problem = (f"{prop} is {show(value)}: a key chosen at deploy time can be a customer managed key"
+        stack_key = key_of(model, value)
+        problem = (f"{prop} ({show(value)}) names {stack_key.logical_id}, a customer managed key of this stack"
+                   if stack_key is not None else
+                   f"{prop} is {show(value)}: a key chosen at deploy time can be a customer managed key"
                    if params_in(value) or is_symbolic(value) and not isinstance(value, (ResourceRef, AttrRef))
                    else f"{prop} names a customer managed key ({show(value)})")
         yield violation(resource, (prop,), problem,

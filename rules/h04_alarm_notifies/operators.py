@@ -92,3 +92,30 @@ def topic_key_policy_shuts_out_cloudwatch(t, how):
     else:
         policy["Statement"].append({"Effect": "Deny", "Principal": {"Service": "cloudwatch.amazonaws.com"},
                                     "Action": "kms:*", "Resource": "*"})
+
+
+# --- the key or the topic cannot be used, whatever the policy says ---------------------------
+
+@operator("alarm-topic-deliverable", ["disabled", "disabled-string", "rsa", "hmac", "sign-verify"])
+def topic_key_unusable(t, how):
+    """The alarm topic's key is disabled, or not a symmetric encryption key (SNS takes no other)."""
+    key = properties(referred(t, _topic_key(t).get("KmsMasterKeyId"), KMS_KEY)[1])
+    edit = {"disabled": {"Enabled": False}, "disabled-string": {"Enabled": "false"},
+            "rsa": {"KeySpec": "RSA_3072", "KeyUsage": "ENCRYPT_DECRYPT"},
+            "hmac": {"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"},
+            "sign-verify": {"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY"}}[how]
+    key.update(edit)
+    if "KeySpec" in edit:
+        key.pop("EnableKeyRotation", None)      # only symmetric encryption keys rotate: keep the break to the spec
+
+
+@operator("alarm-topic-deliverable", ["service", "everyone", "any-aws", "publish-by-wildcard"])
+def topic_policy_denies_cloudwatch(t, how):
+    """A topic policy on the alarm topic denies CloudWatch sns:Publish."""
+    topic = alarm_topic(t)[0]
+    principal = {"service": {"Service": "cloudwatch.amazonaws.com"}, "everyone": "*", "any-aws": {"AWS": "*"},
+                 "publish-by-wildcard": {"Service": ["events.amazonaws.com", "cloudwatch.amazonaws.com"]}}[how]
+    action = "sns:Pub*" if how == "publish-by-wildcard" else "sns:Publish"
+    t["Resources"][new_id(t, "AlarmTopicPolicy")] = {"Type": "AWS::SNS::TopicPolicy", "Properties": {
+        "Topics": [{"Ref": topic}], "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Deny", "Principal": principal, "Action": action, "Resource": {"Ref": topic}}]}}}

@@ -91,7 +91,8 @@ def alarm_delivers(ctx: Context) -> str:
             if not wait:
                 time.sleep(0.2)
         raise Fail(f"no notification reached a subscriber of {topic} within {bound:.0f} s of setting "
-                   f"{alarm['AlarmName']} to ALARM; alarm history: {_last_action(cloudwatch, alarm['AlarmName'])}")
+                   f"{alarm['AlarmName']} to ALARM; {_key_state(ctx, topic)}alarm history: "
+                   f"{_last_action(cloudwatch, alarm['AlarmName'])}")
     finally:
         try:
             cloudwatch.set_alarm_state(AlarmName=alarm["AlarmName"], StateValue="OK", StateReason=PROBE_REASON + " (done)")
@@ -99,6 +100,23 @@ def alarm_delivers(ctx: Context) -> str:
             if subscription and subscription.startswith("arn:"):
                 sns.unsubscribe(SubscriptionArn=subscription)
             sqs.delete_queue(QueueUrl=queue_url)
+
+
+def _key_state(ctx: Context, topic: str) -> str:
+    """Why the topic's key cannot be used, if its state says so: a key that is not Enabled
+    (Disabled, PendingDeletion, ...) cannot be used in cryptographic operations
+    (https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html); SNS encrypts with
+    symmetric encryption keys only (https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html)."""
+    key_id = ctx.target.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"].get("KmsMasterKeyId")
+    if not key_id:
+        return ""
+    meta = ctx.target.client("kms").describe_key(KeyId=key_id)["KeyMetadata"]
+    if meta.get("KeyState") != "Enabled":
+        return f"H4: the topic's key {meta['KeyId']} is {meta.get('KeyState')} (fix: enable it or cancel its deletion, " \
+               "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html); "
+    if meta.get("KeySpec", "SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT":
+        return f"H4: the topic's key {meta['KeyId']} is {meta.get('KeySpec')}, SNS needs a symmetric encryption key; "
+    return ""
 
 
 def _is_alarm_notification(body: str, alarm_name: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tapcheck.mutation.locate import cluster_instances, monitoring_role, properties, set_or_remove
+from tapcheck.mutation.locate import cluster_instances, monitoring_role, new_id, properties, set_or_remove
 from tapcheck.requirements.unit import operator
 
 
@@ -35,3 +35,40 @@ def monitoring_role_trust_wrong(t, how):
         statement["Action"] = "sts:AssumeRoleWithWebIdentity"
     else:
         statement["Effect"] = "Deny"
+
+
+@operator("enhanced-monitoring", ["removed", "other-managed-policy", "inline-metrics-only", "streams-only"])
+def monitoring_role_without_permissions(t, how):
+    """The monitoring role no longer carries what AmazonRDSEnhancedMonitoringRole grants."""
+    role = properties(monitoring_role(t)[1])
+    role.pop("ManagedPolicyArns", None)
+    if how == "other-managed-policy":
+        role["ManagedPolicyArns"] = [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/CloudWatchAgentServerPolicy"}]
+    elif how == "inline-metrics-only":
+        role["Policies"] = [{"PolicyName": "metrics", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"}]}}]
+    elif how == "streams-only":
+        role["Policies"] = [{"PolicyName": "streams", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]}}]
+
+
+@operator("enhanced-monitoring", ["inline-deny", "deny-logs-star", "separate-policy-deny", "boundary-stack-policy",
+                                  "boundary-foreign"])
+def monitoring_role_permissions_denied(t, how):
+    """The managed policy stays attached, but a Deny or a permissions boundary takes it away."""
+    name, body = monitoring_role(t)
+    role = properties(body)
+    deny = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "logs:PutLogEvents" if how == "inline-deny" else "logs:*", "Resource": "*"}]}
+    if how in ("inline-deny", "deny-logs-star"):
+        role["Policies"] = [{"PolicyName": "deny", "PolicyDocument": deny}]
+    elif how == "separate-policy-deny":
+        t["Resources"][new_id(t, "MonitoringDeny")] = {"Type": "AWS::IAM::Policy", "Properties": {
+            "PolicyName": "deny-monitoring-logs", "Roles": [{"Ref": name}], "PolicyDocument": deny}}
+    elif how == "boundary-stack-policy":
+        boundary = new_id(t, "MonitoringBoundary")
+        t["Resources"][boundary] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "cloudwatch:*", "Resource": "*"}]}}}
+        role["PermissionsBoundary"] = {"Ref": boundary}
+    else:
+        role["PermissionsBoundary"] = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/boundary"}

@@ -1,16 +1,44 @@
-"""H5 — probes: enhanced monitoring on every instance, through a role RDS monitoring can assume."""
+"""H5 — probes: enhanced monitoring on every instance, through a role RDS monitoring can assume,
+which may do what enhanced monitoring does (judged by the same functions as the gate, on the
+policies IAM reports now: attached managed policies, inline policies, the permissions boundary)."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
+from urllib.parse import unquote
 
 from tapcheck.live.context import Context, check
 from tapcheck.requirements.unit import probe, values
+from tapcheck.rules.h05_enhanced_monitoring.checks import MANAGED_POLICY_PAGE, NEEDED, allowed, denied
 
 V = values(__file__)
 
 
-@probe("enhanced-monitoring", title="enhanced monitoring with a role monitoring.rds.amazonaws.com can assume")
+def _document(value: Any) -> Any:
+    """A policy document as IAM returns it: a dict (boto3 decodes it) or URL-encoded JSON text."""
+    if isinstance(value, str):
+        return json.loads(unquote(value))
+    return value
+
+
+def _managed_document(iam, arn: str) -> Any:
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+    return _document(version["Document"])
+
+
+def role_documents(iam, role_name: str) -> tuple[list, list[str]]:
+    """(the role's policy documents in force, the names of its attached managed policies)."""
+    attached = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
+    documents = [_managed_document(iam, p["PolicyArn"]) for p in attached]
+    for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+        documents.append(_document(iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]))
+    return documents, [p["PolicyName"] for p in attached]
+
+
+@probe("enhanced-monitoring", title="enhanced monitoring with a role monitoring.rds.amazonaws.com can assume, "
+                                    "allowed what AmazonRDSEnhancedMonitoringRole allows")
 def enhanced_monitoring(ctx: Context) -> str:
     iam = ctx.target.client("iam")
     check(bool(ctx.instances), "the stack has no DB instances")
@@ -20,8 +48,20 @@ def enhanced_monitoring(ctx: Context) -> str:
         arn = i.get("MonitoringRoleArn")
         check(bool(arn), f"{i['DBInstanceIdentifier']} has no MonitoringRoleArn")
         role = iam.get_role(RoleName=arn.split("/")[-1])["Role"]
-        trust = json.dumps(role.get("AssumeRolePolicyDocument"))
-        check(V["monitoring_principal"] in trust, f"role {role['RoleName']} does not trust {V['monitoring_principal']}")
-        attached = [p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]]
-        check(V["monitoring_policy"] in attached, f"role {role['RoleName']} has policies {attached}")
-    return f"interval {ctx.instances[0].get('MonitoringInterval')} s, role with {V['monitoring_policy']}"
+        name = role["RoleName"]
+        trust = json.dumps(_document(role.get("AssumeRolePolicyDocument")))
+        check(V["monitoring_principal"] in trust, f"role {name} does not trust {V['monitoring_principal']}")
+        documents, attached = role_documents(iam, name)
+        missing = [action for action, on in NEEDED if not allowed(documents, action, on)]
+        check(not missing, f"H5: role {name} (policies {attached}) is not allowed {', '.join(missing)}; "
+                           f"fix: attach {V['monitoring_policy']} ({MANAGED_POLICY_PAGE})")
+        refused = [action for action, on in NEEDED if denied(documents, action, on)]
+        check(not refused, f"H5: a policy of role {name} denies {', '.join(refused)}")
+        boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
+        if boundary:
+            capped = [action for action, on in NEEDED
+                      if not allowed([_managed_document(iam, boundary)], action, on)
+                      or denied([_managed_document(iam, boundary)], action, on)]
+            check(not capped, f"H5: the permissions boundary {boundary} of role {name} does not allow "
+                              f"{', '.join(capped)}")
+    return f"interval {ctx.instances[0].get('MonitoringInterval')} s, role allowed what {V['monitoring_policy']} allows"

@@ -24,6 +24,7 @@ import re
 from typing import Any
 
 from tapcheck.model import AttrRef, Model, ParamRef, PseudoRef, ResourceRef, Text, Unknown, sub_text
+from tapcheck.references import canonical
 
 from tapcheck.requirements.taggable import tag_property
 from tapcheck.resource_schemas import resolve_ref, resource_schema
@@ -37,7 +38,7 @@ def render(model: Model, values: dict[str, dict] | None = None) -> dict:
     for logical_id, resource in model.resources.items():
         body: dict[str, Any] = {"Type": resource.type}
         schema = resource_schema(resource.type)
-        properties = _plain(resource.properties)
+        properties = _plain(canonical(model, resource.properties))
         if isinstance(properties.get("Tags"), dict) and tag_property(resource.type) == "Tags":
             # one shape for tags: the map form some types take, as the list of Key/Value pairs
             properties["Tags"] = [{"Key": k, "Value": v} for k, v in properties["Tags"].items()]

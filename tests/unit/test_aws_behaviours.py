@@ -102,6 +102,97 @@ def test_performance_insights_needs_the_2_acu_minimum_aws_recommends():
     assert "capacity" in failing_checks(t)
 
 
+# --- effective state on a requirement's path (issue 16) -------------------------------------------
+
+def _with_alias(t: dict, alias_name="alias/aurora-alarms") -> dict:
+    key_id = next(k for k, r in t["Resources"].items() if r["Type"] == "AWS::KMS::Key")
+    t["Resources"]["TopicKeyAlias"] = {"Type": "AWS::KMS::Alias", "Properties": {
+        "AliasName": alias_name, "TargetKeyId": {"Fn::GetAtt": [key_id, "Arn"]}}}
+    return t
+
+
+@pytest.mark.parametrize("spelling", [
+    {"Ref": "TopicKeyAlias"}, "alias/aurora-alarms",
+    {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aurora-alarms"},
+    {"Fn::Join": [":", ["arn", {"Ref": "AWS::Partition"}, "kms", {"Ref": "AWS::Region"}, {"Ref": "AWS::AccountId"},
+                        "alias/aurora-alarms"]]},
+    {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${AlarmTopicKey}"},
+], ids=["ref-alias", "alias-name", "alias-arn-sub", "alias-arn-join", "key-arn-sub"])
+def test_a_key_named_through_the_stacks_alias_or_arn_is_the_stacks_key(spelling):
+    t = _with_alias(copy.deepcopy(TEMPLATE))
+    of_type(t, "AWS::SNS::Topic")["Properties"]["KmsMasterKeyId"] = spelling
+    assert "alarm-topic-deliverable" not in failing_checks(t)
+    of_type(t, "AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"][1]["Principal"] = {"Service": "sns.amazonaws.com"}
+    assert "alarm-topic-deliverable" in failing_checks(t)          # the key's policy is read through the alias
+
+
+def test_an_alias_of_another_account_is_not_the_stacks_key():
+    t = _with_alias(copy.deepcopy(TEMPLATE))
+    of_type(t, "AWS::SNS::Topic")["Properties"]["KmsMasterKeyId"] = \
+        "arn:aws:kms:us-east-1:111122223333:alias/aurora-alarms"
+    assert "cannot be known" in failing_checks(t)["alarm-topic-deliverable"][0]
+
+
+@pytest.mark.parametrize("edit", [{"Enabled": False}, {"Enabled": "false"}, {"KeySpec": "RSA_3072"},
+                                  {"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"},
+                                  {"KeyUsage": "SIGN_VERIFY"}],
+                         ids=["disabled", "disabled-string", "rsa", "hmac", "sign-verify"])
+def test_sns_cannot_encrypt_with_a_disabled_or_non_symmetric_key(edit):
+    t = copy.deepcopy(TEMPLATE)
+    of_type(t, "AWS::KMS::Key")["Properties"].update(edit)
+    messages = failing_checks(t)["alarm-topic-deliverable"]
+    assert any("AlarmTopicKey" in m and "H4" in m for m in messages), messages
+
+
+def test_a_topic_policy_denying_cloudwatch_publish_stops_the_alarm():
+    t = copy.deepcopy(TEMPLATE)
+    topic = next(k for k, r in t["Resources"].items() if r["Type"] == "AWS::SNS::Topic")
+    statement = {"Effect": "Deny", "Principal": "*", "Action": "SNS:Publish", "Resource": "*"}
+    t["Resources"]["TopicPolicy"] = {"Type": "AWS::SNS::TopicPolicy", "Properties": {
+        "Topics": [{"Ref": topic}], "PolicyDocument": {"Statement": [statement]}}}
+    assert "TopicPolicy" in failing_checks(t)["alarm-topic-deliverable"][0]
+    statement["Action"] = "sns:Subscribe"
+    assert "alarm-topic-deliverable" not in failing_checks(t)
+
+
+def _role(t: dict) -> dict:
+    return of_type(t, "AWS::IAM::Role")["Properties"]
+
+
+@pytest.mark.parametrize("arn", ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+                                 {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/"
+                                             "AmazonRDSEnhancedMonitoringRole"}])
+def test_the_monitoring_role_needs_the_permissions_of_the_managed_policy(arn):
+    t = copy.deepcopy(TEMPLATE)
+    _role(t)["ManagedPolicyArns"] = [arn]
+    assert "enhanced-monitoring" not in failing_checks(t)
+    _role(t)["ManagedPolicyArns"] = ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    assert "not allowed logs:CreateLogGroup" in failing_checks(t)["enhanced-monitoring"][0]
+
+
+def test_a_deny_or_a_boundary_takes_the_monitoring_permissions_away():
+    t = copy.deepcopy(TEMPLATE)
+    _role(t)["Policies"] = [{"PolicyName": "p", "PolicyDocument": {"Statement": [
+        {"Effect": "Deny", "Action": "logs:*", "Resource": "*"}]}}]
+    assert "denies" in failing_checks(t)["enhanced-monitoring"][0]
+    del _role(t)["Policies"]
+    _role(t)["PermissionsBoundary"] = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+    assert "enhanced-monitoring" not in failing_checks(t)
+    _role(t)["PermissionsBoundary"] = "arn:aws:iam::123456789012:policy/boundary"
+    assert "cannot be known" in failing_checks(t)["enhanced-monitoring"][0]
+
+
+def test_a_role_arn_written_with_sub_is_the_stacks_role():
+    t = copy.deepcopy(TEMPLATE)
+    for resource in t["Resources"].values():
+        if resource["Type"] == "AWS::RDS::DBInstance":
+            resource["Properties"]["MonitoringRoleArn"] = {
+                "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aurora-monitoring-role-${EnvironmentSuffix}"}
+    assert "enhanced-monitoring" not in failing_checks(t)
+    _role(t)["Path"] = "/service/"
+    assert "enhanced-monitoring" in failing_checks(t)             # the ARN now misses the role's path
+
+
 # --- docs/aws-behaviour.md -----------------------------------------------------------------------
 
 ROW = re.compile(r"^\| (?P<behaviour>[^|]+) \| (?P<page>[^|]+) \| (?P<gate>[^|]+) \| (?P<emulator>[^|]+) \| (?P<tests>[^|]+) \|$")

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from tapcheck.mutation.locate import (
-    NotApplicable, alarm_metric_fields, cluster, cluster_instances, cluster_props, cpu_alarm, credential_secret, new_id,
-    properties, referred, rename_references, resources, taggable,
+    NotApplicable, alarm_metric_fields, alarm_topic, cluster, cluster_instances, cluster_props, cpu_alarm,
+    credential_secret, new_id, properties, referred, rename_references, resources, taggable,
 )
-from tapcheck.requirements.common import CLUSTER, CLUSTER_PARAMETER_GROUP, SUBNET_GROUP, TOPIC
+from tapcheck.requirements.common import CLUSTER, CLUSTER_PARAMETER_GROUP, KMS_KEY, ROLE, SUBNET_GROUP, TOPIC
+
+KMS_ALIAS = "AWS::KMS::Alias"
 from tapcheck.template_refs import referenced_ids
 
 PSEUDO = {"AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region", "AWS::StackId",
@@ -422,6 +424,65 @@ def instances_from_foreach(t: dict, rnd: random.Random) -> None:
     names = transform if isinstance(transform, list) else ([transform] if transform else [])
     if "AWS::LanguageExtensions" not in names:
         t["Transform"] = names + ["AWS::LanguageExtensions"] if names else "AWS::LanguageExtensions"
+
+
+# --- the same key, role or topic, named another way (tapcheck.references resolves them) -------
+
+@rewrite
+def topic_key_through_alias(t: dict, rnd: random.Random) -> None:
+    """The alarm topic names its key through an AWS::KMS::Alias of the stack (Ref, name or alias ARN), or by
+    the key's ARN built with Fn::Sub: CloudFormation and KMS resolve each to the same key."""
+    topic = properties(alarm_topic(t)[1])
+    key, _ = referred(t, topic.get("KmsMasterKeyId"), KMS_KEY)
+    if topic.get("KmsMasterKeyId") not in ({"Ref": key}, {"Fn::GetAtt": [key, "Arn"]}, {"Fn::GetAtt": f"{key}.Arn"}):
+        raise NotApplicable("the topic's key is not named by Ref or Arn")
+    alias = new_id(t, "AlarmTopicKeyAlias")
+    name = "alias/aurora-alarms-${EnvironmentSuffix}"
+    t["Resources"][alias] = {"Type": KMS_ALIAS, "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
+                             "Properties": {"AliasName": {"Fn::Sub": name},
+                                            "TargetKeyId": rnd.choice([{"Ref": key}, {"Fn::GetAtt": [key, "Arn"]}])}}
+    topic["KmsMasterKeyId"] = rnd.choice([
+        {"Ref": alias}, {"Fn::Sub": name},
+        {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:" + name},
+        {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${%s}" % key}])
+
+
+@rewrite
+def monitoring_role_arn_by_sub(t: dict, rnd: random.Random) -> None:
+    """MonitoringRoleArn written as arn:${AWS::Partition}:iam::${AWS::AccountId}:role/<the role's name>."""
+    changed = False
+    for _, instance in cluster_instances(t):
+        body = properties(instance)
+        arn = body.get("MonitoringRoleArn")
+        role = (arn.get("Fn::GetAtt") if isinstance(arn, dict) else None)
+        role = role.split(".")[0] if isinstance(role, str) and role.endswith(".Arn") else \
+            (role[0] if isinstance(role, list) and role[1:] == ["Arn"] else None)
+        if role is None or t["Resources"].get(role, {}).get("Type") != ROLE or \
+                properties(t["Resources"][role]).get("Path", "/") != "/":
+            continue
+        body["MonitoringRoleArn"] = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${%s}" % role}
+        changed = True
+    if not changed:
+        raise NotApplicable("no MonitoringRoleArn by GetAtt Arn")
+
+
+@rewrite
+def alarm_topic_arn_by_sub(t: dict, rnd: random.Random) -> None:
+    """The alarm's actions name the topic by an ARN built with Fn::Sub from its TopicName, or by GetAtt TopicArn."""
+    alarm = properties(cpu_alarm(t)[1])
+    topics = {key for key, _ in resources(t, TOPIC)}
+    changed = False
+    for prop in ("AlarmActions", "OKActions", "InsufficientDataActions"):
+        actions = alarm.get(prop)
+        for index, action in enumerate(actions if isinstance(actions, list) else []):
+            if isinstance(action, dict) and action.get("Ref") in topics:
+                topic = action["Ref"]
+                actions[index] = rnd.choice([
+                    {"Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${%s.TopicName}" % topic},
+                    {"Fn::GetAtt": [topic, "TopicArn"]}])
+                changed = True
+    if not changed:
+        raise NotApplicable("no action by Ref of a topic")
 
 
 BY_NAME.update({r.name: r for r in REWRITES})

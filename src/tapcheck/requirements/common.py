@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Iterable, Iterator
 
-from tapcheck.model import Model, ParamRef, Resource, ResourceRef, Str, Text, as_bool, as_str, show
+from tapcheck.model import Model, ParamRef, Resource, Str, Text, as_bool, as_str, show
 from tapcheck.requirements.unit import Violation, violation
 
 CLUSTER = "AWS::RDS::DBCluster"
@@ -77,34 +77,8 @@ def parameter_of(model: Model, value: Any) -> str | None:
     return None
 
 
-# The property that names each resource type; Ref returns this name for these types.
-NAME_PROPERTY = {
-    CLUSTER: "DBClusterIdentifier",
-    INSTANCE: "DBInstanceIdentifier",
-    SUBNET_GROUP: "DBSubnetGroupName",
-    CLUSTER_PARAMETER_GROUP: "DBClusterParameterGroupName",
-    DB_PARAMETER_GROUP: "DBParameterGroupName",
-    SECRET: "Name",
-    ALARM: "AlarmName",
-    TOPIC: "TopicName",
-    ROLE: "RoleName",
-    LOG_GROUP: "LogGroupName",
-}
-
-
-def names(model: Model, value: Any, resource: Resource, referrer: Resource | None = None) -> bool:
-    """True when value identifies resource: Ref to it, or its literal name.
-
-    A literal name does not order creation, so when the referrer is created from it
-    (referrer given) the name only counts with an explicit DependsOn on the resource.
-    """
-    if isinstance(value, ResourceRef):
-        return value.logical_id == resource.logical_id
-    name_property = NAME_PROPERTY.get(resource.type)
-    own_name = resource.get(name_property) if name_property else None
-    if own_name is None or value is None or value != own_name:
-        return False
-    return referrer is None or resource.logical_id in referrer.depends_on
+# Which resource a value names is answered in one place, tapcheck.references (names, key_of, role_of, topic_of).
+from tapcheck.references import NAME_PROPERTY, names  # noqa: E402,F401  (re-exported for the checks)
 
 
 def instances_of(model: Model, cluster: Resource) -> list[Resource]:

@@ -32,14 +32,16 @@ Otherwise moto's SNS delivers to the topic's subscriptions (SQS included). moto 
 check SQS queue policies on SNS delivery, so neither does the emulator (AWS requires the
 queue policy to allow the topic: https://repost.aws/knowledge-center/sns-sqs-subscriptions-notifications).
 
-Not done: metric breaches do not change alarm states (no metric evaluation), topic access
-policies are not evaluated for CloudWatch's SNS:Publish, actions other than SNS are recorded
-as not run.
+A topic access policy whose explicit Deny of sns:Publish may apply to cloudwatch.amazonaws.com
+stops the action too (tapcheck.policies, the same reading as the gate's H4).
+
+Not done: metric breaches do not change alarm states (no metric evaluation), a topic policy's
+Allow is not required (an alarm publishes to a topic of its own account under the default
+topic policy), actions other than SNS are recorded as not run.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import threading
 from datetime import datetime, timezone
@@ -53,12 +55,14 @@ from moto.kms.models import KmsBackend, kms_backends
 from moto.sns.models import sns_backends
 
 from tapcheck.emulator.models.base import log
+from tapcheck.policies import denies_service, grants_service
 
 AWS_MANAGED_SNS_ALIAS = "alias/aws/sns"
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 # What CloudWatch needs of the topic's key (knowledge-center page above).
 REQUIRED_KMS_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 KEY_ACCESS_ERROR = "CloudWatch Alarms does not have authorization to access the SNS topic encryption key."
+TOPIC_POLICY_ERROR = "the topic policy denies cloudwatch.amazonaws.com sns:Publish (emulator wording: AWS's is undocumented)"
 STATE_ACTIONS = {"ALARM": "alarm_actions", "OK": "ok_actions", "INSUFFICIENT_DATA": "insufficient_data_actions"}
 
 _history_lock = threading.Lock()
@@ -76,67 +80,8 @@ def key_policy_grants_cloudwatch(policy: Any) -> tuple[bool, str]:
     which does not say it covers a service principal), and an Allow with a Condition does not
     count (AWS does not document which context keys CloudWatch sends with its KMS calls).
     (The KMS page was read in its Japanese copy, .../ja_jp/kms/latest/developerguide/determining-access-key-policy.md.)"""
-    if isinstance(policy, str):
-        try:
-            policy = json.loads(policy)
-        except ValueError:
-            return False, "the key policy is not JSON"
-    if not isinstance(policy, dict):
-        return False, "the key has no key policy"
-    statements = policy.get("Statement") or []
-    if isinstance(statements, dict):
-        statements = [statements]
-    allowed: set[str] = set()
-    denied: set[str] = set()
-    for st in statements:
-        if not isinstance(st, dict):
-            continue
-        effect = st.get("Effect")
-        for action in REQUIRED_KMS_ACTIONS:
-            if not _covers_action(st, action):
-                continue
-            if effect == "Deny" and _may_name_cloudwatch(st):
-                denied.add(action)
-            elif effect == "Allow" and _names_cloudwatch(st.get("Principal")) and not st.get("Condition"):
-                allowed.add(action)
-    missing = [a for a in REQUIRED_KMS_ACTIONS if a not in allowed or a in denied]
-    if not missing:
-        return True, "the key policy allows cloudwatch.amazonaws.com " + " and ".join(REQUIRED_KMS_ACTIONS)
-    why = ", ".join(f"{a} ({'denied' if a in denied else 'not allowed'})" for a in missing)
-    return False, f"the key policy does not let cloudwatch.amazonaws.com use the key: {why}"
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _covers_action(statement: dict[str, Any], action: str) -> bool:
-    def match(patterns: Any) -> bool:
-        return any(isinstance(p, str) and fnmatch.fnmatchcase(action.lower(), p.lower()) for p in _as_list(patterns))
-
-    if "NotAction" in statement:
-        return not match(statement["NotAction"])
-    return match(statement.get("Action"))
-
-
-def _names_cloudwatch(principal: Any) -> bool:
-    if not isinstance(principal, dict):
-        return False
-    return CLOUDWATCH_PRINCIPAL in _as_list(principal.get("Service"))
-
-
-def _may_name_cloudwatch(statement: dict[str, Any]) -> bool:
-    """A Deny applies to CloudWatch when its principal is everyone or CloudWatch, or when
-    NotPrincipal leaves CloudWatch out. Conditions are not evaluated: the Deny is assumed to
-    apply (the stricter reading)."""
-    if "NotPrincipal" in statement:
-        return not _names_cloudwatch(statement["NotPrincipal"])
-    principal = statement.get("Principal")
-    if principal == "*" or (isinstance(principal, dict) and "*" in _as_list(principal.get("AWS"))):
-        return True
-    return _names_cloudwatch(principal)
+    ok, why = grants_service(policy, CLOUDWATCH_PRINCIPAL, REQUIRED_KMS_ACTIONS)
+    return ok, why.replace("the policy", "the key policy", 1).replace("there is no policy", "the key has no key policy")
 
 
 def _kms_for(spec: str, account_id: str, region: str) -> KmsBackend:
@@ -235,6 +180,12 @@ def _publish(backend: CloudWatchBackend, alarm: Any, arn: str, old_state: str, w
         if problem:
             log.warning("alarm %s cannot publish to %s: %s", alarm.name, arn, problem)
             return KEY_ACCESS_ERROR
+    # The topic's access policy is evaluated too: an explicit Deny of sns:Publish that may apply to
+    # cloudwatch.amazonaws.com stops the action (reference_policies_evaluation-logic.html). AWS does
+    # not document the history text for this case; TOPIC_POLICY_ERROR is the emulator's wording.
+    if denies_service(topic.policy, CLOUDWATCH_PRINCIPAL, "sns:Publish"):
+        log.warning("alarm %s cannot publish to %s: its topic policy denies %s", alarm.name, arn, CLOUDWATCH_PRINCIPAL)
+        return TOPIC_POLICY_ERROR
     message = _notification(alarm, backend.account_id, backend.region_name, old_state, when)
     subject = f'{alarm.state_value}: "{alarm.name}" in {message["Region"]}'[:99]
     sns.publish(json.dumps(message), arn=arn, subject=subject)
