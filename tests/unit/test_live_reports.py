@@ -53,3 +53,11 @@ def test_a_skipped_probe_run_is_a_skipped_case_with_its_reason():
     assert element.get("name") == "R6 login_with_secret [writer]" and element.get("time") == "5.010"
     assert element.find("skipped").get("message") == "no network path to 10.0.1.5:5432"
     assert live.text(report).splitlines() == [skipped.line(), "smoke s1: 0 passed, 0 failed, 1 skipped"]
+
+
+def test_the_schema_knows_every_plane_a_probe_declares():
+    """A probe's plane is free text in @probe(...): the schema must list each one the folders use."""
+    from tapcheck.requirements.registry import probes
+
+    allowed = SCHEMA["properties"]["cases"]["items"]["properties"]["plane"]["enum"]
+    assert {p.plane for p in probes()} <= set(allowed)
