@@ -61,3 +61,15 @@ def test_the_schema_knows_every_plane_a_probe_declares():
 
     allowed = SCHEMA["properties"]["cases"]["items"]["properties"]["plane"]["enum"]
     assert {p.plane for p in probes()} <= set(allowed)
+
+
+def test_the_drills_text_report_is_what_it_prints_window_included():
+    import io
+
+    from tapcheck.live.drill import _finish
+
+    result = drill_result(ok=True)
+    printed = io.StringIO()
+    _finish(result, printed)
+    assert live.text(as_report(result, "local")) == printed.getvalue()
+    assert "write-unavailability window: 0.31 s" in printed.getvalue()

@@ -412,16 +412,24 @@ def _check_reader(target: Target, db: _Database, table: str, result: DrillResult
 
 
 def _finish(result: DrillResult, out: Any) -> DrillResult:
-    for c in result.checks:
-        print(c.line(), file=out)
-    if result.committed:
-        print(f"write-unavailability window: {result.window_s:.2f} s (longest gap between two committed writes); "
-              f"{result.committed} rows committed, {len(result.lost)} lost, {result.failed_writes} write attempts failed",
-              file=out)
-    failed = [c for c in result.checks if not c.ok]
-    print(f"drill failover {result.stack_name}: {len(result.checks) - len(failed)} passed, {len(failed)} failed"
-          + (f"; failed requirements: {REQ}" if failed else ""), file=out)
+    out.write(_text(result))
     return result
+
+
+def _summary(result: DrillResult) -> str:
+    failed = [c for c in result.checks if not c.ok]
+    return (f"drill failover {result.stack_name}: {len(result.checks) - len(failed)} passed, {len(failed)} failed"
+            + (f"; failed requirements: {REQ}" if failed else ""))
+
+
+def _text(result: DrillResult) -> str:
+    """One line per check, the window measured, the summary."""
+    lines = [c.line() for c in result.checks]
+    if result.committed:
+        lines.append(f"write-unavailability window: {result.window_s:.2f} s (longest gap between two committed "
+                     f"writes); {result.committed} rows committed, {len(result.lost)} lost, {result.failed_writes} "
+                     f"write attempts failed")
+    return "\n".join(lines + [_summary(result)]) + "\n"
 
 
 def as_report(result: DrillResult, target: str) -> Any:
@@ -432,10 +440,8 @@ def as_report(result: DrillResult, target: str) -> Any:
     failed = [c for c in result.checks if not c.ok]
     cases = [Case(c.name, (REQ,), Status.PASS if c.ok else Status.FAIL, c.detail, line=c.line())
              for c in result.checks]
-    summary = (f"drill failover {result.stack_name}: {len(result.checks) - len(failed)} passed, {len(failed)} failed"
-               + (f"; failed requirements: {REQ}" if failed else ""))
     figures = {"cluster": result.cluster_id, "old_writer": result.old_writer, "new_writer": result.new_writer,
                "committed": result.committed, "lost": len(result.lost), "failed_writes": result.failed_writes,
                "window_s": round(result.window_s, 3), "api_s": result.api_s, "recovery_s": result.recovery_s}
-    return LiveReport("drill failover", result.stack_name, target, cases, summary, 0 if result.ok else 1,
-                      [REQ] if failed else [], figures)
+    return LiveReport("drill failover", result.stack_name, target, cases, _summary(result), 0 if result.ok else 1,
+                      [REQ] if failed else [], figures, text=_text(result))
