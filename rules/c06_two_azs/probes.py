@@ -101,7 +101,7 @@ def replication(ctx: Context) -> str:
                     return f"visible on the reader after {(time.monotonic() - started) * 1000:.0f} ms"
                 if time.monotonic() - started > bound:
                     raise Fail(f"a row committed on the writer is not visible on the reader after {bound:.0f} s; "
-                               f"{_receiver(reader)}")
+                               f"{_replica_status(reader)}")
                 time.sleep(0.02)
         finally:
             write(f"DELETE FROM {PROBE_TABLE} WHERE token = %s", (token,))
@@ -145,20 +145,31 @@ def _cancelled_after(conn: Any, seconds: float) -> Iterator[None]:
         timer.cancel()
 
 
-def _receiver(reader) -> str:
-    """What the reader says about its replay and WAL receiver: a clue for a replication failure, not
-    the verdict. (Aurora replicas read the shared storage and have no WAL receiver; the clue is for
-    PostgreSQL streaming replication, as the emulator runs it.)"""
+def _replica_status(reader) -> str:
+    """What the reader reports in aurora_replica_status(), Aurora's documented view of its replicas
+    (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora_replica_status.html; the
+    emulator computes it from its streaming replication): a clue for a replication failure, never the
+    verdict, and the same query on both targets (PostgreSQL's pg_stat_wal_receiver describes only the
+    local mechanism: Aurora replicas read the shared storage)."""
     try:
-        paused, = reader.execute("SELECT pg_is_in_recovery() AND pg_is_wal_replay_paused()").fetchone()
-        row = reader.execute("SELECT status, sender_host, sender_port FROM pg_stat_wal_receiver").fetchone()
+        rows = reader.execute(
+            "SELECT server_id, durable_lsn, highest_lsn_rcvd, replica_lag_in_msec, last_transport_error "
+            "FROM aurora_replica_status() WHERE session_id <> 'MASTER_SESSION_ID' ORDER BY server_id").fetchall()
     except Exception as e:  # noqa: BLE001 - a clue, never the verdict
-        return f"the reader's replication state is unreadable ({type(e).__name__})"
-    if paused:
-        return "the reader has paused WAL replay (pg_wal_replay_pause)"
-    if not row:
-        return "the reader has no WAL receiver"
-    return f"the reader's WAL receiver is {row[0]} from {row[1]}:{row[2]}"
+        return f"aurora_replica_status() is unreadable on the reader ({type(e).__name__})"
+    if not rows:
+        return "aurora_replica_status() on the reader lists no reader instance"
+    return "; ".join(_replica_clue(*row) for row in rows)
+
+
+def _replica_clue(server_id, replayed, received, lag_ms, transport_error) -> str:
+    said = (f"aurora_replica_status() says reader {server_id} received up to LSN {received}, replayed up to "
+            f"{replayed}, lag {'unknown' if lag_ms is None else f'{lag_ms:.0f} ms'}")
+    if transport_error:
+        said += f", last_transport_error {transport_error} (its log stream from the writer is not running)"
+    if received is not None and replayed is not None and received > replayed:
+        said += " (replay is behind what it received: paused or stuck)"
+    return said
 
 
 @probe("two-instances", title="the reader endpoint refuses writes", plane="data")

@@ -31,3 +31,26 @@ def test_superuser_only_actions_are_refused_to_it(live_stack):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)
         assert conn.execute("SHOW log_statement").fetchone()[0] == "all"     # nothing changed
+
+
+@pytest.mark.parametrize("role", ENDPOINT_ROLES)
+def test_aurora_functions_answer_the_master_user(live_stack, role):
+    """aurora_version() is the cluster's engine version (major.minor.patch); aurora_replica_status() lists the writer
+    instance (MASTER_SESSION_ID) and the reader instance by identifier, replicating; rds.force_ssl
+    answers SHOW with the parameter group's value."""
+    members = {m["DBInstanceIdentifier"]: m["IsClusterWriter"] for m in live_stack.cluster["DBClusterMembers"]}
+    with live_stack.connect(role) as conn:
+        version = conn.execute("SELECT aurora_version()").fetchone()[0]
+        rows = conn.execute("SELECT server_id, session_id, durable_lsn, highest_lsn_rcvd, replica_lag_in_msec, "
+                            "last_transport_error FROM aurora_replica_status()").fetchall()
+        force_ssl = conn.execute("SHOW rds.force_ssl").fetchone()[0]
+    engine = live_stack.cluster["EngineVersion"]             # major.minor; AWS's format is major.minor.patch
+    assert version == (engine + ".0" if engine.count(".") == 1 else engine), version
+    status = {row[0]: row[1:] for row in rows}
+    assert set(status) == set(members), rows
+    for server_id, (session, durable, received, lag, error) in status.items():
+        if members[server_id]:
+            assert session == "MASTER_SESSION_ID" and durable > 0
+        else:
+            assert session != "MASTER_SESSION_ID" and received >= durable > 0 and error == 0 and lag is not None
+    assert force_ssl == str(live_stack.cluster_params.get("rds.force_ssl", "0"))

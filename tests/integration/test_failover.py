@@ -84,6 +84,20 @@ def _connect(target, name: str, reader: bool = False):
                            autocommit=True, connect_timeout=5)
 
 
+def _replica_status_writer(target, name: str) -> str:
+    """The instance aurora_replica_status() names the writer (MASTER_SESSION_ID), asked on both
+    endpoints as the master user; they must agree, and the other row is the cluster's reader."""
+    members = {m["DBInstanceIdentifier"] for m in _cluster(target, name)["DBClusterMembers"]}
+    writers = set()
+    for reader in (False, True):
+        with _connect(target, name, reader=reader) as conn:
+            rows = dict(conn.execute("SELECT server_id, session_id FROM aurora_replica_status()").fetchall())
+        assert set(rows) == members, rows
+        writers |= {server for server, session in rows.items() if session == "MASTER_SESSION_ID"}
+    assert len(writers) == 1, writers
+    return writers.pop()
+
+
 def _gone(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
@@ -127,6 +141,7 @@ def test_drill_fails_over_with_no_committed_row_lost_and_a_second_failover_goes_
     assert result.committed > drill.WARMUP_COMMITS and result.lost == [], text
     assert result.old_writer == first_writer and result.new_writer not in (None, first_writer), text
     assert _writer(_cluster(local_target, stack)) == result.new_writer
+    assert _replica_status_writer(local_target, stack) == result.new_writer
     assert 0 < result.window_s < drill.WRITER_RECOVERY_BOUND_S["local"], text
     assert "FAIL" not in text and "write-unavailability window:" in text
     timeline = re.search(r"WAL timeline (\d+) -> (\d+)", text)  # the endpoint serves the promoted server
@@ -138,6 +153,7 @@ def test_drill_fails_over_with_no_committed_row_lost_and_a_second_failover_goes_
     assert back.ok and back.lost == [], out.getvalue()
     assert back.new_writer == first_writer, out.getvalue()
     assert _writer(_cluster(local_target, stack)) == first_writer
+    assert _replica_status_writer(local_target, stack) == first_writer
     _smoke_clean(local_target, stack)
 
 

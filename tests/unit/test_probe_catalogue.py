@@ -43,9 +43,11 @@ def used_items(text: str, module_text: str) -> set[tuple[str, str]]:
     for call in re.finditer(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(", text):
         name = call.group(1)
         before = text[:call.start()].rstrip().split()[-1:] or [""]
-        if name.lower() not in _KEYWORDS and before[0].upper() not in ("TABLE", "EXISTS", "INTO", "FROM", "AS"):
+        # FROM f(...) is a set-returning function; TABLE/INTO/EXISTS x (...) a table's column list
+        if name.lower() not in _KEYWORDS and before[0].upper() not in ("TABLE", "EXISTS", "INTO", "AS"):
             items.add(("function", name.lower()))
-    for name in re.findall(r"\b(?:FROM|JOIN|INTO|TABLE|EXISTS)\s+([A-Za-z_{][A-Za-z0-9_.{}]*)", text, re.I):
+    for name in re.findall(r"\b(?:FROM|JOIN|INTO|TABLE|EXISTS)\s+([A-Za-z_{][A-Za-z0-9_.{}]*)(?![A-Za-z0-9_.{}]|\s*\()",
+                           text, re.I):
         if name.upper() not in ("LATERAL", "IF"):
             items.add(("relation", _placeholder(name, module_text)))
     for name in re.findall(r"^\s*(?:SHOW|SET)\s+([A-Za-z_.]+)", text, re.I):
@@ -95,7 +97,8 @@ def test_the_walk_finds_sql_and_would_catch_a_superuser_function(tmp_path):
     c6 = ROOT / "rules" / "c06_two_azs" / "probes.py"
     found = set().union(*(used_items(t, c6.read_text()) for t in sql_texts(c6)))
     assert {("function", "pg_is_in_recovery"), ("relation", "tapcheck_probe"), ("statement", "INSERT"),
-            ("relation", "pg_stat_wal_receiver"), ("setting", "statement_timeout")} <= found
+            ("function", "aurora_replica_status"), ("setting", "statement_timeout")} <= found
+    assert ("relation", "aurora_replica_status") not in found
     fake = tmp_path / "probes.py"
     fake.write_text('def p(conn):\n    return conn.execute(f"SELECT pg_read_file({1!r}) FROM pg_stat_activity")\n'
                     'def q(conn):\n    conn.execute("ALTER SYSTEM SET log_statement = \'none\'")\n')

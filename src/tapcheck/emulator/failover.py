@@ -198,6 +198,7 @@ def fail_over(pgc: PgCluster, wal_bound_s: float = WAL_CATCH_UP_BOUND_S) -> Fail
         shutil.rmtree(retired, ignore_errors=True)
         pgc.writer_data.rename(retired)
         pgc.reader_data.rename(pgc.writer_data)
+        pgc.swap_instance_roles()
         pgc._start("writer")
         pgc.writer_running = True
         writer_down = time.monotonic() - started

@@ -61,6 +61,23 @@ FORCE_SSL = "rds.force_ssl"
 ADMIN_USER = "rdsadmin"
 RDS_SUPERUSER_GRANTS = ("pg_read_all_stats", "pg_signal_backend")
 RDS_GRANTABLE_ROLES = ("rds_replication", "rds_password")
+# Each server's own settings file, written by the emulator (not by ALTER SYSTEM, which PostgreSQL 15
+# refuses for a custom name it has not loaded: "unrecognized configuration parameter", tried here):
+# rds.force_ssl as a real setting `SHOW` answers (a cluster parameter on Aurora; docs silent on SHOW),
+# and which instance identifiers the writer and the reader server play, for aurora_replica_status()
+# (tapcheck.* names are the emulator's own; Aurora has no such setting and no probe reads one).
+AURORA_CONF = "aurora.conf"
+# aurora_replica_status()'s columns, in AWS's order
+# (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora_replica_status.html). The page
+# gives no types: LSNs are bigint byte positions (so they compare as numbers), times timestamptz.
+REPLICA_STATUS_COLUMNS = (
+    "server_id text, session_id text, durable_lsn bigint, highest_lsn_rcvd bigint, current_read_lsn bigint, "
+    "cur_replay_latency_in_usec bigint, active_txns bigint, is_current boolean, last_transport_error integer, "
+    "last_error_timestamp timestamptz, last_update_timestamp timestamptz, feedback_xmin bigint, "
+    "feedback_epoch integer, replica_lag_in_msec double precision, log_stream_speed_in_kib_per_second double precision, "
+    "log_buffer_sequence_number bigint, oldest_read_view_trx_id bigint, oldest_read_view_lsn bigint, "
+    "pending_read_ios bigint, read_ios bigint, iops integer, cpu double precision"
+)
 # PostgreSQL settings the emulator itself sets to run two servers of a cluster side by side on
 # loopback (addresses, sockets, TLS files, replication, small memory); a parameter group value for
 # them is recorded by the RDS API but not applied to the servers.
@@ -189,6 +206,10 @@ class PgCluster:
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)
     # ADMIN_USER's password: generated, known to the emulator alone.
     admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    # The cluster's EngineVersion, answered by aurora_version()
+    engine_version: str = ""
+    # "writer"/"reader" -> the DB instance identifier whose server plays it (aurora_replica_status)
+    instance_ids: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.dir = self.root / self.uid
@@ -256,6 +277,7 @@ class PgCluster:
                 "fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n"
                 "max_connections = 30\nshared_buffers = 16MB\n"
                 "wal_receiver_status_interval = 1s\nwal_writer_delay = 10ms\n"
+                f"include_if_exists = '{AURORA_CONF}'\n"
             )
         self._write_hba(self.writer_data)
 
@@ -303,12 +325,30 @@ class PgCluster:
         opts = f"-c listen_addresses={host} -c unix_socket_directories={self._sock(role)}"
         if not _SHELL_SAFE.fullmatch(opts) or not _SHELL_SAFE.fullmatch(str(self.dir)):
             raise PgError(f"start {role} of {self.name}: refusing unsafe characters in {opts!r}")
+        self._write_aurora_conf(role)
         _run(
             f"start {role} of {self.name}",
             _as_pg([str(PG_BIN / "pg_ctl"), "start", "-w", "-t", "30", "-D", str(self.data(role)),
                     "-l", str(self.dir / f"{role}.log"), "-o", opts]),
             timeout=40,
         )
+
+    def _write_aurora_conf(self, role: str) -> None:
+        """The server's Aurora settings (see AURORA_CONF): read at start and at every reload."""
+        lines = {
+            FORCE_SSL: "1" if self.force_ssl else "0",
+            "tapcheck.engine_version": aurora_version_of(self.engine_version),
+            "tapcheck.writer_instance": self.instance_ids.get("writer", ""),
+            "tapcheck.reader_instance": self.instance_ids.get("reader", ""),
+        }
+        path = self.data(role) / AURORA_CONF
+        path.write_text("".join(f"{name} = {_conf_value(value)}\n" for name, value in lines.items()))
+        _chown(path)
+
+    def swap_instance_roles(self) -> None:
+        """After a failover the reader instance's server is the writer's, and the other way round."""
+        ids = self.instance_ids
+        self.instance_ids = {k: v for k, v in (("writer", ids.get("reader")), ("reader", ids.get("writer"))) if v}
 
     def start_writer(self) -> None:
         from psycopg import sql
@@ -317,6 +357,11 @@ class PgCluster:
         self.writer_running = True
         with self._admin("writer") as conn:
             self._create_master_user(conn)
+        # template1 first, so that DatabaseName (created from it) has Aurora's functions too
+        for dbname in ("template1", "postgres"):
+            with self._admin("writer", dbname) as conn:
+                _create_aurora_functions(conn)
+        with self._admin("writer") as conn:
             if self.database and self.database != "postgres":
                 # RDS creates DatabaseName for the master user, who owns it
                 conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
@@ -359,6 +404,10 @@ class PgCluster:
         )
         self._start("reader")
         self.reader_running = True
+        # the writer learns which instance its standby is (aurora_replica_status) at its next reload
+        self._write_aurora_conf("writer")
+        with self._admin("writer") as conn:
+            conn.execute("SELECT pg_reload_conf()")
 
     def _stop(self, role: str) -> None:
         stop_postmaster(self.data(role))
@@ -432,6 +481,7 @@ class PgCluster:
                 continue
             if self.force_ssl != old_ssl or role == "writer":
                 self._write_hba(self.data(role))
+            self._write_aurora_conf(role)
             with self._admin(role) as conn:
                 known = {
                     name: context
@@ -489,6 +539,91 @@ class PgCluster:
         passfile.write_text(f"*:*:*:{ADMIN_USER}:{self.admin_password}\n")   # token_urlsafe: no ':' or '\\'
         os.chmod(passfile, 0o600)
         _chown(passfile)
+
+
+def aurora_version_of(engine_version: str) -> str:
+    """aurora_version()'s answer: "a string formatted as major.minor.patch"; "Aurora version numbers
+    follow PostgreSQL version numbers" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora_version.html).
+    EngineVersion names major.minor only: the emulator does not know a patch and says 0."""
+    parts = engine_version.split(".") if engine_version else []
+    return ".".join(parts + ["0"] * (3 - len(parts))) if 0 < len(parts) < 3 else engine_version
+
+
+def _create_aurora_functions(conn) -> None:
+    """aurora_version() and aurora_replica_status(), made by ADMIN_USER in pg_catalog (so no
+    search_path hides them and the master user cannot replace them) as SECURITY DEFINER functions,
+    so that they read what only ADMIN_USER may (every column of pg_stat_replication and
+    pg_stat_wal_receiver) and hand the master user the Aurora view of it.
+    aurora_version: "Returns the string value of the Aurora PostgreSQL-Compatible Edition version
+    number" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora_version.html);
+    here the cluster's EngineVersion (aurora_version_of). aurora_replica_status: one row per instance, the writer's
+    session_id 'MASTER_SESSION_ID', a reader's a UUID
+    (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora_replica_status.html); the
+    values come from the local streaming replication: durable_lsn is what the reader replayed
+    (the writer's: its flushed WAL), highest_lsn_rcvd what the reader received, replica_lag_in_msec
+    0 when the reader replayed all it knows the writer has, else the time since the last replayed
+    commit. last_transport_error is 1 while the reader's WAL receiver is not streaming, else 0
+    (Aurora does not document its codes). Columns Aurora marks "Not used" or that describe its
+    storage (read IOs, CPU, log buffer) are NULL. Who may execute it: docs silent; granted to
+    rds_superuser, whose member the master user is."""
+    conn.execute("""
+CREATE FUNCTION pg_catalog.aurora_version() RETURNS text LANGUAGE sql STABLE
+SET search_path = pg_catalog
+AS $$ SELECT nullif(current_setting('tapcheck.engine_version', true), '') $$""")
+    conn.execute(f"""
+CREATE FUNCTION pg_catalog.aurora_replica_status() RETURNS TABLE ({REPLICA_STATUS_COLUMNS})
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog
+AS $$
+DECLARE
+  writer_id text := nullif(current_setting('tapcheck.writer_instance', true), '');
+  reader_id text := nullif(current_setting('tapcheck.reader_instance', true), '');
+  reader_session text := md5('tapcheck-reader:' || coalesce(reader_id, ''))::uuid::text;
+BEGIN
+  IF NOT pg_is_in_recovery() THEN
+    RETURN QUERY SELECT writer_id, 'MASTER_SESSION_ID'::text, (pg_current_wal_flush_lsn() - '0/0'::pg_lsn)::bigint,
+      NULL::bigint, (pg_current_wal_lsn() - '0/0'::pg_lsn)::bigint, NULL::bigint,
+      (SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' OR
+         (state = 'active' AND backend_type = 'client backend')),
+      NULL::boolean, 0::integer, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::integer,
+      NULL::double precision, NULL::double precision, NULL::bigint, NULL::bigint, NULL::bigint,
+      NULL::bigint, NULL::bigint, NULL::integer, NULL::double precision;
+    RETURN QUERY SELECT coalesce(reader_id, r.application_name), reader_session,
+      (r.replay_lsn - '0/0'::pg_lsn)::bigint, (r.flush_lsn - '0/0'::pg_lsn)::bigint, (r.replay_lsn - '0/0'::pg_lsn)::bigint,
+      (extract(epoch FROM r.replay_lag - coalesce(r.flush_lag, interval '0')) * 1e6)::bigint,
+      NULL::bigint, NULL::boolean, CASE WHEN r.state = 'streaming' THEN 0 ELSE 1 END,
+      NULL::timestamptz, r.reply_time, r.backend_xmin::text::bigint, NULL::integer,
+      CASE WHEN r.replay_lsn >= pg_current_wal_flush_lsn() THEN 0::double precision
+           ELSE extract(epoch FROM coalesce(r.replay_lag, interval '0')) * 1000 END,
+      NULL::double precision, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint,
+      NULL::integer, NULL::double precision
+    FROM pg_stat_replication r WHERE r.application_name <> 'pg_basebackup';
+  ELSE
+    RETURN QUERY SELECT writer_id, 'MASTER_SESSION_ID'::text, (w.latest_end_lsn - '0/0'::pg_lsn)::bigint,
+      NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::boolean, NULL::integer,
+      NULL::timestamptz, w.latest_end_time, NULL::bigint, NULL::integer, NULL::double precision,
+      NULL::double precision, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint,
+      NULL::integer, NULL::double precision
+    FROM (SELECT 1) one LEFT JOIN pg_stat_wal_receiver w ON true;
+    RETURN QUERY SELECT reader_id, reader_session, (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint,
+      (pg_last_wal_receive_lsn() - '0/0'::pg_lsn)::bigint, (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint,
+      NULL::bigint,
+      (SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' OR
+         (state = 'active' AND backend_type = 'client backend')),
+      NULL::boolean, CASE WHEN w.status = 'streaming' THEN 0 ELSE 1 END,
+      CASE WHEN w.status IS DISTINCT FROM 'streaming' THEN clock_timestamp() END,
+      NULL::timestamptz, NULL::bigint, NULL::integer,
+      CASE WHEN w.latest_end_lsn IS NULL THEN NULL
+           WHEN pg_last_wal_replay_lsn() >= greatest(w.latest_end_lsn, pg_last_wal_receive_lsn())
+             THEN 0::double precision
+           ELSE extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000 END,
+      NULL::double precision, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint,
+      NULL::integer, NULL::double precision
+    FROM (SELECT 1) one LEFT JOIN pg_stat_wal_receiver w ON true;
+  END IF;
+END
+$$""")
+    conn.execute("REVOKE ALL ON FUNCTION pg_catalog.aurora_replica_status() FROM PUBLIC")
+    conn.execute("GRANT EXECUTE ON FUNCTION pg_catalog.aurora_replica_status() TO rds_superuser")
 
 
 def stop_postmaster(data: Path, timeout: float = STOP_TIMEOUT_S) -> str:

@@ -327,7 +327,7 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
                 pgc = PgCluster(
                     emulator_root(), cluster_id, int(cluster.port), cluster.master_username,
                     kwargs_["master_user_password"], cluster.database_name,
-                    _group_params(rds, cluster.parameter_group),
+                    _group_params(rds, cluster.parameter_group), engine_version=str(cluster.engine_version or ""),
                 )
                 pgc.create()
             except Exception as e:  # noqa: BLE001 - whatever failed, remove what was made
@@ -491,6 +491,8 @@ class AuroraInstance(_Wrapper, CloudFormationModel):
         if pgc is not None:
             role = "writer" if instance.is_cluster_writer and not pgc.writer_running else (
                 "reader" if not pgc.reader_running else None)
+            if role is not None:
+                pgc.instance_ids[role] = instance.db_instance_identifier   # for aurora_replica_status()
             try:
                 if role == "writer":
                     pgc.start_writer()
@@ -591,6 +593,7 @@ def _release_server(pgc: PgCluster, was_writer: bool, others: list[Any]) -> None
             return
     if not readers_left and pgc.reader_running:
         pgc.stop_reader()
+        pgc.instance_ids.pop("reader", None)
         # a reader added later is built afresh from the writer (pg_basebackup needs an empty directory)
         shutil.rmtree(pgc.reader_data, ignore_errors=True)
         if pgc.writer_running:
