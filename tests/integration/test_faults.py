@@ -715,6 +715,9 @@ def test_force_ssl_off_in_the_parameter_group_fails_h1(stack) -> None:
         DBClusterParameterGroupName=stack.ctx.cluster["DBClusterParameterGroup"],
         Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": "0", "ApplyMethod": "immediate"}])
     assert_fails(stack.smoke(), {"H1"}, {"force_ssl", "tls[writer]", "tls[reader]"})
+    for role in ("writer", "reader"):   # the servers' own rds.force_ssl followed the group
+        with stack.connect_as_master(role) as conn:
+            assert conn.execute("SHOW rds.force_ssl").fetchone() == ("0",)
 
 
 # --- log_statement ------------------------------------------------------------------------------
