@@ -74,7 +74,8 @@ REPLICA_STATUS_COLUMNS = (
     "server_id text, session_id text, durable_lsn bigint, highest_lsn_rcvd bigint, current_read_lsn bigint, "
     "cur_replay_latency_in_usec bigint, active_txns bigint, is_current boolean, last_transport_error integer, "
     "last_error_timestamp timestamptz, last_update_timestamp timestamptz, feedback_xmin bigint, "
-    "feedback_epoch integer, replica_lag_in_msec double precision, log_stream_speed_in_kib_per_second double precision, "
+    "feedback_epoch integer, replica_lag_in_msec double precision, "
+    "log_stream_speed_in_kib_per_second double precision, "
     "log_buffer_sequence_number bigint, oldest_read_view_trx_id bigint, oldest_read_view_lsn bigint, "
     "pending_read_ios bigint, read_ios bigint, iops integer, cpu double precision"
 )
@@ -543,7 +544,8 @@ class PgCluster:
 
 def aurora_version_of(engine_version: str) -> str:
     """aurora_version()'s answer: "a string formatted as major.minor.patch"; "Aurora version numbers
-    follow PostgreSQL version numbers" (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora_version.html).
+    follow PostgreSQL version numbers"
+    (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora_version.html).
     EngineVersion names major.minor only: the emulator does not know a patch and says 0."""
     parts = engine_version.split(".") if engine_version else []
     return ".".join(parts + ["0"] * (3 - len(parts))) if 0 < len(parts) < 3 else engine_version
@@ -588,7 +590,8 @@ BEGIN
       NULL::double precision, NULL::double precision, NULL::bigint, NULL::bigint, NULL::bigint,
       NULL::bigint, NULL::bigint, NULL::integer, NULL::double precision;
     RETURN QUERY SELECT coalesce(reader_id, r.application_name), reader_session,
-      (r.replay_lsn - '0/0'::pg_lsn)::bigint, (r.flush_lsn - '0/0'::pg_lsn)::bigint, (r.replay_lsn - '0/0'::pg_lsn)::bigint,
+      (r.replay_lsn - '0/0'::pg_lsn)::bigint, (r.flush_lsn - '0/0'::pg_lsn)::bigint,
+      (r.replay_lsn - '0/0'::pg_lsn)::bigint,
       (extract(epoch FROM r.replay_lag - coalesce(r.flush_lag, interval '0')) * 1e6)::bigint,
       NULL::bigint, NULL::boolean, CASE WHEN r.state = 'streaming' THEN 0 ELSE 1 END,
       NULL::timestamptz, r.reply_time, r.backend_xmin::text::bigint, NULL::integer,
