@@ -213,7 +213,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         _report_check(e.check, e.stack, tgt, rolled_back=what == "deploy")
         return EXIT_FINDINGS
     except deploy.DeployTimedOut as e:
-        _report_unfinished(e.operation, e.stack, tgt, f"did not finish within {e.seconds:.0f} s", e.status, e.left,
+        _report_unfinished(e.operation, e.stack, tgt, f"did not finish within {e.seconds:g} s", e.status, e.left,
                            e.command)
         return EXIT_FINDINGS
     except deploy.DeployInterrupted as e:
@@ -268,7 +268,7 @@ def cmd_destroy(args: argparse.Namespace) -> int:
         print(f"tapcheck: delete of {e.stack} failed ({e.status}): resource {e.resource}: {e.reason}", file=sys.stderr)
         return EXIT_FINDINGS
     except deploy.DeployTimedOut as e:
-        _report_unfinished(e.operation, e.stack, tgt, f"did not finish within {e.seconds:.0f} s", e.status, e.left,
+        _report_unfinished(e.operation, e.stack, tgt, f"did not finish within {e.seconds:g} s", e.status, e.left,
                            f"{e.command} (again, to wait for it)")
         return EXIT_FINDINGS
     except deploy.DeployInterrupted as e:
@@ -286,7 +286,7 @@ def cmd_cancel_update(args: argparse.Namespace) -> int:
         with _emulator_answers(tgt):
             status, check = deploy.cancel_update(tgt, args.stack_name, timeout=args.timeout, out=sys.stdout)
     except deploy.OperationTimeout as e:
-        print(f"tapcheck: the rollback of {args.stack_name} did not finish within {e.seconds:.0f} s "
+        print(f"tapcheck: the rollback of {args.stack_name} did not finish within {e.seconds:g} s "
               f"(stack {e.status}); run this command again to wait for it", file=sys.stderr)
         return EXIT_FINDINGS
     print(f"stack {args.stack_name} {status}")
