@@ -187,10 +187,13 @@ def data_parent() -> str:
 
 
 def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
-          timeout: float = START_TIMEOUT_S, tie_to_caller: bool = False) -> dict:
+          timeout: float = START_TIMEOUT_S, tie_to_caller: bool = False, network_boundary: bool = False) -> dict:
     """Start the emulator in the background and return its state once it answers.
     With `tie_to_caller` it also shuts itself down, cleaning up, when this process dies
-    (used by the test suite and the benchmark so that a killed run leaves nothing)."""
+    (used by the test suite and the benchmark so that a killed run leaves nothing).
+    `network_boundary` (or TAPCHECK_NETWORK_BOUNDARY=1) puts each cluster's servers in a network
+    namespace (netns.py); the state's "network_boundary" says whether it is on."""
+    from tapcheck.emulator import netns
     from tapcheck.emulator.pgcluster import mark_root, pg_available
 
     sp = state_path(path)
@@ -225,20 +228,25 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
         raise UsageError(tempfile.gettempdir(), f"cannot create the emulator's data directory: {_why(e)}",
                          "free disk space there or set TMPDIR to a writable directory") from None
     log = Path(tempfile.gettempdir()) / f"{root.name}.log"
+    env = dict(os.environ)
+    if network_boundary:
+        env[netns.ENV] = "1"
+    boundary = env.get(netns.ENV, "").strip().lower() in ("1", "true", "on", "yes") and netns.unavailable() is None
+    env[netns.ENV] = "1" if boundary else "0"
     try:
         with open(log, "w") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "tapcheck.emulator.server", "--port", str(port), "--root", str(root),
                  *(["--owner-pid", str(os.getpid())] if tie_to_caller else [])],
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                cwd="/",
+                cwd="/", env=env,
             )
     except OSError as e:
         _remove_root(root, log)
         raise UsageError("emulator", f"cannot start the server: {_why(e)}", f"check {tempfile.gettempdir()}") from None
     # Popen returns after exec, so the command line read here is the server's own.
     state = {"pid": proc.pid, "port": port, "url": _url(port), "root": str(root), "log": str(log),
-             "started": time.time(), "process": processes.identity(proc.pid, settle_s=2.0) or {"pid": proc.pid}}
+             "started": time.time(), "network_boundary": boundary, "process": processes.identity(proc.pid, settle_s=2.0) or {"pid": proc.pid}}
     try:
         _write_state(sp, state)
     except OSError as e:

@@ -35,7 +35,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tapcheck.emulator import processes
+from tapcheck.emulator import netns, processes
 
 PG_BIN = Path(os.environ.get("TAPCHECK_PG_BIN", "/usr/lib/postgresql/15/bin"))
 RUN_AS = "postgres"
@@ -211,9 +211,14 @@ class PgCluster:
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)
     # ADMIN_USER's password: generated, known to the emulator alone.
     admin_password: str = field(default=_ADMIN_PASSWORD, repr=False)
+    # The network namespace the servers run in when the emulator's network boundary is on (netns.py),
+    # else None: they listen on the host's loopback.
+    netns: str | None = None
 
     def __post_init__(self) -> None:
         self.dir = self.root / self.uid
+        if self.netns is None and netns.enabled():
+            self.netns = netns.name_for(self.uid)
         if not self.writer_host:
             self.writer_host, self.reader_host = allocate_addresses(self.port)
 
@@ -243,7 +248,9 @@ class PgCluster:
             mark_root(self.root)
         os.chmod(self.root, 0o711)
         self.dir.mkdir(mode=0o700)
-        (self.dir / CLUSTER_MARKER).write_text(json.dumps({"cluster": self.name}))
+        (self.dir / CLUSTER_MARKER).write_text(json.dumps({"cluster": self.name, "netns": self.netns}))
+        if self.netns:
+            netns.create(self.netns)
         _chown(self.dir)
         for role in ("writer", "reader"):
             sock = self._sock(role)
@@ -313,8 +320,8 @@ class PgCluster:
             raise PgError(f"start {role} of {self.name}: refusing unsafe characters in {opts!r}")
         _run(
             f"start {role} of {self.name}",
-            _as_pg([str(PG_BIN / "pg_ctl"), "start", "-w", "-t", "30", "-D", str(self.data(role)),
-                    "-l", str(self.dir / f"{role}.log"), "-o", opts]),
+            netns.inside(self.netns, _as_pg([str(PG_BIN / "pg_ctl"), "start", "-w", "-t", "30", "-D",
+                                             str(self.data(role)), "-l", str(self.dir / f"{role}.log"), "-o", opts])),
             timeout=40,
         )
 
@@ -411,6 +418,8 @@ class PgCluster:
         self.writer_running = self.reader_running = False
         shutil.rmtree(self.dir, ignore_errors=True)
         release_addresses(self.writer_host, self.reader_host)
+        if self.netns:
+            netns.delete(self.netns)
 
     # settings ----------------------------------------------------------------------
     def _admin(self, role: str, dbname: str = "postgres"):
@@ -587,6 +596,13 @@ def cleanup_root(root: Path) -> list[str]:
             what = str(e)
         if what:
             done.append(what)
+    for marker in sorted(root.glob(f"*/{CLUSTER_MARKER}")):
+        try:
+            name = json.loads(marker.read_text()).get("netns")
+        except (OSError, ValueError):
+            name = None
+        if name and netns.delete(str(name)):
+            done.append(f"removed network namespace {name}")
     shutil.rmtree(root, ignore_errors=True)
     done.append(f"removed {root}")
     return done

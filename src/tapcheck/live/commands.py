@@ -56,6 +56,9 @@ def register(subparsers: Any) -> None:
     emu_sub = emu.add_subparsers(dest="emulator_command", required=True)
     start = emu_sub.add_parser("start", help="start in the background; returns when ready")
     start.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default 4566)")
+    start.add_argument("--network-boundary", action="store_true",
+                       help="run each cluster's PostgreSQL in its own network namespace, unreachable from the host "
+                            "by TCP, as a private cluster is on AWS (root only; also TAPCHECK_NETWORK_BOUNDARY=1)")
     start.add_argument("--emulator-state", help=argparse.SUPPRESS)
     start.set_defaults(func=cmd_emulator_start)
     stop = emu_sub.add_parser("stop", help="stop it: PostgreSQL, data directories, server")
@@ -121,8 +124,13 @@ def register(subparsers: Any) -> None:
 def cmd_emulator_start(args: argparse.Namespace) -> int:
     from tapcheck.emulator import control
 
-    st = control.start(port=args.port, path=args.emulator_state)
-    print(f"emulator ready at {st['url']} (pid {st['pid']}, data {st['root']})")
+    from tapcheck.emulator import netns
+
+    if (args.network_boundary or netns.requested()) and netns.unavailable():
+        print(f"tapcheck: {netns.unavailable()}", file=sys.stderr)
+    st = control.start(port=args.port, path=args.emulator_state, network_boundary=args.network_boundary)
+    boundary = ", network boundary on" if st.get("network_boundary") else ""
+    print(f"emulator ready at {st['url']} (pid {st['pid']}, data {st['root']}{boundary})")
     print(f"state: {control.state_path(args.emulator_state)}")
     return EXIT_OK
 
