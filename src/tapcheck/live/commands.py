@@ -91,6 +91,9 @@ def register(subparsers: Any) -> None:
     smoke.add_argument("--db-port", type=int)
     smoke.add_argument("--db-reader-host", help="reach the reader through this host")
     smoke.add_argument("--db-reader-port", type=int)
+    smoke.add_argument("--no-runner", action="store_true",
+                       help="with --target aws: probe the database from here instead of from a Lambda function made "
+                            "in the stack's VPC for the run (the default there; --db-host also turns it off)")
     smoke.add_argument("--only", help="comma-separated requirement ids to probe (e.g. R7,H1)")
     smoke.add_argument("--strict", action="store_true",
                        help="on AWS, a skipped probe (e.g. no network path to the database) fails the run (exit 1); "
@@ -113,6 +116,14 @@ def register(subparsers: Any) -> None:
     _format_args(fail)
     _target_args(fail)
     fail.set_defaults(func=cmd_drill_failover)
+
+    run = subparsers.add_parser("runner", help="the in-VPC probe runner smoke makes on AWS")
+    run_sub = run.add_subparsers(dest="runner_command", required=True)
+    clean = run_sub.add_parser("cleanup", help="remove runner functions and roles left by earlier runs for a stack "
+                               "(found by their tag tapcheck:runner-for)")
+    clean.add_argument("--stack-name", required=True)
+    _target_args(clean)
+    clean.set_defaults(func=cmd_runner_cleanup)
 
     des = subparsers.add_parser("destroy", help="delete a deployed stack")
     des.add_argument("--stack-name", required=True)
@@ -265,6 +276,21 @@ def _report_interrupted(e: Any, tgt: Any) -> None:
               file=sys.stderr)
 
 
+def cmd_runner_cleanup(args: argparse.Namespace) -> int:
+    from tapcheck.live import runner
+
+    tgt = _target(args)
+    with _emulator_answers(tgt):
+        removed, left = runner.cleanup(tgt, args.stack_name)
+    for what in removed:
+        print(f"removed {what}")
+    for what in left:
+        print(f"tapcheck: could not remove {what}", file=sys.stderr)
+    if not removed and not left:
+        print(f"no runner resources of {args.stack_name} found")
+    return EXIT_FINDINGS if left else EXIT_OK
+
+
 def cmd_destroy(args: argparse.Namespace) -> int:
     from tapcheck.live import deploy
 
@@ -339,6 +365,7 @@ def cmd_smoke(args: argparse.Namespace) -> int:
             tgt, args.stack_name, db_host=args.db_host, db_port=args.db_port,
             db_reader_host=args.db_reader_host, db_reader_port=args.db_reader_port,
             only=[x.strip().upper() for x in args.only.split(",")] if args.only else None, strict=args.strict,
+            runner=not tgt.local and not args.no_runner and not args.db_host,
         )
     return _report(report, args)
 
@@ -353,7 +380,8 @@ def smoke(tgt: Any, stack_name: str, out: Any = None, only: list[str] | None = N
     return report.exit_code
 
 
-def run_smoke(tgt: Any, stack_name: str, only: list[str] | None = None, strict: bool = False, **db: Any) -> Any:
+def run_smoke(tgt: Any, stack_name: str, only: list[str] | None = None, strict: bool = False, runner: bool = False,
+              **db: Any) -> Any:
     """Run every probe against the stack: a LiveReport with one case per probe run. Exit 0 when every
     probe passed; 1 when one failed, naming its requirements — or skipped where a skip counts as
     failure (always on the local target, on AWS with --strict); 2 when nothing could be probed. A
@@ -369,7 +397,11 @@ def run_smoke(tgt: Any, stack_name: str, only: list[str] | None = None, strict: 
         raise UsageError(f"stack {stack_name}", f"is {stack['StackStatus']}", "deploy it again")
     ctx = Context(tgt, stack_name, **db)
     wanted = set(only or ())
-    results = probing.run_all(ctx, only=(lambda p: bool(wanted & set(p.requirements))) if only else None)
+    remote = None
+    if runner:  # the data-plane probes run in a Lambda function in the stack's VPC (live/runner.py)
+        from tapcheck.live.runner import run_remote as remote
+    results = probing.run_all(ctx, only=(lambda p: bool(wanted & set(p.requirements))) if only else None,
+                              remote=remote)
     failed = [r for r in results if r.status is Status.FAIL]
     skipped = [r for r in results if r.status is Status.SKIP]
     passed = len(results) - len(failed) - len(skipped)
