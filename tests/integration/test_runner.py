@@ -228,3 +228,39 @@ def test_runner_cleanup_removes_leftovers_by_tag(boundary_stack, aws_env, bounda
     assert "removed Lambda function tapcheck-runner-left" in proc.stdout
     assert "removed IAM role tapcheck-runner-left" in proc.stdout
     assert_nothing_left(boundary_stack, boundary_emulator)
+
+
+def test_ctrl_c_during_the_runners_invoke_exits_130_and_leaves_nothing(boundary_stack, aws_env,
+                                                                       boundary_emulator) -> None:
+    """The writer frozen (SIGSTOP) keeps the handler waiting out a connect timeout, so the SIGINT
+    lands while the function runs; smoke removes the function and the role and exits 130."""
+    import signal
+    import time
+
+    from tapcheck.live.runner import ROLE_PATH
+
+    _ingress(boundary_stack, allow=True)
+    lam = boundary_stack.client("lambda")
+    pid = boundary_stack.signal_postmaster("writer", signal.SIGSTOP)
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "tapcheck.cli", "smoke", "--target", "aws", "--stack-name",
+                                 boundary_stack.name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=aws_env, cwd=ROOT)
+        deadline = time.monotonic() + 120
+        while not lam.list_functions()["Functions"]:
+            assert proc.poll() is None and time.monotonic() < deadline, "smoke ended before its runner appeared"
+            time.sleep(0.05)
+        time.sleep(1.0)  # the invoke is under way: the handler waits on the frozen writer
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert proc.returncode == 130, out + err
+    assert "interrupted" in err
+    assert lam.list_functions()["Functions"] == []
+    assert boundary_stack.client("iam").list_roles(PathPrefix=ROLE_PATH)["Roles"] == []
+    deadline = time.monotonic() + 30  # the emulator's handler process ends once the writer answers again
+    while subprocess.run(["pgrep", "-f", "tapcheck.live.runner_handler"], capture_output=True).returncode == 0:
+        assert time.monotonic() < deadline, "the handler process was left running"
+        time.sleep(0.2)
+    assert_nothing_left(boundary_stack, boundary_emulator)
