@@ -1,15 +1,16 @@
-"""The in-VPC probe runner: a short-lived Lambda function in the stack's two subnets and security
-group, created for one smoke run and removed after it, that runs the data-plane probes where the
+"""The in-VPC probe runner: a short-lived Lambda function in the cluster's subnets and security
+groups, created for one smoke run and removed after it, that runs the data-plane probes where the
 private cluster is reachable.
 
 Design (issue 14):
 - Lambda, not other in-VPC compute: a VPC-attached function gets a network interface in the
   subnets and security groups it is given and reaches what they allow
   (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html); no instance, AMI, SSM
-  agent or key to manage. The function sits in the stack's own security group (VpcSecurityGroupId),
-  so the group must admit the cluster port from itself (or from the VPC's addresses): checked
-  before anything is created; when it does not, every data-plane probe SKIPs naming the missing
-  rule and the command that adds it.
+  agent or key to manage. The function takes the live cluster's own placement (its DB subnet
+  group's subnets, its VPC security groups), so no rule is added to the stack: the groups must
+  admit the cluster port from themselves (or from the subnets' addresses) and let it out
+  (security_groups.py), checked before anything is created; when they do not, every data-plane
+  probe SKIPs naming the missing rule and the command that adds it.
 - The code is the tapcheck package itself (the same probe functions and run_probe, zipped from
   the installed package, rules included) plus psycopg wheels for the Lambda runtime (python3.11,
   x86_64) from PyPI, pinned and hash-checked, cached under ~/.cache/tapcheck/runner-wheels.
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import ipaddress
 import json
 import os
 import secrets
@@ -126,43 +126,52 @@ def build_zip() -> bytes:
     return buf.getvalue()
 
 
-# --- the security group ---------------------------------------------------------------------
-def missing_ingress(ec2: Any, group_id: str, port: int, subnet_ids: list[str]) -> str | None:
-    """None when the group admits TCP `port` from itself or from addresses covering the subnets
-    (where the function's network interfaces get theirs), else the SKIP text naming the fix.
-    Security group rules: https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html"""
-    group = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"][0]
-    cidrs = [ipaddress.ip_network(s["CidrBlock"]) for s in ec2.describe_subnets(SubnetIds=subnet_ids)["Subnets"]]
-    for perm in group.get("IpPermissions") or []:
-        proto = str(perm.get("IpProtocol"))
-        if proto != "-1" and not (proto in ("tcp", "6") and perm.get("FromPort", 0) <= port <= perm.get("ToPort", -1)):
-            continue
-        if any(pair.get("GroupId") == group_id for pair in perm.get("UserIdGroupPairs") or []):
-            return None
-        for r in perm.get("IpRanges") or []:
-            net = ipaddress.ip_network(r["CidrIp"], strict=False)
-            if cidrs and all(c.subnet_of(net) for c in cidrs):
-                return None
-    return (f"no network path for the in-VPC runner: security group {group_id} admits no TCP {port} from itself "
-            f"or from the subnets' addresses, so a function in it cannot reach the cluster; fix: aws ec2 "
-            f"authorize-security-group-ingress --group-id {group_id} --protocol tcp --port {port} "
-            f"--source-group {group_id} (or pass --no-runner with --db-host through a tunnel)")
+# --- where the function goes -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Placement:
+    """The cluster's own network placement, which the function takes: the subnets of its DB subnet
+    group and its VPC security groups (read from the live cluster, whatever the template calls them)."""
+
+    subnet_ids: list[str]
+    group_ids: list[str]
+    port: int
+
+
+def placement(ctx: Any) -> Placement:
+    cluster = ctx.cluster
+    subnet_group = ctx.target.client("rds").describe_db_subnet_groups(
+        DBSubnetGroupName=cluster["DBSubnetGroup"])["DBSubnetGroups"][0]
+    # A function takes at most 16 subnets and 5 security groups
+    # (https://docs.aws.amazon.com/lambda/latest/api/API_VpcConfig.html).
+    subnets = [s["SubnetIdentifier"] for s in subnet_group.get("Subnets") or []][:16]
+    groups = [g["VpcSecurityGroupId"] for g in cluster.get("VpcSecurityGroups") or []
+              if g.get("Status", "active") == "active"][:5]
+    return Placement(subnets, groups, int(cluster.get("Port") or 5432))
+
+
+def missing_ingress(ec2: Any, where: Placement) -> str | None:
+    """None when a function in the cluster's security groups and subnets can reach the cluster port
+    (security_groups.missing_rule), else the SKIP text naming the missing rule and the command."""
+    from tapcheck import security_groups
+
+    groups = ec2.describe_security_groups(GroupIds=where.group_ids)["SecurityGroups"]
+    cidrs = [s["CidrBlock"] for s in ec2.describe_subnets(SubnetIds=where.subnet_ids)["Subnets"]]
+    side = security_groups.missing_rule(groups, cidrs, groups, cidrs, where.port)
+    if side is None:
+        return None
+    group, named = where.group_ids[0], ", ".join(where.group_ids)
+    if side == "inbound":
+        return (f"no network path for the in-VPC runner: the cluster's security group {named} admits no TCP "
+                f"{where.port} from itself or from the subnets' addresses, so a function in it cannot reach the "
+                f"cluster; fix: aws ec2 authorize-security-group-ingress --group-id {group} --protocol tcp "
+                f"--port {where.port} --source-group {group} (or pass --no-runner with --db-host through a tunnel)")
+    return (f"no network path for the in-VPC runner: the cluster's security group {named} lets no TCP {where.port} "
+            f"out to itself or to the subnets' addresses; fix: aws ec2 authorize-security-group-egress --group-id "
+            f"{group} --ip-permissions 'IpProtocol=tcp,FromPort={where.port},ToPort={where.port},"
+            f"UserIdGroupPairs=[{{GroupId={group}}}]' (or pass --no-runner with --db-host through a tunnel)")
 
 
 # --- the run --------------------------------------------------------------------------------
-def _refused(e: Exception) -> None:
-    """AWS refused a permission: one line naming it (exit 2)."""
-    from botocore.exceptions import ClientError
-
-    if isinstance(e, ClientError) and e.response.get("Error", {}).get("Code") in (
-            "AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
-        service = {"CreateRole": "iam", "AttachRolePolicy": "iam", "DetachRolePolicy": "iam", "DeleteRole": "iam",
-                   "TagRole": "iam", "DescribeSecurityGroups": "ec2", "DescribeSubnets": "ec2"}.get(e.operation_name,
-                                                                                                  "lambda")
-        raise UsageError("tapcheck smoke", f"AWS refused {service}:{e.operation_name} for the in-VPC runner",
-                         "grant it (README, AWS section: the smoke policy with the runner) or pass --no-runner") from None
-
-
 @dataclass
 class Runner:
     """One runner's resources, as far as they were made; `remove()` removes them."""
@@ -194,7 +203,8 @@ class Runner:
                 self.role = None
             except Exception as e:  # noqa: BLE001
                 left.append(f"IAM role {self.role} ({type(e).__name__}): aws iam detach-role-policy --role-name "
-                            f"{self.role} --policy-arn {VPC_ACCESS_POLICY} && aws iam delete-role --role-name {self.role}")
+                            f"{self.role} --policy-arn {VPC_ACCESS_POLICY} && "
+                            f"aws iam delete-role --role-name {self.role}")
         self.left = left
         return left
 
@@ -226,18 +236,12 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, tuple[st
     from botocore.exceptions import ClientError
 
     out = out or sys.stderr
-    params = ctx.parameters
-    subnets = [params.get("SubnetId1"), params.get("SubnetId2")]
-    group = params.get("VpcSecurityGroupId")
-    if not all(subnets) or not group:
-        return _all(runs, "skip", "the stack has no SubnetId1/SubnetId2/VpcSecurityGroupId parameters to place the "
-                                  "in-VPC runner in; pass --no-runner with --db-host through a tunnel")
-    port = int(ctx.outputs.get("ClusterPort") or ctx.cluster.get("Port") or 5432)
-    try:
-        missing = missing_ingress(ctx.target.client("ec2"), group, port, subnets)
-    except ClientError as e:
-        _refused(e)
-        raise
+    # A refused call (here or below) ends the run naming the permission: target.py.
+    where = placement(ctx)
+    if not where.subnet_ids or not where.group_ids:
+        return _all(runs, "skip", "the cluster has no subnets or no active security group to place the in-VPC "
+                                  "runner in; pass --no-runner with --db-host through a tunnel")
+    missing = missing_ingress(ctx.target.client("ec2"), where)
     if missing:
         return _all(runs, "skip", missing)
     body = json.dumps(payload(ctx, [r.id for r in runs]))
@@ -251,10 +255,10 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, tuple[st
     try:
         iam, lam = ctx.target.client("iam"), ctx.target.client("lambda")
         name = f"tapcheck-runner-{base}-{token}"
-        runner.role = name
         role_arn = iam.create_role(RoleName=name, Path=ROLE_PATH, AssumeRolePolicyDocument=json.dumps(TRUST),
                                    Description=f"tapcheck in-VPC probe runner for stack {ctx.stack_name}",
                                    Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Role"]["Arn"]
+        runner.role = name
         iam.attach_role_policy(RoleName=name, PolicyArn=VPC_ACCESS_POLICY)
         deadline = time.monotonic() + ROLE_PROPAGATION_S
         while True:
@@ -263,7 +267,7 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, tuple[st
                     FunctionName=name, Runtime=RUNTIME, Role=role_arn, Handler=HANDLER, Code={"ZipFile": code},
                     Timeout=FUNCTION_TIMEOUT_S, MemorySize=MEMORY_MB, Tags=tags, Architectures=["x86_64"],
                     Description=f"tapcheck in-VPC probe runner for stack {ctx.stack_name} (removed after the run)",
-                    VpcConfig={"SubnetIds": subnets, "SecurityGroupIds": [group]})
+                    VpcConfig={"SubnetIds": where.subnet_ids, "SecurityGroupIds": where.group_ids})
                 runner.function = name
                 break
             except ClientError as e:
@@ -281,9 +285,6 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, tuple[st
             return _all(runs, "skip", f"the in-VPC runner failed ({document.get('errorType')}: "
                                       f"{document.get('errorMessage')}); its probes could not look")
         return {r["id"]: (r["status"], r["detail"], float(r.get("seconds") or 0.0)) for r in document["results"]}
-    except ClientError as e:
-        _refused(e)
-        raise
     finally:
         left = runner.remove()
         for line in left:

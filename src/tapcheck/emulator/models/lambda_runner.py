@@ -11,12 +11,14 @@ stay moto's.
 Network: a VPC-attached function gets an elastic network interface in its subnets and reaches
 what its security groups allow there
 (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html). Here the subprocess runs
-inside the network namespace of the emulated cluster that shares a security group with the
-function (netns.py), so it reaches that cluster's endpoints by TCP, which the host cannot.
-Without a shared group (or with the boundary off) it runs on the host's network. The emulator
-does not filter by the groups' ingress rules: the runner checks them before it invokes
-(tapcheck.live.runner). The subprocess gets no AWS credentials and no endpoint: as a function
-in private subnets without a NAT gateway or VPC endpoints, it cannot call AWS APIs.
+inside the network namespace of the emulated cluster its security groups and the cluster's let
+it reach (same VPC; an inbound rule of the cluster's groups admitting the function's group or
+subnets on the cluster port, an outbound rule of the function's groups letting it out:
+tapcheck.security_groups, the reading the runner also uses before it creates anything), so it
+reaches that cluster's endpoints by TCP, which the host cannot. Otherwise (or with the boundary
+off) it runs on the host's network: behind the boundary, no cluster listens there, and the
+connection is refused where on AWS it would time out. The subprocess gets no AWS credentials and
+no endpoint: as a function in private subnets without a NAT gateway or VPC endpoints, it cannot call AWS APIs.
 
 Timeout: the function's Timeout (default 3 s) bounds the run; past it the process group is
 killed and the invoke reports "Task timed out after N seconds" as Lambda does (the wording
@@ -63,22 +65,51 @@ def _python() -> str:
     return getattr(sys, "_base_executable", None) or sys.executable
 
 
+def _as_api(group: Any) -> dict[str, Any]:
+    """A moto security group in DescribeSecurityGroups' shape (what security_groups.py reads)."""
+    def perms(rules: list[Any]) -> list[dict[str, Any]]:
+        return [{"IpProtocol": r.ip_protocol, "FromPort": r.from_port, "ToPort": r.to_port,
+                 "IpRanges": [r.ip_range] if r.ip_range.get("CidrIp") else [],
+                 "UserIdGroupPairs": [r.source_group] if r.source_group.get("GroupId") else []} for r in rules]
+    return {"GroupId": group.id, "IpPermissions": perms(group.ingress_rules),
+            "IpPermissionsEgress": perms(group.egress_rules)}
+
+
 def namespace_for(fn: Any) -> str | None:
-    """The network namespace of the emulated cluster sharing a security group with function `fn`."""
+    """The network namespace of the emulated cluster function `fn` can reach: in the same VPC, with
+    security groups that let TCP to the cluster port through (security_groups.missing_rule), as a
+    VPC function reaches only what its groups and the target's allow. None: no cluster is reachable,
+    and the function runs on the host's network, where no boundary cluster listens."""
+    from moto.ec2.models import ec2_backends
     from moto.rds.models import rds_backends
 
+    from tapcheck import security_groups
     from tapcheck.emulator.models.base import PG_CLUSTERS, _lock
 
-    groups = set((fn._vpc_config or {}).get("SecurityGroupIds") or [])
-    if not groups:
+    config = fn._vpc_config or {}
+    group_ids, subnet_ids = config.get("SecurityGroupIds") or [], config.get("SubnetIds") or []
+    if not group_ids or not subnet_ids:
+        return None  # not attached to a VPC: no path into one
+    ec2 = ec2_backends[fn.account_id][fn.region]
+    try:
+        fn_groups = [_as_api(ec2.get_security_group_from_id(g)) for g in group_ids]
+        fn_subnets = [ec2.get_subnet(s) for s in subnet_ids]
+    except Exception:  # noqa: BLE001 - a group or subnet that does not exist gives no path
         return None
     with _lock:
         clusters = list(PG_CLUSTERS.items())
     for (account, region, cluster_id), pgc in clusters:
         if account != fn.account_id or region != fn.region or not pgc.netns:
             continue
-        cluster = rds_backends[account][region].clusters.get(cluster_id)
-        if cluster is not None and groups & set(cluster.vpc_security_group_ids or []):
+        rds = rds_backends[account][region]
+        cluster = rds.clusters.get(cluster_id)
+        subnet_group = rds.subnet_groups.get(cluster.db_subnet_group_name or "") if cluster else None
+        if subnet_group is None or subnet_group.vpc_id != fn_subnets[0].vpc_id:
+            continue
+        groups = [ec2.get_security_group_from_id(g) for g in cluster.vpc_security_group_ids or []]
+        if security_groups.missing_rule(fn_groups, [s.cidr_block for s in fn_subnets],
+                                        [_as_api(g) for g in groups if g is not None],
+                                        [s.cidr_block for s in subnet_group._subnets], int(cluster.port)) is None:
             return pgc.netns
     return None
 
