@@ -34,6 +34,8 @@ def boundary_emulator(tmp_path_factory: pytest.TempPathFactory, live_options: An
     if live_options.target != "local" or live_options.stack_name:
         pytest.skip("starts an emulator of its own: local target only")
     if netns.unavailable():
+        if os.geteuid() == 0:  # CI runs as root: the runner path must be exercised there
+            pytest.fail(netns.unavailable())
         pytest.skip(netns.unavailable())
     before = set(netns.existing())
     state = tmp_path_factory.mktemp("boundary") / "state.json"
@@ -79,8 +81,8 @@ def _ingress(stack: BrokenStack, allow: bool) -> None:
     group = _group(stack)
     rule = [{"IpProtocol": "tcp", "FromPort": PORT, "ToPort": PORT, "UserIdGroupPairs": [{"GroupId": group}]}]
     ec2 = stack.client("ec2")
-    has = any(any(p.get("GroupId") == group for p in perm.get("UserIdGroupPairs") or [])
-              for perm in ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0].get("IpPermissions") or [])
+    perms = ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0].get("IpPermissions") or []
+    has = any(any(p.get("GroupId") == group for p in perm.get("UserIdGroupPairs") or []) for perm in perms)
     if allow and not has:
         ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=rule)
     elif not allow and has:
@@ -113,6 +115,61 @@ def test_host_cannot_reach_the_servers_behind_the_boundary(boundary_stack) -> No
         psycopg.connect(host=host, port=port, user="x", password="x", connect_timeout=2)
     # the emulator's own administration crosses the boundary over the unix socket
     assert boundary_stack.run("writer", "SELECT 1") == (1,)
+
+
+def _zip(source: str) -> bytes:
+    import zipfile
+
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as z:
+        z.writestr("h.py", source)
+    return code.getvalue()
+
+
+PROBE_TCP = """import socket
+def handler(event, context):
+    try:
+        socket.create_connection((event["host"], event["port"]), timeout=3).close()
+        return "connected"
+    except OSError as e:
+        return f"{type(e).__name__}: {e}"
+"""
+
+
+def test_the_emulator_lets_a_function_reach_the_cluster_only_as_its_security_groups_do(
+        boundary_stack, boundary_emulator) -> None:
+    """A function placed as the runner places itself (the cluster's subnets and groups) opens a TCP
+    connection to the writer only while the group admits the port from itself; a function outside
+    any VPC never does. The emulator reads the rules as security_groups.py does."""
+    from tapcheck.live.runner import placement
+
+    where = placement(boundary_stack.ctx)
+    host, port = boundary_stack.endpoints["writer"]
+    lam, iam = boundary_stack.client("lambda"), boundary_stack.client("iam")
+    role = iam.create_role(RoleName="tcp-probe", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17",
+                                                                                     "Statement": []}))["Role"]["Arn"]
+    made = []
+    try:
+        for name, vpc in (("tcp-in-vpc", {"SubnetIds": where.subnet_ids, "SecurityGroupIds": where.group_ids}),
+                          ("tcp-no-vpc", None)):
+            lam.create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler="h.handler",
+                                Code={"ZipFile": _zip(PROBE_TCP)}, Timeout=10, **({"VpcConfig": vpc} if vpc else {}))
+            made.append(name)
+
+        def reach(name: str) -> str:
+            out = lam.invoke(FunctionName=name, Payload=json.dumps({"host": host, "port": port}).encode())
+            return json.loads(out["Payload"].read())
+
+        _ingress(boundary_stack, allow=False)
+        assert reach("tcp-in-vpc").startswith("ConnectionRefusedError"), "reached without an ingress rule"
+        _ingress(boundary_stack, allow=True)
+        assert reach("tcp-in-vpc") == "connected"
+        assert reach("tcp-no-vpc").startswith("ConnectionRefusedError")
+    finally:
+        for name in made:
+            lam.delete_function(FunctionName=name)
+        iam.delete_role(RoleName="tcp-probe")
+        _ingress(boundary_stack, allow=False)
 
 
 def test_without_ingress_from_the_group_the_runner_skips_naming_the_rule(boundary_stack, aws_env,
@@ -201,6 +258,109 @@ def test_faults_fail_the_same_requirements_and_probes_through_the_runner_as_dire
             assert_nothing_left(boundary_stack, boundary_emulator)
     finally:
         deploy.destroy(local_target, name)
+
+
+def _policy_actions(name: str) -> set[str]:
+    """The actions of a policy the README gives (docs/iam/NAME.json, shown verbatim in the README)."""
+    text = (ROOT / "docs" / "iam" / f"{name}.json").read_text()
+    assert text.strip() in (ROOT / "README.md").read_text(), f"README.md does not show docs/iam/{name}.json"
+    return {a for st in json.loads(text)["Statement"] if st["Effect"] == "Allow" for a in st["Action"]}
+
+
+@pytest.fixture
+def calls(monkeypatch) -> set[str]:
+    """Every IAM action the code calls through a Target's clients while the test runs."""
+    from tapcheck.live.target import Target, permission
+
+    made: set[str] = set()
+    real = Target.client
+
+    def client(self: Target, service: str) -> Any:
+        fresh = service not in self._clients
+        c = real(self, service)
+        if fresh:
+            c.meta.events.register("before-call", lambda model, **_: made.add(
+                permission(model.service_model.service_name, model.name)))
+        return c
+
+    monkeypatch.setattr(Target, "client", client)
+    return made
+
+
+def test_the_readme_policies_cover_every_call_smoke_and_the_runner_make(
+        boundary_stack, aws_env, boundary_emulator, calls, monkeypatch) -> None:
+    """Smoke through the runner, smoke without it, and the cleanup command, on the AWS code path:
+    every action they call is in the README's policy for that mode (smoke alone; smoke + runner)."""
+    from tapcheck.live import runner
+    from tapcheck.live.target import Target
+
+    _ingress(boundary_stack, allow=True)
+    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+        monkeypatch.setenv(key, aws_env[key])
+    smoke_policy, runner_policy = _policy_actions("smoke-policy"), _policy_actions("runner-policy")
+    direct = _run_smoke(Target("aws", "us-east-1"), boundary_stack.name, runner=False)
+    assert set(direct.skipped) == data_probes(), direct.out
+    assert calls and calls <= smoke_policy, f"not in docs/iam/smoke-policy.json: {sorted(calls - smoke_policy)}"
+    calls.clear()
+    through = _run_smoke(Target("aws", "us-east-1"), boundary_stack.name, runner=True)
+    assert through.skipped == [], through.out
+    runner.cleanup(Target("aws", "us-east-1"), boundary_stack.name)
+    both = smoke_policy | runner_policy
+    assert calls <= both, f"not in docs/iam/{{smoke,runner}}-policy.json: {sorted(calls - both)}"
+    assert {"lambda:CreateFunction", "lambda:InvokeFunction", "iam:CreateRole", "iam:PassRole"} & calls, calls
+    assert_nothing_left(boundary_stack, boundary_emulator)
+
+
+def test_a_failed_create_removes_the_role_it_made(boundary_stack, aws_env, boundary_emulator, monkeypatch) -> None:
+    """CreateFunction refused by Lambda (injected with botocore's Stubber on the lambda client, the
+    IAM calls going to the emulator): the error reaches the caller and the role made is removed."""
+    from botocore.exceptions import ClientError
+    from botocore.stub import Stubber
+
+    from tapcheck.live import probing, runner
+    from tapcheck.live.context import Context
+    from tapcheck.live.target import Target
+
+    _ingress(boundary_stack, allow=True)
+    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+        monkeypatch.setenv(key, aws_env[key])
+    aws = Target("aws", "us-east-1")
+    ctx = Context(aws, boundary_stack.name)
+    data_runs = [r for r in probing.runs() if r.probe.plane == "data"]
+    with Stubber(aws.client("lambda")) as stub:
+        stub.add_client_error("create_function", service_error_code="CodeStorageExceededException",
+                              http_status_code=400)
+        with pytest.raises(ClientError, match="CodeStorageExceeded"):
+            runner.run_remote(ctx, data_runs, out=io.StringIO())
+    assert_nothing_left(boundary_stack, boundary_emulator)
+
+
+def test_a_function_timing_out_skips_its_probes_and_leaves_nothing(boundary_stack, aws_env, boundary_emulator,
+                                                                   monkeypatch) -> None:
+    """The writer frozen (SIGSTOP) holds the handler in a connect; with the function's timeout
+    shorter than that, Lambda (here the emulator) ends the invocation: every data-plane probe is a
+    SKIP saying so, never a pass, and the function, the role and the handler process are gone."""
+    import signal
+
+    from tapcheck.live import probing, runner
+    from tapcheck.live.context import Context
+    from tapcheck.live.target import Target
+
+    _ingress(boundary_stack, allow=True)
+    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+        monkeypatch.setenv(key, aws_env[key])
+    monkeypatch.setattr(runner, "FUNCTION_TIMEOUT_S", 2)
+    data_runs = [r for r in probing.runs() if r.probe.plane == "data"]
+    pid = boundary_stack.signal_postmaster("writer", signal.SIGSTOP)
+    try:
+        results = runner.run_remote(Context(Target("aws", "us-east-1"), boundary_stack.name), data_runs,
+                                    out=io.StringIO())
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert {status for status, _, _ in results.values()} == {"skip"}, results
+    assert all("Task timed out after 2.00 seconds" in detail for _, detail, _ in results.values()), results
+    assert set(results) == {r.id for r in data_runs}
+    assert_nothing_left(boundary_stack, boundary_emulator)
 
 
 def test_runner_cleanup_removes_leftovers_by_tag(boundary_stack, aws_env, boundary_emulator) -> None:
