@@ -424,3 +424,23 @@ def test_ctrl_c_during_the_runners_invoke_exits_130_and_leaves_nothing(boundary_
         assert time.monotonic() < deadline, "the handler process was left running"
         time.sleep(0.2)
     assert_nothing_left(boundary_stack, boundary_emulator)
+
+
+def test_the_functions_code_is_built_once_and_then_read_from_the_cache(boundary_stack, monkeypatch) -> None:
+    """After the runs above, the same package and wheels give the cached zip: no wheel is read
+    again; a changed package file gives a new build."""
+    import zipfile
+
+    from tapcheck.live import runner
+
+    first = runner.build_zip()
+    monkeypatch.setattr(runner, "wheels", lambda: pytest.fail("the cached build was not used"))
+    assert runner.build_zip() == first
+    with zipfile.ZipFile(io.BytesIO(first)) as z:
+        names = set(z.namelist())
+    assert {"tapcheck/live/runner_handler.py", "psycopg/__init__.py"} <= names
+    assert any(n.startswith("tapcheck/rules/r07_parameter_group/") for n in names)
+    files = runner._package_files()
+    monkeypatch.setattr(runner, "_package_files", lambda: files[:-1])
+    with pytest.raises(pytest.fail.Exception, match="cached build was not used"):
+        runner.build_zip()

@@ -105,11 +105,34 @@ def wheels() -> list[Path]:
     return wanted
 
 
-def build_zip() -> bytes:
-    """The function's code: the installed tapcheck package (its rules included) and the wheels."""
+def _package_files() -> list[tuple[Path, str]]:
+    """The installed tapcheck package's files the function needs (its rules included), with
+    their names in the zip."""
     import tapcheck
 
     package = Path(tapcheck.__file__).resolve().parent
+    found = []
+    for dirpath, dirnames, filenames in os.walk(package, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name.endswith(_PACKAGE_FILES):
+                path = Path(dirpath) / name
+                found.append((path, "tapcheck/" + str(path.relative_to(package))))
+    return found
+
+
+def build_zip() -> bytes:
+    """The function's code: the installed tapcheck package and the pinned wheels. Built once per
+    content (the wheels' pinned digests and the package's files) and cached beside the wheels."""
+    files = _package_files()
+    digest = hashlib.sha256()
+    for _, _, wheel_digest in WHEELS:
+        digest.update(wheel_digest.encode())
+    for path, arcname in files:
+        digest.update(arcname.encode() + b"\0" + path.read_bytes() + b"\0")
+    cached = wheel_cache().parent / f"runner-{digest.hexdigest()[:16]}.zip"
+    if cached.is_file():
+        return cached.read_bytes()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for wheel in wheels():
@@ -117,12 +140,13 @@ def build_zip() -> bytes:
                 for item in w.infolist():
                     if not item.is_dir():
                         z.writestr(item, w.read(item))
-        for dirpath, dirnames, filenames in os.walk(package, followlinks=True):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-            for name in sorted(filenames):
-                if name.endswith(_PACKAGE_FILES):
-                    path = Path(dirpath) / name
-                    z.write(path, "tapcheck/" + str(path.relative_to(package)))
+        for path, arcname in files:
+            z.write(path, arcname)
+    for old in cached.parent.glob("runner-*.zip"):   # one build kept: the current one
+        old.unlink(missing_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.partial")
+    partial.write_bytes(buf.getvalue())
+    partial.replace(cached)
     return buf.getvalue()
 
 
