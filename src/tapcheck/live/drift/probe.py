@@ -12,7 +12,7 @@ as soon as it is written.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tapcheck.live.context import Context, Fail, Skip
@@ -109,52 +109,87 @@ def shown(value: Any) -> str:
     return str(value)
 
 
-def judge(ctx: Context, check: str) -> str:
-    """The verdict of check's rows on the stack: a detail when all hold; Fail or Skip otherwise."""
-    from tapcheck.requirements.registry import registry
+def brief(value: Any, limit: int = 60) -> str:
+    text = shown(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
+
+def difference(template: Any, live: Any) -> str:
+    """How two values differ: for policy documents, the statements only one side has."""
+    if isinstance(template, dict) and isinstance(live, dict) and "Statement" in template and "Statement" in live:
+        parts = [f"{k} {shown(live.get(k))} live, {shown(template.get(k))} in the deployed template"
+                 for k in sorted(set(template) | set(live)) if k != "Statement" and template.get(k) != live.get(k)]
+        only_live = [st for st in live["Statement"] if st not in template["Statement"]]
+        only_template = [st for st in template["Statement"] if st not in live["Statement"]]
+        if only_live:
+            parts.append(f"statements only live: {shown(only_live)}")
+        if only_template:
+            parts.append(f"statements only in the deployed template: {shown(only_template)}")
+        return "differs: " + "; ".join(parts)
+    return f"is {shown(live)} live, {shown(template)} in the deployed template"
+
+
+def drift_text(item: Item, where: str, template: Any, live: Any) -> str:
+    intended = "the live document" if isinstance(live, dict) else shown(live)
+    return (f"{where} {item.label} {difference(template, live)}; fix: set it back with {' or '.join(item.row.calls)} "
+            f"({item.row.page}), or deploy a template that sets {intended}")
+
+
+@dataclass
+class Verdict:
+    """What check's rows found on the stack, item by item (logical id, label)."""
+    held: dict[tuple[str, str], str] = field(default_factory=dict)      # -> the value, briefly
+    drifted: dict[tuple[str, str], str] = field(default_factory=dict)   # -> the sentence saying how, and the fix
+    unknown: dict[tuple[str, str], str] = field(default_factory=dict)   # -> why the template's value is not known
+    gone: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # resource -> (why, its labels)
+
+
+def evaluate(ctx: Context, check: str) -> Verdict:
     dep, reader = deployed(ctx), Reader(ctx)
-    requirements = ", ".join(registry().requirements_of(check))
-    held: list[str] = []
-    drifted: list[str] = []
-    unknown: list[str] = []
-    gone: dict[str, tuple[str, list[str]]] = {}     # resource -> (why, the labels that cannot hold)
+    verdict = Verdict()
     for resource in dep.model.resources.values():
         mine = [i for i in items(resource) if i.row.check == check]
-        if not mine:
-            continue
         physical = dep.physical.get(resource.logical_id)
         where = f"{resource.logical_id} ({physical})"
-        if physical is None:
-            drifted.append(f"{resource.logical_id}: the stack lists no physical resource for it")
-            continue
         for item in mine:
+            key = (resource.logical_id, item.label)
+            if physical is None:
+                verdict.gone.setdefault(where, ("the stack lists no physical resource for it", []))[1].append(item.label)
+                continue
             try:
                 template = expected_value(item, dep, reader)
             except Unbound as e:
-                unknown.append(f"{where} {item.label}: the template's value is not known from the stack ({e})")
+                verdict.unknown[key] = f"{where} {item.label}: the template's value is not known from the stack ({e})"
                 continue
             try:
                 live = live_value(item, physical, reader)
             except Gone as e:
-                gone.setdefault(where, (str(e), []))[1].append(item.label)
+                verdict.gone.setdefault(where, (str(e), []))[1].append(item.label)
                 continue
             if item.row.same(template, live) if item.row.same else template == live:
-                held.append(f"{resource.logical_id}.{item.label}={shown(template)}")
+                verdict.held[key] = brief(template)
             else:
-                drifted.append(
-                    f"{where} {item.label} is {shown(live)} live, {shown(template)} in the deployed template; fix: set "
-                    f"it back with {' or '.join(item.row.calls)} ({item.row.page}), or deploy a template that sets "
-                    f"{shown(live)}")
-    drifted += [f"{where} is gone ({why}), so its {', '.join(labels)} as the deployed template sets them cannot hold; "
-                f"fix: recreate it through CloudFormation (a resource deleted outside the stack is drift CloudFormation "
-                f"does not repair: {DRIFT_PAGE})" for where, (why, labels) in gone.items()]
+                verdict.drifted[key] = drift_text(item, where, template, live)
+    return verdict
+
+
+def judge(ctx: Context, check: str) -> str:
+    """The verdict of check's rows on the stack: a detail when all hold; Fail or Skip otherwise."""
+    from tapcheck.requirements.registry import registry
+
+    verdict = evaluate(ctx, check)
+    drifted = list(verdict.drifted.values()) + [
+        f"{where} is gone ({why}), so its {', '.join(labels)} as the deployed template sets them cannot hold; fix: "
+        f"recreate it through CloudFormation (a resource deleted outside the stack is drift CloudFormation does not "
+        f"repair: {DRIFT_PAGE})" for where, (why, labels) in verdict.gone.items()]
     if drifted:
+        requirements = ", ".join(registry().requirements_of(check))
         raise Fail(f"drift from the deployed template ({requirements}): " + "; ".join(drifted))
-    if unknown:
-        raise Skip("; ".join(unknown))
-    if not held:
+    if verdict.unknown:
+        raise Skip("; ".join(verdict.unknown.values()))
+    if not verdict.held:
         return "the deployed template sets none of these values"
+    held = [f"{logical}.{label}={value}" for (logical, label), value in verdict.held.items()]
     listed = ", ".join(held[:4]) + (f" and {len(held) - 4} more" if len(held) > 4 else "")
     return f"{len(held)} value(s) as deployed: {listed}"
 
