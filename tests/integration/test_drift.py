@@ -387,7 +387,7 @@ def _row_of(stack: Drifting, logical: str, label: str) -> Any:
 
 def test_every_row_changed_by_its_operator_call_fails_its_requirement_by_name_then_passes_when_set_back(stack) -> None:
     from tapcheck.findings import Status
-    from tapcheck.live.drift.probe import evaluate
+    from tapcheck.live.drift.probe import evaluate, probe_name
     from tapcheck.live.drift.table import ROWS, checks
     from tapcheck.requirements.registry import registry
 
@@ -412,7 +412,7 @@ def test_every_row_changed_by_its_operator_call_fails_its_requirement_by_name_th
         cases = {c.name: c for c in report.cases}
         reg = registry()
         for check, drifted in expected.items():
-            case = cases["drift_" + check.replace("-", "_")]
+            case = cases[probe_name(check)]
             assert case.status is Status.FAIL, case.line
             assert set(case.requirements) == set(reg.requirements_of(check)), case.line
             assert set(reg.requirements_of(check)) <= set(report.failed_requirements)

@@ -199,10 +199,15 @@ def _title(check: str) -> str:
     return "as the deployed template sets them (no drift): " + ", ".join(labels)
 
 
+def probe_name(check: str) -> str:
+    """The drift probe of a check, as reports print it: drift_backup_window."""
+    return "drift_" + check.replace("-", "_")
+
+
 def _probe_function(check: str) -> Callable[[Context], str]:
     def run(ctx: Context) -> str:
         return judge(ctx, check)
-    run.__name__ = run.__qualname__ = "drift_" + check.replace("-", "_")
+    run.__name__ = run.__qualname__ = probe_name(check)
     run.__doc__ = _title(check)
     return run
 
