@@ -453,3 +453,29 @@ def test_the_aws_target_runs_the_same_drift_probes(stack, emulator, monkeypatch)
         rds.modify_db_cluster(DBClusterIdentifier=cluster, PreferredBackupWindow="03:00-04:00", ApplyImmediately=True)
     out = io.StringIO()
     assert smoke(aws, stack.name, out=out, only=["R4"]) == 0, out.getvalue()
+
+
+def test_the_emulated_operator_calls_refuse_what_aws_refuses_and_lose_nothing(stack) -> None:
+    """ModifyDBSubnetGroup with one AZ is refused and the group stays; ResetDBClusterParameterGroup of a
+    parameter whose default the emulator does not know is refused, and nothing is half reset."""
+    from botocore.exceptions import ClientError
+
+    rds = stack.client("rds")
+    group = stack.physical(stack.logical("AWS::RDS::DBSubnetGroup"))
+    before = rds.describe_db_subnet_groups(DBSubnetGroupName=group)["DBSubnetGroups"][0]
+    with pytest.raises(ClientError) as refused:
+        rds.modify_db_subnet_group(DBSubnetGroupName=group, SubnetIds=[before["Subnets"][0]["SubnetIdentifier"]])
+    assert refused.value.response["Error"]["Code"] == "DBSubnetGroupDoesNotCoverEnoughAZs"
+    assert rds.describe_db_subnet_groups(DBSubnetGroupName=group)["DBSubnetGroups"][0]["Subnets"] == before["Subnets"]
+
+    params = stack.physical(stack.logical("AWS::RDS::DBClusterParameterGroup"))
+    values = lambda: {p["ParameterName"]: p.get("ParameterValue") for p in rds.describe_db_cluster_parameters(  # noqa: E731
+        DBClusterParameterGroupName=params)["Parameters"]}
+    kept = values()
+    with pytest.raises(ClientError) as refused:
+        rds.reset_db_cluster_parameter_group(DBClusterParameterGroupName=params, Parameters=[
+            {"ParameterName": "log_statement", "ApplyMethod": "immediate"},
+            {"ParameterName": "work_mem", "ApplyMethod": "immediate"}])
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert "work_mem" in refused.value.response["Error"]["Message"]
+    assert values() == kept

@@ -81,8 +81,7 @@ class UpdateResult:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
-def deployed_template(target: Target, stack_name: str) -> str:
-    """The template the stack runs, as CloudFormation keeps it (GetTemplate, stage Original)."""
+def _deployed_template(target: Target, stack_name: str) -> str:
     body = target.client("cloudformation").get_template(StackName=stack_name, TemplateStage="Original")["TemplateBody"]
     # boto3 hands a JSON template back already parsed
     return body if isinstance(body, str) else json.dumps(body)
@@ -107,7 +106,7 @@ def prepare(target: Target, template_path: str, stack: dict[str, Any], given: di
     if unknown:
         raise UsageError(f"--param {unknown[0]}", "is not a parameter of the template",
                          f"use one of {', '.join(sorted(str(k) for k in declared))}")
-    old_text = deployed_template(target, name)
+    old_text = _deployed_template(target, name)
     old_tree = parse_text(old_text, f"stack {name} (deployed)")
     old_values = {p["ParameterKey"]: p.get("ResolvedValue", p["ParameterValue"]) for p in stack.get("Parameters") or []}
     new_values: dict[str, str] = {}

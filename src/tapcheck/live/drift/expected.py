@@ -51,12 +51,17 @@ def deployed(ctx: Context) -> Deployed:
     """The stack's deployed template as the gate would resolve it at the stack's parameter values, read once."""
     memo = ctx._memo
     if "drift deployed" not in memo:
-        from tapcheck.live.update import deployed_template
-        from tapcheck.loader import parse_text
         from tapcheck.model import build_model
 
         label = f"stack {ctx.stack_name} (deployed)"
-        tree = parse_text(deployed_template(ctx.target, ctx.stack["StackId"]), label)
+        body = ctx.target.client("cloudformation").get_template(
+            StackName=ctx.stack["StackId"], TemplateStage="Original")["TemplateBody"]
+        if isinstance(body, dict):
+            tree = body          # boto3 hands a JSON template back parsed: no need to load cfn-lint's decoder
+        else:
+            from tapcheck.loader import parse_text
+
+            tree = parse_text(body, label)      # YAML, short forms included, as the gate reads it
         model = build_model(label, tree, ctx.parameters)
         physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in ctx.resources
                     if r.get("PhysicalResourceId")}

@@ -33,9 +33,12 @@ def text(value: Any) -> str | None:
 
 
 def lower(value: Any) -> str | None:
-    """RDS stores identifiers (clusters, groups) and windows (ddd:hh24:mi) in lower case and matches them
-    case-insensitively: https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html
-    (DBClusterIdentifier "is stored as a lowercase string"), API_ModifyDBCluster.html (windows)."""
+    """RDS stores identifiers (clusters, parameter groups) in lower case: DBClusterIdentifier "is stored as a
+    lowercase string" (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html).
+    Windows: the API reference lists the valid days capitalised ("Mon, Tue, ...",
+    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBCluster.html) where templates and
+    RDS's answers write them lower case; whether RDS keeps the case given: docs silent, so a window differing
+    only in case is not called drift."""
     found = text(value)
     return None if found is None else found.lower()
 

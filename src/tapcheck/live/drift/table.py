@@ -60,13 +60,26 @@ class Row:
         return ".".join(self.path)
 
 
-def _field(describe: str, name: str) -> Read:
-    return lambda reader, pid, key: getattr(reader, describe)(pid).get(name)
+_CALLS = {"cluster": "rds:DescribeDBClusters", "instance": "rds:DescribeDBInstances",
+          "subnet_group": "rds:DescribeDBSubnetGroups", "secret": "secretsmanager:DescribeSecret", "role": "iam:GetRole",
+          "key": "kms:DescribeKey", "topic": "sns:GetTopicAttributes", "alarm": "cloudwatch:DescribeAlarms",
+          "log_group": "logs:DescribeLogGroups"}
+
+
+def _reads(source: str, read: Read) -> Read:
+    """read, documented by where its value comes from (docs/drift.md shows it)."""
+    read.__doc__ = source
+    return read
+
+
+def _field(describe: str, name: str, call: str | None = None) -> Read:
+    return _reads(f"{call or _CALLS[describe]} {name}", lambda reader, pid, key: getattr(reader, describe)(pid).get(name))
 
 
 def _engine_version_same(template: Any, live: Any) -> bool:
-    """EngineVersion "15" asks for the default minor of 15 (CreateDBCluster, EngineVersion:
-    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html): a live 15.x holds it."""
+    """A template that gives EngineVersion as a major only ("15") leaves the minor to RDS, which reports the
+    full version it runs; so the template's value is held by any minor of it. What RDS picks for a major
+    alone: docs silent (API_CreateDBCluster.html documents EngineVersion without saying)."""
     return template == live or (isinstance(template, str) and isinstance(live, str) and live.startswith(template + "."))
 
 
@@ -74,6 +87,7 @@ def _tag_rows(rtype: str, read_tags: Read, calls: tuple[str, ...], page: str) ->
     """The Name tag belongs to S5 (names and Name tags carry the suffix), every other tag to R10."""
     def read(reader: Reader, pid: str, key: str) -> Any:
         return n.tags(read_tags(reader, pid, key)).get(key)
+    _reads(f"{read_tags.__doc__}[key]", read)
     return [Row(rtype, ("Tags", "Name"), "names-carry-suffix", read, n.text, calls, page),
             Row(rtype, ("Tags", ANY), "required-tags", read, n.text, calls, page)]
 
@@ -93,7 +107,8 @@ def _cluster_rows() -> list[Row]:
         Row(CLUSTER, ("DBClusterParameterGroupName",), "parameter-group-attached", _field(c, "DBClusterParameterGroup"),
             n.lower, modify, MODIFY_CLUSTER),
         Row(CLUSTER, ("VpcSecurityGroupIds",), "security-group",
-            lambda r, pid, key: [g["VpcSecurityGroupId"] for g in r.cluster(pid).get("VpcSecurityGroups") or []],
+            _reads("rds:DescribeDBClusters VpcSecurityGroups[].VpcSecurityGroupId", lambda r, pid, key: [
+                g["VpcSecurityGroupId"] for g in r.cluster(pid).get("VpcSecurityGroups") or []]),
             n.id_set, modify, MODIFY_CLUSTER),
         Row(CLUSTER, ("DeletionProtection",), "cluster-deletion-protection-off", _field(c, "DeletionProtection"),
             n.boolean, modify, MODIFY_CLUSTER),
@@ -106,10 +121,12 @@ def _cluster_rows() -> list[Row]:
         Row(CLUSTER, ("EnableCloudwatchLogsExports",), "postgresql-log-export", _field(c, "EnabledCloudwatchLogsExports"),
             n.id_set, modify, MODIFY_CLUSTER),
         Row(CLUSTER, ("ServerlessV2ScalingConfiguration", "MinCapacity"), "capacity",
-            lambda r, pid, key: (r.cluster(pid).get("ServerlessV2ScalingConfiguration") or {}).get("MinCapacity"),
+            _reads("rds:DescribeDBClusters ServerlessV2ScalingConfiguration.MinCapacity", lambda r, pid, key: (
+                r.cluster(pid).get("ServerlessV2ScalingConfiguration") or {}).get("MinCapacity")),
             n.number, modify, MODIFY_CLUSTER),
         Row(CLUSTER, ("ServerlessV2ScalingConfiguration", "MaxCapacity"), "capacity",
-            lambda r, pid, key: (r.cluster(pid).get("ServerlessV2ScalingConfiguration") or {}).get("MaxCapacity"),
+            _reads("rds:DescribeDBClusters ServerlessV2ScalingConfiguration.MaxCapacity", lambda r, pid, key: (
+                r.cluster(pid).get("ServerlessV2ScalingConfiguration") or {}).get("MaxCapacity")),
             n.number, modify, MODIFY_CLUSTER),
         Row(CLUSTER, ("EnableIAMDatabaseAuthentication",), "iam-auth", _field(c, "IAMDatabaseAuthenticationEnabled"),
             n.boolean, modify, MODIFY_CLUSTER),
@@ -141,9 +158,11 @@ def _parameter_group_rows() -> list[Row]:
     page = RDS + "API_ModifyDBClusterParameterGroup.html"
 
     def parameter(r: Reader, pid: str, key: str) -> Any:
+        """rds:DescribeDBClusterParameters Parameters[ParameterName=key].ParameterValue"""
         return r.cluster_parameters(pid).get(key)
 
     def group_tags(r: Reader, pid: str, key: str) -> Any:
+        """rds:ListTagsForResource (the group's ARN) TagList"""
         return r.rds_tags(r.cluster_parameter_group(pid)["DBClusterParameterGroupArn"])
 
     return [
@@ -158,11 +177,13 @@ def _subnet_group_rows() -> list[Row]:
     modify, page = ("rds:ModifyDBSubnetGroup",), RDS + "API_ModifyDBSubnetGroup.html"
 
     def group_tags(r: Reader, pid: str, key: str) -> Any:
+        """rds:ListTagsForResource (the group's ARN) TagList"""
         return r.rds_tags(r.subnet_group(pid)["DBSubnetGroupArn"])
 
     return [
         Row(SUBNETS, ("SubnetIds",), "subnets-from-parameters",
-            lambda r, pid, key: [s["SubnetIdentifier"] for s in r.subnet_group(pid).get("Subnets") or []],
+            _reads("rds:DescribeDBSubnetGroups Subnets[].SubnetIdentifier", lambda r, pid, key: [
+                s["SubnetIdentifier"] for s in r.subnet_group(pid).get("Subnets") or []]),
             n.id_set, modify, page),
         Row(SUBNETS, ("DBSubnetGroupDescription",), "subnets-from-parameters",
             _field("subnet_group", "DBSubnetGroupDescription"), n.text, modify, page),
@@ -185,9 +206,11 @@ def _role_rows() -> list[Row]:
             ("iam:UpdateRoleDescription",), IAM + "API_UpdateRoleDescription.html"),
         Row(ROLE, ("AssumeRolePolicyDocument",), "enhanced-monitoring", _field("role", "AssumeRolePolicyDocument"),
             n.policy, ("iam:UpdateAssumeRolePolicy",), IAM + "API_UpdateAssumeRolePolicy.html"),
-        Row(ROLE, ("ManagedPolicyArns",), "enhanced-monitoring", _field("role", "AttachedPolicyArns"), n.id_set,
+        Row(ROLE, ("ManagedPolicyArns",), "enhanced-monitoring", _reads(
+            "iam:ListAttachedRolePolicies AttachedPolicies[].PolicyArn",
+            lambda r, pid, key: r.role(pid)["AttachedPolicyArns"]), n.id_set,
             ("iam:DetachRolePolicy", "iam:AttachRolePolicy"), IAM + "API_DetachRolePolicy.html"),
-        *_tag_rows(ROLE, _field("role", "Tags"), ("iam:TagRole", "iam:UntagRole"), IAM + "API_TagRole.html"),
+        *_tag_rows(ROLE, _field("role", "Tags", "iam:ListRoleTags"), ("iam:TagRole", "iam:UntagRole"), IAM + "API_TagRole.html"),
     ]
 
 
@@ -196,15 +219,15 @@ def _key_rows() -> list[Row]:
     return [
         Row(KEY, ("Description",), owner, _field("key", "Description"), n.text, ("kms:UpdateKeyDescription",),
             KMS + "API_UpdateKeyDescription.html"),
-        Row(KEY, ("EnableKeyRotation",), owner, _field("key", "KeyRotationEnabled"), n.boolean,
+        Row(KEY, ("EnableKeyRotation",), owner, _field("key", "KeyRotationEnabled", "kms:GetKeyRotationStatus"), n.boolean,
             ("kms:DisableKeyRotation", "kms:EnableKeyRotation"), KMS + "API_DisableKeyRotation.html"),
-        Row(KEY, ("KeyPolicy",), owner, _field("key", "Policy"), n.policy, ("kms:PutKeyPolicy",),
+        Row(KEY, ("KeyPolicy",), owner, _field("key", "Policy", "kms:GetKeyPolicy"), n.policy, ("kms:PutKeyPolicy",),
             KMS + "API_PutKeyPolicy.html"),
         # Enabled: "Specifies whether the KMS key is enabled ... default true"
         # (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html)
         Row(KEY, ("Enabled",), owner, _field("key", "Enabled"), n.boolean, ("kms:DisableKey", "kms:EnableKey"),
             KMS + "API_DisableKey.html", default=True),
-        *_tag_rows(KEY, _field("key", "Tags"), ("kms:TagResource", "kms:UntagResource"), KMS + "API_TagResource.html"),
+        *_tag_rows(KEY, _field("key", "Tags", "kms:ListResourceTags"), ("kms:TagResource", "kms:UntagResource"), KMS + "API_TagResource.html"),
     ]
 
 
@@ -214,7 +237,7 @@ def _topic_rows() -> list[Row]:
         Row(TOPIC, ("DisplayName",), "alarm-notifies", _field("topic", "DisplayName"), n.text, set_attributes, page),
         Row(TOPIC, ("KmsMasterKeyId",), "alarm-topic-deliverable", _field("topic", "KmsMasterKeyId"), n.text,
             set_attributes, page, resolve=lambda r, value: r.key_id(value)),
-        *_tag_rows(TOPIC, _field("topic", "Tags"), ("sns:TagResource", "sns:UntagResource"), SNS + "API_TagResource.html"),
+        *_tag_rows(TOPIC, _field("topic", "Tags", "sns:ListTagsForResource"), ("sns:TagResource", "sns:UntagResource"), SNS + "API_TagResource.html"),
     ]
 
 
@@ -244,7 +267,7 @@ def _alarm_rows() -> list[Row]:
         row("ActionsEnabled", "alarm-notifies", n.boolean, default=True,
             calls=("cloudwatch:DisableAlarmActions", "cloudwatch:EnableAlarmActions"),
             page=ALARM + "API_DisableAlarmActions.html"),
-        *_tag_rows(ALARM_TYPE, _field("alarm", "Tags"), ("cloudwatch:TagResource", "cloudwatch:UntagResource"),
+        *_tag_rows(ALARM_TYPE, _field("alarm", "Tags", "cloudwatch:ListTagsForResource"), ("cloudwatch:TagResource", "cloudwatch:UntagResource"),
                    ALARM + "API_TagResource.html"),
     ]
 
@@ -253,7 +276,7 @@ def _log_group_rows() -> list[Row]:
     return [
         Row(LOG_GROUP, ("RetentionInDays",), "postgresql-log-group", _field("log_group", "retentionInDays"), n.integer,
             ("logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy"), LOGS + "API_PutRetentionPolicy.html"),
-        *_tag_rows(LOG_GROUP, _field("log_group", "tags"), ("logs:TagResource", "logs:UntagResource"),
+        *_tag_rows(LOG_GROUP, _field("log_group", "tags", "logs:ListTagsForResource"), ("logs:TagResource", "logs:UntagResource"),
                    LOGS + "API_TagResource.html"),
     ]
 
@@ -266,3 +289,59 @@ ROWS: tuple[Row, ...] = tuple(
 def checks() -> list[str]:
     """The checks that own rows, in the table's order."""
     return list(dict.fromkeys(row.check for row in ROWS))
+
+
+# What the template sets that has no row, and why. "create-only" means the resource schema lists the
+# property in createOnlyProperties or conditionalCreateOnlyProperties (cfn-lint's copy,
+# tapcheck.plan.schema; tests/unit/test_drift_table.py checks it): no API call changes it in place. A
+# resource renamed through its API (ModifyDBCluster NewDBClusterIdentifier, ...) is gone under its
+# physical id, which fails every row of it.
+CREATE_ONLY = "create-only"
+NOT_CHECKED: dict[tuple[str, str], str] = {
+    (CLUSTER, "DBClusterIdentifier"): CREATE_ONLY,
+    (CLUSTER, "Engine"): CREATE_ONLY,
+    (CLUSTER, "EngineMode"): CREATE_ONLY,
+    (CLUSTER, "DatabaseName"): CREATE_ONLY,
+    (CLUSTER, "MasterUsername"): CREATE_ONLY,
+    (CLUSTER, "DBSubnetGroupName"): CREATE_ONLY,
+    (CLUSTER, "StorageEncrypted"): CREATE_ONLY,
+    (CLUSTER, "MasterUserPassword"): "ModifyDBCluster sets it, but no AWS API reads a password back; the R6/C4 "
+                                     "probes log in with the secret's password instead",
+    (INSTANCE, "DBInstanceIdentifier"): CREATE_ONLY,
+    (INSTANCE, "DBClusterIdentifier"): CREATE_ONLY,
+    (INSTANCE, "Engine"): CREATE_ONLY,
+    (SUBNETS, "DBSubnetGroupName"): CREATE_ONLY,
+    (PARAMS, "DBClusterParameterGroupName"): CREATE_ONLY,
+    (PARAMS, "Description"): CREATE_ONLY,
+    (PARAMS, "Family"): CREATE_ONLY,
+    (SECRET, "Name"): CREATE_ONLY,
+    (SECRET, "GenerateSecretString"): "how CloudFormation generates the value once, at create; no API reads it "
+                                      "back as a setting (the value itself is R6's secret probe's)",
+    ("AWS::SecretsManager::SecretTargetAttachment", "SecretId"): CREATE_ONLY,
+    ("AWS::SecretsManager::SecretTargetAttachment", "TargetId"): "no API call of its own: the attachment writes the "
+                                                                 "cluster's connection details into the secret's "
+                                                                 "value, which R6's secret probe checks",
+    ("AWS::SecretsManager::SecretTargetAttachment", "TargetType"): "as TargetId",
+    (ROLE, "RoleName"): CREATE_ONLY,
+    (KEY, "PendingWindowInDays"): "used only when the key is deleted (ScheduleKeyDeletion); no API reads it back",
+    (TOPIC, "TopicName"): CREATE_ONLY,
+    (ALARM_TYPE, "AlarmName"): CREATE_ONLY,
+    (LOG_GROUP, "LogGroupName"): CREATE_ONLY,
+}
+
+
+def markdown() -> str:
+    """The table as docs/drift.md shows it (tests/unit/test_drift_table.py keeps the two equal)."""
+    from tapcheck.requirements.registry import registry
+
+    reg = registry()
+    lines = ["| resource type | property | check (requirements) | live value from | operator's call | AWS page |",
+             "|---|---|---|---|---|---|"]
+    for row in ROWS:
+        default = f" (default {str(row.default).lower()})" if row.default is not ABSENT else ""
+        reads = (row.read.__doc__ or "").strip() or "-"
+        lines.append(f"| {row.type} | {row.label}{default} | {row.check} ({', '.join(reg.requirements_of(row.check))}) "
+                     f"| {reads} | {', '.join(row.calls)} | {row.page} |")
+    lines += ["", "| resource type | property without a row | why |", "|---|---|---|"]
+    lines += [f"| {rtype} | {prop} | {why} |" for (rtype, prop), why in NOT_CHECKED.items()]
+    return "\n".join(lines) + "\n"
