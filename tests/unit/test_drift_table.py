@@ -202,3 +202,59 @@ def test_docs_drift_md_shows_the_table():
     begin, end = "<!-- drift-table:begin -->\n", "<!-- drift-table:end -->"
     assert begin in doc and end in doc
     assert doc.split(begin, 1)[1].split(end, 1)[0] == markdown(), "docs/drift.md's table is stale: run scripts/drift-table"
+
+
+# --- a probe's verdict, from what a run has read (no AWS: the reads are cached in the context) ----------
+
+def judged(template: dict, reads: dict[tuple, Any], check: str) -> str:
+    """judge() on a context whose describe calls already answered `reads` ((describe, physical id) -> answer)."""
+    from tapcheck.live.context import Context
+    from tapcheck.live.drift.probe import judge
+
+    ctx = Context(target=None, stack_name="s")  # type: ignore[arg-type]
+    ctx._memo["drift deployed"] = deployed(template)
+    for key, answer in reads.items():
+        ctx._memo[("drift", *key)] = answer
+    return judge(ctx, check)
+
+
+def test_a_wildcard_row_judges_a_parameter_only_the_template_sets_and_names_the_fix():
+    from tapcheck.live.context import Fail
+
+    t = copy.deepcopy(TEMPLATE)
+    t["Resources"]["DBClusterParameterGroup"]["Properties"]["Parameters"]["work_mem"] = 8192
+    live = {"log_statement": "all", "rds.force_ssl": "1", "work_mem": "8192"}
+    pid = "dbclusterparametergroup-id"
+    assert judged(t, {("cluster parameters", pid): live}, "parameter-group-family") \
+        == "1 value(s) as deployed: DBClusterParameterGroup.Parameters.work_mem='8192'"
+    with pytest.raises(Fail) as failed:
+        judged(t, {("cluster parameters", pid): {**live, "work_mem": "4096"}}, "parameter-group-family")
+    assert str(failed.value) == (
+        "drift from the deployed template (R7): DBClusterParameterGroup (dbclusterparametergroup-id) "
+        "Parameters.work_mem is '4096' live, '8192' in the deployed template; fix: set it back with "
+        "rds:ModifyDBClusterParameterGroup (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/"
+        "API_ModifyDBClusterParameterGroup.html), or deploy a template that sets '4096'")
+    assert judged(TEMPLATE, {}, "parameter-group-family") == "the deployed template sets none of these values"
+
+
+def test_a_resource_gone_fails_every_row_of_it_and_an_unknown_value_is_a_skip():
+    from tapcheck.live.context import Fail, Skip
+    from tapcheck.live.drift.reader import Gone
+
+    gone = Gone("DescribeDBInstances says DBInstanceNotFound: not found")
+    with pytest.raises(Fail) as failed:
+        judged(TEMPLATE, {("instance", "aurorainstance1-id"): gone, ("instance", "aurorainstance2-id"): gone},
+               "instances-private")
+    text = str(failed.value)
+    assert text.startswith("drift from the deployed template (S3): ")
+    for instance in ("AuroraInstance1 (aurorainstance1-id)", "AuroraInstance2 (aurorainstance2-id)"):
+        assert f"{instance} is gone (DescribeDBInstances says DBInstanceNotFound: not found), so its " \
+               "PubliclyAccessible as the deployed template sets them cannot hold" in text
+    assert "using-cfn-stack-drift.html" in text
+    t = copy.deepcopy(TEMPLATE)
+    t["Resources"]["CPUUtilizationAlarm"]["Properties"]["Dimensions"][0]["Value"] = {
+        "Fn::GetAtt": ["AuroraCluster", "Endpoint.Address"]}
+    alarm = {"MetricName": "CPUUtilization", "Namespace": "AWS/RDS", "Dimensions": []}
+    with pytest.raises(Skip) as skipped:
+        judged(t, {("alarm", "cpuutilizationalarm-id"): alarm}, "cpu-alarm")
+    assert "CPUUtilizationAlarm (cpuutilizationalarm-id) Dimensions: the template's value is not known" in str(skipped.value)

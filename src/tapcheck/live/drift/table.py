@@ -335,7 +335,11 @@ def markdown() -> str:
     from tapcheck.requirements.registry import registry
 
     reg = registry()
-    lines = ["| resource type | property | check (requirements) | live value from | operator's call | AWS page |",
+    counts = {}
+    for row in ROWS:
+        counts[row.type] = counts.get(row.type, 0) + 1
+    lines = [f"{len(ROWS)} rows: " + ", ".join(f"{rtype} {count}" for rtype, count in counts.items()) + ".", "",
+             "| resource type | property | check (requirements) | live value from | operator's call | AWS page |",
              "|---|---|---|---|---|---|"]
     for row in ROWS:
         default = f" (default {str(row.default).lower()})" if row.default is not ABSENT else ""
