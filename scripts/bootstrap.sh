@@ -43,6 +43,13 @@ if [ "$want_pg" = "1" ] && [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
   fi
 fi
 
+# 3b. iproute2 (`ip netns`), for the emulator's network boundary (tests/integration/test_runner.py).
+if [ "$want_pg" = "1" ] && ! command -v ip >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  log "installing iproute2"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iproute2 >/dev/null; }
+fi
+
 # 4. shellcheck, so that actionlint (tests/unit/test_ci_workflow.py) also checks the workflow's `run:` scripts.
 #    Optional: without it actionlint checks the workflow alone.
 if [ "$want_pg" = "1" ] && ! command -v shellcheck >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then

@@ -81,3 +81,19 @@ def test_cli_lines_for_bad_port_and_missing_emulator(tmp_path: Path) -> None:
                           capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 2
     assert "the local emulator is not running" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_data_directory_goes_to_a_chosen_tmpdir_else_to_memory_when_it_has_room(tmp_path: Path,
+                                                                                   monkeypatch) -> None:
+    import tempfile
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    assert control.data_parent() == str(tmp_path)
+    monkeypatch.delenv("TMPDIR")
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    shm = os.statvfs("/dev/shm") if os.path.isdir("/dev/shm") else None
+    roomy = shm is not None and shm.f_bavail * shm.f_frsize >= control.SHM_MIN_FREE_BYTES
+    assert control.data_parent() == ("/dev/shm" if roomy else tempfile.gettempdir())
+    monkeypatch.setattr(control, "SHM_MIN_FREE_BYTES", 1 << 62)   # no memory file system that large
+    assert control.data_parent() == tempfile.gettempdir()

@@ -159,17 +159,41 @@ def _check_port(port: int | None) -> None:
                          "pass --port between 1024 and 65535, or 0 for any free port")
 
 
+# Room /dev/shm must have to hold the emulator's clusters (each about 60 MB, WAL included).
+SHM_MIN_FREE_BYTES = 2 * 1024 ** 3
+
+
 def _pick_port(port: int | None) -> int:
     if port is None:
         return DEFAULT_PORT
     return _free_port() if port == 0 else int(port)
 
 
+def data_parent() -> str:
+    """Where the emulator's data directory goes: the TMPDIR the user set, else /dev/shm when it is
+    a writable memory file system with room (PostgreSQL's initdb, copies and base backups run
+    several times faster there than on these machines' disks, and the data lives no longer than
+    the emulator), else the temporary directory."""
+    if os.environ.get("TMPDIR"):
+        return tempfile.gettempdir()
+    shm = "/dev/shm"
+    try:
+        st = os.statvfs(shm)
+        if os.access(shm, os.W_OK | os.X_OK) and st.f_bavail * st.f_frsize >= SHM_MIN_FREE_BYTES:
+            return shm
+    except OSError:
+        pass
+    return tempfile.gettempdir()
+
+
 def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
-          timeout: float = START_TIMEOUT_S, tie_to_caller: bool = False) -> dict:
+          timeout: float = START_TIMEOUT_S, tie_to_caller: bool = False, network_boundary: bool = False) -> dict:
     """Start the emulator in the background and return its state once it answers.
     With `tie_to_caller` it also shuts itself down, cleaning up, when this process dies
-    (used by the test suite and the benchmark so that a killed run leaves nothing)."""
+    (used by the test suite and the benchmark so that a killed run leaves nothing).
+    `network_boundary` (or TAPCHECK_NETWORK_BOUNDARY=1) puts each cluster's servers in a network
+    namespace (netns.py); the state's "network_boundary" says whether it is on."""
+    from tapcheck.emulator import netns
     from tapcheck.emulator.pgcluster import mark_root, pg_available
 
     sp = state_path(path)
@@ -198,26 +222,31 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
             raise UsageError("emulator", f"cannot listen on 127.0.0.1:{port}: {_why(e)}",
                              "pass --port N (another free port, or 0 for any)") from None
     try:
-        root = Path(tempfile.mkdtemp(prefix="tapcheck-emu-"))
+        root = Path(tempfile.mkdtemp(prefix="tapcheck-emu-", dir=data_parent()))
         mark_root(root)
     except OSError as e:
         raise UsageError(tempfile.gettempdir(), f"cannot create the emulator's data directory: {_why(e)}",
                          "free disk space there or set TMPDIR to a writable directory") from None
     log = Path(tempfile.gettempdir()) / f"{root.name}.log"
+    env = dict(os.environ)
+    if network_boundary:
+        env[netns.ENV] = "1"
+    boundary = env.get(netns.ENV, "").strip().lower() in ("1", "true", "on", "yes") and netns.unavailable() is None
+    env[netns.ENV] = "1" if boundary else "0"
     try:
         with open(log, "w") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "tapcheck.emulator.server", "--port", str(port), "--root", str(root),
                  *(["--owner-pid", str(os.getpid())] if tie_to_caller else [])],
                 stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                cwd="/",
+                cwd="/", env=env,
             )
     except OSError as e:
         _remove_root(root, log)
         raise UsageError("emulator", f"cannot start the server: {_why(e)}", f"check {tempfile.gettempdir()}") from None
     # Popen returns after exec, so the command line read here is the server's own.
     state = {"pid": proc.pid, "port": port, "url": _url(port), "root": str(root), "log": str(log),
-             "started": time.time(), "process": processes.identity(proc.pid, settle_s=2.0) or {"pid": proc.pid}}
+             "started": time.time(), "network_boundary": boundary, "process": processes.identity(proc.pid, settle_s=2.0) or {"pid": proc.pid}}
     try:
         _write_state(sp, state)
     except OSError as e:

@@ -19,6 +19,7 @@ No moto import here: this module only knows PostgreSQL.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pwd
@@ -34,7 +35,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tapcheck.emulator import processes
+from tapcheck.emulator import netns, processes
 
 PG_BIN = Path(os.environ.get("TAPCHECK_PG_BIN", "/usr/lib/postgresql/15/bin"))
 RUN_AS = "postgres"
@@ -69,7 +70,28 @@ EMULATOR_OWNED = frozenset({
     "ident_file", "external_pid_file", "ssl", "ssl_cert_file", "ssl_key_file", "wal_level", "max_wal_senders",
     "hot_standby", "fsync", "full_page_writes", "synchronous_commit", "max_connections", "shared_buffers",
     "primary_conninfo", "primary_slot_name", "restore_command", "archive_mode", "archive_command",
+    "dynamic_shared_memory_type",
 })
+
+
+# ADMIN_USER's password: generated per emulator process, known to it alone (every cluster of the
+# process shares it: the clusters' data directories are copies of one initdb, see _initdb_template).
+_ADMIN_PASSWORD = secrets.token_urlsafe(24)
+_template_lock = threading.Lock()
+
+
+# Settings of every emulated server, written into the initdb template (its clusters copy them).
+_BASE_CONF = (
+    "\n# tapcheck emulator\n"
+    "wal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n"
+    "fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n"
+    "max_connections = 30\nshared_buffers = 16MB\n"
+    "wal_receiver_status_interval = 1s\nwal_writer_delay = 10ms\n"
+    # Dynamic shared memory in files under the data directory (pg_dynshmem) rather than in
+    # /dev/shm: a postmaster a drill kills with SIGKILL leaves its segments behind, and they go
+    # with the cluster's directory (https://www.postgresql.org/docs/15/runtime-config-resource.html)
+    "dynamic_shared_memory_type = mmap\n"
+)
 
 
 class PgError(RuntimeError):
@@ -188,10 +210,15 @@ class PgCluster:
     # Names the cluster's directory; generated, never taken from the template.
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)
     # ADMIN_USER's password: generated, known to the emulator alone.
-    admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    admin_password: str = field(default=_ADMIN_PASSWORD, repr=False)
+    # The network namespace the servers run in when the emulator's network boundary is on (netns.py),
+    # else None: they listen on the host's loopback.
+    netns: str | None = None
 
     def __post_init__(self) -> None:
         self.dir = self.root / self.uid
+        if self.netns is None and netns.enabled():
+            self.netns = netns.name_for(self.uid)
         if not self.writer_host:
             self.writer_host, self.reader_host = allocate_addresses(self.port)
 
@@ -221,41 +248,29 @@ class PgCluster:
             mark_root(self.root)
         os.chmod(self.root, 0o711)
         self.dir.mkdir(mode=0o700)
-        (self.dir / CLUSTER_MARKER).write_text(json.dumps({"cluster": self.name}))
+        (self.dir / CLUSTER_MARKER).write_text(json.dumps({"cluster": self.name, "netns": self.netns}))
+        if self.netns:
+            netns.create(self.netns)
         _chown(self.dir)
         for role in ("writer", "reader"):
             sock = self._sock(role)
             sock.mkdir(mode=0o700)
             _chown(sock)
-        pwfile = self.dir / "pw"
-        pwfile.write_text(self.admin_password + "\n")
-        os.chmod(pwfile, 0o600)
-        _chown(pwfile)
         self._write_passfile()
-        try:
-            _run(
-                "initdb",
-                _as_pg([
-                    str(PG_BIN / "initdb"), "-N", "-D", str(self.writer_data), "-U", ADMIN_USER,
-                    f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8",
-                ]),
-            )
-        finally:
-            pwfile.unlink(missing_ok=True)
+        # A copy of one initdb per emulator process: initdb costs about a second, a copy a few
+        # hundredths; what differs between clusters (port, certificate, pg_hba) is written below.
+        # The clusters of one emulator so share pg_control's system identifier; nothing reads it.
+        _run("copy of the initdb template", ["cp", "-a", str(_initdb_template(self.root, self.admin_password)),
+                                             str(self.writer_data)])
         self._make_certificate()
         conf = self.writer_data / "postgresql.conf"
         with conf.open("a") as f:
             f.write(
-                "\n# tapcheck emulator\n"
                 f"port = {int(self.port)}\n"
                 # RDS creates the cluster's TLS certificate with the cluster, so TLS is always
                 # available; rds.force_ssl decides only whether plaintext is refused (pg_hba)
                 # (https://repost.aws/knowledge-center/aurora-postgresql-ssl-certificates).
                 "ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n"
-                "wal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n"
-                "fsync = off\nfull_page_writes = off\nsynchronous_commit = off\n"
-                "max_connections = 30\nshared_buffers = 16MB\n"
-                "wal_receiver_status_interval = 1s\nwal_writer_delay = 10ms\n"
             )
         self._write_hba(self.writer_data)
 
@@ -305,8 +320,8 @@ class PgCluster:
             raise PgError(f"start {role} of {self.name}: refusing unsafe characters in {opts!r}")
         _run(
             f"start {role} of {self.name}",
-            _as_pg([str(PG_BIN / "pg_ctl"), "start", "-w", "-t", "30", "-D", str(self.data(role)),
-                    "-l", str(self.dir / f"{role}.log"), "-o", opts]),
+            netns.inside(self.netns, _as_pg([str(PG_BIN / "pg_ctl"), "start", "-w", "-t", "30", "-D",
+                                             str(self.data(role)), "-l", str(self.dir / f"{role}.log"), "-o", opts])),
             timeout=40,
         )
 
@@ -403,6 +418,8 @@ class PgCluster:
         self.writer_running = self.reader_running = False
         shutil.rmtree(self.dir, ignore_errors=True)
         release_addresses(self.writer_host, self.reader_host)
+        if self.netns:
+            netns.delete(self.netns)
 
     # settings ----------------------------------------------------------------------
     def _admin(self, role: str, dbname: str = "postgres"):
@@ -491,6 +508,33 @@ class PgCluster:
         _chown(passfile)
 
 
+def _initdb_template(root: Path, admin_password: str) -> Path:
+    """A stopped, freshly initialised data directory under `root` (made once, by initdb, with
+    ADMIN_USER and `admin_password`), which clusters copy."""
+    digest = hashlib.sha256(admin_password.encode()).hexdigest()[:12]
+    template = root / f"initdb-template-{digest}"
+    with _template_lock:
+        if template.is_dir():
+            return template
+        partial = root / f"initdb-template-{digest}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(mode=0o700)
+        _chown(partial)
+        pwfile = root / f"initdb-template-{digest}.pw"
+        pwfile.write_text(admin_password + "\n")
+        os.chmod(pwfile, 0o600)
+        _chown(pwfile)
+        try:
+            _run("initdb", _as_pg([str(PG_BIN / "initdb"), "-N", "-D", str(partial), "-U", ADMIN_USER,
+                                   f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"]))
+        finally:
+            pwfile.unlink(missing_ok=True)
+        with (partial / "postgresql.conf").open("a") as f:
+            f.write(_BASE_CONF)
+        partial.rename(template)
+        return template
+
+
 def stop_postmaster(data: Path, timeout: float = STOP_TIMEOUT_S) -> str:
     """Stop the server of data directory `data`, signalling only its proven postmaster:
     fast shutdown (SIGINT, as `pg_ctl stop -m fast`), then immediate (SIGQUIT), then SIGKILL.
@@ -552,6 +596,13 @@ def cleanup_root(root: Path) -> list[str]:
             what = str(e)
         if what:
             done.append(what)
+    for marker in sorted(root.glob(f"*/{CLUSTER_MARKER}")):
+        try:
+            name = json.loads(marker.read_text()).get("netns")
+        except (OSError, ValueError):
+            name = None
+        if name and netns.delete(str(name)):
+            done.append(f"removed network namespace {name}")
     shutil.rmtree(root, ignore_errors=True)
     done.append(f"removed {root}")
     return done

@@ -44,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
     from tapcheck.emulator import models
 
     models.install()
+    # Lambda Invoke for python runtimes without Docker (the function runs in its cluster's boundary)
+    from tapcheck.emulator.models import lambda_runner
+
+    lambda_runner.install()
     # Warm up the backends a deploy touches, so the first deploy does not pay for it.
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.iam.models import iam_backends

@@ -56,6 +56,9 @@ def register(subparsers: Any) -> None:
     emu_sub = emu.add_subparsers(dest="emulator_command", required=True)
     start = emu_sub.add_parser("start", help="start in the background; returns when ready")
     start.add_argument("--port", type=int, default=None, help="port on 127.0.0.1 (default 4566)")
+    start.add_argument("--network-boundary", action="store_true",
+                       help="run each cluster's PostgreSQL in its own network namespace, unreachable from the host "
+                            "by TCP, as a private cluster is on AWS (root only; also TAPCHECK_NETWORK_BOUNDARY=1)")
     start.add_argument("--emulator-state", help=argparse.SUPPRESS)
     start.set_defaults(func=cmd_emulator_start)
     stop = emu_sub.add_parser("stop", help="stop it: PostgreSQL, data directories, server")
@@ -88,6 +91,9 @@ def register(subparsers: Any) -> None:
     smoke.add_argument("--db-port", type=int)
     smoke.add_argument("--db-reader-host", help="reach the reader through this host")
     smoke.add_argument("--db-reader-port", type=int)
+    smoke.add_argument("--no-runner", action="store_true",
+                       help="with --target aws: probe the database from here instead of from a Lambda function made "
+                            "in the stack's VPC for the run (the default there; --db-host also turns it off)")
     smoke.add_argument("--only", help="comma-separated requirement ids to probe (e.g. R7,H1)")
     smoke.add_argument("--strict", action="store_true",
                        help="on AWS, a skipped probe (e.g. no network path to the database) fails the run (exit 1); "
@@ -111,6 +117,14 @@ def register(subparsers: Any) -> None:
     _target_args(fail)
     fail.set_defaults(func=cmd_drill_failover)
 
+    run = subparsers.add_parser("runner", help="the in-VPC probe runner smoke makes on AWS")
+    run_sub = run.add_subparsers(dest="runner_command", required=True)
+    clean = run_sub.add_parser("cleanup", help="remove runner functions and roles left by earlier runs for a stack "
+                               "(found by their tag tapcheck:runner-for)")
+    clean.add_argument("--stack-name", required=True)
+    _target_args(clean)
+    clean.set_defaults(func=cmd_runner_cleanup)
+
     des = subparsers.add_parser("destroy", help="delete a deployed stack")
     des.add_argument("--stack-name", required=True)
     _timeout_arg(des)
@@ -121,8 +135,13 @@ def register(subparsers: Any) -> None:
 def cmd_emulator_start(args: argparse.Namespace) -> int:
     from tapcheck.emulator import control
 
-    st = control.start(port=args.port, path=args.emulator_state)
-    print(f"emulator ready at {st['url']} (pid {st['pid']}, data {st['root']})")
+    from tapcheck.emulator import netns
+
+    if (args.network_boundary or netns.requested()) and netns.unavailable():
+        print(f"tapcheck: {netns.unavailable()}", file=sys.stderr)
+    st = control.start(port=args.port, path=args.emulator_state, network_boundary=args.network_boundary)
+    boundary = ", network boundary on" if st.get("network_boundary") else ""
+    print(f"emulator ready at {st['url']} (pid {st['pid']}, data {st['root']}{boundary})")
     print(f"state: {control.state_path(args.emulator_state)}")
     return EXIT_OK
 
@@ -213,7 +232,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         _report_check(e.check, e.stack, tgt, rolled_back=what == "deploy")
         return EXIT_FINDINGS
     except deploy.DeployTimedOut as e:
-        _report_unfinished(e.operation, e.stack, tgt, f"did not finish within {e.seconds:.0f} s", e.status, e.left,
+        _report_unfinished(e.operation, e.stack, tgt, f"did not finish within {e.seconds:g} s", e.status, e.left,
                            e.command)
         return EXIT_FINDINGS
     except deploy.DeployInterrupted as e:
@@ -257,6 +276,21 @@ def _report_interrupted(e: Any, tgt: Any) -> None:
               file=sys.stderr)
 
 
+def cmd_runner_cleanup(args: argparse.Namespace) -> int:
+    from tapcheck.live import runner
+
+    tgt = _target(args)
+    with _emulator_answers(tgt):
+        removed, left = runner.cleanup(tgt, args.stack_name)
+    for what in removed:
+        print(f"removed {what}")
+    for what in left:
+        print(f"tapcheck: could not remove {what}", file=sys.stderr)
+    if not removed and not left:
+        print(f"no runner resources of {args.stack_name} found")
+    return EXIT_FINDINGS if left else EXIT_OK
+
+
 def cmd_destroy(args: argparse.Namespace) -> int:
     from tapcheck.live import deploy
 
@@ -268,7 +302,7 @@ def cmd_destroy(args: argparse.Namespace) -> int:
         print(f"tapcheck: delete of {e.stack} failed ({e.status}): resource {e.resource}: {e.reason}", file=sys.stderr)
         return EXIT_FINDINGS
     except deploy.DeployTimedOut as e:
-        _report_unfinished(e.operation, e.stack, tgt, f"did not finish within {e.seconds:.0f} s", e.status, e.left,
+        _report_unfinished(e.operation, e.stack, tgt, f"did not finish within {e.seconds:g} s", e.status, e.left,
                            f"{e.command} (again, to wait for it)")
         return EXIT_FINDINGS
     except deploy.DeployInterrupted as e:
@@ -286,7 +320,7 @@ def cmd_cancel_update(args: argparse.Namespace) -> int:
         with _emulator_answers(tgt):
             status, check = deploy.cancel_update(tgt, args.stack_name, timeout=args.timeout, out=sys.stdout)
     except deploy.OperationTimeout as e:
-        print(f"tapcheck: the rollback of {args.stack_name} did not finish within {e.seconds:.0f} s "
+        print(f"tapcheck: the rollback of {args.stack_name} did not finish within {e.seconds:g} s "
               f"(stack {e.status}); run this command again to wait for it", file=sys.stderr)
         return EXIT_FINDINGS
     print(f"stack {args.stack_name} {status}")
@@ -331,6 +365,7 @@ def cmd_smoke(args: argparse.Namespace) -> int:
             tgt, args.stack_name, db_host=args.db_host, db_port=args.db_port,
             db_reader_host=args.db_reader_host, db_reader_port=args.db_reader_port,
             only=[x.strip().upper() for x in args.only.split(",")] if args.only else None, strict=args.strict,
+            runner=not tgt.local and not args.no_runner and not args.db_host,
         )
     return _report(report, args)
 
@@ -345,7 +380,8 @@ def smoke(tgt: Any, stack_name: str, out: Any = None, only: list[str] | None = N
     return report.exit_code
 
 
-def run_smoke(tgt: Any, stack_name: str, only: list[str] | None = None, strict: bool = False, **db: Any) -> Any:
+def run_smoke(tgt: Any, stack_name: str, only: list[str] | None = None, strict: bool = False, runner: bool = False,
+              **db: Any) -> Any:
     """Run every probe against the stack: a LiveReport with one case per probe run. Exit 0 when every
     probe passed; 1 when one failed, naming its requirements — or skipped where a skip counts as
     failure (always on the local target, on AWS with --strict); 2 when nothing could be probed. A
@@ -361,7 +397,11 @@ def run_smoke(tgt: Any, stack_name: str, only: list[str] | None = None, strict: 
         raise UsageError(f"stack {stack_name}", f"is {stack['StackStatus']}", "deploy it again")
     ctx = Context(tgt, stack_name, **db)
     wanted = set(only or ())
-    results = probing.run_all(ctx, only=(lambda p: bool(wanted & set(p.requirements))) if only else None)
+    remote = None
+    if runner:  # the data-plane probes run in a Lambda function in the stack's VPC (live/runner.py)
+        from tapcheck.live.runner import run_remote as remote
+    results = probing.run_all(ctx, only=(lambda p: bool(wanted & set(p.requirements))) if only else None,
+                              remote=remote)
     failed = [r for r in results if r.status is Status.FAIL]
     skipped = [r for r in results if r.status is Status.SKIP]
     passed = len(results) - len(failed) - len(skipped)

@@ -8,6 +8,13 @@ from typing import Any
 
 from tapcheck.errors import UsageError
 
+# Error codes by which AWS refuses a call for want of a permission (IAM's and EC2's spellings).
+REFUSED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+                           "AuthorizationError", "UnauthorizedAccess"})
+# The IAM action is `<service prefix>:<API operation>` for every call tapcheck makes, except these
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html: Invoke
+# is authorised by lambda:InvokeFunction).
+_ACTION_NAMES = {("lambda", "Invoke"): "lambda:InvokeFunction"}
 LOCAL_REGION = "us-east-1"
 LOCAL_READ_TIMEOUT_S = 30
 TARGETS = ("local", "aws")
@@ -38,8 +45,26 @@ class Target:
             if self.local:
                 kwargs.update(endpoint_url=self.endpoint_url, aws_access_key_id="testing",
                               aws_secret_access_key="testing")
-            self._clients[service] = boto3.client(service, **kwargs)
+            client = boto3.client(service, **kwargs)
+            client.meta.events.register("after-call", _name_refused_permission)
+            self._clients[service] = client
         return self._clients[service]
+
+
+def permission(service: str, operation: str) -> str:
+    """The IAM action that authorises API call `operation` of botocore service `service`."""
+    return _ACTION_NAMES.get((service, operation), f"{service}:{operation}")
+
+
+def _name_refused_permission(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+    """A call AWS refused for want of a permission ends the command with one line naming the
+    permission (exit 2), wherever the call was made: nothing tapcheck does can go on without it."""
+    code = (parsed.get("Error") or {}).get("Code") if isinstance(parsed, dict) else None
+    if code not in REFUSED_CODES:
+        return
+    action = permission(model.service_model.service_name, model.name)
+    raise UsageError("AWS", f"refused {action} ({code})",
+                     f"grant {action} to this identity (README, AWS section: the permissions smoke needs)")
 
 
 def resolve(name: str = "local", region: str | None = None, state: str | None = None) -> Target:

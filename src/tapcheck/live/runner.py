@@ -1,0 +1,341 @@
+"""The in-VPC probe runner: a short-lived Lambda function in the cluster's subnets and security
+groups, created for one smoke run and removed after it, that runs the data-plane probes where the
+private cluster is reachable.
+
+Design (issue 14):
+- Lambda, not other in-VPC compute: a VPC-attached function gets a network interface in the
+  subnets and security groups it is given and reaches what they allow
+  (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html); no instance, AMI, SSM
+  agent or key to manage. The function takes the live cluster's own placement (its DB subnet
+  group's subnets, its VPC security groups), so no rule is added to the stack: the groups must
+  admit the cluster port from themselves (or from the subnets' addresses) and let it out
+  (security_groups.py), checked before anything is created; when they do not, every data-plane
+  probe SKIPs naming the missing rule and the command that adds it.
+- The code is the tapcheck package itself (the same probe functions and run_probe, zipped from
+  the installed package, rules included) plus psycopg wheels for the Lambda runtime (python3.11,
+  x86_64) from PyPI, pinned and hash-checked, cached under ~/.cache/tapcheck/runner-wheels.
+- Its execution role has the AWS managed policy AWSLambdaVPCAccessExecutionRole, which grants
+  the network-interface permissions a VPC function needs and CloudWatch Logs
+  (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions).
+- Credentials travel in the invocation payload only, never in the function's configuration
+  (environment) or its logs (the handler prints nothing). A synchronous invocation's request
+  payload is limited to 6 MB (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+- Everything is tagged with the stack's tags plus tapcheck:runner-for=<stack>, the role lives under
+  the IAM path /tapcheck-runner/, and both are removed in `finally` (after a failed probe, create,
+  timeout or Ctrl-C); what could not be removed is printed with the command that removes it, and
+  `tapcheck runner cleanup --stack-name NAME` removes leftovers by tag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tapcheck.errors import UsageError
+
+RUNNER_TAG = "tapcheck:runner-for"
+ROLE_PATH = "/tapcheck-runner/"
+RUNTIME = "python3.11"
+HANDLER = "tapcheck.live.runner_handler.handler"
+FUNCTION_TIMEOUT_S = 300
+MEMORY_MB = 256
+# A synchronous invocation's request and response payloads: 6 MB each
+# (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024
+VPC_ACCESS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}
+# A role just created may not yet be assumable by Lambda (IAM is eventually consistent:
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency);
+# CreateFunction then fails with InvalidParameterValueException and is retried for this long.
+ROLE_PROPAGATION_S = 60
+
+# The psycopg wheels the function imports, for its runtime (CPython 3.11, manylinux2014 x86_64),
+# at the version pyproject.toml pins; their sha256 as PyPI serves them (checked 2026-12-04).
+WHEELS = (
+    ("psycopg==3.3.9", "psycopg-3.3.9-py3-none-any.whl",
+     "d2d7d04a1ce6dab4f5b27316bea3b52585cafa2f2d631e5b09dd69823f5c26f6"),
+    ("psycopg-binary==3.3.9", "psycopg_binary-3.3.9-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+     "0953c1b94c73f97efce5b8fb1dad85cf5e4085b94902e439e27e6805ebc8be99"),
+    ("typing_extensions==4.16.0", "typing_extensions-4.16.0-py3-none-any.whl",
+     "481caa481374e813c1b176ada14e97f1f67a4539ce9cfeb3f350d78d6370c2e8"),
+)
+_PACKAGE_FILES = (".py", ".toml", ".yaml", ".json")
+
+
+def wheel_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tapcheck" / "runner-wheels"
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def wheels() -> list[Path]:
+    """The pinned wheels, from the cache or downloaded by pip with their hashes required."""
+    cache = wheel_cache()
+    wanted = [cache / name for _, name, _ in WHEELS]
+    if not all(p.is_file() and _sha256(p) == digest for p, (_, _, digest) in zip(wanted, WHEELS)):
+        cache.mkdir(parents=True, exist_ok=True)
+        reqs = cache / "requirements.txt"
+        reqs.write_text("".join(f"{spec} --hash=sha256:{digest}\n" for spec, _, digest in WHEELS))
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--require-hashes", "--no-deps",
+             "--only-binary=:all:", "--platform", "manylinux2014_x86_64", "--python-version", "3.11",
+             "--implementation", "cp", "-d", str(cache), "-r", str(reqs)],
+            capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            last = (proc.stderr or proc.stdout).strip().splitlines()
+            raise UsageError("the in-VPC runner", f"cannot fetch psycopg for the Lambda runtime from PyPI "
+                             f"({last[-1] if last else 'pip exit ' + str(proc.returncode)})",
+                             "check the network to PyPI, or pass --no-runner (and --db-host through a tunnel)")
+    for path, (_, _, digest) in zip(wanted, WHEELS):
+        if not path.is_file() or _sha256(path) != digest:
+            raise UsageError(str(path), "does not match its pinned sha256", f"delete {wheel_cache()} and run again")
+    return wanted
+
+
+def _package_files() -> list[tuple[Path, str]]:
+    """The installed tapcheck package's files the function needs (its rules included), with
+    their names in the zip."""
+    import tapcheck
+
+    package = Path(tapcheck.__file__).resolve().parent
+    found = []
+    for dirpath, dirnames, filenames in os.walk(package, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name.endswith(_PACKAGE_FILES):
+                path = Path(dirpath) / name
+                found.append((path, "tapcheck/" + str(path.relative_to(package))))
+    return found
+
+
+def build_zip() -> bytes:
+    """The function's code: the installed tapcheck package and the pinned wheels. Built once per
+    content (the wheels' pinned digests and the package's files) and cached beside the wheels."""
+    files = _package_files()
+    digest = hashlib.sha256()
+    for _, _, wheel_digest in WHEELS:
+        digest.update(wheel_digest.encode())
+    for path, arcname in files:
+        digest.update(arcname.encode() + b"\0" + path.read_bytes() + b"\0")
+    cached = wheel_cache().parent / f"runner-{digest.hexdigest()[:16]}.zip"
+    if cached.is_file():
+        return cached.read_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for wheel in wheels():
+            with zipfile.ZipFile(wheel) as w:
+                for item in w.infolist():
+                    if not item.is_dir():
+                        z.writestr(item, w.read(item))
+        for path, arcname in files:
+            z.write(path, arcname)
+    for old in cached.parent.glob("runner-*.zip"):   # one build kept: the current one
+        old.unlink(missing_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.partial")
+    partial.write_bytes(buf.getvalue())
+    partial.replace(cached)
+    return buf.getvalue()
+
+
+# --- where the function goes -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Placement:
+    """The cluster's own network placement, which the function takes: the subnets of its DB subnet
+    group and its VPC security groups (read from the live cluster, whatever the template calls them)."""
+
+    subnet_ids: list[str]
+    group_ids: list[str]
+    port: int
+
+
+def placement(ctx: Any) -> Placement:
+    cluster = ctx.cluster
+    subnet_group = ctx.target.client("rds").describe_db_subnet_groups(
+        DBSubnetGroupName=cluster["DBSubnetGroup"])["DBSubnetGroups"][0]
+    # A function takes at most 16 subnets and 5 security groups
+    # (https://docs.aws.amazon.com/lambda/latest/api/API_VpcConfig.html).
+    subnets = [s["SubnetIdentifier"] for s in subnet_group.get("Subnets") or []][:16]
+    groups = [g["VpcSecurityGroupId"] for g in cluster.get("VpcSecurityGroups") or []
+              if g.get("Status", "active") == "active"][:5]
+    return Placement(subnets, groups, int(cluster.get("Port") or 5432))
+
+
+def missing_ingress(ec2: Any, where: Placement) -> str | None:
+    """None when a function in the cluster's security groups and subnets can reach the cluster port
+    (security_groups.missing_rule), else the SKIP text naming the missing rule and the command."""
+    from tapcheck import security_groups
+
+    groups = ec2.describe_security_groups(GroupIds=where.group_ids)["SecurityGroups"]
+    cidrs = [s["CidrBlock"] for s in ec2.describe_subnets(SubnetIds=where.subnet_ids)["Subnets"]]
+    side = security_groups.missing_rule(groups, cidrs, groups, cidrs, where.port)
+    if side is None:
+        return None
+    group, named = where.group_ids[0], ", ".join(where.group_ids)
+    if side == "inbound":
+        return (f"no network path for the in-VPC runner: the cluster's security group {named} admits no TCP "
+                f"{where.port} from itself or from the subnets' addresses, so a function in it cannot reach the "
+                f"cluster; fix: aws ec2 authorize-security-group-ingress --group-id {group} --protocol tcp "
+                f"--port {where.port} --source-group {group} (or pass --no-runner with --db-host through a tunnel)")
+    return (f"no network path for the in-VPC runner: the cluster's security group {named} lets no TCP {where.port} "
+            f"out to itself or to the subnets' addresses; fix: aws ec2 authorize-security-group-egress --group-id "
+            f"{group} --ip-permissions 'IpProtocol=tcp,FromPort={where.port},ToPort={where.port},"
+            f"UserIdGroupPairs=[{{GroupId={group}}}]' (or pass --no-runner with --db-host through a tunnel)")
+
+
+# --- the run --------------------------------------------------------------------------------
+@dataclass
+class Runner:
+    """One runner's resources, as far as they were made; `remove()` removes them."""
+
+    target: Any
+    stack_name: str
+    function: str | None = None
+    role: str | None = None
+    left: list[str] = field(default_factory=list)
+
+    def remove(self) -> list[str]:
+        """Delete the function, then the role; returns what could not be removed, with commands."""
+        left = []
+        if self.function:
+            try:
+                self.target.client("lambda").delete_function(FunctionName=self.function)
+                self.function = None
+            except Exception as e:  # noqa: BLE001 - reported, with the command that removes it
+                left.append(f"Lambda function {self.function} ({type(e).__name__}): aws lambda delete-function "
+                            f"--function-name {self.function}")
+        if self.role:
+            iam = self.target.client("iam")
+            try:
+                iam.detach_role_policy(RoleName=self.role, PolicyArn=VPC_ACCESS_POLICY)
+            except Exception:  # noqa: BLE001 - not attached (a create that failed half-way)
+                pass
+            try:
+                iam.delete_role(RoleName=self.role)
+                self.role = None
+            except Exception as e:  # noqa: BLE001
+                left.append(f"IAM role {self.role} ({type(e).__name__}): aws iam detach-role-policy --role-name "
+                            f"{self.role} --policy-arn {VPC_ACCESS_POLICY} && "
+                            f"aws iam delete-role --role-name {self.role}")
+        self.left = left
+        return left
+
+
+def _tags(ctx: Any) -> dict[str, str]:
+    tags = {t["Key"]: t["Value"] for t in ctx.stack.get("Tags") or []}
+    tags.update({"tapcheck:stack-name": ctx.stack_name, RUNNER_TAG: ctx.stack_name})
+    return tags
+
+
+def payload(ctx: Any, run_ids: list[str]) -> dict[str, Any]:
+    """What the handler needs, read here (outside the VPC): endpoints, the cluster's names, the secret."""
+    from tapcheck.live.context import Fail
+
+    cluster = {k: ctx.cluster.get(k) for k in ("Endpoint", "ReaderEndpoint", "Port", "MasterUsername", "DatabaseName")}
+    body: dict[str, Any] = {"stack_name": ctx.stack_name, "target": ctx.target.name, "region": ctx.target.region,
+                            "outputs": ctx.outputs, "cluster": cluster, "runs": run_ids}
+    try:
+        body["secret"] = ctx.secret
+    except Fail as e:
+        body["secret_error"] = str(e)
+    return body
+
+
+def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, tuple[str, str, float]]:
+    """Run the data-plane probe runs `runs` in a runner made for this call: {run id: (status,
+    detail, seconds)}. Removes the runner before returning or raising; what it could not remove is
+    printed to `out` (standard error) with the commands."""
+    from botocore.exceptions import ClientError
+
+    out = out or sys.stderr
+    # A refused call (here or below) ends the run naming the permission: target.py.
+    where = placement(ctx)
+    if not where.subnet_ids or not where.group_ids:
+        return _all(runs, "skip", "the cluster has no subnets or no active security group to place the in-VPC "
+                                  "runner in; pass --no-runner with --db-host through a tunnel")
+    missing = missing_ingress(ctx.target.client("ec2"), where)
+    if missing:
+        return _all(runs, "skip", missing)
+    body = json.dumps(payload(ctx, [r.id for r in runs]))
+    if len(body.encode()) > PAYLOAD_LIMIT_BYTES:
+        return _all(runs, "skip", f"the runner's payload is {len(body.encode())} bytes, over Lambda's 6 MB")
+    code = build_zip()
+    runner = Runner(ctx.target, ctx.stack_name)
+    token = secrets.token_hex(3)
+    base = "".join(c if c.isalnum() or c == "-" else "-" for c in ctx.stack_name)[:40]
+    tags = _tags(ctx)
+    try:
+        iam, lam = ctx.target.client("iam"), ctx.target.client("lambda")
+        name = f"tapcheck-runner-{base}-{token}"
+        role_arn = iam.create_role(RoleName=name, Path=ROLE_PATH, AssumeRolePolicyDocument=json.dumps(TRUST),
+                                   Description=f"tapcheck in-VPC probe runner for stack {ctx.stack_name}",
+                                   Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Role"]["Arn"]
+        runner.role = name
+        iam.attach_role_policy(RoleName=name, PolicyArn=VPC_ACCESS_POLICY)
+        deadline = time.monotonic() + ROLE_PROPAGATION_S
+        while True:
+            try:
+                lam.create_function(
+                    FunctionName=name, Runtime=RUNTIME, Role=role_arn, Handler=HANDLER, Code={"ZipFile": code},
+                    Timeout=FUNCTION_TIMEOUT_S, MemorySize=MEMORY_MB, Tags=tags, Architectures=["x86_64"],
+                    Description=f"tapcheck in-VPC probe runner for stack {ctx.stack_name} (removed after the run)",
+                    VpcConfig={"SubnetIds": where.subnet_ids, "SecurityGroupIds": where.group_ids})
+                runner.function = name
+                break
+            except ClientError as e:
+                if (e.response.get("Error", {}).get("Code") == "InvalidParameterValueException"
+                        and "assume" in str(e).lower() and time.monotonic() < deadline):
+                    time.sleep(3)
+                    continue
+                raise
+        # A VPC function is Pending while Lambda creates its network interfaces, then Active
+        # (https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html).
+        lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 5, "MaxAttempts": 120})
+        response = lam.invoke(FunctionName=name, InvocationType="RequestResponse", Payload=body.encode())
+        document = json.loads(response["Payload"].read() or b"{}")
+        if response.get("FunctionError"):
+            return _all(runs, "skip", f"the in-VPC runner failed ({document.get('errorType')}: "
+                                      f"{document.get('errorMessage')}); its probes could not look")
+        return {r["id"]: (r["status"], r["detail"], float(r.get("seconds") or 0.0)) for r in document["results"]}
+    finally:
+        left = runner.remove()
+        for line in left:
+            print(f"tapcheck: could not remove the runner's {line}", file=out)
+
+
+def _all(runs: list[Any], status: str, detail: str) -> dict[str, tuple[str, str, float]]:
+    return {r.id: (status, detail, 0.0) for r in runs}
+
+
+def cleanup(target: Any, stack_name: str) -> tuple[list[str], list[str]]:
+    """Remove every runner function and role tagged tapcheck:runner-for=<stack_name>:
+    (removed, could not remove with commands)."""
+    lam, iam = target.client("lambda"), target.client("iam")
+    runner = Runner(target, stack_name)
+    removed, left = [], []
+    for page in lam.get_paginator("list_functions").paginate():
+        for fn in page["Functions"]:
+            if lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {}).get(RUNNER_TAG) == stack_name:
+                runner.function = fn["FunctionName"]
+                got = runner.remove()
+                (left.extend(got) if got else removed.append(f"Lambda function {fn['FunctionName']}"))
+    for page in iam.get_paginator("list_roles").paginate(PathPrefix=ROLE_PATH):
+        for role in page["Roles"]:
+            tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=role["RoleName"]).get("Tags", [])}
+            if tags.get(RUNNER_TAG) == stack_name:
+                runner.role = role["RoleName"]
+                got = runner.remove()
+                (left.extend(got) if got else removed.append(f"IAM role {role['RoleName']}"))
+    return removed, left
