@@ -255,6 +255,14 @@ _PROBE_LINE = re.compile(r"^(PASS|FAIL|SKIP) +(\S+) +(\S+) - (.*)$")
 _SUMMARY = re.compile(r"^smoke \S+: (\d+) passed, (\d+) failed, (\d+) skipped(?:; failed requirements: ([^(]*))?")
 
 
+def drift(*checks: str) -> set[str]:
+    """The drift probes of these checks (tapcheck.live.drift): a value changed through the AWS APIs
+    also differs from the deployed template."""
+    from tapcheck.live.drift.probe import probe_name
+
+    return {probe_name(check) for check in checks}
+
+
 def _runs() -> list:
     from tapcheck.live.probing import runs
 
@@ -669,8 +677,10 @@ def test_secret_pointing_at_another_host_fails_r6(stack) -> None:
 def test_secret_deleted_fails_every_probe_that_reads_it(stack) -> None:
     stack.client("secretsmanager").delete_secret(SecretId=stack.ctx.secret_arn, ForceDeleteWithoutRecovery=True)
     smoke = stack.smoke()
-    # C7 (the secret's key) and R10 (its tags) cannot be judged on a secret that is gone either
-    assert_fails(smoke, DATA_PLANE | {"C7", "R10"}, data_probes() | {"secret", "aws_managed_keys", "tags"})
+    # C7 (the secret's key), R10 and S5 (its tags) cannot be judged on a secret that is gone either, nor
+    # compared with the deployed template
+    assert_fails(smoke, DATA_PLANE | {"C7", "R10", "S5"}, data_probes() | {"secret", "aws_managed_keys", "tags"}
+                 | drift("secret-attached", "required-tags", "names-carry-suffix"))
     assert "cannot be read (ResourceNotFoundException" in smoke.failing["login_with_secret[writer]"]
 
 
@@ -714,7 +724,7 @@ def test_force_ssl_off_in_the_parameter_group_fails_h1(stack) -> None:
     stack.client("rds").modify_db_cluster_parameter_group(
         DBClusterParameterGroupName=stack.ctx.cluster["DBClusterParameterGroup"],
         Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": "0", "ApplyMethod": "immediate"}])
-    assert_fails(stack.smoke(), {"H1"}, {"force_ssl", "tls[writer]", "tls[reader]"})
+    assert_fails(stack.smoke(), {"H1"}, {"force_ssl", "tls[writer]", "tls[reader]"} | drift("force-ssl"))
     for role in ("writer", "reader"):   # the servers' own rds.force_ssl followed the group
         with stack.connect_as_master(role) as conn:
             assert conn.execute("SHOW rds.force_ssl").fetchone() == ("0",)
@@ -797,7 +807,7 @@ def test_cluster_moved_to_another_security_group_fails_s4(stack) -> None:
     )["GroupId"]
     stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id, VpcSecurityGroupIds=[other],
                                           ApplyImmediately=True)
-    assert_fails(stack.smoke(), {"S4"}, {"security_group"}, quoting=other)
+    assert_fails(stack.smoke(), {"S4"}, {"security_group"} | drift("security-group"), quoting=other)
 
 
 def test_subnet_deleted_fails_c6_and_s4(stack) -> None:
@@ -811,15 +821,20 @@ def test_reader_instance_deleted_through_the_api_fails_c6(stack) -> None:
     smoke = stack.smoke()
     # With no replica left the reader endpoint reaches the writer, as on Aurora (pgcluster.py
     # cites the page): C6's endpoint probes see a primary there. R10 cannot read the tags of an
-    # instance that is gone.
-    assert_fails(smoke, {"C6", "R10"}, {"instances_azs", "endpoint_roles", "reader_read_only", "tags"})
+    # instance that is gone, nor the drift probes compare what the template sets on it (R1, C1, S3, H5,
+    # R10, S5).
+    assert_fails(smoke, {"C6", "R10", "R1", "C1", "S3", "H5", "S5"},
+                 {"instances_azs", "endpoint_roles", "reader_read_only", "tags"}
+                 | drift("serverless-instances", "instances-private", "engine-version", "enhanced-monitoring",
+                         "required-tags", "names-carry-suffix"))
+    assert f"({reader}) is gone (DescribeDBInstances says DBInstanceNotFound" in smoke.failing["drift_instances_private"]
     assert reader in smoke.failing["instances_azs"]
 
 
 def test_alarm_actions_disabled_fails_h4(stack) -> None:
     stack.client("cloudwatch").disable_alarm_actions(AlarmNames=[stack.one("AWS::CloudWatch::Alarm")])
     smoke = stack.smoke()
-    assert_fails(smoke, {"H4"}, {"alarm_action", "alarm_delivers"})
+    assert_fails(smoke, {"H4"}, {"alarm_action", "alarm_delivers"} | drift("alarm-notifies"))
     assert "actions disabled" in smoke.failing["alarm_action"]
 
 
@@ -828,20 +843,25 @@ def test_topic_key_policy_without_cloudwatch_fails_h4(stack) -> None:
     policy = json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
     policy["Statement"] = [s for s in policy["Statement"] if "cloudwatch.amazonaws.com" not in json.dumps(s)]
     kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(policy))
-    assert_fails(stack.smoke(), {"H4"}, {"alarm_delivers"},
-                 quoting="does not have authorization to access the SNS topic encryption key")
+    smoke = stack.smoke()
+    assert_fails(smoke, {"H4"}, {"alarm_delivers"} | drift("alarm-topic-deliverable"))
+    assert "does not have authorization to access the SNS topic encryption key" in smoke.failing["alarm_delivers"]
 
 
 def test_topic_deleted_fails_h4(stack) -> None:
     stack.client("sns").delete_topic(TopicArn=stack.one("AWS::SNS::Topic"))
     smoke = stack.smoke()
-    assert_fails(smoke, {"H4", "R10"}, {"alarm_action", "alarm_delivers", "tags"})
+    assert_fails(smoke, {"H4", "R10", "S5"}, {"alarm_action", "alarm_delivers", "tags"}
+                 | drift("alarm-notifies", "alarm-topic-deliverable", "required-tags", "names-carry-suffix"))
     assert "does not exist" in smoke.failing["alarm_action"]
 
 
 def test_log_group_retention_removed_fails_h7(stack) -> None:
     stack.client("logs").delete_retention_policy(logGroupName=stack.one("AWS::Logs::LogGroup"))
-    assert_fails(stack.smoke(), {"H7"}, {"log_group"}, quoting="no retention")
+    smoke = stack.smoke()
+    assert_fails(smoke, {"H7"}, {"log_group"} | drift("postgresql-log-group"))
+    assert "no retention" in smoke.failing["log_group"]
+    assert "RetentionInDays is absent live, 365 in the deployed template" in smoke.failing["drift_postgresql_log_group"]
 
 
 class DestroyFailed(Exception):
@@ -859,7 +879,9 @@ def test_log_group_deleted_fails_h7_and_destroy_still_succeeds(local_target, liv
         logs.delete_log_group(logGroupName=group)
         rc, out = _smoke(local_target, name)
         smoke = Smoke(rc, out)
-        assert_fails(smoke, {"H7", "R10"}, {"log_group", "tags"})   # R10: the group's tags cannot be read
+        # R10 and S5: the group's tags cannot be read
+        assert_fails(smoke, {"H7", "R10", "S5"}, {"log_group", "tags"}
+                     | drift("postgresql-log-group", "required-tags", "names-carry-suffix"))
         try:
             deploy.destroy(local_target, name)
         except deploy.DeployFailed as e:
@@ -874,42 +896,46 @@ def test_monitoring_role_policy_detached_fails_h5(stack) -> None:
     iam, role = stack.client("iam"), stack.one("AWS::IAM::Role")
     for policy in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
         iam.detach_role_policy(RoleName=role, PolicyArn=policy["PolicyArn"])
-    assert_fails(stack.smoke(), {"H5"}, {"enhanced_monitoring"})
+    assert_fails(stack.smoke(), {"H5"}, {"enhanced_monitoring"} | drift("enhanced-monitoring"))
 
 
 def test_iam_authentication_turned_off_fails_h2(stack) -> None:
     stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id,
                                           EnableIAMDatabaseAuthentication=False, ApplyImmediately=True)
-    assert_fails(stack.smoke(), {"H2"}, {"iam_auth"})
+    assert_fails(stack.smoke(), {"H2"}, {"iam_auth"} | drift("iam-auth"))
 
 
 def test_postgresql_log_export_turned_off_fails_s2(stack) -> None:
     stack.client("rds").modify_db_cluster(
         DBClusterIdentifier=stack.cluster_id, ApplyImmediately=True,
         CloudwatchLogsExportConfiguration={"DisableLogTypes": ["postgresql"]})
-    assert_fails(stack.smoke(), {"S2"}, {"log_exports"}, quoting="[]")
+    assert_fails(stack.smoke(), {"S2"}, {"log_exports"} | drift("postgresql-log-export"), quoting="[]")
 
 
 def test_backup_retention_lowered_fails_r4_and_c3(stack) -> None:
     stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id, BackupRetentionPeriod=1,
                                           ApplyImmediately=True)
-    assert_fails(stack.smoke(), {"R4", "C3"}, {"backup_retention"})
+    assert_fails(stack.smoke(), {"R4", "C3"}, {"backup_retention"} | drift("backup-retention"))
 
 
 def test_instance_made_public_fails_s3(stack) -> None:
     instance = stack.ctx.cluster["DBClusterMembers"][0]["DBInstanceIdentifier"]
     stack.client("rds").modify_db_instance(DBInstanceIdentifier=instance, PubliclyAccessible=True,
                                            ApplyImmediately=True)
-    assert_fails(stack.smoke(), {"S3"}, {"instances_private"}, quoting="publicly accessible")
+    smoke = stack.smoke()
+    assert_fails(smoke, {"S3"}, {"instances_private"} | drift("instances-private"))
+    assert "publicly accessible" in smoke.failing["instances_private"]
 
 
 def test_maintenance_window_moved_fails_s1(stack) -> None:
     stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id, ApplyImmediately=True,
                                           PreferredMaintenanceWindow="sun:04:00-sun:05:00")
-    assert_fails(stack.smoke(), {"S1"}, {"maintenance"}, quoting="sun:04:00-sun:05:00")
+    assert_fails(stack.smoke(), {"S1"}, {"maintenance"} | drift("maintenance-window"), quoting="sun:04:00-sun:05:00")
 
 
 def test_cluster_tag_removed_fails_r10(stack) -> None:
     stack.client("rds").remove_tags_from_resource(ResourceName=stack.ctx.cluster["DBClusterArn"],
                                                   TagKeys=["Environment"])
-    assert_fails(stack.smoke(), {"R10"}, {"tags"}, quoting="AuroraCluster (Environment=None)")
+    smoke = stack.smoke()
+    assert_fails(smoke, {"R10"}, {"tags"} | drift("required-tags"))
+    assert "AuroraCluster (Environment=None)" in smoke.failing["tags"]

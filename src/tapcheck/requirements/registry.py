@@ -189,8 +189,14 @@ class Probe:
 
 @lru_cache(maxsize=1)
 def probes() -> tuple[Probe, ...]:
+    """Every folder's probes, each folder's followed by the drift probes of the checks it defines
+    (generated from the drift table, tapcheck.live.drift.table: they compare the live stack with the
+    deployed template)."""
+    from tapcheck.live.drift.probe import drift_probes
+
     found: list[Probe] = []
     known = registry().checks
+    drift = drift_probes()
     for folder in folders():
         for function, mark in _marked(_module(folder, "probes"), PROBE_MARK):
             for check_id in mark.checks:
@@ -198,6 +204,7 @@ def probes() -> tuple[Probe, ...]:
                     raise RegistryError(f"rules/{folder.name}/probes.py: probe {function.__name__} proves "
                                         f"unknown check {check_id!r}")
             found.append(Probe(function, mark, folder.name))
+        found += [p for p in drift if p.folder == folder.name]
     return tuple(found)
 
 

@@ -334,7 +334,7 @@ def install() -> None:
     if getattr(Stack, "_tapcheck_installed", False):
         return
     Stack._tapcheck_installed = True  # type: ignore[attr-defined]
-    from tapcheck.emulator.models import log_exports
+    from tapcheck.emulator.models import log_exports, operator_calls
 
     log_exports.install()
     Stack.create_resources = _create_resources  # type: ignore[method-assign]
@@ -409,6 +409,7 @@ def install() -> None:
     RDSBackend.modify_db_cluster = modify_db_cluster  # type: ignore[method-assign]
     preflight.install()
     rds_backend.install()
+    operator_calls.install()
 
 
 def shutdown() -> None:
