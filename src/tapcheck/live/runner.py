@@ -207,30 +207,55 @@ class Runner:
     left: list[str] = field(default_factory=list)
 
     def remove(self) -> list[str]:
-        """Delete the function, then the role; returns what could not be removed, with commands."""
+        """Delete the function, then the role; returns what could not be removed, with commands.
+        One already gone counts as removed."""
         left = []
         if self.function:
             try:
                 self.target.client("lambda").delete_function(FunctionName=self.function)
                 self.function = None
             except Exception as e:  # noqa: BLE001 - reported, with the command that removes it
-                left.append(f"Lambda function {self.function} ({type(e).__name__}): aws lambda delete-function "
-                            f"--function-name {self.function}")
+                if _gone(e, "ResourceNotFoundException"):
+                    self.function = None
+                else:
+                    left.append(f"Lambda function {self.function} ({_why(e)}): aws lambda delete-function "
+                                f"--function-name {self.function}")
         if self.role:
             iam = self.target.client("iam")
             try:
                 iam.detach_role_policy(RoleName=self.role, PolicyArn=VPC_ACCESS_POLICY)
-            except Exception:  # noqa: BLE001 - not attached (a create that failed half-way)
+            except Exception:  # noqa: BLE001 - not attached (a create that failed half-way); delete_role says
                 pass
             try:
                 iam.delete_role(RoleName=self.role)
                 self.role = None
             except Exception as e:  # noqa: BLE001
-                left.append(f"IAM role {self.role} ({type(e).__name__}): aws iam detach-role-policy --role-name "
-                            f"{self.role} --policy-arn {VPC_ACCESS_POLICY} && "
-                            f"aws iam delete-role --role-name {self.role}")
+                if _gone(e, "NoSuchEntity"):
+                    self.role = None
+                else:
+                    left.append(f"IAM role {self.role} ({_why(e)}): aws iam detach-role-policy --role-name "
+                                f"{self.role} --policy-arn {VPC_ACCESS_POLICY} && "
+                                f"aws iam delete-role --role-name {self.role}")
         self.left = left
         return left
+
+
+def _gone(e: Exception, code: str) -> bool:
+    from botocore.exceptions import ClientError
+
+    return isinstance(e, ClientError) and e.response.get("Error", {}).get("Code") == code
+
+
+def _why(e: Exception) -> str:
+    """Why a removal failed, in a few words: AWS's error code and message, or a refused permission."""
+    from botocore.exceptions import ClientError
+
+    if isinstance(e, UsageError):
+        return e.problem
+    if isinstance(e, ClientError):
+        err = e.response.get("Error", {})
+        return f"{err.get('Code')}: {' '.join(str(err.get('Message', '')).split())[:160]}"
+    return f"{type(e).__name__}: {' '.join(str(e).split())[:160]}"
 
 
 def _tags(ctx: Any) -> dict[str, str]:
