@@ -39,4 +39,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     paths = [Path(arg.split("::")[0]).resolve() for arg in config.args]
     if paths and all(path == UNIT or UNIT in path.parents for path in paths):
         config.option.numprocesses = min(os.cpu_count() or 1, 4)
-        config.option.dist = "loadfile"
+        # worksteal: a worker that runs out of tests takes half of another's queue, so one long
+        # file (the requirement tests, the mutation score) no longer holds its worker's others back
+        # (measured on 2 cores, same tree: loadfile 180 s, worksteal 143 s)
+        config.option.dist = "worksteal"
