@@ -1,5 +1,6 @@
-"""The template the property tests derive mutants from, and the mutation score in the run's
-summary. (Hypothesis profiles ci/nightly: tests/conftest.py.)"""
+"""The template the property tests derive mutants from, an AWS target for clients whose answers a
+test injects, and the mutation score in the run's summary. (Hypothesis profiles ci/nightly:
+tests/conftest.py.)"""
 
 from __future__ import annotations
 
@@ -20,6 +21,18 @@ def base_template_path(request: pytest.FixtureRequest) -> str:
 
 
 SUMMARY: list[str] = []
+
+
+@pytest.fixture
+def stubbed_aws(monkeypatch: pytest.MonkeyPatch):
+    """An AWS target whose clients a test drives with botocore's Stubber: dummy credentials, no
+    endpoint override, so no call can leave the process unstubbed."""
+    from tapcheck.live.target import Target
+
+    for key, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    return Target("aws", "us-east-1")
 
 
 def pytest_sessionfinish(session):

@@ -11,14 +11,6 @@ from tapcheck.errors import EXIT_UNUSABLE, UsageError
 from tapcheck.live.target import Target, permission
 
 
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Target:
-    for key, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    return Target("aws", "us-east-1")
-
-
 @pytest.mark.parametrize("service,operation,code,action", [
     ("rds", "describe_db_clusters", "AccessDenied", "rds:DescribeDBClusters"),
     ("secretsmanager", "get_secret_value", "AccessDeniedException", "secretsmanager:GetSecretValue"),
@@ -27,9 +19,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Target:
     ("lambda", "invoke", "AccessDeniedException", "lambda:InvokeFunction"),
     ("sns", "get_topic_attributes", "AuthorizationError", "sns:GetTopicAttributes"),
 ])
-def test_a_refused_call_names_the_permission_in_one_line(aws: Target, service: str, operation: str, code: str,
+def test_a_refused_call_names_the_permission_in_one_line(stubbed_aws: Target, service: str, operation: str, code: str,
                                                          action: str) -> None:
-    client = aws.client(service)
+    client = stubbed_aws.client(service)
     params = {"invoke": {"FunctionName": "f"}, "get_secret_value": {"SecretId": "s"},
               "get_topic_attributes": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:t"}}.get(operation, {})
     with Stubber(client) as stub:
@@ -41,10 +33,10 @@ def test_a_refused_call_names_the_permission_in_one_line(aws: Target, service: s
     assert "\n" not in line and f"refused {action} ({code})" in line and f"grant {action}" in line
 
 
-def test_other_errors_stay_errors_of_the_call(aws: Target) -> None:
+def test_other_errors_stay_errors_of_the_call(stubbed_aws: Target) -> None:
     from botocore.exceptions import ClientError
 
-    client = aws.client("rds")
+    client = stubbed_aws.client("rds")
     with Stubber(client) as stub:
         stub.add_client_error("describe_db_clusters", service_error_code="DBClusterNotFoundFault", http_status_code=404)
         with pytest.raises(ClientError):
