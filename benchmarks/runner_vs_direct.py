@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -67,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for p in states.values():
             control.stop(p)
+        shutil.rmtree(work, ignore_errors=True)
     runner, direct = statistics.median(times["runner"]), statistics.median(times["direct"])
     print(f"smoke through the runner: median {runner:.2f} s; direct: median {direct:.2f} s; "
           f"ratio {runner / direct:.2f}x ({args.runs} runs each, same run)")

@@ -445,6 +445,7 @@ def stack(local_target, live_options, emulator):
     name = _deploy(local_target, live_options.template, "flt")
     broken = BrokenStack(local_target, name, emulator["root"])
     yield broken
+    segments = _interlock_segments(broken.cluster_dir)
     try:
         deploy.destroy(local_target, name)
     except deploy.DeployFailed as e:
@@ -455,8 +456,22 @@ def stack(local_target, live_options, emulator):
         local_target.client("rds").describe_db_clusters(DBClusterIdentifier=broken.cluster_id)
     assert not broken.cluster_dir.exists(), f"{broken.cluster_dir} left behind"
     assert not pg_processes_under(str(broken.cluster_dir)), "PostgreSQL processes left behind"
+    left = segments & {int(row.split()[1]) for row in Path("/proc/sysvipc/shm").read_text().splitlines()[1:]}
+    assert not left, f"System V shared memory segments of the stack's servers left behind: {left}"
     assert local_target.client("ec2").describe_vpcs(
         Filters=[{"Name": f"tag:{deploy.NETWORK_TAG}", "Values": [name]}])["Vpcs"] == [], "the stack's VPC left behind"
+
+
+def _interlock_segments(cluster_dir: Path) -> set[int]:
+    """The System V segments the cluster's postmasters hold or held (postmaster.pid's seventh line:
+    key and id), a killed one's included."""
+    found = set()
+    for pidfile in cluster_dir.glob("*/postmaster.pid"):
+        try:
+            found.add(int(pidfile.read_text().splitlines()[6].split()[1]))
+        except (OSError, IndexError, ValueError):
+            pass
+    return found
 
 
 def test_data_plane_requirements_are_those_whose_probes_log_in() -> None:

@@ -61,7 +61,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tapcheck.emulator.pgcluster import PG_BIN, PgCluster, PgError, _as_pg, _run
+from tapcheck.emulator.pgcluster import PG_BIN, PgCluster, PgError, _as_pg, _run, release_interlock
 
 # How long the standby may take to replay the stopped writer's last WAL. On loopback it
 # takes milliseconds; past this the standby is not keeping up and promoting it would lose
@@ -202,6 +202,7 @@ def fail_over(pgc: PgCluster, wal_bound_s: float = WAL_CATCH_UP_BOUND_S) -> Fail
         pgc._start("writer")
         pgc.writer_running = True
         writer_down = time.monotonic() - started
+        release_interlock(retired)   # a writer that died by SIGKILL left its segment
         shutil.rmtree(retired, ignore_errors=True)
         pgc.start_reader()
         return FailoverReport(unplanned=unplanned, writer_stop_lsn=stop_lsn, promoted_at_lsn=promoted_at,

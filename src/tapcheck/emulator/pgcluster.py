@@ -681,8 +681,9 @@ def stop_postmaster(data: Path, timeout: float = STOP_TIMEOUT_S) -> str:
     pid = processes.live_postmaster(data)
     if pid is None:
         if (data / "postmaster.pid").exists():
+            released = release_interlock(data)
             (data / "postmaster.pid").unlink(missing_ok=True)
-            return f"removed stale postmaster.pid in {data}"
+            return f"removed stale postmaster.pid in {data}" + (f" and {released}" if released else "")
         return ""
     ticks = processes.start_ticks(pid)
     for sig, wait in ((signal.SIGINT, timeout), (signal.SIGQUIT, 2.0), (signal.SIGKILL, 2.0)):
@@ -692,17 +693,41 @@ def stop_postmaster(data: Path, timeout: float = STOP_TIMEOUT_S) -> str:
         # signal would otherwise wait out its whole bound; it gets SIGCONT, proven the same way.
         processes.signal_postmaster(data, signal.SIGCONT)
         if processes.wait_gone(pid, wait, ticks):
-            return f"stopped PostgreSQL in {data}" + ("" if sig == signal.SIGINT else f" ({sig.name})")
+            released = release_interlock(data) if sig == signal.SIGKILL else None
+            return (f"stopped PostgreSQL in {data}" + ("" if sig == signal.SIGINT else f" ({sig.name})")
+                    + (f", {released}" if released else ""))
     if processes.live_postmaster(data) == pid:
         raise PgError(f"PostgreSQL in {data} (pid {pid}) did not stop")
     return f"stopped PostgreSQL in {data}"
 
 
+def release_interlock(data: Path) -> str | None:
+    """Remove the System V shared memory segment a postmaster killed with SIGKILL left behind.
+    A postmaster keeps a small System V segment as its data directory's interlock and removes it
+    when it exits; SIGKILL gives it no chance. postmaster.pid's seventh line names the segment
+    ("key shmid"; https://www.postgresql.org/docs/15/kernel-resources.html#SYSVIPC for the
+    segment, src/include/utils/pidfile.h for the line). Only a segment with that key and id that no
+    process has attached is removed. Returns what it did, or None."""
+    try:
+        fields = (data / "postmaster.pid").read_text().splitlines()[6].split()
+        key, shmid = int(fields[0]), int(fields[1])
+        rows = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    except (OSError, IndexError, ValueError):
+        return None
+    for row in rows:
+        cols = row.split()   # key shmid perms size cpid lpid nattch ...
+        if len(cols) > 6 and int(cols[1]) == shmid and int(cols[0]) == key and int(cols[6]) == 0:
+            proc = subprocess.run(["ipcrm", "-m", str(shmid)], capture_output=True, text=True, timeout=10,
+                                  stdin=subprocess.DEVNULL)
+            return f"removed its shared memory segment {shmid}" if proc.returncode == 0 else None
+    return None
+
+
 def kill_postmaster(data: Path) -> None:
     """Last resort: SIGKILL the postmaster of `data`, if postmaster.pid is proven to name it."""
     pid = processes.live_postmaster(data)
-    if pid is not None and processes.signal_postmaster(data, signal.SIGKILL):
-        processes.wait_gone(pid, 2.0)
+    if pid is not None and processes.signal_postmaster(data, signal.SIGKILL) and processes.wait_gone(pid, 2.0):
+        release_interlock(data)
 
 
 def cluster_dirs(root: Path, cluster_id: str | None = None) -> list[Path]:
