@@ -93,14 +93,17 @@ def contains_unknown(value: Any) -> bool:
     return False
 
 
-def plain(value: Any) -> Any:
-    """Raw template nodes as plain JSON values (cfn-lint's node classes dropped)."""
+def plain(value: Any, bools_as_text: bool = False) -> Any:
+    """Raw template nodes as plain JSON values (cfn-lint's node classes dropped); with
+    `bools_as_text`, booleans as the strings "true"/"false" too."""
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {str(k): plain(v, bools_as_text) for k, v in value.items()}
     if isinstance(value, list):
-        return [plain(v) for v in value]
+        return [plain(v, bools_as_text) for v in value]
     if isinstance(value, str):
         return str(value)
+    if bools_as_text and isinstance(value, bool):
+        return "true" if value else "false"
     return value
 
 

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from tapcheck.model import as_bool, as_int, as_number, as_str
+from tapcheck.plan.values import plain
 
 
 def boolean(value: Any) -> bool | None:
@@ -126,12 +127,4 @@ def _sorted_list(value: Any) -> list:
 
 def _plain(value: Any) -> Any:
     """Resolved-template strings (model.Str) and booleans written as strings, as JSON would carry them."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
+    return plain(value, bools_as_text=True)
