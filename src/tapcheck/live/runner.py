@@ -144,10 +144,11 @@ def build_zip() -> bytes:
             z.write(path, arcname)
     for old in cached.parent.glob("runner-*.zip"):   # one build kept: the current one
         old.unlink(missing_ok=True)
+    code = buf.getvalue()
     partial = cached.with_suffix(f".{os.getpid()}.partial")
-    partial.write_bytes(buf.getvalue())
+    partial.write_bytes(code)
     partial.replace(cached)
-    return buf.getvalue()
+    return code
 
 
 # --- where the function goes -----------------------------------------------------------------
@@ -250,12 +251,14 @@ def _why(e: Exception) -> str:
     """Why a removal failed, in a few words: AWS's error code and message, or a refused permission."""
     from botocore.exceptions import ClientError
 
+    from tapcheck.live.context import one_line
+
     if isinstance(e, UsageError):
         return e.problem
     if isinstance(e, ClientError):
         err = e.response.get("Error", {})
-        return f"{err.get('Code')}: {' '.join(str(err.get('Message', '')).split())[:160]}"
-    return f"{type(e).__name__}: {' '.join(str(e).split())[:160]}"
+        return f"{err.get('Code')}: {one_line(err.get('Message', ''))[:160]}"
+    return f"{type(e).__name__}: {one_line(e)[:160]}"
 
 
 def _tags(ctx: Any) -> dict[str, str]:
