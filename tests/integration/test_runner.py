@@ -58,6 +58,17 @@ def aws_env(boundary_emulator: Any) -> dict[str, str]:
     return env
 
 
+@pytest.fixture
+def aws_path(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The AWS code path in this process, pointed at the boundary emulator (AWS_ENDPOINT_URL)."""
+    from tapcheck.live.target import Target
+
+    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+        monkeypatch.setenv(key, aws_env[key])
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return Target("aws", "us-east-1")
+
+
 @pytest.fixture(scope="module")
 def boundary_stack(boundary_emulator: Any, live_options: Any) -> Any:
     from tapcheck.live import deploy
@@ -227,17 +238,13 @@ def _password(stack: BrokenStack, password: str) -> None:
 
 
 def test_faults_fail_the_same_requirements_and_probes_through_the_runner_as_direct(
-        boundary_stack, aws_env, boundary_emulator, local_target, live_options, monkeypatch) -> None:
+        boundary_stack, aws_path, boundary_emulator, local_target, live_options) -> None:
     """The same faults on a stack behind the boundary (smoke through the runner) and on a stack on
     the direct emulator (smoke from here): the same failing requirements and probe runs."""
     from tapcheck.live import deploy
-    from tapcheck.live.target import Target
 
     _ingress(boundary_stack, allow=True)
-    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
-        monkeypatch.setenv(key, aws_env[key])
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    aws = Target("aws", "us-east-1")
+    aws = aws_path
     name = f"tapcheck-rnd-{uuid.uuid4().hex[:6]}"
     deploy.deploy(local_target, live_options.template, name, {"EnvironmentSuffix": "rnd" + uuid.uuid4().hex[:6]})
     direct_stack = BrokenStack(local_target, name, local_target.emulator_root)
@@ -288,15 +295,13 @@ def calls(monkeypatch) -> set[str]:
 
 
 def test_the_readme_policies_cover_every_call_smoke_and_the_runner_make(
-        boundary_stack, aws_env, boundary_emulator, calls, monkeypatch) -> None:
+        boundary_stack, aws_path, boundary_emulator, calls) -> None:
     """Smoke through the runner, smoke without it, and the cleanup command, on the AWS code path:
     every action they call is in the README's policy for that mode (smoke alone; smoke + runner)."""
     from tapcheck.live import runner
     from tapcheck.live.target import Target
 
     _ingress(boundary_stack, allow=True)
-    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
-        monkeypatch.setenv(key, aws_env[key])
     smoke_policy, runner_policy = _policy_actions("smoke-policy"), _policy_actions("runner-policy")
     direct = _run_smoke(Target("aws", "us-east-1"), boundary_stack.name, runner=False)
     assert set(direct.skipped) == data_probes(), direct.out
@@ -311,7 +316,7 @@ def test_the_readme_policies_cover_every_call_smoke_and_the_runner_make(
     assert_nothing_left(boundary_stack, boundary_emulator)
 
 
-def test_a_failed_create_removes_the_role_it_made(boundary_stack, aws_env, boundary_emulator, monkeypatch) -> None:
+def test_a_failed_create_removes_the_role_it_made(boundary_stack, aws_path, boundary_emulator) -> None:
     """CreateFunction refused by Lambda (injected with botocore's Stubber on the lambda client, the
     IAM calls going to the emulator): the error reaches the caller and the role made is removed."""
     from botocore.exceptions import ClientError
@@ -319,12 +324,9 @@ def test_a_failed_create_removes_the_role_it_made(boundary_stack, aws_env, bound
 
     from tapcheck.live import probing, runner
     from tapcheck.live.context import Context
-    from tapcheck.live.target import Target
 
     _ingress(boundary_stack, allow=True)
-    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
-        monkeypatch.setenv(key, aws_env[key])
-    aws = Target("aws", "us-east-1")
+    aws = aws_path
     ctx = Context(aws, boundary_stack.name)
     data_runs = [r for r in probing.runs() if r.probe.plane == "data"]
     with Stubber(aws.client("lambda")) as stub:
@@ -335,7 +337,7 @@ def test_a_failed_create_removes_the_role_it_made(boundary_stack, aws_env, bound
     assert_nothing_left(boundary_stack, boundary_emulator)
 
 
-def test_a_function_timing_out_skips_its_probes_and_leaves_nothing(boundary_stack, aws_env, boundary_emulator,
+def test_a_function_timing_out_skips_its_probes_and_leaves_nothing(boundary_stack, aws_path, boundary_emulator,
                                                                    monkeypatch) -> None:
     """The writer frozen (SIGSTOP) holds the handler in a connect; with the function's timeout
     shorter than that, Lambda (here the emulator) ends the invocation: every data-plane probe is a
@@ -344,17 +346,13 @@ def test_a_function_timing_out_skips_its_probes_and_leaves_nothing(boundary_stac
 
     from tapcheck.live import probing, runner
     from tapcheck.live.context import Context
-    from tapcheck.live.target import Target
 
     _ingress(boundary_stack, allow=True)
-    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
-        monkeypatch.setenv(key, aws_env[key])
     monkeypatch.setattr(runner, "FUNCTION_TIMEOUT_S", 2)
     data_runs = [r for r in probing.runs() if r.probe.plane == "data"]
     pid = boundary_stack.signal_postmaster("writer", signal.SIGSTOP)
     try:
-        results = runner.run_remote(Context(Target("aws", "us-east-1"), boundary_stack.name), data_runs,
-                                    out=io.StringIO())
+        results = runner.run_remote(Context(aws_path, boundary_stack.name), data_runs, out=io.StringIO())
     finally:
         os.kill(pid, signal.SIGCONT)
     assert {status for status, _, _ in results.values()} == {"skip"}, results
@@ -375,13 +373,8 @@ def test_runner_cleanup_removes_leftovers_by_tag(boundary_stack, aws_env, bounda
                            AssumeRolePolicyDocument=json.dumps(runner.TRUST),
                            Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Role"]["Arn"]
     iam.attach_role_policy(RoleName="tapcheck-runner-left", PolicyArn=runner.VPC_ACCESS_POLICY)
-    code = io.BytesIO()
-    import zipfile
-
-    with zipfile.ZipFile(code, "w") as z:
-        z.writestr("h.py", "def handler(e, c):\n    return 1\n")
     lam.create_function(FunctionName="tapcheck-runner-left", Runtime="python3.11", Role=role, Handler="h.handler",
-                        Code={"ZipFile": code.getvalue()}, Tags=tags)
+                        Code={"ZipFile": _zip("def handler(e, c):\n    return 1\n")}, Tags=tags)
     proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "runner", "cleanup", "--target", "aws",
                            "--stack-name", boundary_stack.name], capture_output=True, text=True, env=aws_env, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
