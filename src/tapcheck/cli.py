@@ -187,14 +187,17 @@ def cmd_install_tools(args: argparse.Namespace) -> int:
 
 
 def cmd_requirements(args: argparse.Namespace) -> int:
-    from tapcheck.requirements.catalogue import catalogue, markdown
+    from tapcheck.live.collect import probes
+    from tapcheck.mutation.operators import OPERATORS
+    from tapcheck.report.catalogue import catalogue, markdown
 
+    rows = catalogue(probes(), OPERATORS)
     if args.format == "json":
         import json
 
-        sys.stdout.write(json.dumps(catalogue(), indent=2) + "\n")
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:
-        sys.stdout.write(markdown(catalogue()))
+        sys.stdout.write(markdown(rows))
     return EXIT_OK
 
 

@@ -57,7 +57,7 @@ def test_a_skipped_probe_run_is_a_skipped_case_with_its_reason():
 
 def test_the_schema_knows_every_plane_a_probe_declares():
     """A probe's plane is free text in @probe(...): the schema must list each one the folders use."""
-    from tapcheck.requirements.registry import probes
+    from tapcheck.live.collect import probes
 
     allowed = SCHEMA["properties"]["cases"]["items"]["properties"]["plane"]["enum"]
     assert {p.plane for p in probes()} <= set(allowed)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 from tapcheck.findings import Status
+from tapcheck.live.collect import Probe, probes
 from tapcheck.live.context import ENDPOINT_ROLES, Context, Fail, Skip, one_line
-from tapcheck.requirements.registry import Probe, probes
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """Mutation operators: each breaks one check, on a copy of a compliant template.
 
 The operators themselves live in the requirement folders (rules/<folder>/operators.py, each
-marked @operator("check-id", choices)); this module turns the marks the registry finds into
-``Operator`` objects. An operator takes a template (a JSON-like dict, already deep-copied) and
+marked @operator("check-id", choices)); this module collects the marks from the folders the
+registry discovers and turns them into ``Operator`` objects. An operator takes a template (a JSON-like dict, already deep-copied) and
 one *choice* — the value drawn for it — and edits the template in place.
 ``Operator.choices(template)`` lists the deterministic choices (near misses first) that
 ``tapcheck score`` enumerates; hypothesis draws from the same list, plus a wider ``strategy``
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from tapcheck.mutation.locate import NotApplicable
-from tapcheck.requirements.registry import operators as marked_operators
-from tapcheck.requirements.registry import registry
+from tapcheck.requirements.registry import RegistryError, folders, marked, registry
+from tapcheck.requirements.unit import OPERATOR_MARK
 
 
 @dataclass(frozen=True)
@@ -51,12 +51,15 @@ class Operator:
 def _build() -> list[Operator]:
     reg = registry()
     built = []
-    for entry in marked_operators():
-        mark = entry.mark
-        choices_of = mark.choices if callable(mark.choices) else (lambda _t, fixed=list(mark.choices): fixed)
-        built.append(Operator(entry.function.__name__, mark.check, reg.requirements_of(mark.check), entry.function,
-                              choices_of, mark.tools, mark.strategy, (entry.function.__doc__ or "").strip(),
-                              entry.folder))
+    for folder in folders():
+        for function, mark in marked(folder, "operators", OPERATOR_MARK):
+            if mark.check not in reg.checks:
+                raise RegistryError(f"rules/{folder.name}/operators.py: operator {function.__name__} breaks "
+                                    f"unknown check {mark.check!r}")
+            choices_of = mark.choices if callable(mark.choices) else (lambda _t, fixed=list(mark.choices): fixed)
+            built.append(Operator(function.__name__, mark.check, reg.requirements_of(mark.check), function,
+                                  choices_of, mark.tools, mark.strategy, (function.__doc__ or "").strip(),
+                                  folder.name))
     return built
 
 

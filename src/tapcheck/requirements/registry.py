@@ -2,13 +2,15 @@
 
 Nothing lists requirements by hand: the gate, the probe run, the mutation engine, the guard
 runs, `tapcheck requirements` and the README tables all ask this module. A folder is found
-by its requirement.toml; its checks by the @check mark in checks.py; probes and mutation
-operators are imported only when asked for (they are not needed by the gate).
+by its requirement.toml; its checks by the @check mark in checks.py. This module discovers and
+nothing else: the layers that use probes and mutation operators collect them from the folders
+with `marked` (tapcheck.live.collect, tapcheck.mutation.operators), so the gate never imports them.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,9 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable
 
-from tapcheck.requirements.unit import (
-    CHECK_MARK, OPERATOR_MARK, PROBE_MARK, Check, OperatorMark, ProbeMark, Requirement, folder_data,
-)
+from tapcheck.requirements.unit import CHECK_MARK, Check, Requirement, folder_data
 
 RULES_PACKAGE = "tapcheck.rules"
 UNMAPPED = "unmapped"          # the row a finding of no known check lands on: it fails the gate
@@ -30,9 +30,10 @@ class RegistryError(Exception):
 
 
 def rules_root() -> Path:
-    import tapcheck.rules as package
-
-    return Path(package.__file__).resolve().parent
+    # located, not imported: the folders' modules are imported one by one when asked for
+    spec = importlib.util.find_spec(RULES_PACKAGE)
+    assert spec is not None and spec.origin, f"{RULES_PACKAGE} is not installed"
+    return Path(spec.origin).resolve().parent
 
 
 def folders() -> list[Path]:
@@ -53,6 +54,12 @@ def _module(folder: Path, name: str) -> ModuleType | None:
     if not (folder / f"{name}.py").is_file():
         return None
     return importlib.import_module(f"{RULES_PACKAGE}.{folder.name}.{name}")
+
+
+def marked(folder: Path, module_name: str, mark: str) -> list[tuple[Callable, Any]]:
+    """(function, mark) for every function of the folder's module carrying `mark`, in source order;
+    [] when the folder has no such module. The module is imported only now."""
+    return _marked(_module(folder, module_name), mark)
 
 
 def _marked(module: ModuleType | None, mark: str) -> list[tuple[Callable, Any]]:
@@ -150,79 +157,3 @@ def values_of(requirement_id: str) -> dict[str, Any]:
         if data.get("id") == requirement_id:
             return dict(data.get("values", {}))
     raise KeyError(requirement_id)
-
-
-# --- what only the probe run and the mutation engine need ----------------------------------------
-
-@dataclass(frozen=True)
-class Probe:
-    function: Callable
-    mark: ProbeMark
-    folder: str
-
-    @property
-    def name(self) -> str:
-        return self.function.__name__
-
-    @property
-    def title(self) -> str:
-        return self.mark.title
-
-    @property
-    def plane(self) -> str:
-        return self.mark.plane
-
-    @property
-    def checks(self) -> tuple[str, ...]:
-        return self.mark.checks
-
-    @property
-    def requirements(self) -> tuple[str, ...]:
-        reg = registry()
-        ids = {r for c in self.checks for r in reg.requirements_of(c)}
-        return tuple(sorted(ids, key=requirement_order))
-
-    @property
-    def id(self) -> str:
-        return f"{'+'.join(self.requirements)}-{self.name}"
-
-
-@lru_cache(maxsize=1)
-def probes() -> tuple[Probe, ...]:
-    """Every folder's probes, each folder's followed by the drift probes of the checks it defines
-    (generated from the drift table, tapcheck.live.drift.table: they compare the live stack with the
-    deployed template)."""
-    from tapcheck.live.drift.probe import drift_probes
-
-    found: list[Probe] = []
-    known = registry().checks
-    drift = drift_probes()
-    for folder in folders():
-        for function, mark in _marked(_module(folder, "probes"), PROBE_MARK):
-            for check_id in mark.checks:
-                if check_id not in known:
-                    raise RegistryError(f"rules/{folder.name}/probes.py: probe {function.__name__} proves "
-                                        f"unknown check {check_id!r}")
-            found.append(Probe(function, mark, folder.name))
-        found += [p for p in drift if p.folder == folder.name]
-    return tuple(found)
-
-
-@dataclass(frozen=True)
-class OperatorEntry:
-    function: Callable
-    mark: OperatorMark
-    folder: str
-
-
-@lru_cache(maxsize=1)
-def operators() -> tuple[OperatorEntry, ...]:
-    found: list[OperatorEntry] = []
-    known = registry().checks
-    for folder in folders():
-        for function, mark in _marked(_module(folder, "operators"), OPERATOR_MARK):
-            if mark.check not in known:
-                raise RegistryError(f"rules/{folder.name}/operators.py: operator {function.__name__} breaks "
-                                    f"unknown check {mark.check!r}")
-            found.append(OperatorEntry(function, mark, folder.name))
-    return tuple(found)

@@ -81,18 +81,6 @@ class Requirement:
     security_severity: float | None = None   # 0-10, for security findings (SARIF security-severity)
 
     @property
-    def passing_examples(self) -> tuple[Callable[[dict], None], ...]:
-        from tapcheck.requirements.registry import examples
-
-        return examples(self)[0]
-
-    @property
-    def failing_examples(self) -> tuple[Callable[[dict], None], ...]:
-        from tapcheck.requirements.registry import examples
-
-        return examples(self)[1]
-
-    @property
     def kind(self) -> str:
         return KINDS[self.id[0]]
 

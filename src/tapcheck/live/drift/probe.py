@@ -5,7 +5,7 @@ A probe passes when every value holds, fails naming each resource (logical and p
 the deployed template's value, the live one, and the call that sets it back with its AWS page; a
 resource AWS no longer has fails every row of it. A value that cannot be known from the live stack (an
 attribute tapcheck does not read back) is a skip when nothing else failed. The probes are generated
-from the table (registry.probes() adds them after their folder's own), so a row is a probe's business
+from the table (tapcheck.live.collect adds them after their folder's own), so a row is a probe's business
 as soon as it is written.
 """
 
@@ -20,6 +20,7 @@ from tapcheck.live.drift.expected import Deployed, Unbound, bind, deployed
 from tapcheck.live.drift.reader import Gone, Reader
 from tapcheck.live.drift.table import ABSENT, ANY, ROWS, Row, checks
 from tapcheck.model import Resource
+from tapcheck.requirements.unit import ProbeMark
 
 DRIFT_PAGE = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html"
 
@@ -212,11 +213,11 @@ def _probe_function(check: str) -> Callable[[Context], str]:
     return run
 
 
-def drift_probes() -> list[Any]:
-    """One control-plane probe per check that owns rows, in the folder that defines the check."""
-    from tapcheck.requirements.registry import Probe, registry
-    from tapcheck.requirements.unit import ProbeMark
+def drift_probes() -> list[tuple[Callable[[Context], str], ProbeMark, str]]:
+    """(function, mark, folder) of one control-plane probe per check that owns rows, in the folder that
+    defines the check."""
+    from tapcheck.requirements.registry import registry
 
     known = registry().checks
-    return [Probe(_probe_function(check), ProbeMark((check,), _title(check), "control", False), known[check].folder)
+    return [(_probe_function(check), ProbeMark((check,), _title(check), "control", False), known[check].folder)
             for check in checks()]

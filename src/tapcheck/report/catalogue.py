@@ -1,14 +1,20 @@
 """What `tapcheck requirements` prints and the README's requirement table shows: every
-requirement with its checks, guard rules, probes, operators and AWS pages, by discovery."""
+requirement with its checks, guard rules, probes, operators and AWS pages.
+
+It spans the layers (the gate's checks, the live layer's probes, the mutation engine's
+operators), so the caller hands the probes and operators in: this module imports neither."""
 
 from __future__ import annotations
 
-from tapcheck.requirements.registry import operators, probes, registry
+from typing import Any, Iterable
+
+from tapcheck.requirements.registry import registry
 
 
-def catalogue() -> list[dict]:
+def catalogue(probes: Iterable[Any], operators: Iterable[Any]) -> list[dict]:
+    """Rows from the registry; `probes` carry .name and .checks, `operators` .check."""
     reg = registry()
-    probe_list, operator_list = probes(), operators()
+    probe_list, operator_list = list(probes), list(operators)
     rows = []
     for requirement in reg.requirements:
         checks = [reg.checks[c] for c in requirement.checks]
@@ -21,7 +27,7 @@ def catalogue() -> list[dict]:
             "tool_rules": sorted({f"{tool}:{rule}" for c in checks for tool, rules in c.tool_rules.items()
                                   for rule in rules}),
             "probes": [p.name for p in probe_list if set(p.checks) & set(requirement.checks)],
-            "operators": sum(1 for o in operator_list if o.mark.check in requirement.checks),
+            "operators": sum(1 for o in operator_list if o.check in requirement.checks),
             "no_probe_reason": requirement.no_probe_reason,
             "aws_docs": list(requirement.aws_docs),
         })
