@@ -7,7 +7,7 @@ from tapcheck.policies import denies_service, grants_service
 from tapcheck.references import aws_managed_service, key_of, topic_of
 from tapcheck.requirements.common import ALARM, TOPIC, of_the_cluster
 from tapcheck.requirements.unit import check, values, violation
-from tapcheck.rules.r08_cpu_alarm.checks import cpu_alarms
+from tapcheck.requirements.alarms import cpu_alarms
 
 
 @check("alarm-notifies")

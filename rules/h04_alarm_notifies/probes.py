@@ -17,8 +17,8 @@ import time
 import uuid
 
 from tapcheck.live.context import Context, Fail, check
+from tapcheck.live.lookups import cpu_alarms
 from tapcheck.requirements.unit import probe
-from tapcheck.rules.r08_cpu_alarm.probes import cpu_alarms
 
 # SNS delivers to SQS within seconds; CloudWatch runs the action on the state change. The bound
 # is generous on AWS, short locally (the emulator delivers synchronously).

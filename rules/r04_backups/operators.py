@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from tapcheck.mutation.locate import cluster_props, set_or_remove
+from tapcheck.mutation.value_strategies import retention_days
 from tapcheck.requirements.unit import operator
 
 
-def retention_strategy(_t):
-    from hypothesis import strategies as st
-    return st.one_of(st.integers(0, 35).filter(lambda d: d != 7), st.integers(0, 35).filter(lambda d: d != 7).map(str))
-
-
-@operator("backup-retention", [6, 8, 1, 35, "6", 7.5, None], strategy=retention_strategy)
+@operator("backup-retention", [6, 8, 1, 35, "6", 7.5, None], strategy=retention_days)
 def backup_retention_changed(t, days):
     """6 or 8 days (near misses), a string, a fraction, or absent (RDS default: 1 day)."""
     set_or_remove(cluster_props(t), "BackupRetentionPeriod", days)

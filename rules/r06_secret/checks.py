@@ -7,7 +7,7 @@ import string
 
 from tapcheck.model import Model, ParamRef, Resource, Str, Text, as_bool, as_int, show
 from tapcheck.requirements.common import (
-    SECRET, SECRET_ATTACHMENT, dynamic_reference, names, of_the_cluster, parameter_of,
+    SECRET_ATTACHMENT, credential_secret, dynamic_reference, names, of_the_cluster, parameter_of,
 )
 from tapcheck.requirements.unit import check, values, violation
 
@@ -31,17 +31,6 @@ def generated_alphabet(generator: dict) -> set[str]:
     if isinstance(excluded, str):
         alphabet -= set(excluded)
     return alphabet
-
-
-def credential_secret(model: Model, cluster: Resource) -> Resource | None:
-    """The secret of this template the cluster's master password is resolved from."""
-    ref = dynamic_reference(cluster.get("MasterUserPassword"))
-    if ref is None or ref[0] != "secretsmanager":
-        return None
-    for secret in model.of_type(SECRET):
-        if names(model, ref[1], secret, cluster):
-            return secret
-    return None
 
 
 def generator_of(secret: Resource | None) -> dict | None:

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 from tapcheck.live.context import Context, Fail, check
+from tapcheck.live.lookups import cpu_alarms
 from tapcheck.requirements.unit import probe, values
 
 V = values(__file__)
 METRIC_PERIOD_SECONDS = 60     # RDS publishes CPUUtilization every minute (see checks.py)
-
-
-def cpu_alarms(ctx: Context) -> list[dict]:
-    names = ctx.physical("AWS::CloudWatch::Alarm")
-    alarms = ctx.target.client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"] if names else []
-    cid = ctx.cluster["DBClusterIdentifier"]
-    return [a for a in alarms if a.get("MetricName") == V["metric"] and a.get("Namespace") == V["namespace"]
-            and [(d["Name"], d["Value"]) for d in a.get("Dimensions") or []] == [(V["dimension"], cid)]]
 
 
 def _the_alarms(ctx: Context) -> list[dict]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tapcheck.model import AttrRef, Model, ResourceRef, show
-from tapcheck.requirements.common import SECRET, the_cluster
+from tapcheck.requirements.common import SECRET, credential_secret, the_cluster
 from tapcheck.requirements.unit import check, values, violation
 
 V = values(__file__)
@@ -12,8 +12,6 @@ V = values(__file__)
 def expected_outputs(model: Model) -> dict:
     """Output name -> (what it is, acceptable values). Ref and GetAtt Id of a secret both give its ARN:
     https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-secret.html#aws-resource-secretsmanager-secret-return-values"""
-    from tapcheck.rules.r06_secret.checks import credential_secret
-
     cluster = the_cluster(model)
     if cluster is None:
         return {}

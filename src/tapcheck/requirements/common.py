@@ -145,6 +145,17 @@ def dynamic_reference(value: Any) -> tuple[str, Any, str] | None:
     return service, parts[1], key
 
 
+def credential_secret(model: Model, cluster: Resource) -> Resource | None:
+    """The secret of this template the cluster's master password is resolved from."""
+    ref = dynamic_reference(cluster.get("MasterUserPassword"))
+    if ref is None or ref[0] != "secretsmanager":
+        return None
+    for secret in model.of_type(SECRET):
+        if names(model, ref[1], secret, cluster):
+            return secret
+    return None
+
+
 def iter_strings(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
     if isinstance(value, dict):
         for k, v in value.items():
