@@ -40,7 +40,7 @@ def test_unquoted_yaml_dates_read_as_the_text_written():
 
 def test_foreach_loops_are_expanded_and_their_findings_point_at_the_loop(reports):
     model = build_model("foreach", load_template(str(SHAPES / "foreach.yaml")).tree)
-    assert {"Queueorders", "Queuepayments", "Topic"} <= set(model.resources)
+    assert set(model.resources) == {"Queueorders", "Queuepayments", "Topic"}
     assert model.resources["Queuepayments"].properties["QueueName"] == "app-pay-ments"
     assert model.resources["Topic"].properties["DisplayName"] == "alarms"
     assert set(model.outputs) == {"Urlorders", "Urlpayments"}
