@@ -374,3 +374,40 @@ def dumps(document: Any) -> str:
         one = "[" + ", ".join(items) + "]"
         return one if len(one) <= 100 else match.group(0)
     return _SHORT_LIST.sub(inline, json.dumps(document, indent=2))
+
+
+# --- the README's example ----------------------------------------------------------------------
+# The example stack: the workflow's default stack name, the template's default parameters, AWS's
+# documentation account id (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html
+# uses 111122223333 as its example); generate your own with your stack, account and region.
+EXAMPLE = ("--stack-name", "tapstack-prod", "--account", "111122223333", "--region", "us-east-1")
+
+
+def _example(*extra: str) -> str:
+    """What `tapcheck iam-policy EXAMPLE... extra` prints (run in this process)."""
+    import contextlib
+    import io
+
+    from tapcheck.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["iam-policy", *EXAMPLE, *extra])
+    if code != 0:
+        raise RuntimeError(f"tapcheck iam-policy {' '.join(EXAMPLE + extra)} exited {code}")
+    return out.getvalue()
+
+
+def example_files() -> dict[str, str]:
+    """docs/iam/<name>.json: each document `--runner --policy NAME` prints for the example stack."""
+    return {name: _example("--runner", "--policy", name) for name in POLICY_NAMES}
+
+
+def example_markdown() -> str:
+    """The README block: the command and its whole output, then what --fire-alarm adds."""
+    everything = _example("--runner")
+    plain = json.loads(_example())["smoke-policy"]["Statement"]
+    firing = [st for st in json.loads(_example("--fire-alarm"))["smoke-policy"]["Statement"] if st not in plain]
+    return ("```console\n$ tapcheck iam-policy " + " ".join(EXAMPLE) + " --runner\n" + everything + "```\n\n"
+            "With `--fire-alarm`, smoke-policy gains these statements:\n\n"
+            "```json\n" + dumps(firing) + "\n```\n")
