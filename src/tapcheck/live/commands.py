@@ -119,8 +119,9 @@ def register(subparsers: Any) -> None:
 
     run = subparsers.add_parser("runner", help="the in-VPC probe runner smoke makes on AWS")
     run_sub = run.add_subparsers(dest="runner_command", required=True)
-    clean = run_sub.add_parser("cleanup", help="remove runner functions and roles left by earlier runs for a stack "
-                               "(found by their tag tapcheck:runner-for)")
+    clean = run_sub.add_parser("cleanup", help="remove runner functions, log groups and roles left by earlier runs for "
+                               "a stack: only those with the runner's name for it, its role path and its tag "
+                               "tapcheck:runner-for, all three")
     clean.add_argument("--stack-name", required=True)
     _target_args(clean)
     clean.set_defaults(func=cmd_runner_cleanup)
