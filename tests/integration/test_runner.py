@@ -301,13 +301,19 @@ def _refused(requests: list, *policies: dict) -> list[str]:
     return sorted({str(r) for r in requests if not any(allows(p, r) for p in policies)})
 
 
+def _run_smoke_function() -> Any:
+    try:
+        from tapcheck.live.smoke import run_smoke      # where smoke's use case lives once it moves
+    except ImportError:
+        from tapcheck.live.commands import run_smoke
+    return run_smoke
+
+
 def _smoke_fires_by_default() -> bool:
     """H4 fired the alarm by default until smoke gained a fire-alarm opt-in (issue 21, item 1)."""
     import inspect
 
-    from tapcheck.live.commands import run_smoke
-
-    return "fire_alarm" not in inspect.signature(run_smoke).parameters
+    return "fire_alarm" not in inspect.signature(_run_smoke_function()).parameters
 
 
 def test_the_generated_policies_allow_every_call_smoke_the_runner_and_cleanup_make(
@@ -336,6 +342,14 @@ def test_the_generated_policies_allow_every_call_smoke_the_runner_and_cleanup_ma
     assert _refused(recorder.requests, smoke_policy, runner_policy) == []
     # the runner's own calls need the runner policy: smoke's alone refuses them
     assert any(r.startswith("iam:CreateRole") for r in _refused(recorder.requests, smoke_policy))
+    if not _smoke_fires_by_default():
+        # the opt-in firing needs --fire-alarm's statements, and they are enough
+        recorder.requests.clear()
+        _run_smoke_function()(Target("aws", "us-east-1"), boundary_stack.name, runner=False, fire_alarm=True)
+        assert "cloudwatch:SetAlarmState" in {r.action for r in recorder.requests}
+        assert any(r.startswith("cloudwatch:SetAlarmState") for r in _refused(recorder.requests, smoke_policy))
+        fired = _generated_policies(boundary_stack, live_options.template, fire_alarm=True)["smoke-policy"]
+        assert _refused(recorder.requests, fired) == []
     assert_nothing_left(boundary_stack, boundary_emulator)
 
 

@@ -245,7 +245,10 @@ def smoke_policy(scope: Scope, names: dict[str, Named], fire_alarm: bool = False
              names["keys"]),
         *_on("AlarmReads", ["cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms",
                             "cloudwatch:ListTagsForResource"], names["alarms"]),
-        *_on("TopicReads", ["sns:GetTopicAttributes", "sns:ListTagsForResource"], names["topics"]),
+        # ListSubscriptionsByTopic: H4 judged without firing reads the topic's confirmed subscriptions
+        # (issue 21, item 1)
+        *_on("TopicReads", ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource"],
+             names["topics"]),
         *_on("LogGroupReads", ["logs:ListTagsForResource", "logs:ListTagsLogGroup"], names["log_groups"]),
         *_on("MonitoringRoleReads", ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies",
                                      "iam:ListRolePolicies", "iam:ListRoleTags"], names["roles"]),
