@@ -112,6 +112,8 @@ def assert_nothing_left(stack: BrokenStack, boundary_emulator: Any) -> None:
 
     assert stack.client("lambda").list_functions()["Functions"] == []
     assert stack.client("iam").list_roles(PathPrefix=ROLE_PATH)["Roles"] == []
+    runner_groups = stack.client("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/tapcheck-runner-")
+    assert runner_groups["logGroups"] == [], "the runner's log group was left"
     ours = {json.loads(p.read_text()).get("netns") for p in Path(boundary_emulator["root"]).glob("*/cluster.json")}
     assert set(netns.existing()) - boundary_emulator["before"] == {n for n in ours if n}
     left = subprocess.run(["pgrep", "-f", "tapcheck.live.runner_handler"], capture_output=True, text=True).stdout
@@ -267,53 +269,120 @@ def test_faults_fail_the_same_requirements_and_probes_through_the_runner_as_dire
         deploy.destroy(local_target, name)
 
 
-def _policy_actions(name: str) -> set[str]:
-    """The actions of a policy the README gives (docs/iam/NAME.json, shown verbatim in the README)."""
-    text = (ROOT / "docs" / "iam" / f"{name}.json").read_text()
-    assert text.strip() in (ROOT / "README.md").read_text(), f"README.md does not show docs/iam/{name}.json"
-    return {a for st in json.loads(text)["Statement"] if st["Effect"] == "Allow" for a in st["Action"]}
+def _generated_policies(stack: BrokenStack, template: str, fire_alarm: bool) -> dict[str, dict]:
+    """`tapcheck iam-policy --runner` for the stack, in the emulator's account and region."""
+    from tapcheck.live import iam_policy
+
+    account = stack.client("sts").get_caller_identity()["Account"]
+    documents, notes = iam_policy.policies(
+        template, iam_policy.Scope(stack.name, account, "us-east-1"),
+        {"EnvironmentSuffix": stack.ctx.parameters["EnvironmentSuffix"]}, runner=True, fire_alarm=fire_alarm)
+    assert notes == []
+    return documents
 
 
 @pytest.fixture
-def calls(monkeypatch) -> set[str]:
-    """Every IAM action the code calls through a Target's clients while the test runs."""
-    from tapcheck.live.target import Target, permission
+def recorder(monkeypatch, aws_env) -> Any:
+    """Every authorization request the AWS code path's calls imply (iam_requests.py)."""
+    from iam_requests import Recorder, record_calls
 
-    made: set[str] = set()
-    real = Target.client
+    from tapcheck.live.target import Target
 
-    def client(self: Target, service: str) -> Any:
-        fresh = service not in self._clients
-        c = real(self, service)
-        if fresh:
-            c.meta.events.register("before-call", lambda model, **_: made.add(
-                permission(model.service_model.service_name, model.name)))
-        return c
-
-    monkeypatch.setattr(Target, "client", client)
+    lookup = Target("local", "us-east-1", aws_env["AWS_ENDPOINT_URL"])
+    account = lookup.client("sts").get_caller_identity()["Account"]
+    made = Recorder(lookup, account, "us-east-1")
+    record_calls(monkeypatch, made)
     return made
 
 
-def test_the_readme_policies_cover_every_call_smoke_and_the_runner_make(
-        boundary_stack, aws_path, boundary_emulator, calls) -> None:
-    """Smoke through the runner, smoke without it, and the cleanup command, on the AWS code path:
-    every action they call is in the README's policy for that mode (smoke alone; smoke + runner)."""
+def _refused(requests: list, *policies: dict) -> list[str]:
+    from iam_requests import allows
+
+    return sorted({str(r) for r in requests if not any(allows(p, r) for p in policies)})
+
+
+def _run_smoke_function() -> Any:
+    try:
+        from tapcheck.live.smoke import run_smoke      # where smoke's use case lives once it moves
+    except ImportError:
+        from tapcheck.live.commands import run_smoke
+    return run_smoke
+
+
+def _smoke_fires_by_default() -> bool:
+    """H4 fired the alarm by default until smoke gained a fire-alarm opt-in (issue 21, item 1)."""
+    import inspect
+
+    return "fire_alarm" not in inspect.signature(_run_smoke_function()).parameters
+
+
+def test_the_generated_policies_allow_every_call_smoke_the_runner_and_cleanup_make(
+        boundary_stack, aws_path, boundary_emulator, recorder, live_options) -> None:
+    """Smoke without the runner, smoke through it and `runner cleanup`, on the AWS code path: each
+    call's action on the resource it targets, with its request context (iam_requests.py), is
+    allowed by `tapcheck iam-policy` for this stack — smoke's policy alone without the runner, with
+    the runner's policy beside it otherwise."""
     from tapcheck.live import runner
     from tapcheck.live.target import Target
 
     _ingress(boundary_stack, allow=True)
-    smoke_policy, runner_policy = _policy_actions("smoke-policy"), _policy_actions("runner-policy")
+    documents = _generated_policies(boundary_stack, live_options.template, fire_alarm=_smoke_fires_by_default())
+    smoke_policy, runner_policy = documents["smoke-policy"], documents["runner-policy"]
     direct = _run_smoke(Target("aws", "us-east-1"), boundary_stack.name, runner=False)
     assert set(direct.skipped) == data_probes(), direct.out
-    assert calls and calls <= smoke_policy, f"not in docs/iam/smoke-policy.json: {sorted(calls - smoke_policy)}"
-    calls.clear()
+    assert recorder.requests, "nothing was recorded"
+    assert _refused(recorder.requests, smoke_policy) == []
+    recorder.requests.clear()
     through = _run_smoke(Target("aws", "us-east-1"), boundary_stack.name, runner=True)
     assert through.skipped == [], through.out
     runner.cleanup(Target("aws", "us-east-1"), boundary_stack.name)
-    both = smoke_policy | runner_policy
-    assert calls <= both, f"not in docs/iam/{{smoke,runner}}-policy.json: {sorted(calls - both)}"
-    assert {"lambda:CreateFunction", "lambda:InvokeFunction", "iam:CreateRole", "iam:PassRole"} & calls, calls
+    actions = {r.action for r in recorder.requests}
+    assert {"iam:CreateRole", "iam:PassRole", "iam:AttachRolePolicy", "lambda:CreateFunction", "logs:CreateLogGroup",
+            "logs:DeleteLogGroup", "lambda:ListFunctions", "iam:ListRoles"} <= actions, actions
+    assert _refused(recorder.requests, smoke_policy, runner_policy) == []
+    # the runner's own calls need the runner policy: smoke's alone refuses them
+    assert any(r.startswith("iam:CreateRole") for r in _refused(recorder.requests, smoke_policy))
+    if not _smoke_fires_by_default():
+        # the opt-in firing needs --fire-alarm's statements, and they are enough
+        recorder.requests.clear()
+        _run_smoke_function()(Target("aws", "us-east-1"), boundary_stack.name, runner=False, fire_alarm=True)
+        assert "cloudwatch:SetAlarmState" in {r.action for r in recorder.requests}
+        assert any(r.startswith("cloudwatch:SetAlarmState") for r in _refused(recorder.requests, smoke_policy))
+        fired = _generated_policies(boundary_stack, live_options.template, fire_alarm=True)["smoke-policy"]
+        assert _refused(recorder.requests, fired) == []
     assert_nothing_left(boundary_stack, boundary_emulator)
+
+
+def test_the_matcher_refuses_what_the_generated_policy_does_not_grant(boundary_stack, live_options) -> None:
+    """The coverage test above can fail: another stack's secret, a role passed to EC2, another
+    policy attached and a role created without the boundary are refused; the stack's own are allowed."""
+    from iam_requests import Request, allows
+
+    from tapcheck.live import runner
+
+    docs = _generated_policies(boundary_stack, live_options.template, fire_alarm=False)
+    smoke, run = docs["smoke-policy"], docs["runner-policy"]
+    account = boundary_stack.client("sts").get_caller_identity()["Account"]
+    suffix = boundary_stack.ctx.parameters["EnvironmentSuffix"]
+    secret = f"arn:aws:secretsmanager:us-east-1:{account}:secret:aurora-credentials-{suffix}-AbC123"
+    assert allows(smoke, Request("secretsmanager:GetSecretValue", secret))
+    assert not allows(smoke, Request("secretsmanager:GetSecretValue", secret.replace(suffix, "other")))
+    assert not allows(smoke, Request("secretsmanager:GetSecretValue", secret + "x"))
+    assert not allows(smoke, Request("cloudwatch:SetAlarmState",
+                                     f"arn:aws:cloudwatch:us-east-1:{account}:alarm:aurora-cpu-high-{suffix}"))
+    role = f"arn:aws:iam::{account}:role{runner.ROLE_PATH}{runner.name_prefix(boundary_stack.name)}0a1b2c"
+    boundary = runner.boundary_arn("aws", account)
+    lam = (("iam:PassedToService", "lambda.amazonaws.com"),)
+    assert allows(run, Request("iam:PassRole", role, lam))
+    assert not allows(run, Request("iam:PassRole", role, (("iam:PassedToService", "ec2.amazonaws.com"),)))
+    assert not allows(run, Request("iam:PassRole", role.replace("0a1b2c", "0a1b2c3"), lam))
+    vpc = runner.vpc_access_policy("aws")
+    attach = (("iam:PermissionsBoundary", boundary), ("iam:PolicyARN", vpc))
+    assert allows(run, Request("iam:AttachRolePolicy", role, attach))
+    assert not allows(run, Request("iam:AttachRolePolicy", role, (
+        ("iam:PermissionsBoundary", boundary), ("iam:PolicyARN", "arn:aws:iam::aws:policy/AdministratorAccess"))))
+    assert not allows(run, Request("iam:CreateRole", role))
+    assert allows(run, Request("iam:CreateRole", role, (("iam:PermissionsBoundary", boundary),)))
 
 
 def test_a_failed_create_removes_the_role_it_made(boundary_stack, aws_path, boundary_emulator) -> None:
@@ -361,25 +430,96 @@ def test_a_function_timing_out_skips_its_probes_and_leaves_nothing(boundary_stac
     assert_nothing_left(boundary_stack, boundary_emulator)
 
 
-def test_runner_cleanup_removes_leftovers_by_tag(boundary_stack, aws_env, boundary_emulator) -> None:
-    """A function and role left by an interrupted earlier run (made here as the runner makes them)."""
+def test_runner_cleanup_removes_only_the_stacks_runners_and_foreign_look_alikes_survive(
+        boundary_stack, aws_env, boundary_emulator) -> None:
+    """Leftovers of an interrupted run (a function, its log group and its role, made as the runner
+    makes them) are removed; beside them, resources carrying the runner's tag for this stack but not
+    its name, or its name but not its tag, or not its path, are not touched: still there, the
+    foreign role still holding its policy."""
     from tapcheck.live import runner
     from tapcheck.live.target import Target
 
-    aws_target = Target("local", "us-east-1", aws_env["AWS_ENDPOINT_URL"])
-    tags = {runner.RUNNER_TAG: boundary_stack.name}
-    iam, lam = aws_target.client("iam"), aws_target.client("lambda")
-    role = iam.create_role(RoleName="tapcheck-runner-left", Path=runner.ROLE_PATH,
-                           AssumeRolePolicyDocument=json.dumps(runner.TRUST),
-                           Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Role"]["Arn"]
-    iam.attach_role_policy(RoleName="tapcheck-runner-left", PolicyArn=runner.VPC_ACCESS_POLICY)
-    lam.create_function(FunctionName="tapcheck-runner-left", Runtime="python3.11", Role=role, Handler="h.handler",
-                        Code={"ZipFile": _zip("def handler(e, c):\n    return 1\n")}, Tags=tags)
-    proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "runner", "cleanup", "--target", "aws",
-                           "--stack-name", boundary_stack.name], capture_output=True, text=True, env=aws_env, cwd=ROOT)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "removed Lambda function tapcheck-runner-left" in proc.stdout
-    assert "removed IAM role tapcheck-runner-left" in proc.stdout
+    emu = Target("local", "us-east-1", aws_env["AWS_ENDPOINT_URL"])
+    iam, lam, logs = emu.client("iam"), emu.client("lambda"), emu.client("logs")
+    tag = {runner.RUNNER_TAG: boundary_stack.name}
+    ours = runner.name_prefix(boundary_stack.name) + "0a1b2c"
+    longer_stack = runner.name_prefix(boundary_stack.name) + "x-0a1b2c"      # stack "<name>-x"'s runner
+
+    def role(name: str, path: str, tags: dict) -> str:
+        arn = iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=json.dumps(runner.TRUST),
+                              Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Role"]["Arn"]
+        iam.attach_role_policy(RoleName=name, PolicyArn=runner.VPC_ACCESS_POLICY)
+        return arn
+
+    def function(name: str, role_arn: str, tags: dict) -> None:
+        lam.create_function(FunctionName=name, Runtime="python3.11", Role=role_arn, Handler="h.handler",
+                            Code={"ZipFile": _zip("def handler(e, c):\n    return 1\n")}, Tags=tags)
+
+    our_role = role(ours, runner.ROLE_PATH, tag)
+    function(ours, our_role, tag)
+    logs.create_log_group(logGroupName=f"/aws/lambda/{ours}", tags=tag)
+    foreign_roles = {"someone-elses-role": runner.ROLE_PATH, longer_stack: runner.ROLE_PATH,
+                     ours.replace("0a1b2c", "9f8e7d"): "/"}
+    for name, path in foreign_roles.items():
+        role(name, path, tag)
+    untagged = ours.replace("0a1b2c", "1b2c3d")
+    foreign_functions = {"someone-elses-function": tag, longer_stack: tag, untagged: {}}
+    for name, tags in foreign_functions.items():
+        function(name, our_role if name != "someone-elses-function" else role("fn-role", "/", {}), tags)
+    foreign_groups = {f"/aws/lambda/{untagged}": {}, f"/aws/lambda/{longer_stack}": tag}
+    for name, tags in foreign_groups.items():
+        logs.create_log_group(logGroupName=name, **({"tags": tags} if tags else {}))
+    try:
+        proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "runner", "cleanup", "--target", "aws",
+                               "--stack-name", boundary_stack.name], capture_output=True, text=True, env=aws_env,
+                              cwd=ROOT)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert proc.stdout.splitlines() == [f"removed Lambda function {ours}",
+                                            f"removed CloudWatch Logs log group /aws/lambda/{ours}",
+                                            f"removed IAM role {ours}"], proc.stdout + proc.stderr
+        assert {f["FunctionName"] for f in lam.list_functions()["Functions"]} == set(foreign_functions)
+        assert {g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
+                if g["logGroupName"] in foreign_groups or ours in g["logGroupName"]} == set(foreign_groups)
+        for name in foreign_roles:
+            held = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+            assert [p["PolicyArn"] for p in held] == [runner.VPC_ACCESS_POLICY], name
+    finally:
+        for name in foreign_functions:
+            lam.delete_function(FunctionName=name)
+        for name in foreign_groups:
+            logs.delete_log_group(logGroupName=name)
+        for name in [*foreign_roles, "fn-role"]:
+            iam.detach_role_policy(RoleName=name, PolicyArn=runner.VPC_ACCESS_POLICY)
+            iam.delete_role(RoleName=name)
+    assert_nothing_left(boundary_stack, boundary_emulator)
+
+
+def test_a_run_creates_its_log_group_with_a_retention_and_removes_it(boundary_stack, aws_path, boundary_emulator,
+                                                                      monkeypatch) -> None:
+    """While the function runs, its log group /aws/lambda/<name> exists, tagged for the stack, with
+    a 1-day retention; after the run it is gone (assert_nothing_left)."""
+    from tapcheck.live import probing, runner
+    from tapcheck.live.context import Context
+
+    _ingress(boundary_stack, allow=True)
+    seen: list[dict] = []
+    real_invoke = aws_path.client("lambda").invoke
+
+    def invoke(**kwargs: Any) -> Any:
+        logs = boundary_stack.client("logs")
+        group = f"/aws/lambda/{kwargs['FunctionName']}"
+        found = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
+        seen.extend(found)
+        seen.append(logs.list_tags_log_group(logGroupName=group)["tags"])
+        return real_invoke(**kwargs)
+
+    monkeypatch.setattr(aws_path.client("lambda"), "invoke", invoke)
+    data_runs = [r for r in probing.runs() if r.probe.plane == "data"][:1]
+    results = runner.run_remote(Context(aws_path, boundary_stack.name), data_runs, out=io.StringIO())
+    assert {status for status, _, _ in results.values()} == {"pass"}, results
+    group, tags = seen
+    assert group["retentionInDays"] == runner.LOG_RETENTION_DAYS
+    assert tags[runner.RUNNER_TAG] == boundary_stack.name
     assert_nothing_left(boundary_stack, boundary_emulator)
 
 

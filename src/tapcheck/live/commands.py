@@ -119,11 +119,37 @@ def register(subparsers: Any) -> None:
 
     run = subparsers.add_parser("runner", help="the in-VPC probe runner smoke makes on AWS")
     run_sub = run.add_subparsers(dest="runner_command", required=True)
-    clean = run_sub.add_parser("cleanup", help="remove runner functions and roles left by earlier runs for a stack "
-                               "(found by their tag tapcheck:runner-for)")
+    clean = run_sub.add_parser("cleanup", help="remove runner functions, log groups and roles left by earlier runs for "
+                               "a stack: only those with the runner's name for it, its role path and its tag "
+                               "tapcheck:runner-for, all three")
     clean.add_argument("--stack-name", required=True)
     _target_args(clean)
     clean.set_defaults(func=cmd_runner_cleanup)
+
+    pol = subparsers.add_parser(
+        "iam-policy", help="print the IAM policies smoke needs for one stack, scoped to its resources",
+        description="Print the IAM policies `smoke --target aws` needs for the stack, as JSON: smoke-policy "
+                    "(always), runner-policy and runner-boundary (--runner: the in-VPC runner and `runner cleanup`). "
+                    "Resources are the stack's own, named from the template for this stack name, account and region. "
+                    "Nothing is called on AWS except STS GetCallerIdentity when --account is not given.")
+    pol.add_argument("template", nargs="?", default=DEFAULT_TEMPLATE)
+    pol.add_argument("--stack-name", required=True)
+    pol.add_argument("--account", help="the 12-digit account id (default: the current credentials' account, "
+                     "from STS GetCallerIdentity; without credentials, required)")
+    pol.add_argument("--region", help="AWS region (default: from the credential chain's configuration)")
+    pol.add_argument("--param", action="append", metavar="KEY=VALUE",
+                     help="a parameter value the stack was deployed with (e.g. EnvironmentSuffix=prod; default: the "
+                          "template's Default)")
+    pol.add_argument("--runner", action="store_true", help="add the in-VPC runner's policy and permissions boundary")
+    pol.add_argument("--fire-alarm", action="store_true",
+                     help="add what smoke's opt-in H4 firing needs: SetAlarmState on the stack's alarm, a probe queue "
+                          "subscribed to the stack's topic")
+    pol.add_argument("--write-probes", action="store_true",
+                     help="smoke's opt-in C6 write probes: changes nothing here, they write through the database "
+                          "login, which IAM does not govern")
+    pol.add_argument("--policy", choices=("smoke-policy", "runner-policy", "runner-boundary"),
+                     help="print this document alone (to pass to aws iam create-policy)")
+    pol.set_defaults(func=cmd_iam_policy)
 
     des = subparsers.add_parser("destroy", help="delete a deployed stack")
     des.add_argument("--stack-name", required=True)
@@ -289,6 +315,24 @@ def cmd_runner_cleanup(args: argparse.Namespace) -> int:
     if not removed and not left:
         print(f"no runner resources of {args.stack_name} found")
     return EXIT_FINDINGS if left else EXIT_OK
+
+
+def cmd_iam_policy(args: argparse.Namespace) -> int:
+    from tapcheck.live import iam_policy
+
+    region = args.region or iam_policy.default_region()
+    iam_policy.validate(args.stack_name, args.account, region)
+    account = args.account
+    if account is None:
+        account = iam_policy.account_of(region)
+        print(f"tapcheck: --account not given: using {account}, the account of the current credentials "
+              "(STS GetCallerIdentity)", file=sys.stderr)
+    documents, notes = iam_policy.policies(args.template, iam_policy.Scope(args.stack_name, account, region),
+                                           _params(args.param), runner=args.runner, fire_alarm=args.fire_alarm)
+    for note in notes:
+        print(f"tapcheck: {note}", file=sys.stderr)
+    sys.stdout.write(iam_policy.render(documents, args.policy))
+    return EXIT_OK
 
 
 def cmd_destroy(args: argparse.Namespace) -> int:

@@ -20,10 +20,14 @@ Design (issue 14):
 - Credentials travel in the invocation payload only, never in the function's configuration
   (environment) or its logs (the handler prints nothing). A synchronous invocation's request
   payload is limited to 6 MB (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
-- Everything is tagged with the stack's tags plus tapcheck:runner-for=<stack>, the role lives under
-  the IAM path /tapcheck-runner/, and both are removed in `finally` (after a failed probe, create,
+- Everything is named tapcheck-runner-<stack's first 40 characters>-<6 hex> and tagged with the
+  stack's tags plus tapcheck:runner-for=<stack>; the role lives under the IAM path /tapcheck-runner/
+  with the permissions boundary tapcheck-runner-boundary (so the runner policy can allow CreateRole
+  only with it, docs/iam/runner-boundary.json); the function's log group /aws/lambda/<name> is made
+  first (tagged, 1-day retention). All are removed in `finally` (after a failed probe, create,
   timeout or Ctrl-C); what could not be removed is printed with the command that removes it, and
-  `tapcheck runner cleanup --stack-name NAME` removes leftovers by tag.
+  `tapcheck runner cleanup --stack-name NAME` removes leftovers matching the stack's runner name,
+  path and tag, all three.
 """
 
 from __future__ import annotations
@@ -45,6 +49,27 @@ from tapcheck.errors import UsageError
 
 RUNNER_TAG = "tapcheck:runner-for"
 ROLE_PATH = "/tapcheck-runner/"
+# Every runner resource of a stack is named NAME_PREFIX + the stack name's first 40 characters + "-" +
+# six hex characters (a role name and a function name take at most 64), so a policy can name them
+# with "??????" and `runner cleanup` can tell one stack's runners from another's by name.
+NAME_PREFIX = "tapcheck-runner-"
+NAME_BASE_CHARS = 40
+TOKEN_HEX_CHARS = 6
+# The role is created with this permissions boundary (docs/iam/runner-boundary.json), a managed
+# policy an administrator creates once per account; the runner policy allows CreateRole only with it.
+BOUNDARY_NAME = "tapcheck-runner-boundary"
+# "By default, CloudWatch automatically creates a log group named /aws/lambda/<function name> for your
+# function when it's first invoked"
+# (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-loggroups.html), and keeps
+# its events indefinitely unless a retention is set. The runner creates that group itself before the
+# function (tagged, 1-day retention), so a teardown that cannot finish leaves a group that expires and
+# that `runner cleanup` finds by name and tag; the teardown deletes it after the function.
+LOG_GROUP_PREFIX = "/aws/lambda/"
+LOG_RETENTION_DAYS = 1
+# The execution-role permissions a VPC function needs, as AWSLambdaVPCAccessExecutionRole grants them
+# (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions).
+VPC_FUNCTION_EC2_ACTIONS = ("ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+                            "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:UnassignPrivateIpAddresses")
 RUNTIME = "python3.11"
 HANDLER = "tapcheck.live.runner_handler.handler"
 FUNCTION_TIMEOUT_S = 300
@@ -53,6 +78,35 @@ MEMORY_MB = 256
 # (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 PAYLOAD_LIMIT_BYTES = 6 * 1024 * 1024
 VPC_ACCESS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+
+
+def vpc_access_policy(partition: str = "aws") -> str:
+    return f"arn:{partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+
+
+def boundary_arn(partition: str, account: str) -> str:
+    return f"arn:{partition}:iam::{account}:policy/{BOUNDARY_NAME}"
+
+
+def name_base(stack_name: str) -> str:
+    return "".join(c if c.isalnum() or c == "-" else "-" for c in stack_name)[:NAME_BASE_CHARS]
+
+
+def name_prefix(stack_name: str) -> str:
+    """What every runner role, function and log group (after /aws/lambda/) of the stack starts with."""
+    return f"{NAME_PREFIX}{name_base(stack_name)}-"
+
+
+def name_pattern_glob(stack_name: str) -> str:
+    """The stack's runner names as an IAM ARN pattern: '?' matches exactly one character."""
+    return name_prefix(stack_name) + "?" * TOKEN_HEX_CHARS
+
+
+def is_runner_name(name: str, stack_name: str) -> bool:
+    """The name is one the runner gives for this stack (not a longer stack name sharing the prefix)."""
+    prefix = name_prefix(stack_name)
+    token = name[len(prefix):]
+    return name.startswith(prefix) and len(token) == TOKEN_HEX_CHARS and all(c in "0123456789abcdef" for c in token)
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                                                 "Action": "sts:AssumeRole"}]}
 # A role just created may not yet be assumable by Lambda (IAM is eventually consistent:
@@ -205,11 +259,15 @@ class Runner:
     stack_name: str
     function: str | None = None
     role: str | None = None
+    log_group: str | None = None
+    vpc_access: str = VPC_ACCESS_POLICY
     left: list[str] = field(default_factory=list)
 
     def remove(self) -> list[str]:
-        """Delete the function, then the role; returns what could not be removed, with commands.
-        One already gone counts as removed."""
+        """Delete the function, then its log group (nothing writes to it once the function is gone),
+        then the role; returns what could not be removed, with commands. One already gone counts as
+        removed. The role loses its VPC access policy only when that is all it holds and it is about
+        to be deleted: a role holding anything else is left whole and reported."""
         left = []
         if self.function:
             try:
@@ -221,24 +279,59 @@ class Runner:
                 else:
                     left.append(f"Lambda function {self.function} ({_why(e)}): aws lambda delete-function "
                                 f"--function-name {self.function}")
+        if self.log_group:
+            command = f"aws logs delete-log-group --log-group-name {self.log_group}"
+            if self.function:
+                left.append(f"CloudWatch Logs log group {self.log_group} (kept while its function is there; it "
+                            f"expires after {LOG_RETENTION_DAYS} day): {command}")
+            else:
+                try:
+                    self.target.client("logs").delete_log_group(logGroupName=self.log_group)
+                    self.log_group = None
+                except Exception as e:  # noqa: BLE001
+                    if _gone(e, "ResourceNotFoundException"):
+                        self.log_group = None
+                    else:
+                        left.append(f"CloudWatch Logs log group {self.log_group} ({_why(e)}): {command}")
         if self.role:
-            iam = self.target.client("iam")
-            try:
-                iam.detach_role_policy(RoleName=self.role, PolicyArn=VPC_ACCESS_POLICY)
-            except Exception:  # noqa: BLE001 - not attached (a create that failed half-way); delete_role says
-                pass
-            try:
-                iam.delete_role(RoleName=self.role)
-                self.role = None
-            except Exception as e:  # noqa: BLE001
-                if _gone(e, "NoSuchEntity"):
-                    self.role = None
-                else:
-                    left.append(f"IAM role {self.role} ({_why(e)}): aws iam detach-role-policy --role-name "
-                                f"{self.role} --policy-arn {VPC_ACCESS_POLICY} && "
-                                f"aws iam delete-role --role-name {self.role}")
+            left += self._remove_role()
         self.left = left
         return left
+
+    def _remove_role(self) -> list[str]:
+        iam, role = self.target.client("iam"), self.role
+        command = (f"aws iam detach-role-policy --role-name {role} --policy-arn {self.vpc_access} && "
+                   f"aws iam delete-role --role-name {role}")
+        try:
+            attached, inline = _role_holdings(iam, role)
+        except Exception as e:  # noqa: BLE001
+            if _gone(e, "NoSuchEntity"):
+                self.role = None
+                return []
+            return [f"IAM role {role} ({_why(e)}): {command}"]
+        foreign = [a for a in attached if a != self.vpc_access] + [f"inline policy {n}" for n in inline]
+        if foreign:
+            return [f"IAM role {role} (it holds {', '.join(foreign)}, which tapcheck did not attach; nothing was "
+                    f"detached): remove those, then {command}"]
+        try:
+            if self.vpc_access in attached:
+                iam.detach_role_policy(RoleName=role, PolicyArn=self.vpc_access)
+            iam.delete_role(RoleName=role)
+            self.role = None
+        except Exception as e:  # noqa: BLE001
+            if _gone(e, "NoSuchEntity"):
+                self.role = None
+            else:
+                return [f"IAM role {role} ({_why(e)}): {command}"]
+        return []
+
+
+def _role_holdings(iam: Any, role: str) -> tuple[list[str], list[str]]:
+    """(managed policy ARNs attached to the role, names of its inline policies)."""
+    attached = [p["PolicyArn"] for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=role)
+                for p in page["AttachedPolicies"]]
+    inline = [n for page in iam.get_paginator("list_role_policies").paginate(RoleName=role) for n in page["PolicyNames"]]
+    return attached, inline
 
 
 def _gone(e: Exception, code: str) -> bool:
@@ -300,18 +393,19 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, tuple[st
     if len(body.encode()) > PAYLOAD_LIMIT_BYTES:
         return _all(runs, "skip", f"the runner's payload is {len(body.encode())} bytes, over Lambda's 6 MB")
     code = build_zip()
-    runner = Runner(ctx.target, ctx.stack_name)
-    token = secrets.token_hex(3)
-    base = "".join(c if c.isalnum() or c == "-" else "-" for c in ctx.stack_name)[:40]
+    partition, account = stack_partition_account(ctx.stack["StackId"])
+    runner = Runner(ctx.target, ctx.stack_name, vpc_access=vpc_access_policy(partition))
+    name = name_prefix(ctx.stack_name) + secrets.token_hex(TOKEN_HEX_CHARS // 2)
     tags = _tags(ctx)
     try:
         iam, lam = ctx.target.client("iam"), ctx.target.client("lambda")
-        name = f"tapcheck-runner-{base}-{token}"
-        role_arn = iam.create_role(RoleName=name, Path=ROLE_PATH, AssumeRolePolicyDocument=json.dumps(TRUST),
-                                   Description=f"tapcheck in-VPC probe runner for stack {ctx.stack_name}",
-                                   Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Role"]["Arn"]
+        role_arn = _create_role(iam, name, ctx.stack_name, tags, boundary_arn(partition, account))
         runner.role = name
-        iam.attach_role_policy(RoleName=name, PolicyArn=VPC_ACCESS_POLICY)
+        iam.attach_role_policy(RoleName=name, PolicyArn=runner.vpc_access)
+        logs = ctx.target.client("logs")
+        logs.create_log_group(logGroupName=LOG_GROUP_PREFIX + name, tags=tags)
+        runner.log_group = LOG_GROUP_PREFIX + name
+        logs.put_retention_policy(logGroupName=runner.log_group, retentionInDays=LOG_RETENTION_DAYS)
         deadline = time.monotonic() + ROLE_PROPAGATION_S
         while True:
             try:
@@ -347,23 +441,74 @@ def _all(runs: list[Any], status: str, detail: str) -> dict[str, tuple[str, str,
     return {r.id: (status, detail, 0.0) for r in runs}
 
 
+def stack_partition_account(stack_id: str) -> tuple[str, str]:
+    """The partition and account of a stack, from its ARN (arn:PARTITION:cloudformation:REGION:ACCOUNT:stack/...)."""
+    parts = stack_id.split(":")
+    if len(parts) < 6 or parts[0] != "arn":
+        raise UsageError("the stack", f"has an id that is not an ARN ({stack_id!r})", "check the stack's StackId")
+    return parts[1], parts[4]
+
+
+def _create_role(iam: Any, name: str, stack_name: str, tags: dict[str, str], boundary: str) -> str:
+    """The runner's role, created under ROLE_PATH with the permissions boundary; its ARN."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return iam.create_role(RoleName=name, Path=ROLE_PATH, AssumeRolePolicyDocument=json.dumps(TRUST),
+                               Description=f"tapcheck in-VPC probe runner for stack {stack_name}",
+                               PermissionsBoundary=boundary,
+                               Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Role"]["Arn"]
+    except ClientError as e:
+        error = e.response.get("Error", {})
+        if error.get("Code") in ("NoSuchEntity", "InvalidInput") and boundary in str(error.get("Message", "")):
+            raise UsageError("the in-VPC runner", f"its permissions boundary {boundary} does not exist "
+                             f"({error.get('Code')})", f"create it once in the account: aws iam create-policy "
+                             f"--policy-name {BOUNDARY_NAME} --policy-document file://runner-boundary.json "
+                             f"(tapcheck iam-policy --runner --policy runner-boundary), or pass --no-runner") from None
+        raise
+
+
+def _tagged_for(tags: dict[str, str], stack_name: str) -> bool:
+    return tags.get(RUNNER_TAG) == stack_name
+
+
 def cleanup(target: Any, stack_name: str) -> tuple[list[str], list[str]]:
-    """Remove every runner function and role tagged tapcheck:runner-for=<stack_name>:
-    (removed, could not remove with commands)."""
-    lam, iam = target.client("lambda"), target.client("iam")
-    runner = Runner(target, stack_name)
-    removed, left = [], []
+    """Remove what earlier runs for the stack left: functions, their log groups and roles that carry
+    the runner's name for this stack, its tag tapcheck:runner-for=<stack_name> and (roles) its path.
+    Each is listed by name first and its tags read only when the name matches (the runner policy
+    allows tag reads on the runner's names only). Returns (removed, could not remove with commands)."""
+    lam, iam, logs = target.client("lambda"), target.client("iam"), target.client("logs")
+    removed: list[str] = []
+    left: list[str] = []
+
+    def remove(runner: Runner, what: str) -> None:
+        got = runner.remove()
+        (left.extend(got) if got else removed.append(what))
+
     for page in lam.get_paginator("list_functions").paginate():
         for fn in page["Functions"]:
-            if lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {}).get(RUNNER_TAG) == stack_name:
-                runner.function = fn["FunctionName"]
-                got = runner.remove()
-                (left.extend(got) if got else removed.append(f"Lambda function {fn['FunctionName']}"))
+            name = fn["FunctionName"]
+            if is_runner_name(name, stack_name) and _tagged_for(lam.list_tags(Resource=fn["FunctionArn"]).get(
+                    "Tags", {}), stack_name):
+                remove(Runner(target, stack_name, function=name), f"Lambda function {name}")
+    prefix = LOG_GROUP_PREFIX + name_prefix(stack_name)
+    for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=prefix):
+        for group in page["logGroups"]:
+            name = group["logGroupName"]
+            if not is_runner_name(name[len(LOG_GROUP_PREFIX):], stack_name):
+                continue
+            # ListTagsForResource takes the group's ARN without the ":*" DescribeLogGroups may add
+            arn = group.get("logGroupArn") or str(group["arn"]).removesuffix(":*")
+            if _tagged_for(logs.list_tags_for_resource(resourceArn=arn).get("tags", {}), stack_name):
+                remove(Runner(target, stack_name, log_group=name), f"CloudWatch Logs log group {name}")
     for page in iam.get_paginator("list_roles").paginate(PathPrefix=ROLE_PATH):
         for role in page["Roles"]:
-            tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=role["RoleName"]).get("Tags", [])}
-            if tags.get(RUNNER_TAG) == stack_name:
-                runner.role = role["RoleName"]
-                got = runner.remove()
-                (left.extend(got) if got else removed.append(f"IAM role {role['RoleName']}"))
+            name = role["RoleName"]
+            if role.get("Path") != ROLE_PATH or not is_runner_name(name, stack_name):
+                continue
+            tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name).get("Tags", [])}
+            if _tagged_for(tags, stack_name):
+                partition = str(role.get("Arn", "arn:aws")).split(":")[1]
+                remove(Runner(target, stack_name, role=name, vpc_access=vpc_access_policy(partition)),
+                       f"IAM role {name}")
     return removed, left
