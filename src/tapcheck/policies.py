@@ -387,7 +387,8 @@ def _principal_matches(element: Any, principal: Principal) -> bool | None:
             elif kind == "Service":
                 results.append(principal.service is not None and value == principal.service)
             elif kind == "AWS":
-                account = _account_of_principal_value(value)
+                account = value if principal.account is not None and value == principal.account \
+                    else _account_of_principal_value(value)
                 if account is not None:
                     results.append(principal.service is None and principal.account == account)
                 else:

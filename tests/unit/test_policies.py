@@ -102,6 +102,13 @@ def test_principal_of_a_role_request(principal, expected):
     assert outcome(policy(allow(Principal=principal)), request) is expected
 
 
+def test_an_account_named_as_the_request_spells_it():
+    request = Request(Principal(arn="arn:aws:iam::stack-account:role/app", account="stack-account"), "kms:Decrypt",
+                      "arn:aws:kms:r:a:key/k", {})
+    assert outcome(policy(allow(Principal={"AWS": "stack-account"})), request) is Outcome.ALLOW
+    assert outcome(policy(allow(Principal={"AWS": "other-account"})), request) is Outcome.IMPLICIT_DENY
+
+
 def test_not_principal():
     all_but_cloudwatch = {"Effect": "Deny", "NotPrincipal": {"Service": CW}, "Action": "kms:*", "Resource": "*"}
     assert outcome(policy(allow(), all_but_cloudwatch)) is Outcome.ALLOW
