@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tapcheck.findings import Severity
 from tapcheck.model import Model, Resource, as_bool, show
-from tapcheck.policies import Decision, Outcome, evaluate, grants_service
+from tapcheck.policies import Decision, Outcome, evaluate
 from tapcheck.policy_view import StackSample
 from tapcheck.references import aws_managed_service, key_of, topic_of
 from tapcheck.requirements.common import ALARM, TOPIC, of_the_cluster
@@ -58,12 +58,6 @@ def is_aws_managed_sns_key(value) -> bool:
 
 def _as_list(value) -> list:
     return value if isinstance(value, list) else [value]
-
-
-def grants_publisher(policy) -> bool:
-    """The key policy lets the publisher service decrypt and generate data keys, judged as the
-    emulator judges it (an explicit, unconditional Allow; tapcheck.policies.grants_service)."""
-    return grants_service(policy, V["publisher"], tuple(a.rstrip("*") for a in V["key_actions"]))[0]
 
 
 def key_requests(sample: StackSample, key: Resource, alarm: Resource) -> list:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tapcheck.findings import Severity
 from tapcheck.model import Model, PseudoRef, Resource, ResourceRef, Text, as_int, show
-from tapcheck.policies import OPAQUE, UNKNOWABLE, Decision, Outcome, Request, as_list, evaluate
+from tapcheck.policies import OPAQUE, Decision, Outcome, Request, as_list, evaluate
 from tapcheck.policy_view import StackSample
 from tapcheck.references import role_of
 from tapcheck.requirements.common import INSTANCE
@@ -22,15 +22,6 @@ def trust_decision(model: Model, role: Resource, instance: Resource) -> Decision
         partition=sample.partition, region=sample.region, account=sample.account,
         role_path_name=(sample.role_path(role) + sample.name(role)).lstrip("/"), instance_id=sample.name(instance))[0]
     return evaluate(sample.document(role.get("AssumeRolePolicyDocument")), request)
-
-
-def trusts_monitoring(document) -> bool:
-    """A trust policy (plain JSON) lets the monitoring service assume the role, whatever instance and
-    account it assumes it for: every documented key of the call is taken as unknowable."""
-    request = Request(V["monitoring_principal"], "sts:AssumeRole", "*",
-                      {"aws:SourceAccount": UNKNOWABLE, "aws:SourceArn": UNKNOWABLE,
-                       "aws:PrincipalIsAWSService": "true", "aws:PrincipalServiceName": V["monitoring_principal"]})
-    return evaluate(document, request).allowed
 
 
 @check("enhanced-monitoring")
