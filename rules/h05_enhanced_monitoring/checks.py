@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tapcheck.findings import Severity
 from tapcheck.model import Model, PseudoRef, Resource, ResourceRef, Text, as_int, show
-from tapcheck.policies import OPAQUE, Decision, Outcome, Request, as_list, evaluate
+from tapcheck.policies import OPAQUE, Decision, Outcome, Request, as_list, evaluate, statements
 from tapcheck.policy_view import StackSample
 from tapcheck.references import role_of
 from tapcheck.requirements.common import INSTANCE
@@ -127,8 +127,9 @@ def decide(documents: list, action: str, on: str) -> Decision:
 
 
 def allowed(documents: list, action: str, on: str) -> bool:
-    """An Allow of action on the sample resource that applies, and no Deny that does."""
-    return decide(documents, action, on).outcome is Outcome.ALLOW
+    """An Allow of action on the sample resource that applies (whether a Deny also applies is denied's)."""
+    allows = [{"Statement": [s for s in statements(d) if s.get("Effect") == "Allow"]} for d in documents]
+    return decide(allows, action, on).outcome is Outcome.ALLOW
 
 
 def denied(documents: list, action: str, on: str) -> bool:

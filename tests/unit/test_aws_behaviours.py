@@ -227,3 +227,15 @@ def test_every_behaviour_row_cites_a_page_and_names_tests_that_exist():
         for path, name in refs:
             source = (ROOT / path).read_text()
             assert re.search(rf"^def {name}\(", source, re.M), f"{row['behaviour']}: {path}::{name} does not exist"
+
+
+def test_the_probe_helpers_keep_allowed_and_denied_apart():
+    """The H5 probe asks first whether an Allow applies, then whether a Deny does: a Deny beside the
+    managed policy is reported as the Deny (rules/h05_enhanced_monitoring/probes.py)."""
+    from tapcheck.rules.h05_enhanced_monitoring.checks import MANAGED_POLICY_DOCUMENT, allowed, denied
+
+    deny = {"Statement": [{"Effect": "Deny", "Action": "logs:PutLogEvents", "Resource": "*"}]}
+    assert allowed([MANAGED_POLICY_DOCUMENT, deny], "logs:PutLogEvents", "stream") is True
+    assert denied([MANAGED_POLICY_DOCUMENT, deny], "logs:PutLogEvents", "stream") is True
+    assert allowed([deny], "logs:PutLogEvents", "stream") is False
+    assert denied([MANAGED_POLICY_DOCUMENT], "logs:PutLogEvents", "stream") is False
