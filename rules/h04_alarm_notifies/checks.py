@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from tapcheck.findings import Severity
 from tapcheck.model import Model, Resource, as_bool, show
-from tapcheck.policies import denies_service, grants_service
+from tapcheck.policies import Decision, Outcome, evaluate
+from tapcheck.policy_view import StackSample
 from tapcheck.references import aws_managed_service, key_of, topic_of
 from tapcheck.requirements.common import ALARM, TOPIC, of_the_cluster
-from tapcheck.requirements.unit import check, values, violation
 from tapcheck.requirements.alarms import cpu_alarms
+from tapcheck.requirements.unit import advisory, check, values, violation
+from tapcheck.service_requests import CLOUDWATCH_PUBLISHES_TO_TOPIC, CLOUDWATCH_USES_TOPIC_KEY, Values
 
 
 @check("alarm-notifies")
@@ -57,51 +60,94 @@ def _as_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def grants_publisher(policy) -> bool:
-    """The key policy lets the publisher service decrypt and generate data keys: an Allow naming
-    the service principal, without conditions, covering both actions (wildcards count), and no
-    Deny of either action that could apply to it (tapcheck.policies, as the emulator reads it)."""
-    return grants_service(policy, V["publisher"], tuple(a.rstrip("*") for a in V["key_actions"]))[0]
+def key_requests(sample: StackSample, key: Resource, alarm: Resource) -> list:
+    """What CloudWatch asks KMS for when the alarm publishes to the topic the key encrypts."""
+    return sample_values(sample).fill(CLOUDWATCH_USES_TOPIC_KEY, key_id=sample.key_id(key), alarm_name=sample.name(alarm))
+
+
+def publish_request(sample: StackSample, topic: Resource, alarm: Resource):
+    return sample_values(sample).fill(CLOUDWATCH_PUBLISHES_TO_TOPIC, topic_name=sample.name(topic),
+                                      alarm_name=sample.name(alarm))[0]
+
+
+def sample_values(sample: StackSample) -> Values:
+    return Values(sample.partition, sample.region, sample.account)
+
+
+def undecided(resource: Resource, path: tuple, decision: Decision, what: str):
+    """A decision that depends on what cannot be known here: a warning naming the keys, not a verdict."""
+    return advisory(resource, path, f"H4: whether {what} cannot be decided: {decision.why_unknown()}",
+                    f"Condition the statement on keys AWS documents for the call ({decision.request.page}), "
+                    "or check the live stack with `tapcheck smoke`", "undecided", Severity.WARNING)
 
 
 @check("alarm-topic-deliverable")
 def alarm_topic_deliverable(model: Model):
     """Every topic an alarm action names can receive alarms: not encrypted with the AWS managed
-    key aws/sns, and if encrypted with a key of this stack, its policy lets CloudWatch use it."""
+    key aws/sns; if encrypted with a key of this stack, its key policy allows the KMS calls CloudWatch
+    makes for each alarm; and a topic policy of this stack allows CloudWatch to publish each alarm
+    (decided as AWS decides, tapcheck.policies.evaluate, on the requests of tapcheck.service_requests)."""
     # AWS managed key policies cannot be edited and do not let CloudWatch use aws/sns; a customer
     # managed key must grant cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*:
     # https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns
-    seen = set()
+    sample = StackSample(model)
+    seen: set = set()
     for alarm, topic, prop in alarm_topics(model):
-        if topic.logical_id in seen:
-            continue
-        seen.add(topic.logical_id)
         key = topic.get("KmsMasterKeyId")
-        if key is None:
-            continue                     # not encrypted: CloudWatch publishes without a key
+        if key is not None:
+            yield from _key_violations(model, sample, alarm, topic, prop, key, seen)
+        if ("topic", alarm.logical_id, topic.logical_id) not in seen:
+            seen.add(("topic", alarm.logical_id, topic.logical_id))
+            yield from topic_policy_violations(model, topic, alarm, sample)
+
+
+def _key_violations(model: Model, sample: StackSample, alarm: Resource, topic: Resource, prop: str, key, seen: set):
+    if topic.logical_id not in seen:
+        seen.add(topic.logical_id)
         if is_aws_managed_sns_key(key):
             yield violation(topic, ("KmsMasterKeyId",),
                             f"The topic {alarm.logical_id}'s {prop} notify is encrypted with the AWS managed key "
                             f"({show(key)}), which CloudWatch alarms cannot use: the notification is never delivered",
                             "Encrypt the topic with a customer managed key of this stack whose policy grants "
                             f"{V['publisher']} {' and '.join(V['key_actions'])}")
-            continue
+            return
         stack_key = key_of(model, key)
         if stack_key is None:
             yield violation(topic, ("KmsMasterKeyId",),
                             f"The topic's key is {show(key)}: whether CloudWatch may use it cannot be known from the "
                             "template", f"Use a customer managed key of this stack whose policy grants {V['publisher']} "
                             f"{' and '.join(V['key_actions'])}")
-        elif (broken := key_state_violation(stack_key)) is not None:
+            return
+        broken = key_state_violation(stack_key)
+        if broken is not None:
             yield broken
-        elif not grants_publisher(stack_key.get("KeyPolicy")):
-            yield violation(stack_key, ("KeyPolicy",),
-                            f"The policy of the alarm topic's key does not let {V['publisher']} "
-                            f"{' and '.join(V['key_actions'])}: CloudWatch cannot publish the alarm",
-                            f"Add an Allow statement with Principal Service {V['publisher']}, Action "
-                            f"{V['key_actions']}, Resource *, and no Deny that covers it")
-        yield from topic_policy_violations(model, topic)
-
+            return
+    elif is_aws_managed_sns_key(key):
+        return
+    stack_key = key_of(model, key)
+    if stack_key is None or key_state_violation(stack_key) is not None or ("key", stack_key.logical_id, alarm.logical_id) in seen:
+        return
+    seen.add(("key", stack_key.logical_id, alarm.logical_id))
+    policy = sample.document(stack_key.get("KeyPolicy"))
+    decisions = [evaluate(policy, request) for request in key_requests(sample, stack_key, alarm)]
+    refused = [d for d in decisions if d.outcome in (Outcome.DENY, Outcome.IMPLICIT_DENY)]
+    if refused:
+        why = "; ".join(d.explain() for d in refused)
+        yield violation(stack_key, ("KeyPolicy",),
+                        f"H4: the policy of the alarm topic's key does not let {V['publisher']} "
+                        f"{' and '.join(V['key_actions'])} for the alarm {alarm.logical_id}: CloudWatch cannot "
+                        f"publish the alarm ({why})",
+                        f"Add an Allow statement with Principal Service {V['publisher']}, Action {V['key_actions']}, "
+                        "Resource *, conditioned (if at all) on aws:SourceAccount = ${AWS::AccountId} and aws:SourceArn "
+                        "= the alarm's ARN, and no Deny that covers it (https://repost.aws/knowledge-center/"
+                        "cloudwatch-configure-alarm-sns)")
+        return
+    for decision in decisions:
+        if decision.outcome is Outcome.UNKNOWN:
+            yield undecided(stack_key, ("KeyPolicy",), decision,
+                            f"the alarm topic's key lets {V['publisher']} {decision.request.action} for the alarm "
+                            f"{alarm.logical_id}")
+            return
 
 
 # --- effective state of the key and the topic ------------------------------------------------
@@ -136,21 +182,38 @@ def key_state_violation(key: Resource):
     return None
 
 
-def topic_policy_violations(model: Model, topic: Resource):
-    """An AWS::SNS::TopicPolicy of this stack on the topic whose explicit Deny may apply to
-    CloudWatch publishing: an explicit Deny beats every Allow (EVALUATION_PAGE), and
-    CloudWatch publishes the alarm with sns:Publish as the service principal
-    (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger)."""
+def topic_policy_violations(model: Model, topic: Resource, alarm: Resource, sample: StackSample):
+    """An AWS::SNS::TopicPolicy of this stack on the topic must let CloudWatch publish the alarm:
+    a topic policy replaces the topic's default one, and CloudWatch publishes with sns:Publish as
+    the service principal ("SNS uses access policies to restrict the sources that can publish messages
+    to the topic. If a permissions error occurs, then add the following permissions under the
+    Statement section of the SNS access policy." https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger);
+    an explicit Deny beats every Allow (EVALUATION_PAGE)."""
+    request = publish_request(sample, topic, alarm)
     for policy in model.of_type(TOPIC_POLICY):
         topics = policy.get("Topics") or []
         if not any(topic_of(model, t) is topic for t in _as_list(topics)):
             continue
-        if denies_service(policy.get("PolicyDocument"), V["publisher"], "sns:Publish"):
+        decision = evaluate(sample.document(policy.get("PolicyDocument")), request)
+        if decision.outcome is Outcome.DENY:
             yield violation(policy, ("PolicyDocument",),
                             f"H4: the topic policy {policy.logical_id} on the alarm topic {topic.logical_id} denies "
-                            f"{V['publisher']} sns:Publish: CloudWatch cannot deliver the alarm",
-                            f"Remove the Deny of sns:Publish for {V['publisher']} from {policy.logical_id} "
-                            f"({EVALUATION_PAGE})")
+                            f"{V['publisher']} sns:Publish for the alarm {alarm.logical_id}: CloudWatch cannot deliver "
+                            f"the alarm ({decision.explain()})",
+                            f"Remove the Deny of sns:Publish for {V['publisher']} from {policy.logical_id}, or exempt AWS "
+                            f"services from it with aws:PrincipalIsAWSService ({EVALUATION_PAGE})")
+        elif decision.outcome is Outcome.IMPLICIT_DENY:
+            yield violation(policy, ("PolicyDocument",),
+                            f"H4: the topic policy {policy.logical_id} on the alarm topic {topic.logical_id} does not "
+                            f"allow {V['publisher']} sns:Publish for the alarm {alarm.logical_id}: it replaces the "
+                            "topic's default policy, so CloudWatch cannot deliver the alarm",
+                            f"Add an Allow of sns:Publish on the topic for Principal Service {V['publisher']}, "
+                            "conditioned (if at all) on aws:SourceAccount and aws:SourceArn = the alarm's ARN "
+                            "(https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger)")
+        elif decision.outcome is Outcome.UNKNOWN:
+            yield undecided(policy, ("PolicyDocument",), decision,
+                            f"the topic policy {policy.logical_id} lets {V['publisher']} publish the alarm "
+                            f"{alarm.logical_id}")
 
 
 TOPIC_POLICY = "AWS::SNS::TopicPolicy"

@@ -49,3 +49,50 @@ def failing_example_topic_policy_denies(template: dict) -> None:
         "PolicyDocument": {"Version": "2012-10-17", "Statement": [
             {"Effect": "Deny", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "sns:*",
              "Resource": "*"}]}}}
+
+
+# --- policies decided as AWS decides them, with the conditions AWS recommends ---------------------
+
+ALARM_ARN = {"Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:aurora-cpu-*"}
+
+
+def _cloudwatch_key_statement(template: dict) -> dict:
+    return next(s for s in props(template, KMS_KEY)["KeyPolicy"]["Statement"]
+                if "cloudwatch.amazonaws.com" in str(s.get("Principal")))
+
+
+def passing_example_recommended_conditions(template: dict) -> None:
+    """The key grant limited to this account's alarms (aws:SourceAccount, aws:SourceArn), and a topic
+    policy allowing only them, whose Deny exempts AWS services (aws:PrincipalIsAWSService)."""
+    _cloudwatch_key_statement(template)["Condition"] = {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}, "ArnLike": {"aws:SourceArn": ALARM_ARN}}
+    topic = logical_id(template, TOPIC)
+    template["Resources"]["AlarmTopicPolicy"] = {"Type": "AWS::SNS::TopicPolicy", "Properties": {
+        "Topics": [{"Ref": topic}],
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Sid": "AlarmsOfThisAccount", "Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+             "Action": "sns:Publish", "Resource": {"Ref": topic},
+             "Condition": {"ArnLike": {"aws:SourceArn": {"Fn::GetAtt": [logical_id(template, ALARM), "Arn"]}}}},
+            {"Sid": "OnlyThisOrganization", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
+             "Resource": {"Ref": topic},
+             "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-exampleorgid"},
+                           "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}}]}}}
+
+
+def passing_example_undocumented_key_is_a_warning(template: dict) -> None:
+    """A condition on a key AWS does not document for CloudWatch's KMS call: a warning, not a verdict."""
+    _cloudwatch_key_statement(template)["Condition"] = {"StringEquals": {"kms:CallerAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def failing_example_key_grant_for_another_account(template: dict) -> None:
+    _cloudwatch_key_statement(template)["Condition"] = {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+
+
+def failing_example_topic_policy_for_another_alarm(template: dict) -> None:
+    topic = logical_id(template, TOPIC)
+    template["Resources"]["AlarmTopicPolicy"] = {"Type": "AWS::SNS::TopicPolicy", "Properties": {
+        "Topics": [{"Ref": topic}],
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "sns:Publish",
+             "Resource": {"Ref": topic}, "Condition": {"ArnLike": {"aws:SourceArn": {
+                 "Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:billing-*"}}}}]}}}

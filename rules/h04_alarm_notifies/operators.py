@@ -71,7 +71,7 @@ def _publisher_statements(policy: dict) -> list[dict]:
 
 
 @operator("alarm-topic-deliverable", ["removed", "decrypt-only", "generate-only", "conditional", "other-service",
-                                      "deny-all"])
+                                      "deny-all", "other-alarm", "other-service-arn", "deny-other-accounts-literal"])
 def topic_key_policy_shuts_out_cloudwatch(t, how):
     """The stack's topic key no longer lets CloudWatch decrypt and generate data keys."""
     policy = _key_policy(t)
@@ -89,6 +89,16 @@ def topic_key_policy_shuts_out_cloudwatch(t, how):
         grant["Condition"] = {"StringEquals": {"aws:SourceAccount": "111122223333"}}
     elif how == "other-service":
         grant["Principal"] = {"Service": "events.amazonaws.com"}
+    elif how == "other-alarm":          # a condition no request of this stack's alarms can meet
+        grant["Condition"] = {"ArnLike": {"aws:SourceArn": {
+            "Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:billing-*"}}}
+    elif how == "other-service-arn":
+        grant["Condition"] = {"ArnLike": {"aws:SourceArn": {
+            "Fn::Sub": "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:*"}}}
+    elif how == "deny-other-accounts-literal":   # a Deny whose literal account is not shown to be this one
+        policy["Statement"].append({"Effect": "Deny", "Principal": "*", "Action": "kms:*", "Resource": "*",
+                                    "Condition": {"StringNotEquals": {"aws:SourceAccount": "111122223333"},
+                                                  "Bool": {"aws:PrincipalIsAWSService": "true"}}})
     else:
         policy["Statement"].append({"Effect": "Deny", "Principal": {"Service": "cloudwatch.amazonaws.com"},
                                     "Action": "kms:*", "Resource": "*"})
@@ -109,10 +119,25 @@ def topic_key_unusable(t, how):
         key.pop("EnableKeyRotation", None)      # only symmetric encryption keys rotate: keep the break to the spec
 
 
-@operator("alarm-topic-deliverable", ["service", "everyone", "any-aws", "publish-by-wildcard"])
+@operator("alarm-topic-deliverable", ["service", "everyone", "any-aws", "publish-by-wildcard", "allow-other-alarm",
+                                      "allow-other-account", "allow-owner-only"])
 def topic_policy_denies_cloudwatch(t, how):
-    """A topic policy on the alarm topic denies CloudWatch sns:Publish."""
+    """A topic policy on the alarm topic denies CloudWatch sns:Publish, or (replacing the default
+    policy) allows it only for requests CloudWatch never makes for this stack's alarms."""
     topic = alarm_topic(t)[0]
+    if how.startswith("allow-"):
+        statement = {"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "sns:Publish",
+                     "Resource": {"Ref": topic}}
+        if how == "allow-other-alarm":
+            statement["Condition"] = {"ArnEquals": {"aws:SourceArn": {
+                "Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:other-alarm"}}}
+        elif how == "allow-other-account":
+            statement["Condition"] = {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+        else:
+            statement["Principal"] = {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
+        t["Resources"][new_id(t, "AlarmTopicPolicy")] = {"Type": "AWS::SNS::TopicPolicy", "Properties": {
+            "Topics": [{"Ref": topic}], "PolicyDocument": {"Version": "2012-10-17", "Statement": [statement]}}}
+        return
     principal = {"service": {"Service": "cloudwatch.amazonaws.com"}, "everyone": "*", "any-aws": {"AWS": "*"},
                  "publish-by-wildcard": {"Service": ["events.amazonaws.com", "cloudwatch.amazonaws.com"]}}[how]
     action = "sns:Pub*" if how == "publish-by-wildcard" else "sns:Publish"

@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-import fnmatch
-
+from tapcheck.findings import Severity
 from tapcheck.model import Model, PseudoRef, Resource, ResourceRef, Text, as_int, show
-from tapcheck.policies import as_list, statement_covers, statements
+from tapcheck.policies import OPAQUE, Decision, Outcome, Request, as_list, evaluate, statements
+from tapcheck.policy_view import StackSample
 from tapcheck.references import role_of
 from tapcheck.requirements.common import INSTANCE
-from tapcheck.requirements.unit import check, values, violation
+from tapcheck.requirements.unit import advisory, check, values, violation
+from tapcheck.service_requests import RDS_MONITORING_ASSUMES_ROLE
 
 V = values(__file__)
 
 
-def trusts_monitoring(document) -> bool:
-    statements = document.get("Statement", []) if isinstance(document, dict) else []
-    statements = statements if isinstance(statements, list) else [statements]
-    for statement in statements:
-        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
-            continue
-        principal = (statement.get("Principal") or {}).get("Service") if isinstance(statement.get("Principal"), dict) else None
-        services = principal if isinstance(principal, list) else [principal]
-        actions = statement.get("Action")
-        actions = actions if isinstance(actions, list) else [actions]
-        if V["monitoring_principal"] in services and "sts:AssumeRole" in actions:
-            return True
-    return False
+def trust_decision(model: Model, role: Resource, instance: Resource) -> Decision:
+    """RDS enhanced monitoring assuming the role for the instance, decided on the role's trust policy
+    (the request and its context keys: tapcheck.service_requests.RDS_MONITORING_ASSUMES_ROLE)."""
+    sample = StackSample(model)
+    request = RDS_MONITORING_ASSUMES_ROLE.requests(
+        partition=sample.partition, region=sample.region, account=sample.account,
+        role_path_name=(sample.role_path(role) + sample.name(role)).lstrip("/"), instance_id=sample.name(instance))[0]
+    return evaluate(sample.document(role.get("AssumeRolePolicyDocument")), request)
 
 
 @check("enhanced-monitoring")
@@ -42,11 +38,21 @@ def enhanced_monitoring(model: Model):
             continue
         role_arn = instance.get("MonitoringRoleArn")
         role = role_of(model, role_arn)
-        if role is None or not trusts_monitoring(role.get("AssumeRolePolicyDocument")):
+        decision = trust_decision(model, role, instance) if role is not None else None
+        if decision is not None and decision.outcome is Outcome.UNKNOWN:
+            yield advisory(role, ("AssumeRolePolicyDocument",),
+                           f"H5: whether {V['monitoring_principal']} may assume {role.logical_id} for "
+                           f"{instance.logical_id} cannot be decided: {decision.why_unknown()}",
+                           "Condition the trust on aws:SourceAccount and aws:SourceArn (the instance's ARN), the keys "
+                           f"AWS documents for the call ({decision.request.page})", "undecided", Severity.WARNING)
+        elif decision is None or not decision.allowed:
+            why = f" ({decision.explain()})" if decision is not None else ""
             yield violation(instance, ("MonitoringRoleArn",),
                             f"MonitoringRoleArn ({show(role_arn)}) is not the Arn of a role that "
-                            f"{V['monitoring_principal']} can assume",
-                            f"Point MonitoringRoleArn at !GetAtt <role>.Arn of a role trusting {V['monitoring_principal']}")
+                            f"{V['monitoring_principal']} can assume for {instance.logical_id}{why}",
+                            f"Point MonitoringRoleArn at !GetAtt <role>.Arn of a role trusting {V['monitoring_principal']}"
+                            " (conditioned, if at all, on aws:SourceAccount = ${AWS::AccountId} and aws:SourceArn = "
+                            "this instance's ARN)")
             continue
         if role.logical_id not in judged:
             judged.add(role.logical_id)
@@ -80,39 +86,55 @@ NEEDED = [(action, "group") for action in ("logs:CreateLogGroup", "logs:PutReten
                                             "logs:GetLogEvents")]
 
 
+_SAMPLE_PSEUDO = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012"}
+
+
 def _flat(value) -> str | None:
     """A resource ARN as text, the stack's partition, region and account written as a sample."""
     if isinstance(value, str):
         return str(value)
     if isinstance(value, Text):
-        sample = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012"}
         out = []
         for part in value.parts:
             if isinstance(part, str):
                 out.append(str(part))
-            elif isinstance(part, PseudoRef) and part.name in sample:
-                out.append(sample[part.name])
+            elif isinstance(part, PseudoRef) and part.name in _SAMPLE_PSEUDO:
+                out.append(_SAMPLE_PSEUDO[part.name])
             else:
                 return None
         return "".join(out)
     return None
 
 
-def _applies(statement: dict, action: str, resource: str) -> bool:
-    resources = [_flat(r) for r in as_list(statement.get("Resource"))]
-    return statement_covers(statement, action) and any(r is not None and fnmatch.fnmatchcase(
-        resource, r) for r in resources)
+def _plain(value):
+    """A policy document (resolved from the template, or as IAM returns it) as plain data; a value
+    known only at deploy time reads tapcheck.policies.OPAQUE."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    text = _flat(value) if not isinstance(value, (int, float)) else str(value)
+    return text if text is not None else OPAQUE
+
+
+def decide(documents: list, action: str, on: str) -> Decision:
+    """The role (the identity its policies are attached to) calling action on the sample resource."""
+    request = Request("arn:aws:iam::123456789012:role/monitoring", action, _SAMPLE[on], {}, page=MANAGED_POLICY_PAGE,
+                      name=f"the monitoring role {action}")
+    return evaluate([_plain(d) for d in documents], request)
 
 
 def allowed(documents: list, action: str, on: str) -> bool:
-    """An unconditional Allow of action on the sample resource in any document."""
-    return any(s.get("Effect") == "Allow" and "Condition" not in s and _applies(s, action, _SAMPLE[on])
-               for d in documents for s in statements(d))
+    """An Allow of action on the sample resource that applies (whether a Deny also applies is denied's)."""
+    allows = [{"Statement": [s for s in statements(d) if s.get("Effect") == "Allow"]} for d in documents]
+    return decide(allows, action, on).outcome is Outcome.ALLOW
 
 
 def denied(documents: list, action: str, on: str) -> bool:
-    """A Deny that may apply (its conditions are not evaluated: they may hold)."""
-    return any(s.get("Effect") == "Deny" and _applies(s, action, _SAMPLE[on]) for d in documents for s in statements(d))
+    """An explicit Deny of action on the sample resource that applies."""
+    return decide(documents, action, on).outcome is Outcome.DENY
 
 
 def is_monitoring_policy_arn(value) -> bool:
@@ -165,19 +187,26 @@ def role_permission_violations(model: Model, role: Resource):
     documents, _ = permission_documents(model, role)
     fix = (f"Attach arn:${{AWS::Partition}}:iam::aws:policy/service-role/{V['monitoring_policy']} to {role.logical_id} "
            f"(ManagedPolicyArns) and remove what denies it ({MANAGED_POLICY_PAGE})")
-    missing = [action for action, on in NEEDED if not allowed(documents, action, on)]
+    decisions = {action: decide(documents, action, on) for action, on in NEEDED}
+    missing = [a for a, d in decisions.items() if d.outcome is Outcome.IMPLICIT_DENY]
     if missing:
         yield violation(role, ("ManagedPolicyArns",),
                         f"H5: the monitoring role {role.logical_id} is not allowed {', '.join(missing)}: enhanced "
                         "monitoring cannot publish the instances' OS metrics", fix)
         return
-    refused = [action for action, on in NEEDED if denied(documents, action, on)]
+    refused = [a for a, d in decisions.items() if d.outcome is Outcome.DENY]
     if refused:
         yield violation(role, ("Policies",),
                         f"H5: a policy of the monitoring role {role.logical_id} denies {', '.join(refused)}: an explicit "
                         "Deny beats the managed policy's Allow, enhanced monitoring cannot publish",
                         f"Remove the Deny ({EVALUATION_PAGE}); {fix}")
         return
+    unknown = [d for d in decisions.values() if d.outcome is Outcome.UNKNOWN]
+    if unknown:
+        yield advisory(role, ("Policies",), f"H5: whether the monitoring role {role.logical_id} may "
+                       f"{', '.join(d.request.action for d in unknown)} cannot be decided: {unknown[0].why_unknown()}",
+                       "Grant enhanced monitoring's actions without conditions AWS does not document for its calls "
+                       f"({MANAGED_POLICY_PAGE})", "undecided", Severity.WARNING)
     boundary = role.get("PermissionsBoundary")
     if boundary is None:
         return

@@ -44,3 +44,20 @@ def failing_example_boundary_without_logs(template: dict) -> None:
         "PolicyDocument": {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"}]}}}
     props(template, ROLE)["PermissionsBoundary"] = {"Ref": "MonitoringBoundary"}
+
+
+def _trust(template: dict) -> dict:
+    return props(template, ROLE)["AssumeRolePolicyDocument"]["Statement"][0]
+
+
+def passing_example_trust_with_recommended_conditions(template: dict) -> None:
+    """The trust limited to this account and this stack's instances (the confused-deputy guidance)."""
+    _trust(template)["Condition"] = {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "StringLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:"
+                                                    "aurora-instance-*-${EnvironmentSuffix}"}}}
+
+
+def failing_example_trust_for_other_instances(template: dict) -> None:
+    _trust(template)["Condition"] = {"ArnLike": {"aws:SourceArn": {
+        "Fn::Sub": "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:billing-*"}}}

@@ -26,10 +26,21 @@ def monitoring_role_reference_wrong(t, how):
         body["MonitoringRoleArn"] = {"Fn::GetAtt": [role, "RoleId"]}
 
 
-@operator("enhanced-monitoring", ["principal", "action", "effect"])
+@operator("enhanced-monitoring", ["principal", "action", "effect", "other-account", "other-instances",
+                                  "deny-all-but-literal-account"])
 def monitoring_role_trust_wrong(t, how):
-    statement = properties(monitoring_role(t)[1])["AssumeRolePolicyDocument"]["Statement"][0]
-    if how == "principal":
+    document = properties(monitoring_role(t)[1])["AssumeRolePolicyDocument"]
+    statement = document["Statement"][0]
+    if how == "other-account":
+        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": "111122223333"}}
+    elif how == "other-instances":
+        statement["Condition"] = {"StringLike": {"aws:SourceArn": {
+            "Fn::Sub": "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:billing-*"}}}
+    elif how == "deny-all-but-literal-account":
+        document["Statement"].append({"Effect": "Deny", "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                                      "Action": "sts:AssumeRole",
+                                      "Condition": {"StringNotEquals": {"aws:SourceAccount": "111122223333"}}})
+    elif how == "principal":
         statement["Principal"] = {"Service": "rds.amazonaws.com"}
     elif how == "action":
         statement["Action"] = "sts:AssumeRoleWithWebIdentity"

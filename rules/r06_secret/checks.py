@@ -110,7 +110,7 @@ def generated_password(model: Model, cluster: Resource):
     if bad:
         yield violation(secret, ("GenerateSecretString", "ExcludeCharacters"),
                         f"Generated passwords may contain {''.join(bad)!r}, which RDS rejects in a master password",
-                        "Add / \" @ to ExcludeCharacters and leave IncludeSpace off")
+                        "Add / ' \" @ to ExcludeCharacters and leave IncludeSpace off")
     if not alphabet - FORBIDDEN:
         yield violation(secret, ("GenerateSecretString",), "The generator has no characters left to draw from",
                         "Exclude fewer character classes")

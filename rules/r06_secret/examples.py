@@ -11,3 +11,8 @@ def passing_example(template: dict) -> None:
 
 def failing_example(template: dict) -> None:
     props(template, SECRET)["GenerateSecretString"]["ExcludeCharacters"] = "\"@\\"   # '/' may appear
+
+
+def failing_example_single_quote_allowed(template: dict) -> None:
+    """The seed's alphabet before issue 22: ' may appear, which the Aurora quotas page refuses."""
+    props(template, SECRET)["GenerateSecretString"]["ExcludeCharacters"] = "\"@/\\ "

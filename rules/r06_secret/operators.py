@@ -14,7 +14,7 @@ def password_length_changed(t, length):
     properties(credential_secret(t)[1])["GenerateSecretString"]["PasswordLength"] = length
 
 
-@operator("generated-password", ["/", '"', "@", " "])
+@operator("generated-password", ["/", '"', "@", " ", "'"])
 def password_alphabet_allows(t, char):
     """A character RDS rejects in a master password may be generated."""
     generator = properties(credential_secret(t)[1])["GenerateSecretString"]

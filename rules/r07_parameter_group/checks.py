@@ -5,7 +5,7 @@ from __future__ import annotations
 from tapcheck.model import Model, Resource, as_str, show
 from tapcheck.requirements.common import CLUSTER_PARAMETER_GROUP, instances_of, of_the_cluster
 from tapcheck.requirements.parameter_groups import attached_group, group_parameter, instance_parameter
-from tapcheck.requirements.unit import check, values, violation
+from tapcheck.requirements.unit import advisory, check, values, violation
 
 V = values(__file__)
 
@@ -50,3 +50,24 @@ def parameter_group_family(model: Model, cluster: Resource):
     if group is not None and group.get("Family") != family:
         yield violation(group, ("Family",), f"Family is {show(group.get('Family'))}; the engine (PostgreSQL 15) needs {family}",
                         f"Set Family to {family}")
+
+
+# --- what AWS warns about the statement log the spec requires ---------------------------------------
+
+CLEARTEXT_PAGE = "https://repost.aws/knowledge-center/rds-postgresql-cleartext-logging"
+
+
+@check("statement-log-cleartext-passwords")
+@of_the_cluster
+def statement_log_cleartext_passwords(model: Model, cluster: Resource):
+    """Advisory: with log_statement ddl or all, a password set in SQL (CREATE/ALTER ROLE ... PASSWORD)
+    is written to the PostgreSQL log in clear, and the log is exported to CloudWatch Logs."""
+    group = attached_group(model, cluster)
+    value = as_str(group_parameter(group, "log_statement")) if group is not None else None
+    if value in ("all", "ddl"):
+        yield advisory(group, ("Parameters", "log_statement"),
+                       f"log_statement is '{value}': AWS warns that CREATE ROLE or ALTER ROLE ... PASSWORD is then "
+                       "logged in clear text, and this stack exports the log to CloudWatch Logs",
+                       "Change database passwords only through the API (Secrets Manager rotation, ModifyDBCluster "
+                       "MasterUserPassword), never with SQL; or install pgAudit with pgaudit.log covering role "
+                       f"statements, which redacts the password ({CLEARTEXT_PAGE})", "cleartext-passwords")

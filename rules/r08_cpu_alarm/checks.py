@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tapcheck.model import Model, Resource, as_int, as_number, show
-from tapcheck.requirements.alarms import alarm_metric, cpu_alarms
-from tapcheck.requirements.common import of_the_cluster
+from tapcheck.requirements.alarms import alarm_metric, cpu_alarms, watches_cluster_cpu
+from tapcheck.requirements.common import ALARM, of_the_cluster
 from tapcheck.requirements.unit import check, values, violation
 
 V = values(__file__)
@@ -49,6 +49,16 @@ def duration_problems(alarm: Resource) -> list:
 def cpu_alarm(model: Model, cluster: Resource):
     """An alarm watches this cluster's CPUUtilization (AWS/RDS, dimension DBClusterIdentifier = the cluster)."""
     if not cpu_alarms(model, cluster):
+        elsewhere = [a for a in model.of_type(ALARM) if watches_cluster_cpu(model, a, cluster, any_account=True)]
+        for alarm in elsewhere:
+            yield violation(alarm, ("Metrics",),
+                            f"The alarm {alarm.logical_id} watches {V['metric']} in account "
+                            f"{show(alarm_metric(alarm).account)}, not this stack's: it is not this cluster's metric",
+                            "Remove AccountId from the alarm's metric (or set it to !Ref AWS::AccountId) "
+                            "(https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html)",
+                            "other-account")
+        if elsewhere:
+            return
         yield violation(None, "/Resources", f"No CloudWatch alarm watches this cluster's {V['metric']} "
                         f"({V['namespace']}, dimension {V['dimension']} = the cluster)",
                         f"Add an AWS::CloudWatch::Alarm on {V['metric']} with Dimensions {V['dimension']} !Ref cluster")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tapcheck.mutation.locate import alarm_metric_fields, cpu_alarm, properties, referenced_ids
+from tapcheck.mutation.locate import alarm_metric_fields, cpu_alarm, new_id, properties, referenced_ids
 from tapcheck.requirements.unit import operator
 
 
@@ -74,3 +74,21 @@ def cpu_alarm_removed(t, _):
     key, _ = cpu_alarm(t)
     del t["Resources"][key]
     t["Outputs"] = {k: v for k, v in t.get("Outputs", {}).items() if key not in referenced_ids(v)}
+
+
+@operator("cpu-alarm", ["literal-account", "parameter-account"])
+def alarm_watches_another_account(t, how):
+    """The CPU metric read from another account (MetricDataQuery.AccountId)."""
+    body = properties(cpu_alarm(t)[1])
+    if "Metrics" not in body:
+        metric = {k: body.pop(k) for k in ("Namespace", "MetricName", "Dimensions") if k in body}
+        body["Metrics"] = [{"Id": "cpu", "ReturnData": True, "MetricStat": {
+            "Metric": metric, "Period": body.pop("Period"), "Stat": body.pop("Statistic")}}]
+    entry = next(m for m in body["Metrics"] if m.get("MetricStat"))
+    if how == "literal-account":
+        entry["AccountId"] = "111122223333"
+    else:
+        name = new_id(t, "MonitoredAccount")
+        t.setdefault("Parameters", {})[name] = {"Type": "String", "Default": "444455556666",
+                                                "Description": "Account whose metric the alarm watches"}
+        entry["AccountId"] = {"Ref": name}

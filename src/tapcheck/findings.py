@@ -38,10 +38,13 @@ class Finding:
     waived_by: str | None = field(default=None, compare=False)  # waiver reason, when waived
     # a suppression the gate ignored (.cfnlintrc, template Metadata) that would have hidden this finding
     suppressed_by: str | None = field(default=None, compare=False)
+    # an advisory: reported in every format at its severity, never a verdict (a warning that a policy
+    # cannot be decided, a note on what AWS warns about a setting the spec requires)
+    advisory: bool = False
 
     @property
     def blocking(self) -> bool:
-        return self.severity in (Severity.ERROR, Severity.WARNING) and self.waived_by is None
+        return self.severity in (Severity.ERROR, Severity.WARNING) and self.waived_by is None and not self.advisory
 
     def breaks(self, requirement_id: str) -> bool:
         return requirement_id in self.requirements

@@ -73,7 +73,7 @@ def check_requirements(model: Model, file: str = "", file_tree: dict | None = No
                 requirements=reg.requirements_of(check.id), check=check.id,
                 rule=f"{check.id}/{v.rule}" if v.rule else check.id,
                 resource=v.resource, path=v.path, message=v.message, fix=v.fix,
-                severity=Severity.ERROR, source="tapcheck", file=file, line=line, column=column,
+                severity=v.severity, source="tapcheck", file=file, line=line, column=column, advisory=v.advisory,
             ))
     return findings
 

@@ -23,7 +23,8 @@ def failing_checks(template: dict) -> dict[str, list[str]]:
     model = build_model("t.json", parse_text(text, "t.json"))
     found: dict[str, list[str]] = {}
     for f in check_requirements(model, "t.json"):
-        found.setdefault(f.check, []).append(f.message)
+        if f.blocking:                      # advisories report, they never fail a check
+            found.setdefault(f.check, []).append(f.message)
     return found
 
 
@@ -152,6 +153,12 @@ def test_a_topic_policy_denying_cloudwatch_publish_stops_the_alarm():
         "Topics": [{"Ref": topic}], "PolicyDocument": {"Statement": [statement]}}}
     assert "TopicPolicy" in failing_checks(t)["alarm-topic-deliverable"][0]
     statement["Action"] = "sns:Subscribe"
+    # a topic policy replaces the default one: without an Allow, CloudWatch may not publish either
+    # (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger)
+    assert "does not allow cloudwatch.amazonaws.com sns:Publish" in failing_checks(t)["alarm-topic-deliverable"][0]
+    t["Resources"]["TopicPolicy"]["Properties"]["PolicyDocument"]["Statement"].append(
+        {"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "sns:Publish",
+         "Resource": {"Ref": topic}})
     assert "alarm-topic-deliverable" not in failing_checks(t)
 
 
@@ -195,7 +202,9 @@ def test_a_role_arn_written_with_sub_is_the_stacks_role():
 
 # --- docs/aws-behaviour.md -----------------------------------------------------------------------
 
-ROW = re.compile(r"^\| (?P<behaviour>[^|]+) \| (?P<page>[^|]+) \| (?P<gate>[^|]+) \| (?P<emulator>[^|]+) \| (?P<tests>[^|]+) \|$")
+ROW = re.compile(r"^\| (?P<behaviour>[^|]+) \| (?P<page>[^|]+) \| (?P<says>[^|]+) \| (?P<gate>[^|]+) \| (?P<emulator>[^|]+) "
+                 r"\| (?P<tests>[^|]+) \|$")
+LOCALISED = re.compile(r"docs\.amazonaws\.cn|docs\.aws\.amazon\.com/[a-z]{2}_[a-z]{2}/|repost\.aws/[a-z]{2}/")
 TEST_REF = re.compile(r"`(tests/[\w/]+\.py)::(test_\w+)`")
 
 
@@ -210,8 +219,23 @@ def test_every_behaviour_row_cites_a_page_and_names_tests_that_exist():
     assert len(rows) >= 20
     for row in rows:
         assert "https://" in row["page"] or "silent" in row["page"], row["behaviour"]
+        # the sentence it rests on, or the docs' silence, or that it could not be re-read: never nothing
+        assert '"' in row["says"] or "docs silent" in row["says"] or "not re-read" in row["says"], row["behaviour"]
+        assert not LOCALISED.search(row["page"]), f"{row['behaviour']}: cite the English page"
         refs = TEST_REF.findall(row["tests"])
         assert refs, f"{row['behaviour']}: no test named"
         for path, name in refs:
             source = (ROOT / path).read_text()
             assert re.search(rf"^def {name}\(", source, re.M), f"{row['behaviour']}: {path}::{name} does not exist"
+
+
+def test_the_probe_helpers_keep_allowed_and_denied_apart():
+    """The H5 probe asks first whether an Allow applies, then whether a Deny does: a Deny beside the
+    managed policy is reported as the Deny (rules/h05_enhanced_monitoring/probes.py)."""
+    from tapcheck.rules.h05_enhanced_monitoring.checks import MANAGED_POLICY_DOCUMENT, allowed, denied
+
+    deny = {"Statement": [{"Effect": "Deny", "Action": "logs:PutLogEvents", "Resource": "*"}]}
+    assert allowed([MANAGED_POLICY_DOCUMENT, deny], "logs:PutLogEvents", "stream") is True
+    assert denied([MANAGED_POLICY_DOCUMENT, deny], "logs:PutLogEvents", "stream") is True
+    assert allowed([deny], "logs:PutLogEvents", "stream") is False
+    assert denied([MANAGED_POLICY_DOCUMENT], "logs:PutLogEvents", "stream") is False

@@ -133,7 +133,7 @@ def test_items_expand_tags_and_parameters_and_apply_the_documented_defaults():
     labels = {(i.label, i.row.check) for i in items(cluster)}
     assert ("Tags.Name", "names-carry-suffix") in labels and ("Tags.Environment", "required-tags") in labels
     assert ("Tags.ManagedBy", "required-tags") in labels and ("BackupRetentionPeriod", "backup-retention") in labels
-    assert len(items(cluster)) == 12 + 3
+    assert len(items(cluster)) == 13 + 3
     assert ("Enabled", "alarm-topic-deliverable") in {(i.label, i.row.check) for i in items(key)}   # default true
     assert {i.label for i in items(group)} == {"Parameters.log_statement", "Parameters.rds.force_ssl", "Tags.Environment",
                                                "Tags.ManagedBy", "Tags.Name"}
@@ -258,3 +258,37 @@ def test_a_resource_gone_fails_every_row_of_it_and_an_unknown_value_is_a_skip():
     with pytest.raises(Skip) as skipped:
         judged(t, {("alarm", "cpuutilizationalarm-id"): alarm}, "cpu-alarm")
     assert "CPUUtilizationAlarm (cpuutilizationalarm-id) Dimensions: the template's value is not known" in str(skipped.value)
+
+
+# --- drift that survives AWS's own maintenance ---------------------------------------------------------
+
+def _cluster_live(version: str) -> dict:
+    instances = {("instance", f"aurorainstance{n}-id"): {"AutoMinorVersionUpgrade": True} for n in (1, 2)}
+    return {("cluster", "auroracluster-id"): {"EngineVersion": version, "AutoMinorVersionUpgrade": True}, **instances}
+
+
+def test_a_newer_minor_aws_applied_holds_with_a_note_to_update_the_pin():
+    detail = judged(TEMPLATE, _cluster_live("15.13"), "engine-version")
+    assert "AuroraCluster.EngineVersion='15.13'" in detail
+    assert detail.endswith("; note: AuroraCluster (auroracluster-id) EngineVersion: AWS upgraded the minor "
+                           "(15.12 -> 15.13: automatic minor version upgrade); update the template's pin to 15.13 (no "
+                           "call sets 15.12 back: upgrade only: ModifyDBCluster's EngineVersion is the version to "
+                           "which you want to upgrade)")
+
+
+@pytest.mark.parametrize("live", ["15.10", "16.4"])
+def test_an_older_minor_or_another_major_is_drift_and_the_fix_says_the_call_only_upgrades(live):
+    from tapcheck.live.context import Fail
+
+    with pytest.raises(Fail) as failed:
+        judged(TEMPLATE, _cluster_live(live), "engine-version")
+    assert (f"AuroraCluster (auroracluster-id) EngineVersion is '{live}' live, '15.12' in the deployed template; fix: "
+            "set it back with rds:ModifyDBCluster (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/"
+            "API_ModifyDBCluster.html, upgrade only: ModifyDBCluster's EngineVersion is the version to which you want "
+            "to upgrade)") in str(failed.value)
+
+
+def test_the_template_sets_automatic_minor_upgrades_at_the_cluster_level():
+    cluster = TEMPLATE["Resources"]["AuroraCluster"]["Properties"]
+    assert cluster["AutoMinorVersionUpgrade"] is True
+    assert any(r.type == "AWS::RDS::DBCluster" and r.label == "AutoMinorVersionUpgrade" for r in ROWS)

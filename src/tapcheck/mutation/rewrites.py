@@ -485,6 +485,35 @@ def alarm_topic_arn_by_sub(t: dict, rnd: random.Random) -> None:
         raise NotApplicable("no action by Ref of a topic")
 
 
+@rewrite
+def service_grants_conditioned(t: dict, rnd: random.Random) -> None:
+    """The grants to AWS services limited as AWS recommends against the confused deputy: the topic key's
+    CloudWatch statement to this account's alarm (aws:SourceAccount, aws:SourceArn), the monitoring
+    role's trust to this account's DB instances. Every request the stack's services make still matches
+    (tapcheck.policies evaluates them)."""
+    key, _ = referred(t, properties(alarm_topic(t)[1]).get("KmsMasterKeyId"), KMS_KEY)
+    changed = False
+    for statement in properties(t["Resources"][key]).get("KeyPolicy", {}).get("Statement", []):
+        if "cloudwatch.amazonaws.com" in str(statement.get("Principal")) and statement.get("Effect") == "Allow" \
+                and "Condition" not in statement:
+            account = rnd.choice([{"Ref": "AWS::AccountId"}, {"Fn::Sub": "${AWS::AccountId}"}])
+            # by pattern, not GetAtt: the alarm depends on the topic, which depends on the key
+            arn = "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*"
+            source = {rnd.choice(["ArnLike", "StringLike"]): {"aws:SourceArn": {"Fn::Sub": arn}}}
+            statement["Condition"] = {"StringEquals": {rnd.choice(["aws:SourceAccount", "AWS:SourceAccount"]): account},
+                                      **source}
+            changed = True
+    for _, role in resources(t, ROLE):
+        for statement in properties(role).get("AssumeRolePolicyDocument", {}).get("Statement", []):
+            if "monitoring.rds.amazonaws.com" in str(statement.get("Principal")) and "Condition" not in statement:
+                statement["Condition"] = {
+                    "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                    "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:*"}}}
+                changed = True
+    if not changed:
+        raise NotApplicable("no unconditioned service grant")
+
+
 BY_NAME.update({r.name: r for r in REWRITES})
 
 __all__ = ["REWRITES", "BY_NAME", "Rewrite", "compose"]

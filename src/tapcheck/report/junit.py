@@ -52,4 +52,4 @@ def _line(f: Finding) -> str:
 def _note(f: Finding) -> str:
     if f.waived_by:
         return f"waived {f.rule} {f.resource}: {f.waived_by}"
-    return f"{f.severity.value} {_line(f)}"
+    return f"{f.severity.value}{' (advisory)' if f.advisory else ''} {_line(f)}"

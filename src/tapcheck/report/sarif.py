@@ -64,7 +64,8 @@ def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unche
                 }, "logicalLocations": [{"fullyQualifiedName": f.path or "/", "kind": "resource"}]}],
                 "partialFingerprints": {"tapcheck/v1": f"{f.rule}:{f.resource}:{f.path}"},
                 "properties": {"rule": f.rule, "source": f.source, "resource": f.resource,
-                               "requirements": list(f.requirements), "suppressedBy": f.suppressed_by},
+                               "requirements": list(f.requirements), "suppressedBy": f.suppressed_by,
+                               "advisory": f.advisory},
             }
             if f.waived_by:
                 result["suppressions"] = [{"kind": "external", "justification": f.waived_by}]

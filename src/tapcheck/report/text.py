@@ -50,7 +50,8 @@ def _finding(f: Finding) -> str:
     where = f.resource or "(template)"
     location = f.file + (f":{f.line}" if f.line else "") + (f":{f.column}" if f.line and f.column else "")
     requirements = ",".join(f.requirements) or "-"
-    text = (f"  [{requirements}] {f.severity.value.upper()} {f.rule} {where} {f.path} {location}\n"
+    kind = f.severity.value.upper() + (" (advisory)" if f.advisory else "")
+    text = (f"  [{requirements}] {kind} {f.rule} {where} {f.path} {location}\n"
             f"      {f.message}\n      fix: {f.fix}")
     if f.suppressed_by:
         text += f"\n      suppressed by {f.suppressed_by}: not honoured, this finding counts"

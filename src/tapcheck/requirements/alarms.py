@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tapcheck.model import Model, Resource
+from tapcheck.model import Model, PseudoRef, Resource, Text
 from tapcheck.requirements.common import ALARM, names
 from tapcheck.requirements.registry import values_of
 
@@ -22,6 +22,7 @@ class AlarmMetric:
     statistic: Any
     period: Any
     unit: Any
+    account: Any = None      # MetricDataQuery.AccountId: the account whose metric it is (None: the alarm's own)
 
 
 def alarm_metric(alarm: Resource) -> AlarmMetric | None:
@@ -37,12 +38,25 @@ def alarm_metric(alarm: Resource) -> AlarmMetric | None:
     stat = returned[0]["MetricStat"]
     metric = stat.get("Metric") or {}
     return AlarmMetric(metric.get("Namespace"), metric.get("MetricName"), metric.get("Dimensions") or [],
-                       stat.get("Stat"), stat.get("Period"), stat.get("Unit"))
+                       stat.get("Stat"), stat.get("Period"), stat.get("Unit"), returned[0].get("AccountId"))
 
 
-def watches_cluster_cpu(model: Model, alarm: Resource, cluster: Resource) -> bool:
+# MetricDataQuery.AccountId: "If you are performing a PutMetricAlarm operation, use this to specify which
+# account contains the metric that the alarm is watching."
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html
+def in_this_account(metric: AlarmMetric) -> bool:
+    """The metric is the stack's own account's: no AccountId, or ${AWS::AccountId} (a literal id may be anyone's)."""
+    account = metric.account
+    if account is None or account == PseudoRef("AWS::AccountId"):
+        return True
+    return isinstance(account, Text) and account.parts == (PseudoRef("AWS::AccountId"),)
+
+
+def watches_cluster_cpu(model: Model, alarm: Resource, cluster: Resource, any_account: bool = False) -> bool:
     metric = alarm_metric(alarm)
     if metric is None or metric.namespace != V["namespace"] or metric.name != V["metric"]:
+        return False
+    if not any_account and not in_this_account(metric):
         return False
     dimensions = metric.dimensions if isinstance(metric.dimensions, list) else []
     return (len(dimensions) == 1 and isinstance(dimensions[0], dict)

@@ -25,6 +25,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from tapcheck.findings import Severity
 from tapcheck.model import Model, Resource
 
 CHECK_MARK = "__tapcheck_check__"
@@ -42,6 +43,8 @@ class Violation:
     message: str
     fix: str
     rule: str = ""           # a finer name inside the check: backup-retention/absent
+    severity: Severity = Severity.ERROR
+    advisory: bool = False   # reported, never blocking (tapcheck.findings.Finding.advisory)
 
 
 def violation(resource: Resource | None, path: str | tuple, message: str, fix: str, rule: str = "") -> Violation:
@@ -51,6 +54,14 @@ def violation(resource: Resource | None, path: str | tuple, message: str, fix: s
     else:
         pointer = path or (f"/Resources/{resource.logical_id}" if resource else "/")
     return Violation(resource.logical_id if resource else None, pointer, message, fix, rule)
+
+
+def advisory(resource: Resource | None, path: str | tuple, message: str, fix: str, rule: str = "",
+             severity: Severity = Severity.INFO) -> Violation:
+    """A non-blocking finding: a warning that something cannot be decided (severity WARNING), or a
+    note on what AWS warns about (INFO). Rendered by every report format, never failing the gate."""
+    found = violation(resource, path, message, fix, rule)
+    return Violation(found.resource, found.path, message, fix, rule, severity, True)
 
 
 CheckFunction = Callable[[Model], Iterable[Violation]]

@@ -132,8 +132,9 @@ def difference(template: Any, live: Any) -> str:
 
 def drift_text(item: Item, where: str, template: Any, live: Any) -> str:
     intended = "the live document" if isinstance(live, dict) else shown(live)
+    one_way = f", {item.row.one_way}" if item.row.one_way else ""
     return (f"{where} {item.label} {difference(template, live)}; fix: set it back with {' or '.join(item.row.calls)} "
-            f"({item.row.page}), or deploy a template that sets {intended}")
+            f"({item.row.page}{one_way}), or deploy a template that sets {intended}")
 
 
 @dataclass
@@ -142,6 +143,7 @@ class Verdict:
     held: dict[tuple[str, str], str] = field(default_factory=dict)      # -> the value, briefly
     drifted: dict[tuple[str, str], str] = field(default_factory=dict)   # -> the sentence saying how, and the fix
     unknown: dict[tuple[str, str], str] = field(default_factory=dict)   # -> why the template's value is not known
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)     # held, by AWS's own change: what to update
     gone: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # resource -> (why, its labels)
 
 
@@ -167,8 +169,12 @@ def evaluate(ctx: Context, check: str) -> Verdict:
             except Gone as e:
                 verdict.gone.setdefault(where, (str(e), []))[1].append(item.label)
                 continue
+            note = item.row.note(template, live) if item.row.note else None
             if item.row.same(template, live) if item.row.same else template == live:
                 verdict.held[key] = brief(template)
+            elif note is not None:
+                verdict.held[key] = brief(live)
+                verdict.notes[key] = f"{where} {item.label}: {note}"
             else:
                 verdict.drifted[key] = drift_text(item, where, template, live)
     return verdict
@@ -192,7 +198,8 @@ def judge(ctx: Context, check: str) -> str:
         return "the deployed template sets none of these values"
     held = [f"{logical}.{label}={value}" for (logical, label), value in verdict.held.items()]
     listed = ", ".join(held[:4]) + (f" and {len(held) - 4} more" if len(held) > 4 else "")
-    return f"{len(held)} value(s) as deployed: {listed}"
+    notes = "".join(f"; note: {text}" for text in verdict.notes.values())
+    return f"{len(held)} value(s) as deployed: {listed}{notes}"
 
 
 def _title(check: str) -> str:

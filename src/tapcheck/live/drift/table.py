@@ -54,6 +54,10 @@ class Row:
     default: Any = ABSENT
     resolve: Callable[[Reader, Any], Any] | None = None     # both sides, before normalise (key references)
     same: Callable[[Any, Any], bool] | None = None          # (template, live) when equal is not ==
+    # (template, live) -> a note when the difference is AWS's own doing and no call could undo it: the
+    # value holds, reported with what to change in the template
+    note: Callable[[Any, Any], str | None] | None = None
+    one_way: str = ""        # which way the calls can move the value, when only one way ("upgrade only")
 
     @property
     def label(self) -> str:
@@ -83,6 +87,30 @@ def _engine_version_same(template: Any, live: Any) -> bool:
     return template == live or (isinstance(template, str) and isinstance(live, str) and live.startswith(template + "."))
 
 
+def _version(text: Any) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(part) for part in str(text).split("."))
+    except ValueError:
+        return None
+
+
+# ModifyDBCluster's EngineVersion is "The version number of the database engine to which you want to
+# upgrade." (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBCluster.html): no call
+# moves a cluster to an older version. With automatic minor version upgrades on, "Aurora automatically
+# upgrades to the default minor version or a newer minor version"
+# (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.VersionPolicy.Upgrading.html).
+ENGINE_VERSION_ONE_WAY = "upgrade only: ModifyDBCluster's EngineVersion is the version to which you want to upgrade"
+
+
+def _engine_minor_upgraded(template: Any, live: Any) -> str | None:
+    """A newer minor of the pinned major, running live: AWS's automatic minor version upgrade, not drift."""
+    pinned, running = _version(template), _version(live)
+    if pinned is None or running is None or len(pinned) < 2 or running[0] != pinned[0] or running <= pinned:
+        return None
+    return (f"AWS upgraded the minor ({template} -> {live}: automatic minor version upgrade); update the template's "
+            f"pin to {live} (no call sets {template} back: {ENGINE_VERSION_ONE_WAY})")
+
+
 def _tag_rows(rtype: str, read_tags: Read, calls: tuple[str, ...], page: str) -> list[Row]:
     """The Name tag belongs to S5 (names and Name tags carry the suffix), every other tag to R10."""
     def read(reader: Reader, pid: str, key: str) -> Any:
@@ -103,7 +131,12 @@ def _cluster_rows() -> list[Row]:
     c, modify = "cluster", ("rds:ModifyDBCluster",)
     return [
         Row(CLUSTER, ("EngineVersion",), "engine-version", _field(c, "EngineVersion"), n.text, modify, MODIFY_CLUSTER,
-            same=_engine_version_same),
+            same=_engine_version_same, note=_engine_minor_upgraded, one_way=ENGINE_VERSION_ONE_WAY),
+        # Aurora upgrades the minor only when the cluster and every instance allow it (AWS Config's
+        # rds-automatic-minor-version-upgrade-enabled: "For Amazon Aurora clusters, automatic minor version
+        # upgrades require that all instances in the cluster and the cluster itself have this setting enabled")
+        Row(CLUSTER, ("AutoMinorVersionUpgrade",), "engine-version", _field(c, "AutoMinorVersionUpgrade"), n.boolean,
+            modify, MODIFY_CLUSTER),
         Row(CLUSTER, ("DBClusterParameterGroupName",), "parameter-group-attached", _field(c, "DBClusterParameterGroup"),
             n.lower, modify, MODIFY_CLUSTER),
         Row(CLUSTER, ("VpcSecurityGroupIds",), "security-group",
@@ -344,8 +377,9 @@ def markdown() -> str:
     for row in ROWS:
         default = f" (default {str(row.default).lower()})" if row.default is not ABSENT else ""
         reads = (row.read.__doc__ or "").strip() or "-"
+        calls = ", ".join(row.calls) + (f" ({row.one_way})" if row.one_way else "")
         lines.append(f"| {row.type} | {row.label}{default} | {row.check} ({', '.join(reg.requirements_of(row.check))}) "
-                     f"| {reads} | {', '.join(row.calls)} | {row.page} |")
+                     f"| {reads} | {calls} | {row.page} |")
     lines += ["", "| resource type | property without a row | why |", "|---|---|---|"]
     lines += [f"| {rtype} | {prop} | {why} |" for (rtype, prop), why in NOT_CHECKED.items()]
     return "\n".join(lines) + "\n"
