@@ -67,10 +67,13 @@ def login_with_secret(ctx: Context, role: str) -> str:
 def password_required(ctx: Context, role: str) -> str:
     """One failed login per endpoint, for the master user alone: enough to show the server asks for
     the password (a pg_hba.conf trust line would let it in), and no more failed logins than that for
-    anomaly detection to notice. The wrong password is random, sent only as the real one is (verified
-    TLS, SCRAM: Context.attempt)."""
+    anomaly detection to notice. The endpoint must first take the secret's own login (a server that
+    turns every login away proves nothing about passwords). The wrong password is random, sent only
+    as the real one is (verified TLS, SCRAM: Context.attempt)."""
     import psycopg
 
+    with ctx.connect(role):
+        pass
     user, database = ctx.secret[V["username_key"]], ctx.database()
     wrong = secrets.token_urlsafe(24)
     host, port = ctx.endpoint(role)

@@ -40,7 +40,7 @@ def _ca_bundle_arg(p: argparse.ArgumentParser) -> None:
                    help="PEM bundle the database servers' certificates are verified against (sslmode=verify-full; "
                         "a password goes only to a verified server, by SCRAM). Default: the emulator's own CA "
                         "locally; on AWS, AWS's global RDS bundle, fetched once and checked against a pinned digest "
-                        "(README: AWS target)")
+                        "— none is pinned in this release, so on AWS name the bundle here (README: On AWS)")
 
 
 def _confirm_arg(p: argparse.ArgumentParser, what: str) -> None:

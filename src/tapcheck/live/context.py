@@ -205,7 +205,7 @@ class Context:
         """One raw connection attempt to an endpoint (psycopg.OperationalError when it fails), for
         probes that judge the refusal themselves. The password goes only to a server that proved
         itself (TLS verify-full against trust_anchor()) and only in a SCRAM exchange
-        (require_auth=scram-sha-256): never in clear, never to an unverified server (tls.py). Only the
+        (require_auth=scram-sha-256,none): never in clear, never to an unverified server (tls.py). Only the
         credentials given are sent (no password file is read); `replication` asks for a physical
         replication connection, which pg_hba.conf matches by its own lines."""
         from tapcheck.live import tls

@@ -84,8 +84,11 @@ def resolve(name: str = "local", region: str | None = None, state: str | None = 
         from tapcheck.emulator import control, tls
 
         st = control.require_running(state)
+        # the emulator's CA, as its state records it (an emulator started before it had one has none:
+        # live/tls.trust_anchor then says to restart it)
+        ca = st.get("ca_cert") or str(tls.ca_cert_path(st["root"]))
         return Target("local", region or LOCAL_REGION, st["url"], emulator_root=st["root"],
-                      ca_bundle=ca_bundle or st.get("ca_cert") or str(tls.ca_cert_path(st["root"])))
+                      ca_bundle=ca_bundle or (ca if os.path.isfile(ca) else None))
     import boto3
 
     session = boto3.Session()

@@ -10,13 +10,16 @@
   AWS: "If your connection parameters specify sslmode=verify-ca or sslmode=verify-full, then your
   client requires the RDS CA certificates to be in their trust store or referenced in the connection
   URL" (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/PostgreSQL.Concepts.General.SSL.html).
-- `require_auth=scram-sha-256`: libpq sends a password only in a SCRAM exchange, never in clear
+- `require_auth=scram-sha-256,none`: libpq sends a password only in a SCRAM exchange, never in clear
   (password) nor as an MD5 hash, whatever the server asks ("Specifies the authentication method that
   the client requires from the server. If the server does not use the required method to authenticate
   the client, or if the authentication handshake is not fully completed by the server, the connection
   will fail", https://www.postgresql.org/docs/16/libpq-connect.html#LIBPQ-CONNECT-REQUIRE-AUTH; a
-  libpq 16 option: psycopg[binary] 3.3.9 ships libpq 18, `psycopg.pq.version()` 180006 here). Aurora
-  PostgreSQL supports SCRAM for passwords in every version
+  libpq 16 option: psycopg[binary] 3.3.9 ships libpq 18, `psycopg.pq.version()` 180006 here). `none`
+  ("the server must not prompt the client for an authentication exchange", same page) lets a verified
+  server that authenticates nobody (a pg_hba `trust` line) through without any password going to it,
+  so that R6 can name that fault instead of every probe failing on it. Aurora PostgreSQL supports
+  SCRAM for passwords in every version
   (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/AuroraPostgreSQL.Security.html).
 - The one connection made without TLS (H1's proof that the server refuses plaintext) carries no
   password at all: `plaintext()`.
@@ -30,7 +33,7 @@ from typing import Any
 
 from tapcheck.errors import MissingTool, UsageError
 
-REQUIRE_AUTH = "scram-sha-256"
+REQUIRE_AUTH = "scram-sha-256,none"       # a password only by SCRAM; see the module's docstring
 # No password file is read: a path that cannot exist (/dev/null is no directory), so libpq neither
 # finds a password there nor warns about a file that is not a plain one, as it does for /dev/null.
 NO_PASSFILE = "/dev/null/none"
