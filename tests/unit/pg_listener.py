@@ -32,6 +32,7 @@ class Seen:
     startup: dict = field(default_factory=dict)
     password_messages: list[bytes] = field(default_factory=list)
     connections: int = 0
+    handled: int = 0                 # connections the listener has finished with
 
 
 def _read_exact(conn, n: int) -> bytes:
@@ -65,6 +66,7 @@ class Listener:
         self.sock.listen(8)
         self.host, self.port = host, self.sock.getsockname()[1]
         self._stop = False
+        self._done = threading.Condition()
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
@@ -81,6 +83,17 @@ class Listener:
                     self._one(conn)
             except (OSError, ConnectionError, ssl.SSLError, struct.error):
                 pass
+            finally:
+                with self._done:
+                    self.seen.handled += 1
+                    self._done.notify_all()
+
+    def wait(self, connections: int, timeout: float = 10.0) -> Seen:
+        """What the listener saw, once it has finished with `connections` connections: the client's
+        error can reach the test before the listener has recorded its side."""
+        with self._done:
+            assert self._done.wait_for(lambda: self.seen.handled >= connections, timeout), self.seen
+        return self.seen
 
     def _one(self, conn) -> None:
         while True:

@@ -66,17 +66,19 @@ def test_a_server_with_a_certificate_from_another_ca_is_refused_before_anything_
     with Listener("cleartext", *pki["foreign"]) as listener:
         error = _attempt(_ctx(pki, listener))
         assert "certificate verify failed" in error, error
-        assert listener.seen.tls_requested and listener.seen.handshake.startswith("failed")
-        assert listener.seen.startup == {} and listener.seen.password_messages == []
+        seen = listener.wait(1)
+        assert seen.tls_requested and seen.handshake.startswith("failed")
+        assert seen.startup == {} and seen.password_messages == []
         _raw(listener, sslmode="require")          # the same server, not verified: it gets the password
-        assert [bytes(m) for m in listener.seen.password_messages] == [PASSWORD.encode() + b"\0"]
+        assert [bytes(m) for m in listener.wait(2).password_messages] == [PASSWORD.encode() + b"\0"]
 
 
 def test_a_server_certificate_for_another_address_is_refused(pki) -> None:
     with Listener("cleartext", *pki["elsewhere"]) as listener:
         error = _attempt(_ctx(pki, listener))
         assert "does not match host name" in error or "127.0.0.1" in error, error
-        assert listener.seen.startup == {} and listener.seen.password_messages == []
+        seen = listener.wait(1)
+        assert seen.startup == {} and seen.password_messages == []
 
 
 @pytest.mark.parametrize("auth, asked", [("cleartext", "cleartext password"), ("md5", "hashed password")])
@@ -84,10 +86,11 @@ def test_a_verified_server_asking_for_a_password_other_than_by_scram_gets_none(p
     with Listener(auth, *pki["good"]) as listener:
         error = _attempt(_ctx(pki, listener))
         assert 'authentication method requirement "scram-sha-256,none" failed' in error and asked in error, error
-        assert listener.seen.handshake == "done" and listener.seen.startup["user"] == "dbadmin"
-        assert listener.seen.password_messages == []
+        seen = listener.wait(1)
+        assert seen.handshake == "done" and seen.startup["user"] == "dbadmin"
+        assert seen.password_messages == []
         _raw(listener, sslmode="verify-full", sslrootcert=str(pki["bundle"]))   # without require_auth it is sent
-        assert len(listener.seen.password_messages) == 1
+        assert len(listener.wait(2).password_messages) == 1
 
 
 def test_h1s_plaintext_attempt_sends_no_password_even_with_pgpassword_set(pki, monkeypatch) -> None:
@@ -98,8 +101,9 @@ def test_h1s_plaintext_attempt_sends_no_password_even_with_pgpassword_set(pki, m
         with pytest.raises(Fail) as info:
             _plaintext_refused(_ctx(pki, listener), "writer", "dbadmin", "transactiondb")
         assert "reach password authentication (it asked for a password, which was not sent)" in str(info.value)
-        assert not listener.seen.tls_requested and listener.seen.startup["user"] == "dbadmin"
-        assert listener.seen.password_messages == []
+        seen = listener.wait(1)
+        assert not seen.tls_requested and seen.startup["user"] == "dbadmin"
+        assert seen.password_messages == []
 
 
 def test_h1_takes_pg_hbas_refusal_of_plaintext_as_the_proof(pki) -> None:
@@ -109,7 +113,7 @@ def test_h1_takes_pg_hbas_refusal_of_plaintext_as_the_proof(pki) -> None:
         text = _plaintext_refused(_ctx(pki, listener), "writer", "dbadmin", "transactiondb")
         assert 'no pg_hba.conf entry for host "127.0.0.1", user "dbadmin", database "transactiondb", no encryption' \
             in text
-        assert listener.seen.password_messages == []
+        assert listener.wait(1).password_messages == []
 
 
 class _Recording(Context):
