@@ -375,7 +375,7 @@ def cmd_drill_failover(args: argparse.Namespace) -> int:
     from tapcheck.live import drill
 
     _stack_name(args)
-    if args.yes_disrupt:
+    if args.yes_disrupt and args.confirm_stack is None and args.target != "local":
         raise UsageError("--yes-disrupt", "no longer enough: the drill needs the stack's name repeated",
                          f"pass --confirm-stack {args.stack_name}")
     _confirmed(args, "drill failover")   # before looking for credentials or the stack
