@@ -254,7 +254,8 @@ def test_ctrl_c_during_aws_deploy_prints_the_one_command_that_removes_it(local_t
         assert proc.returncode == 130, out + err
         command = f"tapcheck destroy --stack-name {name} --target aws --region us-east-1"
         assert command in err, err
-        destroy = _cli(*command.split()[1:], env=env)
+        # on AWS destroy needs the stack's name repeated (a terminal would be asked for it)
+        destroy = _cli(*command.split()[1:], "--confirm-stack", name, env=env)
         assert destroy.returncode == 0, destroy.stdout + destroy.stderr
         assert deploy.stack_status(local_target, name) is None
         assert not _pg_left(emulator, f"aurora-postgres-cluster-{suffix}")

@@ -1,7 +1,8 @@
 """The failover drill (issue 7 §3, C6) on the local emulator: FailoverDBCluster moves the
 writer without losing a committed row, the stack stays healthy, a second failover goes
 back; a dead writer still fails over; a dead standby refuses; the AWS code path of the CLI
-runs against the emulator and refuses without --yes-disrupt. These disrupt their stacks,
+runs against the emulator and refuses unless the stack's name is repeated, and a decoy stack's
+outputs cannot steer it to another stack's cluster. These disrupt their stacks,
 so they deploy their own, on the local target only."""
 
 from __future__ import annotations
@@ -157,21 +158,63 @@ def test_drill_fails_over_with_no_committed_row_lost_and_a_second_failover_goes_
     _smoke_clean(local_target, stack)
 
 
-def test_cli_on_the_aws_path_refuses_without_consent_then_drills(local_target, stack, emulator) -> None:
+def _aws_env(emulator) -> dict[str, str]:
     """`--target aws` pointed at the emulator through AWS_ENDPOINT_URL (NOTES.md)."""
     env = dict(os.environ, AWS_ENDPOINT_URL=emulator["url"], AWS_ACCESS_KEY_ID="testing",
                AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
-    cmd = [sys.executable, "-m", "tapcheck.cli", "drill", "failover", "--stack-name", stack, "--target", "aws"]
-    before = _writer(_cluster(local_target, stack))
-    refused = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)
-    assert refused.returncode == 2, refused.stdout + refused.stderr
-    assert "--yes-disrupt" in refused.stderr and refused.stderr.count("\n") == 1, refused.stderr
-    assert _writer(_cluster(local_target, stack)) == before  # nothing happened
+    env.pop("AWS_PROFILE", None)
+    return env
 
-    ran = subprocess.run(cmd + ["--yes-disrupt"], capture_output=True, text=True, env=env, timeout=300)
+
+def test_cli_on_the_aws_path_refuses_without_the_name_repeated_then_drills(local_target, stack, emulator) -> None:
+    env = _aws_env(emulator)
+    cmd = [sys.executable, "-m", "tapcheck.cli", "drill", "failover", "--stack-name", stack, "--target", "aws",
+           "--ca-bundle", emulator["ca_cert"]]
+    before = _writer(_cluster(local_target, stack))
+    for extra, problem in (([], "needs its name repeated"), (["--yes-disrupt"], "--yes-disrupt: no longer enough"),
+                           (["--confirm-stack", stack + "x"], "is not the stack's name")):
+        refused = subprocess.run(cmd + extra, capture_output=True, text=True, env=env, timeout=120,
+                                 stdin=subprocess.DEVNULL)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert problem in refused.stderr and f"--confirm-stack {stack}" in refused.stderr, refused.stderr
+        assert refused.stderr.count("\n") == 1 and refused.stdout == "", refused.stderr
+        assert _writer(_cluster(local_target, stack)) == before  # nothing happened
+
+    ran = subprocess.run(cmd + ["--confirm-stack", stack], capture_output=True, text=True, env=env, timeout=300)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "0 lost" in ran.stdout and "5 passed, 0 failed" in ran.stdout, ran.stdout
     assert _writer(_cluster(local_target, stack)) != before
+
+
+def test_a_decoy_stacks_outputs_cannot_steer_the_drill_to_another_stacks_cluster(
+        local_target, stack, emulator, live_options, tmp_path) -> None:
+    """A stack whose outputs name another stack's cluster, secret and endpoints (what the drill used to
+    take its cluster from): the drill refuses naming them, and neither cluster fails over."""
+    from tapcheck.live import deploy
+
+    victim = _outputs(local_target, stack)
+    doc = json.loads(Path(live_options.template).read_text())
+    for key in ("ClusterIdentifier", "DatabaseSecretArn", "ClusterEndpoint", "ClusterReaderEndpoint"):
+        doc["Outputs"][key]["Value"] = victim[key]
+    path = tmp_path / "decoy.json"
+    path.write_text(json.dumps(doc))
+    decoy = _deploy(local_target, str(path))
+    try:
+        assert _outputs(local_target, decoy)["ClusterIdentifier"] == victim["ClusterIdentifier"]
+        writers = {name: _writer(_cluster(local_target, name)) for name in (stack, decoy)}
+        ran = subprocess.run([sys.executable, "-m", "tapcheck.cli", "drill", "failover", "--stack-name", decoy,
+                              "--target", "aws", "--confirm-stack", decoy, "--ca-bundle", emulator["ca_cert"]],
+                             capture_output=True, text=True, env=_aws_env(emulator), timeout=120)
+        assert ran.returncode == 2 and ran.stdout == "", ran.stdout + ran.stderr
+        line = ran.stderr.strip()
+        assert line.startswith(f"tapcheck: stack {decoy}: its outputs name what is not among its own resources: "
+                               f"ClusterIdentifier (names {victim['ClusterIdentifier']}, not the stack's own "), line
+        for key in ("DatabaseSecretArn", "ClusterEndpoint", "ClusterReaderEndpoint"):
+            assert f"{key} (names {victim[key]}, " in line, line
+        assert ran.stderr.count("\n") == 1 and "nothing was touched" in line
+        assert {name: _writer(_cluster(local_target, name)) for name in (stack, decoy)} == writers
+    finally:
+        deploy.destroy(local_target, decoy)
 
 
 def test_a_cluster_with_one_instance_fails_c6(local_target, live_options, tmp_path, emulator) -> None:

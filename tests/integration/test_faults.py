@@ -666,7 +666,7 @@ def _put_secret(stack: BrokenStack, text: str) -> None:
 def test_secret_not_json_fails_r6_and_every_data_probe_says_it_could_not_log_in(stack) -> None:
     _put_secret(stack, "not json: " + uuid.uuid4().hex)
     smoke = stack.smoke()
-    assert_fails(smoke, DATA_PLANE, data_probes() | {"secret"}, quoting="not a JSON object")
+    assert_fails(smoke, DATA_PLANE, data_probes() | {"secret"}, quoting="is not JSON")
     others = {name: detail for name, detail in smoke.failing.items()
               if not name.startswith(("secret", "login_with_secret"))}
     assert all(detail.startswith("could not log in to the") for detail in others.values()), smoke.out
@@ -674,7 +674,7 @@ def test_secret_not_json_fails_r6_and_every_data_probe_says_it_could_not_log_in(
 
 def test_secret_without_password_fails_r6(stack) -> None:
     _put_secret(stack, json.dumps({k: v for k, v in stack.creds.items() if k != "password"}))
-    assert_fails(stack.smoke(), DATA_PLANE, data_probes() | {"secret"}, quoting="holds no password")
+    assert_fails(stack.smoke(), DATA_PLANE, data_probes() | {"secret"}, quoting="has no key `password`")
 
 
 def test_secret_with_another_password_fails_every_login(stack) -> None:
@@ -686,7 +686,7 @@ def test_secret_with_another_password_fails_every_login(stack) -> None:
 def test_secret_pointing_at_another_host_fails_r6(stack) -> None:
     """The probes reach the endpoints the stack names; only R6 reads the secret's host."""
     _put_secret(stack, json.dumps({**stack.creds, "host": "elsewhere.example.com"}))
-    assert_fails(stack.smoke(), {"R6"}, {"secret"}, quoting="'elsewhere.example.com' is not the cluster endpoint")
+    assert_fails(stack.smoke(), {"R6"}, {"secret"}, quoting="the secret's host is not the cluster endpoint")
 
 
 def test_secret_deleted_fails_every_probe_that_reads_it(stack) -> None:
@@ -704,7 +704,8 @@ def test_secret_deleted_fails_every_probe_that_reads_it(stack) -> None:
 @pytest.mark.parametrize("role", ["writer", "reader"])
 def test_plaintext_allowed_fails_h1(stack, role) -> None:
     stack.prepend_hba(role, "host all all 127.0.0.0/8 scram-sha-256")
-    assert_fails(stack.smoke(), {"H1"}, {f"tls[{role}]"}, quoting="accepted a plaintext connection")
+    # the probe sends no password in plaintext: the server asking for one is the fault it names
+    assert_fails(stack.smoke(), {"H1"}, {f"tls[{role}]"}, quoting="reach password authentication")
 
 
 def test_plaintext_allowed_for_another_role_only_fails_h1(stack) -> None:

@@ -59,14 +59,15 @@ def aws_env(boundary_emulator: Any) -> dict[str, str]:
 
 
 @pytest.fixture
-def aws_path(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The AWS code path in this process, pointed at the boundary emulator (AWS_ENDPOINT_URL)."""
+def aws_path(aws_env: dict[str, str], boundary_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The AWS code path in this process, pointed at the boundary emulator (AWS_ENDPOINT_URL); its
+    database connections verify the emulator's servers against the emulator's CA (--ca-bundle)."""
     from tapcheck.live.target import Target
 
     for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
         monkeypatch.setenv(key, aws_env[key])
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    return Target("aws", "us-east-1")
+    return Target("aws", "us-east-1", ca_bundle=boundary_emulator["ca_cert"])
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +101,11 @@ def _ingress(stack: BrokenStack, allow: bool) -> None:
         ec2.revoke_security_group_ingress(GroupId=group, IpPermissions=rule)
 
 
-def smoke_cli(env: dict[str, str], name: str, *extra: str) -> Smoke:
+def smoke_cli(env: dict[str, str], name: str, ca_bundle: str, *extra: str) -> Smoke:
+    """`smoke --target aws` against the emulator, verifying its servers against the emulator's CA."""
     proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "smoke", "--target", "aws", "--stack-name", name,
-                           *extra], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+                           "--ca-bundle", ca_bundle, *extra], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=300)
     return Smoke(proc.returncode, proc.stdout + proc.stderr)
 
 
@@ -188,7 +191,7 @@ def test_the_emulator_lets_a_function_reach_the_cluster_only_as_its_security_gro
 def test_without_ingress_from_the_group_the_runner_skips_naming_the_rule(boundary_stack, aws_env,
                                                                          boundary_emulator) -> None:
     _ingress(boundary_stack, allow=False)
-    smoke = smoke_cli(aws_env, boundary_stack.name)
+    smoke = smoke_cli(aws_env, boundary_stack.name, boundary_emulator["ca_cert"])
     assert smoke.rc == 0, smoke.out
     assert set(smoke.skipped) == data_probes(), smoke.out
     assert f"authorize-security-group-ingress --group-id {_group(boundary_stack)} --protocol tcp --port {PORT}" \
@@ -199,16 +202,16 @@ def test_without_ingress_from_the_group_the_runner_skips_naming_the_rule(boundar
 def test_through_the_runner_every_probe_runs_and_without_it_the_data_plane_has_no_path(
         boundary_stack, aws_env, boundary_emulator) -> None:
     _ingress(boundary_stack, allow=True)
-    through = smoke_cli(aws_env, boundary_stack.name)
+    through = smoke_cli(aws_env, boundary_stack.name, boundary_emulator["ca_cert"])
     assert through.rc == 0 and through.skipped == [], through.out
     assert " 0 skipped" in through.out
     assert_nothing_left(boundary_stack, boundary_emulator)
 
-    direct = smoke_cli(aws_env, boundary_stack.name, "--no-runner")
+    direct = smoke_cli(aws_env, boundary_stack.name, boundary_emulator["ca_cert"], "--no-runner")
     assert direct.rc == 0, direct.out
     assert set(direct.skipped) == data_probes(), direct.out
     assert all("no network path" in line for line in direct.out.splitlines() if line.startswith("SKIP"))
-    strict = smoke_cli(aws_env, boundary_stack.name, "--no-runner", "--strict")
+    strict = smoke_cli(aws_env, boundary_stack.name, boundary_emulator["ca_cert"], "--no-runner", "--strict")
     assert strict.rc == 1, strict.out
 
 
@@ -328,12 +331,12 @@ def test_the_generated_policies_allow_every_call_smoke_the_runner_and_cleanup_ma
     _ingress(boundary_stack, allow=True)
     documents = _generated_policies(boundary_stack, live_options.template, fire_alarm=_smoke_fires_by_default())
     smoke_policy, runner_policy = documents["smoke-policy"], documents["runner-policy"]
-    direct = _run_smoke(Target("aws", "us-east-1"), boundary_stack.name, runner=False)
+    direct = _run_smoke(Target("aws", "us-east-1", ca_bundle=aws_path.ca_bundle), boundary_stack.name, runner=False)
     assert set(direct.skipped) == data_probes(), direct.out
     assert recorder.requests, "nothing was recorded"
     assert _refused(recorder.requests, smoke_policy) == []
     recorder.requests.clear()
-    through = _run_smoke(Target("aws", "us-east-1"), boundary_stack.name, runner=True)
+    through = _run_smoke(Target("aws", "us-east-1", ca_bundle=aws_path.ca_bundle), boundary_stack.name, runner=True)
     assert through.skipped == [], through.out
     runner.cleanup(Target("aws", "us-east-1"), boundary_stack.name)
     actions = {r.action for r in recorder.requests}
@@ -537,7 +540,8 @@ def test_ctrl_c_during_the_runners_invoke_exits_130_and_leaves_nothing(boundary_
     pid = boundary_stack.signal_postmaster("writer", signal.SIGSTOP)
     try:
         proc = subprocess.Popen([sys.executable, "-m", "tapcheck.cli", "smoke", "--target", "aws", "--stack-name",
-                                 boundary_stack.name], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 boundary_stack.name, "--ca-bundle", boundary_emulator["ca_cert"]],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                 env=aws_env, cwd=ROOT)
         deadline = time.monotonic() + 120
         while not lam.list_functions()["Functions"]:
@@ -559,21 +563,26 @@ def test_ctrl_c_during_the_runners_invoke_exits_130_and_leaves_nothing(boundary_
     assert_nothing_left(boundary_stack, boundary_emulator)
 
 
-def test_the_functions_code_is_built_once_and_then_read_from_the_cache(boundary_stack, monkeypatch) -> None:
-    """After the runs above, the same package and wheels give the cached zip: no wheel is read
-    again; a changed package file gives a new build."""
+def test_the_functions_code_is_built_once_and_then_read_from_the_cache(boundary_stack, boundary_emulator,
+                                                                       monkeypatch) -> None:
+    """After the runs above, the same package, wheels and CA bundle give the cached zip: no wheel is
+    read again; a changed package file gives a new build. The bundle the function verifies the cluster
+    against is in the package (live/tls.py)."""
     import zipfile
 
     from tapcheck.live import runner
 
-    first = runner.build_zip()
+    ca = boundary_emulator["ca_cert"]
+    first = runner.build_zip(ca_bundle=ca)
     monkeypatch.setattr(runner, "wheels", lambda: pytest.fail("the cached build was not used"))
-    assert runner.build_zip() == first
+    assert runner.build_zip(ca_bundle=ca) == first
     with zipfile.ZipFile(io.BytesIO(first)) as z:
         names = set(z.namelist())
+        bundle = z.read("tapcheck/live/rds-ca-bundle.pem")
     assert {"tapcheck/live/runner_handler.py", "psycopg/__init__.py"} <= names
     assert any(n.startswith("tapcheck/rules/r07_parameter_group/") for n in names)
+    assert bundle == Path(ca).read_bytes()
     files = runner._package_files()
     monkeypatch.setattr(runner, "_package_files", lambda: files[:-1])
     with pytest.raises(pytest.fail.Exception, match="cached build was not used"):
-        runner.build_zip()
+        runner.build_zip(ca_bundle=ca)

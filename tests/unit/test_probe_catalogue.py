@@ -83,7 +83,7 @@ def test_the_probes_use_only_catalogued_items_the_master_user_has(path):
     used = set().union(*(used_items(text, module_text) for text in sql_texts(path)), set())
     if "sslmode=" in module_text or "ctx.connect(" in module_text:
         used.add(("connection", "tls"))
-    if 'sslmode="disable"' in module_text:
+    if 'sslmode="disable"' in module_text or "ctx.plaintext_attempt(" in module_text:
         used.add(("connection", "plaintext"))
     if "replication=" in module_text:
         used.add(("connection", "replication"))

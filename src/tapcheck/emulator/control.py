@@ -193,7 +193,7 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
     (used by the test suite and the benchmark so that a killed run leaves nothing).
     `network_boundary` (or TAPCHECK_NETWORK_BOUNDARY=1) puts each cluster's servers in a network
     namespace (netns.py); the state's "network_boundary" says whether it is on."""
-    from tapcheck.emulator import netns
+    from tapcheck.emulator import netns, tls
     from tapcheck.emulator.pgcluster import mark_root, pg_available
 
     sp = state_path(path)
@@ -227,6 +227,12 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
     except OSError as e:
         raise UsageError(tempfile.gettempdir(), f"cannot create the emulator's data directory: {_why(e)}",
                          "free disk space there or set TMPDIR to a writable directory") from None
+    try:   # the run's CA: it issues every cluster's server certificate, and the local target trusts it
+        ca_cert = str(tls.ensure_ca(root))
+    except OSError as e:
+        _remove_root(root)
+        raise UsageError(str(root), f"cannot create the emulator's certificate authority: {_why(e)}",
+                         "free disk space there or set TMPDIR to a writable directory") from None
     log = Path(tempfile.gettempdir()) / f"{root.name}.log"
     env = dict(os.environ)
     if network_boundary:
@@ -245,7 +251,7 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
         _remove_root(root, log)
         raise UsageError("emulator", f"cannot start the server: {_why(e)}", f"check {tempfile.gettempdir()}") from None
     # Popen returns after exec, so the command line read here is the server's own.
-    state = {"pid": proc.pid, "port": port, "url": _url(port), "root": str(root), "log": str(log),
+    state = {"pid": proc.pid, "port": port, "url": _url(port), "root": str(root), "log": str(log), "ca_cert": ca_cert,
              "started": time.time(), "network_boundary": boundary, "process": processes.identity(proc.pid, settle_s=2.0) or {"pid": proc.pid}}
     try:
         _write_state(sp, state)

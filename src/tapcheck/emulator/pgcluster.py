@@ -298,17 +298,14 @@ class PgCluster:
         self._write_hba(self.writer_data)
 
     def _make_certificate(self) -> None:
+        """The servers' certificate, issued by the emulator's CA (tls.py) for both endpoint addresses:
+        the writer's and the reader's server (a copy of the writer's data directory) present it, and a
+        client verifying against the emulator's CA (verify-full) accepts it for either endpoint."""
+        from tapcheck.emulator import tls
+
         crt, key = self.writer_data / "server.crt", self.writer_data / "server.key"
-        _run(
-            "openssl certificate",
-            [
-                "openssl", "req", "-x509", "-nodes", "-newkey", "ec", "-pkeyopt",
-                "ec_paramgen_curve:prime256v1", "-days", "2", "-subj", f"/CN=tapcheck-{self.uid}",
-                "-addext", f"subjectAltName=IP:{self.writer_host},IP:{self.reader_host}",
-                "-keyout", str(key), "-out", str(crt),
-            ],
-        )
-        os.chmod(key, 0o600)
+        tls.issue_server_certificate(self.root, [self.writer_host, self.reader_host], crt, key,
+                                     f"tapcheck-{self.uid}")
         _chown(key)
         _chown(crt)
 

@@ -35,6 +35,21 @@ def _target_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--emulator-state", help=argparse.SUPPRESS)
 
 
+def _ca_bundle_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ca-bundle", metavar="FILE",
+                   help="PEM bundle the database servers' certificates are verified against (sslmode=verify-full; "
+                        "a password goes only to a verified server, by SCRAM). Default: the emulator's own CA "
+                        "locally; on AWS, AWS's global RDS bundle, fetched once and checked against a pinned digest "
+                        "— none is pinned in this release, so on AWS name the bundle here (README: On AWS)")
+
+
+def _confirm_arg(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--confirm-stack", metavar="NAME",
+                   help=f"with --target aws: {what} only when NAME repeats --stack-name exactly (typed at a prompt "
+                        "instead when standard input is a terminal; a run without a terminal needs this option). "
+                        "The local target, a test emulator, needs no confirmation")
+
+
 def _timeout_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=_seconds, default=None, metavar="SECONDS",
                    help="give up waiting after this long (the operation goes on; what is left and the command that "
@@ -98,6 +113,7 @@ def register(subparsers: Any) -> None:
     smoke.add_argument("--strict", action="store_true",
                        help="on AWS, a skipped probe (e.g. no network path to the database) fails the run (exit 1); "
                             "on the local target a skip always does")
+    _ca_bundle_arg(smoke)
     _format_args(smoke)
     _target_args(smoke)
     smoke.set_defaults(func=cmd_smoke)
@@ -107,12 +123,13 @@ def register(subparsers: Any) -> None:
     fail = drill_sub.add_parser("failover", help="fail the cluster over while writing; check C6 (exit 0 held, "
                                 "1 a check failed, 2 could not run)")
     fail.add_argument("--stack-name", required=True)
-    fail.add_argument("--yes-disrupt", action="store_true",
-                      help="required with --target aws: the drill fails over the live cluster")
+    _confirm_arg(fail, "the drill fails over the live cluster (the writer changes, every connection drops)")
+    fail.add_argument("--yes-disrupt", action="store_true", help=argparse.SUPPRESS)  # replaced by --confirm-stack
     fail.add_argument("--db-host", help="reach the writer through this host (e.g. a tunnel)")
     fail.add_argument("--db-port", type=int)
     fail.add_argument("--db-reader-host", help="reach the reader through this host")
     fail.add_argument("--db-reader-port", type=int)
+    _ca_bundle_arg(fail)
     _format_args(fail)
     _target_args(fail)
     fail.set_defaults(func=cmd_drill_failover)
@@ -151,8 +168,12 @@ def register(subparsers: Any) -> None:
                      help="print this document alone (to pass to aws iam create-policy)")
     pol.set_defaults(func=cmd_iam_policy)
 
-    des = subparsers.add_parser("destroy", help="delete a deployed stack")
+    des = subparsers.add_parser("destroy", help="delete a deployed stack",
+                                description="Delete a deployed stack. On AWS it asks for the stack's name again "
+                                            "(--confirm-stack NAME, or typed at a prompt) and deletes nothing "
+                                            "without it; the local target, a test emulator, deletes at once.")
     des.add_argument("--stack-name", required=True)
+    _confirm_arg(des, "deletes the stack")
     _timeout_arg(des)
     _target_args(des)
     des.set_defaults(func=cmd_destroy)
@@ -183,7 +204,24 @@ def cmd_emulator_stop(args: argparse.Namespace) -> int:
 def _target(args: argparse.Namespace) -> Any:
     from tapcheck.live import target
 
-    return target.resolve(args.target, region=args.region, state=args.emulator_state)
+    return target.resolve(args.target, region=args.region, state=args.emulator_state,
+                          ca_bundle=getattr(args, "ca_bundle", None))
+
+
+def _stack_name(args: argparse.Namespace, arn_ok: bool = True) -> str:
+    """--stack-name as CloudFormation accepts it, checked before anything else (stack_names.py)."""
+    from tapcheck.live import stack_names
+
+    return stack_names.check(args.stack_name, arn_ok=arn_ok)
+
+
+def _confirmed(args: argparse.Namespace, command: str) -> None:
+    """A destructive command on AWS needs the stack's name repeated (stack_names.confirm); the local
+    target, a test emulator, does not, but a --confirm-stack given there must still match."""
+    from tapcheck.live import stack_names
+
+    if args.target != "local" or args.confirm_stack is not None:
+        stack_names.confirm(args.stack_name, args.confirm_stack, command)
 
 
 def _capabilities(text: str | None) -> tuple[str, ...]:
@@ -230,6 +268,7 @@ def _report_check(check: Any, stack: str, tgt: Any, rolled_back: bool = True) ->
 def cmd_deploy(args: argparse.Namespace) -> int:
     from tapcheck.live import deploy, update
 
+    _stack_name(args, arn_ok=False)      # CreateStack takes a name
     caps = _capabilities(args.capabilities)
     tgt = _target(args)
     allows = [a.strip() for a in args.allow if a.strip()]
@@ -305,6 +344,7 @@ def _report_interrupted(e: Any, tgt: Any) -> None:
 def cmd_runner_cleanup(args: argparse.Namespace) -> int:
     from tapcheck.live import runner
 
+    _stack_name(args, arn_ok=False)      # the runner's tag carries the stack's name
     tgt = _target(args)
     with _emulator_answers(tgt):
         removed, left = runner.cleanup(tgt, args.stack_name)
@@ -338,6 +378,8 @@ def cmd_iam_policy(args: argparse.Namespace) -> int:
 def cmd_destroy(args: argparse.Namespace) -> int:
     from tapcheck.live import deploy
 
+    _stack_name(args)
+    _confirmed(args, "destroy")          # before anything is looked up: nothing is touched without it
     tgt = _target(args)
     try:
         with _emulator_answers(tgt):
@@ -359,6 +401,7 @@ def cmd_destroy(args: argparse.Namespace) -> int:
 def cmd_cancel_update(args: argparse.Namespace) -> int:
     from tapcheck.live import deploy
 
+    _stack_name(args)
     tgt = _target(args)
     try:
         with _emulator_answers(tgt):
@@ -375,11 +418,15 @@ def cmd_cancel_update(args: argparse.Namespace) -> int:
 def cmd_drill_failover(args: argparse.Namespace) -> int:
     from tapcheck.live import drill
 
-    drill.require_consent(args.target, args.yes_disrupt)  # before looking for credentials
+    _stack_name(args)
+    if args.yes_disrupt and args.confirm_stack is None and args.target != "local":
+        raise UsageError("--yes-disrupt", "no longer enough: the drill needs the stack's name repeated",
+                         f"pass --confirm-stack {args.stack_name}")
+    _confirmed(args, "drill failover")   # before looking for credentials or the stack
     tgt = _target(args)
     # the drill narrates as it goes: on standard output for text, on standard error beside a report
     narration = sys.stdout if args.format == "text" and not args.output else sys.stderr
-    result = drill.run_drill(tgt, args.stack_name, yes_disrupt=args.yes_disrupt, out=narration,
+    result = drill.run_drill(tgt, args.stack_name, confirm_stack=args.stack_name, out=narration,
                              db_host=args.db_host, db_port=args.db_port, db_reader_host=args.db_reader_host,
                              db_reader_port=args.db_reader_port)
     report = drill.as_report(result, "local" if tgt.local else "aws")
@@ -403,6 +450,7 @@ def _report(report: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_smoke(args: argparse.Namespace) -> int:
+    _stack_name(args)
     tgt = _target(args)
     with _emulator_answers(tgt):
         report = run_smoke(

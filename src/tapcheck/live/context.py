@@ -14,11 +14,11 @@ to connect is a FAIL.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from tapcheck.live.secret_shape import MalformedSecret, credentials
 from tapcheck.live.target import Target
 
 # A connection attempt gives up after this. Locally every endpoint is a loopback address the
@@ -138,7 +138,7 @@ class Context:
     @cached_property
     def secret(self) -> dict[str, Any]:
         """The secret's JSON document; Fail (R6) when it cannot be read or is not an object holding
-        username and password."""
+        username and password (said by its shape: secret_shape.py)."""
         from botocore.exceptions import ClientError
 
         try:
@@ -147,18 +147,10 @@ class Context:
             error = e.response.get("Error", {})
             raise Fail(f"the secret {self.secret_arn} cannot be read ({error.get('Code')}: "
                        f"{one_line(error.get('Message', ''))}), so nothing can log in with it") from None
-        text = value.get("SecretString")
         try:
-            document = json.loads(text) if isinstance(text, str) else None
-        except ValueError:
-            document = None
-        if not isinstance(document, dict):
-            raise Fail(f"the secret's SecretString is not a JSON object ({one_line(text)[:40]!r}...), so nothing "
-                       "can log in with it")
-        missing = [k for k in ("username", "password") if not isinstance(document.get(k), str)]
-        if missing:
-            raise Fail(f"the secret holds no {' or '.join(missing)}, so nothing can log in with it")
-        return document
+            return credentials(value.get("SecretString"))
+        except MalformedSecret as e:   # described by its shape: no part of the value is quoted
+            raise Fail(f"the secret {self.secret_arn} {e.shape}, so nothing can log in with it") from None
 
     # --- database connections ----------------------------------------------------------------
     @property
@@ -184,29 +176,54 @@ class Context:
             raise Fail(f"the stack names no {role} endpoint (outputs and DescribeDBClusters)")
         return host, int(port)
 
-    def connect(self, role: str = "writer", sslmode: str = "require", dbname: str | None = None) -> Any:
-        """A psycopg connection to an endpoint with the secret's credentials, or Fail/Skip saying why not."""
+    def trust_anchor(self) -> str:
+        """The CA bundle every connection verifies the server against (tls.trust_anchor), found once."""
+        if "trust anchor" not in self._memo:
+            from tapcheck.live import tls
+
+            self._memo["trust anchor"] = tls.trust_anchor(self.target)
+        return self._memo["trust anchor"]
+
+    def connect(self, role: str = "writer", dbname: str | None = None) -> Any:
+        """A psycopg connection to an endpoint with the secret's credentials, or Fail/Skip saying why not.
+        The server is verified before the password goes out (attempt)."""
         import psycopg
 
         host, port = self.endpoint(role)
+        self.trust_anchor()          # no CA bundle to verify the server with: the secret is not even read
         try:
             creds = self.secret
         except Fail as e:
             raise Fail(f"could not log in to the {role}: {e}") from None
         try:
             return self.attempt(role, user=creds["username"], password=creds["password"],
-                                dbname=dbname or self.database(), sslmode=sslmode)
+                                dbname=dbname or self.database())
         except psycopg.OperationalError as e:
             raise self.refusal(role, host, port, e) from None
 
-    def attempt(self, role: str, *, user: str, password: str, dbname: str, sslmode: str,
-                replication: bool = False) -> Any:
+    def attempt(self, role: str, *, user: str, password: str, dbname: str, replication: bool = False) -> Any:
         """One raw connection attempt to an endpoint (psycopg.OperationalError when it fails), for
-        probes that judge the refusal themselves. Only the credentials given are sent (no password
-        file is read); `replication` asks for a physical replication connection, which pg_hba.conf
-        matches by its own lines. An endpoint that once let an attempt time out is not tried again in this run:
-        every later attempt fails at once with that error, so a silent server costs one timeout, not
-        one per probe."""
+        probes that judge the refusal themselves. The password goes only to a server that proved
+        itself (TLS verify-full against trust_anchor()) and only in a SCRAM exchange
+        (require_auth=scram-sha-256,none): never in clear, never to an unverified server (tls.py). Only the
+        credentials given are sent (no password file is read); `replication` asks for a physical
+        replication connection, which pg_hba.conf matches by its own lines."""
+        from tapcheck.live import tls
+
+        return self._connect(role, user=user, password=password, dbname=dbname, replication=replication,
+                             **tls.verified(self.trust_anchor()))
+
+    def plaintext_attempt(self, role: str, *, user: str, dbname: str, replication: bool = False) -> Any:
+        """A connection attempt without TLS and without any password (tls.plaintext): a server
+        refusing plaintext refuses it in pg_hba.conf before authentication; one asking for a password
+        gets none. For H1's proof that plaintext is refused."""
+        from tapcheck.live import tls
+
+        return self._connect(role, user=user, dbname=dbname, replication=replication, **tls.plaintext())
+
+    def _connect(self, role: str, *, replication: bool, **options: Any) -> Any:
+        """An endpoint that once let an attempt time out is not tried again in this run: every later
+        attempt fails at once with that error, so a silent server costs one timeout, not one per probe."""
         import psycopg
 
         host, port = self.endpoint(role)
@@ -214,9 +231,8 @@ class Context:
         if silent is not None:
             raise psycopg.OperationalError(f"{silent} (not retried: an earlier attempt in this run timed out)")
         try:
-            return psycopg.connect(host=host, port=port, user=user, password=password, dbname=dbname,
-                                   sslmode=sslmode, connect_timeout=self.connect_timeout, autocommit=True,
-                                   passfile="/dev/null", **({"replication": "true"} if replication else {}))
+            return psycopg.connect(host=host, port=port, connect_timeout=self.connect_timeout, autocommit=True,
+                                   **options, **({"replication": "true"} if replication else {}))
         except psycopg.OperationalError as e:
             if any(marker in one_line(e).lower() for marker in _TIMED_OUT):
                 self._memo[("timed out", host, port)] = one_line(e)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from tapcheck.errors import UsageError
-from tapcheck.live import leftovers
+from tapcheck.live import leftovers, stack_names
 from tapcheck.live.events import EventStream, OperationTimeout, follow, stack_status
 from tapcheck.live.target import Target
 
@@ -87,9 +87,12 @@ def _error_code(exc: Exception) -> str:
 
 
 def describe(target: Target, stack_name: str) -> dict[str, Any]:
-    """The live stack, or a UsageError when there is no such stack."""
+    """The live stack `stack_name` names (its name or stack ARN), or a UsageError when there is no
+    such stack. The name is checked before the call and the answer must be that stack: DescribeStacks
+    answers a missing name with every stack (stack_names.py)."""
     from botocore.exceptions import ClientError
 
+    stack_names.check(stack_name)
     try:
         stacks = target.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as e:
@@ -97,7 +100,11 @@ def describe(target: Target, stack_name: str) -> dict[str, Any]:
             raise UsageError(f"stack {stack_name}", f"does not exist on target {target.name}",
                              "check --stack-name and --target") from None
         raise
-    return stacks[0]
+    stack = stack_names.pick(stacks, stack_name)
+    if stack is None:
+        raise UsageError(f"stack {stack_name}", f"is not among the {len(stacks)} stack(s) CloudFormation described "
+                         f"on target {target.name}; nothing was done", "check --stack-name and --target")
+    return stack
 
 
 def outputs_of(stack: dict[str, Any]) -> dict[str, str]:
@@ -171,7 +178,10 @@ def _wait(target: Target, stack_id: str, timeout: float) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     delay = 0.05 if target.local else 5.0
     while True:
-        stack = cfn.describe_stacks(StackName=stack_id)["Stacks"][0]
+        stack = stack_names.pick(cfn.describe_stacks(StackName=stack_id)["Stacks"], stack_id)
+        if stack is None:
+            raise UsageError(f"stack {stack_id}", "was not in CloudFormation's answer about it",
+                             "run the command again")
         if not stack["StackStatus"].endswith("_IN_PROGRESS"):
             return stack
         if time.monotonic() > deadline:

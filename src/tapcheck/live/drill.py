@@ -16,12 +16,17 @@ reconnects), the drill calls RDS FailoverDBCluster, which AWS documents for exac
 
 It prints the measured write-unavailability window (the longest gap between two committed
 writes). Exit 0 when every check holds, 1 when one fails (naming C6), 2 when the drill could
-not run. On AWS the drill disrupts a live cluster, so it refuses without --yes-disrupt.
+not run. On AWS the drill disrupts a live cluster, so it refuses unless the stack's name is
+repeated (--confirm-stack NAME, or typed at a prompt).
+
+The drill acts only on the stack's own resources: the cluster and the secret are the stack's
+ListStackResources physical ids, the endpoints the cluster's own (DescribeDBClusters); a stack
+output naming any other cluster, secret, endpoint or port is refused before anything is touched
+(a stack's outputs are whatever its template says, and could name another stack's cluster).
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
@@ -99,20 +104,24 @@ class Endpoint:
 
 
 class _Database:
-    """How to log in to the stack's cluster: endpoints from the stack outputs, credentials
-    from the stack's secret."""
+    """How to log in to the stack's cluster: the cluster's own endpoints, credentials from the
+    stack's secret, the server verified before the password goes out (live/tls.py)."""
 
-    def __init__(self, target: Target, writer: Endpoint, reader: Endpoint, creds: dict[str, Any], dbname: str):
+    def __init__(self, target: Target, writer: Endpoint, reader: Endpoint, creds: dict[str, Any], dbname: str,
+                 ca_bundle: str):
+        from tapcheck.live import tls
+
         self.target, self.writer, self.reader, self.creds, self.dbname = target, writer, reader, creds, dbname
+        self.verified = tls.verified(ca_bundle)
 
     def connect(self, endpoint: Endpoint) -> Any:
         import psycopg
 
-        # Never send the secret in plaintext to AWS; locally everything stays on loopback
-        # and a cluster without TLS can still be drilled.
+        # verify-full against the CA bundle, SCRAM only: the password never goes in clear nor to a
+        # server that did not prove itself
         return psycopg.connect(
             host=endpoint.host, port=endpoint.port, user=self.creds["username"], password=self.creds["password"],
-            dbname=self.dbname, sslmode="prefer" if self.target.local else "require", autocommit=True,
+            dbname=self.dbname, autocommit=True, **self.verified,
             connect_timeout=CONNECT_TIMEOUT_S[self.target.name],
             # A server that vanished mid-statement must not hang the loop (Linux, libpq >= 12).
             tcp_user_timeout=CONNECT_TIMEOUT_S[self.target.name] * 1000,
@@ -185,16 +194,36 @@ def _one(resources: dict[str, list[str]], rtype: str, stack_name: str) -> str:
     return ids[0]
 
 
+def _foreign_outputs(outputs: dict[str, str], cluster_id: str, secret_id: str,
+                     cluster: dict[str, Any]) -> list[str]:
+    """The stack's outputs that name something other than the stack's own cluster, secret, endpoints
+    and port: `KEY (names X, not the stack's Y)` for each."""
+    own = {"ClusterIdentifier": cluster_id, "DatabaseSecretArn": secret_id,
+           "ClusterEndpoint": cluster.get("Endpoint"), "ClusterReaderEndpoint": cluster.get("ReaderEndpoint"),
+           "ClusterPort": str(cluster.get("Port")) if cluster.get("Port") is not None else None}
+    # RDS keeps cluster identifiers and endpoints in lowercase ("stored as a lowercase string",
+    # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html); an ARN is exact.
+    folded = {"ClusterIdentifier", "ClusterEndpoint", "ClusterReaderEndpoint"}
+    foreign = []
+    for key, mine in own.items():
+        named = outputs.get(key)
+        if named is None:
+            continue
+        same = (mine is not None and (named.lower() == str(mine).lower() if key in folded else named == str(mine)))
+        if not same:
+            foreign.append(f"{key} (names {named}, not the stack's own {mine or 'nothing'})")
+    return foreign
+
+
 def _credentials(target: Target, secret_id: str, stack_name: str) -> dict[str, Any]:
+    from tapcheck.live.secret_shape import MalformedSecret, credentials
+
     value = target.client("secretsmanager").get_secret_value(SecretId=secret_id)
     try:
-        creds = json.loads(value["SecretString"])
-    except (KeyError, ValueError):
-        creds = None
-    if not isinstance(creds, dict) or not creds.get("username") or not creds.get("password"):
-        raise UsageError(f"stack {stack_name}", "its secret is not a JSON object with username and password",
-                         "run `tapcheck smoke` (R6) and repair the secret")
-    return creds
+        return credentials(value.get("SecretString"))
+    except MalformedSecret as e:   # its shape only: no part of the value is ever quoted
+        raise UsageError(f"stack {stack_name}", f"its secret {secret_id} {e.shape}",
+                         "run `tapcheck smoke` (R6) and repair the secret") from None
 
 
 def _writer_of(cluster: dict[str, Any]) -> str | None:
@@ -212,20 +241,26 @@ def _timeline(conn: Any) -> int | None:
     return int(row[0]) if row else None
 
 
-def require_consent(target_name: str, yes_disrupt: bool) -> None:
-    """The drill disrupts a live cluster: on AWS only when asked in so many words."""
-    if target_name != "local" and not yes_disrupt:
-        raise UsageError("drill failover", "on AWS this forces a failover of the live cluster: the writer changes, "
-                         "both instances restart and every connection drops", "pass --yes-disrupt to run it")
+DISRUPTION = ("on AWS this forces a failover of the live cluster: the writer changes, both instances restart and "
+              "every connection drops")
 
 
-def run_drill(target: Target, stack_name: str, yes_disrupt: bool = False, out: Any = None,
+def require_consent(target_name: str, stack_name: str, confirm_stack: str | None) -> None:
+    """The drill disrupts a live cluster: on AWS only once the stack's name has been repeated
+    (the command line asks for it: stack_names.confirm)."""
+    if target_name != "local" and confirm_stack != stack_name:
+        raise UsageError("drill failover", DISRUPTION + f"; it runs only with the stack's name repeated",
+                         f"pass --confirm-stack {stack_name}")
+
+
+def run_drill(target: Target, stack_name: str, confirm_stack: str | None = None, out: Any = None,
               db_host: str | None = None, db_port: int | None = None, db_reader_host: str | None = None,
               db_reader_port: int | None = None) -> DrillResult:
     """Run the failover drill and print one line per check. Raises UsageError when it
-    cannot run (the stack, its secret or its writer endpoint unusable before the failover)."""
+    cannot run (the stack, its secret or its writer endpoint unusable before the failover, or
+    outputs naming what is not the stack's own)."""
     out = out or sys.stdout
-    require_consent(target.name, yes_disrupt)
+    require_consent(target.name, stack_name, confirm_stack)
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -241,19 +276,27 @@ def _run(target: Target, stack_name: str, out: Any, db_host: str | None, db_port
     from botocore.exceptions import ClientError
     from psycopg import sql
 
+    from tapcheck.live import tls
+
     outputs, resources = _stack_parts(target, stack_name)
-    cluster_id = outputs.get("ClusterIdentifier") or _one(resources, "AWS::RDS::DBCluster", stack_name)
-    secret_id = outputs.get("DatabaseSecretArn") or _one(resources, "AWS::SecretsManager::Secret", stack_name)
+    cluster_id = _one(resources, "AWS::RDS::DBCluster", stack_name)
+    secret_id = _one(resources, "AWS::SecretsManager::Secret", stack_name)
     cluster = _describe(target, cluster_id)
-    port = int(outputs.get("ClusterPort") or cluster.get("Port") or 5432)
-    writer_host = db_host or outputs.get("ClusterEndpoint") or cluster.get("Endpoint")
-    reader_host = db_reader_host or outputs.get("ClusterReaderEndpoint") or cluster.get("ReaderEndpoint")
+    foreign = _foreign_outputs(outputs, cluster_id, secret_id, cluster)
+    if foreign:
+        raise UsageError(f"stack {stack_name}", "its outputs name what is not among its own resources: "
+                         + "; ".join(foreign) + "; nothing was touched",
+                         "drill the stack that owns that cluster, or correct the outputs")
+    port = int(cluster.get("Port") or 5432)
+    writer_host = db_host or cluster.get("Endpoint")
+    reader_host = db_reader_host or cluster.get("ReaderEndpoint")
     if not writer_host or not reader_host:
-        raise UsageError(f"stack {stack_name}", "names no writer or reader endpoint (outputs ClusterEndpoint, "
-                         "ClusterReaderEndpoint)", "add the outputs or pass --db-host and --db-reader-host")
+        raise UsageError(f"stack {stack_name}", f"its cluster {cluster_id} has no writer or reader endpoint",
+                         "pass --db-host and --db-reader-host")
+    ca_bundle = tls.trust_anchor(target)     # before the secret is read: no bundle, no password read
     creds = _credentials(target, secret_id, stack_name)
     db = _Database(target, Endpoint(writer_host, db_port or port), Endpoint(reader_host, db_reader_port or db_port or port),
-                   creds, creds.get("dbname") or cluster.get("DatabaseName") or "postgres")
+                   creds, creds.get("dbname") or cluster.get("DatabaseName") or "postgres", ca_bundle)
     old_writer = _writer_of(cluster) or "(none)"
     result = DrillResult(stack_name, cluster_id, old_writer)
     members = cluster.get("DBClusterMembers") or []

@@ -102,15 +102,22 @@ class EventStream:
 
 
 def stack_status(target: Target, stack: str) -> str | None:
-    """The stack's status, or None when no such stack exists."""
+    """The status of the stack `stack` names (its name or stack ARN), or None when no such stack
+    exists. The name is checked before the call, and only that stack's entry of the answer counts
+    (stack_names.py)."""
     from botocore.exceptions import ClientError
 
+    from tapcheck.live import stack_names
+
+    stack_names.check(stack)
     try:
-        return target.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
+        stacks = target.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
     except ClientError as e:
         if "does not exist" in str(e):
             return None
         raise
+    found = stack_names.pick(stacks, stack)
+    return None if found is None else found["StackStatus"]
 
 
 class _Call(threading.Thread):

@@ -18,7 +18,8 @@ Design (issue 14):
   the network-interface permissions a VPC function needs and CloudWatch Logs
   (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions).
 - Credentials travel in the invocation payload only, never in the function's configuration
-  (environment) or its logs (the handler prints nothing). A synchronous invocation's request
+  (environment) or its logs (the handler prints nothing). The CA bundle the function verifies the
+  cluster against (live/tls.py) travels in its package. A synchronous invocation's request
   payload is limited to 6 MB (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
 - Everything is named tapcheck-runner-<stack's first 40 characters>-<6 hex> and tagged with the
   stack's tags plus tapcheck:runner-for=<stack>; the role lives under the IAM path /tapcheck-runner/
@@ -175,10 +176,16 @@ def _package_files() -> list[tuple[Path, str]]:
     return found
 
 
-def build_zip() -> bytes:
-    """The function's code: the installed tapcheck package and the pinned wheels. Built once per
-    content (the wheels' pinned digests and the package's files) and cached beside the wheels."""
+def build_zip(ca_bundle: str | Path | None = None) -> bytes:
+    """The function's code: the installed tapcheck package, the pinned wheels and, when given, the CA
+    bundle its connections verify the cluster against (as tapcheck/live/<tls.RUNNER_BUNDLE>: the
+    function has no path to fetch one). Built once per content (the wheels' pinned digests, the
+    package's files, the bundle) and cached beside the wheels."""
+    from tapcheck.live.tls import RUNNER_BUNDLE
+
     files = _package_files()
+    if ca_bundle is not None:
+        files.append((Path(ca_bundle), f"tapcheck/live/{RUNNER_BUNDLE}"))
     digest = hashlib.sha256()
     for _, _, wheel_digest in WHEELS:
         digest.update(wheel_digest.encode())
@@ -392,7 +399,7 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, tuple[st
     body = json.dumps(payload(ctx, [r.id for r in runs]))
     if len(body.encode()) > PAYLOAD_LIMIT_BYTES:
         return _all(runs, "skip", f"the runner's payload is {len(body.encode())} bytes, over Lambda's 6 MB")
-    code = build_zip()
+    code = build_zip(ca_bundle=ctx.trust_anchor())
     partition, account = stack_partition_account(ctx.stack["StackId"])
     runner = Runner(ctx.target, ctx.stack_name, vpc_access=vpc_access_policy(partition))
     name = name_prefix(ctx.stack_name) + secrets.token_hex(TOKEN_HEX_CHARS // 2)

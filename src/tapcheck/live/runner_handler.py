@@ -7,15 +7,18 @@ and database) arrives in the invocation's payload, read by the caller outside th
 in private subnets has no path to AWS APIs without a NAT gateway or VPC endpoints
 (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html), and the credentials must
 not sit in the function's configuration. A probe asking for anything else gets FAIL naming it.
+Connections verify the cluster against the CA bundle the caller put in the package (live/tls.py).
 Imports nothing beyond the standard library, tapcheck and psycopg (the zip's contents).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tapcheck.live.context import Context, Fail
 from tapcheck.live.target import Target
+from tapcheck.live.tls import RUNNER_BUNDLE
 
 
 class NoApiTarget(Target):
@@ -33,6 +36,15 @@ class PayloadContext(Context):
         self.__dict__["outputs"] = dict(payload.get("outputs") or {})
         self.__dict__["cluster"] = dict(payload.get("cluster") or {})
         self.__dict__["stack"] = {"StackId": payload["stack_name"], "Outputs": [], "Parameters": []}
+
+    def trust_anchor(self) -> str:
+        """The CA bundle the caller put in this function's package (runner.build_zip): a function in
+        private subnets cannot fetch one, and without it no password is sent."""
+        bundle = Path(__file__).resolve().with_name(RUNNER_BUNDLE)
+        if not bundle.is_file():
+            raise Fail("the in-VPC runner's package carries no CA bundle, so no server can be verified and no "
+                       "password is sent")
+        return str(bundle)
 
     @property  # type: ignore[override]
     def secret(self) -> dict[str, Any]:

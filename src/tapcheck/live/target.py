@@ -26,6 +26,9 @@ class Target:
     region: str
     endpoint_url: str | None = None
     emulator_root: str | None = None  # local target: the emulator's data directory
+    # The CA bundle database connections are verified against (live/tls.py): --ca-bundle, or the
+    # emulator's CA on the local target; None on AWS means AWS's global bundle (live/ca_bundle.py).
+    ca_bundle: str | None = None
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -67,15 +70,25 @@ def _name_refused_permission(http_response: Any, parsed: dict[str, Any], model: 
                      f"grant {action} to this identity (README, AWS section: the permissions smoke needs)")
 
 
-def resolve(name: str = "local", region: str | None = None, state: str | None = None) -> Target:
-    """A usable target, or a UsageError saying what is missing."""
+def resolve(name: str = "local", region: str | None = None, state: str | None = None,
+            ca_bundle: str | None = None) -> Target:
+    """A usable target, or a UsageError saying what is missing. `ca_bundle` (--ca-bundle) replaces
+    the CA bundle database connections are verified against (live/tls.py)."""
     if name not in TARGETS:
         raise UsageError("--target", f"unknown target '{name}'", "use local or aws")
+    if ca_bundle is not None:
+        from tapcheck.live.tls import check_bundle
+
+        ca_bundle = check_bundle(ca_bundle)
     if name == "local":
-        from tapcheck.emulator import control
+        from tapcheck.emulator import control, tls
 
         st = control.require_running(state)
-        return Target("local", region or LOCAL_REGION, st["url"], emulator_root=st["root"])
+        # the emulator's CA, as its state records it (an emulator started before it had one has none:
+        # live/tls.trust_anchor then says to restart it)
+        ca = st.get("ca_cert") or str(tls.ca_cert_path(st["root"]))
+        return Target("local", region or LOCAL_REGION, st["url"], emulator_root=st["root"],
+                      ca_bundle=ca_bundle or (ca if os.path.isfile(ca) else None))
     import boto3
 
     session = boto3.Session()
@@ -85,4 +98,4 @@ def resolve(name: str = "local", region: str | None = None, state: str | None = 
     if session.get_credentials() is None:
         raise UsageError("--target aws", "no AWS credentials found in the standard chain",
                          "configure credentials (env, profile, SSO or instance role)")
-    return Target("aws", region)
+    return Target("aws", region, ca_bundle=ca_bundle)
