@@ -82,6 +82,7 @@ def test_the_drill_refuses_naming_the_shape(stubbed_aws) -> None:
 
 
 def test_r6_describes_a_password_with_characters_rds_rejects_without_them() -> None:
+    from tapcheck.requirements.registry import values_of
     from tapcheck.rules.r06_secret.probes import secret
 
     bad = PASSWORD[:28] + '@/"x'
@@ -91,5 +92,6 @@ def test_r6_describes_a_password_with_characters_rds_rejects_without_them() -> N
                             "describe_secret": lambda self, **k: {}})()})())
     with pytest.raises(Fail) as info:
         secret(ctx)
-    assert str(info.value) == "the password contains 3 kind(s) of character RDS rejects (any of '/\"@ ')"
+    forbidden = values_of("R6")["rds_forbidden_characters"]
+    assert str(info.value) == f"the password contains 3 kind(s) of character RDS rejects (any of {forbidden!r})"
     assert leaks(str(info.value), bad) == []
