@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from tapcheck.errors import (
+    ENV_DEBUG,
     EXIT_CODES_HELP,
     EXIT_FINDINGS,
     EXIT_INTERNAL,
@@ -18,11 +19,11 @@ from tapcheck.errors import (
     EXIT_UNUSABLE,
     MissingTool,
     UsageError,
+    internal_error_line,
     worst,
 )
 
 DEFAULT_TEMPLATE = "lib/TapStack.json"
-ENV_DEBUG = "TAPCHECK_DEBUG"
 
 
 class _VersionAction(argparse.Action):
@@ -121,13 +122,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for problem in inputs.problems:
         print(problem.line(), file=sys.stderr)
         codes.append(problem.exit_code)
-    from tapcheck.tools import lint
-
-    lint.FORK_ALLOWED = True                # cfn-lint may run in a child beside the checks, for this command
-    try:
-        reports, unchecked, more = _check_each(inputs.templates, project)
-    finally:
-        lint.FORK_ALLOWED = False
+    reports, unchecked, more = _check_each(inputs.templates, project, inputs.parsed)
     codes += more
     if reports or (unchecked and args.format != "text"):
         text = renderer(args.format)(reports, quiet=args.quiet, unchecked=unchecked)
@@ -136,32 +131,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     return worst(*codes)
 
 
-def _check_each(templates: list[str], project) -> tuple[list, list, list[int]]:
-    """Each template's report, or the line saying why it could not be checked."""
-    from tapcheck.gate import Unchecked, evaluate_file
-    from tapcheck.tools import lint
+def _check_each(templates: list[str], project, parsed=None) -> tuple[list, list, list[int]]:
+    """Each template's report, or the line (on stderr) saying why it could not be checked."""
+    from tapcheck.batch import check_all
 
-    if len(templates) > 1:
-        lint.prepare()                      # rules loaded once, inherited by each template's child
-    reports, unchecked, codes = [], [], []
-    for template in templates:
-        try:
-            reports.append(evaluate_file(template, project=project))
-            continue
-        except MissingTool:
-            raise                   # every template needs the tool: one line, exit 3
-        except UsageError as error:
-            line, code = error.line(), error.exit_code
-        except RecursionError:
-            line, code = f"tapcheck: {template}: nested too deeply to process (fix: flatten the template)", EXIT_UNUSABLE
-        except Exception as exc:    # a bug of ours on this template: the others still get their reports
-            if os.environ.get(ENV_DEBUG):
-                raise
-            line, code = _internal_error_line(exc, template), EXIT_INTERNAL
-        print(line, file=sys.stderr)
-        unchecked.append(Unchecked(template, line, code))
-        codes.append(code)
-    return reports, unchecked, codes
+    batch = check_all(templates, project, parsed)
+    for item in batch.unchecked:
+        print(item.problem, file=sys.stderr)
+    return batch.reports, batch.unchecked, [item.exit_code for item in batch.unchecked]
 
 
 def _write(text: str, output: str | None) -> None:
@@ -256,12 +233,6 @@ class _ReaderMayLeave:
         return getattr(self._stream, name)
 
 
-def _internal_error_line(exc: BaseException, subject: str = "") -> str:
-    where = f"{subject}: " if subject else ""
-    return (f"tapcheck: {where}internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
-            f"(fix: rerun with {ENV_DEBUG}=1 and report the traceback)")
-
-
 def main(argv: list[str] | None = None) -> int:
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _ReaderMayLeave(sys.stdout), _ReaderMayLeave(sys.stderr)
@@ -280,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug of ours: one line, the traceback only on request
         if os.environ.get(ENV_DEBUG):
             raise
-        print(_internal_error_line(exc), file=sys.stderr)
+        print(internal_error_line(exc), file=sys.stderr)
         return EXIT_INTERNAL
     finally:
         for stream in (sys.stdout, sys.stderr):

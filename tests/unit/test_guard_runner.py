@@ -16,6 +16,7 @@ import yaml
 
 from tapcheck.errors import MissingTool, UsageError
 from tapcheck.findings import Severity
+from tapcheck.findings import unmerged
 from tapcheck.gate import evaluate_file
 from tapcheck.tools import guard
 from tapcheck.tools.guard import locate, packs, parse
@@ -28,11 +29,13 @@ RULE_NAMES = sorted(p.stem for p in (ROOT / "rules").rglob("*.guard"))
 
 
 def project_rules(path) -> list:
-    return [f for f in evaluate_file(str(path), tools=("cfn-guard",)).findings if f.source == "cfn-guard"]
+    """The guard rules' findings as cfn-guard gave them (before the gate merges each into its check's)."""
+    return [f for f in unmerged(evaluate_file(str(path), tools=("cfn-guard",)).findings) if f.source == "cfn-guard"]
 
 
 def control_tower(path) -> list:
-    return [f for f in evaluate_file(str(path), tools=("control-tower",)).findings if f.source == "control-tower"]
+    return [f for f in unmerged(evaluate_file(str(path), tools=("control-tower",)).findings)
+            if f.source == "control-tower"]
 
 
 @pytest.fixture(scope="module")

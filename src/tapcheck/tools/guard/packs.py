@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tapcheck.errors import UsageError
-from tapcheck.findings import Finding, Severity
+from tapcheck.findings import Finding, RuleDoc, Severity
 from tapcheck.requirements.registry import UNMAPPED, registry
 from tapcheck.tools.guard.locate import control_tower_dir, rules_dir
 from tapcheck.tools.guard.parse import _after, _resource, failures
@@ -35,6 +35,7 @@ class Control:
     id: str                     # CT.RDS.PR.3
     rule_file: str              # .../cfn-guard/rds/ct-rds-pr-3.guard
     display_name: str
+    description: str
     remediation: str
     severity: str               # CRITICAL | HIGH | MEDIUM | LOW
     resource_types: frozenset
@@ -56,12 +57,42 @@ def controls(root: str) -> dict[str, Control]:
         found[control_id] = Control(
             id=control_id, rule_file=str(rule_file),
             display_name=metadata.get("DisplayName", ""),
+            description=metadata.get("Description", ""),
             remediation=metadata.get("RemediationMessage", ""),
             severity=str(metadata.get("Severity", "HIGH")).upper(),
             # without metadata a control is run on every template (it SKIPs what it does not cover)
             resource_types=frozenset(metadata.get("EvaluatedResourceTypes") or ["*"]),
         )
     return found
+
+
+# AWS's Control Tower control reference: one page per service, an anchor per control, e.g.
+# https://docs.aws.amazon.com/controltower/latest/controlreference/rds-rules.html#ct-rds-pr-27-description
+# (docs/aws-behaviour.md: the pages read for RDS, CloudWatch and EC2)
+CONTROL_REFERENCE = "https://docs.aws.amazon.com/controltower/latest/controlreference/"
+
+
+def control_page(control_id: str) -> str:
+    """AWS's page for a control (CT.RDS.PR.27 -> .../rds-rules.html#ct-rds-pr-27-description)."""
+    service = control_id.split(".")[1].lower()
+    return f"{CONTROL_REFERENCE}{service}-rules.html#{control_id.lower().replace('.', '-')}-description"
+
+
+def control_docs(control_ids: set[str]) -> dict[str, RuleDoc]:
+    """Each control's own words (its metadata JSON) for the report's rule list."""
+    if not control_ids:
+        return {}
+    catalogue = controls(str(control_tower_dir()))
+    docs = {}
+    for control_id in sorted(control_ids):
+        control = catalogue.get(control_id)
+        docs[control_id] = RuleDoc(
+            id=control_id, source="control-tower",
+            title=(control.display_name if control else "") or f"AWS Control Tower proactive control {control_id}",
+            description=(control.description if control else "") or "",
+            help_uri=control_page(control_id) if control_id.startswith("CT.") else None,
+            severity=control.severity if control else None)
+    return docs
 
 
 def resource_types_in(text: str) -> set[str]:
