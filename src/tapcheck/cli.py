@@ -127,8 +127,33 @@ def cmd_check(args: argparse.Namespace) -> int:
     if reports or (unchecked and args.format != "text"):
         text = renderer(args.format)(reports, quiet=args.quiet, unchecked=unchecked)
         _write(text, args.output)
+        if args.output and not args.quiet:
+            print(output_summary(reports, unchecked, args.format, args.output), file=sys.stderr)
     codes += [EXIT_OK if r.compliant else EXIT_FINDINGS for r in reports]
     return worst(*codes)
+
+
+def output_summary(reports: list, unchecked: list, fmt: str, output: str) -> str:
+    """The one line `--output` leaves on stderr, so a run that writes its report to a file still
+    says what it found: `tapcheck: wrote the sarif report to out.sarif: 1 of 2 templates compliant, ...`."""
+    compliant = sum(1 for r in reports if r.compliant)
+    blocking = sum(1 for r in reports for f in r.findings if f.blocking)
+    failed = sorted({req for r in reports for f in r.findings if f.blocking for req in f.requirements},
+                    key=_requirement_order)
+    total = len(reports) + len(unchecked)
+    line = (f"tapcheck: wrote the {fmt} report to {output}: {compliant} of {total} template{'s' if total != 1 else ''} "
+            f"compliant, {blocking} blocking finding{'s' if blocking != 1 else ''}")
+    if failed:
+        line += f" (failed: {', '.join(failed)})"
+    if unchecked:
+        line += f", {len(unchecked)} not checked"
+    return line
+
+
+def _requirement_order(requirement_id: str):
+    from tapcheck.requirements.registry import requirement_order
+
+    return requirement_order(requirement_id)
 
 
 def _check_each(templates: list[str], project, parsed=None) -> tuple[list, list, list[int]]:
