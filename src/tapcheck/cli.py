@@ -258,6 +258,15 @@ class _ReaderMayLeave:
         return getattr(self._stream, name)
 
 
+def _not_ours(exc: BaseException) -> UsageError | None:
+    """A failure talking to AWS that is the environment's, as its one line (tapcheck.live.aws_errors)."""
+    try:
+        from tapcheck.live.aws_errors import describe
+    except ImportError:
+        return None
+    return describe(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _ReaderMayLeave(sys.stdout), _ReaderMayLeave(sys.stderr)
@@ -273,8 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     except RecursionError:
         print("tapcheck: input nested too deeply to process (fix: flatten the template)", file=sys.stderr)
         return EXIT_UNUSABLE
-    except Exception as exc:  # a bug of ours: one line, the traceback only on request
-        if os.environ.get(ENV_DEBUG):
+    except Exception as exc:
+        theirs = _not_ours(exc)         # the network, an endpoint, TLS, throttling, credentials: exit 2
+        if theirs is not None:
+            print(theirs.line(), file=sys.stderr)
+            return theirs.exit_code
+        if os.environ.get(ENV_DEBUG):   # a bug of ours: one line, the traceback only on request
             raise
         print(internal_error_line(exc), file=sys.stderr)
         return EXIT_INTERNAL

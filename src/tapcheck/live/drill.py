@@ -233,8 +233,10 @@ def run_drill(target: Target, stack_name: str, yes_disrupt: bool = False, out: A
     try:
         return _run(target, stack_name, out, db_host, db_port, db_reader_host, db_reader_port)
     except (BotoCoreError, ClientError) as e:
-        raise UsageError("drill failover", f"an AWS call failed: {' '.join(str(e).split())}",
-                         "check the target and credentials") from None
+        from tapcheck.live.aws_errors import describe
+
+        raise describe(e) or UsageError("drill failover", f"an AWS call failed: {' '.join(str(e).split())}",
+                                        "check the target and credentials") from None
 
 
 def _run(target: Target, stack_name: str, out: Any, db_host: str | None, db_port: int | None,
