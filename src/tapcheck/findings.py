@@ -145,7 +145,8 @@ def merge(findings: Iterable[Finding], separate: Collection[str] = (),
         keys = [key] + ([(finding.file, same_defect[finding.rule], finding.resource, finding.waived_by is None)]
                         if finding.rule in same_defect else [])
         candidates = [g for k in keys for g in speakers.get(k, ())
-                      if items[groups[g][0]].source != finding.source and _related(items[groups[g][0]].path, finding.path)]
+                      if items[groups[g][0]].source != finding.source
+                      and _related(items[groups[g][0]].path, finding.path)]
         if candidates:
             groups[_closest(finding, candidates, groups, items)].append(index)
             continue

@@ -146,7 +146,8 @@ def run_tools(loaded: LoadedTemplate, model: Model, tools: tuple[str, ...],
             if "cfn-guard" in tools:
                 jobs.append(pool.submit(guard.run_project_rules, rendered))
             if "control-tower" in tools:
-                jobs.append(pool.submit(guard.run_control_tower, rendered))
+                types = {r.type for r in model.resources.values()}
+                jobs.append(pool.submit(guard.run_control_tower, rendered, types))
             if "cfn-guard" in tools and project is not None and project.rule_files:
                 jobs.append(pool.submit(guard.run_extra_rules, rendered, list(project.rule_files), project.guard))
         if "cfn-lint" in tools:

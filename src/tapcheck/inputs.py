@@ -118,7 +118,8 @@ def _classify(path: str) -> tuple[str | None, tuple[str, object] | None]:
     from tapcheck.loader import MAX_TEMPLATE_BYTES
 
     if size > MAX_TEMPLATE_BYTES or b"\x00" in head:
-        return (None if claims else "not a CloudFormation template (too large or binary, and does not say it is one)"), None
+        why = "not a CloudFormation template (too large or binary, and does not say it is one)"
+        return (None if claims else why), None
     if not head.strip():
         return "empty", None
     parsed = _parse(path)

@@ -199,7 +199,8 @@ def test_a_proxy_that_is_not_there():
                                 proxies={"https": proxy}).describe_stacks())
     assert type(exc).__name__ == "ProxyConnectionError"
     error = describe(exc)
-    assert error.subject == proxy and error.problem.startswith("cannot connect to the proxy") and "HTTPS_PROXY" in error.fix
+    assert error.subject == proxy and error.problem.startswith("cannot connect to the proxy")
+    assert "HTTPS_PROXY" in error.fix
 
 
 def test_no_credentials():

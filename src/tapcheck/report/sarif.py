@@ -70,7 +70,8 @@ def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unche
             region = {"startLine": max(1, f.line or 1)}
             if f.column:
                 region["startColumn"] = f.column
-            text = f"{f.message} Fix: {f.fix} ({f.rule}, {f.source}; requirements {', '.join(f.requirements) or 'none'})"
+            text = (f"{f.message} Fix: {f.fix} ({f.rule}, {f.source}; "
+                    f"requirements {', '.join(f.requirements) or 'none'})")
             if len(f.sources) > 1:
                 text += " Also found by " + "; ".join(f"{e.source} {e.rule}: {e.message}" for e in f.sources[1:]) + "."
             if f.suppressed_by:

@@ -33,7 +33,8 @@ def _one(report: Report, quiet: bool) -> str:
     if quiet:       # each failing template named, then its blocking findings (a waiver's point at its file)
         if not blocking:
             return ""
-        return f"{report.path}: NOT COMPLIANT ({len(blocking)} blocking)\n" + "".join(_finding(f) + "\n" for f in blocking)
+        header = f"{report.path}: NOT COMPLIANT ({len(blocking)} blocking)\n"
+        return header + "".join(_finding(f) + "\n" for f in blocking)
     lines = [f"{report.path}: {'COMPLIANT' if report.compliant else 'NOT COMPLIANT'}", "",
              f"  {'id':<8} {'status':<7} requirement  [checks]"]
     for result in report.results:

@@ -95,6 +95,15 @@ def control_docs(control_ids: set[str]) -> dict[str, RuleDoc]:
     return docs
 
 
+def declared_types(text: str) -> set[str]:
+    """The Type of each resource of a JSON template; every type its text names when it is not JSON."""
+    try:
+        resources = json.loads(text).get("Resources")
+        return {r["Type"] for r in resources.values() if isinstance(r, dict) and isinstance(r.get("Type"), str)}
+    except (ValueError, AttributeError, TypeError):
+        return resource_types_in(text)
+
+
 def resource_types_in(text: str) -> set[str]:
     """Every AWS resource type named in the template: a superset of its resources' types,
     which is safe, since a control over an absent type only SKIPs."""
@@ -148,15 +157,23 @@ def _run_rules(files: list[Path], template_path: str, mapping: dict[str, str], w
     return findings
 
 
-def run_control_tower(template_path: str) -> list[Finding]:
-    """The Control Tower proactive controls over the resource types the template uses."""
+def run_control_tower(template_path: str, resource_types: set[str] | None = None) -> list[Finding]:
+    """The Control Tower proactive controls over the resource types the template uses.
+
+    `resource_types`: the types of the template's resources (the gate passes its model's); else
+    the types of the file's Resources, else every type its text names (a superset: a control over
+    an absent type only SKIPs, but a template carrying others inline, as StackSets do, would run
+    dozens of controls for nothing)."""
     base = control_tower_dir()
     catalogue = controls(str(base))
-    try:
-        types = resource_types_in(Path(template_path).read_text(encoding="utf-8-sig", errors="replace"))
-    except OSError as exc:
-        raise UsageError(str(template_path), f"cannot be read: {exc.strerror or exc}",
-                         "check the file's permissions") from None
+    if resource_types is None:
+        try:
+            text = Path(template_path).read_text(encoding="utf-8-sig", errors="replace")
+        except OSError as exc:
+            raise UsageError(str(template_path), f"cannot be read: {exc.strerror or exc}",
+                             "check the file's permissions") from None
+        resource_types = declared_types(text)
+    types = resource_types
     selected = [c.rule_file for c in catalogue.values() if "*" in c.resource_types or c.resource_types & types]
     if not selected:
         return []
