@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from tapcheck.errors import (
+    ENV_DEBUG,
     EXIT_CODES_HELP,
     EXIT_FINDINGS,
     EXIT_INTERNAL,
@@ -18,11 +19,11 @@ from tapcheck.errors import (
     EXIT_UNUSABLE,
     MissingTool,
     UsageError,
+    internal_error_line,
     worst,
 )
 
 DEFAULT_TEMPLATE = "lib/TapStack.json"
-ENV_DEBUG = "TAPCHECK_DEBUG"
 
 
 class _VersionAction(argparse.Action):
@@ -121,47 +122,48 @@ def cmd_check(args: argparse.Namespace) -> int:
     for problem in inputs.problems:
         print(problem.line(), file=sys.stderr)
         codes.append(problem.exit_code)
-    from tapcheck.tools import lint
-
-    lint.FORK_ALLOWED = True                # cfn-lint may run in a child beside the checks, for this command
-    try:
-        reports, unchecked, more = _check_each(inputs.templates, project)
-    finally:
-        lint.FORK_ALLOWED = False
+    reports, unchecked, more = _check_each(inputs.templates, project, inputs.parsed)
     codes += more
     if reports or (unchecked and args.format != "text"):
         text = renderer(args.format)(reports, quiet=args.quiet, unchecked=unchecked)
         _write(text, args.output)
+        if args.output and not args.quiet:
+            print(output_summary(reports, unchecked, args.format, args.output), file=sys.stderr)
     codes += [EXIT_OK if r.compliant else EXIT_FINDINGS for r in reports]
     return worst(*codes)
 
 
-def _check_each(templates: list[str], project) -> tuple[list, list, list[int]]:
-    """Each template's report, or the line saying why it could not be checked."""
-    from tapcheck.gate import Unchecked, evaluate_file
-    from tapcheck.tools import lint
+def output_summary(reports: list, unchecked: list, fmt: str, output: str) -> str:
+    """The one line `--output` leaves on stderr, so a run that writes its report to a file still
+    says what it found: `tapcheck: wrote the sarif report to out.sarif: 1 of 2 templates compliant, ...`."""
+    compliant = sum(1 for r in reports if r.compliant)
+    blocking = sum(1 for r in reports for f in r.findings if f.blocking)
+    failed = sorted({req for r in reports for f in r.findings if f.blocking for req in f.requirements},
+                    key=_requirement_order)
+    total = len(reports) + len(unchecked)
+    line = (f"tapcheck: wrote the {fmt} report to {output}: {compliant} of {total} template{'s' if total != 1 else ''} "
+            f"compliant, {blocking} blocking finding{'s' if blocking != 1 else ''}")
+    if failed:
+        line += f" (failed: {', '.join(failed)})"
+    if unchecked:
+        line += f", {len(unchecked)} not checked"
+    return line
 
-    if len(templates) > 1:
-        lint.prepare()                      # rules loaded once, inherited by each template's child
-    reports, unchecked, codes = [], [], []
-    for template in templates:
-        try:
-            reports.append(evaluate_file(template, project=project))
-            continue
-        except MissingTool:
-            raise                   # every template needs the tool: one line, exit 3
-        except UsageError as error:
-            line, code = error.line(), error.exit_code
-        except RecursionError:
-            line, code = f"tapcheck: {template}: nested too deeply to process (fix: flatten the template)", EXIT_UNUSABLE
-        except Exception as exc:    # a bug of ours on this template: the others still get their reports
-            if os.environ.get(ENV_DEBUG):
-                raise
-            line, code = _internal_error_line(exc, template), EXIT_INTERNAL
-        print(line, file=sys.stderr)
-        unchecked.append(Unchecked(template, line, code))
-        codes.append(code)
-    return reports, unchecked, codes
+
+def _requirement_order(requirement_id: str):
+    from tapcheck.requirements.registry import requirement_order
+
+    return requirement_order(requirement_id)
+
+
+def _check_each(templates: list[str], project, parsed=None) -> tuple[list, list, list[int]]:
+    """Each template's report, or the line (on stderr) saying why it could not be checked."""
+    from tapcheck.batch import check_all
+
+    batch = check_all(templates, project, parsed)
+    for item in batch.unchecked:
+        print(item.problem, file=sys.stderr)
+    return batch.reports, batch.unchecked, [item.exit_code for item in batch.unchecked]
 
 
 def _write(text: str, output: str | None) -> None:
@@ -256,10 +258,13 @@ class _ReaderMayLeave:
         return getattr(self._stream, name)
 
 
-def _internal_error_line(exc: BaseException, subject: str = "") -> str:
-    where = f"{subject}: " if subject else ""
-    return (f"tapcheck: {where}internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
-            f"(fix: rerun with {ENV_DEBUG}=1 and report the traceback)")
+def _not_ours(exc: BaseException) -> UsageError | None:
+    """A failure talking to AWS that is the environment's, as its one line (tapcheck.live.aws_errors)."""
+    try:
+        from tapcheck.live.aws_errors import describe
+    except ImportError:
+        return None
+    return describe(exc)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,10 +282,14 @@ def main(argv: list[str] | None = None) -> int:
     except RecursionError:
         print("tapcheck: input nested too deeply to process (fix: flatten the template)", file=sys.stderr)
         return EXIT_UNUSABLE
-    except Exception as exc:  # a bug of ours: one line, the traceback only on request
-        if os.environ.get(ENV_DEBUG):
+    except Exception as exc:
+        theirs = _not_ours(exc)         # the network, an endpoint, TLS, throttling, credentials: exit 2
+        if theirs is not None:
+            print(theirs.line(), file=sys.stderr)
+            return theirs.exit_code
+        if os.environ.get(ENV_DEBUG):   # a bug of ours: one line, the traceback only on request
             raise
-        print(_internal_error_line(exc), file=sys.stderr)
+        print(internal_error_line(exc), file=sys.stderr)
         return EXIT_INTERNAL
     finally:
         for stream in (sys.stdout, sys.stderr):

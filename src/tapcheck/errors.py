@@ -54,5 +54,15 @@ def worst(*codes: int) -> int:
                default=EXIT_OK)
 
 
+ENV_DEBUG = "TAPCHECK_DEBUG"        # set: an internal error shows its traceback
+
+
+def internal_error_line(exc: BaseException, subject: str = "") -> str:
+    """The one line for a bug of tapcheck's (exit 4)."""
+    where = f"{subject}: " if subject else ""
+    return (f"tapcheck: {where}internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
+            f"(fix: rerun with {ENV_DEBUG}=1 and report the traceback)")
+
+
 EXIT_CODES_HELP = ("Exit codes: 0 compliant (all probes passed), 1 findings (a probe failed), 2 unusable input, "
                    "3 a missing tool, 4 internal error, 130 interrupted; a batch exits with the worst.")

@@ -35,6 +35,9 @@ class Inputs:
     templates: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)    # (path, why it is not a template)
     problems: list[UsageError] = field(default_factory=list)        # a pattern or directory with no template
+    # (text, decoded tree) of the templates a search decoded to tell them from other files: the
+    # loader takes them from here instead of parsing them again
+    parsed: dict[str, tuple[str, object]] = field(default_factory=dict)
 
 
 def expand(arguments: list[str], skip_non_templates: bool = False) -> Inputs:
@@ -45,11 +48,13 @@ def expand(arguments: list[str], skip_non_templates: bool = False) -> Inputs:
     found = Inputs()
     seen: set[str] = set()
 
-    def keep(path: str) -> None:
+    def keep(path: str, parsed: tuple[str, object] | None = None) -> None:
         key = os.path.realpath(path)
         if key not in seen:
             seen.add(key)
             found.templates.append(path)
+            if parsed is not None:
+                found.parsed[path] = parsed
 
     for argument in arguments:
         if os.path.isdir(argument):
@@ -63,9 +68,9 @@ def expand(arguments: list[str], skip_non_templates: bool = False) -> Inputs:
                 continue
             origin = "pattern"
         elif skip_non_templates and os.path.isfile(argument):
-            why = not_a_template(argument)
+            why, parsed = _classify(argument)
             if why is None:
-                keep(argument)
+                keep(argument, parsed)
             else:
                 found.skipped.append((argument, why))
             continue
@@ -74,9 +79,9 @@ def expand(arguments: list[str], skip_non_templates: bool = False) -> Inputs:
             continue
         before = len(found.templates)
         for candidate in candidates:
-            why = not_a_template(candidate)
+            why, parsed = _classify(candidate)
             if why is None:
-                keep(candidate)
+                keep(candidate, parsed)
             else:
                 found.skipped.append((candidate, why))
         if len(found.templates) == before and not any(os.path.realpath(c) in seen for c in candidates):
@@ -97,24 +102,31 @@ def _search(directory: str) -> list[str]:
 
 def not_a_template(path: str) -> str | None:
     """None when the file is a CloudFormation template (or says it is one); else why it is not."""
+    return _classify(path)[0]
+
+
+def _classify(path: str) -> tuple[str | None, tuple[str, object] | None]:
+    """(why the file is not a template, or None; its (text, tree) when it was decoded as one)."""
     name = os.path.basename(path)
     try:
         size = os.path.getsize(path)
         with open(path, "rb") as handle:
             head = handle.read(_PEEK_BYTES)
     except OSError as exc:
-        return f"cannot be read: {exc.strerror or exc}"
+        return f"cannot be read: {exc.strerror or exc}", None
     claims = bool(_TEMPLATE_NAME.search(name)) or b"AWSTemplateFormatVersion" in head
     from tapcheck.loader import MAX_TEMPLATE_BYTES
 
     if size > MAX_TEMPLATE_BYTES or b"\x00" in head:
-        return None if claims else "not a CloudFormation template (too large or binary, and does not say it is one)"
+        why = "not a CloudFormation template (too large or binary, and does not say it is one)"
+        return (None if claims else why), None
     if not head.strip():
-        return "empty"
-    tree = _parse(path)
-    if tree is None:
-        return None if claims else "not JSON or YAML that tapcheck can read"
-    return tree_not_a_template(tree)
+        return "empty", None
+    parsed = _parse(path)
+    if parsed is None:
+        return (None if claims else "not JSON or YAML that tapcheck can read"), None
+    why = tree_not_a_template(parsed[1])
+    return why, (parsed if why is None else None)
 
 
 def claims_to_be_a_template(name: str, text: str) -> bool:
@@ -134,12 +146,14 @@ def tree_not_a_template(tree: object) -> str | None:
     return "not a CloudFormation template: no AWSTemplateFormatVersion and no Resources with a Type"
 
 
-def _parse(path: str):
-    from cfnlint.decode.decode import decode_str
+def _parse(path: str) -> tuple[str, object] | None:
+    """(text, tree) decoded as the loader decodes it, or None when it does not decode."""
+    from tapcheck.loader import decode, read_text
 
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-        tree, errors = decode_str(text)
-    except Exception:  # undecodable text, or the decoder's own failure on odd input
+        text = read_text(path)
+        return text, decode(text, path)
+    except UsageError:
         return None
-    return None if errors else tree
+    except Exception:  # the decoder's own failure on odd input
+        return None

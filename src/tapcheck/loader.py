@@ -27,7 +27,19 @@ class LoadedTemplate:
     tree: dict          # cfn-lint node tree: dict/str subclasses carrying start_mark
 
 
-def load_template(path: str) -> LoadedTemplate:
+def load_template(path: str, parsed: tuple[str, object] | None = None) -> LoadedTemplate:
+    """The template at path; `parsed`: its (text, decoded tree) when the caller already read it
+    (a directory search decodes every candidate to tell templates from other files)."""
+    label = str(path)
+    if parsed is not None:
+        text, tree = parsed
+        return LoadedTemplate(path=label, text=text, tree=validate(tree, label))
+    text = read_text(path)
+    return LoadedTemplate(path=label, text=text, tree=parse_text(text, label))
+
+
+def read_text(path: str) -> str:
+    """A template file's text, or a UsageError saying why it cannot be one."""
     label = str(path)
     if not os.path.exists(path):
         raise UsageError(label, "no such file", "pass the path of a CloudFormation template")
@@ -46,11 +58,9 @@ def load_template(path: str) -> LoadedTemplate:
     if b"\x00" in raw:
         raise UsageError(label, "holds binary data, not a JSON or YAML template", "pass the template's text file")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UsageError(label, f"is not UTF-8 text (byte {exc.start})", "save the template as UTF-8") from None
-    tree = parse_text(text, label)
-    return LoadedTemplate(path=label, text=text, tree=tree)
 
 
 def _read_timestamps_as_written() -> None:
@@ -66,6 +76,12 @@ def _read_timestamps_as_written() -> None:
 
 
 def parse_text(text: str, label: str = "<template>") -> dict:
+    return validate(decode(text, label), label)
+
+
+def decode(text: str, label: str = "<template>") -> object:
+    """The text decoded as cfn-lint decodes it (JSON or YAML, short-form tags, line marks), whatever
+    its shape; a UsageError, with the line and column, when it is not JSON or YAML."""
     from cfnlint.decode.decode import decode_str
 
     _read_timestamps_as_written()
@@ -79,10 +95,30 @@ def parse_text(text: str, label: str = "<template>") -> dict:
     except Exception as exc:  # the decoder's own failures on pathological input
         raise UsageError(label, f"cannot be parsed: {_one_line(str(exc))}", "fix the JSON or YAML syntax") from None
     if errors:
-        first = errors[0]
-        where = f" at line {first.linenumber}" if getattr(first, "linenumber", None) else ""
-        raise UsageError(label, f"is not valid JSON or YAML{where}: {_one_line(first.message)}",
-                         "fix the syntax there")
+        raise _syntax_error(text, label, errors[0])
+    return tree
+
+
+def _syntax_error(text: str, label: str, first) -> UsageError:
+    line, column = getattr(first, "linenumber", None), getattr(first, "columnnumber", None)
+    where = f" at line {line}" + (f", column {column}" if column else "") if line else ""
+    if _tab_at(text, line, column) or "tab character" in str(first.message):
+        # YAML indents with spaces only (YAML 1.2, section 6.1: tabs are not indentation)
+        return UsageError(label, f"is not valid YAML{where}: a tab character where YAML allows only spaces "
+                                 f"({_one_line(first.message)})", "indent with spaces, not tabs")
+    return UsageError(label, f"is not valid JSON or YAML{where}: {_one_line(first.message)}", "fix the syntax there")
+
+
+def _tab_at(text: str, line: int | None, column: int | None) -> bool:
+    """Whether the character cfn-lint's decoder stopped at (1-based) is a tab."""
+    if not line or not column:
+        return False
+    lines = text.splitlines()
+    return 0 < line <= len(lines) and 0 < column <= len(lines[line - 1]) and lines[line - 1][column - 1] == "\t"
+
+
+def validate(tree: object, label: str = "<template>") -> dict:
+    """A decoded tree that is a CloudFormation template, or a UsageError saying why not."""
     if not isinstance(tree, dict):
         raise UsageError(label, "is not a CloudFormation template (top level is not a mapping)",
                          "the top level must be an object with a Resources section")
@@ -97,6 +133,21 @@ def parse_text(text: str, label: str = "<template>") -> dict:
     return tree
 
 
+# A registry extension (a third-party or private resource type, or a module) is named
+# `Organization::Service::Type` (a module adds `::MODULE`) under an organization AWS does not keep
+# for itself: "The following organization namespaces are reserved and can't be used in your
+# extension names: Alexa, AMZN, Amazon, AWS, Custom, Dev"
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_RegisterType.html).
+# No schema of it ships with cfn-lint: the gate reads such a resource but cannot type-check it.
+_REGISTRY_TYPE = re.compile(r"([A-Za-z0-9]+)::[A-Za-z0-9]+::[A-Za-z0-9]+(::MODULE)?")
+RESERVED_ORGANIZATIONS = frozenset({"alexa", "amzn", "amazon", "aws", "custom", "dev"})
+
+
+def is_registry_type(resource_type: object) -> bool:
+    found = _REGISTRY_TYPE.fullmatch(resource_type) if isinstance(resource_type, str) else None
+    return bool(found) and found.group(1).lower() not in RESERVED_ORGANIZATIONS
+
+
 def _check_resource_types(resources: dict, label: str) -> None:
     from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
 
@@ -108,7 +159,8 @@ def _check_resource_types(resources: dict, label: str) -> None:
         resource_type = resource.get("Type") if isinstance(resource, dict) else None
         if not isinstance(resource_type, str) or not resource_type:
             raise UsageError(label, f"resource {logical_id} has no Type", "give every resource a Type")
-        if resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::CustomResource":
+        if (resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::CustomResource"
+                or is_registry_type(resource_type)):
             continue
         try:
             PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type)

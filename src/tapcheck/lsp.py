@@ -5,7 +5,9 @@ saved or not — with the same gate as `tapcheck check` (cfn-lint, cfn-guard and
 checks), in this process: cfn-lint and the requirement folders are loaded once, so a re-check after
 a save costs the checks alone, not a start-up. Each blocking finding is an error diagnostic at the
 property's line and column, its code the rule, its message naming the requirements and the fix;
-non-blocking findings (waived, informational) are information. A file that is not a template gets
+non-blocking findings (waived, informational) are information. One defect is one diagnostic: a check,
+the guard rule evidencing it and cfn-lint's rule on the same spot are one finding (its message names
+the others). A file that is not a template gets
 no diagnostics; a template that cannot be read gets one, at line 1, saying why.
 """
 
@@ -56,6 +58,8 @@ def _from_finding(types, lines: list[str], finding: Finding):
     requirements = ",".join(finding.requirements) or "unmapped"
     where = f" ({finding.resource})" if finding.resource else ""
     message = f"{requirements}{where}: {finding.message} Fix: {finding.fix}"
+    if len(finding.sources) > 1:      # one defect, one diagnostic: the other tools' words on it go along
+        message += " [also " + "; ".join(f"{e.source} {e.rule}" for e in finding.sources[1:]) + "]"
     if finding.waived_by:
         message += f" [waived: {finding.waived_by}]"
     if finding.suppressed_by:

@@ -7,7 +7,11 @@ the requirement that forces it and why. Applying waivers never hides anything:
 - a waiver that matches no finding becomes a blocking finding (rule ``waiver.unused``), so
   a waiver outlives neither the problem nor a rename of the control;
 - only hardening findings (requirement H*) can be waived; requirements, constraints and
-  spec details always block.
+  spec details always block;
+- the requirement a waiver names as forcing it must be one whose checks contradict the control:
+  its folder's requirement.toml lists the control in `conflicts_with` (C2: CT.RDS.PR.3);
+- in a batch, a waiver is unused when no template of the batch used it (a waiver for the
+  database template is not stale on the network template checked beside it).
 
 tapcheck's own waivers (rules/waivers.yaml of the installed package, or TAPCHECK_WAIVERS) always
 apply; a project adds its own file through its config or --waivers (tapcheck.project), under
@@ -132,19 +136,54 @@ def _waiver(entry: object, index: int, line: int | None, label: str) -> Waiver:
     if not _REQUIREMENT_ID.fullmatch(requirement) or not _known_requirement(requirement):
         raise UsageError(where, f"names {requirement!r}, not a requirement of the spec (R*, C* or S*)",
                          "name the requirement, constraint or spec detail that forces the exception")
+    control = entry["control"].strip()
+    forcing = _requirement(requirement)
+    if control not in forcing.conflicts_with:
+        declared = f" (it declares {', '.join(forcing.conflicts_with)})" if forcing.conflicts_with else ""
+        owners = sorted(r.id for r in _requirements() if control in r.conflicts_with)
+        fix = (f"name {' or '.join(owners)}, whose checks conflict with {control}" if owners else
+               f"no requirement's checks conflict with {control}: fix the template instead of waiving it")
+        raise UsageError(where, f"says {requirement} forces {control}, but {requirement}'s checks do not conflict "
+                                f"with it: rules/{forcing.folder}/requirement.toml has no conflicts_with entry for it"
+                                f"{declared}", fix)
     resource_type = entry.get("resource_type")
     if resource_type is not None and not _RESOURCE_TYPE.fullmatch(resource_type):
         raise UsageError(where, f"resource_type {resource_type!r} is not a CloudFormation type",
                          "write it as AWS::Service::Resource")
-    return Waiver(control=entry["control"].strip(), requirement=requirement,
+    return Waiver(control=control, requirement=requirement,
                   reason=" ".join(entry["reason"].split()), resource_type=resource_type,
                   resource=entry.get("resource"), index=index, line=line, file=label)
 
 
-def _known_requirement(requirement_id: str) -> bool:
+def _requirements():
     from tapcheck.requirements.registry import registry
 
-    return any(r.id == requirement_id for r in registry().requirements)
+    return registry().requirements
+
+
+def _known_requirement(requirement_id: str) -> bool:
+    return any(r.id == requirement_id for r in _requirements())
+
+
+def _requirement(requirement_id: str):
+    return next(r for r in _requirements() if r.id == requirement_id)
+
+
+@dataclass(frozen=True)
+class WaiverUse:
+    """What one template made of the waivers: the ones it used, and the ones that could have
+    fired there (their control's tool ran and the resource they name is in it). A batch judges a
+    waiver unused over all its templates (tapcheck.batch)."""
+    used: frozenset[tuple[str, int]] = frozenset()
+    in_scope: frozenset[tuple[str, int]] = frozenset()
+
+
+def load_all(path: str | os.PathLike | None = None, extra: Iterable[str | os.PathLike] = ()) -> list[Waiver]:
+    """tapcheck's waivers (`path`, default the package's) and a project's own files."""
+    waivers = load_waivers(path)
+    for file in extra:
+        waivers += load_waivers(file)
+    return waivers
 
 
 def apply_waivers(findings: list[Finding], model: Model, path: str | os.PathLike | None = None,
@@ -155,9 +194,15 @@ def apply_waivers(findings: list[Finding], model: Model, path: str | os.PathLike
     ``sources``: the tools that ran (finding sources, e.g. ``control-tower``); a waiver of a
     control whose tool did not run is not reported unused. None means every tool ran.
     """
-    waivers = load_waivers(path)
-    for file in extra:
-        waivers += load_waivers(file)
+    waivers = load_all(path, extra)
+    marked, use = waive(findings, model, waivers, sources)
+    return marked + unused(waivers, [use])
+
+
+def waive(findings: list[Finding], model: Model, waivers: list[Waiver],
+          sources: Iterable[str] | None = None) -> tuple[list[Finding], WaiverUse]:
+    """The findings with those waivers cover marked (non-blocking, still listed), and what this
+    template made of the waivers."""
     ran = set(sources) if sources is not None else None
     used: set[tuple[str, int]] = set()
     result: list[Finding] = []
@@ -167,19 +212,31 @@ def apply_waivers(findings: list[Finding], model: Model, path: str | os.PathLike
             used.add(waiver.key)
             finding = dataclasses.replace(finding, waived_by=waiver.reason)
         result.append(finding)
+    in_scope = {w.key for w in waivers if _tool_ran(w.control, ran) and _in_scope(w, model)}
+    return result, WaiverUse(frozenset(used), frozenset(in_scope))
+
+
+def unused(waivers: list[Waiver], uses: list[WaiverUse]) -> list[Finding]:
+    """A blocking finding per waiver that could have fired on some template of the batch (`uses`,
+    one per template) and covered nothing on any."""
+    from tapcheck.requirements.registry import registry
+
+    used = set().union(*(u.used for u in uses)) if uses else set()
+    in_scope = set().union(*(u.in_scope for u in uses)) if uses else set()
+    where = f" in any of the {len(uses)} templates checked" if len(uses) > 1 else ""
+    found = []
     for waiver in waivers:
-        if waiver.key in used or not _tool_ran(waiver.control, ran) or not _in_scope(waiver, model):
+        if waiver.key in used or waiver.key not in in_scope:
             continue
         scope = f"resource type {waiver.resource_type}" if waiver.resource_type else f"resource {waiver.resource}"
-        from tapcheck.requirements.registry import registry
-
-        result.append(Finding(
-            requirements=registry().requirements_of(UNUSED_CHECK), check=UNUSED_CHECK, rule=UNUSED_RULE, resource=None, path=f"/waivers/{waiver.index}",
-            message=f"{waiver.describe()} matches no finding: {waiver.control} does not fire on any {scope}",
+        found.append(Finding(
+            requirements=registry().requirements_of(UNUSED_CHECK), check=UNUSED_CHECK, rule=UNUSED_RULE, resource=None,
+            path=f"/waivers/{waiver.index}",
+            message=f"{waiver.describe()} matches no finding: {waiver.control} does not fire on any {scope}{where}",
             fix=f"remove the waiver from {waiver.file or 'the waivers file'} or correct its control or resource_type",
             severity=Severity.ERROR, source="tapcheck", file=waiver.file, line=waiver.line,
         ))
-    return result
+    return found
 
 
 def _in_scope(waiver: Waiver, model: Model) -> bool:

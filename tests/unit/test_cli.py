@@ -34,10 +34,16 @@ def test_seed_fails_naming_r10_and_r1_and_shows_w3005():
     assert report["compliant"] is False
     failed = {r["id"] for r in report["requirements"] if r["status"] == "fail"}
     assert failed == SEED_FAILS
-    redundant = sorted(f["resource"] for f in report["findings"] if f["rule"] == "W3005")
-    # cfn-lint 1.58 reports eight (the cluster's DependsOn on the secret twice: two Refs)
+    redundant = sorted(f["resource"] for f in report["findings"] for e in f["evidence"] if e["rule"] == "W3005")
+    # cfn-lint 1.58 reports eight (the cluster's DependsOn on the secret twice: two Refs), each the
+    # evidence of C10's finding on that DependsOn entry: seven defects, seven findings
     assert redundant == ["AuroraCluster"] * 4 + ["AuroraInstance1", "CPUUtilizationAlarm"] + \
         ["SecretTargetAttachment"] * 2
+    assert sorted((f["resource"], f["path"]) for f in report["findings"] if f["check"] == "references") == [
+        ("AuroraCluster", f"/Resources/AuroraCluster/DependsOn/{i}") for i in range(3)] + [
+        ("AuroraInstance1", "/Resources/AuroraInstance1/DependsOn"),
+        ("CPUUtilizationAlarm", "/Resources/CPUUtilizationAlarm/DependsOn")] + [
+        ("SecretTargetAttachment", f"/Resources/SecretTargetAttachment/DependsOn/{i}") for i in range(2)]
     assert any("R10" in f["requirements"] and f["resource"] == "CPUUtilizationAlarm" for f in report["findings"])
     assert any("R1" in f["requirements"] and "15.4" in f["message"] for f in report["findings"])
     for finding in report["findings"]:

@@ -78,7 +78,9 @@ def test_quiet_prints_the_blocking_findings_alone(tmp_path):
     run = tapcheck("check", "--quiet", str(SEED))
     assert run.returncode == 1
     lines = run.stdout.splitlines()
-    assert lines and lines[0].startswith("  [") and "COMPLIANT" not in run.stdout and "config:" not in run.stdout
+    blocking = sum(1 for line in lines if line.startswith("  ["))
+    assert lines[0] == f"{SEED}: NOT COMPLIANT ({blocking} blocking)" and lines[1].startswith("  [")
+    assert "config:" not in run.stdout and "PASS" not in run.stdout
     quiet_ok = tapcheck("check", "--quiet", str(TEMPLATE))
     assert quiet_ok.returncode == 0 and quiet_ok.stdout == "" and quiet_ok.stderr == ""
 
@@ -156,14 +158,14 @@ def test_a_broken_template_in_a_directory_is_unusable_input_not_skipped(tmp_path
 
 
 def test_a_crash_on_one_template_keeps_the_others_reports(monkeypatch, capsys, tmp_path):
-    real = gate.evaluate_file
+    real = gate.evaluate_loaded
 
-    def crashes_on_the_seed(path, *args, **kwargs):
-        if Path(path).name == SEED.name:
+    def crashes_on_the_seed(loaded, *args, **kwargs):
+        if Path(loaded.path).name == SEED.name:
             raise KeyError("a bug of tapcheck")
-        return real(path, *args, **kwargs)
+        return real(loaded, *args, **kwargs)
 
-    monkeypatch.setattr(gate, "evaluate_file", crashes_on_the_seed)
+    monkeypatch.setattr(gate, "evaluate_loaded", crashes_on_the_seed)
     monkeypatch.delenv(cli.ENV_DEBUG, raising=False)
     for fmt in ("json", "junit", "sarif", "text"):
         code = cli.main(["check", str(TEMPLATE), str(SEED), str(TEMPLATE.parent / ".." / "lib" / "TapStack.json"),
@@ -190,7 +192,7 @@ def test_interrupted_is_130(monkeypatch, capsys):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(gate, "evaluate_file", interrupted)
+    monkeypatch.setattr(gate, "evaluate_loaded", interrupted)
     assert cli.main(["check", str(TEMPLATE)]) == EXIT_INTERRUPTED
     assert capsys.readouterr().err.strip() == "tapcheck: interrupted"
 

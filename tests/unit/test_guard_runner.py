@@ -16,6 +16,7 @@ import yaml
 
 from tapcheck.errors import MissingTool, UsageError
 from tapcheck.findings import Severity
+from tapcheck.findings import unmerged
 from tapcheck.gate import evaluate_file
 from tapcheck.tools import guard
 from tapcheck.tools.guard import locate, packs, parse
@@ -28,11 +29,13 @@ RULE_NAMES = sorted(p.stem for p in (ROOT / "rules").rglob("*.guard"))
 
 
 def project_rules(path) -> list:
-    return [f for f in evaluate_file(str(path), tools=("cfn-guard",)).findings if f.source == "cfn-guard"]
+    """The guard rules' findings as cfn-guard gave them (before the gate merges each into its check's)."""
+    return [f for f in unmerged(evaluate_file(str(path), tools=("cfn-guard",)).findings) if f.source == "cfn-guard"]
 
 
 def control_tower(path) -> list:
-    return [f for f in evaluate_file(str(path), tools=("control-tower",)).findings if f.source == "control-tower"]
+    return [f for f in unmerged(evaluate_file(str(path), tools=("control-tower",)).findings)
+            if f.source == "control-tower"]
 
 
 @pytest.fixture(scope="module")
@@ -251,3 +254,26 @@ def test_cfn_guard_errors_are_usage_errors(monkeypatch):
         packs.run_project_rules(str(SEED))
     assert raised.value.subject == "cfn-guard" and "exit 5" in raised.value.problem
     assert "rule file = x.guard" in raised.value.problem
+
+
+def test_controls_are_chosen_by_the_resources_types_not_types_named_inline(tmp_path, monkeypatch):
+    """A StackSet carries other templates inline: their types are not this template's resources, and
+    running their controls would only cost time (74 controls instead of 5 on a public Aurora stack)."""
+    inline = json.dumps({"Resources": {"B": {"Type": "AWS::S3::Bucket"}, "Q": {"Type": "AWS::SQS::Queue"}}})
+    path = write(tmp_path, {"Resources": {"Set": {"Type": "AWS::CloudFormation::StackSet", "Properties": {
+        "StackSetName": "s", "PermissionModel": "SELF_MANAGED", "TemplateBody": inline}},
+        "Group": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 7}}}})
+    chosen: list[str] = []
+    real = packs.validate
+
+    def recording(rule_files, template_path):
+        chosen.extend(rule_files)
+        return real(rule_files, template_path)
+
+    monkeypatch.setattr(packs, "validate", recording)
+    packs.run_control_tower(path)
+    services = {Path(f).parent.name for f in chosen}
+    assert "cloudwatch" in services and not services & {"s3", "sqs"}, services
+    chosen.clear()
+    packs.run_control_tower(path, {"AWS::S3::Bucket"})
+    assert {Path(f).parent.name for f in chosen} == {"s3"}

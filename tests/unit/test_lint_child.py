@@ -29,43 +29,46 @@ def broken(tmp_path: Path):
 
 
 @pytest.fixture
-def forking(monkeypatch):
-    monkeypatch.setattr(lint, "FORK_ALLOWED", True)
+def forking():
     assert threading.active_count() == 1, "this test needs the process's only thread, or nothing forks"
 
 
-def _key(findings):
-    return sorted((f.rule, f.path, f.line, f.column, f.message, f.check) for f in findings)
+def _key(result):
+    findings, docs = result
+    return sorted((f.rule, f.path, f.line, f.column, f.message, f.check) for f in findings), sorted(docs.items())
 
 
 def test_the_child_gives_the_in_process_findings(broken, forking):
-    job = lint.start(broken)
+    job = lint.start(broken, lint.Linting.CHILD)
     assert job.pid is not None
     forked = job.result()
-    assert {f.rule for f in forked} >= {"E3002", "E3034"}
-    assert _key(forked) == _key(lint.run(broken))
+    assert {f.rule for f in forked[0]} >= {"E3002", "E3034"}
+    assert set(forked[1]) == {f.rule for f in forked[0]} and forked[1]["E3002"].help_uri
+    assert _key(forked) == _key(lint.lint(broken))
 
 
 def test_a_child_that_dies_is_replaced_by_linting_here(broken, forking):
-    job = lint.start(broken)
+    job = lint.start(broken, lint.Linting.CHILD)
     os.kill(job.pid, signal.SIGKILL)
-    assert _key(job.result()) == _key(lint.run(broken))
+    assert _key(job.result()) == _key(lint.lint(broken))
 
 
-def test_nothing_forks_while_another_thread_runs(broken, monkeypatch):
-    monkeypatch.setattr(lint, "FORK_ALLOWED", True)
+def test_nothing_forks_while_another_thread_runs(broken):
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        job = lint.start(broken)
+        job = lint.start(broken, lint.Linting.CHILD)
         assert job.pid is None
     finally:
         stop.set()
         other.join()
-    assert {f.rule for f in job.result()} >= {"E3002", "E3034"}
+    assert {f.rule for f in job.result()[0]} >= {"E3002", "E3034"}
 
 
-def test_nothing_forks_unless_allowed(broken):
-    assert lint.FORK_ALLOWED is False
-    assert lint.start(broken).pid is None
+def test_nothing_forks_unless_the_caller_asks(broken):
+    """How to lint is the caller's parameter (no module global steers it): the default lints here."""
+    assert not hasattr(lint, "FORK_ALLOWED")
+    job = lint.start(broken)
+    assert job.pid is None
+    assert {f.rule for f in job.result()[0]} >= {"E3002", "E3034"}

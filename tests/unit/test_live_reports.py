@@ -73,3 +73,19 @@ def test_the_drills_text_report_is_what_it_prints_window_included():
     _finish(result, printed)
     assert live.text(as_report(result, "local")) == printed.getvalue()
     assert "write-unavailability window: 0.31 s" in printed.getvalue()
+
+
+def test_drill_junit_times_are_the_time_each_check_took(monkeypatch):
+    """Each drill check's case carries the time from the previous verdict (or the drill's start) to its own."""
+    from tapcheck.live import drill
+
+    clock = iter([100.0, 101.5, 104.25])          # the drill starts; then each verdict
+    monkeypatch.setattr(drill.time, "monotonic", lambda: next(clock))
+    result = DrillResult("s1", "cluster-1", "writer-1", new_writer="reader-1")
+    result.check("new-writer", True, "describe_db_clusters names reader-1 the writer")
+    result.check("writes-resume", True, "writes resumed")
+    suite = ET.fromstring(live.junit(as_report(result, "local"))).find("testsuite")
+    assert [(case.get("name"), case.get("time")) for case in suite.findall("testcase")] == [
+        ("C6 new-writer", "1.500"), ("C6 writes-resume", "2.750")]
+    assert suite.get("time") == "4.250"
+    assert [c["seconds"] for c in json.loads(live.json_text(as_report(result, "local")))["cases"]] == [1.5, 2.75]

@@ -80,3 +80,16 @@ async def test_not_a_template_gets_nothing_and_a_broken_template_one_line(client
         text_document=types.TextDocumentItem(uri=uri, language_id="json", version=1,
                                              text='{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {'))))
     assert len(found) == 1 and found[0].range.start.line == 0 and found[0].code == "unusable-input", found
+
+
+async def test_one_defect_is_one_diagnostic(client: LanguageClient, tmp_path):
+    """The check and the guard rule evidencing it are one finding: one diagnostic, naming the other tool."""
+    path = tmp_path / "OneDefect.json"
+    broken = with_retention(3)
+    uri = path.as_uri()
+    found = await diagnostics(client, uri, lambda: client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="json", version=1, text=broken))))
+    errors = [d for d in found if d.severity == types.DiagnosticSeverity.Error]
+    line = next(i for i, row in enumerate(broken.splitlines()) if '"BackupRetentionPeriod"' in row)
+    assert [(d.range.start.line, d.code) for d in errors] == [(line, "backup-retention")], [d.message for d in found]
+    assert "cfn-guard cluster_backup_retention_7_days" in errors[0].message

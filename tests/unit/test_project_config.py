@@ -102,13 +102,18 @@ def test_options_add_rules_and_no_config_ignores_the_file(repo):
 
 def test_project_waivers_are_governed_like_tapchecks(repo):
     (repo / "policy" / "waivers.yaml").write_text(
-        "waivers:\n  - control: CT.RDS.PR.99\n    resource_type: AWS::RDS::DBCluster\n    requirement: C2\n"
-        "    reason: a control that never fires here\n")
+        "waivers:\n  - control: CT.CLOUDWATCH.PR.3\n    resource: AuroraCluster\n    requirement: C7\n"
+        "    reason: a control that never fires on a cluster\n")
     add_config(repo, 'waivers = "policy/waivers.yaml"\n')
     run = tapcheck("check", "lib/TapStack.json", "--format", "json", cwd=repo)
     assert run.returncode == 1, run.stderr
     [unused] = [f for f in json.loads(run.stdout)["findings"] if f["rule"] == "waiver.unused"]
-    assert unused["file"] == str(repo / "policy" / "waivers.yaml") and "CT.RDS.PR.99" in unused["message"]
+    assert unused["file"] == str(repo / "policy" / "waivers.yaml") and "CT.CLOUDWATCH.PR.3" in unused["message"]
+    (repo / "policy" / "waivers.yaml").write_text(
+        "waivers:\n  - control: CT.RDS.PR.99\n    resource_type: AWS::RDS::DBCluster\n    requirement: C2\n"
+        "    reason: C2 does not conflict with this control\n")
+    unforced = tapcheck("check", "lib/TapStack.json", cwd=repo)
+    assert unforced.returncode == 2 and "C2's checks do not conflict with it" in unforced.stderr
     (repo / "policy" / "waivers.yaml").write_text(
         "waivers:\n  - control: CT.RDS.PR.3\n    resource_type: AWS::RDS::DBCluster\n    requirement: H4\n"
         "    reason: hardening cannot force an exception\n")

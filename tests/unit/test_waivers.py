@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from tapcheck.errors import UsageError
-from tapcheck.findings import Finding, Severity
+from tapcheck.findings import Finding, Severity, unmerged
 from tapcheck.gate import evaluate_file
 from tapcheck.model import build_model
 from tapcheck.waivers import UNUSED_RULE, apply_waivers, load_waivers
@@ -31,7 +34,8 @@ def WAIVERS(tmp_path) -> Path:
 def control_tower(path) -> list[Finding]:
     """Control Tower's findings through the gate (on its rendering), before waivers."""
     report = evaluate_file(str(path), tools=("control-tower",))
-    return [f.__class__(**{**f.__dict__, "waived_by": None}) for f in report.findings if f.source == "control-tower"]
+    return [f.__class__(**{**f.__dict__, "waived_by": None}) for f in unmerged(report.findings)
+            if f.source == "control-tower"]
 
 
 def model_of(template: dict):
@@ -151,6 +155,10 @@ MALFORMED = {
                                             "AWS::RDS::DBCluster, requirement: H6, reason: r}\n",
     "bad resource type": "waivers:\n  - {control: CT.RDS.PR.3, resource_type: DBCluster, requirement: C2, "
                          "reason: r}\n",
+    "forced by a requirement whose checks do not conflict with the control":
+        "waivers:\n  - {control: CT.RDS.PR.3, resource_type: AWS::RDS::DBCluster, requirement: R9, reason: r}\n",
+    "a hardening check forced by an unrelated requirement":
+        "waivers:\n  - {control: iam-auth, resource_type: AWS::RDS::DBCluster, requirement: R9, reason: outputs}\n",
 }
 
 
@@ -167,3 +175,68 @@ def test_a_malformed_waivers_file_is_a_usage_error(case, template, tmp_path):
 def test_a_missing_explicit_waivers_file_is_a_usage_error(template, tmp_path):
     with pytest.raises(UsageError, match="no such waivers file"):
         apply_waivers([], model_of(template), tmp_path / "absent.yaml")
+
+
+def test_forced_by_must_name_a_requirement_whose_checks_conflict_with_the_control(template, tmp_path):
+    """C2's folder declares conflicts_with = ["CT.RDS.PR.3"]: C2 may force that waiver, R9 may not."""
+    from tapcheck.requirements.registry import registry
+
+    declared = {r.id: r.conflicts_with for r in registry().requirements if r.conflicts_with}
+    assert declared == {"C2": ("CT.RDS.PR.3",), "C7": ("CT.CLOUDWATCH.PR.3",)}
+    file = tmp_path / "waivers.yaml"
+    file.write_text("waivers:\n  - {control: CT.RDS.PR.3, resource_type: AWS::RDS::DBCluster, requirement: R9, "
+                    "reason: outputs}\n")
+    with pytest.raises(UsageError) as raised:
+        load_waivers(file)
+    assert "R9's checks do not conflict with it" in raised.value.problem
+    assert "rules/r09_outputs/requirement.toml" in raised.value.problem
+    assert raised.value.fix == "name C2, whose checks conflict with CT.RDS.PR.3"
+    file.write_text("waivers:\n  - {control: CT.RDS.PR.3, resource_type: AWS::RDS::DBCluster, requirement: C2, "
+                    "reason: C2}\n")
+    assert [w.requirement for w in load_waivers(file)] == ["C2"]
+
+
+def protected_copy(directory: Path) -> Path:
+    """The template with deletion protection on: CT.RDS.PR.3 (waived on the template) does not fire."""
+    protected = json.loads(TEMPLATE.read_text())
+    protected["Resources"]["AuroraCluster"]["Properties"]["DeletionProtection"] = True
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "protected.json"
+    path.write_text(json.dumps(protected, indent=2))
+    return path
+
+
+def batch_check(*paths: Path, fmt: str = "json") -> subprocess.CompletedProcess:
+    """`tapcheck check` on several templates (so in forked workers), with tapcheck's own waivers."""
+    return subprocess.run([sys.executable, "-m", "tapcheck.cli", "check", *map(str, paths), "--format", fmt],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def unused_of(report: dict) -> list[tuple[str, str]]:
+    return [(t["template"], f["message"]) for t in report["templates"] for f in t["findings"]
+            if f["rule"] == UNUSED_RULE]
+
+
+def test_unused_is_judged_over_the_batch(tmp_path):
+    """A waiver the first template uses is not stale on the second; one no template uses is one
+    finding for the batch, on the first template where it could have fired."""
+    protected = protected_copy(tmp_path / "a")
+    run = batch_check(TEMPLATE, protected)
+    assert run.returncode == 1, run.stderr
+    used = json.loads(run.stdout)
+    assert unused_of(used) == []
+    assert [t["compliant"] for t in used["templates"]] == [True, False]          # C2 fails on the copy
+    run = batch_check(protected, protected_copy(tmp_path / "b"))
+    [(template, message)] = unused_of(json.loads(run.stdout))
+    assert template == str(protected) and "CT.RDS.PR.3" in message
+    assert message.endswith("does not fire on any resource type AWS::RDS::DBCluster in any of the 2 templates checked")
+
+
+def test_quiet_names_each_failing_template(tmp_path):
+    protected = protected_copy(tmp_path)
+    run = subprocess.run([sys.executable, "-m", "tapcheck.cli", "check", str(TEMPLATE), str(protected), "--quiet"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stderr
+    headers = [line for line in run.stdout.splitlines() if not line.startswith(" ")]
+    findings = [line for line in run.stdout.splitlines() if line.startswith("  [")]
+    assert headers == [f"{protected}: NOT COMPLIANT ({len(findings)} blocking)"] and findings

@@ -66,6 +66,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    seconds: float = 0.0      # how long reaching this verdict took (since the drill's previous one)
 
     def line(self) -> str:
         return f"{'PASS' if self.ok else 'FAIL'} {REQ}  {self.name} - {self.detail}"
@@ -84,13 +85,16 @@ class DrillResult:
     api_s: float | None = None        # how long FailoverDBCluster took to answer
     recovery_s: float | None = None   # FailoverDBCluster called -> first write of the steady run after it
     checks: list[Check] = field(default_factory=list)
+    _since: float = field(default_factory=lambda: time.monotonic(), repr=False)     # the previous verdict, or the start
 
     @property
     def ok(self) -> bool:
         return bool(self.checks) and all(c.ok for c in self.checks)
 
     def check(self, name: str, ok: bool, detail: str) -> bool:
-        self.checks.append(Check(name, ok, detail))
+        now = time.monotonic()
+        self.checks.append(Check(name, ok, detail, now - self._since))
+        self._since = now
         return ok
 
 
@@ -266,8 +270,10 @@ def run_drill(target: Target, stack_name: str, confirm_stack: str | None = None,
     try:
         return _run(target, stack_name, out, db_host, db_port, db_reader_host, db_reader_port)
     except (BotoCoreError, ClientError) as e:
-        raise UsageError("drill failover", f"an AWS call failed: {' '.join(str(e).split())}",
-                         "check the target and credentials") from None
+        from tapcheck.live.aws_errors import describe
+
+        raise describe(e) or UsageError("drill failover", f"an AWS call failed: {' '.join(str(e).split())}",
+                                        "check the target and credentials") from None
 
 
 def _run(target: Target, stack_name: str, out: Any, db_host: str | None, db_port: int | None,
@@ -483,7 +489,7 @@ def as_report(result: DrillResult, target: str) -> Any:
     from tapcheck.report.live import Case, LiveReport
 
     failed = [c for c in result.checks if not c.ok]
-    cases = [Case(c.name, (REQ,), Status.PASS if c.ok else Status.FAIL, c.detail, line=c.line())
+    cases = [Case(c.name, (REQ,), Status.PASS if c.ok else Status.FAIL, c.detail, c.seconds, line=c.line())
              for c in result.checks]
     figures = {"cluster": result.cluster_id, "old_writer": result.old_writer, "new_writer": result.new_writer,
                "committed": result.committed, "lost": len(result.lost), "failed_writes": result.failed_writes,

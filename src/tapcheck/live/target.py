@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tapcheck.errors import UsageError
+from tapcheck.live import aws_errors
 
 # Error codes by which AWS refuses a call for want of a permission (IAM's and EC2's spellings).
 REFUSED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
@@ -50,6 +51,7 @@ class Target:
                               aws_secret_access_key="testing")
             client = boto3.client(service, **kwargs)
             client.meta.events.register("after-call", _name_refused_permission)
+            aws_errors.watch(client)        # throttled, expired or unknown credentials: one line, exit 2
             self._clients[service] = client
         return self._clients[service]
 

@@ -44,6 +44,8 @@ def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unche
 
 def _line(f: Finding) -> str:
     text = f"{f.rule} {f.resource or '(template)'} {f.path} line {f.line or '?'}: {f.message} (fix: {f.fix})"
+    if len(f.sources) > 1:
+        text += " [also " + "; ".join(f"{e.source} {e.rule}: {e.message}" for e in f.sources[1:]) + "]"
     if f.suppressed_by:
         text += f" [suppressed by {f.suppressed_by}: not honoured]"
     return text

@@ -1,5 +1,6 @@
 """Human output: what the run used (config), the traceability matrix, then every finding with
-resource, path, line, message and fix. --quiet: the blocking findings alone."""
+resource, path, line, message and fix (and the other tools' words on the same defect).
+--quiet: each failing template's name and its blocking findings alone."""
 
 from __future__ import annotations
 
@@ -29,8 +30,11 @@ def _config_line(reports: list[Report]) -> str:
 def _one(report: Report, quiet: bool) -> str:
     blocking = [f for f in report.findings if f.blocking]
     other = [f for f in report.findings if not f.blocking]
-    if quiet:
-        return "".join(_finding(f) + "\n" for f in blocking)
+    if quiet:       # each failing template named, then its blocking findings (a waiver's point at its file)
+        if not blocking:
+            return ""
+        header = f"{report.path}: NOT COMPLIANT ({len(blocking)} blocking)\n"
+        return header + "".join(_finding(f) + "\n" for f in blocking)
     lines = [f"{report.path}: {'COMPLIANT' if report.compliant else 'NOT COMPLIANT'}", "",
              f"  {'id':<8} {'status':<7} requirement  [checks]"]
     for result in report.results:
@@ -53,6 +57,8 @@ def _finding(f: Finding) -> str:
     kind = f.severity.value.upper() + (" (advisory)" if f.advisory else "")
     text = (f"  [{requirements}] {kind} {f.rule} {where} {f.path} {location}\n"
             f"      {f.message}\n      fix: {f.fix}")
+    for other in f.sources[1:]:
+        text += f"\n      also {other.source} {other.rule}: {other.message}"
     if f.suppressed_by:
         text += f"\n      suppressed by {f.suppressed_by}: not honoured, this finding counts"
     if f.waived_by:

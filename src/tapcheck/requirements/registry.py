@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -76,6 +76,9 @@ class Registry:
     checks: dict[str, Check]
     guard_rules: dict[str, str]                 # guard rule name -> check id
     tool_rules: dict[tuple[str, str], str]      # (tool, rule id) -> check id
+    # a tool's rule (Control Tower control) that, where it fires on the spot a check fails, is the
+    # same defect as that check's finding: [same-defect] tables (tapcheck.findings.merge)
+    same_defect: dict[str, str] = field(default_factory=dict)
 
     def requirement(self, requirement_id: str) -> Requirement:
         return next(r for r in self.requirements if r.id == requirement_id)
@@ -95,6 +98,7 @@ def registry() -> Registry:
     checks: dict[str, Check] = {}
     guard_rules: dict[str, str] = {}
     tool_rules: dict[tuple[str, str], str] = {}
+    same_defect: dict[str, str] = {}
     for folder in folders():
         data = folder_data(folder)
         requirement_id = str(data.get("id", ""))
@@ -115,6 +119,7 @@ def registry() -> Registry:
             aws_docs=tuple(data.get("aws_docs", ())), checks=tuple(data.get("checks", ())),
             values=dict(data.get("values", {})), no_probe_reason=data.get("no_probe_reason") or None,
             security_severity=float(data["security_severity"]) if "security_severity" in data else None,
+            conflicts_with=tuple(str(c) for c in data.get("conflicts_with", ())),
         ))
     for folder in folders():
         data = folder_data(folder)
@@ -123,7 +128,9 @@ def registry() -> Registry:
         for tool in ("cfn-lint", "control-tower"):
             for rule, check_id in (data.get(tool) or {}).items():
                 tool_rules[(tool, rule)] = check_id
-    for check_id in set(guard_rules.values()) | set(tool_rules.values()):
+        for rule, check_id in (data.get("same-defect") or {}).items():
+            same_defect[rule] = check_id
+    for check_id in set(guard_rules.values()) | set(tool_rules.values()) | set(same_defect.values()):
         if check_id not in checks:
             raise RegistryError(f"a guard or tool rule maps to check {check_id!r}, which no folder defines")
     for rule, check_id in guard_rules.items():
@@ -139,7 +146,7 @@ def registry() -> Registry:
             checks[check_id].requirements += (requirement.id,)
     for check in checks.values():
         check.requirements = tuple(sorted(set(check.requirements), key=requirement_order))
-    return Registry(tuple(requirements), checks, guard_rules, tool_rules)
+    return Registry(tuple(requirements), checks, guard_rules, tool_rules, same_defect)
 
 
 def examples(requirement: Requirement) -> tuple[tuple[Callable, ...], tuple[Callable, ...]]:

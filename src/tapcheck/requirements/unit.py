@@ -4,7 +4,9 @@ A folder holds one requirement of the specification:
 
 - ``requirement.toml``  id, title, the spec sentence, AWS documentation links, its values as
                         data, the checks that evidence it, the guard rules and tool rules of
-                        its checks, and why no live probe can exist (when none can);
+                        its checks, the hardening controls its checks contradict
+                        (``conflicts_with``: what a waiver it forces may cover), and why
+                        no live probe can exist (when none can);
 - ``checks.py``         static checks, each ``@check("check-id")``: a function of the resolved
                         model yielding ``Violation``s;
 - ``*.guard``           cfn-guard rules (with ``tests/<rule>_tests.yml``), each mapped to a check;
@@ -90,6 +92,9 @@ class Requirement:
     values: dict[str, Any]
     no_probe_reason: str | None
     security_severity: float | None = None   # 0-10, for security findings (SARIF security-severity)
+    # hardening controls (Control Tower ids) this requirement's checks contradict: only such a
+    # requirement may force a waiver of one (rules/waivers.yaml, tapcheck.waivers)
+    conflicts_with: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:

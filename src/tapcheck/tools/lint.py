@@ -16,8 +16,9 @@ import os
 import pickle
 import sys
 import threading
+from enum import Enum
 
-from tapcheck.findings import Finding, Severity
+from tapcheck.findings import Finding, RuleDoc, Severity
 from tapcheck.loader import LoadedTemplate
 from tapcheck.requirements.registry import registry
 
@@ -26,24 +27,27 @@ TOOL = "cfn-lint"
 SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING, "informational": Severity.INFO}
 
 
-# Whether start() may lint in a forked child while this process runs the checks and cfn-guard.
-# Off by default: only `tapcheck check` turns it on (a process it owns); start() forks only on
-# Linux and only while this is the process's one thread, since a fork copies no other thread.
-FORK_ALLOWED = False
+class Linting(str, Enum):
+    """How the gate runs cfn-lint: a parameter of the gate, chosen by whoever owns the process."""
+    HERE = "here"       # in this process, when the findings are asked for
+    # in a child forked now, while this process runs the checks and cfn-guard (cfn-lint is CPU-bound
+    # Python: a thread would hold the GIL the checks need). Only for a process the caller owns:
+    # the child is forked on Linux alone, and only while this is the process's one thread (a fork
+    # copies no other thread); otherwise it lints here.
+    CHILD = "child"
 
 
 class LintJob:
-    """cfn-lint's findings for one template, computed in a forked child when allowed (cfn-lint is
-    CPU-bound Python: a thread would hold the GIL the gate's own checks need), else on result()."""
+    """cfn-lint's findings for one template (and its rules' docs), from a forked child or computed on result()."""
 
     def __init__(self, loaded: LoadedTemplate) -> None:
         self.loaded = loaded
         self.pid: int | None = None
         self.fd: int | None = None
 
-    def result(self) -> list[Finding]:
+    def result(self) -> tuple[list[Finding], dict[str, RuleDoc]]:
         if self.pid is None:
-            return run(self.loaded)
+            return lint(self.loaded)
         chunks = []
         with os.fdopen(self.fd, "rb") as pipe:
             while chunk := pipe.read(1 << 16):
@@ -52,12 +56,12 @@ class LintJob:
         if os.waitstatus_to_exitcode(status) == 0 and chunks:
             return pickle.loads(b"".join(chunks))
         # the child failed (killed, or cfn-lint raised): lint here, where an error surfaces as usual
-        return run(self.loaded)
+        return lint(self.loaded)
 
 
-def start(loaded: LoadedTemplate) -> LintJob:
+def start(loaded: LoadedTemplate, how: Linting = Linting.HERE) -> LintJob:
     job = LintJob(loaded)
-    if not (FORK_ALLOWED and sys.platform.startswith("linux") and threading.active_count() == 1):
+    if not (how is Linting.CHILD and sys.platform.startswith("linux") and threading.active_count() == 1):
         return job
     read_fd, write_fd = os.pipe()
     try:
@@ -70,7 +74,7 @@ def start(loaded: LoadedTemplate) -> LintJob:
         code = 1
         try:
             os.close(read_fd)
-            data = pickle.dumps(run(loaded))
+            data = pickle.dumps(lint(loaded))
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(data)
             code = 0
@@ -88,12 +92,25 @@ def prepare() -> None:
 
 
 def run(loaded: LoadedTemplate) -> list[Finding]:
+    return lint(loaded)[0]
+
+
+def lint(loaded: LoadedTemplate) -> tuple[list[Finding], dict[str, RuleDoc]]:
+    """cfn-lint's findings, and each rule that fired in cfn-lint's own words (id, shortdesc,
+    description, source_url) for the report's rule list."""
     from cfnlint.api import run_template_by_data
 
     config = gate_config()
     rules = _rules(config)
-    matches = run_template_by_data(without_lint_metadata(loaded.tree), config, rules)
-    return [_finding(m, loaded) for m in matches]
+    matches = list(run_template_by_data(without_lint_metadata(loaded.tree), config, rules))
+    docs = {m.rule.id: _doc(m.rule) for m in matches}
+    return [_finding(m, loaded) for m in matches], docs
+
+
+def _doc(rule) -> RuleDoc:
+    return RuleDoc(id=rule.id, source=TOOL, title=" ".join(str(getattr(rule, "shortdesc", "") or rule.id).split()),
+                   description=" ".join(str(getattr(rule, "description", "") or "").split()),
+                   help_uri=getattr(rule, "source_url", "") or None)
 
 
 def gate_config():

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tapcheck.errors import UsageError
-from tapcheck.findings import Finding, Severity
+from tapcheck.findings import Finding, RuleDoc, Severity
 from tapcheck.requirements.registry import UNMAPPED, registry
 from tapcheck.tools.guard.locate import control_tower_dir, rules_dir
 from tapcheck.tools.guard.parse import _after, _resource, failures
@@ -35,6 +35,7 @@ class Control:
     id: str                     # CT.RDS.PR.3
     rule_file: str              # .../cfn-guard/rds/ct-rds-pr-3.guard
     display_name: str
+    description: str
     remediation: str
     severity: str               # CRITICAL | HIGH | MEDIUM | LOW
     resource_types: frozenset
@@ -56,12 +57,51 @@ def controls(root: str) -> dict[str, Control]:
         found[control_id] = Control(
             id=control_id, rule_file=str(rule_file),
             display_name=metadata.get("DisplayName", ""),
+            description=metadata.get("Description", ""),
             remediation=metadata.get("RemediationMessage", ""),
             severity=str(metadata.get("Severity", "HIGH")).upper(),
             # without metadata a control is run on every template (it SKIPs what it does not cover)
             resource_types=frozenset(metadata.get("EvaluatedResourceTypes") or ["*"]),
         )
     return found
+
+
+# AWS's Control Tower control reference: one page per service, an anchor per control, e.g.
+# https://docs.aws.amazon.com/controltower/latest/controlreference/rds-rules.html#ct-rds-pr-27-description
+# (docs/aws-behaviour.md: the pages read for RDS, CloudWatch and EC2)
+CONTROL_REFERENCE = "https://docs.aws.amazon.com/controltower/latest/controlreference/"
+
+
+def control_page(control_id: str) -> str:
+    """AWS's page for a control (CT.RDS.PR.27 -> .../rds-rules.html#ct-rds-pr-27-description)."""
+    service = control_id.split(".")[1].lower()
+    return f"{CONTROL_REFERENCE}{service}-rules.html#{control_id.lower().replace('.', '-')}-description"
+
+
+def control_docs(control_ids: set[str]) -> dict[str, RuleDoc]:
+    """Each control's own words (its metadata JSON) for the report's rule list."""
+    if not control_ids:
+        return {}
+    catalogue = controls(str(control_tower_dir()))
+    docs = {}
+    for control_id in sorted(control_ids):
+        control = catalogue.get(control_id)
+        docs[control_id] = RuleDoc(
+            id=control_id, source="control-tower",
+            title=(control.display_name if control else "") or f"AWS Control Tower proactive control {control_id}",
+            description=(control.description if control else "") or "",
+            help_uri=control_page(control_id) if control_id.startswith("CT.") else None,
+            severity=control.severity if control else None)
+    return docs
+
+
+def declared_types(text: str) -> set[str]:
+    """The Type of each resource of a JSON template; every type its text names when it is not JSON."""
+    try:
+        resources = json.loads(text).get("Resources")
+        return {r["Type"] for r in resources.values() if isinstance(r, dict) and isinstance(r.get("Type"), str)}
+    except (ValueError, AttributeError, TypeError):
+        return resource_types_in(text)
 
 
 def resource_types_in(text: str) -> set[str]:
@@ -117,15 +157,23 @@ def _run_rules(files: list[Path], template_path: str, mapping: dict[str, str], w
     return findings
 
 
-def run_control_tower(template_path: str) -> list[Finding]:
-    """The Control Tower proactive controls over the resource types the template uses."""
+def run_control_tower(template_path: str, resource_types: set[str] | None = None) -> list[Finding]:
+    """The Control Tower proactive controls over the resource types the template uses.
+
+    `resource_types`: the types of the template's resources (the gate passes its model's); else
+    the types of the file's Resources, else every type its text names (a superset: a control over
+    an absent type only SKIPs, but a template carrying others inline, as StackSets do, would run
+    dozens of controls for nothing)."""
     base = control_tower_dir()
     catalogue = controls(str(base))
-    try:
-        types = resource_types_in(Path(template_path).read_text(encoding="utf-8-sig", errors="replace"))
-    except OSError as exc:
-        raise UsageError(str(template_path), f"cannot be read: {exc.strerror or exc}",
-                         "check the file's permissions") from None
+    if resource_types is None:
+        try:
+            text = Path(template_path).read_text(encoding="utf-8-sig", errors="replace")
+        except OSError as exc:
+            raise UsageError(str(template_path), f"cannot be read: {exc.strerror or exc}",
+                             "check the file's permissions") from None
+        resource_types = declared_types(text)
+    types = resource_types
     selected = [c.rule_file for c in catalogue.values() if "*" in c.resource_types or c.resource_types & types]
     if not selected:
         return []
