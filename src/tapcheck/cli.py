@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from tapcheck import DEFAULT_TEMPLATE
 from tapcheck.errors import (
     EXIT_CODES_HELP,
     EXIT_FINDINGS,
@@ -21,7 +22,6 @@ from tapcheck.errors import (
     worst,
 )
 
-DEFAULT_TEMPLATE = "lib/TapStack.json"
 ENV_DEBUG = "TAPCHECK_DEBUG"
 
 
@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from tapcheck.inputs import expand
+    from tapcheck.output import write
     from tapcheck.project import resolve
     from tapcheck.report import renderer
 
@@ -131,7 +132,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     codes += more
     if reports or (unchecked and args.format != "text"):
         text = renderer(args.format)(reports, quiet=args.quiet, unchecked=unchecked)
-        _write(text, args.output)
+        write(text, args.output)
     codes += [EXIT_OK if r.compliant else EXIT_FINDINGS for r in reports]
     return worst(*codes)
 
@@ -162,17 +163,6 @@ def _check_each(templates: list[str], project) -> tuple[list, list, list[int]]:
         unchecked.append(Unchecked(template, line, code))
         codes.append(code)
     return reports, unchecked, codes
-
-
-def _write(text: str, output: str | None) -> None:
-    if not output:
-        sys.stdout.write(text)
-        return
-    try:
-        Path(output).write_text(text)
-    except OSError as exc:
-        raise UsageError(output, f"cannot write the report: {exc.strerror or exc}",
-                         "choose a writable --output path") from None
 
 
 def cmd_install_tools(args: argparse.Namespace) -> int:
