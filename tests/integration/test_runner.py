@@ -211,7 +211,7 @@ def test_through_the_runner_every_probe_runs_and_without_it_the_data_plane_has_n
 
 
 def _run_smoke(target: Any, name: str, runner: bool) -> Smoke:
-    from tapcheck.live.commands import run_smoke
+    from tapcheck.live.smoke import run_smoke
     from tapcheck.report import live
 
     report = run_smoke(target, name, runner=runner)
@@ -355,8 +355,8 @@ def test_a_function_timing_out_skips_its_probes_and_leaves_nothing(boundary_stac
         results = runner.run_remote(Context(aws_path, boundary_stack.name), data_runs, out=io.StringIO())
     finally:
         os.kill(pid, signal.SIGCONT)
-    assert {status for status, _, _ in results.values()} == {"skip"}, results
-    assert all("Task timed out after 2.00 seconds" in detail for _, detail, _ in results.values()), results
+    assert {case.status.value for case in results.values()} == {"skip"}, results
+    assert all("Task timed out after 2.00 seconds" in case.detail for case in results.values()), results
     assert set(results) == {r.id for r in data_runs}
     assert_nothing_left(boundary_stack, boundary_emulator)
 

@@ -64,11 +64,14 @@ class Context:
     db_port: int | None = None
     db_reader_host: str | None = None
     db_reader_port: int | None = None
+    described: dict[str, Any] | None = field(default=None, repr=False)   # DescribeStacks' answer, when the caller has it
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # --- stack ---------------------------------------------------------------------------
     @cached_property
     def stack(self) -> dict[str, Any]:
+        if self.described is not None:
+            return self.described
         from tapcheck.live.deploy import describe
 
         return describe(self.target, self.stack_name)

@@ -281,9 +281,9 @@ def payload(ctx: Any, run_ids: list[str]) -> dict[str, Any]:
     return body
 
 
-def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, tuple[str, str, float]]:
-    """Run the data-plane probe runs `runs` in a runner made for this call: {run id: (status,
-    detail, seconds)}. Removes the runner before returning or raising; what it could not remove is
+def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, Any]:
+    """Run the data-plane probe runs `runs` (probing.ProbeRun) in a runner made for this call:
+    {run id: its case (tapcheck.report.live.Case)}. Removes the runner before returning or raising; what it could not remove is
     printed to `out` (standard error) with the commands."""
     from botocore.exceptions import ClientError
 
@@ -336,15 +336,33 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, tuple[st
         if response.get("FunctionError"):
             return _all(runs, "skip", f"the in-VPC runner failed ({document.get('errorType')}: "
                                       f"{document.get('errorMessage')}); its probes could not look")
-        return {r["id"]: (r["status"], r["detail"], float(r.get("seconds") or 0.0)) for r in document["results"]}
+        return _cases(runs, document["results"])
     finally:
         left = runner.remove()
         for line in left:
             print(f"tapcheck: could not remove the runner's {line}", file=out)
 
 
-def _all(runs: list[Any], status: str, detail: str) -> dict[str, tuple[str, str, float]]:
-    return {r.id: (status, detail, 0.0) for r in runs}
+def _all(runs: list[Any], status: str, detail: str) -> dict[str, Any]:
+    from tapcheck.findings import Status
+
+    return {r.id: r.outcome(Status(status), detail) for r in runs}
+
+
+def _cases(runs: list[Any], results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The handler's results as cases; a run it says it does not know fails, saying so."""
+    from tapcheck.findings import Status
+    from tapcheck.report.live import Case
+
+    by_id = {r.id: r for r in runs}
+    cases = {}
+    for result in results:
+        run = by_id.get(result.get("id"))
+        if run is None:
+            continue
+        cases[run.id] = (Case.from_dict(result["case"]) if "case" in result
+                         else run.outcome(Status.FAIL, str(result.get("missing") or "the runner returned no case")))
+    return cases
 
 
 def cleanup(target: Any, stack_name: str) -> tuple[list[str], list[str]]:
