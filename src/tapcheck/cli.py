@@ -1,6 +1,7 @@
 """tapcheck command line. Exit codes (every subcommand): 0 compliant / all passed, 1 findings /
-a probe failed, 2 unusable input, 3 a missing tool, 4 internal error, 130 interrupted; one line
-on stderr for each problem, never a traceback (TAPCHECK_DEBUG=1 shows it for internal errors)."""
+a probe failed, 2 unusable input, 3 a missing tool, 4 internal error, 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM), 129 hung up (SIGHUP); one line on stderr for each problem, never a
+traceback (TAPCHECK_DEBUG=1 shows it for internal errors)."""
 
 from __future__ import annotations
 
@@ -249,18 +250,29 @@ def _internal_error_line(exc: BaseException, subject: str = "") -> str:
             f"(fix: rerun with {ENV_DEBUG}=1 and report the traceback)")
 
 
+def _interrupted_code(signum: int | None) -> int:
+    return 128 + signum if signum else EXIT_INTERRUPTED
+
+
 def main(argv: list[str] | None = None) -> int:
+    from tapcheck import interrupts
+
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _ReaderMayLeave(sys.stdout), _ReaderMayLeave(sys.stderr)
+    interrupts.handle()     # SIGTERM and SIGHUP end the run as Ctrl-C does, cleanups first
     try:
         args = build_parser().parse_args(argv)
-        return args.func(args)
+        code = args.func(args)
+        # a command that handled the interrupt itself (deploy) says 130: the signal decides
+        return _interrupted_code(interrupts.received()) if code == EXIT_INTERRUPTED else code
     except UsageError as error:      # MissingTool included: its exit code is 3
         print(error.line(), file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("tapcheck: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as e:   # interrupts.Interrupted included (SIGINT, SIGTERM, SIGHUP)
+        signum = getattr(e, "signum", None) or interrupts.received()
+        name = {15: " (SIGTERM)", 1: " (SIGHUP)"}.get(signum or 2, "")
+        print(f"tapcheck: interrupted{name}", file=sys.stderr)
+        return _interrupted_code(signum)
     except RecursionError:
         print("tapcheck: input nested too deeply to process (fix: flatten the template)", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -270,6 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         print(_internal_error_line(exc), file=sys.stderr)
         return EXIT_INTERNAL
     finally:
+        interrupts.reset()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         sys.stdout, sys.stderr = saved

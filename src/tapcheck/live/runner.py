@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tapcheck import interrupts
 from tapcheck.errors import UsageError
 
 RUNNER_TAG = "tapcheck:runner-for"
@@ -271,9 +272,11 @@ def payload(ctx: Any, run_ids: list[str]) -> dict[str, Any]:
     """What the handler needs, read here (outside the VPC): endpoints, the cluster's names, the secret."""
     from tapcheck.live.context import Fail
 
-    cluster = {k: ctx.cluster.get(k) for k in ("Endpoint", "ReaderEndpoint", "Port", "MasterUsername", "DatabaseName")}
+    cluster = {k: ctx.cluster.get(k) for k in ("Endpoint", "ReaderEndpoint", "Port", "MasterUsername", "DatabaseName",
+                                               "DBClusterMembers")}
     body: dict[str, Any] = {"stack_name": ctx.stack_name, "target": ctx.target.name, "region": ctx.target.region,
-                            "outputs": ctx.outputs, "cluster": cluster, "runs": run_ids}
+                            "outputs": ctx.outputs, "cluster": cluster, "runs": run_ids,
+                            "writes": ctx.may_write}     # --write-probes: the handler's probes may write
     try:
         body["secret"] = ctx.secret
     except Fail as e:
@@ -307,20 +310,22 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, Any]:
     try:
         iam, lam = ctx.target.client("iam"), ctx.target.client("lambda")
         name = f"tapcheck-runner-{base}-{token}"
-        role_arn = iam.create_role(RoleName=name, Path=ROLE_PATH, AssumeRolePolicyDocument=json.dumps(TRUST),
-                                   Description=f"tapcheck in-VPC probe runner for stack {ctx.stack_name}",
-                                   Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Role"]["Arn"]
-        runner.role = name
+        with interrupts.deferred():   # made and recorded at once: a signal cannot fall between the two
+            role_arn = iam.create_role(RoleName=name, Path=ROLE_PATH, AssumeRolePolicyDocument=json.dumps(TRUST),
+                                       Description=f"tapcheck in-VPC probe runner for stack {ctx.stack_name}",
+                                       Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Role"]["Arn"]
+            runner.role = name
         iam.attach_role_policy(RoleName=name, PolicyArn=VPC_ACCESS_POLICY)
         deadline = time.monotonic() + ROLE_PROPAGATION_S
         while True:
             try:
-                lam.create_function(
-                    FunctionName=name, Runtime=RUNTIME, Role=role_arn, Handler=HANDLER, Code={"ZipFile": code},
-                    Timeout=FUNCTION_TIMEOUT_S, MemorySize=MEMORY_MB, Tags=tags, Architectures=["x86_64"],
-                    Description=f"tapcheck in-VPC probe runner for stack {ctx.stack_name} (removed after the run)",
-                    VpcConfig={"SubnetIds": where.subnet_ids, "SecurityGroupIds": where.group_ids})
-                runner.function = name
+                with interrupts.deferred():
+                    lam.create_function(
+                        FunctionName=name, Runtime=RUNTIME, Role=role_arn, Handler=HANDLER, Code={"ZipFile": code},
+                        Timeout=FUNCTION_TIMEOUT_S, MemorySize=MEMORY_MB, Tags=tags, Architectures=["x86_64"],
+                        Description=f"tapcheck in-VPC probe runner for stack {ctx.stack_name} (removed after the run)",
+                        VpcConfig={"SubnetIds": where.subnet_ids, "SecurityGroupIds": where.group_ids})
+                    runner.function = name
                 break
             except ClientError as e:
                 if (e.response.get("Error", {}).get("Code") == "InvalidParameterValueException"
@@ -338,7 +343,8 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, Any]:
                                       f"{document.get('errorMessage')}); its probes could not look")
         return _cases(runs, document["results"])
     finally:
-        left = runner.remove()
+        with interrupts.deferred():   # a signal now waits until the function and the role are gone
+            left = runner.remove()
         for line in left:
             print(f"tapcheck: could not remove the runner's {line}", file=out)
 

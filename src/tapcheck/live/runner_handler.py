@@ -28,7 +28,7 @@ class PayloadContext(Context):
 
     def __init__(self, payload: dict[str, Any]) -> None:
         super().__init__(NoApiTarget(payload.get("target", "aws"), payload.get("region", "us-east-1")),
-                         payload["stack_name"])
+                         payload["stack_name"], writes=bool(payload.get("writes")))
         self._payload = payload
         self.__dict__["outputs"] = dict(payload.get("outputs") or {})
         self.__dict__["cluster"] = dict(payload.get("cluster") or {})
