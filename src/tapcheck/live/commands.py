@@ -85,8 +85,24 @@ def register(subparsers: Any) -> None:
     _target_args(cancel)
     cancel.set_defaults(func=cmd_cancel_update)
 
-    smoke = subparsers.add_parser("smoke", help="probe a deployed stack (exit 0 pass, 1 a probe failed, 2 could not run)")
+    smoke = subparsers.add_parser(
+        "smoke", help="probe a deployed stack (exit 0 pass, 1 a probe failed, 2 could not run)",
+        description="Probe a deployed stack. On AWS smoke changes nothing by default: no alarm is fired, nothing is "
+                    "written to the database, nothing is left subscribed; H4 and C6 are judged read-only (the live key, "
+                    "policies, subscriptions and alarm history; aurora_replica_status()). --fire-alarm and "
+                    "--write-probes opt in to proving them by acting. The local target (a test emulator) fires and "
+                    "writes by default. Whatever a run makes is removed, and the alarm put back as found, on every "
+                    "exit path, Ctrl-C, SIGTERM and SIGHUP included.")
     smoke.add_argument("--stack-name", required=True)
+    smoke.add_argument("--fire-alarm", action=argparse.BooleanOptionalAction, default=None,
+                       help="H4: set the CPU alarm to ALARM and back to prove a notification arrives. Every confirmed "
+                            "subscriber of the alarm's topic is notified (of the ALARM, and of the OK when OKActions "
+                            "name the topic, as the shipped template's do); an alarm that is not OK (a real incident) "
+                            "is never touched. Default: off on AWS, on locally")
+    smoke.add_argument("--write-probes", action=argparse.BooleanOptionalAction, default=None,
+                       help="C6: write a row on the writer and read it on the reader, in a schema the run creates "
+                            "under a random name and drops (refusing any object it did not make, or one with "
+                            "triggers). Default: off on AWS, on locally")
     smoke.add_argument("--db-host", help="reach the writer through this host (e.g. a tunnel)")
     smoke.add_argument("--db-port", type=int)
     smoke.add_argument("--db-reader-host", help="reach the reader through this host")
@@ -368,5 +384,6 @@ def cmd_smoke(args: argparse.Namespace) -> int:
             db_reader_host=args.db_reader_host, db_reader_port=args.db_reader_port,
             only=[x.strip().upper() for x in args.only.split(",")] if args.only else None, strict=args.strict,
             runner=not tgt.local and not args.no_runner and not args.db_host,
+            writes=args.write_probes, fire_alarm=args.fire_alarm,
         )
     return _report(report, args)
