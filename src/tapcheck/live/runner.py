@@ -13,7 +13,8 @@ Design (issue 14):
   probe SKIPs naming the missing rule and the command that adds it.
 - The code is the tapcheck package itself (the same probe functions and run_probe, zipped from
   the installed package, rules included) plus psycopg wheels for the Lambda runtime (python3.11,
-  x86_64) from PyPI, pinned and hash-checked, cached under ~/.cache/tapcheck/runner-wheels.
+  x86_64) from PyPI, pinned and hash-checked, cached under ~/.cache/tapcheck/runner-wheels; the
+  built zip is cached beside them with its own sha256 and checked against it before each use.
 - Its execution role has the AWS managed policy AWSLambdaVPCAccessExecutionRole, which grants
   the network-interface permissions a VPC function needs and CloudWatch Logs
   (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions).
@@ -124,7 +125,9 @@ def _package_files() -> list[tuple[Path, str]]:
 
 def build_zip() -> bytes:
     """The function's code: the installed tapcheck package and the pinned wheels. Built once per
-    content (the wheels' pinned digests and the package's files) and cached beside the wheels."""
+    content (the wheels' pinned digests and the package's files) and cached beside the wheels, with
+    the zip's own sha256 recorded beside it: the cached zip is shipped, credentials alongside, into
+    the VPC only when it is still what was built (cached_zip); otherwise it is rebuilt."""
     files = _package_files()
     digest = hashlib.sha256()
     for _, _, wheel_digest in WHEELS:
@@ -132,8 +135,9 @@ def build_zip() -> bytes:
     for path, arcname in files:
         digest.update(arcname.encode() + b"\0" + path.read_bytes() + b"\0")
     cached = wheel_cache().parent / f"runner-{digest.hexdigest()[:16]}.zip"
-    if cached.is_file():
-        return cached.read_bytes()
+    code = cached_zip(cached)
+    if code is not None:
+        return code
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for wheel in wheels():
@@ -143,13 +147,57 @@ def build_zip() -> bytes:
                         z.writestr(item, w.read(item))
         for path, arcname in files:
             z.write(path, arcname)
-    for old in cached.parent.glob("runner-*.zip"):   # one build kept: the current one
-        old.unlink(missing_ok=True)
+    for old in list(cached.parent.glob("runner-*.zip")) + list(cached.parent.glob("runner-*.zip.sha256")):
+        old.unlink(missing_ok=True)          # one build kept: the current one
     code = buf.getvalue()
-    partial = cached.with_suffix(f".{os.getpid()}.partial")
-    partial.write_bytes(code)
-    partial.replace(cached)
+    _write_private(cached.with_name(cached.name + ".sha256"), hashlib.sha256(code).hexdigest().encode())
+    _write_private(cached, code)
     return code
+
+
+def cached_zip(path: Path) -> bytes | None:
+    """The cached build at `path` when it can be trusted: a regular file (not a link) of this user's,
+    writable by nobody else, whose sha256 is the one recorded when it was built. Anything else (absent,
+    tampered with, a digest missing) is removed, saying so when it was there, and None is returned:
+    the caller rebuilds."""
+    import stat
+
+    recorded = path.with_name(path.name + ".sha256")
+    if not path.exists() and not path.is_symlink():
+        return None
+    why = None
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode):
+            why = "is not a regular file"
+        elif info.st_uid != os.geteuid() or info.st_mode & 0o022:
+            why = "is another user's or writable by others"
+        else:
+            code = path.read_bytes()
+            expected = recorded.read_text().strip() if recorded.is_file() and not recorded.is_symlink() else None
+            if expected is None:
+                why = "has no recorded digest"
+            elif hashlib.sha256(code).hexdigest() != expected:
+                why = "does not match the sha256 recorded when it was built"
+            else:
+                return code
+    except OSError as e:
+        why = f"cannot be read ({e.strerror or e})"
+    print(f"tapcheck: the cached runner code {path} {why}; rebuilding it", file=sys.stderr)
+    path.unlink(missing_ok=True)
+    recorded.unlink(missing_ok=True)
+    return None
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write `path` (0600, in a 0700 directory) through a new file renamed over it: never through a link
+    planted at its name."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(partial, path)
 
 
 # --- where the function goes -----------------------------------------------------------------
