@@ -405,3 +405,55 @@ def test_a_signal_while_the_write_probe_holds_its_schema_drops_it(stack, emulato
         stack.run("reader", "SELECT pg_wal_replay_resume()")
     assert proc.returncode == EXIT[sig], out + err
     assert catalog(stack) == before
+
+
+# --- the read-only proofs see what they can ---------------------------------------------------------------
+def _smoke_read_only(stack: BrokenStack, only: list[str]) -> Smoke:
+    import io
+
+    from tapcheck.live.smoke import smoke
+
+    out = io.StringIO()
+    rc = smoke(stack.target, stack.name, out=out, only=only, writes=False, fire_alarm=False)
+    return Smoke(rc, out.getvalue())
+
+
+def test_read_only_c6_fails_when_the_reader_stops_streaming_from_the_writer(stack) -> None:
+    """The standby's primary_conninfo pointed at a port nobody listens on (as test_faults.py does):
+    aurora_replica_status() on the writer no longer lists the reader, and the reader reports a transport
+    error; nothing is written to find it out."""
+    import socket
+
+    from psycopg import sql
+
+    assert _smoke_read_only(stack, ["C6"]).rc == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    stack.run("reader", sql.SQL("ALTER SYSTEM SET primary_conninfo = {}").format(
+        sql.Literal(f"host=127.0.0.1 port={port} user={stack.creds['username']}")))
+    stack.reload("reader")
+    before = catalog(stack)
+    deadline = time.monotonic() + 30      # the writer notices its walsender gone within wal_sender_timeout
+    while True:
+        smoke = _smoke_read_only(stack, ["C6"])
+        if smoke.rc == 1 or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert smoke.rc == 1 and set(smoke.failing) == {"replication"}, smoke.out
+    detail = smoke.failing["replication"]
+    assert "on the reader endpoint, aurora_replica_status() gives reader" in detail, detail
+    assert "last_transport_error 1 (its log stream from the writer is not running)" in detail, detail
+    assert detail.endswith("(read-only; --write-probes also writes a row and reads it back)"), detail
+    assert catalog(stack) == before
+
+
+def test_read_only_h4_on_the_local_target_asks_for_a_confirmed_subscriber(stack) -> None:
+    """--no-fire-alarm locally judges H4 as on AWS: the emulator's stack has nobody subscribed."""
+    smoke = _smoke_read_only(stack, ["H4"])
+    assert smoke.rc == 1 and set(smoke.failing) == {"alarm_delivers"}, smoke.out
+    assert "has no confirmed subscription: an alarm notification reaches no one" in smoke.failing["alarm_delivers"]
+    subscribe_on_call(stack)
+    smoke = _smoke_read_only(stack, ["H4"])
+    assert smoke.rc == 0, smoke.out
+    assert passed(smoke, "alarm_delivers").startswith("judged without firing:")
