@@ -661,7 +661,10 @@ def _service_request(service: str, action: str) -> Request:
 
 
 def _only(document: Any, keep) -> dict:
-    return {"Statement": [s for s in statements(document) if keep(s)]}
+    """The statements kept, as a resource policy applies them to its own resource: the caller asks
+    about the resource the policy is attached to, so Resource and NotResource are not compared."""
+    return {"Statement": [{k: v for k, v in s.items() if k not in ("Resource", "NotResource")}
+                          for s in statements(document) if keep(s)]}
 
 
 def grants_service(document: Any, service: str, actions: tuple[str, ...] | list[str]) -> tuple[bool, str]:

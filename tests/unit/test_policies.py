@@ -340,3 +340,12 @@ def test_denies_service_includes_denies_that_may_apply():
     assert denies_service(policy(deny(Condition={"StringEquals": {"aws:SourceAccount": "1"}})), CW, "kms:Decrypt") is True
     assert denies_service(policy(deny(Principal={"Service": "events.amazonaws.com"})), CW, "kms:Decrypt") is False
     assert denies_service(policy(allow()), CW, "kms:Decrypt") is False
+
+
+def test_the_helpers_judge_a_resource_policy_on_its_own_resource():
+    """A topic policy's Deny names the topic's ARN: the emulator asks about that topic, so it applies."""
+    topic_deny = policy({"Effect": "Deny", "Principal": {"Service": CW}, "Action": "SNS:Publish",
+                         "Resource": "arn:aws:sns:us-east-1:111122223333:alarms"})
+    assert denies_service(topic_deny, CW, "sns:Publish") is True
+    scoped_allow = policy(allow(Resource="arn:aws:kms:us-east-1:111122223333:key/k1"))
+    assert grants_service(scoped_allow, CW, ("kms:Decrypt",))[0] is True
