@@ -4,12 +4,17 @@ Read-only by default on AWS (issue 21): `alarm_delivers` judges delivery without
 CloudWatch would go through when the alarm changes state, read live and judged with the gate's own
 functions (checks.py, tapcheck.policies, tapcheck.references):
 - the topic's key (SNS GetTopicAttributes KmsMasterKeyId, KMS DescribeKey, GetKeyPolicy): not the AWS
-  managed aws/sns key, Enabled, a symmetric encryption key, and a key policy that lets
-  cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*
-  (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns);
-- the topic's access policy (GetTopicAttributes Policy): no Deny of sns:Publish that may apply to
-  cloudwatch.amazonaws.com (an explicit deny beats every allow:
-  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html);
+  managed aws/sns key, Enabled, a symmetric encryption key, and a key policy that allows the KMS calls
+  CloudWatch makes for this alarm (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns),
+  decided by tapcheck.policies.evaluate on tapcheck.service_requests.CLOUDWATCH_USES_TOPIC_KEY filled
+  with the live alarm's ARN and the key's id — the gate's own evaluator and requests;
+- the topic's access policy (GetTopicAttributes Policy, the default one included): sns:Publish by
+  CloudWatch for this alarm (CLOUDWATCH_PUBLISHES_TO_TOPIC) not denied, explicitly or for want of an
+  Allow (an explicit deny beats every allow:
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+  A decision resting on a condition key AWS does not document for the call (the default topic
+  policy's AWS:SourceOwner) is not a verdict: the detail says what could not be decided, as the gate's
+  advisory does, and the alarm history is the evidence left;
 - someone to notify: at least one confirmed subscription (ListSubscriptionsByTopic). A subscription
   awaiting confirmation receives nothing and is listed without an ARN: Subscribe returns "the ARN of
   the subscription if it is confirmed, or the string "pending confirmation" if the subscription
@@ -46,9 +51,10 @@ from typing import Any
 
 from tapcheck import interrupts
 from tapcheck.live.context import Context, Fail, check, one_line
-from tapcheck.policies import denies_service
+from tapcheck.policies import Decision, Outcome, evaluate
 from tapcheck.requirements.unit import probe, values
-from tapcheck.rules.h04_alarm_notifies.checks import grants_publisher, is_aws_managed_sns_key
+from tapcheck.rules.h04_alarm_notifies.checks import is_aws_managed_sns_key
+from tapcheck.service_requests import CLOUDWATCH_PUBLISHES_TO_TOPIC, CLOUDWATCH_USES_TOPIC_KEY, Values
 from tapcheck.rules.r08_cpu_alarm.probes import cpu_alarms
 
 V = values(__file__)
@@ -111,12 +117,19 @@ def judged_without_firing(ctx: Context, alarm: dict, topics: list[str]) -> str:
     ListSubscriptionsByTopic, DescribeAlarmHistory)."""
     problems: list[str] = []
     evidence: list[str] = []
+    undecided: list[str] = []
     for topic in topics:
         attributes = ctx.target.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]
-        key_said, key_problems = key_state(ctx, attributes.get("KmsMasterKeyId"))
+        key_said, key_problems = key_state(ctx, attributes.get("KmsMasterKeyId"), alarm, undecided)
         problems += key_problems
-        if denies_service(attributes.get("Policy"), V["publisher"], "sns:Publish"):
-            problems.append(f"the topic policy of {_name(topic)} denies {V['publisher']} sns:Publish")
+        publish = _request_values(alarm).fill(CLOUDWATCH_PUBLISHES_TO_TOPIC, topic_name=_name(topic),
+                                               alarm_name=alarm["AlarmName"])[0]
+        decision = evaluate(attributes.get("Policy"), publish)
+        if decision.outcome in (Outcome.DENY, Outcome.IMPLICIT_DENY):
+            problems.append(f"the topic policy of {_name(topic)} does not let {V['publisher']} publish this alarm "
+                            f"({decision.explain()})")
+        elif decision.outcome is Outcome.UNKNOWN:
+            undecided.append(_undecided(decision))
         confirmed, pending = subscriptions(ctx, topic)
         if not confirmed:
             problems.append(f"{_name(topic)} has no confirmed subscription"
@@ -126,16 +139,28 @@ def judged_without_firing(ctx: Context, alarm: dict, topics: list[str]) -> str:
         failed = last_failed_action(ctx, alarm["AlarmName"], topic)
         if failed:
             problems.append(f"the alarm's history records a failed action on {_name(topic)}: {failed}")
-        evidence.append(f"{_name(topic)}: {key_said}, topic policy denies {V['publisher']} nothing, "
+        evidence.append(f"{_name(topic)}: {key_said}, topic policy: "
+                        f"{'allows the publish' if decision.allowed else 'no deny of the publish'}, "
                         f"{len(confirmed)} confirmed subscription(s) ({_protocols(confirmed)}), no failed action in "
                         "the alarm's history")
     if problems:
         raise Fail("; ".join(problems) + " (judged without firing the alarm)")
-    return "judged without firing: " + "; ".join(evidence)
+    return "judged without firing: " + "; ".join(evidence) + "".join(f"; not decided: {u}" for u in undecided)
 
 
-def key_state(ctx: Context, key_id: str | None) -> tuple[str, list[str]]:
-    """What the topic's key lets CloudWatch do: (evidence, problems)."""
+def _request_values(alarm: dict) -> Values:
+    """Partition, region and account of the calls CloudWatch makes for this alarm: its ARN's."""
+    _, partition, _, region, account = alarm["AlarmArn"].split(":")[:5]
+    return Values(partition, region, account)
+
+
+def _undecided(decision: Decision) -> str:
+    return f"{decision.request.describe()}: {decision.why_unknown()}"
+
+
+def key_state(ctx: Context, key_id: str | None, alarm: dict, undecided: list[str] | None = None) -> tuple[str, list[str]]:
+    """What the topic's key lets CloudWatch do for this alarm: (evidence, problems); what cannot be
+    decided is added to `undecided`."""
     from botocore.exceptions import ClientError
 
     if not key_id:
@@ -164,15 +189,18 @@ def key_state(ctx: Context, key_id: str | None) -> tuple[str, list[str]]:
     if spec != V["key_spec"] or usage != V["key_usage"]:
         problems.append(f"the topic's key {name} is {spec}/{usage}: SNS encrypts only with symmetric encryption keys "
                         "(https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html)")
-    if not problems:
-        policy = kms.get_key_policy(KeyId=name, PolicyName="default")["Policy"]
-        # The gate's own reading of a key policy (checks.grants_publisher). A request-based evaluator
-        # (principal cloudwatch.amazonaws.com, aws:SourceArn the alarm's ARN) belongs in tapcheck.policies.
-        if not grants_publisher(policy):
-            problems.append(f"the key policy of {name} does not let {V['publisher']} "
-                            f"{' and '.join(V['key_actions'])} (an Allow naming the service, without a Condition, "
-                            "and no Deny that may apply)")
-    return f"key {name} {meta.get('KeyState')}, its policy lets {V['publisher']} use it", problems
+    if problems:
+        return f"key {name} {meta.get('KeyState')}", problems
+    policy = kms.get_key_policy(KeyId=name, PolicyName="default")["Policy"]
+    decisions = [evaluate(policy, request) for request in
+                 _request_values(alarm).fill(CLOUDWATCH_USES_TOPIC_KEY, key_id=name, alarm_name=alarm["AlarmName"])]
+    refused = [d for d in decisions if d.outcome in (Outcome.DENY, Outcome.IMPLICIT_DENY)]
+    if refused:
+        problems.append(f"the key policy of {name} does not let {V['publisher']} "
+                        f"{' and '.join(V['key_actions'])} for this alarm ({'; '.join(d.explain() for d in refused)})")
+    elif undecided is not None:
+        undecided += [_undecided(d) for d in decisions if d.outcome is Outcome.UNKNOWN]
+    return f"key {name} {meta.get('KeyState')}, its policy lets {V['publisher']} use it for this alarm", problems
 
 
 def subscriptions(ctx: Context, topic: str) -> tuple[list[dict], list[dict]]:
@@ -264,7 +292,8 @@ def _fired(ctx: Context, alarm: dict, topic: str) -> str:
                             f"{alarm['AlarmName']} set back to {found['StateValue']} as found")
             if not wait:
                 time.sleep(0.2)
-        _, problems = key_state(ctx, sns.get_topic_attributes(TopicArn=topic)["Attributes"].get("KmsMasterKeyId"))
+        _, problems = key_state(ctx, sns.get_topic_attributes(TopicArn=topic)["Attributes"].get("KmsMasterKeyId"),
+                                alarm)
         clue = "".join(f"H4: {p}; " for p in problems)
         raise Fail(f"no notification reached a subscriber of {topic} within {bound:.0f} s of setting "
                    f"{alarm['AlarmName']} to ALARM; {clue}alarm history: {_last_action(cloudwatch, alarm['AlarmName'])}")
