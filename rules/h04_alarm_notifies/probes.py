@@ -301,10 +301,10 @@ def _fired(ctx: Context, alarm: dict, topic: str) -> str:
         error = e
         raise
     finally:
-        with interrupts.deferred():      # a signal now waits until the alarm is back and the queue gone
+        with interrupts.deferred():      # a signal now waits until the alarm is back, the queue gone and that said
             left = _put_back(ctx, alarm["AlarmName"], found, reason if fired else None, subscription, queue_url)
-        for line in left:                # said at once: an interrupted run has no report to carry it
-            print(f"tapcheck: the H4 probe could not put back: {line}", file=sys.stderr)
+            for line in left:            # said at once: an interrupted run has no report to carry it
+                print(f"tapcheck: the H4 probe could not put back: {line}", file=sys.stderr)
         if left and error is None:
             raise Fail("the H4 probe could not put everything back: " + "; ".join(left))
 

@@ -391,10 +391,10 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, Any]:
                                       f"{document.get('errorMessage')}); its probes could not look")
         return _cases(runs, document["results"])
     finally:
-        with interrupts.deferred():   # a signal now waits until the function and the role are gone
+        with interrupts.deferred():   # a signal now waits until the function and the role are gone, or that is said
             left = runner.remove()
-        for line in left:
-            print(f"tapcheck: could not remove the runner's {line}", file=out)
+            for line in left:
+                print(f"tapcheck: could not remove the runner's {line}", file=out)
 
 
 def _all(runs: list[Any], status: str, detail: str) -> dict[str, Any]:
