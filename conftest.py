@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tapcheck import DEFAULT_TEMPLATE
+
 ROOT = Path(__file__).resolve().parent
 
 # --target, --stack-name, --db-host, --db-port and the deployed-stack fixtures
@@ -14,8 +16,8 @@ pytest_plugins = ["tapcheck.live.pytest_plugin"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--template", default=str(ROOT / "lib" / "TapStack.json"),
-                     help="template the unit and integration suites check (default lib/TapStack.json)")
+    parser.addoption("--template", default=str(ROOT / DEFAULT_TEMPLATE),
+                     help=f"template the unit and integration suites check (default {DEFAULT_TEMPLATE})")
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from tapcheck.emulator import control
     from tapcheck.live import deploy
-    from tapcheck.live.commands import smoke
+    from tapcheck.live.smoke import smoke
     from tapcheck.live.target import resolve
 
     state = Path(tempfile.mkdtemp(prefix="tapcheck-bench-")) / "state.json"

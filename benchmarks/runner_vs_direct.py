@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from tapcheck.emulator import control, netns
     from tapcheck.live import deploy
-    from tapcheck.live.commands import run_smoke
+    from tapcheck.live.smoke import run_smoke
     from tapcheck.live.target import Target, resolve
 
     if netns.unavailable():

@@ -1,6 +1,7 @@
 """tapcheck command line. Exit codes (every subcommand): 0 compliant / all passed, 1 findings /
-a probe failed, 2 unusable input, 3 a missing tool, 4 internal error, 130 interrupted; one line
-on stderr for each problem, never a traceback (TAPCHECK_DEBUG=1 shows it for internal errors)."""
+a probe failed, 2 unusable input, 3 a missing tool, 4 internal error, 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM), 129 hung up (SIGHUP); one line on stderr for each problem, never a
+traceback (TAPCHECK_DEBUG=1 shows it for internal errors)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import sys
 from pathlib import Path
 
+from tapcheck import DEFAULT_TEMPLATE
 from tapcheck.errors import (
     ENV_DEBUG,
     EXIT_CODES_HELP,
@@ -23,7 +25,6 @@ from tapcheck.errors import (
     worst,
 )
 
-DEFAULT_TEMPLATE = "lib/TapStack.json"
 
 
 class _VersionAction(argparse.Action):
@@ -110,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from tapcheck.inputs import expand
+    from tapcheck.output import write
     from tapcheck.project import resolve
     from tapcheck.report import renderer
 
@@ -126,7 +128,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     codes += more
     if reports or (unchecked and args.format != "text"):
         text = renderer(args.format)(reports, quiet=args.quiet, unchecked=unchecked)
-        _write(text, args.output)
+        write(text, args.output)
         if args.output and not args.quiet:
             print(output_summary(reports, unchecked, args.format, args.output), file=sys.stderr)
     codes += [EXIT_OK if r.compliant else EXIT_FINDINGS for r in reports]
@@ -164,17 +166,6 @@ def _check_each(templates: list[str], project, parsed=None) -> tuple[list, list,
     for item in batch.unchecked:
         print(item.problem, file=sys.stderr)
     return batch.reports, batch.unchecked, [item.exit_code for item in batch.unchecked]
-
-
-def _write(text: str, output: str | None) -> None:
-    if not output:
-        sys.stdout.write(text)
-        return
-    try:
-        Path(output).write_text(text)
-    except OSError as exc:
-        raise UsageError(output, f"cannot write the report: {exc.strerror or exc}",
-                         "choose a writable --output path") from None
 
 
 def cmd_install_tools(args: argparse.Namespace) -> int:
@@ -267,18 +258,29 @@ def _not_ours(exc: BaseException) -> UsageError | None:
     return describe(exc)
 
 
+def _interrupted_code(signum: int | None) -> int:
+    return 128 + signum if signum else EXIT_INTERRUPTED
+
+
 def main(argv: list[str] | None = None) -> int:
+    from tapcheck import interrupts
+
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _ReaderMayLeave(sys.stdout), _ReaderMayLeave(sys.stderr)
+    interrupts.handle()     # SIGTERM and SIGHUP end the run as Ctrl-C does, cleanups first
     try:
         args = build_parser().parse_args(argv)
-        return args.func(args)
+        code = args.func(args)
+        # a command that handled the interrupt itself (deploy) says 130: the signal decides
+        return _interrupted_code(interrupts.received()) if code == EXIT_INTERRUPTED else code
     except UsageError as error:      # MissingTool included: its exit code is 3
         print(error.line(), file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt:
-        print("tapcheck: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as e:   # interrupts.Interrupted included (SIGINT, SIGTERM, SIGHUP)
+        signum = getattr(e, "signum", None) or interrupts.received()
+        name = {15: " (SIGTERM)", 1: " (SIGHUP)"}.get(signum or 2, "")
+        print(f"tapcheck: interrupted{name}", file=sys.stderr)
+        return _interrupted_code(signum)
     except RecursionError:
         print("tapcheck: input nested too deeply to process (fix: flatten the template)", file=sys.stderr)
         return EXIT_UNUSABLE
@@ -292,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         print(internal_error_line(exc), file=sys.stderr)
         return EXIT_INTERNAL
     finally:
+        interrupts.reset()
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         sys.stdout, sys.stderr = saved

@@ -8,9 +8,13 @@ subcommand shares.
 | 2    | unusable input (a template, an option, a config or waivers file)               |
 | 3    | a tool tapcheck needs is missing and could not be provisioned (cfn-guard, ...) |
 | 4    | internal error: a bug of tapcheck (TAPCHECK_DEBUG=1 shows the traceback)       |
-| 130  | interrupted (Ctrl-C)                                                           |
+| 130  | interrupted (Ctrl-C, SIGINT)                                                   |
+| 143  | terminated (SIGTERM: a cancelled CI job, `timeout`, a pod shutdown)            |
+| 129  | hung up (SIGHUP: the terminal closed)                                          |
 
-A batch exits with the worst code of its templates, in the order 130 > 4 > 3 > 2 > 1 > 0.
+A run ended by a signal first removes what it made and puts back what it changed (tapcheck.interrupts).
+
+A batch exits with the worst code of its templates, in the order 130 > 143 > 129 > 4 > 3 > 2 > 1 > 0.
 """
 
 from __future__ import annotations
@@ -44,8 +48,11 @@ EXIT_UNUSABLE = 2
 EXIT_MISSING_TOOL = 3
 EXIT_INTERNAL = 4
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143     # 128 + SIGTERM
+EXIT_HUNG_UP = 129        # 128 + SIGHUP
 
-_SEVERITY = (EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_MISSING_TOOL, EXIT_INTERNAL, EXIT_INTERRUPTED)
+_SEVERITY = (EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_MISSING_TOOL, EXIT_INTERNAL, EXIT_HUNG_UP, EXIT_TERMINATED,
+             EXIT_INTERRUPTED)
 
 
 def worst(*codes: int) -> int:
@@ -65,4 +72,5 @@ def internal_error_line(exc: BaseException, subject: str = "") -> str:
 
 
 EXIT_CODES_HELP = ("Exit codes: 0 compliant (all probes passed), 1 findings (a probe failed), 2 unusable input, "
-                   "3 a missing tool, 4 internal error, 130 interrupted; a batch exits with the worst.")
+                   "3 a missing tool, 4 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up "
+                   "(SIGHUP); a batch exits with the worst.")

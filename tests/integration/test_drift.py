@@ -365,7 +365,7 @@ def all_changes(stack: Drifting) -> list[Change]:
 
 
 def _smoke(target: Any, name: str, **kwargs: Any) -> Any:
-    from tapcheck.live.commands import run_smoke
+    from tapcheck.live.smoke import run_smoke
 
     return run_smoke(target, name, **kwargs)
 
@@ -437,7 +437,7 @@ def test_every_row_changed_by_its_operator_call_fails_its_requirement_by_name_th
 
 def test_the_aws_target_runs_the_same_drift_probes(stack, emulator, monkeypatch) -> None:
     """--target aws code path, botocore pointed at the emulator: the drift is named the same way."""
-    from tapcheck.live.commands import smoke
+    from tapcheck.live.smoke import smoke
     from tapcheck.live.target import resolve
 
     for key, value in {"AWS_ENDPOINT_URL": emulator["url"], "AWS_ACCESS_KEY_ID": "testing",

@@ -294,7 +294,7 @@ def test_a_name_already_taken_fails_the_resource_and_the_existing_one_is_untouch
 
 def test_a_second_stack_with_the_same_names_fails_and_the_first_stays_healthy(local_target, live_options) -> None:
     from tapcheck.live import deploy
-    from tapcheck.live.commands import smoke
+    from tapcheck.live.smoke import smoke
 
     suffix = _suffix()
     first = f"tapcheck-first-{suffix}"
@@ -314,7 +314,7 @@ def test_cluster_without_parameter_group_gets_the_aurora_postgresql15_default(lo
     import psycopg
 
     from tapcheck.live import deploy
-    from tapcheck.live.commands import smoke
+    from tapcheck.live.smoke import smoke
 
     doc = copy.deepcopy(seed)
     del doc["Resources"]["AuroraCluster"]["Properties"]["DBClusterParameterGroupName"]

@@ -43,7 +43,7 @@ def stack(local_target, live_options):
 
 
 def _smoke_clean(target, name: str) -> str:
-    from tapcheck.live.commands import smoke
+    from tapcheck.live.smoke import smoke
 
     out = io.StringIO()
     rc = smoke(target, name, out=out)

@@ -62,7 +62,7 @@ def _deploy(target, path, suffix_prefix: str):
 
 
 def _smoke(target, name: str, only=None) -> tuple[int, str]:
-    from tapcheck.live.commands import smoke
+    from tapcheck.live.smoke import smoke
 
     out = io.StringIO()
     rc = smoke(target, name, out=out, only=only)
@@ -211,7 +211,7 @@ def test_writer_override_without_reader_override_skips_reader_probes(live_stack)
 
 
 def test_missing_stack_is_a_clear_error(target) -> None:
-    from tapcheck.live.commands import smoke
+    from tapcheck.live.smoke import smoke
 
     with pytest.raises(UsageError) as info:
         smoke(target, "tapcheck-no-such-stack-" + uuid.uuid4().hex[:6], out=io.StringIO())
@@ -427,7 +427,7 @@ class BrokenStack:
 
     # --- the verdict -----------------------------------------------------------------------------
     def smoke(self) -> Smoke:
-        from tapcheck.live.commands import smoke
+        from tapcheck.live.smoke import smoke
 
         out = io.StringIO()
         rc = smoke(self.target, self.name, out=out)

@@ -37,7 +37,7 @@ def _update(target, name: str, doc: dict) -> dict:
 
 
 def _smoke(target, name: str, only: list[str]) -> tuple[int, str]:
-    from tapcheck.live.commands import smoke
+    from tapcheck.live.smoke import smoke
 
     out = io.StringIO()
     return smoke(target, name, out=out, only=only), out.getvalue()
@@ -161,7 +161,7 @@ def test_the_template_as_short_form_yaml_deploys_and_passes_smoke(local_target, 
     """deploy reads a template with the gate's loader: YAML short forms (!Ref, !Sub, !GetAtt) deploy
     as the JSON does, and the live stack passes every probe."""
     from tapcheck.live import deploy
-    from tapcheck.live.commands import smoke
+    from tapcheck.live.smoke import smoke
     from tapcheck.mutation.yaml_emit import to_yaml
 
     text = to_yaml(json.loads(Path(live_options.template).read_text()))

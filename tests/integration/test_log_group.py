@@ -26,7 +26,7 @@ def _deploy(target, doc: dict, tmp_path: Path, prefix: str) -> tuple[str, str]:
 def test_without_the_stacks_log_group_rds_makes_one_outside_the_stack_and_smoke_fails_h7(
         local_target, live_options, tmp_path) -> None:
     from tapcheck.live import deploy
-    from tapcheck.live.commands import smoke
+    from tapcheck.live.smoke import smoke
 
     doc = json.loads(Path(live_options.template).read_text())
     doc = copy.deepcopy(doc)

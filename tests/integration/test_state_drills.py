@@ -26,7 +26,7 @@ def stack(local_target, live_options):
 
 
 def _smoke(target, name: str, only: list[str]) -> tuple[int, str]:
-    from tapcheck.live.commands import smoke
+    from tapcheck.live.smoke import smoke
 
     out = io.StringIO()
     rc = smoke(target, name, out=out, only=only)

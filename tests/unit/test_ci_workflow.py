@@ -91,3 +91,31 @@ def test_the_plan_jobs_script_writes_the_job_summary(tmp_path, edit, code, verdi
         assert "| BLOCK | replace | `AuroraCluster` |" in text
     else:
         assert "safe: no resource changes" in text
+
+
+def _uses() -> list[str]:
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    return [s["uses"] for job in workflow["jobs"].values() for s in job["steps"] if "uses" in s]
+
+
+def test_every_action_from_outside_the_repository_is_pinned_to_a_commit():
+    import re
+
+    outside = [u for u in _uses() if not u.startswith("./")]
+    assert outside, "the walk found no action"
+    loose = [u for u in outside if not re.fullmatch(r"[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}", u)]
+    assert loose == [], f"pin these to a commit SHA (a tag can be moved): {loose}"
+    text = WORKFLOW.read_text()
+    assert all(re.search(rf"uses: {re.escape(u)}  # v\d+\.\d+\.\d+$", text, re.M) for u in outside), \
+        "each pin says the tag it was taken from"
+
+
+def test_the_smoke_job_names_both_policies_and_no_default_stack():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    assert "default" not in workflow[True]["workflow_dispatch"]["inputs"]["stack-name"]   # YAML reads `on` as True
+    text = WORKFLOW.read_text()
+    smoke = text[text.index("  smoke:"):]
+    assert "docs/iam/smoke-policy.json" in smoke and "docs/iam/runner-policy.json" in smoke
+    assert (ROOT / "docs" / "iam" / "smoke-policy.json").is_file() and (ROOT / "docs" / "iam" / "runner-policy.json").is_file()
+    run = next(s for s in workflow["jobs"]["smoke"]["steps"] if s.get("name") == "tapcheck smoke")["run"]
+    assert "--fire-alarm" not in run and "--write-probes" not in run     # the pipeline's smoke changes nothing

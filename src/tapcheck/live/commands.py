@@ -1,8 +1,9 @@
-"""`tapcheck emulator start|stop`, `deploy`, `smoke`, `drill failover`, `destroy`.
+"""`tapcheck emulator start|stop`, `deploy`, `smoke`, `drill failover`, `destroy`: the adapters.
 
-`register(subparsers)` is called by tapcheck.cli; every handler returns an exit code and
-raises tapcheck.errors.UsageError for unusable input (exit 2, one line). Heavy imports
-(boto3, psycopg, moto) happen inside the handlers.
+`register(subparsers)` is called by tapcheck.cli; each handler parses its arguments, calls the use
+case (live/deploy.py, live/smoke.py, live/drill.py, live/runner.py) and renders what it returns;
+it returns an exit code and raises tapcheck.errors.UsageError for unusable input (exit 2, one
+line). Heavy imports (boto3, psycopg, moto) happen inside the handlers.
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tapcheck.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNUSABLE, UsageError
-
-DEFAULT_TEMPLATE = "lib/TapStack.json"
+from tapcheck import DEFAULT_TEMPLATE
+from tapcheck.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, UsageError
 
 
 def _params(items: list[str] | None) -> dict[str, str]:
@@ -100,8 +100,24 @@ def register(subparsers: Any) -> None:
     _target_args(cancel)
     cancel.set_defaults(func=cmd_cancel_update)
 
-    smoke = subparsers.add_parser("smoke", help="probe a deployed stack (exit 0 pass, 1 a probe failed, 2 could not run)")
+    smoke = subparsers.add_parser(
+        "smoke", help="probe a deployed stack (exit 0 pass, 1 a probe failed, 2 could not run)",
+        description="Probe a deployed stack. On AWS smoke changes nothing by default: no alarm is fired, nothing is "
+                    "written to the database, nothing is left subscribed; H4 and C6 are judged read-only (the live key, "
+                    "policies, subscriptions and alarm history; aurora_replica_status()). --fire-alarm and "
+                    "--write-probes opt in to proving them by acting. The local target (a test emulator) fires and "
+                    "writes by default. Whatever a run makes is removed, and the alarm put back as found, on every "
+                    "exit path, Ctrl-C, SIGTERM and SIGHUP included.")
     smoke.add_argument("--stack-name", required=True)
+    smoke.add_argument("--fire-alarm", action=argparse.BooleanOptionalAction, default=None,
+                       help="H4: set the CPU alarm to ALARM and back to prove a notification arrives. Every confirmed "
+                            "subscriber of the alarm's topic is notified (of the ALARM, and of the OK when OKActions "
+                            "name the topic, as the shipped template's do); an alarm that is not OK (a real incident) "
+                            "is never touched. Default: off on AWS, on locally")
+    smoke.add_argument("--write-probes", action=argparse.BooleanOptionalAction, default=None,
+                       help="C6: write a row on the writer and read it on the reader, in a schema the run creates "
+                            "under a random name and drops (refusing any object it did not make, or one with "
+                            "triggers). Default: off on AWS, on locally")
     smoke.add_argument("--db-host", help="reach the writer through this host (e.g. a tunnel)")
     smoke.add_argument("--db-port", type=int)
     smoke.add_argument("--db-reader-host", help="reach the reader through this host")
@@ -442,14 +458,16 @@ def _format_args(p: argparse.ArgumentParser) -> None:
 
 
 def _report(report: Any, args: argparse.Namespace) -> int:
-    from tapcheck.cli import _write
+    from tapcheck.output import write
     from tapcheck.report import live
 
-    _write(live.render(report, args.format), args.output)
+    write(live.render(report, args.format), args.output)
     return report.exit_code
 
 
 def cmd_smoke(args: argparse.Namespace) -> int:
+    from tapcheck.live.smoke import run_smoke
+
     _stack_name(args)
     tgt = _target(args)
     with _emulator_answers(tgt):
@@ -458,56 +476,6 @@ def cmd_smoke(args: argparse.Namespace) -> int:
             db_reader_host=args.db_reader_host, db_reader_port=args.db_reader_port,
             only=[x.strip().upper() for x in args.only.split(",")] if args.only else None, strict=args.strict,
             runner=not tgt.local and not args.no_runner and not args.db_host,
+            writes=args.write_probes, fire_alarm=args.fire_alarm,
         )
     return _report(report, args)
-
-
-def smoke(tgt: Any, stack_name: str, out: Any = None, only: list[str] | None = None, strict: bool = False,
-          **db: Any) -> int:
-    """run_smoke, printed as text to `out` (standard output); returns the exit code."""
-    from tapcheck.report import live
-
-    report = run_smoke(tgt, stack_name, only=only, strict=strict, **db)
-    (out or sys.stdout).write(live.text(report))
-    return report.exit_code
-
-
-def run_smoke(tgt: Any, stack_name: str, only: list[str] | None = None, strict: bool = False, runner: bool = False,
-              **db: Any) -> Any:
-    """Run every probe against the stack: a LiveReport with one case per probe run. Exit 0 when every
-    probe passed; 1 when one failed, naming its requirements — or skipped where a skip counts as
-    failure (always on the local target, on AWS with --strict); 2 when nothing could be probed. A
-    stack that cannot be probed at all raises UsageError (exit 2)."""
-    from tapcheck.findings import Status
-    from tapcheck.live import deploy, probing
-    from tapcheck.live.context import Context
-    from tapcheck.report.live import Case, LiveReport
-    from tapcheck.requirements.registry import requirement_order
-
-    stack = deploy.describe(tgt, stack_name)
-    if not stack["StackStatus"].endswith("_COMPLETE") or stack["StackStatus"].startswith(("ROLLBACK", "DELETE")):
-        raise UsageError(f"stack {stack_name}", f"is {stack['StackStatus']}", "deploy it again")
-    ctx = Context(tgt, stack_name, **db)
-    wanted = set(only or ())
-    remote = None
-    if runner:  # the data-plane probes run in a Lambda function in the stack's VPC (live/runner.py)
-        from tapcheck.live.runner import run_remote as remote
-    results = probing.run_all(ctx, only=(lambda p: bool(wanted & set(p.requirements))) if only else None,
-                              remote=remote)
-    failed = [r for r in results if r.status is Status.FAIL]
-    skipped = [r for r in results if r.status is Status.SKIP]
-    passed = len(results) - len(failed) - len(skipped)
-    skip_fails = probing.skip_fails(tgt.local, strict)
-    blocking = failed + (skipped if skip_fails else [])
-    failed_requirements = sorted({q for r in blocking for q in r.requirements}, key=requirement_order)
-    summary = f"smoke {stack_name}: {passed} passed, {len(failed)} failed, {len(skipped)} skipped"
-    if blocking:
-        summary += "; failed requirements: " + ", ".join(failed_requirements)
-    if skipped and skip_fails:
-        summary += (" (a skip fails the run on the local target, where nothing is outside the stack)" if tgt.local
-                    else " (--strict: a skip fails the run)")
-    code = EXIT_FINDINGS if blocking else (EXIT_UNUSABLE if not passed else EXIT_OK)
-    cases = [Case(r.name, r.requirements, r.status, r.detail, r.seconds, endpoint=r.endpoint, plane=r.plane,
-                  checks=r.checks, line=r.line()) for r in results]
-    return LiveReport("smoke", stack_name, "local" if tgt.local else "aws", cases, summary, code,
-                      failed_requirements)

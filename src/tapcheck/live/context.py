@@ -64,11 +64,26 @@ class Context:
     db_port: int | None = None
     db_reader_host: str | None = None
     db_reader_port: int | None = None
+    described: dict[str, Any] | None = field(default=None, repr=False)   # DescribeStacks' answer, when the caller has it
+    # What the probes may change (issue 21): None is the target's default, which live/smoke.py states:
+    # the local emulator may be written to and its alarm fired; on AWS nothing changes unless asked.
+    writes: bool | None = None        # --write-probes: a row written on the writer, read on the reader
+    fire_alarm: bool | None = None    # --fire-alarm: the CPU alarm set to ALARM and back
     _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def may_write(self) -> bool:
+        return self.target.local if self.writes is None else self.writes
+
+    @property
+    def may_fire(self) -> bool:
+        return self.target.local if self.fire_alarm is None else self.fire_alarm
 
     # --- stack ---------------------------------------------------------------------------
     @cached_property
     def stack(self) -> dict[str, Any]:
+        if self.described is not None:
+            return self.described
         from tapcheck.live.deploy import describe
 
         return describe(self.target, self.stack_name)

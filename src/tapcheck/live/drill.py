@@ -467,10 +467,18 @@ def _finish(result: DrillResult, out: Any) -> DrillResult:
     return result
 
 
+def _cases(result: DrillResult) -> list[Any]:
+    from tapcheck.findings import Status
+    from tapcheck.report.live import Case
+
+    return [Case(c.name, (REQ,), Status.PASS if c.ok else Status.FAIL, c.detail, c.seconds, text=c.line())
+            for c in result.checks]
+
+
 def _summary(result: DrillResult) -> str:
-    failed = [c for c in result.checks if not c.ok]
-    return (f"drill failover {result.stack_name}: {len(result.checks) - len(failed)} passed, {len(failed)} failed"
-            + (f"; failed requirements: {REQ}" if failed else ""))
+    from tapcheck.report.live import verdict
+
+    return verdict(_cases(result)).summary(f"drill failover {result.stack_name}", skips=False)
 
 
 def _text(result: DrillResult) -> str:
@@ -484,15 +492,14 @@ def _text(result: DrillResult) -> str:
 
 
 def as_report(result: DrillResult, target: str) -> Any:
-    """The drill as a LiveReport (text, JSON, JUnit): one case per check, the figures measured."""
-    from tapcheck.findings import Status
-    from tapcheck.report.live import Case, LiveReport
+    """The drill as a LiveReport (text, JSON, JUnit): one case per check, the figures measured,
+    the verdict smoke's (tapcheck.report.live.verdict)."""
+    from tapcheck.report.live import LiveReport, verdict
 
-    failed = [c for c in result.checks if not c.ok]
-    cases = [Case(c.name, (REQ,), Status.PASS if c.ok else Status.FAIL, c.detail, c.seconds, line=c.line())
-             for c in result.checks]
+    cases = _cases(result)
+    decided = verdict(cases)
     figures = {"cluster": result.cluster_id, "old_writer": result.old_writer, "new_writer": result.new_writer,
                "committed": result.committed, "lost": len(result.lost), "failed_writes": result.failed_writes,
                "window_s": round(result.window_s, 3), "api_s": result.api_s, "recovery_s": result.recovery_s}
-    return LiveReport("drill failover", result.stack_name, target, cases, _summary(result), 0 if result.ok else 1,
-                      [REQ] if failed else [], figures, text=_text(result))
+    return LiveReport("drill failover", result.stack_name, target, cases, _summary(result), decided.exit_code,
+                      decided.failed_requirements, figures, text=_text(result))

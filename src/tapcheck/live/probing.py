@@ -4,7 +4,8 @@ A probe is a function of a Context marked @probe("check-id", ..., title=...) in
 rules/<folder>/probes.py. It returns a detail when its checks hold on the live stack, raises
 Fail when they do not and Skip when it could not look. A probe marked per_endpoint runs once
 on the writer and once on the reader endpoint. Both pytest (tests/integration) and
-`tapcheck smoke` run them through run_probe, and both judge SKIPs the same way (judge).
+`tapcheck smoke` run them through run_probe, and both judge SKIPs the same way (skip_fails).
+A probe run's outcome is a tapcheck.report.live.Case, the one type every report renders.
 """
 
 from __future__ import annotations
@@ -16,21 +17,7 @@ from typing import Callable
 from tapcheck.findings import Status
 from tapcheck.live.collect import Probe, probes
 from tapcheck.live.context import ENDPOINT_ROLES, Context, Fail, Skip, one_line
-
-
-@dataclass
-class Result:
-    requirements: tuple[str, ...]
-    checks: tuple[str, ...]
-    name: str
-    plane: str
-    status: Status
-    detail: str
-    seconds: float = 0.0
-    endpoint: str | None = None       # writer / reader for a probe run per endpoint
-
-    def line(self) -> str:
-        return f"{self.status.value.upper():4} {','.join(self.requirements):<8} {self.name} - {self.detail}"
+from tapcheck.report.live import Case
 
 
 @dataclass(frozen=True)
@@ -47,6 +34,11 @@ class ProbeRun:
     def name(self) -> str:
         return self.probe.name + (f"[{self.role}]" if self.role else "")
 
+    def outcome(self, status: Status, detail: str, seconds: float = 0.0) -> Case:
+        """This run's case in the reports."""
+        return Case(self.name, self.probe.requirements, status, detail, seconds, endpoint=self.role,
+                    plane=self.probe.plane, checks=self.probe.checks)
+
 
 def runs(only: Callable[[Probe], bool] | None = None) -> list[ProbeRun]:
     found = []
@@ -60,7 +52,7 @@ def runs(only: Callable[[Probe], bool] | None = None) -> list[ProbeRun]:
     return found
 
 
-def run_probe(run: ProbeRun, ctx: Context) -> Result:
+def run_probe(run: ProbeRun, ctx: Context) -> Case:
     started = time.monotonic()
     try:
         detail = run.probe.function(ctx, run.role) if run.role else run.probe.function(ctx)
@@ -77,27 +69,24 @@ def run_probe(run: ProbeRun, ctx: Context) -> Result:
         status, detail = Status.FAIL, f"could not check: {type(e).__name__}: {one_line(e)}"
     if status is Status.PASS and not detail:
         status, detail = Status.FAIL, "the probe returned no evidence"
-    return Result(run.probe.requirements, run.probe.checks, run.name, run.probe.plane, status, str(detail),
-                  time.monotonic() - started, run.role)
+    return run.outcome(status, str(detail), time.monotonic() - started)
 
 
 def run_all(ctx: Context, only: Callable[[Probe], bool] | None = None,
-            remote: Callable[[Context, list[ProbeRun]], dict[str, tuple[str, str, float]]] | None = None) -> list[Result]:
-    """Every probe run, in order. With `remote` (the in-VPC runner, runner.run_remote), the
-    data-plane runs are handed to it in one batch and their results ({run id: (status, detail,
-    seconds)}) come back; the control-plane runs stay here."""
+            remote: Callable[[Context, list[ProbeRun]], dict[str, Case]] | None = None) -> list[Case]:
+    """Every probe run's case, in order. With `remote` (the in-VPC runner, runner.run_remote), the
+    data-plane runs are handed to it in one batch and their cases ({run id: case}) come back; the
+    control-plane runs stay here."""
     selected = runs(only)
     far = [run for run in selected if remote is not None and run.probe.plane == "data"]
     done = remote(ctx, far) if far else {}
-    results = []
+    cases = []
     for run in selected:
         if run not in far:
-            results.append(run_probe(run, ctx))
-            continue
-        status, detail, seconds = done.get(run.id, ("skip", "the in-VPC runner returned no result for this run", 0.0))
-        results.append(Result(run.probe.requirements, run.probe.checks, run.name, run.probe.plane, Status(status),
-                              detail, seconds, run.role))
-    return results
+            cases.append(run_probe(run, ctx))
+        else:
+            cases.append(done.get(run.id) or run.outcome(Status.SKIP, "the in-VPC runner returned no result for this run"))
+    return cases
 
 
 def skip_fails(local: bool, strict: bool) -> bool:

@@ -44,13 +44,15 @@ class LiveOptions:
 @pytest.fixture(scope="session")
 def live_options(request: pytest.FixtureRequest) -> LiveOptions:
     opt = request.config.getoption
+    from tapcheck import DEFAULT_TEMPLATE
+
     try:
         template = opt("--template")
     except ValueError:
-        template = "lib/TapStack.json"
+        template = DEFAULT_TEMPLATE
     return LiveOptions(
         target=opt("--target"), stack_name=opt("--stack-name"), region=opt("--region"),
         params=tuple(opt("--param") or ()), db_host=opt("--db-host"), db_port=opt("--db-port"),
         db_reader_host=opt("--db-reader-host"), db_reader_port=opt("--db-reader-port"),
-        template=template or "lib/TapStack.json", strict=bool(opt("--strict-probes")),
+        template=template or DEFAULT_TEMPLATE, strict=bool(opt("--strict-probes")),
     )

@@ -13,7 +13,8 @@ Design (issue 14):
   probe SKIPs naming the missing rule and the command that adds it.
 - The code is the tapcheck package itself (the same probe functions and run_probe, zipped from
   the installed package, rules included) plus psycopg wheels for the Lambda runtime (python3.11,
-  x86_64) from PyPI, pinned and hash-checked, cached under ~/.cache/tapcheck/runner-wheels.
+  x86_64) from PyPI, pinned and hash-checked, cached under ~/.cache/tapcheck/runner-wheels; the
+  built zip is cached beside them with its own sha256 and checked against it before each use.
 - Its execution role has the AWS managed policy AWSLambdaVPCAccessExecutionRole, which grants
   the network-interface permissions a VPC function needs and CloudWatch Logs
   (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions).
@@ -46,6 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tapcheck import interrupts
 from tapcheck.errors import UsageError
 
 RUNNER_TAG = "tapcheck:runner-for"
@@ -180,7 +182,9 @@ def build_zip(ca_bundle: str | Path | None = None) -> bytes:
     """The function's code: the installed tapcheck package, the pinned wheels and, when given, the CA
     bundle its connections verify the cluster against (as tapcheck/live/<tls.RUNNER_BUNDLE>: the
     function has no path to fetch one). Built once per content (the wheels' pinned digests, the
-    package's files, the bundle) and cached beside the wheels."""
+    package's files, the bundle) and cached beside the wheels, with the zip's own sha256 recorded
+    beside it: the cached zip is shipped, credentials alongside, into the VPC only when it is still
+    what was built (cached_zip); otherwise it is rebuilt."""
     from tapcheck.live.tls import RUNNER_BUNDLE
 
     files = _package_files()
@@ -192,8 +196,9 @@ def build_zip(ca_bundle: str | Path | None = None) -> bytes:
     for path, arcname in files:
         digest.update(arcname.encode() + b"\0" + path.read_bytes() + b"\0")
     cached = wheel_cache().parent / f"runner-{digest.hexdigest()[:16]}.zip"
-    if cached.is_file():
-        return cached.read_bytes()
+    code = cached_zip(cached)
+    if code is not None:
+        return code
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for wheel in wheels():
@@ -203,13 +208,57 @@ def build_zip(ca_bundle: str | Path | None = None) -> bytes:
                         z.writestr(item, w.read(item))
         for path, arcname in files:
             z.write(path, arcname)
-    for old in cached.parent.glob("runner-*.zip"):   # one build kept: the current one
-        old.unlink(missing_ok=True)
+    for old in list(cached.parent.glob("runner-*.zip")) + list(cached.parent.glob("runner-*.zip.sha256")):
+        old.unlink(missing_ok=True)          # one build kept: the current one
     code = buf.getvalue()
-    partial = cached.with_suffix(f".{os.getpid()}.partial")
-    partial.write_bytes(code)
-    partial.replace(cached)
+    _write_private(cached.with_name(cached.name + ".sha256"), hashlib.sha256(code).hexdigest().encode())
+    _write_private(cached, code)
     return code
+
+
+def cached_zip(path: Path) -> bytes | None:
+    """The cached build at `path` when it can be trusted: a regular file (not a link) of this user's,
+    writable by nobody else, whose sha256 is the one recorded when it was built. Anything else (absent,
+    tampered with, a digest missing) is removed, saying so when it was there, and None is returned:
+    the caller rebuilds."""
+    import stat
+
+    recorded = path.with_name(path.name + ".sha256")
+    if not path.exists() and not path.is_symlink():
+        return None
+    why = None
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode):
+            why = "is not a regular file"
+        elif info.st_uid != os.geteuid() or info.st_mode & 0o022:
+            why = "is another user's or writable by others"
+        else:
+            code = path.read_bytes()
+            expected = recorded.read_text().strip() if recorded.is_file() and not recorded.is_symlink() else None
+            if expected is None:
+                why = "has no recorded digest"
+            elif hashlib.sha256(code).hexdigest() != expected:
+                why = "does not match the sha256 recorded when it was built"
+            else:
+                return code
+    except OSError as e:
+        why = f"cannot be read ({e.strerror or e})"
+    print(f"tapcheck: the cached runner code {path} {why}; rebuilding it", file=sys.stderr)
+    path.unlink(missing_ok=True)
+    recorded.unlink(missing_ok=True)
+    return None
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write `path` (0600, in a 0700 directory) through a new file renamed over it: never through a link
+    planted at its name."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(partial, path)
 
 
 # --- where the function goes -----------------------------------------------------------------
@@ -371,9 +420,11 @@ def payload(ctx: Any, run_ids: list[str]) -> dict[str, Any]:
     """What the handler needs, read here (outside the VPC): endpoints, the cluster's names, the secret."""
     from tapcheck.live.context import Fail
 
-    cluster = {k: ctx.cluster.get(k) for k in ("Endpoint", "ReaderEndpoint", "Port", "MasterUsername", "DatabaseName")}
+    cluster = {k: ctx.cluster.get(k) for k in ("Endpoint", "ReaderEndpoint", "Port", "MasterUsername", "DatabaseName",
+                                               "DBClusterMembers")}
     body: dict[str, Any] = {"stack_name": ctx.stack_name, "target": ctx.target.name, "region": ctx.target.region,
-                            "outputs": ctx.outputs, "cluster": cluster, "runs": run_ids}
+                            "outputs": ctx.outputs, "cluster": cluster, "runs": run_ids,
+                            "writes": ctx.may_write}     # --write-probes: the handler's probes may write
     try:
         body["secret"] = ctx.secret
     except Fail as e:
@@ -381,9 +432,9 @@ def payload(ctx: Any, run_ids: list[str]) -> dict[str, Any]:
     return body
 
 
-def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, tuple[str, str, float]]:
-    """Run the data-plane probe runs `runs` in a runner made for this call: {run id: (status,
-    detail, seconds)}. Removes the runner before returning or raising; what it could not remove is
+def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, Any]:
+    """Run the data-plane probe runs `runs` (probing.ProbeRun) in a runner made for this call:
+    {run id: its case (tapcheck.report.live.Case)}. Removes the runner before returning or raising; what it could not remove is
     printed to `out` (standard error) with the commands."""
     from botocore.exceptions import ClientError
 
@@ -406,22 +457,25 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, tuple[st
     tags = _tags(ctx)
     try:
         iam, lam = ctx.target.client("iam"), ctx.target.client("lambda")
-        role_arn = _create_role(iam, name, ctx.stack_name, tags, boundary_arn(partition, account))
-        runner.role = name
+        with interrupts.deferred():   # made and recorded at once: a signal cannot fall between the two
+            role_arn = _create_role(iam, name, ctx.stack_name, tags, boundary_arn(partition, account))
+            runner.role = name
         iam.attach_role_policy(RoleName=name, PolicyArn=runner.vpc_access)
         logs = ctx.target.client("logs")
-        logs.create_log_group(logGroupName=LOG_GROUP_PREFIX + name, tags=tags)
-        runner.log_group = LOG_GROUP_PREFIX + name
+        with interrupts.deferred():
+            logs.create_log_group(logGroupName=LOG_GROUP_PREFIX + name, tags=tags)
+            runner.log_group = LOG_GROUP_PREFIX + name
         logs.put_retention_policy(logGroupName=runner.log_group, retentionInDays=LOG_RETENTION_DAYS)
         deadline = time.monotonic() + ROLE_PROPAGATION_S
         while True:
             try:
-                lam.create_function(
-                    FunctionName=name, Runtime=RUNTIME, Role=role_arn, Handler=HANDLER, Code={"ZipFile": code},
-                    Timeout=FUNCTION_TIMEOUT_S, MemorySize=MEMORY_MB, Tags=tags, Architectures=["x86_64"],
-                    Description=f"tapcheck in-VPC probe runner for stack {ctx.stack_name} (removed after the run)",
-                    VpcConfig={"SubnetIds": where.subnet_ids, "SecurityGroupIds": where.group_ids})
-                runner.function = name
+                with interrupts.deferred():
+                    lam.create_function(
+                        FunctionName=name, Runtime=RUNTIME, Role=role_arn, Handler=HANDLER, Code={"ZipFile": code},
+                        Timeout=FUNCTION_TIMEOUT_S, MemorySize=MEMORY_MB, Tags=tags, Architectures=["x86_64"],
+                        Description=f"tapcheck in-VPC probe runner for stack {ctx.stack_name} (removed after the run)",
+                        VpcConfig={"SubnetIds": where.subnet_ids, "SecurityGroupIds": where.group_ids})
+                    runner.function = name
                 break
             except ClientError as e:
                 if (e.response.get("Error", {}).get("Code") == "InvalidParameterValueException"
@@ -437,15 +491,34 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, tuple[st
         if response.get("FunctionError"):
             return _all(runs, "skip", f"the in-VPC runner failed ({document.get('errorType')}: "
                                       f"{document.get('errorMessage')}); its probes could not look")
-        return {r["id"]: (r["status"], r["detail"], float(r.get("seconds") or 0.0)) for r in document["results"]}
+        return _cases(runs, document["results"])
     finally:
-        left = runner.remove()
-        for line in left:
-            print(f"tapcheck: could not remove the runner's {line}", file=out)
+        with interrupts.deferred():   # a signal now waits until the function and the role are gone, or that is said
+            left = runner.remove()
+            for line in left:
+                print(f"tapcheck: could not remove the runner's {line}", file=out)
 
 
-def _all(runs: list[Any], status: str, detail: str) -> dict[str, tuple[str, str, float]]:
-    return {r.id: (status, detail, 0.0) for r in runs}
+def _all(runs: list[Any], status: str, detail: str) -> dict[str, Any]:
+    from tapcheck.findings import Status
+
+    return {r.id: r.outcome(Status(status), detail) for r in runs}
+
+
+def _cases(runs: list[Any], results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The handler's results as cases; a run it says it does not know fails, saying so."""
+    from tapcheck.findings import Status
+    from tapcheck.report.live import Case
+
+    by_id = {r.id: r for r in runs}
+    cases = {}
+    for result in results:
+        run = by_id.get(result.get("id"))
+        if run is None:
+            continue
+        cases[run.id] = (Case.from_dict(result["case"]) if "case" in result
+                         else run.outcome(Status.FAIL, str(result.get("missing") or "the runner returned no case")))
+    return cases
 
 
 def stack_partition_account(stack_id: str) -> tuple[str, str]:

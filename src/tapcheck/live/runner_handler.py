@@ -1,6 +1,6 @@
 """The in-VPC probe runner's Lambda handler: it runs the data-plane probe runs it is asked for,
 with the same probe functions and the same run_probe as every other target, and returns their
-results as JSON.
+cases as JSON (tapcheck.report.live.Case.as_dict, the JSON report's own form).
 
 Everything the probes read from AWS (endpoints, the secret's document, the cluster's master user
 and database) arrives in the invocation's payload, read by the caller outside the VPC: a function
@@ -31,7 +31,7 @@ class PayloadContext(Context):
 
     def __init__(self, payload: dict[str, Any]) -> None:
         super().__init__(NoApiTarget(payload.get("target", "aws"), payload.get("region", "us-east-1")),
-                         payload["stack_name"])
+                         payload["stack_name"], writes=bool(payload.get("writes")))
         self._payload = payload
         self.__dict__["outputs"] = dict(payload.get("outputs") or {})
         self.__dict__["cluster"] = dict(payload.get("cluster") or {})
@@ -62,10 +62,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     results = []
     for run_id in wanted:
         run = by_id.get(run_id)
-        if run is None:
-            results.append({"id": run_id, "status": "fail", "detail": f"the runner's code has no probe run {run_id}",
-                            "seconds": 0.0})
+        if run is None:   # the caller's own runs are the same code: only a foreign payload names another
+            results.append({"id": run_id, "missing": f"the runner's code has no probe run {run_id}"})
             continue
-        r = probing.run_probe(run, ctx)
-        results.append({"id": run_id, "status": r.status.value, "detail": r.detail, "seconds": r.seconds})
+        results.append({"id": run_id, "case": probing.run_probe(run, ctx).as_dict()})
     return {"results": results}

@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tapcheck.cli import _write
+    from tapcheck.output import write
     from tapcheck.plan import render
     from tapcheck.plan.planner import Allow, make_plan
     from tapcheck.plan.sources import from_file, from_head
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     plans = [make_plan(old, new, parameters, allows) for old, new in versions]
     renderers = {"text": render.text, "json": render.json_text, "markdown": render.markdown,
                  "junit": lambda plans: live.junit(render.as_report(plans))}
-    _write(renderers[args.format](plans), args.output)
+    write(renderers[args.format](plans), args.output)
     if unusable:
         return EXIT_UNUSABLE
     return EXIT_OK if all(p.safe for p in plans) else EXIT_FINDINGS

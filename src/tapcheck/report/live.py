@@ -27,15 +27,24 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "live-report.schema.
 
 @dataclass
 class Case:
+    """One outcome, from the probe (or drill check, or planned change) that made it to every
+    report format: a probe run returns it (tapcheck.live.probing.run_probe), the in-VPC runner
+    sends it back as JSON (as_dict / from_dict), the renderers below print it."""
     name: str                          # probe (or check, or resource) name
     requirements: tuple[str, ...]
     status: Status                     # PASS, FAIL or SKIP
     detail: str
     seconds: float = 0.0
     endpoint: str | None = None        # writer / reader, for a probe run per endpoint
-    plane: str | None = None           # control / data, for a probe
+    plane: str | None = None           # control / data / behaviour, for a probe
     checks: tuple[str, ...] = ()
-    line: str = ""                     # the case as the text report prints it
+    text: str | None = None            # its command's own text line, when not the probe line (the drill's)
+
+    def line(self) -> str:
+        """The case as the text report prints it."""
+        if self.text is not None:
+            return self.text
+        return f"{self.status.value.upper():4} {','.join(self.requirements):<8} {self.name} - {self.detail}"
 
     @property
     def case_name(self) -> str:
@@ -43,6 +52,51 @@ class Case:
         where = f" [{self.endpoint}]" if self.endpoint else ""
         base = self.name.split("[")[0] if self.endpoint else self.name
         return " ".join(filter(None, (",".join(self.requirements), base))) + where
+
+    def as_dict(self) -> dict[str, Any]:
+        """The case as the JSON report writes it (and as the in-VPC runner returns it)."""
+        return {"name": self.name, "requirements": list(self.requirements), "checks": list(self.checks),
+                "endpoint": self.endpoint, "plane": self.plane, "status": self.status.value, "detail": self.detail,
+                "seconds": round(self.seconds, 3)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Case":
+        return cls(str(data["name"]), tuple(data.get("requirements") or ()), Status(data["status"]),
+                   str(data.get("detail", "")), float(data.get("seconds") or 0.0), data.get("endpoint"),
+                   data.get("plane"), tuple(data.get("checks") or ()))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a list of cases decides: the exit code, the failed requirements, the counts."""
+    exit_code: int
+    failed_requirements: list[str]
+    passed: int
+    failed: int
+    skipped: int
+
+    def summary(self, head: str, skips: bool = True) -> str:
+        """`HEAD: P passed, F failed[, S skipped][; failed requirements: ...]`."""
+        text = f"{head}: {self.passed} passed, {self.failed} failed" + (f", {self.skipped} skipped" if skips else "")
+        if self.failed_requirements:
+            text += "; failed requirements: " + ", ".join(self.failed_requirements)
+        return text
+
+
+def verdict(cases: list[Case], skip_fails: bool = False) -> Verdict:
+    """The one verdict of smoke and the drill: exit 1 when a case failed — or skipped, where a skip
+    counts as a failure (`skip_fails`) — naming the requirements of those cases in the
+    specification's order; 2 when nothing passed and nothing failed (nothing could be looked at); else 0."""
+    from tapcheck.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE
+    from tapcheck.requirements.registry import requirement_order
+
+    failed = [c for c in cases if c.status is Status.FAIL]
+    skipped = [c for c in cases if c.status is Status.SKIP]
+    passed = len(cases) - len(failed) - len(skipped)
+    blocking = failed + (skipped if skip_fails else [])
+    requirements = sorted({q for c in blocking for q in c.requirements}, key=requirement_order)
+    code = EXIT_FINDINGS if blocking else (EXIT_UNUSABLE if not passed else EXIT_OK)
+    return Verdict(code, requirements, passed, len(failed), len(skipped))
 
 
 @dataclass
@@ -70,7 +124,7 @@ def render(report: LiveReport, fmt: str) -> str:
 def text(report: LiveReport) -> str:
     if report.text is not None:
         return report.text
-    return "\n".join([c.line for c in report.cases] + [report.summary]) + "\n"
+    return "\n".join([c.line() for c in report.cases] + [report.summary]) + "\n"
 
 
 def as_dict(report: LiveReport) -> dict[str, Any]:
@@ -85,16 +139,7 @@ def as_dict(report: LiveReport) -> dict[str, Any]:
         "counts": report.counts(),
         "failed_requirements": report.failed_requirements,
         "figures": report.figures,
-        "cases": [{
-            "name": c.name,
-            "requirements": list(c.requirements),
-            "checks": list(c.checks),
-            "endpoint": c.endpoint,
-            "plane": c.plane,
-            "status": c.status.value,
-            "detail": c.detail,
-            "seconds": round(c.seconds, 3),
-        } for c in report.cases],
+        "cases": [c.as_dict() for c in report.cases],
     }
 
 
