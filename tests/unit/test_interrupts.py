@@ -77,10 +77,10 @@ PROGRAM = textwrap.dedent("""
 
     sig = getattr(signal, sys.argv[1])
     if sys.argv[2] == "raises":
-        def evaluate_file(*args, **kwargs):
+        def evaluate_loaded(*args, **kwargs):
             os.kill(os.getpid(), sig)
             time.sleep(5)
-        gate.evaluate_file = evaluate_file
+        gate.evaluate_loaded = evaluate_loaded
     else:                      # a command that catches the interrupt itself and says 130, as deploy does
         def cmd_check(args):
             try:
