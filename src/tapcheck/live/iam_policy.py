@@ -386,31 +386,25 @@ def dumps(document: Any) -> str:
 EXAMPLE = ("--stack-name", "tapstack-prod", "--account", "111122223333", "--region", "us-east-1")
 
 
-def _example(*extra: str) -> str:
-    """What `tapcheck iam-policy EXAMPLE... extra` prints (run in this process)."""
-    import contextlib
-    import io
+def _example(runner: bool = False, fire_alarm: bool = False, only: str | None = None) -> str:
+    """What `tapcheck iam-policy EXAMPLE...` prints with those options: the same use case, called here."""
+    from tapcheck import DEFAULT_TEMPLATE
 
-    from tapcheck.cli import main
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(["iam-policy", *EXAMPLE, *extra])
-    if code != 0:
-        raise RuntimeError(f"tapcheck iam-policy {' '.join(EXAMPLE + extra)} exited {code}")
-    return out.getvalue()
+    scope = Scope(EXAMPLE[1], EXAMPLE[3], EXAMPLE[5])
+    documents, _ = policies(DEFAULT_TEMPLATE, scope, {}, runner=runner, fire_alarm=fire_alarm)
+    return render(documents, only)
 
 
 def example_files() -> dict[str, str]:
     """docs/iam/<name>.json: each document `--runner --policy NAME` prints for the example stack."""
-    return {name: _example("--runner", "--policy", name) for name in POLICY_NAMES}
+    return {name: _example(runner=True, only=name) for name in POLICY_NAMES}
 
 
 def example_markdown() -> str:
     """The README block: the command and its whole output, then what --fire-alarm adds."""
-    everything = _example("--runner")
+    everything = _example(runner=True)
     plain = json.loads(_example())["smoke-policy"]["Statement"]
-    firing = [st for st in json.loads(_example("--fire-alarm"))["smoke-policy"]["Statement"] if st not in plain]
+    firing = [st for st in json.loads(_example(fire_alarm=True))["smoke-policy"]["Statement"] if st not in plain]
     return ("```console\n$ tapcheck iam-policy " + " ".join(EXAMPLE) + " --runner\n" + everything + "```\n\n"
             "With `--fire-alarm`, smoke-policy gains these statements:\n\n"
             "```json\n" + dumps(firing) + "\n```\n")
