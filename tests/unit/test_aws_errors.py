@@ -55,7 +55,8 @@ def loopback_only(monkeypatch):
 
 def client(endpoint: str, *, keys: bool = True, proxies: dict | None = None, timeout: float = 0.5):
     kwargs = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"} if keys else {}
-    return boto3.client("cloudformation", region_name="us-east-1", endpoint_url=endpoint, **kwargs,
+    # a session of its own: boto3's default one keeps the credentials it first found (another test's)
+    return boto3.session.Session().client("cloudformation", region_name="us-east-1", endpoint_url=endpoint, **kwargs,
                         config=Config(connect_timeout=timeout, read_timeout=timeout, proxies=proxies,
                                       retries={"max_attempts": 1, "mode": "standard"}))
 
@@ -203,14 +204,26 @@ def test_a_proxy_that_is_not_there():
     assert "HTTPS_PROXY" in error.fix
 
 
-def test_no_credentials():
+@pytest.fixture
+def no_credential_sources(monkeypatch, tmp_path):
+    """The standard chain finds nothing: no AWS_* variables, no files, no instance metadata."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                 "AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def test_no_credentials(no_credential_sources):
     exc = raised(lambda: client(f"http://127.0.0.1:{closed_port()}", keys=False).describe_stacks())
     assert type(exc).__name__ == "NoCredentialsError"
     error = describe(exc)
     assert (error.subject, error.problem) == ("AWS credentials", "none found in the standard chain")
 
 
-def test_half_the_credentials(monkeypatch):
+def test_half_the_credentials(no_credential_sources, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
     exc = raised(lambda: client(f"http://127.0.0.1:{closed_port()}", keys=False).describe_stacks())
     assert type(exc).__name__ == "PartialCredentialsError"
