@@ -245,7 +245,7 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
         _remove_root(root, log)
         raise UsageError("emulator", f"cannot start the server: {_why(e)}", f"check {tempfile.gettempdir()}") from None
     # Popen returns after exec, so the command line read here is the server's own.
-    state = {"pid": proc.pid, "port": port, "url": _url(port), "root": str(root), "log": str(log),
+    state: dict[str, Any] = {"pid": proc.pid, "port": port, "url": _url(port), "root": str(root), "log": str(log),
              "started": time.time(), "network_boundary": boundary, "process": processes.identity(proc.pid, settle_s=2.0) or {"pid": proc.pid}}
     try:
         _write_state(sp, state)
@@ -300,15 +300,15 @@ def stop(path: str | os.PathLike[str] | None = None, timeout: float = STOP_TIMEO
         return []
     done: list[str] = []
     recorded = st.get("process") or {}
-    pid = recorded.get("pid") or st.get("pid")
+    pid = int(recorded.get("pid") or st.get("pid") or 0)
     if _ours(st):
         processes.signal_recorded(recorded, signal.SIGTERM)
-        if processes.wait_gone(int(pid), timeout, recorded.get("start_ticks")):
+        if processes.wait_gone(pid, timeout, recorded.get("start_ticks")):
             done.append(f"stopped emulator process {pid}")
         elif processes.signal_recorded(recorded, signal.SIGKILL):
-            processes.wait_gone(int(pid), 5.0, recorded.get("start_ticks"))
+            processes.wait_gone(pid, 5.0, recorded.get("start_ticks"))
             done.append(f"killed emulator process {pid}")
-    elif pid and processes.alive(int(pid)):
+    elif pid and processes.alive(pid):
         done.append(f"pid {pid} is no longer the emulator: left it alone")
     root = Path(st["root"])
     done += _remove_root(root)

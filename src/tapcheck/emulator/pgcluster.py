@@ -445,8 +445,6 @@ class PgCluster:
         listen there too; on Aurora the endpoint's DNS moves instead). Not while the cluster
         itself is being deleted (`retiring`), nor for a writer that is down: there is nothing to
         move the endpoint to. A restart applies every setting pending one, so none is left."""
-        from tapcheck.emulator.failover import server_running
-
         self.reader_endpoint_on_writer = True
         if self.retiring or not self.writer_running or not server_running(self.writer_data):
             return
@@ -557,6 +555,22 @@ class PgCluster:
         passfile.write_text(f"*:*:*:{ADMIN_USER}:{self.admin_password}\n")   # token_urlsafe: no ':' or '\\'
         os.chmod(passfile, 0o600)
         _chown(passfile)
+
+
+def server_running(data: Path) -> bool:
+    """Whether the postmaster named by `data`/postmaster.pid is alive and is a postgres
+    started on `data`. Not `pg_ctl status`: a killed postmaster that nobody reaped stays a
+    zombie, which pg_ctl counts as running (kill(pid, 0) succeeds), and a stale pid file may
+    name a pid reused by an unrelated process."""
+    try:
+        pid = int((data / "postmaster.pid").read_text().splitlines()[0])
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except (OSError, ValueError, IndexError):
+        return False
+    if stat.rsplit(")", 1)[-1].split()[0] == "Z":
+        return False
+    return any(a == "-D" and b == str(data) for a, b in zip(args, args[1:]))
 
 
 def aurora_version_of(engine_version: str) -> str:

@@ -41,13 +41,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from moto.server import ThreadedMotoServer
 
-    from tapcheck.emulator import models
+    from tapcheck.emulator import moto_patches
+    from tapcheck.emulator.resources import clusters
 
-    models.install()
-    # Lambda Invoke for python runtimes without Docker (the function runs in its cluster's boundary)
-    from tapcheck.emulator.models import lambda_runner
-
-    lambda_runner.install()
+    moto_patches.install()
     # Warm up the backends a deploy touches, so the first deploy does not pay for it.
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.iam.models import iam_backends
@@ -81,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             server.stop()
         finally:
-            models.shutdown()
+            clusters.shutdown()
             shutil.rmtree(root, ignore_errors=True)
             Path(f"{root}.log").unlink(missing_ok=True)  # written by control.start
     return 0

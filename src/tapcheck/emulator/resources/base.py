@@ -78,11 +78,11 @@ class EmulatedResource(CloudFormationModel):
 
     # moto calls both on the class only, so classmethods serve for its staticmethods.
     @classmethod
-    def cloudformation_type(cls) -> str:  # type: ignore[override]
+    def cloudformation_type(cls) -> str:
         return cls.CFN_TYPE
 
     @classmethod
-    def cloudformation_name_type(cls) -> str:  # type: ignore[override]
+    def cloudformation_name_type(cls) -> str:
         return cls.NAME_PROPERTY
 
     @classmethod
@@ -111,7 +111,7 @@ class EmulatedResource(CloudFormationModel):
         raise ValidationError(message=f"the tapcheck emulator cannot update {self.CFN_TYPE} in place")
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
+    def update_from_cloudformation_json(
         cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
         account_id: str, region_name: str,
     ) -> Any:
@@ -120,7 +120,7 @@ class EmulatedResource(CloudFormationModel):
         raise ValidationError(message=f"{cls.CFN_TYPE}: update through moto's resource map is not supported")
 
     @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
+    def delete_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
     ) -> None:
         return None

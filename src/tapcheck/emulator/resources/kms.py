@@ -27,7 +27,7 @@ class KmsKey(EmulatedResource):
     }
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "KmsKey":

@@ -102,7 +102,7 @@ def namespace_for(fn: Any) -> str | None:
         rds = rds_backends[account][region]
         cluster = rds.clusters.get(cluster_id)
         subnet_group = rds.subnet_groups.get(cluster.db_subnet_group_name or "") if cluster else None
-        if subnet_group is None or subnet_group.vpc_id != fn_subnets[0].vpc_id:
+        if cluster is None or subnet_group is None or subnet_group.vpc_id != fn_subnets[0].vpc_id:
             continue
         groups = [ec2.get_security_group_from_id(g) for g in cluster.vpc_security_group_ids or []]
         if security_groups.missing_rule(fn_groups, [s.cidr_block for s in fn_subnets],

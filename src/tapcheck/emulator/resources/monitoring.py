@@ -22,14 +22,14 @@ class MetricAlarm(EmulatedResource):
     ATTRIBUTES: ClassVar[AttributeReaders] = {"Arn": lambda wrapper: wrapper.obj.alarm_arn}
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "MetricAlarm":
         p = cloudformation_json["Properties"]
         if "Metrics" in p:
             raise ValidationError(message="metric-math alarms are not supported by the emulator")
-        cw = cloudwatch_backends[account_id][region_name]
+        cw: Any = cloudwatch_backends[account_id][region_name]   # moto's hints: Period is optional on AWS
         alarm = cw.put_metric_alarm(
             name=resource_name, namespace=p.get("Namespace"), metric_name=p.get("MetricName"),
             comparison_operator=p["ComparisonOperator"], evaluation_periods=int(p["EvaluationPeriods"]),
@@ -77,7 +77,7 @@ class Topic(EmulatedResource):
     }
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "Topic":
@@ -112,7 +112,7 @@ class IamRole(EmulatedResource):
     }
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "IamRole":
@@ -128,7 +128,7 @@ class IamRole(EmulatedResource):
 
     def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         iam = iam_backends[self.account_id][get_partition(self.region_name)]
-        role = iam.get_role(self.physical_id)
+        role: Any = iam.get_role(self.physical_id)
         role.description = new.get("Description")
         if "MaxSessionDuration" in new:
             role.max_session_duration = int(new["MaxSessionDuration"])
@@ -160,12 +160,12 @@ class LogGroup(EmulatedResource):
     ATTRIBUTES: ClassVar[AttributeReaders] = {"Arn": lambda wrapper: wrapper.obj.arn}
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "LogGroup":
         props = cloudformation_json.get("Properties") or {}
-        logs = logs_backends[account_id][region_name]
+        logs: Any = logs_backends[account_id][region_name]   # moto's hints take RetentionInDays as str
         group = logs.create_log_group(resource_name, {t["Key"]: t["Value"] for t in tag_list(props)},
                                       kmsKeyId=props.get("KmsKeyId"))
         if props.get("RetentionInDays") is not None:
@@ -175,7 +175,7 @@ class LogGroup(EmulatedResource):
     UPDATABLE = frozenset({"RetentionInDays", "Tags", "KmsKeyId"})
 
     def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        logs = logs_backends[self.account_id][self.region_name]
+        logs: Any = logs_backends[self.account_id][self.region_name]
         if new.get("RetentionInDays") is None:
             # Without RetentionInDays "log events do not expire"
             # (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-loggroup.html).

@@ -94,7 +94,7 @@ def create_cluster_arguments(rds: RDSBackend, kwargs: dict[str, Any]) -> dict[st
     engine, version = kwargs.get("engine"), kwargs.get("engine_version")
     if kwargs.get("db_cluster_parameter_group_name") or engine != rds_offerings.AURORA_POSTGRESQL:
         return kwargs
-    version = version or rds_offerings.default_engine_version(engine)
+    version = str(version or rds_offerings.default_engine_version(engine))
     family = rds_offerings.parameter_group_family(engine, version)
     return {**kwargs, "engine_version": version,
             "db_cluster_parameter_group_name": ensure_default_cluster_parameter_group(rds, family)}
@@ -126,7 +126,7 @@ def modify_cluster_arguments(rds: RDSBackend, kwargs: dict[str, Any]) -> dict[st
             "EnableLogTypes": list(exports.get("EnableLogTypes") or []),
             "DisableLogTypes": list(exports.get("DisableLogTypes") or []),
         }
-    cluster = rds.clusters.get(kwargs.get("db_cluster_identifier"))
+    cluster = rds.clusters.get(str(kwargs.get("db_cluster_identifier")))
     if cluster is not None and "enable_cloudwatch_logs_exports" in kwargs:
         wanted = kwargs["enable_cloudwatch_logs_exports"]
         current = cluster.enabled_cloudwatch_logs_exports
@@ -237,7 +237,7 @@ def move_data_plane(rds: RDSBackend, cluster: DBCluster, old_writer: Any) -> Non
     the new writer, as it must on AWS, works on both."""
     new_writer = cluster.writer
     pgc = clusters.lookup(rds.account_id, rds.region_name, cluster.db_cluster_identifier)
-    if pgc is None or new_writer is old_writer or old_writer is None:
+    if pgc is None or new_writer is None or new_writer is old_writer or old_writer is None:
         return
     try:
         report = fail_over(pgc)
@@ -270,7 +270,7 @@ def modify_db_subnet_group(self: RDSBackend, subnet_name: str, description: str 
 
 
 def reset_db_cluster_parameter_group(self: RDSBackend, name: str, reset_all: bool, names: list[str]) -> Any:
-    """RDSBackend.reset_db_cluster_parameter_group, which moto lacks."""
+    """ResetDBClusterParameterGroup, which moto's backend lacks."""
     group = self.db_cluster_parameter_groups.get(name)
     if group is None:
         raise rds_errors.DBClusterParameterGroupNotFoundError(name)

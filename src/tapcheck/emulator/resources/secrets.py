@@ -18,12 +18,12 @@ class Secret(EmulatedResource):
     ATTRIBUTES: ClassVar[AttributeReaders] = {"Id": lambda wrapper: wrapper.physical_id}
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "Secret":
         props = cloudformation_json["Properties"]
-        backend = secretsmanager_backends[account_id][region_name]
+        backend: Any = secretsmanager_backends[account_id][region_name]   # moto's hints say str where it takes None
         backend.create_secret(
             name=resource_name, secret_string=_secret_string(props, backend), secret_binary=None,
             description=props.get("Description"), tags=tag_list(props), kms_key_id=props.get("KmsKeyId"),
@@ -39,7 +39,7 @@ class Secret(EmulatedResource):
         is generated again, a new version becomes AWSCURRENT, and nothing that already resolved the
         old value learns of it (https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/2210,
         https://github.com/aws/aws-cdk/issues/7518). Description, tags and key change in place."""
-        backend = secretsmanager_backends[self.account_id][self.region_name]
+        backend: Any = secretsmanager_backends[self.account_id][self.region_name]
         secret = self.obj
         if old.get("GenerateSecretString") != new.get("GenerateSecretString") or \
                 old.get("SecretString") != new.get("SecretString"):
@@ -52,7 +52,7 @@ class Secret(EmulatedResource):
         secret.tags = tag_list(new)
 
     def delete(self, account_id: str, region_name: str) -> None:
-        backend = secretsmanager_backends[account_id][region_name]
+        backend: Any = secretsmanager_backends[account_id][region_name]   # moto's hints say str where it takes None
         backend.delete_secret(self.physical_id, None, True)
 
 
@@ -94,7 +94,7 @@ class SecretTargetAttachment(EmulatedResource):
     CFN_TYPE = "AWS::SecretsManager::SecretTargetAttachment"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "SecretTargetAttachment":
@@ -114,25 +114,25 @@ def _attach(props: dict[str, Any], account_id: str, region_name: str) -> str:
     """Add the target database's connection details to the secret, as AWS does; returns the
     secret's ARN (the attachment's physical id)."""
     secret_id, target_id, target_type = props["SecretId"], props["TargetId"], props["TargetType"]
-    sm = secretsmanager_backends[account_id][region_name]
+    sm: Any = secretsmanager_backends[account_id][region_name]
     rds = rds_backends[account_id][region_name]
     if target_type == "AWS::RDS::DBCluster":
-        target = rds.clusters.get(target_id.lower())
-        if target is None:
+        cluster = rds.clusters.get(target_id.lower())
+        if cluster is None:
             raise ValidationError(message=f"DB cluster {target_id} not found")
-        extra = {
-            "engine": "postgres" if target.engine.endswith("postgresql") else "mysql",
-            "host": target.endpoint, "port": target.port,
-            "dbClusterIdentifier": target.db_cluster_identifier,
+        extra: dict[str, Any] = {
+            "engine": "postgres" if cluster.engine.endswith("postgresql") else "mysql",
+            "host": cluster.endpoint, "port": cluster.port,
+            "dbClusterIdentifier": cluster.db_cluster_identifier,
         }
-        if target.database_name:
-            extra["dbname"] = target.database_name
+        if cluster.database_name:
+            extra["dbname"] = cluster.database_name
     elif target_type == "AWS::RDS::DBInstance":
-        target = rds.databases.get(target_id)
-        if target is None:
+        instance = rds.databases.get(target_id)
+        if instance is None:
             raise ValidationError(message=f"DB instance {target_id} not found")
-        extra = {"engine": target.engine, "host": target.address, "port": target.port,
-                 "dbInstanceIdentifier": target.db_instance_identifier}
+        extra = {"engine": instance.engine, "host": instance.address, "port": instance.port,
+                 "dbInstanceIdentifier": instance.db_instance_identifier}
     else:
         raise ValidationError(message=f"TargetType {target_type} is not supported by the emulator")
     current = sm.get_secret_value(secret_id, None, None)

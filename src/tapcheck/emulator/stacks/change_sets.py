@@ -89,7 +89,8 @@ def execute(self: CloudFormationBackend, change_set_name: str, stack_name: str |
             moto_execute: Callable[[CloudFormationBackend, str, str | None], None]) -> None:
     """ExecuteChangeSet of an UPDATE change set runs the same update as UpdateStack; a CREATE
     change set keeps moto's behaviour (`moto_execute`)."""
-    change_set = self.describe_change_set(change_set_name)
+    change_set = self.describe_change_set(change_set_name)   # refuses an unknown name itself
+    assert change_set is not None
     if change_set.change_set_type != "UPDATE":
         moto_execute(self, change_set_name, stack_name)
         return

@@ -8,7 +8,7 @@ change_sets.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import AlreadyExistsException, ValidationError
@@ -58,7 +58,7 @@ def delete_resources(stack: Stack, prefix: str) -> str | None:
             continue
         resource_event(stack, logical, rtype, f"{prefix}_IN_PROGRESS", physical(instance))
         try:
-            if policy == "Snapshot" and hasattr(instance, "snapshot"):
+            if policy == "Snapshot" and instance is not None and hasattr(instance, "snapshot"):
                 instance.snapshot(logical)
             gone = delete_physical(rm, instance, body)
         except Exception as e:  # noqa: BLE001
@@ -116,7 +116,7 @@ def create_resources(self: Stack) -> None:
             record(rm, logical, body)
         except Exception as e:  # noqa: BLE001
             why = reason(e)
-            resource_event(self, logical, rtype, "CREATE_FAILED", why=why)
+            resource_event(self, logical, rtype, "CREATE_FAILED", status_reason=why)
             failed = (logical, why)
             break
         resource_event(self, logical, rtype, "CREATE_COMPLETE", physical(instance))
@@ -183,7 +183,8 @@ def create_stack(self: CloudFormationBackend, name: str, template: str, paramete
     names.check_logical_ids(Stack.parse_template(template))
     preflight.check_parameters(template, parameters, self.account_id, self.region_name)
     stack_id = generate_stack_id(name, self.region_name, self.account_id)
-    stack = Stack(
+    # moto's Stack carries CloudFormationModel's @abstractmethod markers, yet is concrete
+    stack = cast(Any, Stack)(
         stack_id=stack_id, name=name, template=template, parameters=parameters, account_id=self.account_id,
         region_name=self.region_name, notification_arns=notification_arns, tags=tags, role_arn=role_arn,
         cross_stack_resources=self.exports, enable_termination_protection=enable_termination_protection,

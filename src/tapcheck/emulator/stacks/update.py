@@ -48,15 +48,7 @@ from tapcheck.emulator.resources.base import EmulatedResource
 from tapcheck.emulator.stacks import state
 from tapcheck.emulator.stacks import update_rules as rules
 from tapcheck.emulator.stacks.dynamic_references import resolve_dynamic_references
-from tapcheck.emulator.stacks.events import (
-    delete_physical,
-    deletion_policy,
-    dependency_order,
-    is_resource,
-    physical,
-    reason,
-    resource_event,
-)
+from tapcheck.emulator.stacks import events as ev
 from tapcheck.emulator.stacks.state import STACK_LOCKS, ResourceState
 
 # Event reason of a resource being replaced. AWS documents no event reasons; this is the wording
@@ -177,9 +169,9 @@ def _run(stack: Stack, template: str, role_arn: str | None, parameters: dict[str
         _load(rm, new_doc, parameters)
         rm.validate_outputs()
         new_json = new_doc.get("Resources", {})
-        order = dependency_order(new_json)
+        order = ev.dependency_order(new_json)
     except Exception as e:  # noqa: BLE001
-        outcome.failure, order, new_json = ("", reason(e)), [], old_json
+        outcome.failure, order, new_json = ("", ev.reason(e)), [], old_json
     for logical in order:
         if outcome.failure:
             break
@@ -198,7 +190,7 @@ def _run(stack: Stack, template: str, role_arn: str | None, parameters: dict[str
             for key in stack.output_map.outputs:
                 stack.output_map[key]
         except Exception as e:  # noqa: BLE001
-            outcome.failure = ("", f"Outputs: {reason(e)}")
+            outcome.failure = ("", f"Outputs: {ev.reason(e)}")
     if outcome.failure is None:
         _complete(stack, rm, old_json, new_json, outcome)
         stack.role_arn = role_arn
@@ -217,11 +209,11 @@ def _step(stack: Stack, rm: Any, logical: str, body: dict[str, Any], old_json: d
     rtype = body["Type"]
     existing = rm._parsed_resources.get(logical) if logical in old_json else None
     try:
-        if not is_resource(existing):
-            resource_event(stack, logical, rtype, "CREATE_IN_PROGRESS")
+        if not ev.is_resource(existing):
+            ev.resource_event(stack, logical, rtype, "CREATE_IN_PROGRESS")
             created = _create(rm, logical, body)
             outcome.steps.append(Step(logical, "add", created=created))
-            resource_event(stack, logical, rtype, "CREATE_COMPLETE", physical(created))
+            ev.resource_event(stack, logical, rtype, "CREATE_COMPLETE", ev.physical(created))
             return
         old_body = old_json[logical]
         if old_body.get("Type") != rtype:
@@ -233,27 +225,27 @@ def _step(stack: Stack, rm: Any, logical: str, body: dict[str, Any], old_json: d
         decision = decide(existing, rtype, recorded[0], new_declared, old_body, body, executing=True)
         if not decision.verdict.properties:
             return            # unchanged, or only DeletionPolicy/UpdateReplacePolicy: nothing to call
-        physical = physical(existing)
+        physical = ev.physical(existing)
         if decision.replace:
             name = rules.same_custom_name(rtype, recorded[0], new_declared)
             if name is not None:
                 raise CustomNameReplacement(name)
-            resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", physical, f"{REPLACING} ({decision.why})")
+            ev.resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", physical, f"{REPLACING} ({decision.why})")
             created = _create(rm, logical, body)
             outcome.steps.append(Step(logical, "replace", existing, recorded, created))
-            resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", physical(created),
+            ev.resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", ev.physical(created),
                                "Resource creation Initiated")
-            resource_event(stack, logical, rtype, "UPDATE_COMPLETE", physical(created))
+            ev.resource_event(stack, logical, rtype, "UPDATE_COMPLETE", ev.physical(created))
             return
         applied = resolve_dynamic_references(new_declared, rm._account_id, rm._region_name)
-        resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", physical)
+        ev.resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", physical)
         outcome.steps.append(Step(logical, "modify", existing, recorded))
         _update_in_place(rm, logical, body, existing, recorded, new_declared, applied, decision.verdict)
-        resource_event(stack, logical, rtype, "UPDATE_COMPLETE", physical)
+        ev.resource_event(stack, logical, rtype, "UPDATE_COMPLETE", physical)
     except Exception as e:  # noqa: BLE001
-        reason = reason(e)
+        reason = ev.reason(e)
         status = "CREATE_FAILED" if existing is None else "UPDATE_FAILED"
-        resource_event(stack, logical, rtype, status, physical(existing) if existing is not None else "",
+        ev.resource_event(stack, logical, rtype, status, ev.physical(existing) if existing is not None else "",
                            reason)
         outcome.failure = (logical, reason)
 
@@ -291,19 +283,19 @@ def _delete_old(stack: Stack, rm: Any, logical: str, instance: Any, body: dict[s
     """Delete a resource the stack no longer uses, as `policy` says; failures are logged as
     DELETE_FAILED events and do not fail the update (AWS completes it and leaves the resource)."""
     rtype = body["Type"]
-    physical = physical(instance)
+    physical = ev.physical(instance)
     if policy in ("Retain", "RetainExceptOnCreate"):
-        resource_event(stack, logical, rtype, "DELETE_SKIPPED", physical, f"Retained ({what} {policy})")
+        ev.resource_event(stack, logical, rtype, "DELETE_SKIPPED", physical, f"Retained ({what} {policy})")
         return
-    resource_event(stack, logical, rtype, "DELETE_IN_PROGRESS", physical)
+    ev.resource_event(stack, logical, rtype, "DELETE_IN_PROGRESS", physical)
     try:
         if policy == "Snapshot" and hasattr(instance, "snapshot"):
             instance.snapshot(logical)
-        gone = delete_physical(rm, instance, body)
+        gone = ev.delete_physical(rm, instance, body)
     except Exception as e:  # noqa: BLE001
-        resource_event(stack, logical, rtype, "DELETE_FAILED", physical, reason(e))
+        ev.resource_event(stack, logical, rtype, "DELETE_FAILED", physical, ev.reason(e))
         return
-    resource_event(stack, logical, rtype, "DELETE_COMPLETE", physical, gone)
+    ev.resource_event(stack, logical, rtype, "DELETE_COMPLETE", physical, gone)
 
 
 def _complete(stack: Stack, rm: Any, old_json: dict[str, Any], new_json: dict[str, Any], outcome: Outcome) -> None:
@@ -313,7 +305,7 @@ def _complete(stack: Stack, rm: Any, old_json: dict[str, Any], new_json: dict[st
     stack._add_stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
     replaced = {s.logical: s for s in outcome.steps if s.kind == "replace"}
     gone = [lid for lid in old_json if lid not in new_json or not _present(rm, new_json[lid])]
-    for logical in reversed(dependency_order(old_json)):
+    for logical in reversed(ev.dependency_order(old_json)):
         if logical in replaced:
             # Which version's UpdateReplacePolicy applies when the edit changes it too is not
             # documented; the new template's is used.
@@ -322,13 +314,13 @@ def _complete(stack: Stack, rm: Any, old_json: dict[str, Any], new_json: dict[st
         elif logical in gone:
             instance = rm._parsed_resources.pop(logical, None)
             _states(rm).pop(logical, None)
-            if not is_resource(instance):
+            if not ev.is_resource(instance):
                 continue
-            _delete_old(stack, rm, logical, instance, old_json[logical], deletion_policy(old_json[logical]),
+            _delete_old(stack, rm, logical, instance, old_json[logical], ev.deletion_policy(old_json[logical]),
                         "DeletionPolicy")
 
 
-def _roll_back(stack: Stack, rm: Any, old_template: str, old_doc: dict[str, Any], old_json: dict[str, Any],
+def _roll_back(stack: Stack, rm: Any, old_template: Any, old_doc: dict[str, Any], old_json: dict[str, Any],
                old_inputs: dict[str, Any], new_json: dict[str, Any], outcome: Outcome) -> None:
     logical, reason = outcome.failure or ("", "")
     stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
@@ -341,20 +333,22 @@ def _roll_back(stack: Stack, rm: Any, old_template: str, old_doc: dict[str, Any]
         try:
             if step.kind == "modify":
                 current = _states(rm).get(step.logical)
-                resource_event(stack, step.logical, rtype, "UPDATE_IN_PROGRESS", physical(step.instance))
+                ev.resource_event(stack, step.logical, rtype, "UPDATE_IN_PROGRESS", ev.physical(step.instance))
                 if isinstance(step.instance, EmulatedResource) and step.state and step.state[1]:
                     step.instance.update_in_place(current[1] if current else {}, step.state[1])
                 else:
                     parsing.parse_and_update_resource(step.logical, old_json[step.logical], rm, rm._account_id,
                                                       rm._region_name)
-                _states(rm)[step.logical] = step.state
-                resource_event(stack, step.logical, rtype, "UPDATE_COMPLETE", physical(step.instance))
+                if step.state is not None:
+                    _states(rm)[step.logical] = step.state
+                ev.resource_event(stack, step.logical, rtype, "UPDATE_COMPLETE", ev.physical(step.instance))
             elif step.kind == "replace":
                 rm._parsed_resources[step.logical] = step.instance
-                _states(rm)[step.logical] = step.state
+                if step.state is not None:
+                    _states(rm)[step.logical] = step.state
         except Exception as e:  # noqa: BLE001
-            problem = f"{step.logical}: {reason(e)}"
-            resource_event(stack, step.logical, rtype, "UPDATE_FAILED", reason=reason(e))
+            problem = f"{step.logical}: {ev.reason(e)}"
+            ev.resource_event(stack, step.logical, rtype, "UPDATE_FAILED", status_reason=ev.reason(e))
     stack.status = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
     stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
     for step in reversed(outcome.steps):
@@ -363,15 +357,15 @@ def _roll_back(stack: Stack, rm: Any, old_template: str, old_doc: dict[str, Any]
         if step.kind == "add":
             rm._parsed_resources.pop(step.logical, None)
             _states(rm).pop(step.logical, None)
-        body = new_json.get(step.logical) or old_json.get(step.logical)
-        resource_event(stack, step.logical, body["Type"], "DELETE_IN_PROGRESS", physical(step.created))
+        body = new_json.get(step.logical) or old_json.get(step.logical) or {}
+        ev.resource_event(stack, step.logical, body["Type"], "DELETE_IN_PROGRESS", ev.physical(step.created))
         try:
-            gone = delete_physical(rm, step.created, body)
-            resource_event(stack, step.logical, body["Type"], "DELETE_COMPLETE", physical(step.created), gone)
+            gone = ev.delete_physical(rm, step.created, body)
+            ev.resource_event(stack, step.logical, body["Type"], "DELETE_COMPLETE", ev.physical(step.created), gone)
         except Exception as e:  # noqa: BLE001
-            problem = problem or f"{step.logical}: {reason(e)}"
-            resource_event(stack, step.logical, body["Type"], "DELETE_FAILED", physical(step.created),
-                               reason(e))
+            problem = problem or f"{step.logical}: {ev.reason(e)}"
+            ev.resource_event(stack, step.logical, body["Type"], "DELETE_FAILED", ev.physical(step.created),
+                               ev.reason(e))
     stack.template = old_template
     stack._parse_template()
     stack.output_map = stack._create_output_map()
@@ -403,12 +397,12 @@ def preview(stack: Stack, template: str | dict[str, Any], parameters: dict[str, 
             _load(rm, new_doc, parameters)
             new_json = new_doc.get("Resources", {})
             out: list[Preview] = []
-            for logical in dependency_order(new_json):
+            for logical in ev.dependency_order(new_json):
                 body = new_json[logical]
                 if not _present(rm, body):
                     continue
                 existing = saved[4].get(logical) if logical in old_json else None
-                if not is_resource(existing):
+                if not ev.is_resource(existing):
                     rm._parsed_resources[logical] = rules.Pending(logical)
                     out.append(Preview("Add", logical, body["Type"]))
                     continue
@@ -416,13 +410,13 @@ def preview(stack: Stack, template: str | dict[str, Any], parameters: dict[str, 
                 decision = decide(existing, body["Type"], recorded[0], declared_properties(rm, body), old_json[logical],
                                   body, executing=False)
                 if decision.verdict.changed:
-                    out.append(Preview("Modify", logical, body["Type"], physical(existing), decision.verdict))
+                    out.append(Preview("Modify", logical, body["Type"], ev.physical(existing), decision.verdict))
                 if decision.verdict.replacement in ("True", "Conditional"):
                     rm._parsed_resources[logical] = rules.Pending(logical)
             for logical, body in old_json.items():
                 gone = logical not in new_json or not _present(rm, new_json[logical])
                 if gone and saved[4].get(logical) is not None:
-                    out.append(Preview("Remove", logical, body["Type"], physical(saved[4][logical])))
+                    out.append(Preview("Remove", logical, body["Type"], ev.physical(saved[4][logical])))
             return out
         finally:
             (rm._template, rm.input_parameters, rm.resolved_parameters, rm._resource_json_map) = saved[:4]
