@@ -159,8 +159,9 @@ def test_drill_fails_over_with_no_committed_row_lost_and_a_second_failover_goes_
 
 def test_cli_on_the_aws_path_refuses_without_consent_then_drills(local_target, stack, emulator) -> None:
     """`--target aws` pointed at the emulator through AWS_ENDPOINT_URL (NOTES.md)."""
-    env = dict(os.environ, AWS_ENDPOINT_URL=emulator["url"], AWS_ACCESS_KEY_ID="testing",
-               AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    from tapcheck.emulator import control
+
+    env = dict(os.environ, **control.environment(emulator["state"]))
     cmd = [sys.executable, "-m", "tapcheck.cli", "drill", "failover", "--stack-name", stack, "--target", "aws"]
     before = _writer(_cluster(local_target, stack))
     refused = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120)

@@ -52,20 +52,19 @@ def boundary_emulator(tmp_path_factory: pytest.TempPathFactory, live_options: An
 
 @pytest.fixture(scope="module")
 def aws_env(boundary_emulator: Any) -> dict[str, str]:
-    env = dict(os.environ, AWS_ENDPOINT_URL=boundary_emulator["url"], AWS_ACCESS_KEY_ID="testing",
-               AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    from tapcheck.emulator import control
+
+    env = dict(os.environ, **control.environment(boundary_emulator["state"]))
     env.pop("AWS_PROFILE", None)
     return env
 
 
 @pytest.fixture
-def aws_path(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
+def aws_path(boundary_emulator: Any, aws_code_path_to: Any) -> Any:
     """The AWS code path in this process, pointed at the boundary emulator (AWS_ENDPOINT_URL)."""
     from tapcheck.live.target import Target
 
-    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
-        monkeypatch.setenv(key, aws_env[key])
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    aws_code_path_to(boundary_emulator["state"])
     return Target("aws", "us-east-1")
 
 
@@ -364,9 +363,9 @@ def test_a_function_timing_out_skips_its_probes_and_leaves_nothing(boundary_stac
 def test_runner_cleanup_removes_leftovers_by_tag(boundary_stack, aws_env, boundary_emulator) -> None:
     """A function and role left by an interrupted earlier run (made here as the runner makes them)."""
     from tapcheck.live import runner
-    from tapcheck.live.target import Target
+    from tapcheck.live.target import resolve
 
-    aws_target = Target("local", "us-east-1", aws_env["AWS_ENDPOINT_URL"])
+    aws_target = resolve("local", state=boundary_emulator["state"])
     tags = {runner.RUNNER_TAG: boundary_stack.name}
     iam, lam = aws_target.client("iam"), aws_target.client("lambda")
     role = iam.create_role(RoleName="tapcheck-runner-left", Path=runner.ROLE_PATH,

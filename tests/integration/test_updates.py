@@ -362,15 +362,12 @@ def test_a_regenerated_secret_leaves_the_cluster_on_its_old_password(stack, tmp_
 
 # --- the AWS code path, against the emulator -----------------------------------------------------
 @pytest.fixture
-def aws_path(local_target, emulator, monkeypatch):
+def aws_path(local_target, emulator, aws_code_path_to):
     """`--target aws` resolved through botocore's AWS_ENDPOINT_URL to the emulator."""
     from tapcheck.live import deploy
     from tapcheck.live.target import resolve
 
-    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator["url"])
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    aws_code_path_to(emulator["state"])
     target = resolve("aws", region="us-east-1")
     assert not target.local
     name = f"tapcheck-aws-{uuid.uuid4().hex[:6]}"

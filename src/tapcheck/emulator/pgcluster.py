@@ -136,6 +136,17 @@ def _as_pg(cmd: list[str]) -> list[str]:
     return cmd
 
 
+def let_servers_through(root: Path) -> None:
+    """The emulator's private directory stays private (0700) but for the servers' user, which must
+    pass through it to its data directories: when we are root, group RUN_AS may search it (0710,
+    no listing) and nobody else may enter."""
+    if os.geteuid() == 0:
+        os.chown(root, 0, pwd.getpwnam(RUN_AS).pw_gid)
+        os.chmod(root, 0o710)
+    else:
+        os.chmod(root, 0o700)
+
+
 def _chown(path: Path) -> None:
     if os.geteuid() == 0:
         pw = pwd.getpwnam(RUN_AS)
@@ -268,7 +279,7 @@ class PgCluster:
         """initdb with the master user and password; TLS certificate; base settings."""
         if not (self.root / ROOT_MARKER).exists():
             mark_root(self.root)
-        os.chmod(self.root, 0o711)
+        let_servers_through(self.root)
         self.dir.mkdir(mode=0o700)
         (self.dir / CLUSTER_MARKER).write_text(json.dumps({"cluster": self.name, "netns": self.netns}))
         if self.netns:

@@ -26,6 +26,8 @@ class Target:
     region: str
     endpoint_url: str | None = None
     emulator_root: str | None = None  # local target: the emulator's data directory
+    # local target: the API credentials the emulator wrote to its state file (boto3's keyword names)
+    credentials: dict[str, str] = field(default_factory=dict, repr=False)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -43,8 +45,7 @@ class Target:
                          retries={"max_attempts": 1 if self.local else 8, "mode": "standard"})
             kwargs: dict[str, Any] = {"region_name": self.region, "config": cfg}
             if self.local:
-                kwargs.update(endpoint_url=self.endpoint_url, aws_access_key_id="testing",
-                              aws_secret_access_key="testing")
+                kwargs.update(endpoint_url=self.endpoint_url, **self.credentials)
             client = boto3.client(service, **kwargs)
             client.meta.events.register("after-call", _name_refused_permission)
             self._clients[service] = client
@@ -75,7 +76,8 @@ def resolve(name: str = "local", region: str | None = None, state: str | None = 
         from tapcheck.emulator import control
 
         st = control.require_running(state)
-        return Target("local", region or LOCAL_REGION, st["url"], emulator_root=st["root"])
+        return Target("local", region or LOCAL_REGION, st["url"], emulator_root=st["root"],
+                      credentials=control.client_credentials(st))
     import boto3
 
     session = boto3.Session()
