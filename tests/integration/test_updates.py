@@ -312,9 +312,9 @@ def test_a_static_parameter_waits_for_a_reboot_and_a_dynamic_one_does_not(stack,
     assert params["log_statement"]["ApplyType"] == "dynamic"
     with stack.connect() as conn:
         assert conn.execute("SHOW log_statement").fetchone()[0] == "mod"
-    # shared_preload_libraries is readable only with pg_read_all_settings, which the master user
-    # (not a superuser, as on Aurora) lacks: the machine's operator reads it
-    with stack.operator("writer") as conn:
+    # shared_preload_libraries needs pg_read_all_settings, which the master user has through
+    # rds_superuser's pg_monitor, as on Aurora
+    with stack.connect() as conn:
         assert conn.execute("SHOW shared_preload_libraries").fetchone()[0] == ""
     assert stack.start_times() == times, "CloudFormation never reboots: the servers must not restart"
     writer = next(m["DBInstanceIdentifier"] for m in cluster["DBClusterMembers"] if m["IsClusterWriter"])

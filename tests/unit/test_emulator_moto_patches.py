@@ -40,6 +40,7 @@ EXPECTED = [
     ("update_stack", "moto.cloudformation.responses.CloudFormationResponse", "wrap"),
     ("create_change_set", "moto.cloudformation.responses.CloudFormationResponse", "wrap"),
     ("create_db_cluster", "moto.rds.models.RDSBackend", "wrap"),
+    ("create_subnet_group", "moto.rds.models.RDSBackend", "wrap"),
     ("delete_db_cluster", "moto.rds.models.RDSBackend", "wrap"),
     ("modify_db_cluster", "moto.rds.models.RDSBackend", "wrap"),
     ("modify_db_cluster_parameter_group", "moto.rds.models.RDSBackend", "wrap"),
@@ -60,6 +61,8 @@ EXPECTED = [
     ("RESERVED_ALIASES", "moto.kms.models", "wrap"),
     ("RESERVED_ALIASES", "moto.kms.responses", "wrap"),
     ("_generate_default_keys", "moto.kms.models.KmsBackend", "wrap"),
+    ("create_key", "moto.kms.responses.KmsResponse", "wrap"),
+    ("put_key_policy", "moto.kms.responses.KmsResponse", "wrap"),
     ("_invoke_lambda", "moto.awslambda.models.LambdaFunction", "wrap"),
 ]
 

@@ -57,10 +57,14 @@ FORCE_SSL = "rds.force_ssl"
 # connection's pg_stat_activity row, stop any connection (pg_terminate_backend/pg_cancel_backend),
 # and grant rds_replication and rds_password
 # (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser.html).
-# PostgreSQL's own roles carrying those powers: pg_read_all_stats (every pg_stat_activity row),
-# pg_signal_backend (signal other backends) (https://www.postgresql.org/docs/15/predefined-roles.html).
+# The same page's `\du` shows what rds_superuser is a member of:
+#     rds_superuser | Cannot login | {pg_monitor,pg_signal_backend,rds_replication,rds_password}
+# ("rds_superuser isn't a database user role (it can't login), but it has the privileges of many
+# other roles"). pg_monitor "is a member of pg_read_all_settings, pg_read_all_stats and
+# pg_stat_scan_tables" (https://www.postgresql.org/docs/15/predefined-roles.html): the master user
+# reads every setting (SHOW data_directory included) and every pg_stat_activity row.
 ADMIN_USER = "rdsadmin"
-RDS_SUPERUSER_GRANTS = ("pg_read_all_stats", "pg_signal_backend")
+RDS_SUPERUSER_GRANTS = ("pg_monitor", "pg_signal_backend")
 RDS_GRANTABLE_ROLES = ("rds_replication", "rds_password")
 # Each server's own settings file, written by the emulator (not by ALTER SYSTEM, which PostgreSQL 15
 # refuses for a custom name it has not loaded: "unrecognized configuration parameter", tried here):

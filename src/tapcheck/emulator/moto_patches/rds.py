@@ -23,6 +23,14 @@ def _create_db_cluster(moto: Method) -> Method:
     return create_db_cluster
 
 
+def _create_subnet_group(moto: Method) -> Method:
+    def create_subnet_group(self: RDSBackend, subnet_name: str, *args: Any, **kwargs: Any) -> Any:
+        rds_calls.refuse_subnet_group_name(subnet_name)
+        return moto(self, subnet_name, *args, **kwargs)
+
+    return create_subnet_group
+
+
 def _delete_db_cluster(moto: Method) -> Method:
     def delete_db_cluster(self: RDSBackend, cluster_identifier: str, snapshot_name: str | None = None) -> DBCluster:
         cluster = moto(self, cluster_identifier, snapshot_name)
@@ -128,7 +136,8 @@ def reset_db_cluster_parameter_group(self: RDSResponse) -> ActionResult:
 
 
 def declare(patches: Recorder) -> None:
-    patches.wrap(RDSBackend, "create_db_cluster", _create_db_cluster, "the engine's default parameter group")
+    patches.wrap(RDSBackend, "create_db_cluster", _create_db_cluster, "identifiers RDS refuses; the default group")
+    patches.wrap(RDSBackend, "create_subnet_group", _create_subnet_group, "names RDS refuses")
     patches.wrap(RDSBackend, "delete_db_cluster", _delete_db_cluster, "automated backups go with the cluster")
     patches.wrap(RDSBackend, "modify_db_cluster", _modify_db_cluster, "IAM auth, log exports; servers follow")
     patches.wrap(RDSBackend, "modify_db_cluster_parameter_group", _modify_db_cluster_parameter_group,

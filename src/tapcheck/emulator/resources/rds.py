@@ -78,6 +78,9 @@ class DBSubnetGroup(EmulatedResource):
         **kwargs: Any,
     ) -> "DBSubnetGroup":
         props = cloudformation_json["Properties"]
+        refusal = subnet_group_name_refusal(resource_name)
+        if refusal:
+            raise handler_error(refusal, "Rds")
         if len(set(props.get("SubnetIds") or [])) < 2:
             raise _az_coverage_error("1")
         group = _rds_models.DBSubnetGroup.create_from_cloudformation_json(
@@ -187,10 +190,27 @@ _DATABASE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
 _PASSWORD = re.compile(r"[!#-.0-?A-~]+")
 
 
+# CreateDBSubnetGroup's DBSubnetGroupName: "Must contain no more than 255 letters, numbers, periods,
+# underscores, spaces, or hyphens. Must not be default. First character must be a letter."
+# (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html); the
+# CloudFormation schema's pattern is the same, ^(?!default$)[a-zA-Z]{1}[a-zA-Z0-9-_\.\s]{0,254}$
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsubnetgroup.html).
+# The name is stored in lower case, so "Default" is "default". The refusal's text: docs silent.
+_SUBNET_GROUP = re.compile(r"[A-Za-z][A-Za-z0-9._ -]{0,254}")
+
+
+def subnet_group_name_refusal(name: str) -> str | None:
+    if _SUBNET_GROUP.fullmatch(name) and name.lower() != "default":
+        return None
+    return ("The parameter DBSubnetGroupName is not a valid identifier. It must begin with a letter, contain no "
+            "more than 255 letters, numbers, periods, underscores, spaces, or hyphens, and must not be default "
+            "(emulator wording: AWS's is undocumented).")
+
+
 _RESERVED_MASTER_USERS = frozenset({"rdsadmin", "rds_superuser", "rds_replication", "rds_password", "public"})
 
 
-def _rds_identifier_refusal(cluster_id: str, user: str | None, password: str | None, database: str | None) -> str | None:
+def identifier_refusal(cluster_id: str, user: str | None, password: str | None, database: str | None) -> str | None:
     if not _CLUSTER_ID.fullmatch(cluster_id):
         return ("The parameter DBClusterIdentifier is not a valid identifier. Identifiers must begin with a "
                 "letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen "
@@ -307,7 +327,7 @@ class AuroraCluster(EmulatedResource):
             raise ValidationError(message="The parameter MasterUsername must be provided and must not be blank.")
         if not kwargs_["manage_master_user_password"] and not kwargs_["master_user_password"]:
             raise ValidationError(message="The parameter MasterUserPassword must be provided and must not be blank.")
-        refusal = _rds_identifier_refusal(cluster_id, kwargs_["master_username"], kwargs_["master_user_password"],
+        refusal = identifier_refusal(cluster_id, kwargs_["master_username"], kwargs_["master_user_password"],
                                           kwargs_["database_name"])
         if refusal:
             raise handler_error(refusal, "Rds")
@@ -395,7 +415,7 @@ class AuroraCluster(EmulatedResource):
             mods["engine_version"] = str(version)
         password = new.get("MasterUserPassword")
         if password is not None and password != old.get("MasterUserPassword"):
-            refusal = _rds_identifier_refusal(cluster.db_cluster_identifier, None, str(password), None)
+            refusal = identifier_refusal(cluster.db_cluster_identifier, None, str(password), None)
             if refusal:
                 raise handler_error(refusal, "Rds")
             pgc = clusters.lookup(self.account_id, self.region_name, cluster.db_cluster_identifier)

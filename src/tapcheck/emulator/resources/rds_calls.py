@@ -62,7 +62,9 @@ from tapcheck.emulator.resources.rds import (
     apply_type,
     ensure_default_cluster_parameter_group,
     group_parameters,
+    identifier_refusal,
     release_server,
+    subnet_group_name_refusal,
 )
 
 # DBClusterMember.DBClusterParameterGroupStatus takes the values of DBParameterGroupStatus's
@@ -90,7 +92,13 @@ def ensure_if_default(rds: RDSBackend, name: str | None) -> None:
 
 # --- clusters ---------------------------------------------------------------------------------
 def create_cluster_arguments(rds: RDSBackend, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """CreateDBCluster's arguments with the engine's default version and parameter group filled in."""
+    """CreateDBCluster's arguments with the engine's default version and parameter group filled in,
+    once RDS's identifier rules hold (moto checks none of them: a 64-character or underscored
+    identifier, a reserved master user name)."""
+    refusal = identifier_refusal(str(kwargs.get("db_cluster_identifier") or ""), kwargs.get("master_username"),
+                                 kwargs.get("master_user_password"), kwargs.get("database_name"))
+    if refusal:
+        raise rds_errors.InvalidParameterValue(refusal)
     engine, version = kwargs.get("engine"), kwargs.get("engine_version")
     if kwargs.get("db_cluster_parameter_group_name") or engine != rds_offerings.AURORA_POSTGRESQL:
         return kwargs
@@ -98,6 +106,13 @@ def create_cluster_arguments(rds: RDSBackend, kwargs: dict[str, Any]) -> dict[st
     family = rds_offerings.parameter_group_family(engine, version)
     return {**kwargs, "engine_version": version,
             "db_cluster_parameter_group_name": ensure_default_cluster_parameter_group(rds, family)}
+
+
+def refuse_subnet_group_name(name: str) -> None:
+    """CreateDBSubnetGroup refuses a name RDS does not allow (moto takes any)."""
+    refusal = subnet_group_name_refusal(name)
+    if refusal:
+        raise rds_errors.InvalidParameterValue(refusal)
 
 
 def drop_automated_backups(rds: RDSBackend, cluster_identifier: str) -> None:
