@@ -1,7 +1,7 @@
 """The master user is Aurora's, not a PostgreSQL superuser: on both endpoints the secret's login is
 NOSUPERUSER, NOREPLICATION, CREATEDB, CREATEROLE, a member of rds_superuser, and owns DatabaseName;
 rds_superuser is a member of pg_monitor, pg_signal_backend, rds_replication and rds_password, as
-AWS's roles page shows it (`\du`, https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser.html),
+AWS's roles page shows it (psql `\\du`, https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser.html),
 so the master user reads every setting; superuser-only actions are refused to it. Runs on either
 target (on AWS it reads what Aurora says)."""
 
