@@ -54,8 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         sg = next(p["ParameterValue"] for p in group if p["ParameterKey"] == "VpcSecurityGroupId")
         targets["runner"].client("ec2").authorize_security_group_ingress(GroupId=sg, IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": sg}]}])
-        os.environ.update(AWS_ENDPOINT_URL=emus["runner"]["url"], AWS_ACCESS_KEY_ID="testing",
-                          AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+        os.environ.update(control.environment(states["runner"]))
         aws = Target("aws", "us-east-1")
         for _ in range(args.runs):
             for k in ("runner", "direct"):

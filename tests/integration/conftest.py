@@ -72,6 +72,26 @@ def local_target(live_options: Any, target: Any, emulator: dict[str, Any] | None
     return target
 
 
+@pytest.fixture
+def aws_code_path_to(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Points the `--target aws` code path in this process at an emulator: its endpoint and the API
+    credentials of its state file in the environment, and a fresh default boto3 session (botocore
+    keeps the credentials it first found: another emulator's would be refused). Undone after the test."""
+    def point(state: str) -> dict[str, str]:
+        import boto3
+
+        from tapcheck.emulator import control
+
+        env = control.environment(state)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("AWS_PROFILE", raising=False)
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+        return env
+
+    return point
+
+
 def unique_suffix(prefix: str) -> str:
     return prefix + uuid.uuid4().hex[:6]
 

@@ -435,14 +435,12 @@ def test_every_row_changed_by_its_operator_call_fails_its_requirement_by_name_th
     assert report.exit_code == 0, [c.line for c in report.cases if c.status is not Status.PASS]
 
 
-def test_the_aws_target_runs_the_same_drift_probes(stack, emulator, monkeypatch) -> None:
+def test_the_aws_target_runs_the_same_drift_probes(stack, emulator, aws_code_path_to) -> None:
     """--target aws code path, botocore pointed at the emulator: the drift is named the same way."""
     from tapcheck.live.smoke import smoke
     from tapcheck.live.target import resolve
 
-    for key, value in {"AWS_ENDPOINT_URL": emulator["url"], "AWS_ACCESS_KEY_ID": "testing",
-                       "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(key, value)
+    aws_code_path_to(emulator["state"])
     aws = resolve("aws")
     assert not aws.local
     rds, logical = stack.client("rds"), stack.logical("AWS::RDS::DBCluster")

@@ -6,6 +6,7 @@ default.aurora-postgresql15 with AWS's default values on its servers. Local targ
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
@@ -13,6 +14,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from botocore.exceptions import ClientError
 
 from tapcheck.errors import UsageError
 
@@ -199,6 +202,14 @@ def _pg_dirs(emulator, cluster_id: str) -> list[Path]:
      "RDS does not support creating a DB instance with the following combination: DBInstanceClass=db.t2.small, "
      "Engine=aurora-postgresql, EngineVersion=15.12"),
     (("AuroraInstance2", "DBInstanceClass", "db.m1.small"), "AuroraInstance2", "DBInstanceClass=db.m1.small"),
+    (("AuroraCluster", "DBClusterIdentifier", "c" * 64), "AuroraCluster",
+     "The parameter DBClusterIdentifier is not a valid identifier."),
+    (("DBSubnetGroup", "DBSubnetGroupName", "Default"), "DBSubnetGroup",
+     "The parameter DBSubnetGroupName is not a valid identifier."),
+    (("AlarmTopicKey", "KeyPolicy", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"},
+         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"}]}), "AlarmTopicKey",
+     "The new key policy will not allow you to update the key policy in the future. (Service: Kms"),
 ])
 def test_what_rds_cannot_create_fails_the_resource_and_leaves_nothing(local_target, emulator, seed, tmp_path,
                                                                        change, resource, text) -> None:
@@ -217,6 +228,43 @@ def test_what_rds_cannot_create_fails_the_resource_and_leaves_nothing(local_targ
     assert err.check is not None and err.check.clean, err.check.left
     assert inventory(local_target) == before
     assert not _pg_dirs(emulator, f"aurora-postgres-cluster-{suffix}")
+
+
+def test_the_rds_and_kms_apis_refuse_what_aws_refuses_and_create_nothing(local_target) -> None:
+    """moto takes all of these; RDS and KMS do not (emulator/resources/rds.py, resources/kms.py)."""
+    from tapcheck.live import deploy
+
+    rds, kms = local_target.client("rds"), local_target.client("kms")
+    suffix = _suffix()
+    for identifier in ("c" * 64, "under_score", "double--hyphen", "1digit"):
+        code, message = _client_error(lambda: rds.create_db_cluster(
+            DBClusterIdentifier=identifier, Engine="aurora-postgresql", EngineVersion="15.12",
+            MasterUsername="someone", MasterUserPassword="password12"))
+        assert (code, message.split(" Identifiers")[0]) == (
+            "InvalidParameterValue", "The parameter DBClusterIdentifier is not a valid identifier.")
+    assert not [c for c in rds.describe_db_clusters()["DBClusters"] if "under_score" in c["DBClusterIdentifier"]]
+    net = deploy.ensure_network(local_target, f"names-{suffix}")
+    for name in ("default", "Default", "9groups", "slash/group", "g" * 256):
+        code, _ = _client_error(lambda: rds.create_db_subnet_group(
+            DBSubnetGroupName=name, DBSubnetGroupDescription="x", SubnetIds=[net["SubnetId1"], net["SubnetId2"]]))
+        assert code == "InvalidParameterValue"
+    locked = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "kms:Decrypt", "Resource": "*"}]})
+    keys_before = {k["KeyId"] for k in kms.list_keys()["Keys"]}
+    assert _client_error(lambda: kms.create_key(Policy=locked)) == (
+        "MalformedPolicyDocumentException", "The new key policy will not allow you to update the key policy in the future.")
+    assert {k["KeyId"] for k in kms.list_keys()["Keys"]} == keys_before
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert _client_error(lambda: kms.put_key_policy(KeyId=key, PolicyName="default", Policy=locked))[0] == \
+        "MalformedPolicyDocumentException"
+    assert "cloudwatch" not in kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]
+    # "Use this parameter only when you intend to prevent the principal that is making the request from making
+    # a subsequent PutKeyPolicy request" (CreateKey, BypassPolicyLockoutSafetyCheck): then KMS takes it
+    kms.put_key_policy(KeyId=key, PolicyName="default", Policy=locked, BypassPolicyLockoutSafetyCheck=True)
+    bypassed = kms.create_key(Policy=locked, BypassPolicyLockoutSafetyCheck=True)["KeyMetadata"]["KeyId"]
+    for done in (key, bypassed):      # KMS may refuse it now: that is what the check was for
+        with contextlib.suppress(ClientError):
+            kms.schedule_key_deletion(KeyId=done, PendingWindowInDays=7)
 
 
 # --- names already taken ------------------------------------------------------------------

@@ -241,8 +241,9 @@ def test_ctrl_c_during_aws_deploy_prints_the_one_command_that_removes_it(local_t
     suffix = _suffix("ca")
     name = f"tapcheck-ctrlc-aws-{suffix}"
     net = deploy.ensure_network(local_target, name)
-    env = dict(os.environ, AWS_ENDPOINT_URL=local_target.endpoint_url, AWS_ACCESS_KEY_ID="testing",
-               AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    from tapcheck.emulator import control
+
+    env = dict(os.environ, **control.environment(emulator["state"]))
     env.pop("AWS_PROFILE", None)
     try:
         proc = subprocess.Popen([sys.executable, "-m", "tapcheck.cli", "deploy", live_options.template,

@@ -160,8 +160,9 @@ def test_drill_fails_over_with_no_committed_row_lost_and_a_second_failover_goes_
 
 def _aws_env(emulator) -> dict[str, str]:
     """`--target aws` pointed at the emulator through AWS_ENDPOINT_URL (NOTES.md)."""
-    env = dict(os.environ, AWS_ENDPOINT_URL=emulator["url"], AWS_ACCESS_KEY_ID="testing",
-               AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    from tapcheck.emulator import control
+
+    env = dict(os.environ, **control.environment(emulator["state"]))
     env.pop("AWS_PROFILE", None)
     return env
 

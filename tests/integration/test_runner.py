@@ -91,21 +91,20 @@ def boundary_emulator(tmp_path_factory: pytest.TempPathFactory, live_options: An
 
 @pytest.fixture(scope="module")
 def aws_env(boundary_emulator: Any) -> dict[str, str]:
-    env = dict(os.environ, AWS_ENDPOINT_URL=boundary_emulator["url"], AWS_ACCESS_KEY_ID="testing",
-               AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    from tapcheck.emulator import control
+
+    env = dict(os.environ, **control.environment(boundary_emulator["state"]))
     env.pop("AWS_PROFILE", None)
     return env
 
 
 @pytest.fixture
-def aws_path(aws_env: dict[str, str], boundary_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+def aws_path(boundary_emulator: Any, aws_code_path_to: Any) -> Any:
     """The AWS code path in this process, pointed at the boundary emulator (AWS_ENDPOINT_URL); its
     database connections verify the emulator's servers against the emulator's CA (--ca-bundle)."""
     from tapcheck.live.target import Target
 
-    for key in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
-        monkeypatch.setenv(key, aws_env[key])
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    aws_code_path_to(boundary_emulator["state"])
     return Target("aws", "us-east-1", ca_bundle=boundary_emulator["ca_cert"])
 
 
@@ -492,9 +491,9 @@ def test_runner_cleanup_removes_only_the_stacks_runners_and_foreign_look_alikes_
     its name, or its name but not its tag, or not its path, are not touched: still there, the
     foreign role still holding its policy."""
     from tapcheck.live import runner
-    from tapcheck.live.target import Target
+    from tapcheck.live.target import resolve
 
-    emu = Target("local", "us-east-1", aws_env["AWS_ENDPOINT_URL"])
+    emu = resolve("local", state=boundary_emulator["state"])
     iam, lam, logs = emu.client("iam"), emu.client("lambda"), emu.client("logs")
     tag = {runner.RUNNER_TAG: boundary_stack.name}
     ours = runner.name_prefix(boundary_stack.name) + "0a1b2c"

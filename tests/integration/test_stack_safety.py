@@ -49,8 +49,10 @@ def two_stacks(local_target, live_options):
 
 
 def _aws_env(emulator) -> dict[str, str]:
-    env = dict(os.environ, AWS_ENDPOINT_URL=emulator["url"], AWS_ACCESS_KEY_ID="testing",
-               AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1")
+    """`--target aws` pointed at the emulator: its endpoint and the API credentials of its state file."""
+    from tapcheck.emulator import control
+
+    env = dict(os.environ, **control.environment(emulator["state"]))
     env.pop("AWS_PROFILE", None)
     return env
 

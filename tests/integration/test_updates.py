@@ -312,9 +312,9 @@ def test_a_static_parameter_waits_for_a_reboot_and_a_dynamic_one_does_not(stack,
     assert params["log_statement"]["ApplyType"] == "dynamic"
     with stack.connect() as conn:
         assert conn.execute("SHOW log_statement").fetchone()[0] == "mod"
-    # shared_preload_libraries is readable only with pg_read_all_settings, which the master user
-    # (not a superuser, as on Aurora) lacks: the machine's operator reads it
-    with stack.operator("writer") as conn:
+    # shared_preload_libraries needs pg_read_all_settings, which the master user has through
+    # rds_superuser's pg_monitor, as on Aurora
+    with stack.connect() as conn:
         assert conn.execute("SHOW shared_preload_libraries").fetchone()[0] == ""
     assert stack.start_times() == times, "CloudFormation never reboots: the servers must not restart"
     writer = next(m["DBInstanceIdentifier"] for m in cluster["DBClusterMembers"] if m["IsClusterWriter"])
@@ -362,15 +362,12 @@ def test_a_regenerated_secret_leaves_the_cluster_on_its_old_password(stack, tmp_
 
 # --- the AWS code path, against the emulator -----------------------------------------------------
 @pytest.fixture
-def aws_path(local_target, emulator, monkeypatch):
+def aws_path(local_target, emulator, aws_code_path_to):
     """`--target aws` resolved through botocore's AWS_ENDPOINT_URL to the emulator."""
     from tapcheck.live import deploy
     from tapcheck.live.target import resolve
 
-    monkeypatch.setenv("AWS_ENDPOINT_URL", emulator["url"])
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    aws_code_path_to(emulator["state"])
     target = resolve("aws", region="us-east-1")
     assert not target.local
     name = f"tapcheck-aws-{uuid.uuid4().hex[:6]}"

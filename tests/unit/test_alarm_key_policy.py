@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tapcheck.emulator.models.alarm_actions import key_policy_grants_cloudwatch
+from tapcheck.emulator.resources.alarm_actions import key_policy_grants_cloudwatch
 
 ROOT = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*", "Resource": "*"}
 

@@ -97,3 +97,69 @@ def test_the_data_directory_goes_to_a_chosen_tmpdir_else_to_memory_when_it_has_r
     assert control.data_parent() == ("/dev/shm" if roomy else tempfile.gettempdir())
     monkeypatch.setattr(control, "SHM_MIN_FREE_BYTES", 1 << 62)   # no memory file system that large
     assert control.data_parent() == tempfile.gettempdir()
+
+
+# --- no open door: private files, credentials, the port -------------------------------------------
+def test_a_private_file_is_never_created_through_a_planted_link(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    planted = tmp_path / "server.log"
+    planted.symlink_to(victim)
+    with pytest.raises(FileExistsError):
+        control.create_private_file(planted)
+    dangling = tmp_path / "dangling.log"
+    dangling.symlink_to(tmp_path / "would-be-created")
+    with pytest.raises(FileExistsError):
+        control.create_private_file(dangling)
+    assert victim.read_text() == "precious" and not (tmp_path / "would-be-created").exists()
+    fd = control.create_private_file(tmp_path / "fresh.log")
+    os.close(fd)
+    assert (tmp_path / "fresh.log").stat().st_mode & 0o777 == 0o600
+
+
+def test_start_refuses_a_link_planted_where_its_log_goes_and_starts_nothing(tmp_path: Path, monkeypatch,
+                                                                           nothing_may_start) -> None:
+    import tempfile
+
+    private = tmp_path / "tapcheck-emu-planted"
+    private.mkdir(mode=0o700)
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    (private / control.LOG_NAME).symlink_to(victim)
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda **_: str(private))
+    with pytest.raises(UsageError) as info:
+        control.start(port=0, path=tmp_path / "state.json")
+    assert f"{private / control.LOG_NAME}: cannot create the emulator's log: File exists" in info.value.line()
+    assert victim.read_text() == "precious" and not nothing_may_start
+    assert not (tmp_path / "state.json").exists()
+
+
+def test_the_state_file_holding_the_credentials_is_the_users_alone(tmp_path: Path) -> None:
+    creds = control.new_credentials()
+    assert len(creds["access_key_id"]) == 20 and creds["access_key_id"].startswith("AKIA")
+    assert creds != control.new_credentials()
+    state = tmp_path / "new-dir" / "state.json"
+    control._write_state(state, {"port": 1, "root": "/nowhere", "credentials": creds})
+    assert state.stat().st_mode & 0o777 == 0o600 and state.parent.stat().st_mode & 0o777 == 0o700
+    st = control.read_state(state)
+    assert control.client_credentials(st) == {"aws_access_key_id": creds["access_key_id"],
+                                              "aws_secret_access_key": creds["secret_access_key"]}
+
+
+def test_a_port_whose_last_server_just_stopped_can_be_taken_again() -> None:
+    """Issue 24: a connection the server closed stays in TIME_WAIT on its port for a minute; the
+    start-up check binds with SO_REUSEADDR, as the server's own socket does."""
+    import socket
+
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()              # the server side closes first: its end waits in TIME_WAIT
+        client.close()
+    with socket.socket() as plain, pytest.raises(OSError):
+        plain.bind(("127.0.0.1", port))        # what the old check did, and why it failed
+    assert control.port_bindable(port) is None

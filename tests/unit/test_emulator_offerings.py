@@ -104,7 +104,7 @@ def test_a_template_without_iam_needs_no_capability() -> None:
     ("c", "dbadmin", "Abc123!#", "1db", "DatabaseName"),
 ])
 def test_rds_identifier_rules(cluster_id, user, password, database, refused) -> None:
-    from tapcheck.emulator.models.rds import _rds_identifier_refusal
+    from tapcheck.emulator.resources.rds import identifier_refusal
 
-    text = _rds_identifier_refusal(cluster_id, user, password, database)
+    text = identifier_refusal(cluster_id, user, password, database)
     assert (text is None) if refused is None else (refused in text)

@@ -1,10 +1,10 @@
-"""The emulator reads YAML short forms as CloudFormation does (emulator/models/yaml_short_form.py)."""
+"""The emulator reads YAML short forms as CloudFormation does (emulator/stacks/yaml_short_form.py)."""
 
 from __future__ import annotations
 
 import yaml
 
-from tapcheck.emulator.models.yaml_short_form import construct_short_form
+from tapcheck.emulator.stacks.yaml_short_form import construct_short_form
 
 
 class _Loader(yaml.SafeLoader):

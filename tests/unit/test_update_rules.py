@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tapcheck.emulator.models import update_rules as rules
+from tapcheck.emulator.stacks import update_rules as rules
 from tapcheck.live import update
 from tapcheck.live.events import format_event, settled
 from tapcheck.plan.diff import Change, PropertyChange
@@ -84,7 +84,7 @@ def test_policies_are_attributes_and_update_replace_policy_defaults_to_delete() 
 
 
 def test_the_rds_handlers_refuse_what_their_immutability_helpers_refuse() -> None:
-    from tapcheck.emulator.models.rds import AuroraCluster, AuroraInstance
+    from tapcheck.emulator.resources.rds import AuroraCluster, AuroraInstance
 
     assert AuroraCluster.not_updatable({"Engine": "aurora-postgresql"}, {"Engine": "aurora-mysql"})
     assert AuroraCluster.not_updatable({"Engine": "aurora"}, {"Engine": "aurora-mysql"}) is None

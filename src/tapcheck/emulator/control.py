@@ -9,6 +9,15 @@ stale state file naming a pid the kernel has given to another process kills noth
 The default state file is per user and per project (~/.cache/tapcheck/emulator-<uid>-<hash of
 the project root>.json), so two projects or two users never share an emulator by accident;
 $TAPCHECK_EMULATOR_STATE or --emulator-state choose another.
+
+The emulator is no open door on a shared machine:
+- its API answers only requests signed with the access key it generates at start (api_guard.py);
+  the key and its secret are written into the state file alone (0600, created without following a
+  link) and handed to the server on its standard input. `credentials()` and `environment()` read
+  them back for tapcheck's own clients; `tapcheck emulator env` prints them as export lines;
+- everything the server writes (its log, the clusters' data, the Lambda runner's unpacked code)
+  lives in one private directory made afresh (mkdtemp: 0700, a generated name), the log created
+  there with O_CREAT|O_EXCL|O_NOFOLLOW, 0600.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import errno
 import hashlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -31,6 +41,10 @@ from tapcheck.emulator import processes
 from tapcheck.errors import UsageError
 
 DEFAULT_PORT = 4566
+REGION = "us-east-1"
+LOG_NAME = "server.log"
+# AWS access key ids: 20 upper-case letters and digits; the generated one starts as a long-term key's.
+_KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 30.0
 STATE_FIX = "pass --emulator-state PATH (or set TAPCHECK_EMULATOR_STATE) to a writable file"
@@ -84,10 +98,31 @@ def _url(port: int) -> str:
     return f"http://127.0.0.1:{int(port)}"  # built here, never read from the file: loopback only
 
 
-def _responds(url: str, timeout: float = 2.0) -> bool:
+def new_credentials() -> dict[str, str]:
+    """A fresh access key id and secret, for one emulator's life."""
+    key = "AKIA" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
+    return {"access_key_id": key, "secret_access_key": secrets.token_urlsafe(30)}
+
+
+def _signed_get(url: str, creds: dict[str, str] | None) -> urllib.request.Request:
+    """GET `url`, signed (SigV4) with the emulator's credentials when the state has them."""
+    request = urllib.request.Request(url)
+    if creds:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        aws = AWSRequest(method="GET", url=url)
+        SigV4Auth(Credentials(creds["access_key_id"], creds["secret_access_key"]), "moto", REGION).add_auth(aws)
+        for name, value in aws.headers.items():
+            request.add_header(name, value)
+    return request
+
+
+def _responds(url: str, creds: dict[str, str] | None = None, timeout: float = 2.0) -> bool:
     try:
-        with urllib.request.urlopen(url + "/moto-api/", timeout=timeout) as r:  # loopback only
-            return r.status < 500
+        with urllib.request.urlopen(_signed_get(url + "/moto-api/", creds), timeout=timeout) as r:  # loopback only
+            return bool(r.status < 500)
     except Exception:  # noqa: BLE001
         return False
 
@@ -106,7 +141,7 @@ def _ours(st: dict[str, Any]) -> bool:
 def running(path: str | os.PathLike[str] | None = None) -> dict | None:
     """The state of a running, responsive emulator started by us, or None."""
     st = read_state(path)
-    if st and _ours(st) and _responds(_url(st["port"])):
+    if st and _ours(st) and _responds(_url(st["port"]), st.get("credentials")):
         return {**st, "url": _url(st["port"])}
     return None
 
@@ -122,18 +157,47 @@ def require_running(path: str | os.PathLike[str] | None = None) -> dict:
         raise UsageError("emulator", f"the local emulator recorded in {sp} is no longer running",
                          "run `tapcheck emulator stop` to clean up, then `tapcheck emulator start`")
     url = _url(st["port"])
-    if not _responds(url):
+    if not _responds(url, st.get("credentials")):
         raise UsageError("emulator", f"the emulator at {url} (pid {st['process']['pid']}) is running but not answering",
+                         "run `tapcheck emulator stop`, then `tapcheck emulator start`")
+    if not st.get("credentials"):
+        raise UsageError("emulator", f"the emulator recorded in {sp} predates API credentials",
                          "run `tapcheck emulator stop`, then `tapcheck emulator start`")
     return {**st, "url": url}
 
 
+def client_credentials(st: dict[str, Any]) -> dict[str, str]:
+    """An emulator state's API credentials, as boto3 takes them (aws_access_key_id, aws_secret_access_key)."""
+    creds = st["credentials"]
+    return {"aws_access_key_id": creds["access_key_id"], "aws_secret_access_key": creds["secret_access_key"]}
+
+
+def credentials(path: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """The running emulator's API credentials, as boto3 takes them."""
+    return client_credentials(require_running(path))
+
+
+def environment(path: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """The environment that points an AWS SDK or CLI at the running emulator."""
+    st = require_running(path)
+    return {"AWS_ENDPOINT_URL": st["url"], "AWS_ACCESS_KEY_ID": st["credentials"]["access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": st["credentials"]["secret_access_key"], "AWS_DEFAULT_REGION": REGION}
+
+
+def create_private_file(path: Path) -> int:
+    """A new file only this user can read, never through a link planted at `path` (O_EXCL refuses
+    any existing name, a symbolic link included; O_NOFOLLOW refuses a link as the last component).
+    Returns the open descriptor (write only)."""
+    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+
+
 def _write_state(sp: Path, state: dict[str, Any]) -> None:
-    """Write the state file atomically (a full disk leaves the old file or none, never half)."""
-    sp.parent.mkdir(parents=True, exist_ok=True)
-    tmp = sp.with_name(f".{sp.name}.{os.getpid()}.tmp")
+    """Write the state file atomically (a full disk leaves the old file or none, never half), 0600:
+    it holds the emulator's API credentials. A new directory for it is the user's alone (0700)."""
+    sp.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = sp.with_name(f".{sp.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with open(tmp, "w") as f:
+        with os.fdopen(create_private_file(tmp), "w") as f:
             f.write(json.dumps(state))
             f.flush()
             os.fsync(f.fileno())
@@ -169,6 +233,20 @@ def _pick_port(port: int | None) -> int:
     return _free_port() if port == 0 else int(port)
 
 
+def port_bindable(port: int) -> OSError | None:
+    """None when the server can listen on 127.0.0.1:port, else why not. SO_REUSEADDR as the server's
+    own socket has it (werkzeug's HTTPServer sets allow_reuse_address): a port whose last server
+    stopped seconds ago keeps connections in TIME_WAIT, which block a bind without it and not the
+    server's listen (issue 24)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as e:
+            return e
+    return None
+
+
 def data_parent() -> str:
     """Where the emulator's data directory goes: the TMPDIR the user set, else /dev/shm when it is
     a writable memory file system with room (PostgreSQL's initdb, copies and base backups run
@@ -194,7 +272,7 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
     `network_boundary` (or TAPCHECK_NETWORK_BOUNDARY=1) puts each cluster's servers in a network
     namespace (netns.py); the state's "network_boundary" says whether it is on."""
     from tapcheck.emulator import netns, tls
-    from tapcheck.emulator.pgcluster import mark_root, pg_available
+    from tapcheck.emulator.pgcluster import let_servers_through, mark_root, pg_available
 
     sp = state_path(path)
     _check_port(port)
@@ -215,15 +293,14 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
     if problem:
         raise UsageError("emulator", problem, "run scripts/bootstrap.sh as root")
     port = _pick_port(port)
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError as e:
-            raise UsageError("emulator", f"cannot listen on 127.0.0.1:{port}: {_why(e)}",
-                             "pass --port N (another free port, or 0 for any)") from None
+    busy = port_bindable(port)
+    if busy is not None:
+        raise UsageError("emulator", f"cannot listen on 127.0.0.1:{port}: {_why(busy)}",
+                         "pass --port N (another free port, or 0 for any)")
     try:
-        root = Path(tempfile.mkdtemp(prefix="tapcheck-emu-", dir=data_parent()))
+        root = Path(tempfile.mkdtemp(prefix="tapcheck-emu-", dir=data_parent()))   # 0700, a generated name
         mark_root(root)
+        let_servers_through(root)
     except OSError as e:
         raise UsageError(tempfile.gettempdir(), f"cannot create the emulator's data directory: {_why(e)}",
                          "free disk space there or set TMPDIR to a writable directory") from None
@@ -233,47 +310,70 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
         _remove_root(root)
         raise UsageError(str(root), f"cannot create the emulator's certificate authority: {_why(e)}",
                          "free disk space there or set TMPDIR to a writable directory") from None
-    log = Path(tempfile.gettempdir()) / f"{root.name}.log"
+    log = root / LOG_NAME
+    try:
+        log_fd = create_private_file(log)
+    except OSError as e:
+        _remove_root(root)
+        raise UsageError(str(log), f"cannot create the emulator's log: {_why(e)}",
+                         "something else made that name: remove it and start again") from None
+    creds = new_credentials()
     env = dict(os.environ)
     if network_boundary:
         env[netns.ENV] = "1"
     boundary = env.get(netns.ENV, "").strip().lower() in ("1", "true", "on", "yes") and netns.unavailable() is None
     env[netns.ENV] = "1" if boundary else "0"
     try:
-        with open(log, "w") as out:
+        with os.fdopen(log_fd, "w") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "tapcheck.emulator.server", "--port", str(port), "--root", str(root),
                  *(["--owner-pid", str(os.getpid())] if tie_to_caller else [])],
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                 cwd="/", env=env,
             )
+        assert proc.stdin is not None
+        with proc.stdin:           # the credentials go to the server alone: no argument, no environment
+            proc.stdin.write(json.dumps(creds).encode() + b"\n")
     except OSError as e:
-        _remove_root(root, log)
+        _remove_root(root)
         raise UsageError("emulator", f"cannot start the server: {_why(e)}", f"check {tempfile.gettempdir()}") from None
     # Popen returns after exec, so the command line read here is the server's own.
-    state = {"pid": proc.pid, "port": port, "url": _url(port), "root": str(root), "log": str(log), "ca_cert": ca_cert,
-             "started": time.time(), "network_boundary": boundary, "process": processes.identity(proc.pid, settle_s=2.0) or {"pid": proc.pid}}
+    state: dict[str, Any] = {
+        "pid": proc.pid, "port": port, "url": _url(port), "root": str(root), "log": str(log), "ca_cert": ca_cert,
+        "started": time.time(), "network_boundary": boundary,
+        "process": processes.identity(proc.pid, settle_s=2.0) or {"pid": proc.pid}, "credentials": creds}
     try:
         _write_state(sp, state)
     except OSError as e:
-        _abort(proc, root, log)
+        _abort(proc, root)
         raise UsageError(str(sp), f"cannot write the emulator state file: {_why(e)}; "
                          "the server was stopped again", STATE_FIX) from None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            tail = log.read_text()[-800:].strip().splitlines() if log.exists() else []
+            last = _last_line(log)
             stop(sp)
-            raise UsageError("emulator", "server exited during start-up: " + (tail[-1] if tail else "no output"),
-                             f"see {log}")
-        if _responds(state["url"]):
+            raise UsageError("emulator", "server exited during start-up: " + last,
+                             "fix what its last line says, then run `tapcheck emulator start` again")
+        if _responds(state["url"], creds):
             return state
         time.sleep(0.1)
+    last = _last_line(log)
     stop(sp)
-    raise UsageError("emulator", f"not ready after {timeout:.0f} s", f"see {log}")
+    raise UsageError("emulator", f"not ready after {timeout:.0f} s (its log's last line: {last})",
+                     "run `tapcheck emulator start` again; on a busy machine it may need longer")
 
 
-def _abort(proc: subprocess.Popen, root: Path, log: Path) -> None:
+def _last_line(log: Path) -> str:
+    """The server log's last line (the log goes with the private directory at stop)."""
+    try:
+        lines = log.read_text()[-800:].strip().splitlines()
+    except OSError:
+        lines = []
+    return lines[-1] if lines else "no output"
+
+
+def _abort(proc: subprocess.Popen, root: Path) -> None:
     """Stop a server this process just started (our child: its pid cannot be reused before
     we reap it) and remove what it made."""
     proc.terminate()
@@ -282,16 +382,14 @@ def _abort(proc: subprocess.Popen, root: Path, log: Path) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    _remove_root(root, log)
+    _remove_root(root)
 
 
-def _remove_root(root: Path, log: Path | None = None) -> list[str]:
+def _remove_root(root: Path) -> list[str]:
+    """Remove the private directory (its log included), if it is the emulator's."""
     from tapcheck.emulator.pgcluster import cleanup_root
 
-    done = cleanup_root(root)
-    if log is not None:
-        log.unlink(missing_ok=True)
-    return done
+    return cleanup_root(root)
 
 
 def stop(path: str | os.PathLike[str] | None = None, timeout: float = STOP_TIMEOUT_S) -> list[str]:
@@ -306,21 +404,21 @@ def stop(path: str | os.PathLike[str] | None = None, timeout: float = STOP_TIMEO
         return []
     done: list[str] = []
     recorded = st.get("process") or {}
-    pid = recorded.get("pid") or st.get("pid")
+    pid = int(recorded.get("pid") or st.get("pid") or 0)
     if _ours(st):
         processes.signal_recorded(recorded, signal.SIGTERM)
-        if processes.wait_gone(int(pid), timeout, recorded.get("start_ticks")):
+        if processes.wait_gone(pid, timeout, recorded.get("start_ticks")):
             done.append(f"stopped emulator process {pid}")
         elif processes.signal_recorded(recorded, signal.SIGKILL):
-            processes.wait_gone(int(pid), 5.0, recorded.get("start_ticks"))
+            processes.wait_gone(pid, 5.0, recorded.get("start_ticks"))
             done.append(f"killed emulator process {pid}")
-    elif pid and processes.alive(int(pid)):
+    elif pid and processes.alive(pid):
         done.append(f"pid {pid} is no longer the emulator: left it alone")
     root = Path(st["root"])
     done += _remove_root(root)
     log = Path(str(st.get("log", "")))
     if log == Path(tempfile.gettempdir()) / f"{root.name}.log" or log == Path(f"{root}.log"):
-        log.unlink(missing_ok=True)  # only the log start() names after the root, nothing else
+        log.unlink(missing_ok=True)  # an older emulator's log beside its root; today's is inside it
     sp.unlink(missing_ok=True)
     return done
 

@@ -1,5 +1,5 @@
 """FailoverDBCluster on the emulator's data plane: the standby becomes the writer, the old
-writer is rebuilt as the new standby. No moto import here; models/failover.py wires this
+writer is rebuilt as the new standby. No moto import here; moto_patches/rds.py wires this
 into RDS's FailoverDBCluster.
 
 Why the servers move rather than a proxy moving
@@ -61,7 +61,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tapcheck.emulator.pgcluster import PG_BIN, PgCluster, PgError, _as_pg, _run, release_interlock
+from tapcheck.emulator.pgcluster import (  # noqa: F401 - server_running is read from here too
+    PG_BIN,
+    PgCluster,
+    PgError,
+    _as_pg,
+    _run,
+    release_interlock,
+    server_running,
+)
 
 # How long the standby may take to replay the stopped writer's last WAL. On loopback it
 # takes milliseconds; past this the standby is not keeping up and promoting it would lose
@@ -93,22 +101,6 @@ class FailoverReport:
 def _lock_for(pgc: PgCluster) -> threading.Lock:
     with _locks_guard:
         return _locks.setdefault(str(pgc.dir), threading.Lock())
-
-
-def server_running(data: Path) -> bool:
-    """Whether the postmaster named by `data`/postmaster.pid is alive and is a postgres
-    started on `data`. Not `pg_ctl status`: a killed postmaster that nobody reaped stays a
-    zombie, which pg_ctl counts as running (kill(pid, 0) succeeds), and a stale pid file may
-    name a pid reused by an unrelated process."""
-    try:
-        pid = int((data / "postmaster.pid").read_text().splitlines()[0])
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
-    except (OSError, ValueError, IndexError):
-        return False
-    if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-        return False
-    return any(a == "-D" and b == str(data) for a, b in zip(args, args[1:]))
 
 
 def _postmaster_pid(data: Path) -> int | None:

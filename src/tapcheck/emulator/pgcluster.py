@@ -57,10 +57,14 @@ FORCE_SSL = "rds.force_ssl"
 # connection's pg_stat_activity row, stop any connection (pg_terminate_backend/pg_cancel_backend),
 # and grant rds_replication and rds_password
 # (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser.html).
-# PostgreSQL's own roles carrying those powers: pg_read_all_stats (every pg_stat_activity row),
-# pg_signal_backend (signal other backends) (https://www.postgresql.org/docs/15/predefined-roles.html).
+# The same page's `\du` shows what rds_superuser is a member of:
+#     rds_superuser | Cannot login | {pg_monitor,pg_signal_backend,rds_replication,rds_password}
+# ("rds_superuser isn't a database user role (it can't login), but it has the privileges of many
+# other roles"). pg_monitor "is a member of pg_read_all_settings, pg_read_all_stats and
+# pg_stat_scan_tables" (https://www.postgresql.org/docs/15/predefined-roles.html): the master user
+# reads every setting (SHOW data_directory included) and every pg_stat_activity row.
 ADMIN_USER = "rdsadmin"
-RDS_SUPERUSER_GRANTS = ("pg_read_all_stats", "pg_signal_backend")
+RDS_SUPERUSER_GRANTS = ("pg_monitor", "pg_signal_backend")
 RDS_GRANTABLE_ROLES = ("rds_replication", "rds_password")
 # Each server's own settings file, written by the emulator (not by ALTER SYSTEM, which PostgreSQL 15
 # refuses for a custom name it has not loaded: "unrecognized configuration parameter", tried here):
@@ -134,6 +138,17 @@ def _as_pg(cmd: list[str]) -> list[str]:
     if os.geteuid() == 0:
         return ["runuser", "-u", RUN_AS, "--", *cmd]
     return cmd
+
+
+def let_servers_through(root: Path) -> None:
+    """The emulator's private directory stays private (0700) but for the servers' user, which must
+    pass through it to its data directories: when we are root, group RUN_AS may search it (0710,
+    no listing) and nobody else may enter."""
+    if os.geteuid() == 0:
+        os.chown(root, 0, pwd.getpwnam(RUN_AS).pw_gid)
+        os.chmod(root, 0o710)
+    else:
+        os.chmod(root, 0o700)
 
 
 def _chown(path: Path) -> None:
@@ -268,7 +283,7 @@ class PgCluster:
         """initdb with the master user and password; TLS certificate; base settings."""
         if not (self.root / ROOT_MARKER).exists():
             mark_root(self.root)
-        os.chmod(self.root, 0o711)
+        let_servers_through(self.root)
         self.dir.mkdir(mode=0o700)
         (self.dir / CLUSTER_MARKER).write_text(json.dumps({"cluster": self.name, "netns": self.netns}))
         if self.netns:
@@ -442,8 +457,6 @@ class PgCluster:
         listen there too; on Aurora the endpoint's DNS moves instead). Not while the cluster
         itself is being deleted (`retiring`), nor for a writer that is down: there is nothing to
         move the endpoint to. A restart applies every setting pending one, so none is left."""
-        from tapcheck.emulator.failover import server_running
-
         self.reader_endpoint_on_writer = True
         if self.retiring or not self.writer_running or not server_running(self.writer_data):
             return
@@ -554,6 +567,22 @@ class PgCluster:
         passfile.write_text(f"*:*:*:{ADMIN_USER}:{self.admin_password}\n")   # token_urlsafe: no ':' or '\\'
         os.chmod(passfile, 0o600)
         _chown(passfile)
+
+
+def server_running(data: Path) -> bool:
+    """Whether the postmaster named by `data`/postmaster.pid is alive and is a postgres
+    started on `data`. Not `pg_ctl status`: a killed postmaster that nobody reaped stays a
+    zombie, which pg_ctl counts as running (kill(pid, 0) succeeds), and a stale pid file may
+    name a pid reused by an unrelated process."""
+    try:
+        pid = int((data / "postmaster.pid").read_text().splitlines()[0])
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except (OSError, ValueError, IndexError):
+        return False
+    if stat.rsplit(")", 1)[-1].split()[0] == "Z":
+        return False
+    return any(a == "-D" and b == str(data) for a, b in zip(args, args[1:]))
 
 
 def aurora_version_of(engine_version: str) -> str:

@@ -44,7 +44,7 @@ def start_ticks(pid: int) -> int | None:
 
 def is_zombie(pid: int) -> bool:
     fields = _stat_fields(pid)
-    return bool(fields) and fields[0] in ("Z", "X")
+    return fields is not None and bool(fields) and fields[0] in ("Z", "X")
 
 
 def cmdline(pid: int) -> list[str] | None:
@@ -74,7 +74,7 @@ def matches(recorded: dict[str, Any] | None) -> bool:
     if not recorded or "pid" not in recorded:
         return False
     now = identity(int(recorded["pid"]))
-    return bool(now) and all(now[k] == recorded.get(k) for k in ("start_ticks", "boot_id", "cmdline"))
+    return now is not None and all(now[k] == recorded.get(k) for k in ("start_ticks", "boot_id", "cmdline"))
 
 
 @contextlib.contextmanager

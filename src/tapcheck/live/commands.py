@@ -79,6 +79,10 @@ def register(subparsers: Any) -> None:
     stop = emu_sub.add_parser("stop", help="stop it: PostgreSQL, data directories, server")
     stop.add_argument("--emulator-state", help=argparse.SUPPRESS)
     stop.set_defaults(func=cmd_emulator_stop)
+    env = emu_sub.add_parser("env", help="print export lines that point an AWS SDK or CLI at the running emulator "
+                                         "(its endpoint and the API credentials from its state file)")
+    env.add_argument("--emulator-state", help=argparse.SUPPRESS)
+    env.set_defaults(func=cmd_emulator_env)
 
     dep = subparsers.add_parser("deploy", help="deploy a template and print its outputs")
     dep.add_argument("template", nargs="?", default=DEFAULT_TEMPLATE)
@@ -214,6 +218,16 @@ def cmd_emulator_stop(args: argparse.Namespace) -> int:
 
     done = control.stop(path=args.emulator_state)
     print("\n".join(done) if done else "emulator was not running")
+    return EXIT_OK
+
+
+def cmd_emulator_env(args: argparse.Namespace) -> int:
+    import shlex
+
+    from tapcheck.emulator import control
+
+    for name, value in control.environment(args.emulator_state).items():
+        print(f"export {name}={shlex.quote(value)}")
     return EXIT_OK
 
 

@@ -30,6 +30,8 @@ class Target:
     # The CA bundle database connections are verified against (live/tls.py): --ca-bundle, or the
     # emulator's CA on the local target; None on AWS means AWS's global bundle (live/ca_bundle.py).
     ca_bundle: str | None = None
+    # local target: the API credentials the emulator wrote to its state file (boto3's keyword names)
+    credentials: dict[str, str] = field(default_factory=dict, repr=False)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -47,8 +49,7 @@ class Target:
                          retries={"max_attempts": 1 if self.local else 8, "mode": "standard"})
             kwargs: dict[str, Any] = {"region_name": self.region, "config": cfg}
             if self.local:
-                kwargs.update(endpoint_url=self.endpoint_url, aws_access_key_id="testing",
-                              aws_secret_access_key="testing")
+                kwargs.update(endpoint_url=self.endpoint_url, **self.credentials)
             client = boto3.client(service, **kwargs)
             client.meta.events.register("after-call", _name_refused_permission)
             aws_errors.watch(client)        # throttled, expired or unknown credentials: one line, exit 2
@@ -90,7 +91,8 @@ def resolve(name: str = "local", region: str | None = None, state: str | None = 
         # live/tls.trust_anchor then says to restart it)
         ca = st.get("ca_cert") or str(tls.ca_cert_path(st["root"]))
         return Target("local", region or LOCAL_REGION, st["url"], emulator_root=st["root"],
-                      ca_bundle=ca_bundle or (ca if os.path.isfile(ca) else None))
+                      ca_bundle=ca_bundle or (ca if os.path.isfile(ca) else None),
+                      credentials=control.client_credentials(st))
     import boto3
 
     session = boto3.Session()

@@ -16,6 +16,7 @@ from tapcheck.model import AttrRef, Model, Resource, ResourceRef, Text
 from tapcheck.plan import schema as schemas
 from tapcheck.plan.replacement import behaviour
 from tapcheck.plan.values import MISSING, Renewed, canonical, contains_unknown, plain
+from tapcheck.value_paths import values_at
 
 UPDATE_BEHAVIORS = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html"
 
@@ -155,19 +156,8 @@ def _at_most_conditional(replacement: str) -> str:
 
 
 def _differs(before: Any, after: Any, path: tuple[str, ...], renewed: Renewed) -> bool:
-    old_values, new_values = _at_path(before, path[1:]), _at_path(after, path[1:])
+    old_values, new_values = values_at(before, path[1:]), values_at(after, path[1:])
     return [canonical(v, {}, {}) for v in old_values] != [canonical(v, {}, {}, renewed) for v in new_values]
-
-
-def _at_path(value: Any, path: tuple[str, ...]) -> list:
-    if not path:
-        return [value]
-    head, rest = path[0], path[1:]
-    if head == "*":
-        return [v for item in value for v in _at_path(item, rest)] if isinstance(value, list) else [MISSING]
-    if isinstance(value, dict):
-        return _at_path(value.get(head, MISSING), rest)
-    return [MISSING]
 
 
 def _mentions(value: Any, logical_ids: set[str]) -> bool:

@@ -17,8 +17,7 @@ from typing import Any, Iterable
 
 from tapcheck.model import AttrRef, ParamRef, PseudoRef, ResourceRef, Text, Unknown, as_bool, as_number, as_str
 from tapcheck.plan import schema as schemas
-
-MISSING = ("missing",)
+from tapcheck.value_paths import MISSING
 
 
 class Renewed:

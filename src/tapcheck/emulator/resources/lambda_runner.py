@@ -1,8 +1,9 @@
-"""Lambda Invoke without Docker: the emulator's one seam into moto's Lambda.
+"""Lambda Invoke without Docker (moto_patches/lambda_.py hooks it into moto's Lambda).
 
 moto runs an invoked function in a Docker container (moto.awslambda.models.LambdaFunction.
-_invoke_lambda); these machines have no Docker. For a python runtime this replaces that one
-method: the function's uploaded zip is unpacked into a fresh directory, and its handler runs in a
+_invoke_lambda); these machines have no Docker. For a python runtime that one method runs
+run_handler instead (moto's Docker path stays for the others): the function's uploaded zip is
+unpacked into a fresh directory, and its handler runs in a
 subprocess of this machine's Python with that directory alone on sys.path (isolated mode, no
 site-packages: what the zip lacks, the handler lacks, as on Lambda), the event on standard input
 and the handler's JSON result on standard output. CreateFunction, DeleteFunction and the rest
@@ -20,6 +21,18 @@ off) it runs on the host's network: behind the boundary, no cluster listens ther
 connection is refused where on AWS it would time out. The subprocess gets no AWS credentials and
 no endpoint: as a function in private subnets without a NAT gateway or VPC endpoints, it cannot call AWS APIs.
 
+User: when the emulator runs as root, the handler does not. It runs as the unprivileged user
+`nobody` (setpriv: its own uid and gid, no supplementary groups, no new privileges), as
+PostgreSQL runs as `postgres`: a function anyone may invoke cannot act as root on this machine.
+Its code is unpacked into the emulator's private directory (0700), which that user cannot enter;
+in a mount namespace of its own the package is bound, read-only, at /var/task, where Lambda puts
+a function's code (LAMBDA_TASK_ROOT, "The path to your Lambda function code",
+https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html; the page does not give the
+value, /var/task is what Lambda environments show), with a writable /tmp of its own, so the
+handler reads its own package and nothing of the emulator's. The interpreter is one that
+user can run, of the function's runtime version (pythonX.Y), found once. Not root (a developer's
+own emulator), the handler runs as that user from its directory, as PostgreSQL does.
+
 Timeout: the function's Timeout (default 3 s) bounds the run; past it the process group is
 killed and the invoke reports "Task timed out after N seconds" as Lambda does (the wording
 Lambda writes for a timed-out invocation; https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html).
@@ -27,19 +40,32 @@ Lambda writes for a timed-out invocation; https://docs.aws.amazon.com/lambda/lat
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
 import os
+import pwd
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import zipfile
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("tapcheck.emulator.lambda")
+
+HANDLER_USER = "nobody"
+TASK_ROOT = "/var/task"
+# Run by root in the handler's own mount namespace, then exec'd into the unprivileged handler:
+# a /var and a /tmp of its own, the package bound read-only at /var/task. $1 is the package's
+# directory; the rest is the command.
+_MOUNTS = ('set -e; mount -t tmpfs -o mode=0755,size=1m tapcheck-lambda /var; mkdir /var/task; '
+           'mount --bind "$1" /var/task; mount -o remount,bind,ro /var/task; '
+           'mount -t tmpfs -o mode=1777,size=512m tapcheck-lambda /tmp; cd /var/task; shift; exec "$@"')
 
 # Runs inside the subprocess: import the handler from the unpacked zip, call it with the event
 # read from stdin, write {"ok": result} or {"error": {...}} as one JSON document on stdout.
@@ -56,13 +82,73 @@ except Exception as e:
                      "stackTrace": traceback.format_exc().splitlines()}}
 sys.stdout.write("\n" + json.dumps(out))
 """
-_installed = False
 
 
-def _python() -> str:
-    # the base interpreter, not the emulator's virtualenv: with -I -S it sees the zip and the
-    # standard library only
-    return getattr(sys, "_base_executable", None) or sys.executable
+class NoRuntime(RuntimeError):
+    """No interpreter of the function's runtime that the handler's user can run."""
+
+
+def _unprivileged(cmd: list[str]) -> list[str]:
+    """`cmd` run as HANDLER_USER when we are root (unchanged otherwise, as for PostgreSQL)."""
+    if os.geteuid() != 0:
+        return cmd
+    user = pwd.getpwnam(HANDLER_USER)
+    return ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--no-new-privs",
+            "--", *cmd]
+
+
+def _task_root(workdir: Path) -> str:
+    """Where the handler finds its package."""
+    return TASK_ROOT if os.geteuid() == 0 else str(workdir)
+
+
+def _sandboxed(cmd: list[str], workdir: Path) -> list[str]:
+    """The command that runs `cmd` as the handler (see "User" above)."""
+    if os.geteuid() != 0:
+        return cmd
+    return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", _MOUNTS, "lambda-sandbox",
+            str(workdir), *_unprivileged(cmd)]
+
+
+def _version(runtime: str) -> str:
+    """"python3.11" -> "3.11"; the emulator's own version for a runtime name without one."""
+    found = re.fullmatch(r"python(\d+\.\d+)", runtime)
+    return found.group(1) if found else "%d.%d" % sys.version_info[:2]
+
+
+@functools.lru_cache(maxsize=None)
+def interpreter(runtime: str) -> str:
+    """A Python of the runtime's version that the handler's user can run. The emulator's own base
+    interpreter (not its virtualenv: with -I -S the handler sees its package and the standard
+    library only) when it is that version and that user can reach it; else the system's."""
+    version = _version(runtime)
+    base = getattr(sys, "_base_executable", None) or sys.executable
+    if os.geteuid() != 0 and "%d.%d" % sys.version_info[:2] == version:
+        return base
+    candidates = [base, shutil.which(f"python{version}"), f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"]
+    for candidate in dict.fromkeys(c for c in candidates if c):
+        probe = _unprivileged([candidate, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+        try:
+            answer = subprocess.run(probe, capture_output=True, text=True, timeout=20, cwd="/",
+                                    stdin=subprocess.DEVNULL).stdout.strip()
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if answer == version:
+            return candidate
+    raise NoRuntime(f"no python{version} that user {HANDLER_USER} can run on this machine "
+                    f"(install python{version} where every user can run it)")
+
+
+def _readable_by_all(workdir: Path) -> None:
+    """The unpacked package: readable (and, where the zip says so, executable) by the handler's
+    user, writable by no one but the emulator."""
+    for path in [workdir, *workdir.rglob("*")]:
+        if path.is_symlink():
+            continue
+        if path.is_dir():
+            path.chmod(0o755)
+        else:
+            path.chmod(0o755 if path.stat().st_mode & 0o100 else 0o644)
 
 
 def _as_api(group: Any) -> dict[str, Any]:
@@ -84,7 +170,7 @@ def namespace_for(fn: Any) -> str | None:
     from moto.rds.models import rds_backends
 
     from tapcheck import security_groups
-    from tapcheck.emulator.models.base import PG_CLUSTERS, _lock
+    from tapcheck.emulator.resources import clusters
 
     config = fn._vpc_config or {}
     group_ids, subnet_ids = config.get("SecurityGroupIds") or [], config.get("SubnetIds") or []
@@ -96,15 +182,13 @@ def namespace_for(fn: Any) -> str | None:
         fn_subnets = [ec2.get_subnet(s) for s in subnet_ids]
     except Exception:  # noqa: BLE001 - a group or subnet that does not exist gives no path
         return None
-    with _lock:
-        clusters = list(PG_CLUSTERS.items())
-    for (account, region, cluster_id), pgc in clusters:
+    for (account, region, cluster_id), pgc in clusters.registered():
         if account != fn.account_id or region != fn.region or not pgc.netns:
             continue
         rds = rds_backends[account][region]
         cluster = rds.clusters.get(cluster_id)
         subnet_group = rds.subnet_groups.get(cluster.db_subnet_group_name or "") if cluster else None
-        if subnet_group is None or subnet_group.vpc_id != fn_subnets[0].vpc_id:
+        if cluster is None or subnet_group is None or subnet_group.vpc_id != fn_subnets[0].vpc_id:
             continue
         groups = [ec2.get_security_group_from_id(g) for g in cluster.vpc_security_group_ids or []]
         if security_groups.missing_rule(fn_groups, [s.cidr_block for s in fn_subnets],
@@ -117,16 +201,23 @@ def namespace_for(fn: Any) -> str | None:
 def run_handler(fn: Any, event: Any) -> tuple[str, bool, str]:
     """(payload, errored, log text) of one invocation of python function `fn`."""
     from tapcheck.emulator import netns
+    from tapcheck.emulator.resources import clusters
 
-    workdir = tempfile.mkdtemp(prefix="tapcheck-lambda-")
+    try:
+        python = interpreter(str(fn.run_time or ""))
+    except NoRuntime as e:
+        return json.dumps({"errorMessage": str(e), "errorType": "Runtime.Unavailable"}), True, str(e)
+    workdir = Path(tempfile.mkdtemp(prefix="lambda-", dir=clusters.data_root()))   # inside the private directory
     try:
         with zipfile.ZipFile(io.BytesIO(fn.code_bytes)) as z:
             z.extractall(workdir)
+        _readable_by_all(workdir)
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **(fn.environment_vars or {}),
                "AWS_LAMBDA_FUNCTION_NAME": fn.function_name, "AWS_REGION": fn.region,
                "AWS_LAMBDA_FUNCTION_TIMEOUT": str(fn.timeout)}
-        cmd = netns.inside(namespace_for(fn), [_python(), "-I", "-S", "-c", _BOOTSTRAP, workdir, fn.handler])
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env["LAMBDA_TASK_ROOT"] = _task_root(workdir)
+        cmd = _sandboxed([python, "-I", "-S", "-c", _BOOTSTRAP, _task_root(workdir), fn.handler], workdir)
+        proc = subprocess.Popen(netns.inside(namespace_for(fn), cmd), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 env=env, cwd=workdir, start_new_session=True, text=True)
         try:
             out, err = proc.communicate(json.dumps(event if event is not None else {}), timeout=float(fn.timeout))
@@ -146,22 +237,3 @@ def run_handler(fn: Any, event: Any) -> tuple[str, bool, str]:
         return json.dumps(document["ok"]), False, err
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def install() -> None:
-    """Replace moto's Docker invocation for python runtimes (idempotent)."""
-    global _installed
-    if _installed:
-        return
-    from moto.awslambda.models import LambdaFunction
-
-    docker_invoke = LambdaFunction._invoke_lambda
-
-    def invoke(self: Any, event: Any = None) -> tuple[str, bool, str]:
-        if not str(self.run_time or "").startswith("python"):
-            return docker_invoke(self, event)
-        self.logs_backend.ensure_log_group(self.logs_group_name)
-        return run_handler(self, event)
-
-    LambdaFunction._invoke_lambda = invoke
-    _installed = True

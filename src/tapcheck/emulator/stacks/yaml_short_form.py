@@ -35,12 +35,8 @@ def construct_short_form(loader: yaml.Loader, tag: str, node: yaml.Node) -> dict
     return {key: value}
 
 
-def install() -> None:
-    """moto registers its constructor, by the name its modules imported, each time it parses a
-    template: replacing those names is enough."""
-    from moto.cloudformation import models, responses
-
-    models.yaml_tag_constructor = construct_short_form  # type: ignore[assignment]
-    responses.yaml_tag_constructor = construct_short_form  # type: ignore[assignment]
-    # moto parses with yaml.Loader; the emulator is its own process, so this changes no one else's
-    yaml.Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.Loader.construct_yaml_str)
+def constructors_reading_dates_as_text(loader: type[yaml.Loader]) -> dict[Any, Any]:
+    """`loader`'s scalar constructors, with YAML timestamps read as the text written. moto parses
+    templates with yaml.Loader; the emulator is its own process, so changing that loader's table
+    changes no one else's."""
+    return {**loader.yaml_constructors, "tag:yaml.org,2002:timestamp": loader.construct_yaml_str}

@@ -44,9 +44,12 @@ from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import Stack
 
-from tapcheck.emulator.models import update_rules as rules
-from tapcheck.emulator.models.base import STACK_LOCKS, _Wrapper
-from tapcheck.emulator.models.dynamic_references import resolve_dynamic_references
+from tapcheck.emulator.resources.base import EmulatedResource
+from tapcheck.emulator.stacks import state
+from tapcheck.emulator.stacks import update_rules as rules
+from tapcheck.emulator.stacks.dynamic_references import resolve_dynamic_references
+from tapcheck.emulator.stacks import events as ev
+from tapcheck.emulator.stacks.state import STACK_LOCKS, ResourceState
 
 # Event reason of a resource being replaced. AWS documents no event reasons; this is the wording
 # CloudFormation's events commonly show.
@@ -62,12 +65,10 @@ class CustomNameReplacement(Exception):
 
 
 # --- what each resource was made with ---------------------------------------------------------
-def _states(rm: Any) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+def _states(rm: Any) -> dict[str, ResourceState]:
     """logical id -> (declared, applied): the resolved properties a resource was created or last
-    updated with, before and after dynamic references were resolved."""
-    if not hasattr(rm, "_tapcheck_states"):
-        rm._tapcheck_states = {}
-    return rm._tapcheck_states
+    updated with, before and after dynamic references were resolved (stacks/state.py)."""
+    return state.resource_states(rm.stack_id)
 
 
 def declared_properties(rm: Any, body: dict[str, Any]) -> dict[str, Any]:
@@ -99,12 +100,6 @@ def _load(rm: Any, doc: dict[str, Any], parameters: dict[str, Any] | None) -> No
     rm._resource_json_map = doc.get("Resources", {})
 
 
-def _events() -> Any:
-    from tapcheck.emulator.models import lifecycle
-
-    return lifecycle
-
-
 # --- deciding ---------------------------------------------------------------------------------
 @dataclass
 class Decision:
@@ -123,7 +118,7 @@ def decide(instance: Any, rtype: str, old_declared: dict[str, Any], new_declared
         names = ", ".join(verdict.names(rules.ALWAYS))
         return Decision(verdict, True, f"{names} create-only in the {rtype} schema")
     if rules.CONDITIONALLY in recreations and executing:
-        refusal = type(instance).not_updatable(old_declared, new_declared) if isinstance(instance, _Wrapper) else None
+        refusal = type(instance).not_updatable(old_declared, new_declared) if isinstance(instance, EmulatedResource) else None
         if refusal:
             return Decision(verdict, True, refusal)
     return Decision(verdict, False)
@@ -135,7 +130,7 @@ class Step:
     logical: str
     kind: str                               # add | modify | replace
     instance: Any = None                    # the resource before the update (modify, replace)
-    state: tuple[dict, dict] | None = None  # its (declared, applied) before the update
+    state: ResourceState | None = None      # its (declared, applied) before the update
     created: Any = None                     # the resource the update made (add, replace)
 
 
@@ -149,7 +144,7 @@ def request_cancel(stack: Stack) -> None:
     if stack.status != "UPDATE_IN_PROGRESS":
         # The API's own refusal text is not documented; this names the state, as AWS's does.
         raise ValidationError(message=f"CancelUpdateStack cannot be called from current stack status {stack.status}")
-    stack._tapcheck_cancel = True
+    state.request_cancel(stack.stack_id)
 
 
 def run(stack: Stack, template: str, role_arn: str | None = None, parameters: dict[str, Any] | None = None,
@@ -161,9 +156,8 @@ def run(stack: Stack, template: str, role_arn: str | None = None, parameters: di
 
 def _run(stack: Stack, template: str, role_arn: str | None, parameters: dict[str, Any] | None,
          tags: dict[str, str] | None) -> None:
-    ev = _events()
     rm = stack.resource_map
-    stack._tapcheck_cancel = False
+    state.clear_cancel(stack.stack_id)
     stack._add_stack_event("UPDATE_IN_PROGRESS", "User Initiated")
     stack.status = "UPDATE_IN_PROGRESS"
     old_template, old_doc = stack.template, copy.deepcopy(stack.template_dict)
@@ -177,11 +171,11 @@ def _run(stack: Stack, template: str, role_arn: str | None, parameters: dict[str
         new_json = new_doc.get("Resources", {})
         order = ev.dependency_order(new_json)
     except Exception as e:  # noqa: BLE001
-        outcome.failure, order, new_json = ("", ev._reason(e)), [], old_json
+        outcome.failure, order, new_json = ("", ev.reason(e)), [], old_json
     for logical in order:
         if outcome.failure:
             break
-        if getattr(stack, "_tapcheck_cancel", False):
+        if state.cancel_requested(stack.stack_id):
             outcome.failure = (logical, CANCELLED)
             break
         body = new_json[logical]
@@ -196,7 +190,7 @@ def _run(stack: Stack, template: str, role_arn: str | None, parameters: dict[str
             for key in stack.output_map.outputs:
                 stack.output_map[key]
         except Exception as e:  # noqa: BLE001
-            outcome.failure = ("", f"Outputs: {ev._reason(e)}")
+            outcome.failure = ("", f"Outputs: {ev.reason(e)}")
     if outcome.failure is None:
         _complete(stack, rm, old_json, new_json, outcome)
         stack.role_arn = role_arn
@@ -208,51 +202,50 @@ def _run(stack: Stack, template: str, role_arn: str | None, parameters: dict[str
         stack._add_stack_event("UPDATE_COMPLETE")
     else:
         _roll_back(stack, rm, old_template, old_doc, old_json, old_inputs, new_json, outcome)
-    stack._tapcheck_cancel = False
+    state.clear_cancel(stack.stack_id)
 
 
 def _step(stack: Stack, rm: Any, logical: str, body: dict[str, Any], old_json: dict[str, Any], outcome: Outcome) -> None:
-    ev = _events()
     rtype = body["Type"]
     existing = rm._parsed_resources.get(logical) if logical in old_json else None
     try:
-        if existing is None or isinstance(existing, (str, int, float, list, dict)):
-            ev._resource_event(stack, logical, rtype, "CREATE_IN_PROGRESS")
+        if not ev.is_resource(existing):
+            ev.resource_event(stack, logical, rtype, "CREATE_IN_PROGRESS")
             created = _create(rm, logical, body)
             outcome.steps.append(Step(logical, "add", created=created))
-            ev._resource_event(stack, logical, rtype, "CREATE_COMPLETE", ev._physical(created))
+            ev.resource_event(stack, logical, rtype, "CREATE_COMPLETE", ev.physical(created))
             return
         old_body = old_json[logical]
         if old_body.get("Type") != rtype:
             # AWS docs are silent; the text is the one quoted in https://github.com/aws/aws-sam-cli/issues/6786
             raise ValidationError(message="Update of resource type is not permitted. The new template modifies "
                                           f"resource type of the following resources: [{logical}]")
-        state = _states(rm).get(logical) or (declared_properties(rm, old_body), {})
+        recorded = _states(rm).get(logical) or (declared_properties(rm, old_body), {})
         new_declared = declared_properties(rm, body)
-        decision = decide(existing, rtype, state[0], new_declared, old_body, body, executing=True)
+        decision = decide(existing, rtype, recorded[0], new_declared, old_body, body, executing=True)
         if not decision.verdict.properties:
             return            # unchanged, or only DeletionPolicy/UpdateReplacePolicy: nothing to call
-        physical = ev._physical(existing)
+        physical = ev.physical(existing)
         if decision.replace:
-            name = rules.same_custom_name(rtype, state[0], new_declared)
+            name = rules.same_custom_name(rtype, recorded[0], new_declared)
             if name is not None:
                 raise CustomNameReplacement(name)
-            ev._resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", physical, f"{REPLACING} ({decision.why})")
+            ev.resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", physical, f"{REPLACING} ({decision.why})")
             created = _create(rm, logical, body)
-            outcome.steps.append(Step(logical, "replace", existing, state, created))
-            ev._resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", ev._physical(created),
+            outcome.steps.append(Step(logical, "replace", existing, recorded, created))
+            ev.resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", ev.physical(created),
                                "Resource creation Initiated")
-            ev._resource_event(stack, logical, rtype, "UPDATE_COMPLETE", ev._physical(created))
+            ev.resource_event(stack, logical, rtype, "UPDATE_COMPLETE", ev.physical(created))
             return
         applied = resolve_dynamic_references(new_declared, rm._account_id, rm._region_name)
-        ev._resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", physical)
-        outcome.steps.append(Step(logical, "modify", existing, state))
-        _update_in_place(rm, logical, body, existing, state, new_declared, applied, decision.verdict)
-        ev._resource_event(stack, logical, rtype, "UPDATE_COMPLETE", physical)
+        ev.resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", physical)
+        outcome.steps.append(Step(logical, "modify", existing, recorded))
+        _update_in_place(rm, logical, body, existing, recorded, new_declared, applied, decision.verdict)
+        ev.resource_event(stack, logical, rtype, "UPDATE_COMPLETE", physical)
     except Exception as e:  # noqa: BLE001
-        reason = ev._reason(e)
+        reason = ev.reason(e)
         status = "CREATE_FAILED" if existing is None else "UPDATE_FAILED"
-        ev._resource_event(stack, logical, rtype, status, ev._physical(existing) if existing is not None else "",
+        ev.resource_event(stack, logical, rtype, status, ev.physical(existing) if existing is not None else "",
                            reason)
         outcome.failure = (logical, reason)
 
@@ -269,14 +262,14 @@ def _create(rm: Any, logical: str, body: dict[str, Any]) -> Any:
     return created
 
 
-def _update_in_place(rm: Any, logical: str, body: dict[str, Any], existing: Any, state: tuple[dict, dict],
+def _update_in_place(rm: Any, logical: str, body: dict[str, Any], existing: Any, recorded: ResourceState,
                      new_declared: dict[str, Any], applied: dict[str, Any], verdict: rules.Verdict) -> None:
-    if isinstance(existing, _Wrapper):
+    if isinstance(existing, EmulatedResource):
         cannot = [name for name in verdict.names() if name not in type(existing).UPDATABLE]
         if cannot:
             raise ValidationError(message=f"the tapcheck emulator cannot update {', '.join(cannot)} of "
                                           f"{existing.CFN_TYPE} in place")
-        existing.update_in_place(state[1], applied)
+        existing.update_in_place(recorded[1], applied)
     else:
         updated = parsing.parse_and_update_resource(logical, body, rm, rm._account_id, rm._region_name)
         if updated is None:
@@ -289,27 +282,25 @@ def _delete_old(stack: Stack, rm: Any, logical: str, instance: Any, body: dict[s
                 what: str) -> None:
     """Delete a resource the stack no longer uses, as `policy` says; failures are logged as
     DELETE_FAILED events and do not fail the update (AWS completes it and leaves the resource)."""
-    ev = _events()
     rtype = body["Type"]
-    physical = ev._physical(instance)
+    physical = ev.physical(instance)
     if policy in ("Retain", "RetainExceptOnCreate"):
-        ev._resource_event(stack, logical, rtype, "DELETE_SKIPPED", physical, f"Retained ({what} {policy})")
+        ev.resource_event(stack, logical, rtype, "DELETE_SKIPPED", physical, f"Retained ({what} {policy})")
         return
-    ev._resource_event(stack, logical, rtype, "DELETE_IN_PROGRESS", physical)
+    ev.resource_event(stack, logical, rtype, "DELETE_IN_PROGRESS", physical)
     try:
         if policy == "Snapshot" and hasattr(instance, "snapshot"):
             instance.snapshot(logical)
         gone = ev.delete_physical(rm, instance, body)
     except Exception as e:  # noqa: BLE001
-        ev._resource_event(stack, logical, rtype, "DELETE_FAILED", physical, ev._reason(e))
+        ev.resource_event(stack, logical, rtype, "DELETE_FAILED", physical, ev.reason(e))
         return
-    ev._resource_event(stack, logical, rtype, "DELETE_COMPLETE", physical, gone)
+    ev.resource_event(stack, logical, rtype, "DELETE_COMPLETE", physical, gone)
 
 
 def _complete(stack: Stack, rm: Any, old_json: dict[str, Any], new_json: dict[str, Any], outcome: Outcome) -> None:
     """Cleanup phase: old resources of replacements (UpdateReplacePolicy) and resources the new
     template dropped (DeletionPolicy), dependents first."""
-    ev = _events()
     stack.status = "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
     stack._add_stack_event("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
     replaced = {s.logical: s for s in outcome.steps if s.kind == "replace"}
@@ -323,15 +314,14 @@ def _complete(stack: Stack, rm: Any, old_json: dict[str, Any], new_json: dict[st
         elif logical in gone:
             instance = rm._parsed_resources.pop(logical, None)
             _states(rm).pop(logical, None)
-            if instance is None or isinstance(instance, (str, int, float, list, dict)):
+            if not ev.is_resource(instance):
                 continue
             _delete_old(stack, rm, logical, instance, old_json[logical], ev.deletion_policy(old_json[logical]),
                         "DeletionPolicy")
 
 
-def _roll_back(stack: Stack, rm: Any, old_template: str, old_doc: dict[str, Any], old_json: dict[str, Any],
+def _roll_back(stack: Stack, rm: Any, old_template: Any, old_doc: dict[str, Any], old_json: dict[str, Any],
                old_inputs: dict[str, Any], new_json: dict[str, Any], outcome: Outcome) -> None:
-    ev = _events()
     logical, reason = outcome.failure or ("", "")
     stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
     stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS",
@@ -343,20 +333,22 @@ def _roll_back(stack: Stack, rm: Any, old_template: str, old_doc: dict[str, Any]
         try:
             if step.kind == "modify":
                 current = _states(rm).get(step.logical)
-                ev._resource_event(stack, step.logical, rtype, "UPDATE_IN_PROGRESS", ev._physical(step.instance))
-                if isinstance(step.instance, _Wrapper) and step.state and step.state[1]:
+                ev.resource_event(stack, step.logical, rtype, "UPDATE_IN_PROGRESS", ev.physical(step.instance))
+                if isinstance(step.instance, EmulatedResource) and step.state and step.state[1]:
                     step.instance.update_in_place(current[1] if current else {}, step.state[1])
                 else:
                     parsing.parse_and_update_resource(step.logical, old_json[step.logical], rm, rm._account_id,
                                                       rm._region_name)
-                _states(rm)[step.logical] = step.state
-                ev._resource_event(stack, step.logical, rtype, "UPDATE_COMPLETE", ev._physical(step.instance))
+                if step.state is not None:
+                    _states(rm)[step.logical] = step.state
+                ev.resource_event(stack, step.logical, rtype, "UPDATE_COMPLETE", ev.physical(step.instance))
             elif step.kind == "replace":
                 rm._parsed_resources[step.logical] = step.instance
-                _states(rm)[step.logical] = step.state
+                if step.state is not None:
+                    _states(rm)[step.logical] = step.state
         except Exception as e:  # noqa: BLE001
-            problem = f"{step.logical}: {ev._reason(e)}"
-            ev._resource_event(stack, step.logical, rtype, "UPDATE_FAILED", reason=ev._reason(e))
+            problem = f"{step.logical}: {ev.reason(e)}"
+            ev.resource_event(stack, step.logical, rtype, "UPDATE_FAILED", status_reason=ev.reason(e))
     stack.status = "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS"
     stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
     for step in reversed(outcome.steps):
@@ -365,15 +357,15 @@ def _roll_back(stack: Stack, rm: Any, old_template: str, old_doc: dict[str, Any]
         if step.kind == "add":
             rm._parsed_resources.pop(step.logical, None)
             _states(rm).pop(step.logical, None)
-        body = new_json.get(step.logical) or old_json.get(step.logical)
-        ev._resource_event(stack, step.logical, body["Type"], "DELETE_IN_PROGRESS", ev._physical(step.created))
+        body = new_json.get(step.logical) or old_json.get(step.logical) or {}
+        ev.resource_event(stack, step.logical, body["Type"], "DELETE_IN_PROGRESS", ev.physical(step.created))
         try:
             gone = ev.delete_physical(rm, step.created, body)
-            ev._resource_event(stack, step.logical, body["Type"], "DELETE_COMPLETE", ev._physical(step.created), gone)
+            ev.resource_event(stack, step.logical, body["Type"], "DELETE_COMPLETE", ev.physical(step.created), gone)
         except Exception as e:  # noqa: BLE001
-            problem = problem or f"{step.logical}: {ev._reason(e)}"
-            ev._resource_event(stack, step.logical, body["Type"], "DELETE_FAILED", ev._physical(step.created),
-                               ev._reason(e))
+            problem = problem or f"{step.logical}: {ev.reason(e)}"
+            ev.resource_event(stack, step.logical, body["Type"], "DELETE_FAILED", ev.physical(step.created),
+                               ev.reason(e))
     stack.template = old_template
     stack._parse_template()
     stack.output_map = stack._create_output_map()
@@ -395,7 +387,6 @@ def preview(stack: Stack, template: str | dict[str, Any], parameters: dict[str, 
     """What an update to `template` would do, resource by resource, without doing it: the same
     comparison as the update, with every resource the update creates or may replace standing in
     as not known yet (its dependents' values are then Dynamic)."""
-    ev = _events()
     rm = stack.resource_map
     new_doc = stack.parse_template(template) if isinstance(template, str) else template
     with STACK_LOCKS[stack.stack_id]:
@@ -411,21 +402,21 @@ def preview(stack: Stack, template: str | dict[str, Any], parameters: dict[str, 
                 if not _present(rm, body):
                     continue
                 existing = saved[4].get(logical) if logical in old_json else None
-                if existing is None or isinstance(existing, (str, int, float, list, dict)):
+                if not ev.is_resource(existing):
                     rm._parsed_resources[logical] = rules.Pending(logical)
                     out.append(Preview("Add", logical, body["Type"]))
                     continue
-                state = _states(rm).get(logical) or ({}, {})
-                decision = decide(existing, body["Type"], state[0], declared_properties(rm, body), old_json[logical],
+                recorded = _states(rm).get(logical) or ({}, {})
+                decision = decide(existing, body["Type"], recorded[0], declared_properties(rm, body), old_json[logical],
                                   body, executing=False)
                 if decision.verdict.changed:
-                    out.append(Preview("Modify", logical, body["Type"], ev._physical(existing), decision.verdict))
+                    out.append(Preview("Modify", logical, body["Type"], ev.physical(existing), decision.verdict))
                 if decision.verdict.replacement in ("True", "Conditional"):
                     rm._parsed_resources[logical] = rules.Pending(logical)
             for logical, body in old_json.items():
                 gone = logical not in new_json or not _present(rm, new_json[logical])
                 if gone and saved[4].get(logical) is not None:
-                    out.append(Preview("Remove", logical, body["Type"], ev._physical(saved[4][logical])))
+                    out.append(Preview("Remove", logical, body["Type"], ev.physical(saved[4][logical])))
             return out
         finally:
             (rm._template, rm.input_parameters, rm.resolved_parameters, rm._resource_json_map) = saved[:4]

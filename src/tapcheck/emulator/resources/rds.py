@@ -5,38 +5,36 @@ from __future__ import annotations
 
 import re
 import shutil
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, cast
 
 from moto.cloudformation.exceptions import ValidationError
-from moto.core.common_models import CloudFormationModel
 from moto.ec2.models import ec2_backends
 from moto.kms.models import kms_backends
 from moto.rds import models as _rds_models
 from moto.rds.models import DBInstance, RDSBackend, rds_backends
 
 from tapcheck.emulator import rds_offerings
-from tapcheck.emulator.models.base import (
-    PG_CLUSTERS,
+from tapcheck.emulator.resources import clusters
+from tapcheck.emulator.resources.base import (
     AttributeReaders,
-    _bool,
-    _lock,
-    _name,
-    _pg,
-    _tags,
-    _Wrapper,
-    emulator_root,
+    EmulatedResource,
+    as_bool,
     handler_error,
-    log,
+    name_of,
+    tag_list,
 )
-from tapcheck.emulator.pgcluster import PgCluster, PgError, pg_available
+from tapcheck.emulator.resources.clusters import log
+from tapcheck.emulator.failover import fail_over
+from tapcheck.emulator.pgcluster import PgCluster, PgError, pg_available, server_running
 
 
-class DBClusterParameterGroup(_Wrapper, CloudFormationModel):
+class DBClusterParameterGroup(EmulatedResource):
     CFN_TYPE = "AWS::RDS::DBClusterParameterGroup"
     NAME_PROPERTY = "DBClusterParameterGroupName"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "DBClusterParameterGroup":
@@ -46,7 +44,7 @@ class DBClusterParameterGroup(_Wrapper, CloudFormationModel):
             db_cluster_parameter_group_name=resource_name.lower(),
             db_parameter_group_family=props.get("Family"),
             description=props.get("Description"),
-            tags=_tags(props),
+            tags=tag_list(props),
         )
         params = props.get("Parameters") or {}
         if params:
@@ -62,24 +60,27 @@ class DBClusterParameterGroup(_Wrapper, CloudFormationModel):
         group = self.obj
         group.parameters.clear()
         rds.modify_db_cluster_parameter_group(group.name, _param_list(new.get("Parameters") or {}))
-        group.tags = _tags(new)
+        group.tags = tag_list(new)
 
     def delete(self, account_id: str, region_name: str) -> None:
         rds_backends[account_id][region_name].delete_db_cluster_parameter_group(self.physical_id)
 
 
-class DBSubnetGroup(_Wrapper, CloudFormationModel):
+class DBSubnetGroup(EmulatedResource):
     """moto's subnet group, but Ref yields its name (moto's own model yields the object)."""
 
     CFN_TYPE = "AWS::RDS::DBSubnetGroup"
     NAME_PROPERTY = "DBSubnetGroupName"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "DBSubnetGroup":
         props = cloudformation_json["Properties"]
+        refusal = subnet_group_name_refusal(resource_name)
+        if refusal:
+            raise handler_error(refusal, "Rds")
         if len(set(props.get("SubnetIds") or [])) < 2:
             raise _az_coverage_error("1")
         group = _rds_models.DBSubnetGroup.create_from_cloudformation_json(
@@ -107,7 +108,7 @@ class DBSubnetGroup(_Wrapper, CloudFormationModel):
         group = self.obj
         group.subnets = subnets
         group.description = new.get("DBSubnetGroupDescription")
-        group.tags = _tags(new)
+        group.tags = tag_list(new)
 
     def delete(self, account_id: str, region_name: str) -> None:
         rds_backends[account_id][region_name].delete_subnet_group(self.physical_id)
@@ -152,7 +153,7 @@ def _param_list(params: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def _group_params(rds: RDSBackend, group_name: str | None) -> dict[str, str]:
+def group_parameters(rds: RDSBackend, group_name: str | None) -> dict[str, str]:
     if not group_name or group_name not in rds.db_cluster_parameter_groups:
         return {}
     group = rds.db_cluster_parameter_groups[group_name]
@@ -165,7 +166,8 @@ def ensure_default_cluster_parameter_group(rds: RDSBackend, family: str) -> str:
     It exists on AWS without being created; here it is made on first use."""
     name = f"default.{family}"
     if name not in rds.db_cluster_parameter_groups:
-        group = _rds_models.DBClusterParameterGroup(
+        # moto's models carry CloudFormationModel's @abstractmethod markers, yet are concrete
+        group = cast(Any, _rds_models.DBClusterParameterGroup)(
             backend=rds, db_cluster_parameter_group_name=name, db_parameter_group_family=family,
             description=f"Default cluster parameter group for {family}", tags=[],
         )
@@ -188,10 +190,27 @@ _DATABASE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
 _PASSWORD = re.compile(r"[!#-.0-?A-~]+")
 
 
+# CreateDBSubnetGroup's DBSubnetGroupName: "Must contain no more than 255 letters, numbers, periods,
+# underscores, spaces, or hyphens. Must not be default. First character must be a letter."
+# (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBSubnetGroup.html); the
+# CloudFormation schema's pattern is the same, ^(?!default$)[a-zA-Z]{1}[a-zA-Z0-9-_\.\s]{0,254}$
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbsubnetgroup.html).
+# The name is stored in lower case, so "Default" is "default". The refusal's text: docs silent.
+_SUBNET_GROUP = re.compile(r"[A-Za-z][A-Za-z0-9._ -]{0,254}")
+
+
+def subnet_group_name_refusal(name: str) -> str | None:
+    if _SUBNET_GROUP.fullmatch(name) and name.lower() != "default":
+        return None
+    return ("The parameter DBSubnetGroupName is not a valid identifier. It must begin with a letter, contain no "
+            "more than 255 letters, numbers, periods, underscores, spaces, or hyphens, and must not be default "
+            "(emulator wording: AWS's is undocumented).")
+
+
 _RESERVED_MASTER_USERS = frozenset({"rdsadmin", "rds_superuser", "rds_replication", "rds_password", "public"})
 
 
-def _rds_identifier_refusal(cluster_id: str, user: str | None, password: str | None, database: str | None) -> str | None:
+def identifier_refusal(cluster_id: str, user: str | None, password: str | None, database: str | None) -> str | None:
     if not _CLUSTER_ID.fullmatch(cluster_id):
         return ("The parameter DBClusterIdentifier is not a valid identifier. Identifiers must begin with a "
                 "letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen "
@@ -225,12 +244,12 @@ def _aws_managed_key(account_id: str, region_name: str, service: str) -> str:
             description=f"Default key that protects my {service.upper()} data when no other key is defined",
             tags=None,
         )
-        kms.add_alias(key.id, alias)
+        kms.create_alias(key.id, alias)
     key.key_manager = "AWS"
     return key.arn
 
 
-class AuroraCluster(_Wrapper, CloudFormationModel):
+class AuroraCluster(EmulatedResource):
     CFN_TYPE = "AWS::RDS::DBCluster"
     NAME_PROPERTY = "DBClusterIdentifier"
     ATTRIBUTES: ClassVar[AttributeReaders] = {
@@ -242,7 +261,7 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
     }
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "AuroraCluster":
@@ -262,14 +281,14 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
         # its current Japanese translation; the English page found offline predates the change).
         # How DescribeDBClusters shows the owned-key case is not documented: it shows StorageEncrypted
         # true with no KmsKeyId here.
-        encrypted = _bool(props.get("StorageEncrypted"), True)
+        encrypted = as_bool(props.get("StorageEncrypted"), True)
         kms_key = props.get("KmsKeyId")
-        if _bool(props.get("StorageEncrypted")) and not kms_key:
+        if as_bool(props.get("StorageEncrypted")) and not kms_key:
             kms_key = _aws_managed_key(account_id, region_name, "rds")
-        subnet_group = _name(props.get("DBSubnetGroupName"))
+        subnet_group = name_of(props.get("DBSubnetGroupName"))
         if subnet_group and subnet_group.lower() not in rds.subnet_groups:
             raise ValidationError(message=f"DBSubnetGroup '{subnet_group}' not found")
-        pg_group = _name(props.get("DBClusterParameterGroupName"))
+        pg_group = name_of(props.get("DBClusterParameterGroupName"))
         if pg_group and pg_group.lower() not in rds.db_cluster_parameter_groups:
             raise ValidationError(message=f"DBClusterParameterGroup not found: {pg_group}")
         if not pg_group and engine == rds_offerings.AURORA_POSTGRESQL and version:
@@ -286,29 +305,29 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
             "database_name": props.get("DatabaseName"),
             "master_username": props.get("MasterUsername"),
             "master_user_password": props.get("MasterUserPassword"),
-            "manage_master_user_password": _bool(props.get("ManageMasterUserPassword")),
+            "manage_master_user_password": as_bool(props.get("ManageMasterUserPassword")),
             "db_cluster_parameter_group_name": pg_group.lower() if pg_group else None,
             "db_subnet_group_name": subnet_group.lower() if subnet_group else None,
             "vpc_security_group_ids": props.get("VpcSecurityGroupIds") or [],
             "storage_encrypted": encrypted,
             "kms_key_id": kms_key,
-            "deletion_protection": _bool(props.get("DeletionProtection")),
+            "deletion_protection": as_bool(props.get("DeletionProtection")),
             "backup_retention_period": int(props.get("BackupRetentionPeriod", 1)),
             "preferred_backup_window": props.get("PreferredBackupWindow", "03:00-03:30"),
             "preferred_maintenance_window": (props.get("PreferredMaintenanceWindow") or "sun:05:00-sun:05:30").lower(),
             "enable_cloudwatch_logs_exports": list(props.get("EnableCloudwatchLogsExports") or []),
             "serverless_v2_scaling_configuration": _scaling_configuration(scaling) if scaling else None,
-            "enable_iam_database_authentication": _bool(props.get("EnableIAMDatabaseAuthentication")),
-            "copy_tags_to_snapshot": _bool(props.get("CopyTagsToSnapshot")),
+            "enable_iam_database_authentication": as_bool(props.get("EnableIAMDatabaseAuthentication")),
+            "copy_tags_to_snapshot": as_bool(props.get("CopyTagsToSnapshot")),
             "port": int(props["Port"]) if props.get("Port") else None,
-            "tags": _tags(props),
+            "tags": tag_list(props),
             "availability_zones": azs,
         }
         if not kwargs_["master_username"] and not kwargs_["manage_master_user_password"]:
             raise ValidationError(message="The parameter MasterUsername must be provided and must not be blank.")
         if not kwargs_["manage_master_user_password"] and not kwargs_["master_user_password"]:
             raise ValidationError(message="The parameter MasterUserPassword must be provided and must not be blank.")
-        refusal = _rds_identifier_refusal(cluster_id, kwargs_["master_username"], kwargs_["master_user_password"],
+        refusal = identifier_refusal(cluster_id, kwargs_["master_username"], kwargs_["master_user_password"],
                                           kwargs_["database_name"])
         if refusal:
             raise handler_error(refusal, "Rds")
@@ -325,9 +344,9 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
             pgc = None
             try:
                 pgc = PgCluster(
-                    emulator_root(), cluster_id, int(cluster.port), cluster.master_username,
+                    clusters.data_root(), cluster_id, int(cluster.port), cluster.master_username or "",
                     kwargs_["master_user_password"], cluster.database_name,
-                    _group_params(rds, cluster.parameter_group), engine_version=str(cluster.engine_version or ""),
+                    group_parameters(rds, cluster.parameter_group), engine_version=str(cluster.engine_version or ""),
                 )
                 pgc.create()
             except Exception as e:  # noqa: BLE001 - whatever failed, remove what was made
@@ -335,8 +354,7 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
                     pgc.destroy()
                 rds.delete_db_cluster(cluster.db_cluster_identifier)
                 raise ValidationError(message=_failure(e)) from None
-            with _lock:
-                PG_CLUSTERS[(account_id, region_name, cluster.db_cluster_identifier)] = pgc
+            clusters.register(account_id, region_name, cluster.db_cluster_identifier, pgc)
         return wrapper
 
     # What ModifyDBCluster changes (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBCluster.html),
@@ -375,18 +393,18 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
             raise ValidationError(message=f"EngineVersion {version}: the tapcheck emulator runs PostgreSQL "
                                           f"{str(cluster.engine_version).split('.')[0]} and cannot upgrade a major version")
         mods: dict[str, Any] = {"db_cluster_identifier": cluster.db_cluster_identifier}
-        simple = {
+        simple: dict[str, tuple[str, Callable[[Any], Any]]] = {
             "BackupRetentionPeriod": ("backup_retention_period", int),
             "PreferredBackupWindow": ("preferred_backup_window", str),
             "PreferredMaintenanceWindow": ("preferred_maintenance_window", lambda v: str(v).lower()),
-            "DeletionProtection": ("deletion_protection", _bool),
-            "EnableIAMDatabaseAuthentication": ("iam_auth", _bool),
-            "CopyTagsToSnapshot": ("copy_tags_to_snapshot", _bool),
+            "DeletionProtection": ("deletion_protection", as_bool),
+            "EnableIAMDatabaseAuthentication": ("iam_auth", as_bool),
+            "CopyTagsToSnapshot": ("copy_tags_to_snapshot", as_bool),
         }
         for prop, (attr, conv) in simple.items():
             if prop in new:
                 mods[attr] = conv(new[prop])
-        group = _name(new.get("DBClusterParameterGroupName"))
+        group = name_of(new.get("DBClusterParameterGroupName"))
         if group:
             if group.lower() not in rds.db_cluster_parameter_groups:
                 raise ValidationError(message=f"DBClusterParameterGroup not found: {group}")
@@ -397,17 +415,17 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
             mods["engine_version"] = str(version)
         password = new.get("MasterUserPassword")
         if password is not None and password != old.get("MasterUserPassword"):
-            refusal = _rds_identifier_refusal(cluster.db_cluster_identifier, None, str(password), None)
+            refusal = identifier_refusal(cluster.db_cluster_identifier, None, str(password), None)
             if refusal:
                 raise handler_error(refusal, "Rds")
-            pgc = _pg(self.account_id, self.region_name, cluster.db_cluster_identifier)
+            pgc = clusters.lookup(self.account_id, self.region_name, cluster.db_cluster_identifier)
             if pgc is not None:
                 pgc.set_master_password(str(password))
             mods["master_user_password"] = str(password)
         rds.modify_db_cluster(mods)
         cluster.vpc_security_group_ids = list(new.get("VpcSecurityGroupIds") or [])
         cluster.enabled_cloudwatch_logs_exports = list(new.get("EnableCloudwatchLogsExports") or [])
-        cluster.tags = _tags(new)
+        cluster.tags = tag_list(new)
 
     def snapshot(self, logical_id: str) -> None:
         rds = rds_backends[self.account_id][self.region_name]
@@ -421,13 +439,12 @@ class AuroraCluster(_Wrapper, CloudFormationModel):
             # Deleted outside the stack: CloudFormation completes the delete (docs silent;
             # commonly observed), and so does the emulator.
             pass
-        with _lock:
-            pgc = PG_CLUSTERS.pop((account_id, region_name, self.physical_id), None)
+        pgc = clusters.forget(account_id, region_name, self.physical_id)
         if pgc:
             pgc.destroy()
 
 
-class AuroraInstance(_Wrapper, CloudFormationModel):
+class AuroraInstance(EmulatedResource):
     """AWS::RDS::DBInstance. In a cluster: moto's clustered instance plus the matching
     PostgreSQL server; stand-alone: moto's own model, unchanged."""
 
@@ -440,7 +457,7 @@ class AuroraInstance(_Wrapper, CloudFormationModel):
     }
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> Any:
@@ -473,21 +490,21 @@ class AuroraInstance(_Wrapper, CloudFormationModel):
             "engine": props.get("Engine"),
             "engine_version": cluster.engine_version,
             "availability_zone": az,
-            "publicly_accessible": _bool(props.get("PubliclyAccessible")),
-            "auto_minor_version_upgrade": _bool(props.get("AutoMinorVersionUpgrade"), True),
+            "publicly_accessible": as_bool(props.get("PubliclyAccessible")),
+            "auto_minor_version_upgrade": as_bool(props.get("AutoMinorVersionUpgrade"), True),
             "monitoring_interval": int(props.get("MonitoringInterval", 0)),
             "monitoring_role_arn": props.get("MonitoringRoleArn"),
-            "enable_performance_insights": _bool(props.get("EnablePerformanceInsights")),
+            "enable_performance_insights": as_bool(props.get("EnablePerformanceInsights")),
             "performance_insights_retention_period": props.get("PerformanceInsightsRetentionPeriod"),
             "db_subnet_group_name": cluster.db_subnet_group_name,
-            "tags": _tags(props),
+            "tags": tag_list(props),
             "promotion_tier": int(props.get("PromotionTier", 1)),
             "copy_tags_to_snapshot": cluster.copy_tags_to_snapshot,
             "port": cluster.port,
         }
-        instance = rds.create_db_instance(db_kwargs)
+        instance: Any = rds.create_db_instance(db_kwargs)     # a clustered instance (is_cluster_writer)
         wrapper = cls(instance.db_instance_identifier, account_id, region_name, instance)
-        pgc = _pg(account_id, region_name, cluster_id)
+        pgc = clusters.lookup(account_id, region_name, cluster_id)
         if pgc is not None:
             role = "writer" if instance.is_cluster_writer and not pgc.writer_running else (
                 "reader" if not pgc.reader_running else None)
@@ -525,7 +542,7 @@ class AuroraInstance(_Wrapper, CloudFormationModel):
         if before != after and not (before == "aurora" and after == "aurora-mysql"):
             return f"Engine {before} -> {after}: the RDS handler answers NotUpdatable"
         az_before, az_after = old.get("AvailabilityZone"), new.get("AvailabilityZone")
-        if az_before != az_after and not (not az_after and _bool(new.get("MultiAZ"))):
+        if az_before != az_after and not (not az_after and as_bool(new.get("MultiAZ"))):
             return f"AvailabilityZone {az_before} -> {az_after}: the RDS handler answers NotUpdatable"
         key_before = old.get("PerformanceInsightsKMSKeyId")
         if key_before and key_before != new.get("PerformanceInsightsKMSKeyId"):
@@ -542,11 +559,11 @@ class AuroraInstance(_Wrapper, CloudFormationModel):
             if refusal:
                 raise handler_error(refusal, "Rds")
             inst.db_instance_class = str(new["DBInstanceClass"])
-        inst.tags = _tags(new)
-        inst.publicly_accessible = _bool(new.get("PubliclyAccessible"))
+        inst.tags = tag_list(new)
+        inst.publicly_accessible = as_bool(new.get("PubliclyAccessible"))
         inst.monitoring_interval = int(new.get("MonitoringInterval", 0))
         inst.monitoring_role_arn = new.get("MonitoringRoleArn")
-        inst.auto_minor_version_upgrade = _bool(new.get("AutoMinorVersionUpgrade"), True)
+        inst.auto_minor_version_upgrade = as_bool(new.get("AutoMinorVersionUpgrade"), True)
         inst.promotion_tier = int(new.get("PromotionTier", 1))
         if new.get("PreferredMaintenanceWindow"):
             inst.preferred_maintenance_window = str(new["PreferredMaintenanceWindow"]).lower()
@@ -566,7 +583,7 @@ def release_server(rds: Any, instance: Any) -> None:
     (its postmaster.pid stale) counts as stopped, so a dead writer or standby never blocks the
     delete, and a failure here leaves the instance in place for a retry."""
     cluster_id = getattr(instance, "db_cluster_identifier", None)
-    pgc = _pg(rds.account_id, rds.region_name, cluster_id) if cluster_id else None
+    pgc = clusters.lookup(rds.account_id, rds.region_name, cluster_id) if cluster_id else None
     if pgc is None:
         return
     cluster = rds.clusters.get(cluster_id)
@@ -581,8 +598,6 @@ def _release_server(pgc: PgCluster, was_writer: bool, others: list[Any]) -> None
     then the reader instance is promoted as a writer, automatically. This failover operation
     causes downtime" (https://repost.aws/de/knowledge-center/rds-error-delete-aurora-cluster):
     the standby is promoted (emulator/failover.py) when another instance remains."""
-    from tapcheck.emulator.failover import fail_over, server_running
-
     readers_left = [m for m in others if not m.is_cluster_writer]
     if was_writer:
         if others and pgc.reader_running and server_running(pgc.reader_data):

@@ -1,4 +1,5 @@
-"""CloudFormation change sets and CancelUpdateStack on the emulator, patched into moto by install().
+"""CloudFormation change sets and CancelUpdateStack on the emulator (moto_patches/cloudformation.py
+hooks these into moto).
 
 moto 5.2.5's change set lists Add/Modify/Remove per logical id only (no Replacement, Scope or
 Details), marks a resource modified whenever its template text differs, and executes through a
@@ -21,13 +22,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from collections.abc import Callable
+
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import Change, ChangeSet, CloudFormationBackend
-from moto.cloudformation.responses import CloudFormationResponse
-from moto.core.responses import ActionResult, EmptyResult
 
-from tapcheck.emulator.models import stack_update
-from tapcheck.emulator.models import update_rules as rules
+from tapcheck.emulator.stacks import update as stack_update
+from tapcheck.emulator.stacks import update_rules as rules
 
 # ResourceAttribute of a change to one of these, rather than "Properties"
 _ATTRIBUTE_OF = {"Tags": "Tags"}
@@ -57,57 +58,47 @@ def _details(preview: stack_update.Preview) -> tuple[list[str], list[dict[str, A
     return sorted(set(scope)), details
 
 
-def _change(preview: stack_update.Preview) -> Change:
-    change = Change(action=preview.action, logical_resource_id=preview.logical, resource_type=preview.rtype)
-    if preview.physical:
-        change.physical_resource_id = preview.physical  # type: ignore[attr-defined]
-    if preview.action == "Modify":
-        change.replacement = (preview.verdict or rules.Verdict()).replacement  # type: ignore[attr-defined]
-        change.scope, change.details = _details(preview)  # type: ignore[attr-defined]
-    return change
+class DetailedChange(Change):
+    """One ResourceChange with the fields moto's Change lacks (its serializer reads them by name)."""
+
+    def __init__(self, preview: stack_update.Preview) -> None:
+        super().__init__(action=preview.action, logical_resource_id=preview.logical, resource_type=preview.rtype)
+        # None is left out of the response, as AWS leaves out what an Add or Remove lacks
+        self.physical_resource_id = preview.physical or None
+        self.replacement: str | None = None
+        self.scope: list[str] | None = None
+        self.details: list[dict[str, Any]] | None = None
+        if preview.action == "Modify":
+            self.replacement = (preview.verdict or rules.Verdict()).replacement
+            self.scope, self.details = _details(preview)
 
 
-def _diff(self: ChangeSet) -> list[Change]:
-    if self.change_set_type != "UPDATE":
-        return _moto_diff(self)
-    return [_change(p) for p in stack_update.preview(self.stack, self.template_dict, self._tapcheck_parameters())]
-
-
-def _parameters(self: ChangeSet) -> dict[str, Any]:
+def parameters_of(change_set: ChangeSet) -> dict[str, Any]:
     """The change set's parameter values; the ones not given keep the stack's (UsePreviousValue
     is resolved by moto's response code already)."""
-    return {**(self.stack.parameters or {}), **(self.parameters or {})}
+    return {**(change_set.stack.parameters or {}), **(change_set.parameters or {})}
 
 
-def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None) -> None:
-    change_set = self.describe_change_set(change_set_name)
+def changes(change_set: ChangeSet) -> list[DetailedChange]:
+    """ChangeSet.diff for an UPDATE change set: what stack_update.preview finds."""
+    return [DetailedChange(p) for p in stack_update.preview(change_set.stack, change_set.template_dict,
+                                                             parameters_of(change_set))]
+
+
+def execute(self: CloudFormationBackend, change_set_name: str, stack_name: str | None,
+            moto_execute: Callable[[CloudFormationBackend, str, str | None], None]) -> None:
+    """ExecuteChangeSet of an UPDATE change set runs the same update as UpdateStack; a CREATE
+    change set keeps moto's behaviour (`moto_execute`)."""
+    change_set = self.describe_change_set(change_set_name)   # refuses an unknown name itself
+    assert change_set is not None
     if change_set.change_set_type != "UPDATE":
-        return _moto_execute(self, change_set_name, stack_name)
+        moto_execute(self, change_set_name, stack_name)
+        return
     if change_set.execution_status != "AVAILABLE":
         raise ValidationError(message=f"ChangeSet [{change_set.change_set_id}] cannot be executed in its current "
                                       f"execution status of [{change_set.execution_status}]")
     stack = self.stacks[change_set.stack_id]
     change_set.execution_status = "EXECUTE_IN_PROGRESS"
-    stack.update(change_set.template, change_set.role_arn, parameters=change_set._tapcheck_parameters(),
+    stack.update(change_set.template, change_set.role_arn, parameters=parameters_of(change_set),
                  tags=change_set.tags or None)
     change_set.execution_status = "EXECUTE_COMPLETE" if stack.status == "UPDATE_COMPLETE" else "EXECUTE_FAILED"
-
-
-def _cancel_update_stack(self: CloudFormationResponse) -> ActionResult:
-    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
-    stack_update.request_cancel(stack)
-    return EmptyResult()
-
-
-_moto_diff = ChangeSet.diff
-_moto_execute = CloudFormationBackend.execute_change_set
-
-
-def install() -> None:
-    if getattr(ChangeSet, "_tapcheck_change_sets", False):
-        return
-    ChangeSet._tapcheck_change_sets = True  # type: ignore[attr-defined]
-    ChangeSet._tapcheck_parameters = _parameters  # type: ignore[attr-defined]
-    ChangeSet.diff = _diff  # type: ignore[method-assign]
-    CloudFormationBackend.execute_change_set = _execute_change_set  # type: ignore[method-assign]
-    CloudFormationResponse.cancel_update_stack = _cancel_update_stack  # type: ignore[attr-defined]

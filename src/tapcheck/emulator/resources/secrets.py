@@ -6,33 +6,27 @@ import json
 from typing import Any, ClassVar
 
 from moto.cloudformation.exceptions import ValidationError
-from moto.core.common_models import CloudFormationModel
 from moto.rds.models import rds_backends
 from moto.secretsmanager.models import secretsmanager_backends
 
-from tapcheck.emulator.models.base import (
-    AttributeReaders,
-    _bool,
-    _tags,
-    _Wrapper,
-)
+from tapcheck.emulator.resources.base import AttributeReaders, EmulatedResource, as_bool, tag_list
 
 
-class Secret(_Wrapper, CloudFormationModel):
+class Secret(EmulatedResource):
     CFN_TYPE = "AWS::SecretsManager::Secret"
     NAME_PROPERTY = "Name"
     ATTRIBUTES: ClassVar[AttributeReaders] = {"Id": lambda wrapper: wrapper.physical_id}
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "Secret":
         props = cloudformation_json["Properties"]
-        backend = secretsmanager_backends[account_id][region_name]
+        backend: Any = secretsmanager_backends[account_id][region_name]   # moto's hints say str where it takes None
         backend.create_secret(
             name=resource_name, secret_string=_secret_string(props, backend), secret_binary=None,
-            description=props.get("Description"), tags=_tags(props), kms_key_id=props.get("KmsKeyId"),
+            description=props.get("Description"), tags=tag_list(props), kms_key_id=props.get("KmsKeyId"),
             client_request_token=None, replica_regions=[], force_overwrite=False,
         )
         secret = backend.secrets[resource_name]
@@ -45,7 +39,7 @@ class Secret(_Wrapper, CloudFormationModel):
         is generated again, a new version becomes AWSCURRENT, and nothing that already resolved the
         old value learns of it (https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/2210,
         https://github.com/aws/aws-cdk/issues/7518). Description, tags and key change in place."""
-        backend = secretsmanager_backends[self.account_id][self.region_name]
+        backend: Any = secretsmanager_backends[self.account_id][self.region_name]
         secret = self.obj
         if old.get("GenerateSecretString") != new.get("GenerateSecretString") or \
                 old.get("SecretString") != new.get("SecretString"):
@@ -55,10 +49,10 @@ class Secret(_Wrapper, CloudFormationModel):
             backend.put_secret_value(self.physical_id, _secret_string(new, backend), None, None, ["AWSCURRENT"])
         secret.description = new.get("Description")
         secret.kms_key_id = new.get("KmsKeyId")
-        secret.tags = _tags(new)
+        secret.tags = tag_list(new)
 
     def delete(self, account_id: str, region_name: str) -> None:
-        backend = secretsmanager_backends[account_id][region_name]
+        backend: Any = secretsmanager_backends[account_id][region_name]   # moto's hints say str where it takes None
         backend.delete_secret(self.physical_id, None, True)
 
 
@@ -74,12 +68,12 @@ def _secret_string(props: dict[str, Any], backend: Any) -> str | None:
     password = backend.get_random_password(
         password_length=int(gen.get("PasswordLength", 32)),
         exclude_characters=gen.get("ExcludeCharacters", ""),
-        exclude_numbers=_bool(gen.get("ExcludeNumbers")),
-        exclude_punctuation=_bool(gen.get("ExcludePunctuation")),
-        exclude_uppercase=_bool(gen.get("ExcludeUppercase")),
-        exclude_lowercase=_bool(gen.get("ExcludeLowercase")),
-        include_space=_bool(gen.get("IncludeSpace")),
-        require_each_included_type=_bool(gen.get("RequireEachIncludedType"), True),
+        exclude_numbers=as_bool(gen.get("ExcludeNumbers")),
+        exclude_punctuation=as_bool(gen.get("ExcludePunctuation")),
+        exclude_uppercase=as_bool(gen.get("ExcludeUppercase")),
+        exclude_lowercase=as_bool(gen.get("ExcludeLowercase")),
+        include_space=as_bool(gen.get("IncludeSpace")),
+        require_each_included_type=as_bool(gen.get("RequireEachIncludedType"), True),
     )
     password = json.loads(password)["RandomPassword"] if password.startswith("{") else password
     template = gen.get("SecretStringTemplate")
@@ -96,11 +90,11 @@ def _secret_string(props: dict[str, Any], backend: Any) -> str | None:
     return json.dumps(doc)
 
 
-class SecretTargetAttachment(_Wrapper, CloudFormationModel):
+class SecretTargetAttachment(EmulatedResource):
     CFN_TYPE = "AWS::SecretsManager::SecretTargetAttachment"
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "SecretTargetAttachment":
@@ -120,25 +114,25 @@ def _attach(props: dict[str, Any], account_id: str, region_name: str) -> str:
     """Add the target database's connection details to the secret, as AWS does; returns the
     secret's ARN (the attachment's physical id)."""
     secret_id, target_id, target_type = props["SecretId"], props["TargetId"], props["TargetType"]
-    sm = secretsmanager_backends[account_id][region_name]
+    sm: Any = secretsmanager_backends[account_id][region_name]
     rds = rds_backends[account_id][region_name]
     if target_type == "AWS::RDS::DBCluster":
-        target = rds.clusters.get(target_id.lower())
-        if target is None:
+        cluster = rds.clusters.get(target_id.lower())
+        if cluster is None:
             raise ValidationError(message=f"DB cluster {target_id} not found")
-        extra = {
-            "engine": "postgres" if target.engine.endswith("postgresql") else "mysql",
-            "host": target.endpoint, "port": target.port,
-            "dbClusterIdentifier": target.db_cluster_identifier,
+        extra: dict[str, Any] = {
+            "engine": "postgres" if cluster.engine.endswith("postgresql") else "mysql",
+            "host": cluster.endpoint, "port": cluster.port,
+            "dbClusterIdentifier": cluster.db_cluster_identifier,
         }
-        if target.database_name:
-            extra["dbname"] = target.database_name
+        if cluster.database_name:
+            extra["dbname"] = cluster.database_name
     elif target_type == "AWS::RDS::DBInstance":
-        target = rds.databases.get(target_id)
-        if target is None:
+        instance = rds.databases.get(target_id)
+        if instance is None:
             raise ValidationError(message=f"DB instance {target_id} not found")
-        extra = {"engine": target.engine, "host": target.address, "port": target.port,
-                 "dbInstanceIdentifier": target.db_instance_identifier}
+        extra = {"engine": instance.engine, "host": instance.address, "port": instance.port,
+                 "dbInstanceIdentifier": instance.db_instance_identifier}
     else:
         raise ValidationError(message=f"TargetType {target_type} is not supported by the emulator")
     current = sm.get_secret_value(secret_id, None, None)

@@ -48,16 +48,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from moto.cloudwatch.models import CloudWatchBackend
-from moto.cloudwatch.responses import CloudWatchResponse
-from moto.core.responses import ActionResult
-from moto.kms import utils as kms_utils
 from moto.kms.models import KmsBackend, kms_backends
 from moto.sns.models import sns_backends
 
-from tapcheck.emulator.models.base import log
+from tapcheck.emulator.resources.clusters import log
+from tapcheck.emulator.resources.kms import AWS_MANAGED_SNS_ALIAS
 from tapcheck.policies import denies_service, grants_service
 
-AWS_MANAGED_SNS_ALIAS = "alias/aws/sns"
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 # What CloudWatch needs of the topic's key (knowledge-center page above).
 REQUIRED_KMS_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
@@ -65,7 +62,9 @@ KEY_ACCESS_ERROR = "CloudWatch Alarms does not have authorization to access the 
 TOPIC_POLICY_ERROR = "the topic policy denies cloudwatch.amazonaws.com sns:Publish (emulator wording: AWS's is undocumented)"
 STATE_ACTIONS = {"ALARM": "alarm_actions", "OK": "ok_actions", "INSUFFICIENT_DATA": "insufficient_data_actions"}
 
+# The alarm history, which moto does not keep: (account, region) -> items, oldest first.
 _history_lock = threading.Lock()
+_HISTORY: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
 
 # --- the topic's key ----------------------------------------------------------------
@@ -162,7 +161,7 @@ def _record(backend: CloudWatchBackend, alarm: Any, item_type: str, summary: str
     item = {"AlarmName": alarm.name, "AlarmType": "MetricAlarm", "Timestamp": when, "HistoryItemType": item_type,
             "HistorySummary": summary[:255], "HistoryData": json.dumps(data)[:4095]}
     with _history_lock:
-        backend.__dict__.setdefault("_tapcheck_alarm_history", []).append(item)
+        _HISTORY.setdefault((backend.account_id, backend.region_name), []).append(item)
 
 
 def _publish(backend: CloudWatchBackend, alarm: Any, arn: str, old_state: str, when: datetime) -> str | None:
@@ -216,38 +215,49 @@ def run_actions(backend: CloudWatchBackend, alarm: Any, old_state: str) -> None:
         _record(backend, alarm, "Action", summary, data, when)
 
 
-def _set_alarm_state(original: Any) -> Any:
-    def set_alarm_state(self: CloudWatchBackend, alarm_name: str, reason: str, reason_data: str,
-                        state_value: str) -> None:
-        alarm = self.alarms.get(alarm_name)
-        old_state, old_reason = (alarm.state_value, alarm.state_reason) if alarm else (None, None)
-        original(self, alarm_name, reason, reason_data, state_value)
-        alarm = self.alarms[alarm_name]
-        if old_state == alarm.state_value:
-            return  # unchanged: no history item, no action (API_SetAlarmState, above)
-        when = _now()
-        # Summary and data as the AWS CLI reference example shows a StateUpdate item
-        # (aws/aws-cli awscli/examples/cloudwatch/describe-alarm-history.rst, published at
-        # https://docs.aws.amazon.com/cli/latest/reference/cloudwatch/describe-alarm-history.html).
-        _record(self, alarm, "StateUpdate", f"Alarm updated from {old_state} to {alarm.state_value}",
-                {"version": "1.0", "oldState": {"stateValue": old_state, "stateReason": old_reason},
-                 "newState": {"stateValue": alarm.state_value, "stateReason": reason}}, when)
-        run_actions(self, alarm, old_state or "")
-
-    set_alarm_state._tapcheck = True  # type: ignore[attr-defined]
-    return set_alarm_state
+def state_changed(backend: CloudWatchBackend, alarm: Any, old_state: str | None, old_reason: str | None,
+                  reason: str) -> None:
+    """After SetAlarmState: a changed state is recorded in the history and runs its actions."""
+    if old_state == alarm.state_value:
+        return  # unchanged: no history item, no action (API_SetAlarmState, above)
+    when = _now()
+    # Summary and data as the AWS CLI reference example shows a StateUpdate item
+    # (aws/aws-cli awscli/examples/cloudwatch/describe-alarm-history.rst, published at
+    # https://docs.aws.amazon.com/cli/latest/reference/cloudwatch/describe-alarm-history.html).
+    _record(backend, alarm, "StateUpdate", f"Alarm updated from {old_state} to {alarm.state_value}",
+            {"version": "1.0", "oldState": {"stateValue": old_state, "stateReason": old_reason},
+             "newState": {"stateValue": alarm.state_value, "stateReason": reason}}, when)
+    run_actions(backend, alarm, old_state or "")
 
 
 def describe_alarm_history(backend: CloudWatchBackend, alarm_name: str | None = None,
                            item_type: str | None = None, start: datetime | None = None,
                            end: datetime | None = None, newest_first: bool = True) -> list[dict[str, Any]]:
     with _history_lock:
-        items = list(backend.__dict__.get("_tapcheck_alarm_history", []))
+        items = list(_HISTORY.get((backend.account_id, backend.region_name), []))
     items = [i for i in items
              if (not alarm_name or i["AlarmName"] == alarm_name)
              and (not item_type or i["HistoryItemType"] == item_type)
              and (start is None or i["Timestamp"] >= start) and (end is None or i["Timestamp"] <= end)]
     return sorted(items, key=lambda i: i["Timestamp"], reverse=newest_first)
+
+
+def history_page(backend: CloudWatchBackend, params: dict[str, Any]) -> dict[str, Any]:
+    """DescribeAlarmHistory, with the request and response shapes of botocore's CloudWatch
+    model and items as AlarmHistoryItem describes them
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_AlarmHistoryItem.html):
+    filters by AlarmName, HistoryItemType, StartDate/EndDate; ScanBy TimestampDescending
+    (newest first, taken as the default) or TimestampAscending; MaxRecords with a NextToken."""
+    items = describe_alarm_history(
+        backend, params.get("AlarmName"), params.get("HistoryItemType"),
+        _as_datetime(params.get("StartDate")), _as_datetime(params.get("EndDate")),
+        newest_first=(params.get("ScanBy") or "TimestampDescending") != "TimestampAscending")
+    start = int(params.get("NextToken") or 0)
+    size = int(params.get("MaxRecords") or 100)
+    result: dict[str, Any] = {"AlarmHistoryItems": items[start:start + size]}
+    if start + size < len(items):
+        result["NextToken"] = str(start + size)
+    return result
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -258,46 +268,3 @@ def _as_datetime(value: Any) -> datetime | None:
     text = str(value).replace("Z", "+00:00")
     parsed = datetime.fromisoformat(text)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def _describe_alarm_history_response(self: CloudWatchResponse) -> ActionResult:
-    """DescribeAlarmHistory, with the request and response shapes of botocore's CloudWatch
-    model and items as AlarmHistoryItem describes them
-    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_AlarmHistoryItem.html):
-    filters by AlarmName, HistoryItemType, StartDate/EndDate; ScanBy TimestampDescending
-    (newest first, taken as the default) or TimestampAscending; MaxRecords with a NextToken."""
-    items = describe_alarm_history(
-        self.cloudwatch_backend, self._get_param("AlarmName"), self._get_param("HistoryItemType"),
-        _as_datetime(self._get_param("StartDate")), _as_datetime(self._get_param("EndDate")),
-        newest_first=self._get_param("ScanBy", "TimestampDescending") != "TimestampAscending")
-    start = int(self._get_param("NextToken") or 0)
-    size = int(self._get_param("MaxRecords") or 100)
-    page = items[start:start + size]
-    result: dict[str, Any] = {"AlarmHistoryItems": page}
-    if start + size < len(items):
-        result["NextToken"] = str(start + size)
-    return ActionResult(result)
-
-
-def _mark_aws_managed(original: Any) -> Any:
-    def generate_default_keys(self: KmsBackend, alias_name: str) -> str | None:
-        key_id = original(self, alias_name)
-        if key_id is not None:
-            self.keys[key_id].key_manager = "AWS"  # alias/aws/* keys are AWS managed keys
-        return key_id
-
-    return generate_default_keys
-
-
-def install() -> None:
-    """Patch moto's CloudWatch (idempotent)."""
-    if getattr(CloudWatchBackend.set_alarm_state, "_tapcheck", False):
-        return
-    CloudWatchBackend.set_alarm_state = _set_alarm_state(CloudWatchBackend.set_alarm_state)  # type: ignore[method-assign]
-    CloudWatchResponse.describe_alarm_history = _describe_alarm_history_response  # type: ignore[attr-defined]
-    # On AWS, alias/aws/sns names the account's AWS managed SNS key (created on first use);
-    # moto knows the other alias/aws/* names but not this one.
-    if AWS_MANAGED_SNS_ALIAS not in kms_utils.RESERVED_ALIASES:
-        kms_utils.RESERVED_ALIASES.append(AWS_MANAGED_SNS_ALIAS)
-    KmsBackend._generate_default_keys = _mark_aws_managed(KmsBackend._generate_default_keys)  # type: ignore[method-assign]
-

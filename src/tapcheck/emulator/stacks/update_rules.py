@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tapcheck.plan import schema as schemas
-from tapcheck.plan.values import MISSING, canonical
+from tapcheck.plan.values import canonical
+from tapcheck.value_paths import MISSING, values_at
 
 ALWAYS, CONDITIONALLY, NEVER = "Always", "Conditionally", "Never"
 STATIC, DYNAMIC = "Static", "Dynamic"
@@ -110,24 +111,13 @@ class Verdict:
         return [p.name for p in self.properties if recreation is None or p.requires_recreation == recreation]
 
 
-def _values_at(value: Any, path: tuple[str, ...]) -> list[Any]:
-    if not path:
-        return [value]
-    head, rest = path[0], path[1:]
-    if head == "*":
-        return [v for item in value for v in _values_at(item, rest)] if isinstance(value, list) else [MISSING]
-    if isinstance(value, dict):
-        return _values_at(value.get(head, MISSING), rest)
-    return [MISSING]
-
-
 def _comparable(resource_type: str, name: str, value: Any) -> Any:
     node, root = schemas.comparison_node(resource_type, name)
     return canonical(value, node, root)
 
 
 def _path_differs(old: Any, new: Any, path: tuple[str, ...]) -> bool:
-    return [canonical(v, {}, {}) for v in _values_at(old, path)] != [canonical(v, {}, {}) for v in _values_at(new, path)]
+    return [canonical(v, {}, {}) for v in values_at(old, path)] != [canonical(v, {}, {}) for v in values_at(new, path)]
 
 
 def recreation(resource_type: str, name: str, old: Any, new: Any) -> str:

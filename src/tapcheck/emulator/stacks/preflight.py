@@ -1,4 +1,5 @@
-"""What CloudFormation refuses before it creates anything, patched into moto by install():
+"""What CloudFormation refuses before it creates anything (moto_patches/cloudformation.py calls
+these where moto's CloudFormation takes a stack, an update or a change set):
 
 - capabilities: a template with IAM resources needs CAPABILITY_IAM, with named IAM resources
   CAPABILITY_NAMED_IAM (InsufficientCapabilitiesException; see capabilities.py);
@@ -20,8 +21,7 @@ from typing import Any
 
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import CloudFormationError, ValidationError
-from moto.cloudformation.models import CloudFormationBackend, Stack
-from moto.cloudformation.responses import CloudFormationResponse
+from moto.cloudformation.models import Stack
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.ec2.models import ec2_backends
 from moto.iam.models import iam_backends
@@ -31,7 +31,7 @@ from moto.sns.models import sns_backends
 from moto.utilities.utils import get_partition
 
 from tapcheck.emulator import capabilities, parameters
-from tapcheck.emulator.models.base import handler_error
+from tapcheck.emulator.resources.base import handler_error
 
 
 class InsufficientCapabilities(CloudFormationError):
@@ -102,73 +102,25 @@ def already_exists(rtype: str, name: str) -> ValidationError:
                          code="AlreadyExists")
 
 
-# --- install ------------------------------------------------------------------------------
-def _template_of(response: CloudFormationResponse) -> str | None:
-    body = response._get_param("TemplateBody")
-    if body:
-        return body
-    url = response._get_param("TemplateURL")
-    if url:
-        return response._get_stack_from_s3_url(url)
-    if response._get_bool_param("UsePreviousTemplate", False):
-        return response.cloudformation_backend.get_stack(response._get_param("StackName")).template
-    return None
-
-
-def _check_capabilities(response: CloudFormationResponse) -> None:
-    template = _template_of(response)
+# --- capabilities -------------------------------------------------------------------------
+def check_capabilities(template: str | None, given: list[str]) -> None:
+    """InsufficientCapabilities when the template's IAM resources need a capability not given."""
     if not template:
         return
     doc = Stack.parse_template(template)
-    lacking = capabilities.missing(doc if isinstance(doc, dict) else {}, response._get_param("Capabilities", []))
+    lacking = capabilities.missing(doc if isinstance(doc, dict) else {}, given)
     if lacking:
         raise InsufficientCapabilities(capabilities.refusal(lacking))
 
 
-def install() -> None:
-    if getattr(CloudFormationResponse, "_tapcheck_preflight", False):
+def refuse_taken_name(logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str,
+                      region: str) -> None:
+    """Before a resource is created: its name must not exist outside the stack already."""
+    rtype = resource_json.get("Type", "")
+    taken = TAKEN.get(rtype)
+    condition = resource_json.get("Condition")
+    if not taken or (condition and not resources_map.lazy_condition_map[condition]):
         return
-    CloudFormationResponse._tapcheck_preflight = True  # type: ignore[attr-defined]
-
-    for action in ("create_stack", "update_stack", "create_change_set"):
-        original = getattr(CloudFormationResponse, action)
-
-        def checked(self: CloudFormationResponse, _original: Any = original) -> Any:
-            _check_capabilities(self)
-            return _original(self)
-
-        setattr(CloudFormationResponse, action, checked)
-
-    orig_update = CloudFormationBackend.update_stack
-
-    def update_stack(self: CloudFormationBackend, name: str, template: str, role_arn: str | None,
-                     parameters: list[dict[str, Any]], tags: dict[str, str] | None) -> Stack:
-        stack = self.get_stack(name)
-        resolved = self._resolve_update_parameters(instance=stack, incoming_params=parameters)
-        check_parameters(template, resolved, self.account_id, self.region_name)
-        return orig_update(self, name, template, role_arn, parameters, tags)
-
-    orig_change_set = CloudFormationBackend.create_change_set
-
-    def create_change_set(self: CloudFormationBackend, stack_name: str, change_set_name: str, template: str,
-                          parameters: dict[str, str], *args: Any, **kwargs: Any) -> Any:
-        check_parameters(template, parameters, self.account_id, self.region_name)
-        return orig_change_set(self, stack_name, change_set_name, template, parameters, *args, **kwargs)
-
-    CloudFormationBackend.update_stack = update_stack  # type: ignore[method-assign]
-    CloudFormationBackend.create_change_set = create_change_set  # type: ignore[method-assign]
-
-    orig_create_resource = parsing.parse_and_create_resource
-
-    def parse_and_create_resource(logical_id: str, resource_json: dict[str, Any], resources_map: Any,
-                                  account_id: str, region_name: str) -> Any:
-        rtype = resource_json.get("Type", "")
-        taken = TAKEN.get(rtype)
-        condition = resource_json.get("Condition")
-        if taken and not (condition and not resources_map.lazy_condition_map[condition]):
-            parsed = parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
-            if parsed and isinstance(parsed[2], str) and taken(account_id, region_name, parsed[2]):
-                raise already_exists(rtype, parsed[2])
-        return orig_create_resource(logical_id, resource_json, resources_map, account_id, region_name)
-
-    parsing.parse_and_create_resource = parse_and_create_resource
+    parsed = parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
+    if parsed and isinstance(parsed[2], str) and taken(account_id, region, parsed[2]):
+        raise already_exists(rtype, parsed[2])

@@ -1,44 +1,18 @@
-"""What every emulator model shares: the registry of running PostgreSQL clusters, helpers
-for reading template properties, and the base classes of the models."""
+"""What every emulated resource shares: the base class of the models, helpers for reading
+template properties, and CloudFormation's wording of a resource handler's refusal."""
 
 from __future__ import annotations
 
-import logging
-import os
-import threading
 import uuid
-from collections import defaultdict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, ClassVar
 
-# Imported for its side effect: it imports every moto module that has CloudFormation
-# models, so moto's models are all defined before ours. parsing builds its model map
-# from CloudFormationModel.__subclasses__(), later definitions winning, so ours
-# replace moto's for the types both define.
+# Imported for its side effect: it imports every moto module that has CloudFormation models, so
+# moto's models all exist before the emulator's model table (moto_patches/cloudformation.py) is
+# built from them and ours.
 from moto.cloudformation import parsing  # noqa: F401
 from moto.cloudformation.exceptions import UnformattedGetAttTemplateException, ValidationError
-
-from tapcheck.emulator.pgcluster import PgCluster
-
-log = logging.getLogger("tapcheck.emulator")
-
-_lock = threading.RLock()
-# (account, region, cluster id) -> PgCluster
-PG_CLUSTERS: dict[tuple[str, str, str], PgCluster] = {}
-
-# One operation at a time per stack: the server is threaded and a create, update or delete runs
-# inside its API call, so another call arriving meanwhile (a user's Ctrl-C then destroy) waits
-# for it to settle; AWS accepts DeleteStack on a stack still being created and removes it too.
-STACK_LOCKS: defaultdict[str, threading.RLock] = defaultdict(threading.RLock)
-
-
-def emulator_root() -> Path:
-    return Path(os.environ.get("TAPCHECK_EMULATOR_ROOT") or "/tmp/tapcheck-emulator-data")
-
-
-def _pg(account_id: str, region: str, cluster_id: str) -> PgCluster | None:
-    return PG_CLUSTERS.get((account_id, region, cluster_id.lower()))
+from moto.core.common_models import CloudFormationModel
 
 
 def handler_error(message: str, service: str | None = None, code: str = "InvalidRequest") -> ValidationError:
@@ -54,18 +28,18 @@ def handler_error(message: str, service: str | None = None, code: str = "Invalid
                                    f"(RequestToken: {uuid.uuid4()}, HandlerErrorCode: {code})")
 
 
-def _tags(props: dict[str, Any]) -> list[dict[str, str]]:
+def tag_list(props: dict[str, Any]) -> list[dict[str, str]]:
     return [{"Key": t["Key"], "Value": str(t["Value"])} for t in props.get("Tags") or []]
 
 
-def _name(value: Any) -> str | None:
+def name_of(value: Any) -> str | None:
     """A Ref to one of moto's own models may yield the object rather than its name."""
     if value is None or isinstance(value, str):
         return value
     return getattr(value, "physical_resource_id", None) or getattr(value, "name", None) or str(value)
 
 
-def _bool(value: Any, default: bool = False) -> bool:
+def as_bool(value: Any, default: bool = False) -> bool:
     if value is None:
         return default
     if isinstance(value, str):
@@ -77,16 +51,16 @@ def _bool(value: Any, default: bool = False) -> bool:
 AttributeReaders = dict[str, Callable[[Any], Any]]
 
 
-class _Wrapper:
+class EmulatedResource(CloudFormationModel):
     """Common plumbing for a model whose real object lives in a moto backend.
 
-    Deliberately not a CloudFormationModel: moto registers every direct subclass of
-    CloudFormationModel under its cloudformation_type(), and only direct ones, so a shared
-    base there would register a bogus type and hide the models below it. Each model
-    names CloudFormationModel as its own second base instead.
+    moto's CloudFormation finds its models among the direct subclasses of CloudFormationModel;
+    this class is one (with no type of its own), so the models below it are not: the emulator's
+    model table (moto_patches/cloudformation.py) names them explicitly, and undoing the emulator's
+    changes leaves moto with its own models only.
     """
 
-    CFN_TYPE: ClassVar[str]
+    CFN_TYPE: ClassVar[str] = ""
     # The property that names the resource; "" makes moto generate a name.
     NAME_PROPERTY: ClassVar[str] = ""
     # Fn::GetAtt attribute -> its value, read from the wrapper (see get_cfn_attribute).
@@ -104,11 +78,11 @@ class _Wrapper:
 
     # moto calls both on the class only, so classmethods serve for its staticmethods.
     @classmethod
-    def cloudformation_type(cls) -> str:  # type: ignore[override]
+    def cloudformation_type(cls) -> str:
         return cls.CFN_TYPE
 
     @classmethod
-    def cloudformation_name_type(cls) -> str:  # type: ignore[override]
+    def cloudformation_name_type(cls) -> str:
         return cls.NAME_PROPERTY
 
     @classmethod
@@ -137,16 +111,16 @@ class _Wrapper:
         raise ValidationError(message=f"the tapcheck emulator cannot update {self.CFN_TYPE} in place")
 
     @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
+    def update_from_cloudformation_json(
         cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
         account_id: str, region_name: str,
     ) -> Any:
-        # Stack updates go through tapcheck.emulator.models.stack_update, which decides between
+        # Stack updates go through tapcheck.emulator.stacks.update, which decides between
         # in place and replacement; moto's own update path must not delete-then-create.
         raise ValidationError(message=f"{cls.CFN_TYPE}: update through moto's resource map is not supported")
 
     @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
+    def delete_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
     ) -> None:
         return None

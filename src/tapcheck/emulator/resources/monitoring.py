@@ -7,35 +7,29 @@ from typing import Any, ClassVar
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudwatch.models import cloudwatch_backends
-from moto.core.common_models import CloudFormationModel
 from moto.iam.models import Role as MotoRole
 from moto.iam.models import iam_backends
 from moto.logs.models import logs_backends
 from moto.sns.models import sns_backends
 from moto.utilities.utils import get_partition
 
-from tapcheck.emulator.models.base import (
-    AttributeReaders,
-    _bool,
-    _tags,
-    _Wrapper,
-)
+from tapcheck.emulator.resources.base import AttributeReaders, EmulatedResource, as_bool, tag_list
 
 
-class MetricAlarm(_Wrapper, CloudFormationModel):
+class MetricAlarm(EmulatedResource):
     CFN_TYPE = "AWS::CloudWatch::Alarm"
     NAME_PROPERTY = "AlarmName"
     ATTRIBUTES: ClassVar[AttributeReaders] = {"Arn": lambda wrapper: wrapper.obj.alarm_arn}
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "MetricAlarm":
         p = cloudformation_json["Properties"]
         if "Metrics" in p:
             raise ValidationError(message="metric-math alarms are not supported by the emulator")
-        cw = cloudwatch_backends[account_id][region_name]
+        cw: Any = cloudwatch_backends[account_id][region_name]   # moto's hints: Period is optional on AWS
         alarm = cw.put_metric_alarm(
             name=resource_name, namespace=p.get("Namespace"), metric_name=p.get("MetricName"),
             comparison_operator=p["ComparisonOperator"], evaluation_periods=int(p["EvaluationPeriods"]),
@@ -46,8 +40,8 @@ class MetricAlarm(_Wrapper, CloudFormationModel):
             datapoints_to_alarm=int(p["DatapointsToAlarm"]) if "DatapointsToAlarm" in p else None,
             extended_statistic=p.get("ExtendedStatistic"), ok_actions=list(p.get("OKActions") or []),
             insufficient_data_actions=list(p.get("InsufficientDataActions") or []), unit=p.get("Unit"),
-            actions_enabled=_bool(p.get("ActionsEnabled"), True), treat_missing_data=p.get("TreatMissingData"),
-            tags=_tags(p),
+            actions_enabled=as_bool(p.get("ActionsEnabled"), True), treat_missing_data=p.get("TreatMissingData"),
+            tags=tag_list(p),
         )
         return cls(alarm.name, account_id, region_name, alarm)
 
@@ -74,7 +68,7 @@ class MetricAlarm(_Wrapper, CloudFormationModel):
         cloudwatch_backends[account_id][region_name].delete_alarms([self.physical_id])
 
 
-class Topic(_Wrapper, CloudFormationModel):
+class Topic(EmulatedResource):
     CFN_TYPE = "AWS::SNS::Topic"
     NAME_PROPERTY = "TopicName"
     ATTRIBUTES: ClassVar[AttributeReaders] = {
@@ -83,14 +77,14 @@ class Topic(_Wrapper, CloudFormationModel):
     }
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "Topic":
         p = cloudformation_json["Properties"]
         sns = sns_backends[account_id][region_name]
         attrs = {k: str(p[k]) for k in ("DisplayName", "KmsMasterKeyId", "FifoTopic") if k in p}
-        topic = sns.create_topic(resource_name, attrs, {t["Key"]: t["Value"] for t in _tags(p)})
+        topic = sns.create_topic(resource_name, attrs, {t["Key"]: t["Value"] for t in tag_list(p)})
         for sub in p.get("Subscription") or []:
             sns.subscribe(topic.arn, sub["Endpoint"], sub["Protocol"])
         return cls(topic.arn, account_id, region_name, topic)
@@ -101,13 +95,13 @@ class Topic(_Wrapper, CloudFormationModel):
         sns = sns_backends[self.account_id][self.region_name]
         for prop, attribute in (("DisplayName", "display_name"), ("KmsMasterKeyId", "kms_master_key_id")):
             sns.set_topic_attribute(self.physical_id, attribute, str(new.get(prop) or ""))
-        self.obj._tags = {t["Key"]: t["Value"] for t in _tags(new)}
+        self.obj._tags = {t["Key"]: t["Value"] for t in tag_list(new)}
 
     def delete(self, account_id: str, region_name: str) -> None:
         sns_backends[account_id][region_name].delete_topic(self.physical_id)
 
 
-class IamRole(_Wrapper, CloudFormationModel):
+class IamRole(EmulatedResource):
     """moto's Role, plus ManagedPolicyArns (which moto's model ignores)."""
 
     CFN_TYPE = "AWS::IAM::Role"
@@ -118,7 +112,7 @@ class IamRole(_Wrapper, CloudFormationModel):
     }
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "IamRole":
@@ -134,7 +128,7 @@ class IamRole(_Wrapper, CloudFormationModel):
 
     def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         iam = iam_backends[self.account_id][get_partition(self.region_name)]
-        role = iam.get_role(self.physical_id)
+        role: Any = iam.get_role(self.physical_id)
         role.description = new.get("Description")
         if "MaxSessionDuration" in new:
             role.max_session_duration = int(new["MaxSessionDuration"])
@@ -146,7 +140,7 @@ class IamRole(_Wrapper, CloudFormationModel):
             iam.detach_role_policy(arn, role.name)
         for arn in [a for a in wanted if a not in role.managed_policies]:
             iam.attach_role_policy(arn, role.name)
-        role.tags = _tags(new)
+        role.tags = tag_list(new)
 
     def delete(self, account_id: str, region_name: str) -> None:
         iam = iam_backends[account_id][get_partition(region_name)]
@@ -158,7 +152,7 @@ class IamRole(_Wrapper, CloudFormationModel):
         iam.delete_role(role.name)
 
 
-class LogGroup(_Wrapper, CloudFormationModel):
+class LogGroup(EmulatedResource):
     """AWS::Logs::LogGroup: moto's log group, updated in place (moto's own model cannot be)."""
 
     CFN_TYPE = "AWS::Logs::LogGroup"
@@ -166,13 +160,13 @@ class LogGroup(_Wrapper, CloudFormationModel):
     ATTRIBUTES: ClassVar[AttributeReaders] = {"Arn": lambda wrapper: wrapper.obj.arn}
 
     @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
+    def create_from_cloudformation_json(
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
         **kwargs: Any,
     ) -> "LogGroup":
         props = cloudformation_json.get("Properties") or {}
-        logs = logs_backends[account_id][region_name]
-        group = logs.create_log_group(resource_name, {t["Key"]: t["Value"] for t in _tags(props)},
+        logs: Any = logs_backends[account_id][region_name]   # moto's hints take RetentionInDays as str
+        group = logs.create_log_group(resource_name, {t["Key"]: t["Value"] for t in tag_list(props)},
                                       kmsKeyId=props.get("KmsKeyId"))
         if props.get("RetentionInDays") is not None:
             logs.put_retention_policy(resource_name, int(props["RetentionInDays"]))
@@ -181,7 +175,7 @@ class LogGroup(_Wrapper, CloudFormationModel):
     UPDATABLE = frozenset({"RetentionInDays", "Tags", "KmsKeyId"})
 
     def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
-        logs = logs_backends[self.account_id][self.region_name]
+        logs: Any = logs_backends[self.account_id][self.region_name]
         if new.get("RetentionInDays") is None:
             # Without RetentionInDays "log events do not expire"
             # (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-loggroup.html).
@@ -189,7 +183,7 @@ class LogGroup(_Wrapper, CloudFormationModel):
         else:
             logs.put_retention_policy(self.physical_id, int(new["RetentionInDays"]))
         self.obj.kms_key_id = new.get("KmsKeyId")
-        tags = {t["Key"]: t["Value"] for t in _tags(new)}
+        tags = {t["Key"]: t["Value"] for t in tag_list(new)}
         current = logs.list_tags_for_resource(self.obj.arn)
         if set(current) - set(tags):
             logs.untag_resource(self.obj.arn, sorted(set(current) - set(tags)))
