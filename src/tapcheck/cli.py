@@ -202,17 +202,18 @@ def cmd_requirements(args: argparse.Namespace) -> int:
 
 
 def cmd_lsp(args: argparse.Namespace) -> int:
-    try:
-        import pygls  # noqa: F401 - only to say what is missing before the server starts
+    from tapcheck.extras import require
 
-        from tapcheck import lsp
-    except ImportError:
-        raise MissingTool("tapcheck lsp", "needs pygls, which is not installed",
-                          "pip install 'tapcheck[lsp]'") from None
+    require("lsp", "tapcheck lsp")          # before the server starts: one line naming the extra
+    from tapcheck import lsp
+
     return lsp.serve()
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from tapcheck.extras import require
+
+    require("test", "tapcheck score")       # hypothesis generates the mutants
     from tapcheck.mutation.score import main as score_main
 
     return score_main(args)
@@ -262,6 +263,16 @@ def _internal_error_line(exc: BaseException, subject: str = "") -> str:
             f"(fix: rerun with {ENV_DEBUG}=1 and report the traceback)")
 
 
+def _command_label(argv: list[str] | None) -> str:
+    """`tapcheck smoke`, `tapcheck emulator start`: the command words before the first option."""
+    words = []
+    for word in (sys.argv[1:] if argv is None else argv):
+        if word.startswith("-") or len(words) == 2:
+            break
+        words.append(word)
+    return " ".join(["tapcheck", *words[:1 if words[:1] not in (["emulator"], ["drill"], ["runner"]) else 2]])
+
+
 def main(argv: list[str] | None = None) -> int:
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _ReaderMayLeave(sys.stdout), _ReaderMayLeave(sys.stderr)
@@ -278,6 +289,12 @@ def main(argv: list[str] | None = None) -> int:
         print("tapcheck: input nested too deeply to process (fix: flatten the template)", file=sys.stderr)
         return EXIT_UNUSABLE
     except Exception as exc:  # a bug of ours: one line, the traceback only on request
+        from tapcheck.extras import missing_package
+
+        missing = missing_package(exc, _command_label(argv))   # a package an extra carries: exit 3, not 4
+        if missing is not None:
+            print(missing.line(), file=sys.stderr)
+            return missing.exit_code
         if os.environ.get(ENV_DEBUG):
             raise
         print(_internal_error_line(exc), file=sys.stderr)
