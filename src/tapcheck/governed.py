@@ -71,6 +71,10 @@ class Governance:
                     f"({', '.join(self.config.templates) or 'none'}), not this one")
         if declares_cluster(path):
             return None
+        return self.no_cluster_reason()
+
+    @staticmethod
+    def no_cluster_reason() -> str:
         return (f"not governed: declares no {CLUSTER_TYPE}, and without a project configuration the Aurora "
                 f"requirements govern only templates that do ({INIT_FIX})")
 
@@ -99,10 +103,7 @@ def select(arguments: list[str], config, only_governed: bool = False, skip_non_t
     for argument in arguments:
         if only_governed and os.path.isfile(argument):
             found.candidates += 1
-            if governance.config is not None:      # the configured globs first: no file is read for them
-                why = governance.why_not(argument) or _candidate_not_a_template(argument)
-            else:
-                why = _candidate_not_a_template(argument) or governance.why_not(argument)
+            why = _candidate_why_not(argument, governance)
             if why is None:
                 keep(argument)
             else:
@@ -182,12 +183,27 @@ def _configured(governance: Governance) -> Selection:
     return found
 
 
-def _candidate_not_a_template(path: str) -> str | None:
-    """A file a hook passes: cheap refusals first (its name), then what inputs.not_a_template says."""
+def _candidate_why_not(path: str, governance: Governance) -> str | None:
+    """A file a hook passes: None when it is a governed template, else why not. The cheap answers
+    first -- every commit pays for them: the name, then the configured globs (no file read) or, without
+    a configuration, whether the text names AWS::RDS::DBCluster at all (no parse); only a file that
+    could be governed is parsed."""
     name = os.path.basename(path).lower()
     if not name.endswith(SUFFIXES) and "template" not in name:
         return f"not a template file name ({', '.join(SUFFIXES)})"
-    return not_a_template(path)
+    if governance.config is not None:
+        return governance.why_not(path) or not_a_template(path)
+    if not _names_cluster(path):
+        return governance.no_cluster_reason()
+    return not_a_template(path) or governance.why_not(path)
+
+
+def _names_cluster(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return bool(_CLUSTER_TEXT.search(handle.read().decode("utf-8", "replace")))
+    except OSError:
+        return False
 
 
 def declares_cluster(path: str) -> bool:

@@ -73,7 +73,12 @@ def test_without_a_configuration_the_hook_checks_templates_that_declare_a_cluste
     reasons = skipped(run.stderr)
     assert set(reasons) == {"template.yaml", "templates/params.json", "README.md"}
     assert reasons["template.yaml"].startswith("not governed: declares no AWS::RDS::DBCluster")
-    assert reasons["templates/params.json"].startswith("not a CloudFormation template")
+    # it does not name the type: not read further (every commit pays for this sorting)
+    assert reasons["templates/params.json"] == reasons["template.yaml"]
+    (repo / "templates" / "notes.json").write_text(json.dumps({"about": "AWS::RDS::DBCluster"}))
+    named = tapcheck("check", "--quiet", "--only-governed", "templates/notes.json", cwd=repo)
+    assert skipped(named.stderr) == {"templates/notes.json": "not a CloudFormation template: no "
+                                     "AWSTemplateFormatVersion and no Resources with a Type"}
     assert reasons["README.md"] == "not a template file name (.json, .yaml, .yml, .template)"
     assert "Bucket" not in run.stdout                  # the S3 stack is judged by nothing
 
@@ -87,6 +92,7 @@ def test_with_a_configuration_the_hook_checks_exactly_its_templates(repo):
     assert run.stdout == ""
     reasons = skipped(run.stderr)
     assert set(reasons) == {"template.yaml", "templates/params.json", "README.md", "other/aurora.json"}
+    assert reasons.pop("README.md") == "not a template file name (.json, .yaml, .yml, .template)"
     assert all(why.startswith(f"not governed: {repo / '.tapcheck.yaml'} lists the templates") for why in
                reasons.values())
 

@@ -48,11 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tapcheck.cli import _write
-    from tapcheck.plan import render
-    from tapcheck.plan.planner import make_plan
     from tapcheck.plan.sources import from_file, from_rev
-    from tapcheck.report import live
 
     parameters = _parameters(args.param)
     command_allows = _command_allows(args.allow)
@@ -87,6 +83,10 @@ def run(args: argparse.Namespace) -> int:
     if not versions:
         return EXIT_UNUSABLE
     _check_names([(old, new) for old, new, _ in versions], parameters, command_allows)
+    from tapcheck.cli import _write
+    from tapcheck.plan import render
+    from tapcheck.plan.planner import make_plan
+    from tapcheck.report import live
 
     plans = []
     for old, new, path in versions:
