@@ -279,12 +279,11 @@ def _internal_error_line(exc: BaseException, subject: str = "") -> str:
 
 def _command_label(argv: list[str] | None) -> str:
     """`tapcheck smoke`, `tapcheck emulator start`: the command words before the first option."""
-    words = []
-    for word in (sys.argv[1:] if argv is None else argv):
-        if word.startswith("-") or len(words) == 2:
-            break
-        words.append(word)
-    return " ".join(["tapcheck", *words[:1 if words[:1] not in (["emulator"], ["drill"], ["runner"]) else 2]])
+    from itertools import takewhile
+
+    words = list(takewhile(lambda word: not word.startswith("-"), sys.argv[1:] if argv is None else argv))
+    nested = words[:1] in (["emulator"], ["drill"], ["runner"])       # commands with subcommands
+    return " ".join(["tapcheck", *words[:2 if nested else 1]])
 
 
 def main(argv: list[str] | None = None) -> int:
