@@ -78,7 +78,6 @@ class Governance:
         return (f"not governed: declares no {CLUSTER_TYPE}, and without a project configuration the Aurora "
                 f"requirements govern only templates that do ({INIT_FIX})")
 
-
     def governs_tree(self, path: str, tree: object) -> bool:
         """For a document already parsed (the editor's text): the same rule, without reading the file."""
         if self.config is not None:
