@@ -32,13 +32,28 @@ if [ ! -d "$tools/package/bin" ] || [ ! -f "$wheel" ]; then
   .venv/bin/tapcheck install-tools --into .tools --keep-wheel >/dev/null
 fi
 
-# 3. PostgreSQL 15 server binaries, for the local emulator's data plane.
-if [ "$want_pg" = "1" ] && [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+# 2b. A wheelhouse of every extra's pinned packages (and the build backend), so that the tests can
+#     install each extra into a clean virtual environment offline (tests/unit/test_extras.py) and
+#     pre-commit can build the hooks' environment offline (tests/unit/test_adoption.py).
+#     Refilled when pyproject.toml changes; about 56 MB, 11 s.
+wheelhouse=".tools/wheelhouse"
+if [ "$(cat "$wheelhouse/.pyproject-sha256" 2>/dev/null)" != "$fingerprint" ]; then
+  log "downloading the extras' wheels into $wheelhouse/"
+  rm -rf "$wheelhouse" && mkdir -p "$wheelhouse"
+  .venv/bin/python -m pip download --quiet --disable-pip-version-check -d "$wheelhouse" \
+    ".[aws,emulator,lsp]" "setuptools==80.9.0"
+  echo "$fingerprint" > "$wheelhouse/.pyproject-sha256"
+fi
+
+# 3. PostgreSQL 15 server binaries, for the local emulator's data plane: the distribution's package
+#    where it ships one (Debian 12), else PGDG's apt repository (Debian 13, Ubuntu 24.04):
+#    scripts/install-postgres15.sh. TAPCHECK_PG_BIN names a directory that already holds them.
+pg_bin="${TAPCHECK_PG_BIN:-/usr/lib/postgresql/15/bin}"
+if [ "$want_pg" = "1" ] && [ ! -x "$pg_bin/initdb" ]; then
   if [ "$(id -u)" = "0" ]; then
-    log "installing postgresql-15"
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null
+    scripts/install-postgres15.sh
   else
-    log "PostgreSQL 15 is missing: sudo apt-get install -y postgresql-15"
+    log "PostgreSQL 15 is missing from $pg_bin: sudo scripts/install-postgres15.sh (or set TAPCHECK_PG_BIN)"
     exit 2
   fi
 fi

@@ -62,16 +62,23 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser(
         "check", help="run the compliance gate on templates", epilog=EXIT_CODES_HELP,
         description="Check templates. A directory is searched for *.json, *.yaml, *.yml and *.template files "
-                    "that are CloudFormation templates (others are skipped, and named on stderr); a quoted glob "
-                    "pattern (`'stacks/**/*.yaml'`) likewise.")
+                    "that are CloudFormation templates governed by the requirements (others are skipped, and named "
+                    "on stderr); a quoted glob pattern (`'stacks/**/*.yaml'`) likewise. Governed: the templates "
+                    "the project configuration lists (`templates`, README: Project configuration), else those "
+                    "that declare an AWS::RDS::DBCluster. A file named one by one is checked.")
     check.add_argument("templates", nargs="*", metavar="TEMPLATE",
-                       help=f"template files, directories or glob patterns (default {DEFAULT_TEMPLATE})")
+                       help="template files, directories or glob patterns (default: the templates the project "
+                            f"configuration lists, else {DEFAULT_TEMPLATE})")
     check.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text")
     check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
     check.add_argument("-q", "--quiet", action="store_true",
                        help="text: the blocking findings alone; no notes on stderr but errors")
     check.add_argument("--skip-non-templates", action="store_true",
-                       help="skip named files that are not CloudFormation templates (the pre-commit hook's mode)")
+                       help="skip named files that are not CloudFormation templates")
+    check.add_argument("--only-governed", action="store_true",
+                       help="the paths are candidates (the pre-commit hooks' mode): check those the requirements "
+                            "govern (the project configuration's templates; without one, templates that declare an "
+                            "AWS::RDS::DBCluster), skip and name every other file")
     project = check.add_argument_group("project additions (see README: Project configuration)")
     project.add_argument("--config", metavar="FILE", help="a .tapcheck.yaml or a pyproject.toml with [tool.tapcheck]")
     project.add_argument("--no-config", action="store_true", help="do not look for a config file")
@@ -104,22 +111,29 @@ def build_parser() -> argparse.ArgumentParser:
     from tapcheck.live import commands as live_commands
     from tapcheck.plan import command as plan_command
 
+    from tapcheck import adopt
+
     live_commands.register(sub)
     plan_command.register(sub)
+    adopt.register(sub)
     return parser
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from tapcheck.inputs import expand
+    from tapcheck.governed import select
     from tapcheck.output import write
     from tapcheck.project import resolve
     from tapcheck.report import renderer
 
-    inputs = expand(args.templates or [DEFAULT_TEMPLATE], args.skip_non_templates)
     project = resolve(args.config, args.no_config, args.rules, args.waivers)
-    if not args.quiet:
+    inputs = select(args.templates, project, args.only_governed, args.skip_non_templates or args.only_governed)
+    if not args.quiet or args.only_governed:     # a hook names what it skipped (pre-commit shows it on failure)
         for path, why in inputs.skipped:
             print(f"tapcheck: skipped {path}: {why}", file=sys.stderr)
+        for note in inputs.notes:
+            print(note, file=sys.stderr)
+    if args.only_governed and not inputs.templates and not inputs.problems:
+        return EXIT_OK                      # a hook given no governed template: done, without loading the gate
     codes = []
     for problem in inputs.problems:
         print(problem.line(), file=sys.stderr)
@@ -195,17 +209,18 @@ def cmd_requirements(args: argparse.Namespace) -> int:
 
 
 def cmd_lsp(args: argparse.Namespace) -> int:
-    try:
-        import pygls  # noqa: F401 - only to say what is missing before the server starts
+    from tapcheck.extras import require
 
-        from tapcheck import lsp
-    except ImportError:
-        raise MissingTool("tapcheck lsp", "needs pygls, which is not installed",
-                          "pip install 'tapcheck[lsp]'") from None
+    require("lsp", "tapcheck lsp")          # before the server starts: one line naming the extra
+    from tapcheck import lsp
+
     return lsp.serve()
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from tapcheck.extras import require
+
+    require("test", "tapcheck score")       # hypothesis generates the mutants
     from tapcheck.mutation.score import main as score_main
 
     return score_main(args)
@@ -262,6 +277,15 @@ def _interrupted_code(signum: int | None) -> int:
     return 128 + signum if signum else EXIT_INTERRUPTED
 
 
+def _command_label(argv: list[str] | None) -> str:
+    """`tapcheck smoke`, `tapcheck emulator start`: the command words before the first option."""
+    from itertools import takewhile
+
+    words = list(takewhile(lambda word: not word.startswith("-"), sys.argv[1:] if argv is None else argv))
+    nested = words[:1] in (["emulator"], ["drill"], ["runner"])       # commands with subcommands
+    return " ".join(["tapcheck", *words[:2 if nested else 1]])
+
+
 def main(argv: list[str] | None = None) -> int:
     from tapcheck import interrupts
 
@@ -289,6 +313,12 @@ def main(argv: list[str] | None = None) -> int:
         if theirs is not None:
             print(theirs.line(), file=sys.stderr)
             return theirs.exit_code
+        from tapcheck.extras import missing_package
+
+        missing = missing_package(exc, _command_label(argv))   # a package an extra carries: exit 3, not 4
+        if missing is not None:
+            print(missing.line(), file=sys.stderr)
+            return missing.exit_code
         if os.environ.get(ENV_DEBUG):   # a bug of ours: one line, the traceback only on request
             raise
         print(internal_error_line(exc), file=sys.stderr)

@@ -7,8 +7,9 @@ a save costs the checks alone, not a start-up. Each blocking finding is an error
 property's line and column, its code the rule, its message naming the requirements and the fix;
 non-blocking findings (waived, informational) are information. One defect is one diagnostic: a check,
 the guard rule evidencing it and cfn-lint's rule on the same spot are one finding (its message names
-the others). A file that is not a template gets
-no diagnostics; a template that cannot be read gets one, at line 1, saying why.
+the others). A file that is not a template, or a template the requirements do not govern
+(governed.py: the project configuration's `templates`, else templates that declare an
+AWS::RDS::DBCluster), gets no diagnostics; a template that cannot be read gets one, at line 1, saying why.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def diagnostics_for(path: str, text: str) -> list:
     from lsprotocol import types
 
     from tapcheck.gate import evaluate_loaded
+    from tapcheck.governed import Governance
     from tapcheck.inputs import claims_to_be_a_template, tree_not_a_template
     from tapcheck.loader import LoadedTemplate, parse_text
 
@@ -40,18 +42,23 @@ def diagnostics_for(path: str, text: str) -> list:
                             types.DiagnosticSeverity.Error)]
     if tree_not_a_template(tree):
         return []
+    project = _project(path)
+    if not Governance(project).governs_tree(path, tree):    # another stack: not the requirements' to judge
+        return []
     try:
-        report = evaluate_loaded(LoadedTemplate(path=path, text=text, tree=tree), project=_project())
+        report = evaluate_loaded(LoadedTemplate(path=path, text=text, tree=tree), project=project)
     except UsageError as error:          # unknown resource type, over the size limit, ...
         return [_diagnostic(types, lines, 1, 1, f"{error.problem} (fix: {error.fix})", "unusable-input",
                             types.DiagnosticSeverity.Error)]
     return [_from_finding(types, lines, f) for f in report.findings]
 
 
-def _project():
+def _project(path: str):
+    """The project configuration of the document's repository (found from its directory)."""
     from tapcheck.project import resolve
 
-    return resolve(None, False, None, None)
+    directory = os.path.dirname(os.path.abspath(path))
+    return resolve(None, False, None, None, start=directory if os.path.isdir(directory) else None)
 
 
 def _from_finding(types, lines: list[str], finding: Finding):

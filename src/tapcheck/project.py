@@ -12,6 +12,7 @@ explicitly, and the report header names what was added:
 
 Keys (paths relative to the config file)::
 
+    templates = ["templates/db.json"]   # the templates the requirements govern (globs; governed.py)
     rules = ["policy/guard"]            # directories (searched for *.guard) or .guard files
     waivers = "policy/waivers.yaml"     # more waivers, same format and limits as tapcheck's own
     [tool.tapcheck.guard]               # (in .tapcheck.yaml: a `guard:` mapping)
@@ -34,7 +35,7 @@ from tapcheck.errors import UsageError
 
 YAML_NAME = ".tapcheck.yaml"
 PYPROJECT = "pyproject.toml"
-KEYS = ("rules", "waivers", "guard")
+KEYS = ("templates", "rules", "waivers", "guard")
 _RULE_NAME = re.compile(r"^\s*rule\s+([A-Za-z0-9_]+)", re.MULTILINE)
 _FIX = f"write keys {', '.join(KEYS)} (see README: Project configuration)"
 
@@ -45,16 +46,20 @@ class ProjectConfig:
     rule_files: tuple[Path, ...] = ()
     guard: dict[str, str] = field(default_factory=dict)   # extra rule name -> check id
     waivers: Path | None = None
+    templates: tuple[str, ...] | None = None            # globs of the governed templates (None: not configured)
+    base: Path | None = None                            # the config file's directory: globs are relative to it
 
     @property
     def empty(self) -> bool:
-        return not self.rule_files and self.waivers is None
+        return not self.rule_files and self.waivers is None and self.templates is None
 
     def describe(self) -> str:
         """One line for the report header."""
         if self.source is None and self.empty:
             return "config: none (tapcheck's own rules and waivers only)"
         parts = []
+        if self.templates is not None:
+            parts.append(f"governs {', '.join(self.templates) or 'no template'}")
         if self.rule_files:
             mapped = sum(1 for name in self.rule_names() if name in self.guard)
             parts.append(f"{len(self.rule_files)} extra guard rule file(s), {mapped} of "
@@ -71,7 +76,8 @@ class ProjectConfig:
         return names
 
     def as_dict(self) -> dict:
-        return {"source": self.source, "rules": [str(p) for p in self.rule_files], "guard": dict(self.guard),
+        return {"source": self.source, "templates": list(self.templates) if self.templates is not None else None,
+                "rules": [str(p) for p in self.rule_files], "guard": dict(self.guard),
                 "waivers": str(self.waivers) if self.waivers else None}
 
 
@@ -94,7 +100,8 @@ def resolve(config_file: str | None = None, no_config: bool = False, rules: list
         waivers_file = Path(waivers)
         if not waivers_file.is_file():
             raise UsageError(f"--waivers {waivers}", "no such file", "pass the path of a waivers YAML file")
-    config = ProjectConfig(base.source, tuple(dict.fromkeys(rule_files)), dict(base.guard), waivers_file)
+    config = ProjectConfig(base.source, tuple(dict.fromkeys(rule_files)), dict(base.guard), waivers_file,
+                           base.templates, base.base)
     if config.source is None and config.empty:
         return None
     _check_mapping(config, base.source or "--rules")
@@ -159,7 +166,24 @@ def load(path: Path) -> ProjectConfig:
     if not isinstance(guard, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in guard.items()):
         raise UsageError(label, "`guard` is not a table of rule name = check id",
                          'write [tool.tapcheck.guard] my_rule = "backup-retention"')
-    return ProjectConfig(source, tuple(rule_files), {k.strip(): v.strip() for k, v in guard.items()}, waivers_file)
+    return ProjectConfig(source, tuple(rule_files), {k.strip(): v.strip() for k, v in guard.items()}, waivers_file,
+                         _templates(table, label), folder)
+
+
+def _templates(table: dict, label: str) -> tuple[str, ...] | None:
+    if "templates" not in table:
+        return None
+    globs = table["templates"]
+    if isinstance(globs, str):
+        globs = [globs]
+    example = 'write templates = ["templates/db.json", "stacks/**/aurora-*.yaml"]'
+    if not isinstance(globs, list) or not all(isinstance(g, str) and g.strip() for g in globs):
+        raise UsageError(label, "`templates` is not a list of paths or glob patterns", example)
+    for glob in globs:
+        if glob.strip().startswith("/") or ".." in Path(glob.strip()).parts:
+            raise UsageError(f"{label}: templates {glob!r}", "points outside the directory of the config file",
+                             "write paths relative to the config file, inside the repository")
+    return tuple(dict.fromkeys(g.strip() for g in globs))
 
 
 def _rule_files(path: Path, label: str) -> list[Path]:

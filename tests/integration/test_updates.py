@@ -159,6 +159,31 @@ def test_in_place_edits_keep_the_servers_and_the_rows(stack, tmp_path) -> None:
     assert not again.changed and stack.last_event()["ResourceStatus"] == "UPDATE_COMPLETE"
 
 
+def test_a_changed_default_is_kept_at_the_stacks_value_and_deploy_says_how_to_apply_it(stack, tmp_path) -> None:
+    """The edit `plan --head` blocks (MasterUsername's Default: the credentials would diverge) deploys as no
+    change to an existing stack, because parameters not given keep their values: deploy says so."""
+    import io
+
+    from tapcheck.live import deploy
+    from tapcheck.plan.planner import make_plan
+    from tapcheck.plan.sources import Version
+
+    def edit(doc: dict[str, Any]) -> None:
+        doc["Parameters"]["MasterUsername"]["Default"] = "ledgeradmin"
+
+    edited = stack.edited(tmp_path, edit)
+    offline = make_plan(Version("old", stack.template), Version("new", json.loads(Path(edited).read_text())), {}, [])
+    assert not offline.safe                  # what the hook's plan says of the same edit
+    out = io.StringIO()
+    result = deploy.deploy(stack.target, edited, stack.name, out=out)
+    assert result.action == "update" and result.plan.safe and result.plan.changes == []
+    notes = [line for line in out.getvalue().splitlines() if line.startswith("NOTE    parameter")]
+    assert notes == ["NOTE    parameter MasterUsername: the template's Default is now 'ledgeradmin', but the stack "
+                     "keeps 'dbadmin' (parameters not given keep their values on an update, as `aws cloudformation "
+                     "deploy` does). To apply the new Default: --param MasterUsername=ledgeradmin"]
+    assert stack.secret()["username"] == "dbadmin"
+
+
 # --- replacement ---------------------------------------------------------------------------------
 def test_a_replacing_edit_is_refused_and_changes_nothing(stack, tmp_path, emulator) -> None:
     from tapcheck.live import deploy, update

@@ -109,10 +109,12 @@ def test_a_directory_checks_its_templates_and_names_what_it_skipped(tmp_path):
     run = tapcheck("check", "stacks", "--format", "json", cwd=tmp_path)
     assert run.returncode == 1, run.stderr          # the seed fails; the others are checked too
     checked = sorted(t["template"] for t in json.loads(run.stdout)["templates"])
-    assert checked == ["stacks/app.yaml", "stacks/db.json", "stacks/nested/seed.template"]
+    assert checked == ["stacks/db.json", "stacks/nested/seed.template"]
     skipped = sorted(line.split(": ")[1].split(" ")[-1] for line in run.stderr.splitlines()
                      if line.startswith("tapcheck: skipped"))
-    assert skipped == ["stacks/package.json", "stacks/values.yml"]
+    assert skipped == ["stacks/app.yaml", "stacks/package.json", "stacks/values.yml"]
+    # the SNS-only stack is a template, but not the Aurora requirements' to judge (governed.py)
+    assert "skipped stacks/app.yaml: not governed: declares no AWS::RDS::DBCluster" in run.stderr
     assert "node_modules" not in run.stderr and ".github" not in run.stderr and "readme" not in run.stderr
 
 
@@ -147,7 +149,11 @@ def test_skip_non_templates_treats_named_files_like_a_pattern_match(tmp_path):
 def test_a_broken_template_in_a_directory_is_unusable_input_not_skipped(tmp_path):
     (tmp_path / "t").mkdir()
     shutil.copy(TEMPLATE, tmp_path / "t" / "good.json")
-    (tmp_path / "t" / "broken.template.json").write_text('{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {')
+    # cut short inside the cluster: it names the type, so it stays governed (and cannot be read)
+    (tmp_path / "t" / "broken.template.json").write_text(
+        '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"C": {"Type": "AWS::RDS::DBCluster"')
+    # cut short, and nothing says it is an Aurora template: not governed, skipped and named
+    (tmp_path / "t" / "other.template.json").write_text('{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {')
     run = tapcheck("check", "t", "--format", "json", cwd=tmp_path)
     assert run.returncode == 2
     report = json.loads(run.stdout)
@@ -155,6 +161,7 @@ def test_a_broken_template_in_a_directory_is_unusable_input_not_skipped(tmp_path
     assert report["templates"][0]["compliant"] is True and report["compliant"] is False
     [unchecked] = report["unchecked"]
     assert unchecked["template"] == "t/broken.template.json" and unchecked["exit_code"] == 2
+    assert "tapcheck: skipped t/other.template.json: not governed" in run.stderr
 
 
 def test_a_crash_on_one_template_keeps_the_others_reports(monkeypatch, capsys, tmp_path):

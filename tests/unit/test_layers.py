@@ -23,13 +23,13 @@ RULES = ROOT / "rules"
 # since their probes run in the live layer and their operators in the mutation engine.
 LAYERS: list[set[str]] = [
     {"cli", "lsp", "rules"},
-    {"live", "plan", "emulator", "mutation"},
+    {"live", "plan", "emulator", "mutation", "adopt"},
     {"report", "batch"},
     {"gate"},
     {"tools", "render", "waivers", "suppressions", "project", "inputs", "output", "governed"},
     {"requirements", "references", "policy_view", "service_requests"},
     {"model", "loader", "policies", "template_refs", "language_extensions", "resource_schemas",
-     "security_groups", "findings", "errors", "interrupts", "value_paths", "tapcheck"},
+     "security_groups", "findings", "errors", "interrupts", "value_paths", "extras", "tapcheck"},
 ]
 LAYER_OF = {unit: len(LAYERS) - depth for depth, units in enumerate(LAYERS) for unit in units}
 

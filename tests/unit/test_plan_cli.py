@@ -200,17 +200,102 @@ def test_outside_a_git_repository_is_one_line_and_exit_2(tmp_path):
     assert "is not in a git repository" in run.stderr and run.stderr.count("\n") == 1
 
 
-def test_the_pre_commit_hook_runs_the_head_mode_on_templates_only():
-    import re
-
+def test_the_pre_commit_hook_runs_the_head_mode_on_the_governed_templates():
     hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     hook = hooks["tapcheck-plan"]
-    assert hook["entry"] == "tapcheck plan --head" and hook["language"] == "python"
-    pattern = re.compile(hook["files"])
-    for path in ("lib/TapStack.json", "stacks/db.template.yaml", "template.yaml", "app/template.yml"):
-        assert pattern.search(path), path
-    for path in ("package.json", "tests/fixtures/seed_template.json", ".pre-commit-hooks.yaml", "lib/sub/x.json"):
-        assert not pattern.search(path), path
+    assert hook["entry"] == "tapcheck plan --head --only-governed" and hook["language"] == "python"
+    assert "files" not in hook and hook["types"] == ["text"]        # it filters by the configuration itself
+
+
+# --- .tapcheck-allow.yaml: one allow for the CLI, the hook and the workflow ---------------------
+
+BLOCKED = ("AuroraCluster", "AuroraInstance1", "AuroraInstance2")
+
+
+def renamed_database_in(repo: Path) -> None:
+    template = json.loads((repo / "lib" / "TapStack.json").read_text())
+    rename_database(template)
+    (repo / "lib" / "TapStack.json").write_text(json.dumps(template, indent=2))
+
+
+def allow_file(repo: Path, entries: list[dict]) -> None:
+    (repo / ".tapcheck-allow.yaml").write_text(yaml.safe_dump({"allow": entries}))
+
+
+def test_a_blocked_plan_names_the_allow_file(repo):
+    renamed_database_in(repo)
+    run = tapcheck("--head", "lib/TapStack.json", cwd=repo)
+    assert run.returncode == 1
+    assert run.stdout.splitlines()[-1].endswith(
+        "Fix the edit, or allow an intended change in .tapcheck-allow.yaml (resource, reason; docs/plan.md: "
+        "Allowing a change), or for one run with --allow RESOURCE")
+
+
+def test_the_allow_file_lets_an_intended_change_through_visibly_with_its_reason(repo):
+    renamed_database_in(repo)
+    reason = "rename the database; data exported first (CHG-1234)"
+    allow_file(repo, [{"resource": name, "template": "lib/TapStack.json", "reason": reason} for name in BLOCKED])
+    run = tapcheck("--head", "lib/TapStack.json", cwd=repo)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"allowed by .tapcheck-allow.yaml: AuroraCluster ({reason})" in run.stdout
+    # from a subdirectory: the file is found up to the repository root
+    (repo / "lib" / "sub").mkdir()
+    assert tapcheck("--head", "../TapStack.json", cwd=repo / "lib" / "sub").returncode == 0
+    # scoped to another template, an entry allows nothing here
+    allow_file(repo, [{"resource": name, "template": "stacks/*.json", "reason": reason} for name in BLOCKED])
+    assert tapcheck("--head", "lib/TapStack.json", cwd=repo).returncode == 1
+    # with no template: it speaks about every template that has the resource
+    allow_file(repo, [{"resource": name, "reason": reason} for name in BLOCKED])
+    assert tapcheck("--head", "lib/TapStack.json", cwd=repo).returncode == 0
+
+
+def test_an_allow_file_entry_with_nothing_to_allow_is_noted(repo):
+    allow_file(repo, [{"resource": "AuroraCluster", "reason": "deployed last week"}])
+    run = tapcheck("--head", "lib/TapStack.json", cwd=repo)
+    assert run.returncode == 0
+    assert ("NOTE    .tapcheck-allow.yaml: AuroraCluster (deployed last week) allows nothing here: AuroraCluster has "
+            "no blocking change") in run.stdout
+
+
+@pytest.mark.parametrize("entries, problem", [
+    ([{"resource": "AuroraCluster"}], "allow entry 1: allows AuroraCluster without a reason"),
+    ([{"resource": "AuroraCluster", "reason": " "}], "allow entry 1: allows AuroraCluster without a reason"),
+    ([{"reason": "x"}], "allow entry 1: names no resource"),
+    ([{"resource": "AuroraCluster", "reason": "x", "until": "friday"}], "allow entry 1: has unknown keys ['until']"),
+])
+def test_an_allow_file_entry_needs_a_resource_and_a_reason(repo, entries, problem):
+    renamed_database_in(repo)
+    allow_file(repo, entries)
+    run = tapcheck("--head", "lib/TapStack.json", cwd=repo)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.count("\n") == 1 and problem in run.stderr, run.stderr
+
+
+# --- --base: the workflow's plan against the pull request's base branch -------------------------
+
+def test_base_compares_with_another_revision_and_a_base_without_the_template_is_all_new(repo):
+    git(repo, "branch", "-q", "base-without", "HEAD")
+    git(repo, "checkout", "-q", "base-without")
+    git(repo, "rm", "-q", "lib/TapStack.json")
+    git(repo, "commit", "-q", "-m", "no template yet")
+    git(repo, "checkout", "-q", "-")
+    renamed_database_in(repo)
+    assert tapcheck("--base", "HEAD", "lib/TapStack.json", cwd=repo).returncode == 1
+    new = tapcheck("--base", "base-without", "lib/TapStack.json", cwd=repo)
+    assert new.returncode == 0, new.stdout + new.stderr
+    assert new.stdout.splitlines()[:2] == [
+        "tapcheck plan: base-without:lib/TapStack.json -> lib/TapStack.json",
+        "  note: base-without:lib/TapStack.json does not exist (the file is not committed yet there): every "
+        "resource is new"]
+    missing = tapcheck("--base", "origin/nope", "lib/TapStack.json", cwd=repo)
+    assert missing.returncode == 2 and missing.stderr.startswith("tapcheck: --base origin/nope: names no commit")
+
+
+def test_base_without_paths_plans_the_governed_templates(repo):
+    (repo / ".tapcheck.yaml").write_text("templates: [lib/*.json]\n")
+    renamed_database_in(repo)
+    run = tapcheck("--base", "HEAD", cwd=repo)
+    assert run.returncode == 1 and run.stdout.startswith("tapcheck plan: HEAD:lib/TapStack.json -> lib/TapStack.json")
 
 
 # --- the pipeline's formats ---------------------------------------------------------------------

@@ -1,10 +1,9 @@
-"""The pre-commit hook `tapcheck`: templates only by default, and its entry copes with whatever
-its pattern (or a user's wider one) passes."""
+"""The pre-commit hook `tapcheck`: it receives every staged text file, and its entry checks the governed
+templates among them and skips the rest (tests/unit/test_adoption.py runs both hooks with pre-commit)."""
 
 from __future__ import annotations
 
 import json
-import re
 import shlex
 import subprocess
 import sys
@@ -21,20 +20,15 @@ def hook() -> dict:
     return hooks["tapcheck"]
 
 
-def test_the_default_pattern_matches_templates_only():
-    entry = hook()
-    assert entry["language"] == "python" and entry["entry"].startswith("tapcheck check")
-    pattern = re.compile(entry["files"])
-    templates = ("lib/TapStack.json", "stacks/db.template.yaml", "db.template.json", "legacy/vpc.template",
-                 "template.yaml", "app/template.yml", "sam/template.json", "cloudformation/network.yaml",
-                 "infra/cloudformation/nested/db.json")
-    others = ("package.json", "tsconfig.json", ".pre-commit-config.yaml", ".github/workflows/ci.yml",
-              "tests/fixtures/seed_template.json", "lib/sub/x.json", "docs/mkdocs.yml", "config/app.yaml",
-              "my_template.yaml", "templates.json", "cloudformation.md")
-    for path in templates:
-        assert pattern.search(path), path
-    for path in others:
-        assert not pattern.search(path), path
+def test_the_hooks_take_every_text_file_and_filter_by_the_configuration_themselves():
+    """No `files:` pattern decides before tapcheck reads the project configuration (src/tapcheck/adopt.py)."""
+    from tapcheck.adopt import HOOKS
+
+    shipped = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert shipped == HOOKS                         # `tapcheck init` writes the same entries
+    for entry in shipped:
+        assert "files" not in entry and entry["types"] == ["text"] and "--only-governed" in entry["entry"]
+    assert hook()["language"] == "python" and hook()["entry"].startswith("tapcheck check")
 
 
 def test_the_entry_skips_what_is_not_a_template(tmp_path):
@@ -47,7 +41,10 @@ def test_the_entry_skips_what_is_not_a_template(tmp_path):
     run = subprocess.run([sys.executable, "-m", "tapcheck.cli", *command[1:], "cloudformation/db.json",
                           "cloudformation/params.json"], cwd=tmp_path, capture_output=True, text=True, timeout=180)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout == "" and run.stderr == ""           # --quiet: nothing to say about a compliant template
+    assert run.stdout == ""                                # --quiet: nothing to say about a compliant template
+    # ... but the file it skipped is named, with why (pre-commit shows it when the hook fails)
+    assert run.stderr.startswith("tapcheck: skipped cloudformation/params.json: not governed: declares no "
+                                 "AWS::RDS::DBCluster") and len(run.stderr.splitlines()) == 1
     broken = json.loads(TEMPLATE.read_text())
     del broken["Resources"]["AuroraCluster"]["Properties"]["BackupRetentionPeriod"]
     (tmp_path / "cloudformation" / "db.json").write_text(json.dumps(broken))

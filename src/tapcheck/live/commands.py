@@ -15,7 +15,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from tapcheck import DEFAULT_TEMPLATE
-from tapcheck.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, UsageError
+from tapcheck.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNUSABLE, UsageError
+
+EMULATOR_STATE_HELP = ("the local emulator's state file (its port, data directory, process), to run several "
+                       "emulators side by side; default $TAPCHECK_EMULATOR_STATE, else "
+                       "~/.cache/tapcheck/emulator-<uid>-<hash of the project root>.json")
 
 
 def _params(items: list[str] | None) -> dict[str, str]:
@@ -32,7 +36,7 @@ def _target_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", choices=("local", "aws"), default="local",
                    help="local emulator (default) or AWS (standard credential chain)")
     p.add_argument("--region", help="AWS region (default: from the credential chain; us-east-1 locally)")
-    p.add_argument("--emulator-state", help=argparse.SUPPRESS)
+    p.add_argument("--emulator-state", metavar="FILE", help=EMULATOR_STATE_HELP)
 
 
 def _ca_bundle_arg(p: argparse.ArgumentParser) -> None:
@@ -74,14 +78,14 @@ def register(subparsers: Any) -> None:
     start.add_argument("--network-boundary", action="store_true",
                        help="run each cluster's PostgreSQL in its own network namespace, unreachable from the host "
                             "by TCP, as a private cluster is on AWS (root only; also TAPCHECK_NETWORK_BOUNDARY=1)")
-    start.add_argument("--emulator-state", help=argparse.SUPPRESS)
+    start.add_argument("--emulator-state", metavar="FILE", help=EMULATOR_STATE_HELP)
     start.set_defaults(func=cmd_emulator_start)
     stop = emu_sub.add_parser("stop", help="stop it: PostgreSQL, data directories, server")
-    stop.add_argument("--emulator-state", help=argparse.SUPPRESS)
+    stop.add_argument("--emulator-state", metavar="FILE", help=EMULATOR_STATE_HELP)
     stop.set_defaults(func=cmd_emulator_stop)
     env = emu_sub.add_parser("env", help="print export lines that point an AWS SDK or CLI at the running emulator "
                                          "(its endpoint and the API credentials from its state file)")
-    env.add_argument("--emulator-state", help=argparse.SUPPRESS)
+    env.add_argument("--emulator-state", metavar="FILE", help=EMULATOR_STATE_HELP)
     env.set_defaults(func=cmd_emulator_env)
 
     dep = subparsers.add_parser("deploy", help="deploy a template and print its outputs")
@@ -200,6 +204,9 @@ def register(subparsers: Any) -> None:
 
 
 def cmd_emulator_start(args: argparse.Namespace) -> int:
+    from tapcheck.extras import require
+
+    require("emulator", "tapcheck emulator start")   # before a server is spawned that could not import moto
     from tapcheck.emulator import control
 
     from tapcheck.emulator import netns
@@ -232,7 +239,10 @@ def cmd_emulator_env(args: argparse.Namespace) -> int:
 
 
 def _target(args: argparse.Namespace) -> Any:
+    from tapcheck.extras import require
     from tapcheck.live import target
+
+    require("emulator" if args.target == "local" else "aws", f"tapcheck {args.command} --target {args.target}")
 
     return target.resolve(args.target, region=args.region, state=args.emulator_state,
                           ca_bundle=getattr(args, "ca_bundle", None))

@@ -362,6 +362,8 @@ def _update(target: Target, template: str, stack_name: str, params: dict[str, st
     current = describe(target, stack_name)
     prepared = update.prepare(target, template, current, params, allows)
     update.out_line(out, render.text([prepared.plan]).rstrip("\n"))
+    for kept in prepared.kept_defaults:     # a changed Default the update does not apply: say so, and how
+        update.out_line(out, kept.line())
     if not prepared.plan.safe:
         raise update.UpdateRefused(prepared.plan)
     stack_id = current["StackId"]

@@ -60,6 +60,62 @@ class Prepared:
     api_parameters: list[dict[str, Any]]
     plan: Any
     unchanged: bool                       # same template text and parameter values
+    kept_defaults: list[KeptValue] = field(default_factory=list)
+
+
+@dataclass
+class KeptValue:
+    """A parameter whose Default the edit changes while the stack keeps its value: a parameter not
+    given is sent as UsePreviousValue, which "During a stack update, use[s] the existing parameter
+    value that the stack is using for a given parameter key"
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Parameter.html) -- as
+    `aws cloudformation deploy` does. So the new Default is not applied, and `tapcheck plan --head`
+    (which resolves each version with its own Defaults) reports a change the deploy does not make."""
+    parameter: str
+    kept: str
+    new_default: str
+    hidden: bool                          # NoEcho, masked by DescribeStacks, or a secret-like name
+
+    def line(self) -> str:
+        if self.hidden:
+            return (f"NOTE    parameter {self.parameter}: the template changes its Default, but the stack keeps its "
+                    f"current value (not shown: NoEcho); parameters not given keep their values on an update. To "
+                    f"apply the new Default: --param {self.parameter}=<the new value>")
+        return (f"NOTE    parameter {self.parameter}: the template's Default is now {self.new_default!r}, but the "
+                f"stack keeps {self.kept!r} (parameters not given keep their values on an update, as `aws "
+                f"cloudformation deploy` does). To apply the new Default: --param {self.parameter}={self.new_default}")
+
+
+def kept_defaults(old_tree: dict, new_tree: dict, given: dict[str, str], old_values: dict[str, str]) -> list[KeptValue]:
+    """The parameters whose Default changed between the deployed template and the new one, that the
+    update keeps at the stack's value (not given, the stack has one, and it is not the new Default)."""
+    from tapcheck.plan.values import is_sensitive
+
+    old_declared = old_tree.get("Parameters") or {}
+    kept = []
+    for key, declaration in (new_tree.get("Parameters") or {}).items():
+        key = str(key)
+        if key in given or key not in old_values or not isinstance(declaration, dict) or "Default" not in declaration:
+            continue
+        new_default = _parameter_text(declaration["Default"])
+        before = old_declared.get(key) if isinstance(old_declared.get(key), dict) else {}
+        if "Default" in before and _parameter_text(before["Default"]) == new_default:
+            continue                       # the Default did not change
+        if old_values[key] == new_default:
+            continue                       # the stack already runs with it
+        hidden = (str(declaration.get("NoEcho", "")).lower() == "true" or old_values[key] == "****"
+                  or is_sensitive(key))
+        kept.append(KeptValue(key, old_values[key], new_default, hidden))
+    return kept
+
+
+def _parameter_text(value: Any) -> str:
+    """A Default as CloudFormation hands the value back: a string (a list Default joined by commas)."""
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 @dataclass
@@ -130,7 +186,8 @@ def prepare(target: Target, template_path: str, stack: dict[str, Any], given: di
     plan = make_plan(Version(f"stack {name} (deployed)", old_tree), Version(template_path, new.tree), new_values,
                      [Allow(a, f"--allow {a}") for a in allows], old_parameters=old_values)
     unchanged = old_text == new.text and all(new_values.get(k) == v for k, v in old_values.items())
-    return Prepared(stack, new.text, old_values, new_values, api, plan, unchanged)
+    return Prepared(stack, new.text, old_values, new_values, api, plan, unchanged,
+                    kept_defaults(old_tree, new.tree, given, old_values))
 
 
 # --- plan against change set ------------------------------------------------------------------

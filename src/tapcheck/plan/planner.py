@@ -28,6 +28,8 @@ class Plan:
     unused_allows: list[Allow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     old_parameters: dict[str, str] | None = None    # None: the same values as `parameters`
+    # how a blocked change can be let through, where this plan runs (the summary line says it)
+    allow_hint: str = "allow an intended change explicitly with --allow RESOURCE"
 
     @property
     def safe(self) -> bool:
@@ -61,7 +63,7 @@ def make_plan(old: Version, new: Version, parameters: dict[str, str], allows: li
     plan = Plan(old.label, new.label, dict(parameters), changes,
                 old_parameters=None if old_parameters is None else dict(old_parameters))
     if old.tree is None:
-        plan.notes.append(f"{old.label} does not exist (the file is not committed yet): every resource is new")
+        plan.notes.append(f"{old.label} does not exist (the file is not committed yet there): every resource is new")
     by_id = {c.resource: c for c in changes}
     for allow in allows:
         change = by_id.get(allow.resource)

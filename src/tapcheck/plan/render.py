@@ -100,7 +100,7 @@ def summary(plan: Plan) -> str:
     if not plan.safe:
         blocked = [c for c in plan.changes if is_blocking(c)]
         named = ", ".join(f"{c.resource} ({', '.join(blocking_risks(c))})" for c in blocked)
-        return (f"NOT SAFE: {named}. Fix the edit, or allow an intended change explicitly with --allow RESOURCE"
+        return (f"NOT SAFE: {named}. Fix the edit, or {plan.allow_hint}"
                 + (f"; {allowed_text}" if allowed else ""))
     if not plan.changes:
         return "safe: no resource changes"

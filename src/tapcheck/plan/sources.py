@@ -26,17 +26,25 @@ def from_file(path: str) -> Version:
 
 
 def from_head(path: str) -> Version:
-    """The committed version of path at HEAD of its git repository; tree None when the file is
-    not committed yet (a new file, or a repository without commits)."""
+    return from_rev(path, "HEAD")
+
+
+def from_rev(path: str, rev: str = "HEAD") -> Version:
+    """The version of path at git revision `rev` of its repository; tree None when the revision does
+    not have the file (a new file, a base branch without the template yet, or a repository without
+    commits at HEAD). A `rev` other than HEAD that names no commit is unusable input."""
     directory = os.path.dirname(os.path.abspath(path)) or "."
     top = _git(directory, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
         raise UsageError(path, "is not in a git repository, so it has no committed version to compare with",
                          "pass both versions: tapcheck plan OLD NEW")
     root = top.stdout.decode("utf-8", "replace").strip()
+    if rev != "HEAD" and _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").returncode != 0:
+        raise UsageError(f"--base {rev}", "names no commit of this repository",
+                         "fetch it first (actions/checkout with fetch-depth: 0 fetches every branch)")
     relative = Path(os.path.relpath(os.path.realpath(path), os.path.realpath(root))).as_posix()
-    label = f"HEAD:{relative}"
-    shown = _git(root, "show", f"HEAD:{relative}")
+    label = f"{rev}:{relative}"
+    shown = _git(root, "show", f"{rev}:{relative}")
     if shown.returncode != 0:
         return Version(label, None)
     raw = shown.stdout
