@@ -78,15 +78,24 @@ MANAGED_POLICY_DOCUMENT = {"Statement": [
                                    "logs:GetLogEvents"],
      "Resource": ["arn:aws:logs:*:*:log-group:RDS*:log-stream:*"]},
 ]}
-# A sample of what the role acts on: RDS writes to the RDSOSMetrics group (USER_Monitoring.OS.Enabling.html).
-_SAMPLE = {"group": "arn:aws:logs:us-east-1:123456789012:log-group:RDSOSMetrics",
-           "stream": "arn:aws:logs:us-east-1:123456789012:log-group:RDSOSMetrics:log-stream:db-instance"}
+# What the role acts on: RDS writes to the RDSOSMetrics group (USER_Monitoring.OS.Enabling.html), in the
+# stack's partition, region and account. The gate knows none of them before deploy and judges a sample
+# (SAMPLE_WHERE, which the template's pseudo parameters also read as); the live probe passes the stack's own.
+SAMPLE_WHERE = ("aws", "us-east-1", "123456789012")
+
+
+def _acted_on(on: str, where: tuple[str, str, str]) -> str:
+    partition, region, account = where
+    group = f"arn:{partition}:logs:{region}:{account}:log-group:RDSOSMetrics"
+    return group if on == "group" else f"{group}:log-stream:db-instance"
+
+
 NEEDED = [(action, "group") for action in ("logs:CreateLogGroup", "logs:PutRetentionPolicy")] + \
          [(action, "stream") for action in ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams",
                                             "logs:GetLogEvents")]
 
 
-_SAMPLE_PSEUDO = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012"}
+_SAMPLE_PSEUDO = dict(zip(("AWS::Partition", "AWS::Region", "AWS::AccountId"), SAMPLE_WHERE))
 
 
 def _flat(value) -> str | None:
@@ -119,22 +128,24 @@ def _plain(value):
     return text if text is not None else OPAQUE
 
 
-def decide(documents: list, action: str, on: str) -> Decision:
-    """The role (the identity its policies are attached to) calling action on the sample resource."""
-    request = Request("arn:aws:iam::123456789012:role/monitoring", action, _SAMPLE[on], {}, page=MANAGED_POLICY_PAGE,
-                      name=f"the monitoring role {action}")
+def decide(documents: list, action: str, on: str, where: tuple[str, str, str] = SAMPLE_WHERE) -> Decision:
+    """The role (the identity its policies are attached to) calling action on what it acts on, in the
+    partition, region and account `where` (the stack's, live; a sample before deploy)."""
+    partition, _, account = where
+    request = Request(f"arn:{partition}:iam::{account}:role/monitoring", action, _acted_on(on, where), {},
+                      page=MANAGED_POLICY_PAGE, name=f"the monitoring role {action}")
     return evaluate([_plain(d) for d in documents], request)
 
 
-def allowed(documents: list, action: str, on: str) -> bool:
-    """An Allow of action on the sample resource that applies (whether a Deny also applies is denied's)."""
+def allowed(documents: list, action: str, on: str, where: tuple[str, str, str] = SAMPLE_WHERE) -> bool:
+    """An Allow of action that applies (whether a Deny also applies is denied's)."""
     allows = [{"Statement": [s for s in statements(d) if s.get("Effect") == "Allow"]} for d in documents]
-    return decide(allows, action, on).outcome is Outcome.ALLOW
+    return decide(allows, action, on, where).outcome is Outcome.ALLOW
 
 
-def denied(documents: list, action: str, on: str) -> bool:
-    """An explicit Deny of action on the sample resource that applies."""
-    return decide(documents, action, on).outcome is Outcome.DENY
+def denied(documents: list, action: str, on: str, where: tuple[str, str, str] = SAMPLE_WHERE) -> bool:
+    """An explicit Deny of action that applies."""
+    return decide(documents, action, on, where).outcome is Outcome.DENY
 
 
 def is_monitoring_policy_arn(value) -> bool:
