@@ -1,5 +1,6 @@
 """Which key policies let CloudWatch alarms publish to a topic encrypted with the key
-(emulator alarm actions; https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns)."""
+(emulator alarm actions; https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns), decided by
+the gate's evaluator on the request CloudWatch makes for the alarm (account 123456789012, us-east-1)."""
 
 from __future__ import annotations
 
@@ -33,8 +34,12 @@ def policy(*statements):
     json.dumps(policy(cloudwatch(["kms:Decrypt", "kms:GenerateDataKey*"]))),
     policy(cloudwatch("kms:*"), {"Effect": "Deny", "NotPrincipal": {"Service": "cloudwatch.amazonaws.com"},
                                  "Action": "kms:Decrypt", "Resource": "*"}),
+    policy({**cloudwatch("kms:*"), "Principal": "*"}),
+    policy(cloudwatch("kms:*", Condition={"StringEquals": {"aws:SourceAccount": "123456789012"},
+                                          "ArnLike": {"aws:SourceArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*"}})),
 ], ids=["re:Post policy", "kms:*", "*", "case-insensitive", "two statements", "NotAction", "service list",
-        "JSON text", "Deny NotPrincipal cloudwatch"])
+        "JSON text", "Deny NotPrincipal cloudwatch", "principal * (every principal, services too)",
+        "AWS's recommended conditions"])
 def test_grants(doc) -> None:
     ok, why = key_policy_grants_cloudwatch(doc)
     assert ok, why
@@ -44,17 +49,22 @@ def test_grants(doc) -> None:
     (policy(ROOT), "kms:Decrypt (not allowed), kms:GenerateDataKey (not allowed)"),
     (policy(ROOT, cloudwatch(["kms:Decrypt"])), "kms:GenerateDataKey (not allowed)"),
     (policy(cloudwatch(["kms:Decrypt", "kms:GenerateDataKeyPair*"])), "kms:GenerateDataKey (not allowed)"),
-    (policy({**cloudwatch("kms:*"), "Principal": "*"}), "kms:Decrypt (not allowed)"),
     (policy({**cloudwatch("kms:*"), "Principal": {"Service": "sns.amazonaws.com"}}), "kms:Decrypt (not allowed)"),
-    (policy(cloudwatch("kms:*", Condition={"StringEquals": {"aws:SourceAccount": "123456789012"}})),
+    (policy(cloudwatch("kms:*", Condition={"StringEquals": {"aws:SourceAccount": "444455556666"}})),
      "kms:Decrypt (not allowed)"),
+    (policy(cloudwatch("kms:*", Condition={"ArnEquals": {"aws:SourceArn": "arn:aws:cloudwatch:us-east-1:"
+                                                                          "123456789012:alarm:another"}})),
+     "kms:Decrypt (not allowed)"),
+    (policy(cloudwatch("kms:*", Condition={"StringEquals": {"kms:ViaService": "sns.us-east-1.amazonaws.com"}})),
+     "kms:Decrypt (undecidable"),
     (policy(cloudwatch("kms:*"), {"Effect": "Deny", "Principal": "*", "Action": "kms:GenerateDataKey*",
                                   "Resource": "*"}), "kms:GenerateDataKey (denied)"),
     (policy(cloudwatch("kms:*"), {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt",
                                   "Resource": "*"}), "kms:Decrypt (denied)"),
     (policy({**cloudwatch(None), "NotAction": "kms:Decrypt"}), "kms:Decrypt (not allowed)"),
-], ids=["root only", "no GenerateDataKey", "GenerateDataKeyPair only", "principal *", "other service",
-        "conditional allow", "deny everyone", "deny AWS *", "NotAction Decrypt"])
+], ids=["root only", "no GenerateDataKey", "GenerateDataKeyPair only", "other service",
+        "another account", "another alarm", "a key AWS does not document for the call", "deny everyone", "deny AWS *",
+        "NotAction Decrypt"])
 def test_refuses(doc, missing: str) -> None:
     ok, why = key_policy_grants_cloudwatch(doc)
     assert not ok

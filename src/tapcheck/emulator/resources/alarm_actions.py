@@ -27,13 +27,15 @@ keeps CloudWatch out:
   untranslated: https://repost.aws/fr/knowledge-center/cloudwatch-configure-alarm-sns);
 - a customer managed key whose key policy does not allow the service principal
   cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* (same page, the policy it
-  gives). The same history text is used: AWS documents it for the aws/sns case only.
+  gives), decided by the gate's evaluator on the request CloudWatch makes for this alarm (its
+  aws:SourceAccount and aws:SourceArn: AWS's recommended conditions hold, another alarm's or
+  account's do not). The same history text is used: AWS documents it for the aws/sns case only.
 Otherwise moto's SNS delivers to the topic's subscriptions (SQS included). moto does not
 check SQS queue policies on SNS delivery, so neither does the emulator (AWS requires the
 queue policy to allow the topic: https://repost.aws/knowledge-center/sns-sqs-subscriptions-notifications).
 
-A topic access policy whose explicit Deny of sns:Publish may apply to cloudwatch.amazonaws.com
-stops the action too (tapcheck.policies, the same reading as the gate's H4).
+A topic access policy whose explicit Deny of sns:Publish may apply to CloudWatch publishing this
+alarm stops the action too (tapcheck.policies on the same request as the gate's H4).
 
 Not done: metric breaches do not change alarm states (no metric evaluation), a topic policy's
 Allow is not required (an alarm publishes to a topic of its own account under the default
@@ -53,7 +55,8 @@ from moto.sns.models import sns_backends
 
 from tapcheck.emulator.resources.clusters import log
 from tapcheck.emulator.resources.kms import AWS_MANAGED_SNS_ALIAS
-from tapcheck.policies import denies_service, grants_service
+from tapcheck.policies import Outcome, evaluate, statements
+from tapcheck.service_requests import CLOUDWATCH_PUBLISHES_TO_TOPIC, CLOUDWATCH_USES_TOPIC_KEY
 
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 # What CloudWatch needs of the topic's key (knowledge-center page above).
@@ -68,19 +71,45 @@ _HISTORY: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
 
 # --- the topic's key ----------------------------------------------------------------
-def key_policy_grants_cloudwatch(policy: Any) -> tuple[bool, str]:
-    """Whether a key policy allows cloudwatch.amazonaws.com every REQUIRED_KMS_ACTIONS, and
-    if not, what is missing. IAM evaluation, reduced to what can be decided here: an explicit
-    Deny wins over any Allow; actions match case-insensitively with * and ? wildcards
-    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html).
-    Stricter than AWS where the docs do not settle it: only the service principal named
-    explicitly counts ("Principal": "*" gives "every identity in every AWS account", per
-    https://docs.aws.amazon.com/kms/latest/developerguide/determining-access-key-policy.html,
-    which does not say it covers a service principal), and an Allow with a Condition does not
-    count (AWS does not document which context keys CloudWatch sends with its KMS calls).
-    (The KMS page was read in its Japanese copy, .../ja_jp/kms/latest/developerguide/determining-access-key-policy.md.)"""
-    ok, why = grants_service(policy, CLOUDWATCH_PRINCIPAL, REQUIRED_KMS_ACTIONS)
-    return ok, why.replace("the policy", "the key policy", 1).replace("there is no policy", "the key has no key policy")
+def key_policy_grants_cloudwatch(policy: Any, *, partition: str = "aws", region: str = "us-east-1",
+                                 account: str = "123456789012", key_id: str = "key", alarm_name: str = "alarm"
+                                 ) -> tuple[bool, str]:
+    """Whether a key policy lets CloudWatch use the key for this alarm (REQUIRED_KMS_ACTIONS), and if
+    not, why: decided by the gate's own evaluator (tapcheck.policies) on the request CloudWatch makes,
+    with the context keys AWS documents for it (tapcheck.service_requests.CLOUDWATCH_USES_TOPIC_KEY:
+    aws:SourceAccount, aws:SourceArn = the alarm's ARN). A decision resting on a key AWS does not
+    document for the call cannot be made here: the emulator then does not deliver, saying why."""
+    document = policy
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return False, "the key policy is not JSON"
+    if not isinstance(document, dict) or not statements(document):
+        return False, "the key has no key policy"
+    requests = CLOUDWATCH_USES_TOPIC_KEY.requests(partition=partition, region=region, account=account,
+                                                  key_id=key_id, alarm_name=alarm_name)
+    missing = []
+    for request in requests:
+        decision = evaluate(document, request)
+        if decision.outcome is Outcome.UNKNOWN:
+            missing.append(f"{request.action} (undecidable: {decision.why_unknown()})")
+        elif decision.outcome is not Outcome.ALLOW:
+            missing.append(f"{request.action} ({'denied' if decision.outcome is Outcome.DENY else 'not allowed'})")
+    if not missing:
+        return True, f"the key policy allows {CLOUDWATCH_PRINCIPAL} " + " and ".join(REQUIRED_KMS_ACTIONS)
+    return False, f"the key policy does not let {CLOUDWATCH_PRINCIPAL} use it for alarm {alarm_name}: {', '.join(missing)}"
+
+
+def topic_policy_denies_cloudwatch(policy: Any, *, partition: str, region: str, account: str, topic_name: str,
+                                   alarm_name: str) -> bool:
+    """An explicit Deny of the topic policy that applies, or may apply, to CloudWatch publishing this
+    alarm (CLOUDWATCH_PUBLISHES_TO_TOPIC). Only a Deny stops it: an alarm publishes to a topic of its own
+    account under SNS's default topic policy, whose Allow CloudWatch's request cannot decide."""
+    denies = {"Statement": [st for st in statements(policy) if st.get("Effect") == "Deny"]}
+    [request] = CLOUDWATCH_PUBLISHES_TO_TOPIC.requests(partition=partition, region=region, account=account,
+                                                       topic_name=topic_name, alarm_name=alarm_name)
+    return evaluate(denies, request).outcome in (Outcome.DENY, Outcome.UNKNOWN)
 
 
 def _kms_for(spec: str, account_id: str, region: str) -> KmsBackend:
@@ -90,8 +119,9 @@ def _kms_for(spec: str, account_id: str, region: str) -> KmsBackend:
     return kms_backends[account_id][region]
 
 
-def topic_key_problem(kms_key_id: str, account_id: str, region: str) -> str | None:
-    """Why CloudWatch cannot publish to a topic encrypted with `kms_key_id`, or None."""
+def topic_key_problem(kms_key_id: str, account_id: str, region: str, alarm_name: str, partition: str = "aws"
+                      ) -> str | None:
+    """Why CloudWatch cannot publish the alarm's notification to a topic encrypted with `kms_key_id`, or None."""
     kms = _kms_for(kms_key_id, account_id, region)
     if kms.get_alias_name(kms_key_id) == AWS_MANAGED_SNS_ALIAS:
         return f"the topic uses the AWS managed key {AWS_MANAGED_SNS_ALIAS}"
@@ -104,7 +134,8 @@ def topic_key_problem(kms_key_id: str, account_id: str, region: str) -> str | No
         return f"the topic's key {key.id} is an AWS managed key ({names}) whose policy CloudWatch cannot use"
     if not key.enabled or getattr(key, "key_state", "Enabled") != "Enabled":
         return f"the topic's key {key.id} is {getattr(key, 'key_state', 'Disabled')}"
-    ok, why = key_policy_grants_cloudwatch(key.policy)
+    ok, why = key_policy_grants_cloudwatch(key.policy, partition=partition, region=region, account=account_id,
+                                           key_id=key.id, alarm_name=alarm_name)
     return None if ok else why
 
 
@@ -167,7 +198,7 @@ def _record(backend: CloudWatchBackend, alarm: Any, item_type: str, summary: str
 def _publish(backend: CloudWatchBackend, alarm: Any, arn: str, old_state: str, when: datetime) -> str | None:
     """Publish the notification to one SNS topic; None when delivered, else the error."""
     parts = arn.split(":")
-    account_id, region = parts[4], parts[3]
+    partition, account_id, region = parts[1], parts[4], parts[3]
     sns = sns_backends[account_id][region]
     try:
         topic = sns.get_topic(arn)
@@ -175,14 +206,15 @@ def _publish(backend: CloudWatchBackend, alarm: Any, arn: str, old_state: str, w
         # AWS's wording for a deleted topic is not documented; this is the emulator's.
         return f"Topic {arn} does not exist"
     if topic.kms_master_key_id:
-        problem = topic_key_problem(topic.kms_master_key_id, account_id, region)
+        problem = topic_key_problem(topic.kms_master_key_id, account_id, region, alarm.name, partition)
         if problem:
             log.warning("alarm %s cannot publish to %s: %s", alarm.name, arn, problem)
             return KEY_ACCESS_ERROR
     # The topic's access policy is evaluated too: an explicit Deny of sns:Publish that may apply to
-    # cloudwatch.amazonaws.com stops the action (reference_policies_evaluation-logic.html). AWS does
-    # not document the history text for this case; TOPIC_POLICY_ERROR is the emulator's wording.
-    if denies_service(topic.policy, CLOUDWATCH_PRINCIPAL, "sns:Publish"):
+    # CloudWatch publishing this alarm stops the action (reference_policies_evaluation-logic.html). AWS
+    # does not document the history text for this case; TOPIC_POLICY_ERROR is the emulator's wording.
+    if topic_policy_denies_cloudwatch(topic.policy, partition=partition, region=region, account=account_id,
+                                      topic_name=parts[5], alarm_name=alarm.name):
         log.warning("alarm %s cannot publish to %s: its topic policy denies %s", alarm.name, arn, CLOUDWATCH_PRINCIPAL)
         return TOPIC_POLICY_ERROR
     message = _notification(alarm, backend.account_id, backend.region_name, old_state, when)
