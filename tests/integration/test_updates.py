@@ -138,6 +138,7 @@ def test_in_place_edits_keep_the_servers_and_the_rows(stack, tmp_path) -> None:
 
     def edit(doc: dict[str, Any]) -> None:
         of_type(doc, "AWS::RDS::DBCluster")["Tags"].append({"Key": "CostCentre", "Value": "ledger"})
+        of_type(doc, "AWS::RDS::DBCluster")["AutoMinorVersionUpgrade"] = False
         of_type(doc, "AWS::CloudWatch::Alarm")["Threshold"] = 75
         of_type(doc, "AWS::RDS::DBClusterParameterGroup")["Parameters"]["log_statement"] = "ddl"
 
@@ -153,7 +154,9 @@ def test_in_place_edits_keep_the_servers_and_the_rows(stack, tmp_path) -> None:
         assert conn.execute("SHOW log_statement").fetchone()[0] == "ddl"
     cw, rds = stack.target.client("cloudwatch"), stack.target.client("rds")
     assert cw.describe_alarms(AlarmNames=[ids["CPUUtilizationAlarm"]])["MetricAlarms"][0]["Threshold"] == 75
-    arn = rds.describe_db_clusters(DBClusterIdentifier=ids["AuroraCluster"])["DBClusters"][0]["DBClusterArn"]
+    cluster = rds.describe_db_clusters(DBClusterIdentifier=ids["AuroraCluster"])["DBClusters"][0]
+    assert cluster["AutoMinorVersionUpgrade"] is False        # ModifyDBCluster takes it for an Aurora cluster
+    arn = cluster["DBClusterArn"]
     assert {"Key": "CostCentre", "Value": "ledger"} in rds.list_tags_for_resource(ResourceName=arn)["TagList"]
     again = deploy.deploy(stack.target, stack.edited(tmp_path, edit), stack.name)
     assert not again.changed and stack.last_event()["ResourceStatus"] == "UPDATE_COMPLETE"

@@ -193,8 +193,9 @@ def test_a_missing_package_anywhere_under_a_command_is_exit_3_naming_the_extra(m
     monkeypatch.setitem(sys.modules, "boto3", None)       # `import boto3` raises ModuleNotFoundError
     from tapcheck.live import commands
 
+    monkeypatch.setattr(commands, "_installed_for", lambda args: None)      # past the check up front
     monkeypatch.setattr(commands, "_target", lambda args: __import__("boto3"))
-    result = tapcheck("destroy", "--target", "aws", "--stack-name", "x")
+    result = tapcheck("destroy", "--target", "aws", "--stack-name", "x", "--confirm-stack", "x")
     assert result.returncode == 3, result.stderr
     assert result.stderr.startswith("tapcheck: tapcheck destroy: needs the Python package 'boto3', which is not "
                                     "installed (it comes with the extra [aws], for the live commands on AWS")

@@ -123,7 +123,8 @@ class PgError(RuntimeError):
 def pg_available() -> str | None:
     """None when the PostgreSQL 15 binaries are usable, else the reason they are not."""
     if not (PG_BIN / "initdb").exists():
-        return f"PostgreSQL 15 server binaries not found in {PG_BIN} (apt-get install -y postgresql-15)"
+        return (f"PostgreSQL 15 server binaries not found in {PG_BIN} (install them with scripts/install-postgres15.sh, "
+                "or point TAPCHECK_PG_BIN at a PostgreSQL 15 bin directory)")
     if os.geteuid() == 0:
         try:
             pwd.getpwnam(RUN_AS)

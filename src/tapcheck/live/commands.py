@@ -238,12 +238,17 @@ def cmd_emulator_env(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _target(args: argparse.Namespace) -> Any:
+def _installed_for(args: argparse.Namespace) -> None:
+    """The extra the target needs is installed (exit 3 naming it, before anything is asked or looked up)."""
     from tapcheck.extras import require
-    from tapcheck.live import target
 
     require("emulator" if args.target == "local" else "aws", f"tapcheck {args.command} --target {args.target}")
 
+
+def _target(args: argparse.Namespace) -> Any:
+    from tapcheck.live import target
+
+    _installed_for(args)
     return target.resolve(args.target, region=args.region, state=args.emulator_state,
                           ca_bundle=getattr(args, "ca_bundle", None))
 
@@ -260,6 +265,7 @@ def _confirmed(args: argparse.Namespace, command: str) -> None:
     target, a test emulator, does not, but a --confirm-stack given there must still match."""
     from tapcheck.live import stack_names
 
+    _installed_for(args)                 # a confirmation is asked only where the command could then run
     if args.target != "local" or args.confirm_stack is not None:
         stack_names.confirm(args.stack_name, args.confirm_stack, command)
 

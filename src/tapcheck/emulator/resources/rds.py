@@ -365,6 +365,7 @@ class AuroraCluster(EmulatedResource):
         "EnableIAMDatabaseAuthentication", "CopyTagsToSnapshot", "DBClusterParameterGroupName",
         "ServerlessV2ScalingConfiguration", "EnableCloudwatchLogsExports", "Tags", "MasterUserPassword",
         "MasterUsername", "AvailabilityZones", "VpcSecurityGroupIds", "EngineVersion", "Engine",
+        "AutoMinorVersionUpgrade",
     })
 
     @classmethod
@@ -400,6 +401,9 @@ class AuroraCluster(EmulatedResource):
             "DeletionProtection": ("deletion_protection", as_bool),
             "EnableIAMDatabaseAuthentication": ("iam_auth", as_bool),
             "CopyTagsToSnapshot": ("copy_tags_to_snapshot", as_bool),
+            # ModifyDBCluster's AutoMinorVersionUpgrade, "Valid for Cluster Type: Aurora DB clusters and
+            # Multi-AZ DB clusters" (API_ModifyDBCluster.html)
+            "AutoMinorVersionUpgrade": ("auto_minor_version_upgrade", as_bool),
         }
         for prop, (attr, conv) in simple.items():
             if prop in new:
