@@ -94,6 +94,7 @@ def aws_env(boundary_emulator: Any) -> dict[str, str]:
     from tapcheck.emulator import control
 
     env = dict(os.environ, **control.environment(boundary_emulator["state"]))
+    env["TAPCHECK_CA_BUNDLE"] = boundary_emulator["ca_cert"]     # the servers verify against the emulator's CA
     env.pop("AWS_PROFILE", None)
     return env
 
@@ -336,13 +337,13 @@ def _generated_policies(stack: BrokenStack, template: str, fire_alarm: bool) -> 
 
 
 @pytest.fixture
-def recorder(monkeypatch, aws_env) -> Any:
+def recorder(monkeypatch, boundary_emulator) -> Any:
     """Every authorization request the AWS code path's calls imply (iam_requests.py)."""
     from iam_requests import Recorder, record_calls
 
-    from tapcheck.live.target import Target
+    from tapcheck.live.target import resolve
 
-    lookup = Target("local", "us-east-1", aws_env["AWS_ENDPOINT_URL"])
+    lookup = resolve("local", state=boundary_emulator["state"])
     account = lookup.client("sts").get_caller_identity()["Account"]
     made = Recorder(lookup, account, "us-east-1")
     record_calls(monkeypatch, made)
@@ -355,21 +356,6 @@ def _refused(requests: list, *policies: dict) -> list[str]:
     return sorted({str(r) for r in requests if not any(allows(p, r) for p in policies)})
 
 
-def _run_smoke_function() -> Any:
-    try:
-        from tapcheck.live.smoke import run_smoke      # where smoke's use case lives once it moves
-    except ImportError:
-        from tapcheck.live.commands import run_smoke
-    return run_smoke
-
-
-def _smoke_fires_by_default() -> bool:
-    """H4 fired the alarm by default until smoke gained a fire-alarm opt-in (issue 21, item 1)."""
-    import inspect
-
-    return "fire_alarm" not in inspect.signature(_run_smoke_function()).parameters
-
-
 def test_the_generated_policies_allow_every_call_smoke_the_runner_and_cleanup_make(
         boundary_stack, aws_path, boundary_emulator, recorder, live_options) -> None:
     """Smoke without the runner, smoke through it and `runner cleanup`, on the AWS code path: each
@@ -380,7 +366,7 @@ def test_the_generated_policies_allow_every_call_smoke_the_runner_and_cleanup_ma
     from tapcheck.live.target import Target
 
     _ingress(boundary_stack, allow=True)
-    documents = _generated_policies(boundary_stack, live_options.template, fire_alarm=_smoke_fires_by_default())
+    documents = _generated_policies(boundary_stack, live_options.template, fire_alarm=False)
     smoke_policy, runner_policy = documents["smoke-policy"], documents["runner-policy"]
     direct = _run_smoke(Target("aws", "us-east-1", ca_bundle=aws_path.ca_bundle), boundary_stack.name, runner=False)
     assert set(direct.skipped) == data_probes(), direct.out
@@ -389,21 +375,23 @@ def test_the_generated_policies_allow_every_call_smoke_the_runner_and_cleanup_ma
     recorder.requests.clear()
     through = _run_smoke(Target("aws", "us-east-1", ca_bundle=aws_path.ca_bundle), boundary_stack.name, runner=True)
     assert through.skipped == [], through.out
-    runner.cleanup(Target("aws", "us-east-1"), boundary_stack.name)
+    runner.cleanup(aws_path, boundary_stack.name)
     actions = {r.action for r in recorder.requests}
     assert {"iam:CreateRole", "iam:PassRole", "iam:AttachRolePolicy", "lambda:CreateFunction", "logs:CreateLogGroup",
             "logs:DeleteLogGroup", "lambda:ListFunctions", "iam:ListRoles"} <= actions, actions
     assert _refused(recorder.requests, smoke_policy, runner_policy) == []
     # the runner's own calls need the runner policy: smoke's alone refuses them
     assert any(r.startswith("iam:CreateRole") for r in _refused(recorder.requests, smoke_policy))
-    if not _smoke_fires_by_default():
-        # the opt-in firing needs --fire-alarm's statements, and they are enough
-        recorder.requests.clear()
-        _run_smoke_function()(Target("aws", "us-east-1"), boundary_stack.name, runner=False, fire_alarm=True)
-        assert "cloudwatch:SetAlarmState" in {r.action for r in recorder.requests}
-        assert any(r.startswith("cloudwatch:SetAlarmState") for r in _refused(recorder.requests, smoke_policy))
-        fired = _generated_policies(boundary_stack, live_options.template, fire_alarm=True)["smoke-policy"]
-        assert _refused(recorder.requests, fired) == []
+    # the opt-in firing needs --fire-alarm's statements, and they are enough
+    from tapcheck.live.smoke import run_smoke
+
+    recorder.requests.clear()
+    run_smoke(Target("aws", "us-east-1", ca_bundle=aws_path.ca_bundle), boundary_stack.name, runner=False,
+              fire_alarm=True)
+    assert "cloudwatch:SetAlarmState" in {r.action for r in recorder.requests}
+    assert any(r.startswith("cloudwatch:SetAlarmState") for r in _refused(recorder.requests, smoke_policy))
+    fired = _generated_policies(boundary_stack, live_options.template, fire_alarm=True)["smoke-policy"]
+    assert _refused(recorder.requests, fired) == []
     assert_nothing_left(boundary_stack, boundary_emulator)
 
 
@@ -570,7 +558,7 @@ def test_a_run_creates_its_log_group_with_a_retention_and_removes_it(boundary_st
     monkeypatch.setattr(aws_path.client("lambda"), "invoke", invoke)
     data_runs = [r for r in probing.runs() if r.probe.plane == "data"][:1]
     results = runner.run_remote(Context(aws_path, boundary_stack.name), data_runs, out=io.StringIO())
-    assert {status for status, _, _ in results.values()} == {"pass"}, results
+    assert {case.status.value for case in results.values()} == {"pass"}, results
     group, tags = seen
     assert group["retentionInDays"] == runner.LOG_RETENTION_DAYS
     assert tags[runner.RUNNER_TAG] == boundary_stack.name

@@ -156,7 +156,7 @@ def test_a_malformed_secret_appears_in_no_output_of_smoke_or_drill(local_target,
                                                                    shape) -> None:
     """Smoke runs once on each target (the local one in this process, rendered in every format as
     the command renders it; the AWS path as a command, text), the drill once per format."""
-    from tapcheck.live.commands import run_smoke
+    from tapcheck.live.smoke import run_smoke
     from tapcheck.live.context import Context
     from tapcheck.report import live
 

@@ -134,3 +134,15 @@ def test_ca_bundle_must_be_a_file_of_certificates(tmp_path) -> None:
         assert info.value.problem.startswith(problem)
     (tmp_path / "ok.pem").write_bytes(BUNDLE)
     assert tls.check_bundle(tmp_path / "ok.pem") == str(tmp_path / "ok.pem")
+
+
+def test_the_bundle_may_be_named_in_the_environment(monkeypatch, tmp_path) -> None:
+    """$TAPCHECK_CA_BUNDLE is --ca-bundle's default (a pipeline sets it once); the option still wins."""
+    from tapcheck.cli import build_parser
+
+    monkeypatch.setenv("TAPCHECK_CA_BUNDLE", str(tmp_path / "env.pem"))
+    assert build_parser().parse_args(["smoke", "--stack-name", "s"]).ca_bundle == str(tmp_path / "env.pem")
+    given = build_parser().parse_args(["drill", "failover", "--stack-name", "s", "--ca-bundle", "x.pem"])
+    assert given.ca_bundle == "x.pem"
+    monkeypatch.delenv("TAPCHECK_CA_BUNDLE")
+    assert build_parser().parse_args(["smoke", "--stack-name", "s"]).ca_bundle is None

@@ -9,6 +9,7 @@ line). Heavy imports (boto3, psycopg, moto) happen inside the handlers.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,12 +40,16 @@ def _target_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--emulator-state", metavar="FILE", help=EMULATOR_STATE_HELP)
 
 
+CA_BUNDLE_ENV = "TAPCHECK_CA_BUNDLE"
+
+
 def _ca_bundle_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--ca-bundle", metavar="FILE",
+    p.add_argument("--ca-bundle", metavar="FILE", default=os.environ.get(CA_BUNDLE_ENV) or None,
                    help="PEM bundle the database servers' certificates are verified against (sslmode=verify-full; "
-                        "a password goes only to a verified server, by SCRAM). Default: the emulator's own CA "
-                        "locally; on AWS, AWS's global RDS bundle, fetched once and checked against a pinned digest "
-                        "— none is pinned in this release, so on AWS name the bundle here (README: On AWS)")
+                        f"a password goes only to a verified server, by SCRAM); also ${CA_BUNDLE_ENV}. Default: the "
+                        "emulator's own CA locally; on AWS, AWS's global RDS bundle, fetched once and checked against "
+                        "a pinned digest — none is pinned in this release, so on AWS name the bundle here "
+                        "(README: On AWS)")
 
 
 def _confirm_arg(p: argparse.ArgumentParser, what: str) -> None:
