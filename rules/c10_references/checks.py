@@ -7,6 +7,7 @@ reference, so a resource referred to only under its own condition is not danglin
 
 from __future__ import annotations
 
+from tapcheck.graphs import cycles
 from tapcheck.model import PSEUDO_PARAMETERS, Model
 from tapcheck.requirements.unit import check, violation
 from tapcheck.template_refs import references
@@ -47,7 +48,7 @@ def valid_references(model: Model):
                                 f"DependsOn {target!r} is redundant: a Ref/GetAtt already orders it (cfn-lint W3005)",
                                 f"Remove {target} from DependsOn", "redundant-depends-on")
         edges[logical_id] = direct | {d for d in depends if d in raw_resources}
-    for cycle in _cycles(edges):
+    for cycle in cycles(edges):
         first_id = cycle[0]
         yield violation(model.resources.get(first_id), f"/Resources/{first_id}",
                         "Circular dependency: " + " -> ".join(cycle + [first_id]),
@@ -60,38 +61,3 @@ def valid_references(model: Model):
                 yield violation(None, f"/Outputs/{name}/" + "/".join(map(str, path)),
                                 f"Output {name} references {target!r}, which does not exist",
                                 "Point the output at an existing resource or parameter", "dangling")
-
-
-def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
-    """Strongly connected components with more than one node, or a self loop (Tarjan)."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for nxt in sorted(edges.get(node, ())):
-            if nxt not in index:
-                visit(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in on_stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                item = stack.pop()
-                on_stack.discard(item)
-                component.append(item)
-                if item == node:
-                    break
-            if len(component) > 1 or node in edges.get(node, ()):
-                found.append(sorted(component))
-
-    for node in sorted(edges):
-        if node not in index:
-            visit(node)
-    return found

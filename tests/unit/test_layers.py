@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tapcheck.graphs import cycles
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "src" / "tapcheck"
 RULES = ROOT / "rules"
@@ -28,7 +30,7 @@ LAYERS: list[set[str]] = [
     {"gate"},
     {"tools", "render", "waivers", "suppressions", "project", "inputs", "output", "governed"},
     {"requirements", "references", "policy_view", "service_requests"},
-    {"model", "loader", "policies", "template_refs", "language_extensions", "resource_schemas",
+    {"model", "loader", "policies", "template_refs", "graphs", "language_extensions", "resource_schemas",
      "security_groups", "findings", "errors", "interrupts", "value_paths", "extras", "tapcheck"},
 ]
 LAYER_OF = {unit: len(LAYERS) - depth for depth, units in enumerate(LAYERS) for unit in units}
@@ -92,41 +94,11 @@ def test_no_import_points_to_a_higher_layer():
 
 
 def _cycles(edges) -> list[list[str]]:
-    """Strongly connected components of more than one unit (Tarjan)."""
+    """Groups of units that import each other (an edge list read as a graph)."""
     graph: dict[str, set[str]] = defaultdict(set)
     for a, b in edges:
         graph[a].add(b)
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for nxt in sorted(graph[node]):
-            if nxt not in index:
-                visit(nxt)
-                low[node] = min(low[node], low[nxt])
-            elif nxt in on_stack:
-                low[node] = min(low[node], index[nxt])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                top = stack.pop()
-                on_stack.discard(top)
-                component.append(top)
-                if top == node:
-                    break
-            if len(component) > 1:
-                found.append(sorted(component))
-
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return found
+    return cycles(graph)
 
 
 def test_no_two_packages_import_each_other():
