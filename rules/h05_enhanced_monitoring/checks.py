@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tapcheck.findings import Severity
-from tapcheck.model import Model, PseudoRef, Resource, ResourceRef, Text, as_int, show
-from tapcheck.policies import OPAQUE, Decision, Outcome, Request, as_list, evaluate, statements
+from tapcheck.model import Model, Resource, ResourceRef, as_int, show
+from tapcheck.policies import Decision, Outcome, Request, as_list, evaluate, statements
 from tapcheck.policy_view import StackSample
 from tapcheck.references import role_of
 from tapcheck.requirements.common import INSTANCE
@@ -79,11 +79,8 @@ MANAGED_POLICY_DOCUMENT = {"Statement": [
      "Resource": ["arn:aws:logs:*:*:log-group:RDS*:log-stream:*"]},
 ]}
 # What the role acts on: RDS writes to the RDSOSMetrics group (USER_Monitoring.OS.Enabling.html), in the
-# stack's partition, region and account. The gate knows none of them before deploy and judges a sample
-# (SAMPLE_WHERE, which the template's pseudo parameters also read as); the live probe passes the stack's own.
-SAMPLE_WHERE = ("aws", "us-east-1", "123456789012")
-
-
+# stack's partition, region and account: before deploy the gate's sample stack's (tapcheck.policy_view,
+# whose tokens no literal account or region equals), live the stack's own (the probe passes them).
 def _acted_on(on: str, where: tuple[str, str, str]) -> str:
     partition, region, account = where
     group = f"arn:{partition}:logs:{region}:{account}:log-group:RDSOSMetrics"
@@ -95,63 +92,33 @@ NEEDED = [(action, "group") for action in ("logs:CreateLogGroup", "logs:PutReten
                                             "logs:GetLogEvents")]
 
 
-_SAMPLE_PSEUDO = dict(zip(("AWS::Partition", "AWS::Region", "AWS::AccountId"), SAMPLE_WHERE))
+def where_of(sample: StackSample) -> tuple[str, str, str]:
+    return sample.partition, sample.region, sample.account
 
 
-def _flat(value) -> str | None:
-    """A resource ARN as text, the stack's partition, region and account written as a sample."""
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, Text):
-        out = []
-        for part in value.parts:
-            if isinstance(part, str):
-                out.append(str(part))
-            elif isinstance(part, PseudoRef) and part.name in _SAMPLE_PSEUDO:
-                out.append(_SAMPLE_PSEUDO[part.name])
-            else:
-                return None
-        return "".join(out)
-    return None
-
-
-def _plain(value):
-    """A policy document (resolved from the template, or as IAM returns it) as plain data; a value
-    known only at deploy time reads tapcheck.policies.OPAQUE."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    text = _flat(value) if not isinstance(value, (int, float)) else str(value)
-    return text if text is not None else OPAQUE
-
-
-def decide(documents: list, action: str, on: str, where: tuple[str, str, str] = SAMPLE_WHERE) -> Decision:
+def decide(documents: list, action: str, on: str, where: tuple[str, str, str]) -> Decision:
     """The role (the identity its policies are attached to) calling action on what it acts on, in the
-    partition, region and account `where` (the stack's, live; a sample before deploy)."""
+    partition, region and account `where`; `documents` are plain (StackSample.document, or IAM's)."""
     partition, _, account = where
     request = Request(f"arn:{partition}:iam::{account}:role/monitoring", action, _acted_on(on, where), {},
                       page=MANAGED_POLICY_PAGE, name=f"the monitoring role {action}")
-    return evaluate([_plain(d) for d in documents], request)
+    return evaluate(documents, request)
 
 
-def allowed(documents: list, action: str, on: str, where: tuple[str, str, str] = SAMPLE_WHERE) -> bool:
+def allowed(documents: list, action: str, on: str, where: tuple[str, str, str]) -> bool:
     """An Allow of action that applies (whether a Deny also applies is denied's)."""
     allows = [{"Statement": [s for s in statements(d) if s.get("Effect") == "Allow"]} for d in documents]
     return decide(allows, action, on, where).outcome is Outcome.ALLOW
 
 
-def denied(documents: list, action: str, on: str, where: tuple[str, str, str] = SAMPLE_WHERE) -> bool:
+def denied(documents: list, action: str, on: str, where: tuple[str, str, str]) -> bool:
     """An explicit Deny of action that applies."""
     return decide(documents, action, on, where).outcome is Outcome.DENY
 
 
-def is_monitoring_policy_arn(value) -> bool:
+def is_monitoring_policy_arn(sample: StackSample, value) -> bool:
     """arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole, partition literal or ${AWS::Partition}."""
-    text = _flat(value)
-    return text is not None and text == f"arn:aws:iam::aws:policy/service-role/{V['monitoring_policy']}"
+    return sample.text(value) == f"arn:{sample.partition}:iam::aws:policy/service-role/{V['monitoring_policy']}"
 
 
 def _managed_policy(model: Model, arn) -> Resource | None:
@@ -166,18 +133,19 @@ def _names_role(model: Model, value, role: Resource) -> bool:
     return value == ResourceRef(role.logical_id) or (role.get("RoleName") is not None and value == role.get("RoleName"))
 
 
-def permission_documents(model: Model, role: Resource) -> tuple[list, list]:
-    """(documents in force, managed policy ARNs not knowable from the template) for a role: its
-    inline Policies, its ManagedPolicyArns (the AWS managed monitoring policy by its documented
-    content, the stack's own managed policies), and the stack's AWS::IAM::Policy,
-    AWS::IAM::RolePolicy and AWS::IAM::ManagedPolicy resources attached to it."""
+def permission_documents(sample: StackSample, role: Resource) -> tuple[list, list]:
+    """(documents in force, as plain data, and managed policy ARNs not knowable from the template) for a
+    role: its inline Policies, its ManagedPolicyArns (the AWS managed monitoring policy by its documented
+    content, the stack's own managed policies), and the stack's AWS::IAM::Policy, AWS::IAM::RolePolicy
+    and AWS::IAM::ManagedPolicy resources attached to it."""
+    model = sample.model
     documents, unknown = [], []
     for policy in as_list(role.get("Policies") or []):
         if isinstance(policy, dict):
             documents.append(policy.get("PolicyDocument"))
     for arn in as_list(role.get("ManagedPolicyArns") or []):
         managed = _managed_policy(model, arn)
-        if is_monitoring_policy_arn(arn):
+        if is_monitoring_policy_arn(sample, arn):
             documents.append(MANAGED_POLICY_DOCUMENT)
         elif managed is not None:
             documents.append(managed.get("PolicyDocument"))
@@ -189,16 +157,18 @@ def permission_documents(model: Model, role: Resource) -> tuple[list, list]:
     for other in model.of_type("AWS::IAM::RolePolicy"):
         if _names_role(model, other.get("RoleName"), role):
             documents.append(other.get("PolicyDocument"))
-    return documents, unknown
+    return [sample.document(d) for d in documents], unknown
 
 
 def role_permission_violations(model: Model, role: Resource):
     """The monitoring role carries what AmazonRDSEnhancedMonitoringRole grants, no Deny of it,
     and no permissions boundary that leaves it out."""
-    documents, _ = permission_documents(model, role)
+    sample = StackSample(model)
+    where = where_of(sample)
+    documents, _ = permission_documents(sample, role)
     fix = (f"Attach arn:${{AWS::Partition}}:iam::aws:policy/service-role/{V['monitoring_policy']} to {role.logical_id} "
            f"(ManagedPolicyArns) and remove what denies it ({MANAGED_POLICY_PAGE})")
-    decisions = {action: decide(documents, action, on) for action, on in NEEDED}
+    decisions = {action: decide(documents, action, on, where) for action, on in NEEDED}
     missing = [a for a, d in decisions.items() if d.outcome is Outcome.IMPLICIT_DENY]
     if missing:
         yield violation(role, ("ManagedPolicyArns",),
@@ -221,7 +191,7 @@ def role_permission_violations(model: Model, role: Resource):
     boundary = role.get("PermissionsBoundary")
     if boundary is None:
         return
-    if is_monitoring_policy_arn(boundary):
+    if is_monitoring_policy_arn(sample, boundary):
         return
     managed = _managed_policy(model, boundary)
     if managed is None:
@@ -231,8 +201,9 @@ def role_permission_violations(model: Model, role: Resource):
                         f"Remove PermissionsBoundary or use a managed policy of this stack that allows the actions of "
                         f"{V['monitoring_policy']} ({MANAGED_POLICY_PAGE})")
         return
-    capped = [action for action, on in NEEDED if not allowed([managed.get("PolicyDocument")], action, on)
-              or denied([managed.get("PolicyDocument")], action, on)]
+    capping = [sample.document(managed.get("PolicyDocument"))]
+    capped = [action for action, on in NEEDED
+              if not allowed(capping, action, on, where) or denied(capping, action, on, where)]
     if capped:
         yield violation(role, ("PermissionsBoundary",),
                         f"H5: the permissions boundary {managed.logical_id} of the monitoring role {role.logical_id} "

@@ -235,7 +235,8 @@ def test_the_probe_helpers_keep_allowed_and_denied_apart():
     from tapcheck.rules.h05_enhanced_monitoring.checks import MANAGED_POLICY_DOCUMENT, allowed, denied
 
     deny = {"Statement": [{"Effect": "Deny", "Action": "logs:PutLogEvents", "Resource": "*"}]}
-    assert allowed([MANAGED_POLICY_DOCUMENT, deny], "logs:PutLogEvents", "stream") is True
-    assert denied([MANAGED_POLICY_DOCUMENT, deny], "logs:PutLogEvents", "stream") is True
-    assert allowed([deny], "logs:PutLogEvents", "stream") is False
-    assert denied([MANAGED_POLICY_DOCUMENT], "logs:PutLogEvents", "stream") is False
+    where = ("aws", "eu-west-1", "111122223333")
+    assert allowed([MANAGED_POLICY_DOCUMENT, deny], "logs:PutLogEvents", "stream", where) is True
+    assert denied([MANAGED_POLICY_DOCUMENT, deny], "logs:PutLogEvents", "stream", where) is True
+    assert allowed([deny], "logs:PutLogEvents", "stream", where) is False
+    assert denied([MANAGED_POLICY_DOCUMENT], "logs:PutLogEvents", "stream", where) is False
