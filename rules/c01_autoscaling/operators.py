@@ -16,7 +16,10 @@ def scaling_configuration_removed(t, _):
     cluster_props(t).pop("ServerlessV2ScalingConfiguration")
 
 
-@operator("serverless-instances", lambda t: [(i, c) for i in range(len(cluster_instances(t))) for c in ("db.r6g.large", "db.serverless2")])
+@operator(
+    "serverless-instances",
+    lambda t: [(i, c) for i in range(len(cluster_instances(t))) for c in ("db.r6g.large", "db.serverless2")],
+)
 def instance_not_serverless(t, choice):
     index, klass = choice
     properties(cluster_instances(t)[index][1])["DBInstanceClass"] = klass

@@ -11,7 +11,10 @@ def cluster_deletion_protection_on(t, value):
     cluster_props(t)["DeletionProtection"] = value
 
 
-@operator("instance-deletion-protection-off", lambda t: [(i, v) for i in range(len(cluster_instances(t))) for v in (True, "true")])
+@operator(
+    "instance-deletion-protection-off",
+    lambda t: [(i, v) for i in range(len(cluster_instances(t))) for v in (True, "true")],
+)
 def instance_deletion_protection_on(t, choice):
     index, value = choice
     properties(cluster_instances(t)[index][1])["DeletionProtection"] = value

@@ -10,8 +10,15 @@ from tapcheck.requirements.unit import check, violation
 
 SECRET_KEY = re.compile(r"password|passwd|secret(string)?$", re.IGNORECASE)
 # Keys that mention passwords but configure them rather than hold one.
-SETTINGS = {"PasswordLength", "ManageMasterUserPassword", "RequireEachIncludedType", "GenerateSecretString",
-            "MasterUserSecret", "SecretId", "SecretArn"}
+SETTINGS = {
+    "PasswordLength",
+    "ManageMasterUserPassword",
+    "RequireEachIncludedType",
+    "GenerateSecretString",
+    "MasterUserSecret",
+    "SecretId",
+    "SecretArn",
+}
 
 
 def _from_secrets_manager(value) -> bool:
@@ -28,15 +35,27 @@ def no_literal_credentials(model: Model):
             if not keys or not SECRET_KEY.search(keys[-1]) or keys[-1] in SETTINGS:
                 continue
             if resource.type == SECRET and keys[-1] == "SecretString":
-                yield violation(resource, path, "The secret's value is written into the template",
-                                "Use GenerateSecretString so Secrets Manager creates the credentials")
+                yield violation(
+                    resource,
+                    path,
+                    "The secret's value is written into the template",
+                    "Use GenerateSecretString so Secrets Manager creates the credentials",
+                )
                 continue
             if _from_secrets_manager(value):
                 continue
             if isinstance(value, (str, Text)) or is_symbolic(value) or isinstance(value, (int, float)):
-                yield violation(resource, path, f"{keys[-1]} is not resolved from Secrets Manager",
-                                "Use {{resolve:secretsmanager:...}} to read it from the secret")
+                yield violation(
+                    resource,
+                    path,
+                    f"{keys[-1]} is not resolved from Secrets Manager",
+                    "Use {{resolve:secretsmanager:...}} to read it from the secret",
+                )
     for name, declaration in model.parameters.items():
         if SECRET_KEY.search(name) and isinstance(declaration, dict) and "Default" in declaration:
-            yield violation(None, f"/Parameters/{name}/Default", f"Parameter {name} carries a default credential",
-                            "Remove the parameter; credentials come from Secrets Manager")
+            yield violation(
+                None,
+                f"/Parameters/{name}/Default",
+                f"Parameter {name} carries a default credential",
+                "Remove the parameter; credentials come from Secrets Manager",
+            )

@@ -12,14 +12,20 @@ def aws_managed_keys(ctx: Context) -> str:
     key_id = ctx.cluster.get("KmsKeyId")
     check(bool(key_id), "the cluster reports no KmsKeyId")
     meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
-    check(meta.get("KeyManager") == "AWS", f"the cluster's key {key_id} is managed by {meta.get('KeyManager')}, not AWS")
+    check(
+        meta.get("KeyManager") == "AWS", f"the cluster's key {key_id} is managed by {meta.get('KeyManager')}, not AWS"
+    )
     secret_key = ctx.target.client("secretsmanager").describe_secret(SecretId=ctx.secret_arn).get("KmsKeyId")
-    if secret_key:   # absent: Secrets Manager uses aws/secretsmanager
+    if secret_key:  # absent: Secrets Manager uses aws/secretsmanager
         secret_meta = kms.describe_key(KeyId=secret_key)["KeyMetadata"]
-        check(secret_meta.get("KeyManager") == "AWS", f"the secret's key {secret_key} is managed by "
-              f"{secret_meta.get('KeyManager')}, not AWS")
+        check(
+            secret_meta.get("KeyManager") == "AWS",
+            f"the secret's key {secret_key} is managed by {secret_meta.get('KeyManager')}, not AWS",
+        )
     instance_keys = {i.get("PerformanceInsightsKMSKeyId") for i in ctx.instances} - {None}
     for key in sorted(instance_keys):
-        check(kms.describe_key(KeyId=key)["KeyMetadata"].get("KeyManager") == "AWS",
-              f"Performance Insights data is under the customer managed key {key}")
+        check(
+            kms.describe_key(KeyId=key)["KeyMetadata"].get("KeyManager") == "AWS",
+            f"Performance Insights data is under the customer managed key {key}",
+        )
     return f"cluster {meta['Arn']} (KeyManager AWS); secret {'aws/secretsmanager' if not secret_key else secret_key}"

@@ -15,7 +15,7 @@ def _policy_choices(t):
         if resource.get("Type") in (CLUSTER, INSTANCE):
             out += [(index, "DeletionPolicy", "Snapshot"), (index, "UpdateReplacePolicy", "Snapshot")]
     cluster_index = next(i for i, (_, r) in enumerate(resources(t)) if r.get("Type") == CLUSTER)
-    out.append((cluster_index, "DeletionPolicy", None))   # a DB cluster's DeletionPolicy defaults to Snapshot
+    out.append((cluster_index, "DeletionPolicy", None))  # a DB cluster's DeletionPolicy defaults to Snapshot
     return out
 
 

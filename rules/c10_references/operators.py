@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from tapcheck.mutation.locate import (
-    cluster, cluster_instances, cpu_alarm, credential_secret, new_id, properties, secret_attachment,
+    cluster,
+    cluster_instances,
+    cpu_alarm,
+    credential_secret,
+    new_id,
+    properties,
+    secret_attachment,
 )
 from tapcheck.requirements.unit import operator
 

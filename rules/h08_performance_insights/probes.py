@@ -14,5 +14,8 @@ def performance_insights(ctx: Context) -> str:
     minimum = float(scaling.get("MinCapacity", 0))
     on = [i["DBInstanceIdentifier"] for i in ctx.instances if i.get("PerformanceInsightsEnabled")]
     check(not on or minimum >= MINIMUM, f"Performance Insights is on for {on} at MinCapacity {minimum:g} ACU")
-    return f"Performance Insights off on {len(ctx.instances)} instance(s) at MinCapacity {minimum:g} ACU" if not on \
+    return (
+        f"Performance Insights off on {len(ctx.instances)} instance(s) at MinCapacity {minimum:g} ACU"
+        if not on
         else f"Performance Insights on at MinCapacity {minimum:g} ACU"
+    )

@@ -8,12 +8,18 @@ from tapcheck.requirements.unit import probe, values
 V = values(__file__)
 
 
-@probe("aurora-postgresql-engine", "serverless-v2", "serverless-instances",
-       title="engine aurora-postgresql, provisioned with Serverless v2 scaling, db.serverless instances")
+@probe(
+    "aurora-postgresql-engine",
+    "serverless-v2",
+    "serverless-instances",
+    title="engine aurora-postgresql, provisioned with Serverless v2 scaling, db.serverless instances",
+)
 def engine(ctx: Context) -> str:
     c = ctx.cluster
     check(c["Engine"] == V["engine"], f"DescribeDBClusters says Engine {c['Engine']}")
-    check(c.get("EngineMode", "provisioned") == "provisioned", f"DescribeDBClusters says EngineMode {c.get('EngineMode')}")
+    check(
+        c.get("EngineMode", "provisioned") == "provisioned", f"DescribeDBClusters says EngineMode {c.get('EngineMode')}"
+    )
     check(bool(c.get("ServerlessV2ScalingConfiguration")), "the cluster has no ServerlessV2ScalingConfiguration")
     classes = sorted({i["DBInstanceClass"] for i in ctx.instances})
     check(bool(ctx.instances) and classes == [V["instance_class"]], f"instance classes are {classes}")

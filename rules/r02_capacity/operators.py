@@ -9,8 +9,12 @@ from tapcheck.requirements.unit import operator
 def _numbers_around(wanted: float):
     def strategy(_t):
         from hypothesis import strategies as st
-        return st.one_of(st.floats(0, 256, allow_nan=False, allow_infinity=False).filter(lambda v: v != wanted),
-                         st.integers(0, 256).filter(lambda v: v != wanted))
+
+        return st.one_of(
+            st.floats(0, 256, allow_nan=False, allow_infinity=False).filter(lambda v: v != wanted),
+            st.integers(0, 256).filter(lambda v: v != wanted),
+        )
+
     return strategy
 
 

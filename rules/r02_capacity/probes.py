@@ -12,6 +12,8 @@ V = values(__file__)
 def scaling(ctx: Context) -> str:
     s = ctx.cluster.get("ServerlessV2ScalingConfiguration")
     check(bool(s), "DescribeDBClusters shows no ServerlessV2ScalingConfiguration")
-    check(float(s["MinCapacity"]) == V["min_capacity"] and float(s["MaxCapacity"]) == V["max_capacity"],
-          f"scaling is {s['MinCapacity']}-{s['MaxCapacity']} ACU")
+    check(
+        float(s["MinCapacity"]) == V["min_capacity"] and float(s["MaxCapacity"]) == V["max_capacity"],
+        f"scaling is {s['MinCapacity']}-{s['MaxCapacity']} ACU",
+    )
     return f"{s['MinCapacity']}-{s['MaxCapacity']} ACU"

@@ -24,6 +24,8 @@ def storage_encrypted(ctx: Context) -> str:
     try:
         meta = ctx.target.client("kms").describe_key(KeyId=key_id)["KeyMetadata"]
     except ClientError as e:
-        raise Fail(f"the cluster's KmsKeyId {key_id} is no KMS key of the account ({e.response['Error']['Code']}): "
-                   "its storage is not under a KMS key") from None
+        raise Fail(
+            f"the cluster's KmsKeyId {key_id} is no KMS key of the account ({e.response['Error']['Code']}): "
+            "its storage is not under a KMS key"
+        ) from None
     return f"StorageEncrypted true, KmsKeyId {meta['Arn']}"

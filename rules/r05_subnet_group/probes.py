@@ -8,7 +8,9 @@ from tapcheck.requirements.unit import probe, values
 V = values(__file__)
 
 
-@probe("subnets-from-parameters", "subnet-group-attached", title="the stack's subnet group, of the two subnet parameters")
+@probe(
+    "subnets-from-parameters", "subnet-group-attached", title="the stack's subnet group, of the two subnet parameters"
+)
 def subnet_group(ctx: Context) -> str:
     name = ctx.cluster.get("DBSubnetGroup")
     own = [o.lower() for o in ctx.physical("AWS::RDS::DBSubnetGroup")]

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from tapcheck.mutation.locate import (
-    NotApplicable, cluster_instances, cluster_props, credential_secret, duplicate, properties, rename_references,
+    NotApplicable,
+    cluster_instances,
+    cluster_props,
+    credential_secret,
+    duplicate,
+    properties,
+    rename_references,
     secret_attachment,
 )
 from tapcheck.requirements.unit import operator

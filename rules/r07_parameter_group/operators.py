@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from tapcheck.mutation.locate import (
-    attach_group_copy_without, attached_parameter_group, cluster_props, instance_parameter_override, properties,
+    attach_group_copy_without,
+    attached_parameter_group,
+    cluster_props,
+    instance_parameter_override,
+    properties,
     set_or_remove,
 )
 from tapcheck.requirements.unit import operator

@@ -22,8 +22,10 @@ def expected_outputs(model: Model) -> dict:
         V["reader_output"]: ("the reader endpoint", {AttrRef(cluster.logical_id, "ReadEndpoint.Address")}),
     }
     if secret is not None:
-        wanted[V["secret_output"]] = ("the credentials secret's ARN",
-                                      {ResourceRef(secret.logical_id), AttrRef(secret.logical_id, "Id")})
+        wanted[V["secret_output"]] = (
+            "the credentials secret's ARN",
+            {ResourceRef(secret.logical_id), AttrRef(secret.logical_id, "Id")},
+        )
     return wanted
 
 
@@ -36,5 +38,9 @@ def required_outputs(model: Model):
             yield violation(None, f"/Outputs/{name}", f"Output {name} ({what}) is missing", f"Add output {name}")
         elif output.value not in accepted:
             shown = " or ".join(sorted(show(v) for v in accepted))
-            yield violation(None, f"/Outputs/{name}/Value",
-                            f"Output {name} reads {show(output.value)}, not {what} ({shown})", f"Set its Value to {shown}")
+            yield violation(
+                None,
+                f"/Outputs/{name}/Value",
+                f"Output {name} reads {show(output.value)}, not {what} ({shown})",
+                f"Set its Value to {shown}",
+            )

@@ -14,8 +14,15 @@ def required_output_removed(t, name):
     del t["Outputs"][name]
 
 
-@operator("required-outputs", [("ClusterEndpoint", "ReadEndpoint.Address"), ("ClusterEndpoint", "Endpoint.Port"),
-                 ("ClusterReaderEndpoint", "Endpoint.Address"), ("ClusterReaderEndpoint", "ReadEndpoint.Port")])
+@operator(
+    "required-outputs",
+    [
+        ("ClusterEndpoint", "ReadEndpoint.Address"),
+        ("ClusterEndpoint", "Endpoint.Port"),
+        ("ClusterReaderEndpoint", "Endpoint.Address"),
+        ("ClusterReaderEndpoint", "ReadEndpoint.Port"),
+    ],
+)
 def endpoint_output_wrong_attribute(t, choice):
     """An endpoint output reading the wrong attribute."""
     name, attribute = choice

@@ -14,10 +14,16 @@ def outputs(ctx: Context) -> str:
     wanted = [V["writer_output"], V["reader_output"], V["secret_output"]]
     missing = [k for k in wanted if k not in out]
     check(not missing, f"the stack has no output {missing}")
-    check(out[V["writer_output"]] == c.get("Endpoint"), f"{V['writer_output']} {out[V['writer_output']]} is not the "
-          f"cluster endpoint {c.get('Endpoint')}")
-    check(out[V["reader_output"]] == c.get("ReaderEndpoint"), f"{V['reader_output']} {out[V['reader_output']]} is not "
-          f"the reader endpoint {c.get('ReaderEndpoint')}")
-    check(out[V["secret_output"]] == ctx.secret_arn, f"{V['secret_output']} {out[V['secret_output']]} is not "
-          f"{ctx.secret_arn}")
+    check(
+        out[V["writer_output"]] == c.get("Endpoint"),
+        f"{V['writer_output']} {out[V['writer_output']]} is not the cluster endpoint {c.get('Endpoint')}",
+    )
+    check(
+        out[V["reader_output"]] == c.get("ReaderEndpoint"),
+        f"{V['reader_output']} {out[V['reader_output']]} is not the reader endpoint {c.get('ReaderEndpoint')}",
+    )
+    check(
+        out[V["secret_output"]] == ctx.secret_arn,
+        f"{V['secret_output']} {out[V['secret_output']]} is not {ctx.secret_arn}",
+    )
     return "writer and reader endpoints and the secret's ARN match"

@@ -37,9 +37,13 @@ def name_without_suffix(t, choice):
 
 
 def _name_tag_choices(t):
-    return [(i, how) for i, (_, r) in enumerate(taggable(t)) for how in ("literal", "removed")
-            if any(tag.get("Key") == "Name" for tag in properties(r)["Tags"])
-            and (how == "literal" or r["Type"] in MUST_BE_NAMED)]
+    return [
+        (i, how)
+        for i, (_, r) in enumerate(taggable(t))
+        for how in ("literal", "removed")
+        if any(tag.get("Key") == "Name" for tag in properties(r)["Tags"])
+        and (how == "literal" or r["Type"] in MUST_BE_NAMED)
+    ]
 
 
 @operator("names-carry-suffix", _name_tag_choices)

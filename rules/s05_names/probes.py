@@ -15,7 +15,10 @@ def names(ctx: Context) -> str:
     named = [r for r in ctx.resources if r["ResourceType"] in V["must_be_named"]]
     check(bool(named), "the stack holds none of the resources the design names")
     # physical ids of secrets are ARNs; RDS stores identifiers in lower case
-    missing = [f"{r['LogicalResourceId']} ({r['PhysicalResourceId']})" for r in named
-               if suffix.lower() not in r["PhysicalResourceId"].lower()]
+    missing = [
+        f"{r['LogicalResourceId']} ({r['PhysicalResourceId']})"
+        for r in named
+        if suffix.lower() not in r["PhysicalResourceId"].lower()
+    ]
     check(not missing, f"names without {suffix!r}: {missing}")
     return f"{len(named)} names carry {suffix!r}"

@@ -16,6 +16,8 @@ def output_exports(ctx: Context) -> str:
     wrong = [f"{name} as {exports[name]}" for name in OUTPUTS if exports[name] != f"{ctx.stack_name}-{name}"]
     check(not wrong, f"exported otherwise: {wrong}")
     if "ClusterPort" in ctx.outputs:
-        check(str(ctx.outputs["ClusterPort"]) == str(ctx.cluster.get("Port")),
-              f"ClusterPort {ctx.outputs['ClusterPort']} is not the cluster's port {ctx.cluster.get('Port')}")
+        check(
+            str(ctx.outputs["ClusterPort"]) == str(ctx.cluster.get("Port")),
+            f"ClusterPort {ctx.outputs['ClusterPort']} is not the cluster's port {ctx.cluster.get('Port')}",
+        )
     return f"{len(OUTPUTS)} outputs exported as {ctx.stack_name}-<name>"

@@ -33,8 +33,8 @@ _PEEK_BYTES = 65_536
 @dataclass
 class Inputs:
     templates: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)    # (path, why it is not a template)
-    problems: list[UsageError] = field(default_factory=list)        # a pattern or directory with no template
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why it is not a template)
+    problems: list[UsageError] = field(default_factory=list)  # a pattern or directory with no template
     # (text, decoded tree) of the templates a search decoded to tell them from other files: the
     # loader takes them from here instead of parsing them again
     parsed: dict[str, tuple[str, object]] = field(default_factory=dict)
@@ -63,8 +63,11 @@ def expand(arguments: list[str], skip_non_templates: bool = False) -> Inputs:
         elif not os.path.exists(argument) and _GLOB_CHARACTERS.search(argument):
             candidates = sorted(p for p in glob.glob(argument, recursive=True) if os.path.isfile(p))
             if not candidates:
-                found.problems.append(UsageError(argument, "matches no file",
-                                                  "check the pattern (quote it so the shell leaves it to tapcheck)"))
+                found.problems.append(
+                    UsageError(
+                        argument, "matches no file", "check the pattern (quote it so the shell leaves it to tapcheck)"
+                    )
+                )
                 continue
             origin = "pattern"
         elif skip_non_templates and os.path.isfile(argument):
@@ -75,7 +78,7 @@ def expand(arguments: list[str], skip_non_templates: bool = False) -> Inputs:
                 found.skipped.append((argument, why))
             continue
         else:
-            keep(argument)          # a file by name (or a missing one: the loader says so)
+            keep(argument)  # a file by name (or a missing one: the loader says so)
             continue
         before = len(found.templates)
         for candidate in candidates:
@@ -85,9 +88,13 @@ def expand(arguments: list[str], skip_non_templates: bool = False) -> Inputs:
             else:
                 found.skipped.append((candidate, why))
         if len(found.templates) == before and not any(os.path.realpath(c) in seen for c in candidates):
-            found.problems.append(UsageError(
-                argument, f"{origin} holds no CloudFormation template ({len(candidates)} candidate file(s) skipped)",
-                f"name the template files, or a directory with {', '.join(SUFFIXES)} templates"))
+            found.problems.append(
+                UsageError(
+                    argument,
+                    f"{origin} holds no CloudFormation template ({len(candidates)} candidate file(s) skipped)",
+                    f"name the template files, or a directory with {', '.join(SUFFIXES)} templates",
+                )
+            )
     return found
 
 

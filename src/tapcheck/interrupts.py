@@ -34,10 +34,10 @@ class Interrupted(KeyboardInterrupt):
         return 128 + self.signum
 
 
-_previous: dict[int, object] = {}   # the handlers handle() replaced, which reset() puts back
-_received: list[int] = []      # the signals received, in order (the first decides the exit code)
-_holding = 0                   # nesting depth of deferred() in the main thread
-_unwinding = False             # an Interrupted was raised: later signals are only recorded
+_previous: dict[int, object] = {}  # the handlers handle() replaced, which reset() puts back
+_received: list[int] = []  # the signals received, in order (the first decides the exit code)
+_holding = 0  # nesting depth of deferred() in the main thread
+_unwinding = False  # an Interrupted was raised: later signals are only recorded
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:

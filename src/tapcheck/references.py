@@ -123,6 +123,7 @@ def names(model: Model, value: Any, resource: Resource, referrer: Resource | Non
 
 # --- KMS keys -------------------------------------------------------------------------------
 
+
 def alias_of(model: Model, value: Any) -> Resource | None:
     """The AWS::KMS::Alias of this stack value names: Ref to it, its name, or its ARN."""
     aliases = model.of_type(KMS_ALIAS)
@@ -177,6 +178,7 @@ def aws_managed_service(value: Any) -> str | None:
 
 # --- IAM roles --------------------------------------------------------------------------------
 
+
 def role_of(model: Model, value: Any) -> Resource | None:
     """The AWS::IAM::Role of this stack a role ARN names: GetAtt Arn, or
     arn:${AWS::Partition}:iam::${AWS::AccountId}:role/<path><name> with the role's own name
@@ -200,6 +202,7 @@ def role_of(model: Model, value: Any) -> Resource | None:
 
 # --- SNS topics -------------------------------------------------------------------------------
 
+
 def topic_of(model: Model, value: Any) -> Resource | None:
     """The AWS::SNS::Topic of this stack a topic ARN names: Ref (the ARN), GetAtt TopicArn, or
     arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:<its TopicName or ${Topic.TopicName}>."""
@@ -216,6 +219,7 @@ def topic_of(model: Model, value: Any) -> Resource | None:
 
 
 # --- one spelling per meaning -----------------------------------------------------------------
+
 
 def canonical(model: Model, value: Any) -> Any:
     """value with every ARN built by hand for a role or topic of this stack written as the

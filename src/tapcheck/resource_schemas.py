@@ -24,7 +24,7 @@ def resource_schema(resource_type: Any) -> dict | None:
 
     try:
         return PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type).schema
-    except Exception:       # cfn-lint raises its own ResourceNotFoundError (and others) for unknown types
+    except Exception:  # cfn-lint raises its own ResourceNotFoundError (and others) for unknown types
         return None
 
 

@@ -40,8 +40,13 @@ def _lets(perms: Iterable[dict[str, Any]], port: int, groups: set[str], cidrs: l
     return False
 
 
-def missing_rule(source_groups: list[dict[str, Any]], source_cidrs: list[str],
-                 target_groups: list[dict[str, Any]], target_cidrs: list[str], port: int) -> str | None:
+def missing_rule(
+    source_groups: list[dict[str, Any]],
+    source_cidrs: list[str],
+    target_groups: list[dict[str, Any]],
+    target_cidrs: list[str],
+    port: int,
+) -> str | None:
     """None when a network interface in `source_groups` (addresses in `source_cidrs`) may open TCP
     `port` on one in `target_groups` (addresses in `target_cidrs`); else the side that lacks a rule:
     "inbound" (no target group admits the source by group or range) or "outbound" (no source group

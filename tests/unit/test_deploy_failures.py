@@ -38,8 +38,14 @@ class _Target:
 
 
 def _event(i: int, logical: str, status: str, reason: str | None = None) -> dict:
-    e = {"StackName": "s", "LogicalResourceId": logical, "ResourceStatus": status, "ResourceType": "T",
-         "Timestamp": T0 + timedelta(seconds=i), "PhysicalResourceId": f"{logical}-id"}
+    e = {
+        "StackName": "s",
+        "LogicalResourceId": logical,
+        "ResourceStatus": status,
+        "ResourceType": "T",
+        "Timestamp": T0 + timedelta(seconds=i),
+        "PhysicalResourceId": f"{logical}-id",
+    }
     if reason:
         e["ResourceStatusReason"] = reason
     return e

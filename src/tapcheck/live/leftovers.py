@@ -47,8 +47,11 @@ def created_resources(target: Target, stack: str) -> list[tuple[str, str, str]]:
         raise
     seen: dict[str, tuple[str, str, str]] = {}
     for e in events:
-        if e.get("ResourceStatus") == "CREATE_COMPLETE" and e.get("PhysicalResourceId") \
-                and e["LogicalResourceId"] != e.get("StackName"):
+        if (
+            e.get("ResourceStatus") == "CREATE_COMPLETE"
+            and e.get("PhysicalResourceId")
+            and e["LogicalResourceId"] != e.get("StackName")
+        ):
             seen[e["LogicalResourceId"]] = (e["LogicalResourceId"], e["ResourceType"], e["PhysicalResourceId"])
     return list(seen.values())
 
@@ -68,31 +71,54 @@ def _probe(target: Target, rtype: str, physical: str) -> Callable[[], bool] | No
     """How to ask whether a resource of this type still exists; None for types not checked."""
     rds = lambda: target.client("rds")  # noqa: E731
     probes: dict[str, Callable[[], bool]] = {
-        "AWS::RDS::DBCluster": lambda: _exists(lambda: rds().describe_db_clusters(
-            DBClusterIdentifier=physical)["DBClusters"], ("DBClusterNotFoundFault",)),
-        "AWS::RDS::DBInstance": lambda: _exists(lambda: rds().describe_db_instances(
-            DBInstanceIdentifier=physical)["DBInstances"], ("DBInstanceNotFound", "DBInstanceNotFoundFault")),
-        "AWS::RDS::DBClusterParameterGroup": lambda: _exists(lambda: rds().describe_db_cluster_parameter_groups(
-            DBClusterParameterGroupName=physical)["DBClusterParameterGroups"], ("DBParameterGroupNotFound",)),
-        "AWS::RDS::DBSubnetGroup": lambda: _exists(lambda: rds().describe_db_subnet_groups(
-            DBSubnetGroupName=physical)["DBSubnetGroups"], ("DBSubnetGroupNotFoundFault",)),
+        "AWS::RDS::DBCluster": lambda: _exists(
+            lambda: rds().describe_db_clusters(DBClusterIdentifier=physical)["DBClusters"], ("DBClusterNotFoundFault",)
+        ),
+        "AWS::RDS::DBInstance": lambda: _exists(
+            lambda: rds().describe_db_instances(DBInstanceIdentifier=physical)["DBInstances"],
+            ("DBInstanceNotFound", "DBInstanceNotFoundFault"),
+        ),
+        "AWS::RDS::DBClusterParameterGroup": lambda: _exists(
+            lambda: rds().describe_db_cluster_parameter_groups(DBClusterParameterGroupName=physical)[
+                "DBClusterParameterGroups"
+            ],
+            ("DBParameterGroupNotFound",),
+        ),
+        "AWS::RDS::DBSubnetGroup": lambda: _exists(
+            lambda: rds().describe_db_subnet_groups(DBSubnetGroupName=physical)["DBSubnetGroups"],
+            ("DBSubnetGroupNotFoundFault",),
+        ),
         # A secret scheduled for deletion is on its way out: only a live one counts.
-        "AWS::SecretsManager::Secret": lambda: _exists(lambda: not target.client("secretsmanager").describe_secret(
-            SecretId=physical).get("DeletedDate"), ("ResourceNotFoundException",)),
-        "AWS::SNS::Topic": lambda: _exists(lambda: target.client("sns").get_topic_attributes(
-            TopicArn=physical)["Attributes"], ("NotFound", "NotFoundException")),
-        "AWS::CloudWatch::Alarm": lambda: _exists(lambda: target.client("cloudwatch").describe_alarms(
-            AlarmNames=[physical])["MetricAlarms"], ()),
-        "AWS::IAM::Role": lambda: _exists(lambda: target.client("iam").get_role(RoleName=physical)["Role"],
-                                          ("NoSuchEntity",)),
-        "AWS::Logs::LogGroup": lambda: _exists(lambda: any(
-            g["logGroupName"] == physical for g in target.client("logs").describe_log_groups(
-                logGroupNamePrefix=physical)["logGroups"]), ("ResourceNotFoundException",)),
+        "AWS::SecretsManager::Secret": lambda: _exists(
+            lambda: not target.client("secretsmanager").describe_secret(SecretId=physical).get("DeletedDate"),
+            ("ResourceNotFoundException",),
+        ),
+        "AWS::SNS::Topic": lambda: _exists(
+            lambda: target.client("sns").get_topic_attributes(TopicArn=physical)["Attributes"],
+            ("NotFound", "NotFoundException"),
+        ),
+        "AWS::CloudWatch::Alarm": lambda: _exists(
+            lambda: target.client("cloudwatch").describe_alarms(AlarmNames=[physical])["MetricAlarms"], ()
+        ),
+        "AWS::IAM::Role": lambda: _exists(
+            lambda: target.client("iam").get_role(RoleName=physical)["Role"], ("NoSuchEntity",)
+        ),
+        "AWS::Logs::LogGroup": lambda: _exists(
+            lambda: any(
+                g["logGroupName"] == physical
+                for g in target.client("logs").describe_log_groups(logGroupNamePrefix=physical)["logGroups"]
+            ),
+            ("ResourceNotFoundException",),
+        ),
         # A key scheduled for deletion is on its way out: CloudFormation schedules it after
         # PendingWindowInDays (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html).
-        "AWS::KMS::Key": lambda: _exists(lambda: target.client("kms").describe_key(
-            KeyId=physical)["KeyMetadata"]["KeyState"] not in ("PendingDeletion", "PendingReplicaDeletion"),
-            ("NotFoundException",)),
+        "AWS::KMS::Key": lambda: _exists(
+            lambda: (
+                target.client("kms").describe_key(KeyId=physical)["KeyMetadata"]["KeyState"]
+                not in ("PendingDeletion", "PendingReplicaDeletion")
+            ),
+            ("NotFoundException",),
+        ),
         "AWS::SecretsManager::SecretTargetAttachment": lambda: False,  # no resource of its own
     }
     return probes.get(rtype)
@@ -107,15 +133,17 @@ def _network_left(target: Target, network: dict[str, str]) -> list[str]:
         elif rid.startswith("subnet-"):
             found = _exists(lambda: ec2.describe_subnets(SubnetIds=[rid])["Subnets"], ("InvalidSubnetID.NotFound",))
         else:
-            found = _exists(lambda: ec2.describe_security_groups(GroupIds=[rid])["SecurityGroups"],
-                            ("InvalidGroup.NotFound",))
+            found = _exists(
+                lambda: ec2.describe_security_groups(GroupIds=[rid])["SecurityGroups"], ("InvalidGroup.NotFound",)
+            )
         if found:
             left.append(f"{key} {rid}")
     return left
 
 
-def check(target: Target, stack: str, created: list[tuple[str, str, str]],
-          network: dict[str, str] | None = None) -> Check:
+def check(
+    target: Target, stack: str, created: list[tuple[str, str, str]], network: dict[str, str] | None = None
+) -> Check:
     """Look for what is left of a stack after its deletion or rollback."""
     from tapcheck.live.events import stack_status
 
@@ -141,8 +169,9 @@ def check(target: Target, stack: str, created: list[tuple[str, str, str]],
                 continue
             for d in cluster_dirs(Path(target.emulator_root), physical.lower()):
                 running = processes_under(d)
-                out.left.append(f"PostgreSQL data of {physical} in {d}"
-                                + (f" with {len(running)} process(es)" if running else ""))
+                out.left.append(
+                    f"PostgreSQL data of {physical} in {d}" + (f" with {len(running)} process(es)" if running else "")
+                )
     return out
 
 
@@ -173,8 +202,11 @@ def made_by(events: list[dict[str, Any]], before: set[str]) -> list[tuple[str, s
         if not physical or e.get("LogicalResourceId") == e.get("StackName") or physical in before:
             continue
         last[physical] = (e["LogicalResourceId"], e.get("ResourceType", ""), e.get("ResourceStatus", ""))
-    return [(logical, rtype, physical) for physical, (logical, rtype, status) in last.items()
-            if status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS")]
+    return [
+        (logical, rtype, physical)
+        for physical, (logical, rtype, status) in last.items()
+        if status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS")
+    ]
 
 
 def describe_left(items: list[tuple[str, str, str]]) -> str:

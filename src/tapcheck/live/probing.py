@@ -23,6 +23,7 @@ from tapcheck.report.live import Case
 @dataclass(frozen=True)
 class ProbeRun:
     """One probe, on one endpoint when it runs per endpoint."""
+
     probe: Probe
     role: str | None = None
 
@@ -36,8 +37,16 @@ class ProbeRun:
 
     def outcome(self, status: Status, detail: str, seconds: float = 0.0) -> Case:
         """This run's case in the reports."""
-        return Case(self.name, self.probe.requirements, status, detail, seconds, endpoint=self.role,
-                    plane=self.probe.plane, checks=self.probe.checks)
+        return Case(
+            self.name,
+            self.probe.requirements,
+            status,
+            detail,
+            seconds,
+            endpoint=self.role,
+            plane=self.probe.plane,
+            checks=self.probe.checks,
+        )
 
 
 def runs(only: Callable[[Probe], bool] | None = None) -> list[ProbeRun]:
@@ -72,8 +81,11 @@ def run_probe(run: ProbeRun, ctx: Context) -> Case:
     return run.outcome(status, str(detail), time.monotonic() - started)
 
 
-def run_all(ctx: Context, only: Callable[[Probe], bool] | None = None,
-            remote: Callable[[Context, list[ProbeRun]], dict[str, Case]] | None = None) -> list[Case]:
+def run_all(
+    ctx: Context,
+    only: Callable[[Probe], bool] | None = None,
+    remote: Callable[[Context, list[ProbeRun]], dict[str, Case]] | None = None,
+) -> list[Case]:
     """Every probe run's case, in order. With `remote` (the in-VPC runner, runner.run_remote), the
     data-plane runs are handed to it in one batch and their cases ({run id: case}) come back; the
     control-plane runs stay here."""
@@ -85,7 +97,9 @@ def run_all(ctx: Context, only: Callable[[Probe], bool] | None = None,
         if run not in far:
             cases.append(run_probe(run, ctx))
         else:
-            cases.append(done.get(run.id) or run.outcome(Status.SKIP, "the in-VPC runner returned no result for this run"))
+            cases.append(
+                done.get(run.id) or run.outcome(Status.SKIP, "the in-VPC runner returned no result for this run")
+            )
     return cases
 
 

@@ -28,8 +28,8 @@ class Operator:
     requirements: tuple[str, ...]
     apply: Callable[[dict, Any], None]
     choices_of: Callable[[dict], list]
-    tools: bool = False                      # needs the full gate (cfn-lint / cfn-guard) to be killed
-    strategy: Callable[[dict], Any] | None = None   # hypothesis strategy for a wider range of choices
+    tools: bool = False  # needs the full gate (cfn-lint / cfn-guard) to be killed
+    strategy: Callable[[dict], Any] | None = None  # hypothesis strategy for a wider range of choices
     doc: str = field(default="", compare=False)
     folder: str = field(default="", compare=False)
 
@@ -54,12 +54,24 @@ def _build() -> list[Operator]:
     for folder in folders():
         for function, mark in marked(folder, "operators", OPERATOR_MARK):
             if mark.check not in reg.checks:
-                raise RegistryError(f"rules/{folder.name}/operators.py: operator {function.__name__} breaks "
-                                    f"unknown check {mark.check!r}")
+                raise RegistryError(
+                    f"rules/{folder.name}/operators.py: operator {function.__name__} breaks "
+                    f"unknown check {mark.check!r}"
+                )
             choices_of = mark.choices if callable(mark.choices) else (lambda _t, fixed=list(mark.choices): fixed)
-            built.append(Operator(function.__name__, mark.check, reg.requirements_of(mark.check), function,
-                                  choices_of, mark.tools, mark.strategy, (function.__doc__ or "").strip(),
-                                  folder.name))
+            built.append(
+                Operator(
+                    function.__name__,
+                    mark.check,
+                    reg.requirements_of(mark.check),
+                    function,
+                    choices_of,
+                    mark.tools,
+                    mark.strategy,
+                    (function.__doc__ or "").strip(),
+                    folder.name,
+                )
+            )
     return built
 
 

@@ -29,7 +29,8 @@ SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING, "informational
 
 class Linting(str, Enum):
     """How the gate runs cfn-lint: a parameter of the gate, chosen by whoever owns the process."""
-    HERE = "here"       # in this process, when the findings are asked for
+
+    HERE = "here"  # in this process, when the findings are asked for
     # in a child forked now, while this process runs the checks and cfn-guard (cfn-lint is CPU-bound
     # Python: a thread would hold the GIL the checks need). Only for a process the caller owns:
     # the child is forked on Linux alone, and only while this is the process's one thread (a fork
@@ -70,7 +71,7 @@ def start(loaded: LoadedTemplate, how: Linting = Linting.HERE) -> LintJob:
         os.close(read_fd)
         os.close(write_fd)
         return job
-    if pid == 0:                                    # the child: lint, send the findings, leave
+    if pid == 0:  # the child: lint, send the findings, leave
         code = 1
         try:
             os.close(read_fd)
@@ -108,9 +109,13 @@ def lint(loaded: LoadedTemplate) -> tuple[list[Finding], dict[str, RuleDoc]]:
 
 
 def _doc(rule) -> RuleDoc:
-    return RuleDoc(id=rule.id, source=TOOL, title=" ".join(str(getattr(rule, "shortdesc", "") or rule.id).split()),
-                   description=" ".join(str(getattr(rule, "description", "") or "").split()),
-                   help_uri=getattr(rule, "source_url", "") or None)
+    return RuleDoc(
+        id=rule.id,
+        source=TOOL,
+        title=" ".join(str(getattr(rule, "shortdesc", "") or rule.id).split()),
+        description=" ".join(str(getattr(rule, "description", "") or "").split()),
+        help_uri=getattr(rule, "source_url", "") or None,
+    )
 
 
 def gate_config():
@@ -125,6 +130,7 @@ def gate_config():
 def without_lint_metadata(tree: dict) -> dict:
     """The template without its `cfn-lint` Metadata entries (template and resource level), sharing
     every other node (and so the line numbers) with the original, which stays untouched."""
+
     def strip(node):
         metadata = node.get("Metadata") if isinstance(node, dict) else None
         if not isinstance(metadata, dict) or "cfn-lint" not in metadata:
@@ -170,7 +176,7 @@ def _rules(config):
 def _finding(match, loaded: LoadedTemplate) -> Finding:
     rule_id = match.rule.id
     severity = SEVERITY.get(getattr(match.rule, "severity", "error"), Severity.ERROR)
-    where = getattr(match, "path", None) or []      # E0002 (a rule crashed) carries no path
+    where = getattr(match, "path", None) or []  # E0002 (a rule crashed) carries no path
     pointer = "/" + "/".join(str(p) for p in where)
     resource = None
     if len(where) > 1 and where[0] == "Resources":
@@ -178,7 +184,9 @@ def _finding(match, loaded: LoadedTemplate) -> Finding:
     reg = registry()
     check = reg.check_of_tool_rule(TOOL, rule_id)
     return Finding(
-        requirements=reg.requirements_of(check), check=check, rule=rule_id,
+        requirements=reg.requirements_of(check),
+        check=check,
+        rule=rule_id,
         resource=resource,
         path=pointer,
         message=" ".join(str(match.message).split()),
