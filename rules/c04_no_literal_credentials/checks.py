@@ -28,7 +28,7 @@ def _from_secrets_manager(value) -> bool:
 
 @check("no-literal-credentials")
 def no_literal_credentials(model: Model):
-    """Password-like properties resolve from Secrets Manager; no literal SecretString; no defaulted password parameter."""
+    """Password-like properties resolve from Secrets Manager; no literal SecretString; no defaulted password parameter."""  # noqa: E501 - a check's description is one line (registry)
     for resource in model.resources.values():
         for path, value in iter_strings(resource.properties):
             keys = [k for k in path if isinstance(k, str)]

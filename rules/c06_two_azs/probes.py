@@ -6,8 +6,9 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from tapcheck import interrupts
 from tapcheck.live.context import Context, Fail, check, one_line

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tapcheck.model import Model, Resource, as_str, show
 from tapcheck.requirements.common import of_the_cluster
-from tapcheck.requirements.unit import check, values, violation
 from tapcheck.requirements.parameter_groups import attached_group, group_parameter
+from tapcheck.requirements.unit import check, values, violation
 
 TRUE_VALUES = set(values(__file__)["true_values"])
 

@@ -7,8 +7,8 @@ from tapcheck.model import Model, Resource, as_bool, show
 from tapcheck.policies import Decision, Outcome, evaluate
 from tapcheck.policy_view import StackSample
 from tapcheck.references import aws_managed_service, key_of, topic_of
-from tapcheck.requirements.common import ALARM, TOPIC, of_the_cluster
 from tapcheck.requirements.alarms import cpu_alarms
+from tapcheck.requirements.common import ALARM, of_the_cluster
 from tapcheck.requirements.unit import advisory, check, values, violation
 from tapcheck.service_requests import CLOUDWATCH_PUBLISHES_TO_TOPIC, CLOUDWATCH_USES_TOPIC_KEY, Values
 

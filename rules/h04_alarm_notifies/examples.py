@@ -163,7 +163,10 @@ def failing_example_topic_policy_for_another_alarm(template: dict) -> None:
                         "Condition": {
                             "ArnLike": {
                                 "aws:SourceArn": {
-                                    "Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:billing-*"
+                                    "Fn::Sub": (
+                                        "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:"
+                                        "alarm:billing-*"
+                                    )
                                 }
                             }
                         },

@@ -184,9 +184,11 @@ def key_state(
         return "not encrypted", []
     if is_aws_managed_sns_key(key_id):
         return key_id, [
-            f"the topic is encrypted with the AWS managed key {key_id}, whose policy CloudWatch alarms "
-            "cannot use (fix: a customer managed key granting "
-            f"{V['publisher']} {' and '.join(V['key_actions'])})"
+            (
+                f"the topic is encrypted with the AWS managed key {key_id}, whose policy CloudWatch alarms "
+                "cannot use (fix: a customer managed key granting "
+                f"{V['publisher']} {' and '.join(V['key_actions'])})"
+            )
         ]
     kms = ctx.target.client("kms")
     try:

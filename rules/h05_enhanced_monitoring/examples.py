@@ -46,7 +46,7 @@ def passing_example_inline_grant_and_arn_by_sub(template: dict) -> None:
     for resource in template["Resources"].values():
         if resource.get("Type") == INSTANCE:
             resource["Properties"]["MonitoringRoleArn"] = {
-                "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${%s}" % logical_id(template, ROLE)
+                "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${" + logical_id(template, ROLE) + "}"
             }
 
 

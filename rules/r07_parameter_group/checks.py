@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tapcheck.model import Model, Resource, as_str, show
-from tapcheck.requirements.common import CLUSTER_PARAMETER_GROUP, instances_of, of_the_cluster
+from tapcheck.requirements.common import instances_of, of_the_cluster
 from tapcheck.requirements.parameter_groups import attached_group, group_parameter, instance_parameter
 from tapcheck.requirements.unit import advisory, check, values, violation
 

@@ -31,7 +31,7 @@ def expected_outputs(model: Model) -> dict:
 
 @check("required-outputs")
 def required_outputs(model: Model):
-    """ClusterEndpoint, ClusterReaderEndpoint and DatabaseSecretArn read the cluster's endpoints and the secret's ARN."""
+    """ClusterEndpoint, ClusterReaderEndpoint and DatabaseSecretArn read the cluster's endpoints and the secret's ARN."""  # noqa: E501 - a check's description is one line (registry)
     for name, (what, accepted) in expected_outputs(model).items():
         output = model.outputs.get(name)
         if output is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from tapcheck.live.context import Context, Fail, check
 from tapcheck.requirements.taggable import tag_property

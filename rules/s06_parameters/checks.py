@@ -6,7 +6,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from tapcheck.requirements.unit import check, values, violation
 DATABASE_NAME = values(__file__)["database_name_parameter"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def parameter_schema() -> dict:
     return json.loads((Path(__file__).parent / "parameters.schema.json").read_text())
 
@@ -118,7 +118,7 @@ class NameRule:
         return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def name_rules() -> dict[str, tuple[NameRule, ...]]:
     data = tomllib.loads((Path(__file__).parent / "names.toml").read_text())
     rules: dict[str, list[NameRule]] = {}

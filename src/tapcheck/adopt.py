@@ -167,7 +167,11 @@ def _hook_source(args: argparse.Namespace) -> tuple[str | None, str | None]:
 def repository_root(start: Path) -> Path:
     try:
         top = subprocess.run(
-            ["git", "-C", str(start), "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=30
+            ["git", "-C", str(start), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return start

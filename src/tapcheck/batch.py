@@ -24,8 +24,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tapcheck.errors import EXIT_INTERNAL, EXIT_UNUSABLE, ENV_DEBUG, MissingTool, UsageError, internal_error_line
 from tapcheck import gate
+from tapcheck.errors import ENV_DEBUG, EXIT_INTERNAL, EXIT_UNUSABLE, MissingTool, UsageError, internal_error_line
 from tapcheck.gate import ALL_TOOLS, Report, Unchecked, one_per_defect, project_waiver_files, summarize
 from tapcheck.loader import load_template
 from tapcheck.tools.lint import Linting

@@ -19,7 +19,6 @@ from tapcheck.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_UNUSABLE,
-    MissingTool,
     UsageError,
     internal_error_line,
     worst,
@@ -127,10 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lsp.set_defaults(func=cmd_lsp)
 
+    from tapcheck import adopt
     from tapcheck.live import commands as live_commands
     from tapcheck.plan import command as plan_command
-
-    from tapcheck import adopt
 
     live_commands.register(sub)
     plan_command.register(sub)

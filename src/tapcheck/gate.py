@@ -109,8 +109,7 @@ def evaluate_loaded(
     only a caller that owns the process (the `check` command) asks for a child.
     `judge_unused_waivers`: a waiver that covers nothing here is a finding; a batch passes False
     and judges them over all its templates (tapcheck.batch)."""
-    from tapcheck import suppressions
-    from tapcheck import waivers
+    from tapcheck import suppressions, waivers
 
     lint_job = None
     if "cfn-lint" in tools:

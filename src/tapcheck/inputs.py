@@ -17,7 +17,6 @@ import glob
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from tapcheck.errors import UsageError
 
@@ -162,5 +161,5 @@ def _parse(path: str) -> tuple[str, object] | None:
         return text, decode(text, path)
     except UsageError:
         return None
-    except Exception:  # the decoder's own failure on odd input
+    except Exception:  # noqa: BLE001 - the decoder's own failure on odd input
         return None

@@ -95,7 +95,7 @@ def decode(text: str, label: str = "<template>") -> object:
         tree, errors = decode_str(text)
     except RecursionError:
         raise UsageError(label, "is nested too deeply to parse", "flatten the template") from None
-    except Exception as exc:  # the decoder's own failures on pathological input
+    except Exception as exc:  # noqa: BLE001 - the decoder's own failures on pathological input
         raise UsageError(label, f"cannot be parsed: {_one_line(str(exc))}", "fix the JSON or YAML syntax") from None
     if errors:
         raise _syntax_error(text, label, errors[0])
@@ -178,7 +178,7 @@ def _check_resource_types(resources: dict, label: str) -> None:
             continue
         try:
             PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type)
-        except Exception:
+        except Exception:  # noqa: BLE001 - ResourceNotFoundError, or another of cfn-lint's on an odd name
             raise UsageError(
                 label,
                 f"resource {logical_id} has unknown type {resource_type!r}",

@@ -125,7 +125,7 @@ def build_server():
         document = server.workspace.get_text_document(uri)
         try:
             found = diagnostics_for(path_of(uri), document.source)
-        except Exception as exc:  # a bug of ours: one diagnostic saying so, the server stays up
+        except Exception as exc:  # noqa: BLE001 - a bug of ours: one diagnostic saying so, the server stays up
             found = [
                 _diagnostic(
                     types,

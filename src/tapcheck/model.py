@@ -19,8 +19,9 @@ after the default has been substituted).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any, Self
 
 NO_VALUE = object()  # AWS::NoValue: the property is removed
 
@@ -30,7 +31,7 @@ class Str(str):
 
     params: frozenset = frozenset()
 
-    def __new__(cls, value: str, params: frozenset | set = frozenset()) -> "Str":
+    def __new__(cls, value: str, params: frozenset | set = frozenset()) -> Self:
         obj = super().__new__(cls, value)
         obj.params = frozenset(params)
         return obj
@@ -107,7 +108,7 @@ def show(value: Any) -> str:
     return str(value)
 
 
-def sub_text(value: "Text") -> str:
+def sub_text(value: Text) -> str:
     """The Fn::Sub string that builds a Text: literal parts escaped, symbols as ${...}."""
     out = []
     for part in value.parts:
@@ -252,7 +253,7 @@ class Model:
     excluded: dict[str, str] = field(default_factory=dict)  # logical id -> condition that removed it
     unexpanded: dict[str, str] = field(default_factory=dict)  # Fn::ForEach loop -> why it could not be expanded
     origins: dict[str, str] = field(default_factory=dict)  # /Resources/X made by a loop -> the loop's pointer
-    resolver: "Resolver | None" = field(default=None, repr=False)
+    resolver: Resolver | None = field(default=None, repr=False)
 
     def of_type(self, *types: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.type in types]
@@ -267,7 +268,7 @@ def source_pointer(model: Model, pointer: str) -> str:
     made points at the loop."""
     parts = pointer.split("/")
     made = "/".join(parts[:3])
-    return model.origins[made] if made in model.origins else pointer
+    return model.origins.get(made, pointer)
 
 
 def value_at(model: Model, pointer: str) -> Any:

@@ -66,10 +66,11 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 EVALUATION_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html"
 OPERATORS_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html"
@@ -146,11 +147,11 @@ class Principal:
     account: str | None = None
 
     @classmethod
-    def of(cls, value: "Principal | str") -> "Principal":
+    def of(cls, value: Principal | str) -> Principal:
         if isinstance(value, Principal):
             return value
         text = str(value)
-        if text.endswith(".amazonaws.com") or text.endswith(".amazonaws.com.cn"):
+        if text.endswith((".amazonaws.com", ".amazonaws.com.cn")):
             return cls(service=text)
         if re.fullmatch(r"\d{12}", text):
             return cls(account=text)
@@ -263,7 +264,7 @@ def _glob(pattern: str, case_sensitive: bool = True) -> re.Pattern:
     found = _GLOB_CACHE.get(key)
     if found is None:
         body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-        found = re.compile(body, re.S if case_sensitive else re.S | re.I)
+        found = re.compile(body, re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE)
         _GLOB_CACHE[key] = found
     return found
 
@@ -332,7 +333,7 @@ def _pattern(text: str, case_sensitive: bool = True) -> re.Pattern:
             continue
         body.append(".*" if char == "*" else "." if char == "?" else re.escape(char))
         index += 1
-    return re.compile("".join(body), re.S if case_sensitive else re.S | re.I)
+    return re.compile("".join(body), re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE)
 
 
 def _literal(text: str) -> str:
@@ -434,12 +435,12 @@ def _number(text: str) -> float | None:
 def _date(text: str) -> datetime | None:
     text = str(text).strip()
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return datetime.fromtimestamp(float(text), tz=timezone.utc)
+        return datetime.fromtimestamp(float(text), tz=UTC)
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(text)  # Python 3.11 reads a trailing "Z" as UTC
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _compare_one(base: str, policy_value: str, request_value: str) -> bool | None:

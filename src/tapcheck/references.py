@@ -38,9 +38,9 @@ TOPIC = "AWS::SNS::Topic"
 
 _KEPT = ("AWS::Partition", "AWS::Region", "AWS::AccountId")
 _PARTITION = r"(?:\$\{AWS::Partition\}|aws(?:-[a-z]+)*)"
-_KMS_ARN = re.compile(rf"arn:{_PARTITION}:kms:\$\{{AWS::Region\}}:\$\{{AWS::AccountId\}}:(key|alias)/(.+)", re.S)
-_ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::\$\{{AWS::AccountId\}}:role/(.+)", re.S)
-_TOPIC_ARN = re.compile(rf"arn:{_PARTITION}:sns:\$\{{AWS::Region\}}:\$\{{AWS::AccountId\}}:(.+)", re.S)
+_KMS_ARN = re.compile(rf"arn:{_PARTITION}:kms:\$\{{AWS::Region\}}:\$\{{AWS::AccountId\}}:(key|alias)/(.+)", re.DOTALL)
+_ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::\$\{{AWS::AccountId\}}:role/(.+)", re.DOTALL)
+_TOPIC_ARN = re.compile(rf"arn:{_PARTITION}:sns:\$\{{AWS::Region\}}:\$\{{AWS::AccountId\}}:(.+)", re.DOTALL)
 
 
 def _pattern_text(value: Any) -> tuple[str, list] | None:
@@ -166,7 +166,10 @@ def aws_managed_service(value: Any) -> str | None:
         if not all(isinstance(p, (str, PseudoRef)) for p in value.parts):
             return None
         text = "".join(str(p) if isinstance(p, str) else "${" + p.name + "}" for p in value.parts)
-        pattern = rf"arn:{_PARTITION}:kms:(?:\$\{{AWS::Region\}}|[a-z0-9-]+):(?:\$\{{AWS::AccountId\}}|\d{{12}}):alias/aws/([a-z0-9-]+)"
+        pattern = (
+            rf"arn:{_PARTITION}:kms:(?:\$\{{AWS::Region\}}|[a-z0-9-]+):"
+            r"(?:\$\{AWS::AccountId\}|\d{12}):alias/aws/([a-z0-9-]+)"
+        )
     elif isinstance(value, str):
         text = str(value)
         pattern = r"(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias/aws/([a-z0-9-]+)"

@@ -25,7 +25,6 @@ from typing import Any
 
 from tapcheck.model import AttrRef, Model, ParamRef, PseudoRef, ResourceRef, Text, Unknown, sub_text
 from tapcheck.references import canonical
-
 from tapcheck.requirements.taggable import tag_property
 from tapcheck.resource_schemas import resolve_ref, resource_schema
 

@@ -16,7 +16,8 @@ IpPermissionsEgress). No boto3 and no moto here.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 def _covers_port(perm: dict[str, Any], port: int) -> bool:

@@ -9,7 +9,8 @@ branches are walked), so a reference in a branch CloudFormation never takes is n
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 _SUB_VARIABLE = re.compile(r"\$\{(?!!)([^}]+)\}")
 

@@ -23,9 +23,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from tapcheck.errors import UsageError
 from tapcheck.findings import Finding, Severity
@@ -266,7 +266,10 @@ def unused(waivers: list[Waiver], uses: list[WaiverUse]) -> list[Finding]:
                 resource=None,
                 path=f"/waivers/{waiver.index}",
                 message=f"{waiver.describe()} matches no finding: {waiver.control} does not fire on any {scope}{where}",
-                fix=f"remove the waiver from {waiver.file or 'the waivers file'} or correct its control or resource_type",
+                fix=(
+                    f"remove the waiver from {waiver.file or 'the waivers file'} "
+                    "or correct its control or resource_type"
+                ),
                 severity=Severity.ERROR,
                 source="tapcheck",
                 file=waiver.file,

@@ -42,7 +42,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape
@@ -168,7 +168,7 @@ def read_body(environ: dict[str, Any]) -> bytes:
 
 def _timestamp(text: str) -> datetime | None:
     try:
-        return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         return None
 
@@ -192,7 +192,7 @@ def check(
     when = _timestamp(amz_date)
     if "host" not in signed or "x-amz-date" not in signed or when is None or amz_date[:8] != match["date"]:
         return INCOMPLETE, service
-    if abs((now or datetime.now(timezone.utc)) - when) > MAX_SKEW:
+    if abs((now or datetime.now(UTC)) - when) > MAX_SKEW:
         return EXPIRED, service
     declared_hash = _header(environ, "X-Amz-Content-SHA256")
     if declared_hash is not None and declared_hash != hashlib.sha256(body).hexdigest():

@@ -61,7 +61,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tapcheck.emulator.pgcluster import (  # noqa: F401 - server_running is read from here too
+from tapcheck.emulator.pgcluster import (
     PG_BIN,
     PgCluster,
     PgError,

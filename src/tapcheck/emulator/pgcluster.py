@@ -20,6 +20,7 @@ No moto import here: this module only knows PostgreSQL.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import pwd
@@ -184,7 +185,9 @@ def _chown(path: Path) -> None:
 
 def _run(step: str, cmd: list[str], timeout: float = 60, env: dict[str, str] | None = None) -> str:
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL, check=False
+        )
     except subprocess.TimeoutExpired:
         raise PgError(f"{step}: timed out after {timeout:.0f} s") from None
     if proc.returncode != 0:
@@ -647,7 +650,7 @@ def server_running(data: Path) -> bool:
         return False
     if stat.rsplit(")", 1)[-1].split()[0] == "Z":
         return False
-    return any(a == "-D" and b == str(data) for a, b in zip(args, args[1:]))
+    return any(a == "-D" and b == str(data) for a, b in itertools.pairwise(args))
 
 
 def aurora_version_of(engine_version: str) -> str:
@@ -828,7 +831,12 @@ def release_interlock(data: Path) -> str | None:
         cols = row.split()  # key shmid perms size cpid lpid nattch ...
         if len(cols) > 6 and int(cols[1]) == shmid and int(cols[0]) == key and int(cols[6]) == 0:
             proc = subprocess.run(
-                ["ipcrm", "-m", str(shmid)], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL
+                ["ipcrm", "-m", str(shmid)],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                stdin=subprocess.DEVNULL,
+                check=False,
             )
             return f"removed its shared memory segment {shmid}" if proc.returncode == 0 else None
     return None

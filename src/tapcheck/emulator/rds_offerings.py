@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from tapcheck.requirements import engine_versions
@@ -53,7 +53,7 @@ def _extension(filename: str) -> dict:
     return json.loads(resources.files(package).joinpath(filename).read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _classes_by_version(engine: str) -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
     """cfn-lint's E3062 data: (EngineVersion pattern, instance classes) for the engine."""
     out = []
@@ -68,7 +68,7 @@ def _classes_by_version(engine: str) -> tuple[tuple[re.Pattern[str], frozenset[s
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _classes_in_region(engine: str, region: str) -> frozenset[str] | None:
     """cfn-lint's E3025 data (from the pricing API): instance classes of the engine in the region."""
     regional = _extension("dbinstanceclass_enum.json").get(region)

@@ -38,7 +38,7 @@ def ca_cert_path(root: str | os.PathLike[str]) -> Path:
 
 
 def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _key():

@@ -4,9 +4,9 @@ tapcheck.live.drift). The requirements core discovers the folders; the live laye
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 from tapcheck.requirements.registry import RegistryError, folders, marked, registry, requirement_order
 from tapcheck.requirements.unit import PROBE_MARK, ProbeMark

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from tapcheck import DEFAULT_TEMPLATE
-from tapcheck.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, EXIT_UNUSABLE, UsageError
+from tapcheck.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, UsageError
 
 EMULATOR_STATE_HELP = (
     "the local emulator's state file (its port, data directory, process), to run several "
@@ -287,9 +287,7 @@ def cmd_emulator_start(args: argparse.Namespace) -> int:
     from tapcheck.extras import require
 
     require("emulator", "tapcheck emulator start")  # before a server is spawned that could not import moto
-    from tapcheck.emulator import control
-
-    from tapcheck.emulator import netns
+    from tapcheck.emulator import control, netns
 
     if (args.network_boundary or netns.requested()) and netns.unavailable():
         print(f"tapcheck: {netns.unavailable()}", file=sys.stderr)

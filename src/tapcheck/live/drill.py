@@ -27,6 +27,8 @@ output naming any other cluster, secret, endpoint or port is refused before anyt
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import sys
 import threading
 import time
@@ -167,10 +169,8 @@ class _WriteLoad(threading.Thread):
                 with self._lock:
                     self.failures.append((time.monotonic(), " ".join(str(e).split())[:200]))
                 if conn is not None:
-                    try:
+                    with contextlib.suppress(Exception):  # the connection is being dropped either way
                         conn.close()
-                    except Exception:  # noqa: BLE001
-                        pass
                 conn = None
                 self.stop.wait(0.02)
         if conn is not None:
@@ -273,7 +273,7 @@ def require_consent(target_name: str, stack_name: str, confirm_stack: str | None
     if target_name != "local" and confirm_stack != stack_name:
         raise UsageError(
             "drill failover",
-            DISRUPTION + f"; it runs only with the stack's name repeated",
+            DISRUPTION + "; it runs only with the stack's name repeated",
             f"pass --confirm-stack {stack_name}",
         )
 
@@ -440,7 +440,7 @@ def _drill(
     result.committed = len(commits)
     result.failed_writes = len(failures)
     done = [t for _, t in commits]
-    result.window_s = max((b - a for a, b in zip(done, done[1:])), default=0.0)
+    result.window_s = max((b - a for a, b in itertools.pairwise(done)), default=0.0)
     try:
         with db.connect(db.writer) as conn:
             writable = not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from tapcheck.live.target import Target
@@ -56,14 +56,14 @@ class EventStream:
     target: Target
     stack: str  # name before the stack exists, its id afterwards
     out: TextIO | None = None
-    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
     seen: set[str] = field(default_factory=set)
     events: list[dict[str, Any]] = field(default_factory=list)
     last_news: float = field(default_factory=time.monotonic)
 
     def prime(self) -> None:
         self.seen |= {e["EventId"] for e in self._fetch()}
-        self.started = datetime.now(timezone.utc)
+        self.started = datetime.now(UTC)
         self.last_news = time.monotonic()
 
     def _fetch(self) -> list[dict[str, Any]]:
@@ -100,7 +100,7 @@ class EventStream:
         return time.monotonic() - self.last_news
 
     def elapsed(self) -> float:
-        return (datetime.now(timezone.utc) - self.started).total_seconds()
+        return (datetime.now(UTC) - self.started).total_seconds()
 
 
 def stack_status(target: Target, stack: str) -> str | None:

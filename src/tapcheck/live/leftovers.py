@@ -41,7 +41,7 @@ def created_resources(target: Target, stack: str) -> list[tuple[str, str, str]]:
     try:
         pages = cfn.get_paginator("describe_stack_events").paginate(StackName=stack)
         events = [e for page in pages for e in page["StackEvents"]]
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         if "does not exist" in str(e):
             return []
         raise
@@ -129,12 +129,15 @@ def _network_left(target: Target, network: dict[str, str]) -> list[str]:
     left = []
     for key, rid in network.items():
         if rid.startswith("vpc-"):
-            found = _exists(lambda: ec2.describe_vpcs(VpcIds=[rid])["Vpcs"], ("InvalidVpcID.NotFound",))
+            found = _exists(lambda rid=rid: ec2.describe_vpcs(VpcIds=[rid])["Vpcs"], ("InvalidVpcID.NotFound",))
         elif rid.startswith("subnet-"):
-            found = _exists(lambda: ec2.describe_subnets(SubnetIds=[rid])["Subnets"], ("InvalidSubnetID.NotFound",))
+            found = _exists(
+                lambda rid=rid: ec2.describe_subnets(SubnetIds=[rid])["Subnets"], ("InvalidSubnetID.NotFound",)
+            )
         else:
             found = _exists(
-                lambda: ec2.describe_security_groups(GroupIds=[rid])["SecurityGroups"], ("InvalidGroup.NotFound",)
+                lambda rid=rid: ec2.describe_security_groups(GroupIds=[rid])["SecurityGroups"],
+                ("InvalidGroup.NotFound",),
             )
         if found:
             left.append(f"{key} {rid}")
@@ -185,7 +188,7 @@ def physical_ids(target: Target, stack: str) -> dict[str, tuple[str, str, str]]:
             for r in page["StackResourceSummaries"]:
                 if r.get("PhysicalResourceId"):
                     found[r["PhysicalResourceId"]] = (r["LogicalResourceId"], r["ResourceType"], r["ResourceStatus"])
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         if "does not exist" in str(e):
             return {}
         raise

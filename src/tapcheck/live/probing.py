@@ -11,8 +11,8 @@ A probe run's outcome is a tapcheck.report.live.Case, the one type every report 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from tapcheck.findings import Status
 from tapcheck.live.collect import Probe, probes
@@ -70,7 +70,7 @@ def run_probe(run: ProbeRun, ctx: Context) -> Case:
         status, detail = Status.FAIL, str(e)
     except Skip as e:
         status, detail = Status.SKIP, str(e)
-    except Exception as e:  # noqa: BLE001 - an API error is a failed probe, with its reason
+    except Exception as e:
         from tapcheck.errors import UsageError
 
         if isinstance(e, UsageError):

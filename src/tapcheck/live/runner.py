@@ -189,6 +189,7 @@ def wheels() -> list[Path]:
             capture_output=True,
             text=True,
             timeout=300,
+            check=False,
         )
         if proc.returncode != 0:
             last = (proc.stderr or proc.stdout).strip().splitlines()
@@ -422,8 +423,10 @@ class Runner:
         foreign = [a for a in attached if a != self.vpc_access] + [f"inline policy {n}" for n in inline]
         if foreign:
             return [
-                f"IAM role {role} (it holds {', '.join(foreign)}, which tapcheck did not attach; nothing was "
-                f"detached): remove those, then {command}"
+                (
+                    f"IAM role {role} (it holds {', '.join(foreign)}, which tapcheck did not attach; nothing was "
+                    f"detached): remove those, then {command}"
+                )
             ]
         try:
             if self.vpc_access in attached:
@@ -503,8 +506,8 @@ def payload(ctx: Any, run_ids: list[str]) -> dict[str, Any]:
 
 def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, Any]:
     """Run the data-plane probe runs `runs` (probing.ProbeRun) in a runner made for this call:
-    {run id: its case (tapcheck.report.live.Case)}. Removes the runner before returning or raising; what it could not remove is
-    printed to `out` (standard error) with the commands."""
+    {run id: its case (tapcheck.report.live.Case)}. Removes the runner before returning or raising;
+    what it could not remove is printed to `out` (standard error) with the commands."""
     from botocore.exceptions import ClientError
 
     out = out or sys.stderr

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any, Iterable, TextIO
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 from tapcheck.errors import UsageError
 

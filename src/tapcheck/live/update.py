@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from tapcheck.errors import UsageError
@@ -301,7 +301,7 @@ def render_verdicts(rows: list[VerdictRow]) -> str:
 
 # --- the update itself ------------------------------------------------------------------------
 def change_set_name() -> str:
-    return "tapcheck-" + datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return "tapcheck-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
 
 
 def create_change_set(target: Target, prepared: Prepared, capabilities: list[str]) -> tuple[str, list[dict[str, Any]]]:

@@ -2,8 +2,9 @@
 
 The operators themselves live in the requirement folders (rules/<folder>/operators.py, each
 marked @operator("check-id", choices)); this module collects the marks from the folders the
-registry discovers and turns them into ``Operator`` objects. An operator takes a template (a JSON-like dict, already deep-copied) and
-one *choice* — the value drawn for it — and edits the template in place.
+registry discovers and turns them into ``Operator`` objects. An operator takes a template (a
+JSON-like dict, already deep-copied) and one *choice* — the value drawn for it — and edits the
+template in place.
 ``Operator.choices(template)`` lists the deterministic choices (near misses first) that
 ``tapcheck score`` enumerates; hypothesis draws from the same list, plus a wider ``strategy``
 where one is given. A mutant is killed when the gate blocks on a finding of the operator's
@@ -13,8 +14,9 @@ check, which carries every requirement mapped to that check.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from tapcheck.mutation.locate import NotApplicable
 from tapcheck.requirements.registry import RegistryError, folders, marked, registry

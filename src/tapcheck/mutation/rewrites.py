@@ -13,8 +13,9 @@ import copy
 import random
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tapcheck.mutation.locate import (
     NotApplicable,
@@ -33,9 +34,9 @@ from tapcheck.mutation.locate import (
     taggable,
 )
 from tapcheck.requirements.common import CLUSTER, CLUSTER_PARAMETER_GROUP, KMS_KEY, ROLE, SUBNET_GROUP, TOPIC
+from tapcheck.template_refs import referenced_ids
 
 KMS_ALIAS = "AWS::KMS::Alias"
-from tapcheck.template_refs import referenced_ids
 
 PSEUDO = {
     "AWS::AccountId",
@@ -548,7 +549,7 @@ def topic_key_through_alias(t: dict, rnd: random.Random) -> None:
             {"Ref": alias},
             {"Fn::Sub": name},
             {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:" + name},
-            {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${%s}" % key},
+            {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${" + key + "}"},
         ]
     )
 
@@ -572,7 +573,7 @@ def monitoring_role_arn_by_sub(t: dict, rnd: random.Random) -> None:
             or properties(t["Resources"][role]).get("Path", "/") != "/"
         ):
             continue
-        body["MonitoringRoleArn"] = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${%s}" % role}
+        body["MonitoringRoleArn"] = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${" + role + "}"}
         changed = True
     if not changed:
         raise NotApplicable("no MonitoringRoleArn by GetAtt Arn")
@@ -592,8 +593,9 @@ def alarm_topic_arn_by_sub(t: dict, rnd: random.Random) -> None:
                 actions[index] = rnd.choice(
                     [
                         {
-                            "Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${%s.TopicName}"
-                            % topic
+                            "Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${"
+                            + topic
+                            + ".TopicName}"
                         },
                         {"Fn::GetAtt": [topic, "TopicArn"]},
                     ]
@@ -642,4 +644,4 @@ def service_grants_conditioned(t: dict, rnd: random.Random) -> None:
 
 BY_NAME.update({r.name: r for r in REWRITES})
 
-__all__ = ["REWRITES", "BY_NAME", "Rewrite", "compose"]
+__all__ = ["BY_NAME", "REWRITES", "Rewrite", "compose"]

@@ -12,8 +12,9 @@ from __future__ import annotations
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from tapcheck.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from tapcheck.mutation.evaluate import Verdict, judge, load_base
@@ -104,8 +105,10 @@ class Score:
         full = [r for r in self.rewrites if r.tools]
         lines += [
             "",
-            f"rewrites: {passed}/{len(self.rewrites)} pass "
-            f"({sum(r.passed for r in full)}/{len(full)} through the full gate with cfn-lint and cfn-guard)",
+            (
+                f"rewrites: {passed}/{len(self.rewrites)} pass "
+                f"({sum(r.passed for r in full)}/{len(full)} through the full gate with cfn-lint and cfn-guard)"
+            ),
         ]
         for rid in self.uncovered:
             lines.append(f"NO OPERATOR: {rid} has no mutant that applies to this template")

@@ -11,13 +11,12 @@ so must tapcheck, so dates are emitted bare.
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
+from typing import Any
 
 import yaml
 
-_QUOTED_DATE = re.compile(r"^(\s*(?:- )?[A-Za-z0-9_]+: )'(\d{4}-\d{2}-\d{2})'$", re.M)
+_QUOTED_DATE = re.compile(r"^(\s*(?:- )?[A-Za-z0-9_]+: )'(\d{4}-\d{2}-\d{2})'$", re.MULTILINE)
 
 
 class Tagged:

@@ -46,7 +46,7 @@ def pending_reboot(change: Change, new: Model) -> None:
         return
     if change.type in USERS and any(p.name == "Parameters" for p in change.properties):
         _changed_parameters(change, new)
-    for group_type, (user_type, prop) in USERS.items():
+    for user_type, prop in USERS.values():
         if change.type == user_type and any(p.name == prop for p in change.properties):
             # "If you apply a parameter group to an existing DB cluster, then its DB instances
             # might need to reboot" (DBClusterParameterGroupName on DBCLUSTER_PAGE)

@@ -7,8 +7,9 @@ say, each from its AWS source.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tapcheck.model import as_str
 from tapcheck.plan import schema as schemas

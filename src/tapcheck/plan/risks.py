@@ -292,7 +292,7 @@ def _dynamic_references(value: Any) -> list[str]:
         return [r for v in value.values() for r in _dynamic_references(v)]
     if isinstance(value, list):
         return [r for v in value for r in _dynamic_references(v)]
-    if isinstance(value, (str, Text)) or isinstance(value, ResourceRef):
+    if isinstance(value, (str, Text, ResourceRef)):
         text = flat_text(value)
         found, start = [], text.find(_PREFIX)
         while start >= 0:

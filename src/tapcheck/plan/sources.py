@@ -69,7 +69,7 @@ def from_rev(path: str, rev: str = "HEAD") -> Version:
 
 def _git(directory: str, *args: str) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(["git", "-C", directory, *args], capture_output=True, timeout=60)
+        return subprocess.run(["git", "-C", directory, *args], capture_output=True, timeout=60, check=False)
     except FileNotFoundError:
         raise UsageError(
             "git",

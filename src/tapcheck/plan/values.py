@@ -13,7 +13,8 @@ canonicalised twice: as old (assume unchanged) and as new (assume changed).
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from tapcheck.model import AttrRef, ParamRef, PseudoRef, ResourceRef, Text, Unknown, as_bool, as_number, as_str
 from tapcheck.plan import schema as schemas

@@ -6,7 +6,8 @@ operators), so the caller hands the probes and operators in: this module imports
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from tapcheck.requirements.registry import registry
 

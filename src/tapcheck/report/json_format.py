@@ -4,7 +4,7 @@ a batch: {compliant, templates[...], unchecked[{template, problem, exit_code}]}.
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from tapcheck.gate import Report, Unchecked
 

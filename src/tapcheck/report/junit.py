@@ -6,7 +6,7 @@ one errored test case, so a CI summary shows it beside the others."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
 from tapcheck.findings import Finding, Status

@@ -68,7 +68,7 @@ class Case:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Case":
+    def from_dict(cls, data: dict[str, Any]) -> Case:
         return cls(
             str(data["name"]),
             tuple(data.get("requirements") or ()),

@@ -23,8 +23,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from tapcheck import __version__
 from tapcheck.findings import Finding, RuleDoc, Severity
@@ -215,7 +215,11 @@ def _source_root(reports: list[Report]) -> Path:
         folder = Path(report.path).resolve().parent
         try:
             done = subprocess.run(
-                ["git", "-C", str(folder), "rev-parse", "--show-toplevel"], capture_output=True, text=True, timeout=10
+                ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
             )
         except (OSError, subprocess.TimeoutExpired):
             break

@@ -4,7 +4,7 @@ resource, path, line, message and fix (and the other tools' words on the same de
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from tapcheck.findings import Finding, Status
 from tapcheck.gate import Report, Unchecked

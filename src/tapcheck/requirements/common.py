@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from tapcheck.model import Model, ParamRef, Resource, Str, Text, as_bool, as_str, show
 from tapcheck.requirements.unit import Violation, violation

@@ -22,10 +22,11 @@ the mapping gives it.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from tapcheck.findings import Severity
 from tapcheck.model import Model, Resource
@@ -174,7 +175,7 @@ def operator(
 # --- a folder's own data ------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def folder_data(folder: Path) -> dict:
     with open(folder / "requirement.toml", "rb") as handle:
         return tomllib.load(handle)

@@ -79,7 +79,7 @@ def start(loaded: LoadedTemplate, how: Linting = Linting.HERE) -> LintJob:
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(data)
             code = 0
-        except BaseException:  # noqa: BLE001 - the parent lints again and reports the error
+        except BaseException:  # noqa: BLE001, S110 - the parent lints again and reports the error
             pass
         os._exit(code)
     os.close(write_fd)

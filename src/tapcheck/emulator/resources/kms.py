@@ -57,7 +57,7 @@ class KmsKey(EmulatedResource):
         account_id: str,
         region_name: str,
         **kwargs: Any,
-    ) -> "KmsKey":
+    ) -> KmsKey:
         props = cloudformation_json.get("Properties") or {}
         backend = kms_backends[account_id][region_name]
         policy = props.get("KeyPolicy")

@@ -130,20 +130,24 @@ def _sandboxed(cmd: list[str], workdir: Path) -> list[str]:
     ]
 
 
+_OWN_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
 def _version(runtime: str) -> str:
-    """ "python3.11" -> "3.11"; the emulator's own version for a runtime name without one."""
+    """Runtime name to Python version ("python3.11" -> "3.11"); the emulator's own version for a
+    runtime name without one."""
     found = re.fullmatch(r"python(\d+\.\d+)", runtime)
-    return found.group(1) if found else "%d.%d" % sys.version_info[:2]
+    return found.group(1) if found else _OWN_VERSION
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def interpreter(runtime: str) -> str:
     """A Python of the runtime's version that the handler's user can run. The emulator's own base
     interpreter (not its virtualenv: with -I -S the handler sees its package and the standard
     library only) when it is that version and that user can reach it; else the system's."""
     version = _version(runtime)
     base = getattr(sys, "_base_executable", None) or sys.executable
-    if os.geteuid() != 0 and "%d.%d" % sys.version_info[:2] == version:
+    if os.geteuid() != 0 and _OWN_VERSION == version:
         return base
     candidates = [
         base,
@@ -155,7 +159,7 @@ def interpreter(runtime: str) -> str:
         probe = _unprivileged([candidate, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
         try:
             answer = subprocess.run(
-                probe, capture_output=True, text=True, timeout=20, cwd="/", stdin=subprocess.DEVNULL
+                probe, capture_output=True, text=True, timeout=20, cwd="/", stdin=subprocess.DEVNULL, check=False
             ).stdout.strip()
         except (OSError, subprocess.TimeoutExpired):
             continue

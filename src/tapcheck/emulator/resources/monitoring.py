@@ -29,7 +29,7 @@ class MetricAlarm(EmulatedResource):
         account_id: str,
         region_name: str,
         **kwargs: Any,
-    ) -> "MetricAlarm":
+    ) -> MetricAlarm:
         p = cloudformation_json["Properties"]
         if "Metrics" in p:
             raise ValidationError(message="metric-math alarms are not supported by the emulator")
@@ -116,7 +116,7 @@ class Topic(EmulatedResource):
         account_id: str,
         region_name: str,
         **kwargs: Any,
-    ) -> "Topic":
+    ) -> Topic:
         p = cloudformation_json["Properties"]
         sns = sns_backends[account_id][region_name]
         attrs = {k: str(p[k]) for k in ("DisplayName", "KmsMasterKeyId", "FifoTopic") if k in p}
@@ -155,7 +155,7 @@ class IamRole(EmulatedResource):
         account_id: str,
         region_name: str,
         **kwargs: Any,
-    ) -> "IamRole":
+    ) -> IamRole:
         props = cloudformation_json["Properties"]
         role = MotoRole.create_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
         iam = iam_backends[account_id][get_partition(region_name)]
@@ -208,7 +208,7 @@ class LogGroup(EmulatedResource):
         account_id: str,
         region_name: str,
         **kwargs: Any,
-    ) -> "LogGroup":
+    ) -> LogGroup:
         props = cloudformation_json.get("Properties") or {}
         logs: Any = logs_backends[account_id][region_name]  # moto's hints take RetentionInDays as str
         group = logs.create_log_group(

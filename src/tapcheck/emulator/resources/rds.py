@@ -15,6 +15,8 @@ from moto.rds import models as _rds_models
 from moto.rds.models import DBInstance, RDSBackend, rds_backends
 
 from tapcheck.emulator import rds_offerings
+from tapcheck.emulator.failover import fail_over
+from tapcheck.emulator.pgcluster import PgCluster, PgError, pg_available, server_running
 from tapcheck.emulator.resources import clusters
 from tapcheck.emulator.resources.base import (
     AttributeReaders,
@@ -25,8 +27,6 @@ from tapcheck.emulator.resources.base import (
     tag_list,
 )
 from tapcheck.emulator.resources.clusters import log
-from tapcheck.emulator.failover import fail_over
-from tapcheck.emulator.pgcluster import PgCluster, PgError, pg_available, server_running
 
 
 class DBClusterParameterGroup(EmulatedResource):
@@ -41,7 +41,7 @@ class DBClusterParameterGroup(EmulatedResource):
         account_id: str,
         region_name: str,
         **kwargs: Any,
-    ) -> "DBClusterParameterGroup":
+    ) -> DBClusterParameterGroup:
         props = cloudformation_json["Properties"]
         rds = rds_backends[account_id][region_name]
         group = rds.create_db_cluster_parameter_group(
@@ -84,7 +84,7 @@ class DBSubnetGroup(EmulatedResource):
         account_id: str,
         region_name: str,
         **kwargs: Any,
-    ) -> "DBSubnetGroup":
+    ) -> DBSubnetGroup:
         props = cloudformation_json["Properties"]
         refusal = subnet_group_name_refusal(resource_name)
         if refusal:
@@ -304,7 +304,7 @@ class AuroraCluster(EmulatedResource):
         account_id: str,
         region_name: str,
         **kwargs: Any,
-    ) -> "AuroraCluster":
+    ) -> AuroraCluster:
         props = cloudformation_json["Properties"]
         rds = rds_backends[account_id][region_name]
         cluster_id = resource_name.lower()

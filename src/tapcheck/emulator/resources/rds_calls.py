@@ -307,8 +307,8 @@ def reset_db_cluster_parameter_group(self: RDSBackend, name: str, reset_all: boo
     unknown = [p for p in wanted if p not in defaults]
     if unknown:
         raise rds_errors.InvalidParameterValue(
-            f"the emulator knows no default value of {', '.join(sorted(unknown))} for {group.db_parameter_group_family} (only of "
-            f"{', '.join(sorted(defaults))})"
+            f"the emulator knows no default value of {', '.join(sorted(unknown))} "
+            f"for {group.db_parameter_group_family} (only of {', '.join(sorted(defaults))})"
         )
     self.modify_db_cluster_parameter_group(
         name,

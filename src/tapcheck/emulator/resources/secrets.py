@@ -25,7 +25,7 @@ class Secret(EmulatedResource):
         account_id: str,
         region_name: str,
         **kwargs: Any,
-    ) -> "Secret":
+    ) -> Secret:
         props = cloudformation_json["Properties"]
         backend: Any = secretsmanager_backends[account_id][region_name]  # moto's hints say str where it takes None
         backend.create_secret(
@@ -112,7 +112,7 @@ class SecretTargetAttachment(EmulatedResource):
         account_id: str,
         region_name: str,
         **kwargs: Any,
-    ) -> "SecretTargetAttachment":
+    ) -> SecretTargetAttachment:
         return cls(_attach(cloudformation_json["Properties"], account_id, region_name), account_id, region_name)
 
     UPDATABLE = frozenset({"TargetId", "TargetType"})

@@ -20,9 +20,8 @@ created (AWS computes it asynchronously: CREATE_PENDING, CREATE_IN_PROGRESS); `B
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Callable
+from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import Change, ChangeSet, CloudFormationBackend

@@ -74,7 +74,7 @@ def delete_physical(rm: Any, instance: Any, body: dict[str, Any]) -> str | None:
     https://github.com/aws-cloudformation/aws-cloudformation-resource-providers-logs/issues/8)."""
     try:
         rm._delete_resource(instance, body)
-    except Exception as e:  # noqa: BLE001 - re-raised unless the service says it is gone
+    except Exception as e:
         if not _already_gone(e):
             raise
         return f"Resource not found, so already deleted ({reason(e)})"

@@ -20,8 +20,8 @@ from tapcheck.emulator.resources import clusters
 from tapcheck.emulator.stacks import names, preflight, state
 from tapcheck.emulator.stacks.dynamic_references import resolve_dynamic_references
 from tapcheck.emulator.stacks.events import (
-    deletion_policy,
     delete_physical,
+    deletion_policy,
     dependency_order,
     is_resource,
     physical,

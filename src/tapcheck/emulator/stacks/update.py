@@ -45,10 +45,10 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import Stack
 
 from tapcheck.emulator.resources.base import EmulatedResource
+from tapcheck.emulator.stacks import events as ev
 from tapcheck.emulator.stacks import state
 from tapcheck.emulator.stacks import update_rules as rules
 from tapcheck.emulator.stacks.dynamic_references import resolve_dynamic_references
-from tapcheck.emulator.stacks import events as ev
 from tapcheck.emulator.stacks.state import STACK_LOCKS, ResourceState
 
 # Event reason of a resource being replaced. AWS documents no event reasons; this is the wording

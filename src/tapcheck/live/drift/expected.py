@@ -14,8 +14,9 @@ values CloudFormation gave them:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tapcheck.live.context import Context
 from tapcheck.live.drift.reader import Reader

@@ -12,8 +12,9 @@ as soon as it is written.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from tapcheck.live.context import Context, Fail, Skip
 from tapcheck.live.drift.expected import Deployed, Unbound, bind, deployed

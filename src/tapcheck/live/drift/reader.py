@@ -7,7 +7,8 @@ its error. Only read calls: nothing here changes the stack.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from tapcheck.live.context import Context, one_line
 

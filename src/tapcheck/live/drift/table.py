@@ -18,8 +18,9 @@ password (no API reads it back), PendingWindowInDays (used only when the key is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tapcheck.live.drift import normalise as n
 from tapcheck.live.drift.reader import Reader

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 _LINE = re.compile(r"\[L:(\d+),C:\d+\]")
 _KEY = re.compile(r"[A-Za-z0-9_.\-]+")

@@ -28,8 +28,8 @@ import tarfile
 import tempfile
 import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from tapcheck.errors import MissingTool
 from tapcheck.tools.guard.locate import (
@@ -168,7 +168,9 @@ def _from_pypi(work: Path, keep_wheel_in: Path | None) -> bytes:
     problem = ""
     for pip in _pips():
         try:
-            done = subprocess.run([*pip, *args], capture_output=True, text=True, timeout=FETCH_TIMEOUT_SECONDS)
+            done = subprocess.run(
+                [*pip, *args], capture_output=True, text=True, timeout=FETCH_TIMEOUT_SECONDS, check=False
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             problem = f"{' '.join(pip)}: {exc}"
             continue
@@ -215,6 +217,7 @@ def _from_npm(npm: str, work: Path) -> bytes:
             capture_output=True,
             text=True,
             timeout=FETCH_TIMEOUT_SECONDS,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise _FetchFailed(f"npm pack: {exc}") from None

@@ -34,7 +34,7 @@ def validate(rule_paths: list[str], template_path: str) -> list[dict]:
         for rule_path in rule_paths:
             command += ["-r", str(rule_path)]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+            done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
         except subprocess.TimeoutExpired:
             raise UsageError(
                 label,
