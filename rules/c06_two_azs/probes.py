@@ -52,7 +52,7 @@ def subnet_azs(ctx: Context) -> str:
         live[s["SubnetIdentifier"]] = found[0]["AvailabilityZone"] if found else None
     gone = sorted(k for k, az in live.items() if az is None)
     check(not gone, f"subnet group {name} lists subnet(s) {gone}, which EC2 says do not exist")
-    live_azs = sorted(set(live.values()))
+    live_azs = sorted({az for az in live.values() if az is not None})
     check(len(live_azs) == ZONES, f"the subnets of {name} are in AZs {live_azs} according to EC2")
     return f"AZs {azs}"
 
@@ -63,7 +63,7 @@ def instances_azs(ctx: Context) -> str:
     members = ctx.cluster.get("DBClusterMembers") or []
     check(len(members) == ZONES, f"the cluster has {len(members)} member(s)")
     check(sum(1 for m in members if m.get("IsClusterWriter")) == 1, "the cluster does not have exactly one writer")
-    azs = sorted({i.get("AvailabilityZone") for i in ctx.instances})
+    azs = sorted({i.get("AvailabilityZone", "") for i in ctx.instances})
     check(len(ctx.instances) == ZONES and len(azs) == ZONES, f"instances are in AZs {azs}")
     return f"writer + reader in {azs}"
 

@@ -22,7 +22,9 @@ def aws_managed_keys(ctx: Context) -> str:
             secret_meta.get("KeyManager") == "AWS",
             f"the secret's key {secret_key} is managed by {secret_meta.get('KeyManager')}, not AWS",
         )
-    instance_keys = {i.get("PerformanceInsightsKMSKeyId") for i in ctx.instances} - {None}
+    instance_keys = {
+        i["PerformanceInsightsKMSKeyId"] for i in ctx.instances if i.get("PerformanceInsightsKMSKeyId") is not None
+    }
     for key in sorted(instance_keys):
         check(
             kms.describe_key(KeyId=key)["KeyMetadata"].get("KeyManager") == "AWS",

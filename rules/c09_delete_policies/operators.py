@@ -9,7 +9,7 @@ from tapcheck.requirements.unit import operator
 
 
 def _policy_choices(t):
-    out = []
+    out: list[tuple[int, str, str | None]] = []
     for index, (_, resource) in enumerate(resources(t)):
         for attribute in ("DeletionPolicy", "UpdateReplacePolicy"):
             out += [(index, attribute, "Retain"), (index, attribute, "RetainExceptOnCreate")]

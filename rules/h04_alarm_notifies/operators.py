@@ -3,6 +3,8 @@ of a compliant template."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from tapcheck.mutation.locate import (
     NotApplicable,
     alarm_topic,
@@ -52,6 +54,7 @@ AWS_MANAGED_SPELLINGS = ["alias", "alias-arn", "sub-arn", "join-arn", "parameter
 @operator("alarm-topic-deliverable", AWS_MANAGED_SPELLINGS)
 def topic_key_aws_managed(t, how):
     """The alarm topic encrypted with the AWS managed key aws/sns, spelt any way."""
+    value: str | dict[str, Any]
     if how == "alias":
         value = "alias/aws/sns"
     elif how == "alias-arn":
@@ -161,13 +164,14 @@ def topic_key_policy_shuts_out_cloudwatch(t, how):
 def topic_key_unusable(t, how):
     """The alarm topic's key is disabled, or not a symmetric encryption key (SNS takes no other)."""
     key = properties(referred(t, _topic_key(t).get("KmsMasterKeyId"), KMS_KEY)[1])
-    edit = {
+    edits: dict[str, dict[str, Any]] = {
         "disabled": {"Enabled": False},
         "disabled-string": {"Enabled": "false"},
         "rsa": {"KeySpec": "RSA_3072", "KeyUsage": "ENCRYPT_DECRYPT"},
         "hmac": {"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"},
         "sign-verify": {"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY"},
-    }[how]
+    }
+    edit = edits[how]
     key.update(edit)
     if "KeySpec" in edit:
         key.pop("EnableKeyRotation", None)  # only symmetric encryption keys rotate: keep the break to the spec

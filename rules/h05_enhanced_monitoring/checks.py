@@ -46,7 +46,7 @@ def enhanced_monitoring(model: Model):
         role_arn = instance.get("MonitoringRoleArn")
         role = role_of(model, role_arn)
         decision = trust_decision(model, role, instance) if role is not None else None
-        if decision is not None and decision.outcome is Outcome.UNKNOWN:
+        if role is not None and decision is not None and decision.outcome is Outcome.UNKNOWN:
             yield advisory(
                 role,
                 ("AssumeRolePolicyDocument",),
@@ -57,7 +57,7 @@ def enhanced_monitoring(model: Model):
                 "undecided",
                 Severity.WARNING,
             )
-        elif decision is None or not decision.allowed:
+        elif role is None or decision is None or not decision.allowed:
             why = f" ({decision.explain()})" if decision is not None else ""
             yield violation(
                 instance,

@@ -63,7 +63,7 @@ def enhanced_monitoring(ctx: Context) -> str:
             (i.get("MonitoringInterval") or 0) in V["intervals"],
             f"{instance} MonitoringInterval is {i.get('MonitoringInterval')}",
         )
-        arn = i.get("MonitoringRoleArn")
+        arn = i.get("MonitoringRoleArn") or ""
         check(bool(arn), f"{instance} has no MonitoringRoleArn")
         role = iam.get_role(RoleName=arn.split("/")[-1])["Role"]
         name = role["RoleName"]

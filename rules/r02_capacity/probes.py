@@ -10,7 +10,7 @@ V = values(__file__)
 
 @probe("capacity", title="Serverless v2 scaling 0.5-1 ACU")
 def scaling(ctx: Context) -> str:
-    s = ctx.cluster.get("ServerlessV2ScalingConfiguration")
+    s = ctx.cluster.get("ServerlessV2ScalingConfiguration") or {}
     check(bool(s), "DescribeDBClusters shows no ServerlessV2ScalingConfiguration")
     check(
         float(s["MinCapacity"]) == V["min_capacity"] and float(s["MaxCapacity"]) == V["max_capacity"],

@@ -151,10 +151,10 @@ def credentials_wiring(model: Model, cluster: Resource):
     """The cluster reads the generated password key and the secret's username, which comes from MasterUsername."""
     secret = credential_secret(model, cluster)
     generator = generator_of(secret)
-    if generator is None:
+    password_ref = dynamic_reference(cluster.get("MasterUserPassword"))
+    if secret is None or generator is None or password_ref is None:  # the "secret" check reports these
         return
     key = generator.get("GenerateStringKey")
-    password_ref = dynamic_reference(cluster.get("MasterUserPassword"))
     if not key or password_ref[2] != key:
         yield violation(
             cluster,

@@ -20,6 +20,8 @@ def over_threshold(alarm: Resource) -> bool:
 def duration_problems(alarm: Resource) -> list:
     problems = []
     metric = alarm_metric(alarm)
+    if metric is None:  # cpu_alarms() admits only alarms on one plain metric
+        raise ValueError(f"{alarm.logical_id} watches no single metric")
     if metric.unit not in (None, V["unit"]):  # CPUUtilization is in Percent: another unit matches no data
         problems.append(
             violation(
@@ -72,11 +74,13 @@ def cpu_alarm(model: Model, cluster: Resource):
     if not cpu_alarms(model, cluster):
         elsewhere = [a for a in model.of_type(ALARM) if watches_cluster_cpu(model, a, cluster, any_account=True)]
         for alarm in elsewhere:
+            metric = alarm_metric(alarm)
+            account = metric.account if metric is not None else None  # a metric: it watches the cluster's CPU
             yield violation(
                 alarm,
                 ("Metrics",),
                 f"The alarm {alarm.logical_id} watches {V['metric']} in account "
-                f"{show(alarm_metric(alarm).account)}, not this stack's: it is not this cluster's metric",
+                f"{show(account)}, not this stack's: it is not this cluster's metric",
                 "Remove AccountId from the alarm's metric (or set it to !Ref AWS::AccountId) "
                 "(https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_MetricDataQuery.html)",
                 "other-account",

@@ -9,7 +9,7 @@ from tapcheck.requirements.unit import check, values, violation
 V = values(__file__)
 
 
-def expected_outputs(model: Model) -> dict:
+def expected_outputs(model: Model) -> dict[str, tuple[str, set[ResourceRef | AttrRef]]]:
     """Output name -> (what it is, acceptable values). Ref and GetAtt Id of a secret both give its ARN:
     https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-secret.html#aws-resource-secretsmanager-secret-return-values"""
     cluster = the_cluster(model)
@@ -17,7 +17,7 @@ def expected_outputs(model: Model) -> dict:
         return {}
     secrets = model.of_type(SECRET)
     secret = credential_secret(model, cluster) or (secrets[0] if len(secrets) == 1 else None)
-    wanted = {
+    wanted: dict[str, tuple[str, set[ResourceRef | AttrRef]]] = {
         V["writer_output"]: ("the writer endpoint", {AttrRef(cluster.logical_id, "Endpoint.Address")}),
         V["reader_output"]: ("the reader endpoint", {AttrRef(cluster.logical_id, "ReadEndpoint.Address")}),
     }

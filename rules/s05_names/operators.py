@@ -11,7 +11,7 @@ MUST_BE_NAMED = set(values(__file__)["must_be_named"])
 
 
 def _named(t):
-    return [(i, k, r) for i, (k, r) in enumerate(resources(t)) if NAME_PROPERTY.get(r.get("Type")) in properties(r)]
+    return [(i, k, r) for i, (k, r) in enumerate(resources(t)) if NAME_PROPERTY.get(r.get("Type", "")) in properties(r)]
 
 
 def _name_choices(t):

@@ -217,7 +217,9 @@ def _name_violations(model: Model, resource, rule: NameRule, raw: Any, value: An
             continue
         for extreme in extremes:
             name = _name_with(model, raw, {parameter: extreme})
-            problem = rule.problem(name) if name is not None else None
+            if name is None:
+                continue
+            problem = rule.problem(name)
             if problem is not None:
                 yield violation(
                     resource,

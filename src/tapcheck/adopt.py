@@ -21,13 +21,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tapcheck.errors import EXIT_OK, UsageError
 
 CONFIG_NAME = ".tapcheck.yaml"
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 
-HOOKS = [
+HOOKS: list[dict[str, Any]] = [
     {
         "id": "tapcheck",
         "name": "tapcheck compliance gate",
@@ -84,7 +85,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise UsageError("--hook-repo/--hook-rev", "go together", "give both, or neither")
 
     found = expand([str(root)])
-    governed, others = [], []
+    governed: list[str] = []
+    others: list[str] = []
     for path in found.templates:
         relative = Path(os.path.relpath(path, root)).as_posix()
         (governed if declares_cluster(path) else others).append(relative)

@@ -61,6 +61,8 @@ class Governance:
 
     def matches(self, path: str) -> bool:
         """Whether a configured glob matches path (only with a configuration that lists templates)."""
+        if self.config is None:
+            return False
         relative = _relative(path, self.config.base)
         return relative is not None and any(p.fullmatch(relative) for p in self._patterns)
 

@@ -131,8 +131,8 @@ def _classify(path: str) -> tuple[str | None, tuple[str, object] | None]:
     parsed = _parse(path)
     if parsed is None:
         return (None if claims else "not JSON or YAML that tapcheck can read"), None
-    why = tree_not_a_template(parsed[1])
-    return why, (parsed if why is None else None)
+    problem = tree_not_a_template(parsed[1])
+    return problem, (parsed if problem is None else None)
 
 
 def claims_to_be_a_template(name: str, text: str) -> bool:

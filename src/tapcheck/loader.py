@@ -156,7 +156,7 @@ RESERVED_ORGANIZATIONS = frozenset({"alexa", "amzn", "amazon", "aws", "custom", 
 
 def is_registry_type(resource_type: object) -> bool:
     found = _REGISTRY_TYPE.fullmatch(resource_type) if isinstance(resource_type, str) else None
-    return bool(found) and found.group(1).lower() not in RESERVED_ORGANIZATIONS
+    return found is not None and found.group(1).lower() not in RESERVED_ORGANIZATIONS
 
 
 def _check_resource_types(resources: dict, label: str) -> None:

@@ -64,7 +64,7 @@ class Text:
 
     @property
     def params(self) -> frozenset:
-        names = set()
+        names: set[str] = set()
         for part in self.parts:
             if isinstance(part, Str):
                 names |= part.params
@@ -394,7 +394,8 @@ class Resolver:
             ptype = str(declaration.get("Type", "String")) if isinstance(declaration, dict) else "String"
             if ptype.startswith("List<") or ptype == "CommaDelimitedList":
                 return [Str(s.strip(), {name}) for s in str(value).split(",")]
-            return Str(as_str(value) if as_str(value) is not None else str(value), {name})
+            text = as_str(value)
+            return Str(text if text is not None else str(value), {name})
         if name in self.resource_ids:
             return ResourceRef(name)
         return Unknown(f"Ref {name}")

@@ -70,7 +70,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 EVALUATION_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html"
 OPERATORS_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html"
@@ -288,7 +288,7 @@ def statement_covers(statement: dict, action: str) -> bool:
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
-def _substitute(text: str, request: Request, unknown: set, undocumented: set) -> str | bool | None:
+def _substitute(text: str, request: Request, unknown: set, undocumented: set) -> str | Literal[False] | None:
     """text with its policy variables replaced; None when a variable cannot be resolved (its key
     recorded in unknown, and in undocumented when the request does not document it); False when a
     variable's key is absent and has no default, so the value matches nothing
@@ -341,7 +341,7 @@ def _literal(text: str) -> str:
 
 
 def _resource_matches(patterns: Any, resource: str, request: Request, unknown: set, undocumented: set) -> bool | None:
-    results = []
+    results: list[bool | None] = []
     for raw in as_list(patterns):
         if not isinstance(raw, str):
             results.append(False)
@@ -470,16 +470,16 @@ def _compare_one(base: str, policy_value: str, request_value: str) -> bool | Non
             "NumericGreaterThanEquals": a >= b,
         }[op]
     if base.startswith("Date"):
-        a, b = _date(request_value), _date(policy_value)
-        if a is None or b is None:
+        when, limit = _date(request_value), _date(policy_value)
+        if when is None or limit is None:
             return False
         op = base.replace("DateNot", "Date")
         return {
-            "DateEquals": a == b,
-            "DateLessThan": a < b,
-            "DateLessThanEquals": a <= b,
-            "DateGreaterThan": a > b,
-            "DateGreaterThanEquals": a >= b,
+            "DateEquals": when == limit,
+            "DateLessThan": when < limit,
+            "DateLessThanEquals": when <= limit,
+            "DateGreaterThan": when > limit,
+            "DateGreaterThanEquals": when >= limit,
         }[op]
     if base in ("IpAddress", "NotIpAddress"):
         try:
@@ -522,8 +522,8 @@ KNOWN_OPERATORS = {
 
 def _split_operator(operator: str) -> tuple[str | None, str, bool] | None:
     """(set qualifier, base operator, IfExists) or None for an operator AWS does not define."""
-    qualifier, _, rest = operator.rpartition(":")
-    qualifier = qualifier or None
+    prefix, _, rest = operator.rpartition(":")
+    qualifier = prefix or None
     if qualifier is not None and qualifier.lower() not in ("forallvalues", "foranyvalue"):
         return None
     if_exists = rest.endswith("IfExists") and rest != "IfExists"
@@ -535,11 +535,11 @@ def _split_operator(operator: str) -> tuple[str | None, str, bool] | None:
 
 def _values_for(
     base: str, raw_values: list, request: Request, unknown: set, undocumented: set
-) -> list[str | bool | None]:
+) -> list[str | Literal[False] | None]:
     """Policy values as strings, policy variables substituted where the operator allows them (None
     for a value that cannot be resolved, False for one that matches nothing)."""
     family = next((f for f in _VARIABLES_ALLOWED if base.startswith(f)), None)
-    out: list[str | bool | None] = []
+    out: list[str | Literal[False] | None] = []
     for value in raw_values:
         if isinstance(value, bool):
             value = "true" if value else "false"
@@ -607,7 +607,7 @@ def condition_holds(
         return True
     if not isinstance(condition, dict):
         return None
-    results = []
+    results: list[bool | None] = []
     for operator, block in condition.items():
         if not isinstance(block, dict):
             results.append(None)
@@ -628,7 +628,7 @@ def statement_applies(
     undocumented = set() if undocumented is None else undocumented
     if not statement_covers(statement, request.action):
         return False
-    principal = request.principal
+    principal = Principal.of(request.principal)  # a Principal already (Request.__post_init__)
     if "NotPrincipal" in statement:
         by_principal = _not(_principal_matches(statement["NotPrincipal"], principal))
     elif "Principal" in statement:

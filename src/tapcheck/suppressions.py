@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tapcheck.findings import Finding, Severity
 from tapcheck.loader import LoadedTemplate, position_of
@@ -227,7 +228,7 @@ def _cfnlintrc(directory: Path) -> list[Suppression]:
     return []
 
 
-def _get(node: object, *keys: str) -> object:
+def _get(node: Any, *keys: str) -> Any:
     for key in keys:
         if not isinstance(node, dict):
             return None

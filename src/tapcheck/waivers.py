@@ -113,9 +113,8 @@ def load_waivers(path: str | os.PathLike | None = None) -> list[Waiver]:
         nodes = next((v for k, v in root.value if k.value == "waivers"), None) if root is not None else None
     if not isinstance(entries, list):
         raise UsageError(label, "`waivers` is not a list", fix)
-    lines = (
-        [item.start_mark.line + 1 for item in nodes.value] if isinstance(getattr(nodes, "value", None), list) else []
-    )
+    items = getattr(nodes, "value", None)
+    lines = [item.start_mark.line + 1 for item in items] if isinstance(items, list) else []
     return [
         _waiver(entry, index, lines[index] if index < len(lines) else None, label)
         for index, entry in enumerate(entries)
@@ -284,7 +283,7 @@ def _in_scope(waiver: Waiver, model: Model) -> bool:
     names has nothing for it to cover (another template of a batch, say)."""
     if waiver.resource is not None:
         return waiver.resource in model.resources
-    return bool(model.of_type(waiver.resource_type))
+    return waiver.resource_type is not None and bool(model.of_type(waiver.resource_type))
 
 
 def _tool_ran(control: str, ran: set[str] | None) -> bool:

@@ -14,6 +14,7 @@ to connect is a FAIL.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -76,7 +77,7 @@ class Context:
     # the local emulator may be written to and its alarm fired; on AWS nothing changes unless asked.
     writes: bool | None = None  # --write-probes: a row written on the writer, read on the reader
     fire_alarm: bool | None = None  # --fire-alarm: the CPU alarm set to ALARM and back
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @property
     def may_write(self) -> bool:
@@ -265,6 +266,8 @@ class Context:
         silent = self._memo.get(("timed out", host, port))
         if silent is not None:
             raise psycopg.OperationalError(f"{silent} (not retried: an earlier attempt in this run timed out)")
+        if replication:
+            options["replication"] = "true"
         try:
             return psycopg.connect(
                 host=host,
@@ -272,7 +275,6 @@ class Context:
                 connect_timeout=self.connect_timeout,
                 autocommit=True,
                 **options,
-                **({"replication": "true"} if replication else {}),
             )
         except psycopg.OperationalError as e:
             if any(marker in one_line(e).lower() for marker in _TIMED_OUT):

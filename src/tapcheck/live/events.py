@@ -127,7 +127,9 @@ class _Call(threading.Thread):
 
     def __init__(self, call: Callable[[], Any]) -> None:
         super().__init__(daemon=True, name="tapcheck-stack-call")
-        self.call, self.result, self.error = call, None, None
+        self.call = call
+        self.result: Any = None
+        self.error: BaseException | None = None
 
     def run(self) -> None:
         try:

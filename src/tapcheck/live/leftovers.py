@@ -46,13 +46,14 @@ def created_resources(target: Target, stack: str) -> list[tuple[str, str, str]]:
             return []
         raise
     seen: dict[str, tuple[str, str, str]] = {}
-    for e in events:
+    for event in events:
         if (
-            e.get("ResourceStatus") == "CREATE_COMPLETE"
-            and e.get("PhysicalResourceId")
-            and e["LogicalResourceId"] != e.get("StackName")
+            event.get("ResourceStatus") == "CREATE_COMPLETE"
+            and event.get("PhysicalResourceId")
+            and event["LogicalResourceId"] != event.get("StackName")
         ):
-            seen[e["LogicalResourceId"]] = (e["LogicalResourceId"], e["ResourceType"], e["PhysicalResourceId"])
+            logical = event["LogicalResourceId"]
+            seen[logical] = (logical, event["ResourceType"], event["PhysicalResourceId"])
     return list(seen.values())
 
 
@@ -126,22 +127,15 @@ def _probe(target: Target, rtype: str, physical: str) -> Callable[[], bool] | No
 
 def _network_left(target: Target, network: dict[str, str]) -> list[str]:
     ec2 = target.client("ec2")
-    left = []
-    for key, rid in network.items():
-        if rid.startswith("vpc-"):
-            found = _exists(lambda rid=rid: ec2.describe_vpcs(VpcIds=[rid])["Vpcs"], ("InvalidVpcID.NotFound",))
-        elif rid.startswith("subnet-"):
-            found = _exists(
-                lambda rid=rid: ec2.describe_subnets(SubnetIds=[rid])["Subnets"], ("InvalidSubnetID.NotFound",)
-            )
-        else:
-            found = _exists(
-                lambda rid=rid: ec2.describe_security_groups(GroupIds=[rid])["SecurityGroups"],
-                ("InvalidGroup.NotFound",),
-            )
-        if found:
-            left.append(f"{key} {rid}")
-    return left
+    return [f"{key} {rid}" for key, rid in network.items() if _network_resource_exists(ec2, rid)]
+
+
+def _network_resource_exists(ec2: Any, rid: str) -> bool:
+    if rid.startswith("vpc-"):
+        return _exists(lambda: ec2.describe_vpcs(VpcIds=[rid])["Vpcs"], ("InvalidVpcID.NotFound",))
+    if rid.startswith("subnet-"):
+        return _exists(lambda: ec2.describe_subnets(SubnetIds=[rid])["Subnets"], ("InvalidSubnetID.NotFound",))
+    return _exists(lambda: ec2.describe_security_groups(GroupIds=[rid])["SecurityGroups"], ("InvalidGroup.NotFound",))
 
 
 def check(

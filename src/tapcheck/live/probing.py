@@ -91,7 +91,7 @@ def run_all(
     control-plane runs stay here."""
     selected = runs(only)
     far = [run for run in selected if remote is not None and run.probe.plane == "data"]
-    done = remote(ctx, far) if far else {}
+    done = remote(ctx, far) if remote is not None and far else {}
     cases = []
     for run in selected:
         if run not in far:

@@ -409,6 +409,8 @@ class Runner:
 
     def _remove_role(self) -> list[str]:
         iam, role = self.target.client("iam"), self.role
+        if role is None:
+            return []
         command = (
             f"aws iam detach-role-policy --role-name {role} --policy-arn {self.vpc_access} && "
             f"aws iam delete-role --role-name {role}"

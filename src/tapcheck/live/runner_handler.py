@@ -50,7 +50,7 @@ class PayloadContext(Context):
             )
         return str(bundle)
 
-    @property  # type: ignore[override]
+    @property
     def secret(self) -> dict[str, Any]:
         if self._payload.get("secret_error"):
             raise Fail(self._payload["secret_error"])

@@ -19,6 +19,7 @@ What smoke may change (issue 21), the rule `--help` and the README state:
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from tapcheck.errors import UsageError
@@ -53,9 +54,11 @@ def run_smoke(
     may_write, may_fire = changes(tgt.local, writes, fire_alarm)
     ctx = Context(tgt, stack_name, described=stack, writes=may_write, fire_alarm=may_fire, **db)
     wanted = set(only or ())
-    remote = None
+    remote: Callable[[Any, list[Any]], dict[str, Any]] | None = None
     if runner:  # the data-plane probes run in a Lambda function in the stack's VPC (live/runner.py)
-        from tapcheck.live.runner import run_remote as remote
+        from tapcheck.live.runner import run_remote
+
+        remote = run_remote
     cases = probing.run_all(ctx, only=(lambda p: bool(wanted & set(p.requirements))) if only else None, remote=remote)
     skip_fails = probing.skip_fails(tgt.local, strict)
     decided = verdict(cases, skip_fails)

@@ -108,7 +108,9 @@ def kept_defaults(old_tree: dict, new_tree: dict, given: dict[str, str], old_val
         if key in given or key not in old_values or not isinstance(declaration, dict) or "Default" not in declaration:
             continue
         new_default = _parameter_text(declaration["Default"])
-        before = old_declared.get(key) if isinstance(old_declared.get(key), dict) else {}
+        before = old_declared.get(key)
+        if not isinstance(before, dict):
+            before = {}
         if "Default" in before and _parameter_text(before["Default"]) == new_default:
             continue  # the Default did not change
         if old_values[key] == new_default:

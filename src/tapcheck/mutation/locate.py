@@ -119,7 +119,7 @@ def cpu_alarm(template: dict) -> tuple[str, dict]:
         p = properties(alarm)
         metric = p
         if "Metrics" in p:
-            stats = [m.get("MetricStat") for m in p["Metrics"] if isinstance(m, dict) and m.get("MetricStat")]
+            stats = [m["MetricStat"] for m in p["Metrics"] if isinstance(m, dict) and m.get("MetricStat")]
             metric = (stats[0].get("Metric") or {}) if stats else {}
         if metric.get("MetricName") == "CPUUtilization" and cluster_id in referenced_ids(metric.get("Dimensions")):
             return key, alarm
@@ -186,7 +186,7 @@ def add_resource(template: dict, base: str, resource_type: str, props: dict, tag
 def rename_references(node: Any, old: str, new: str) -> Any:
     """A copy of node with every reference to `old` pointing at `new`."""
     if isinstance(node, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, arg in node.items():
             if key == "Ref" and arg == old:
                 out[key] = new

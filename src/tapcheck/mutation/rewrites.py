@@ -309,7 +309,7 @@ def alarm_metrics_form(t: dict, rnd: random.Random) -> None:
         return
     metric = {k: body.pop(k) for k in ("Namespace", "MetricName", "Dimensions") if k in body}
     stat = {"Metric": metric, "Period": body.pop("Period"), "Stat": body.pop("Statistic")}
-    entry = {"Id": rnd.choice(["cpu", "m1", "clustercpu"]), "MetricStat": stat}
+    entry: dict[str, Any] = {"Id": rnd.choice(["cpu", "m1", "clustercpu"]), "MetricStat": stat}
     if rnd.random() < 0.5:
         entry["ReturnData"] = True
     body["Metrics"] = [entry]
@@ -587,19 +587,13 @@ def alarm_topic_arn_by_sub(t: dict, rnd: random.Random) -> None:
     changed = False
     for prop in ("AlarmActions", "OKActions", "InsufficientDataActions"):
         actions = alarm.get(prop)
-        for index, action in enumerate(actions if isinstance(actions, list) else []):
+        if not isinstance(actions, list):
+            continue
+        for index, action in enumerate(actions):
             if isinstance(action, dict) and action.get("Ref") in topics:
                 topic = action["Ref"]
-                actions[index] = rnd.choice(
-                    [
-                        {
-                            "Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${"
-                            + topic
-                            + ".TopicName}"
-                        },
-                        {"Fn::GetAtt": [topic, "TopicArn"]},
-                    ]
-                )
+                by_name = "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${" + topic + ".TopicName}"
+                actions[index] = rnd.choice([{"Fn::Sub": by_name}, {"Fn::GetAtt": [topic, "TopicArn"]}])
                 changed = True
     if not changed:
         raise NotApplicable("no action by Ref of a topic")

@@ -130,7 +130,7 @@ def mutant_plan(
         own = [(op, choice) for op in operators if op.check == check for choice in op.choices(template)]
         if examples is not None and len(own) > examples:
             # keep every operator represented before sampling more of them
-            first = {}
+            first: dict[str, tuple[Operator, Any]] = {}
             for op, choice in own:
                 first.setdefault(op.name, (op, choice))
             rest = [pair for pair in own if pair not in first.values()]

@@ -31,7 +31,7 @@ class _Dumper(yaml.SafeDumper):
         # A short-form tag makes the scalar's type explicit, so it may stay plain (`!Ref X`,
         # not `!Ref 'X'`) whenever plain text reads back as the same characters.
         event = self.event
-        if event.tag and event.tag.startswith("!") and not event.style:
+        if isinstance(event, yaml.ScalarEvent) and event.tag and event.tag.startswith("!") and not event.style:
             if self.analysis is None:
                 self.analysis = self.analyze_scalar(event.value)
             if (

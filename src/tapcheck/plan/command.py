@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
 
 from tapcheck.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, UsageError
 
@@ -92,10 +93,10 @@ def run(args: argparse.Namespace) -> int:
         paths, unusable = _selected(args)
         if not paths:
             return EXIT_UNUSABLE if unusable else EXIT_OK
-        pairs = [(lambda path=path: from_rev(path, rev), path) for path in paths]
+        pairs = [(partial(from_rev, path, rev), path) for path in paths]
     elif len(args.paths) == 2:
         unusable = False
-        pairs = [(lambda: from_file(args.paths[0]), args.paths[1])]
+        pairs = [(partial(from_file, args.paths[0]), args.paths[1])]
     elif not args.paths:
         raise UsageError("plan", "names no template", "give [OLD] NEW, or --head / --base (the governed templates)")
     else:

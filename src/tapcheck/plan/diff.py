@@ -9,6 +9,7 @@ replaced.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,7 +120,7 @@ def _replacement(props: list[PropertyChange]) -> str:
 
 
 def _compare(
-    old: Resource, new: Resource, renewed_ids: set[str], maybe_ids: set[str] = frozenset()
+    old: Resource, new: Resource, renewed_ids: set[str], maybe_ids: AbstractSet[str] = frozenset()
 ) -> list[PropertyChange]:
     changes = []
     names = list(old.properties) + [n for n in new.properties if n not in old.properties]
@@ -137,7 +138,7 @@ def _compare_property(
     old: Resource,
     new: Resource,
     renewed_ids: set[str],
-    maybe_ids: set[str] = frozenset(),
+    maybe_ids: AbstractSet[str] = frozenset(),
 ) -> PropertyChange | None:
     before, after = old.properties.get(name, MISSING), new.properties.get(name, MISSING)
     node, root = schemas.comparison_node(resource_type, name)

@@ -65,6 +65,8 @@ def make_plan(
 ) -> Plan:
     """`parameters` resolve both versions, unless `old_parameters` is given for the old one: a
     deployed stack's current values against the values an update submits (deploy does that)."""
+    if new.tree is None:  # the new version is read from a file; only an old one may be missing
+        raise ValueError(f"{new.label}: a plan needs the new version's template")
     new_model = build_model(new.label, new.tree, parameters)
     old_values = parameters if old_parameters is None else old_parameters
     old_model = build_model(old.label, old.tree, old_values) if old.tree is not None else _empty(old.label)

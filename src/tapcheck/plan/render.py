@@ -86,18 +86,19 @@ def text(plans: list[Plan]) -> str:
 
 
 def _parameter_text(plan: Plan) -> str:
-    if plan.old_parameters is None:
+    old_parameters = plan.old_parameters
+    if old_parameters is None:
         return f" with {', '.join(f'{k}={v}' for k, v in plan.parameters.items())}" if plan.parameters else ""
 
     def shown(key: str, value: str | None) -> str:
         # DescribeStacks masks a NoEcho parameter as "****": never print the new value beside it
-        hidden = plan.old_parameters.get(key) == "****" or is_sensitive(key)
+        hidden = old_parameters.get(key) == "****" or is_sensitive(key)
         return "(unset)" if value is None else ("(hidden)" if hidden else value)
 
     changed = [
-        f"{k} {shown(k, plan.old_parameters.get(k))} -> {shown(k, v)}"
+        f"{k} {shown(k, old_parameters.get(k))} -> {shown(k, v)}"
         for k, v in plan.parameters.items()
-        if plan.old_parameters.get(k) != v
+        if old_parameters.get(k) != v
     ]
     return f" with parameters changed: {', '.join(changed)}" if changed else " with the same parameter values"
 

@@ -180,6 +180,8 @@ def _same_name(resource_type: str, left: Any, right: Any) -> bool:
 
 
 def _same_name_replacement(change: Change, certain: bool) -> None:
+    if change.old is None or change.new is None:  # a modify or replace has both
+        return
     prop, before = _name(change.old)
     _, after = _name(change.new)
     if prop is None or not _same_name(change.type, before, after):
@@ -201,13 +203,13 @@ def _name_collisions(changes: list[Change]) -> None:
     # resources first and then deletes the old resources" (UPDATE_COMPLETE_CLEANUP_IN_PROGRESS,
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-describing-stacks.html),
     # so the create fails because the name is taken.
-    removed = [c for c in changes if c.action == "remove" and c.old is not None]
+    removed = [(c, c.old) for c in changes if c.action == "remove" and c.old is not None]
     for change in changes:
         if change.action != "add" or change.new is None:
             continue
         prop, name = _name(change.new)
-        for gone in removed:
-            if gone.type == change.type and prop is not None and _same_name(change.type, _name(gone.old)[1], name):
+        for gone, gone_old in removed:
+            if gone.type == change.type and prop is not None and _same_name(change.type, _name(gone_old)[1], name):
                 change.add_risk(
                     "update-fails",
                     f"it is created with {prop}={flat_text(name)} while {gone.resource} "

@@ -25,6 +25,7 @@ import re
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from tapcheck import __version__
 from tapcheck.findings import Finding, RuleDoc, Severity
@@ -54,7 +55,8 @@ def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unche
     for report in reports:
         docs.update(report.rule_docs)
     findings = [f for r in reports for f in r.findings]
-    rules, index = [], {}
+    rules: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
     for check_id in sorted({f.check for f in findings if rule_id(f) == f.check} | set(reg.checks)):
         index[check_id] = len(rules)
         rules.append(_rule(check_id, reg))
@@ -162,7 +164,7 @@ def project_uri() -> str | None:
     return found[0] if found and found[0].startswith(("https://", "http://")) else None
 
 
-def _tool_rule(tool_rule: str, doc: RuleDoc | None, findings: list[Finding]) -> dict:
+def _tool_rule(tool_rule: str, doc: RuleDoc | None, findings: list[Finding]) -> dict[str, Any]:
     """A cfn-lint rule or a Control Tower control, in its own words; its tags the requirements its
     findings break."""
     requirements = sorted(
@@ -170,7 +172,7 @@ def _tool_rule(tool_rule: str, doc: RuleDoc | None, findings: list[Finding]) -> 
     )
     source = doc.source if doc else next((e.source for f in findings for e in f.sources if e.rule == tool_rule), "")
     title = doc.title if doc and doc.title else tool_rule
-    rule = {
+    rule: dict[str, Any] = {
         "id": tool_rule,
         "name": "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", tool_rule) if part),
         "shortDescription": {"text": title[:1000]},
@@ -186,12 +188,12 @@ def _tool_rule(tool_rule: str, doc: RuleDoc | None, findings: list[Finding]) -> 
     return rule
 
 
-def _rule(check_id: str, reg) -> dict:
+def _rule(check_id: str, reg) -> dict[str, Any]:
     check = reg.checks.get(check_id)
     requirement_ids = reg.requirements_of(check_id) if check_id != SUPPRESSION_CHECK else ()
     requirements = [reg.requirement(i) for i in requirement_ids if i != UNMAPPED]
     description = check.doc if check and check.doc else OWN_CHECKS.get(check_id, check_id)
-    rule = {
+    rule: dict[str, Any] = {
         "id": check_id,
         "name": "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", check_id) if part),
         "shortDescription": {"text": description.split("\n")[0][:200]},

@@ -17,6 +17,7 @@ import pickle
 import sys
 import threading
 from enum import Enum
+from typing import Any
 
 from tapcheck.findings import Finding, RuleDoc, Severity
 from tapcheck.loader import LoadedTemplate
@@ -47,7 +48,7 @@ class LintJob:
         self.fd: int | None = None
 
     def result(self) -> tuple[list[Finding], dict[str, RuleDoc]]:
-        if self.pid is None:
+        if self.pid is None or self.fd is None:  # set together when the child was forked
             return lint(self.loaded)
         chunks = []
         with os.fdopen(self.fd, "rb") as pipe:
@@ -153,8 +154,9 @@ def _like(original: dict, items: dict) -> dict:
     """A dict of the loader's node class (with the original's marks) holding items."""
     start, end = getattr(original, "start_mark", None), getattr(original, "end_mark", None)
     if start is not None:
+        node_class: Any = type(original)  # cfn-lint's dict_node: (items, start mark, end mark)
         try:
-            return type(original)(dict(items), start, end)
+            return node_class(dict(items), start, end)
         except TypeError:
             pass
     return dict(items)

@@ -43,6 +43,7 @@ from typing import Any
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import Stack
+from moto.core.common_models import CloudFormationModel
 
 from tapcheck.emulator.resources.base import EmulatedResource
 from tapcheck.emulator.stacks import events as ev
@@ -275,7 +276,10 @@ def _create(rm: Any, logical: str, body: dict[str, Any]) -> Any:
     rtype = body["Type"]
     if parsing.resource_class_from_type(rtype) is None:
         raise ValidationError(message=f"Resource type {rtype} is not supported by the tapcheck emulator")
-    created = parsing.parse_and_create_resource(logical, body, rm, rm._account_id, rm._region_name)
+    # moto annotates the result with a TypeVar no argument binds (mypy reads it as None alone)
+    created: CloudFormationModel | None = parsing.parse_and_create_resource(
+        logical, body, rm, rm._account_id, rm._region_name
+    )
     if created is None:
         raise ValidationError(message=f"{logical} could not be created")
     rm._parsed_resources[logical] = created
@@ -301,7 +305,9 @@ def _update_in_place(
             )
         existing.update_in_place(recorded[1], applied)
     else:
-        updated = parsing.parse_and_update_resource(logical, body, rm, rm._account_id, rm._region_name)
+        updated: CloudFormationModel | None = parsing.parse_and_update_resource(
+            logical, body, rm, rm._account_id, rm._region_name
+        )
         if updated is None:
             raise ValidationError(message=f"Update of {body['Type']} is not supported by the tapcheck emulator")
         rm._parsed_resources[logical] = updated

@@ -650,7 +650,7 @@ def markdown() -> str:
     from tapcheck.requirements.registry import registry
 
     reg = registry()
-    counts = {}
+    counts: dict[str, int] = {}
     for row in ROWS:
         counts[row.type] = counts.get(row.type, 0) + 1
     lines = [
