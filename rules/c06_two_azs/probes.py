@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from tapcheck import interrupts
-from tapcheck.live.context import Context, Fail, check, one_line
+from tapcheck.live.context import Context, Fail, expect, one_line
 from tapcheck.requirements.unit import probe, values
 
 ZONES = values(__file__)["availability_zones"]
@@ -40,7 +40,7 @@ def subnet_azs(ctx: Context) -> str:
     name = ctx.cluster.get("DBSubnetGroup")
     group = ctx.target.client("rds").describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"][0]
     azs = sorted({s["SubnetAvailabilityZone"]["Name"] for s in group["Subnets"]})
-    check(
+    expect(
         len(group["Subnets"]) == ZONES and len(azs) == ZONES,
         f"subnet group {name} covers AZs {azs} with {len(group['Subnets'])} subnet(s)",
     )
@@ -51,20 +51,20 @@ def subnet_azs(ctx: Context) -> str:
         found = ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": [s["SubnetIdentifier"]]}])["Subnets"]
         live[s["SubnetIdentifier"]] = found[0]["AvailabilityZone"] if found else None
     gone = sorted(k for k, az in live.items() if az is None)
-    check(not gone, f"subnet group {name} lists subnet(s) {gone}, which EC2 says do not exist")
+    expect(not gone, f"subnet group {name} lists subnet(s) {gone}, which EC2 says do not exist")
     live_azs = sorted({az for az in live.values() if az is not None})
-    check(len(live_azs) == ZONES, f"the subnets of {name} are in AZs {live_azs} according to EC2")
+    expect(len(live_azs) == ZONES, f"the subnets of {name} are in AZs {live_azs} according to EC2")
     return f"AZs {azs}"
 
 
 @probe("two-instances", title="two instances in two AZs: one writer, one reader")
 def instances_azs(ctx: Context) -> str:
-    check(not ctx.missing_instances, f"the stack's DB instance(s) {ctx.missing_instances} no longer exist in RDS")
+    expect(not ctx.missing_instances, f"the stack's DB instance(s) {ctx.missing_instances} no longer exist in RDS")
     members = ctx.cluster.get("DBClusterMembers") or []
-    check(len(members) == ZONES, f"the cluster has {len(members)} member(s)")
-    check(sum(1 for m in members if m.get("IsClusterWriter")) == 1, "the cluster does not have exactly one writer")
+    expect(len(members) == ZONES, f"the cluster has {len(members)} member(s)")
+    expect(sum(1 for m in members if m.get("IsClusterWriter")) == 1, "the cluster does not have exactly one writer")
     azs = sorted({i.get("AvailabilityZone", "") for i in ctx.instances})
-    check(len(ctx.instances) == ZONES and len(azs) == ZONES, f"instances are in AZs {azs}")
+    expect(len(ctx.instances) == ZONES and len(azs) == ZONES, f"instances are in AZs {azs}")
     return f"writer + reader in {azs}"
 
 
@@ -76,13 +76,13 @@ def endpoint_roles(ctx: Context) -> str:
         writer_read_only = writer.execute("SHOW transaction_read_only").fetchone()[0]
     with ctx.connect("reader") as reader:
         reader_recovering = reader.execute("SELECT pg_is_in_recovery()").fetchone()[0]
-    check(writer_recovering is False, "the writer endpoint reaches a server in recovery (read-only)")
-    check(
+    expect(writer_recovering is False, "the writer endpoint reaches a server in recovery (read-only)")
+    expect(
         writer_read_only == "off",
         "the writer endpoint's sessions are read-only (transaction_read_only on: "
         "default_transaction_read_only is set for the server, the database or the role)",
     )
-    check(reader_recovering is True, "the reader endpoint reaches a primary, not a replica: no reader is serving")
+    expect(reader_recovering is True, "the reader endpoint reaches a primary, not a replica: no reader is serving")
     return "writer: primary taking writes; reader: replica in recovery"
 
 
@@ -114,7 +114,7 @@ def _replication_read_only(ctx: Context, bound: float) -> str:
     replay on an idle cluster): that takes --write-probes."""
     members = ctx.cluster.get("DBClusterMembers") or []
     readers = sorted(m["DBInstanceIdentifier"] for m in members if not m.get("IsClusterWriter"))
-    check(
+    expect(
         bool(readers),
         f"DescribeDBClusters lists no reader instance among {len(members)} member(s): nothing replicates the writer",
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tapcheck.live.context import Context, Fail, check, one_line
+from tapcheck.live.context import Context, Fail, expect, one_line
 from tapcheck.requirements.unit import probe, values
 
 TRUE_VALUES = set(values(__file__)["true_values"])
@@ -35,7 +35,7 @@ MAX_OTHER_LOGINS = 20
 @probe("force-ssl", title="the attached parameter group sets rds.force_ssl")
 def force_ssl(ctx: Context) -> str:
     value = ctx.cluster_params.get("rds.force_ssl")
-    check(
+    expect(
         str(value).lower() in TRUE_VALUES, f"{ctx.cluster.get('DBClusterParameterGroup')} says rds.force_ssl {value!r}"
     )
     return f"rds.force_ssl={value}"
@@ -50,7 +50,7 @@ def force_ssl(ctx: Context) -> str:
 )
 def tls(ctx: Context, role: str) -> str:
     with ctx.connect(role) as conn:
-        check(conn.info.pgconn.ssl_in_use, f"the {role} connection is not encrypted")
+        expect(conn.info.pgconn.ssl_in_use, f"the {role} connection is not encrypted")
         users = [
             r
             for (r,) in conn.execute(

@@ -50,7 +50,7 @@ import uuid
 from typing import Any
 
 from tapcheck import interrupts
-from tapcheck.live.context import Context, Fail, check, one_line
+from tapcheck.live.context import Context, Fail, expect, one_line
 from tapcheck.live.lookups import cpu_alarms
 from tapcheck.policies import Decision, Outcome, evaluate
 from tapcheck.requirements.unit import probe, values
@@ -69,7 +69,7 @@ FAILED_ACTION = "Failed to execute action"
 
 def _alarm_and_topics(ctx: Context) -> tuple[dict, list[str]]:
     alarms = cpu_alarms(ctx)
-    check(bool(alarms), f"no CPU alarm on the cluster among {ctx.physical('AWS::CloudWatch::Alarm')}")
+    expect(bool(alarms), f"no CPU alarm on the cluster among {ctx.physical('AWS::CloudWatch::Alarm')}")
     topics = set(ctx.physical("AWS::SNS::Topic"))
     for alarm in alarms:
         hit = sorted(set(alarm.get("AlarmActions") or []) & topics)
@@ -85,7 +85,7 @@ def _alarm_and_topics(ctx: Context) -> tuple[dict, list[str]]:
 @probe("alarm-notifies", title="the CPU alarm's actions name the stack's SNS topic, actions enabled")
 def alarm_action(ctx: Context) -> str:
     alarm, topics = _alarm_and_topics(ctx)
-    check(alarm.get("ActionsEnabled", True) is True, f"{alarm['AlarmName']} has its actions disabled")
+    expect(alarm.get("ActionsEnabled", True) is True, f"{alarm['AlarmName']} has its actions disabled")
     return f"AlarmActions -> {topics[0]}"
 
 

@@ -9,7 +9,7 @@ import json
 from typing import Any
 from urllib.parse import unquote
 
-from tapcheck.live.context import Context, check
+from tapcheck.live.context import Context, expect
 from tapcheck.policies import Outcome, evaluate
 from tapcheck.requirements.unit import probe, values
 from tapcheck.rules.h05_enhanced_monitoring.checks import MANAGED_POLICY_PAGE, NEEDED, allowed, denied
@@ -55,16 +55,16 @@ def enhanced_monitoring(ctx: Context) -> str:
     iam = ctx.target.client("iam")
     where = stack_where(ctx)
     partition, region, account = where
-    check(bool(ctx.instances), "the stack has no DB instances")
+    expect(bool(ctx.instances), "the stack has no DB instances")
     undecided = []
     for i in ctx.instances:
         instance = i["DBInstanceIdentifier"]
-        check(
+        expect(
             (i.get("MonitoringInterval") or 0) in V["intervals"],
             f"{instance} MonitoringInterval is {i.get('MonitoringInterval')}",
         )
         arn = i.get("MonitoringRoleArn") or ""
-        check(bool(arn), f"{instance} has no MonitoringRoleArn")
+        expect(bool(arn), f"{instance} has no MonitoringRoleArn")
         role = iam.get_role(RoleName=arn.split("/")[-1])["Role"]
         name = role["RoleName"]
         # RDS monitoring assuming the role for this instance, decided on its trust policy as the gate decides it
@@ -76,7 +76,7 @@ def enhanced_monitoring(ctx: Context) -> str:
             instance_id=instance,
         )
         trust = evaluate([_document(role.get("AssumeRolePolicyDocument"))], assume)
-        check(
+        expect(
             trust.outcome in (Outcome.ALLOW, Outcome.UNKNOWN),
             f"H5: {V['monitoring_principal']} may not assume role {name} for {instance}: {trust.explain()}",
         )
@@ -86,13 +86,13 @@ def enhanced_monitoring(ctx: Context) -> str:
             )
         documents, attached = role_documents(iam, name)
         missing = [action for action, on in NEEDED if not allowed(documents, action, on, where)]
-        check(
+        expect(
             not missing,
             f"H5: role {name} (policies {attached}) is not allowed {', '.join(missing)}; "
             f"fix: attach {V['monitoring_policy']} ({MANAGED_POLICY_PAGE})",
         )
         refused = [action for action, on in NEEDED if denied(documents, action, on, where)]
-        check(not refused, f"H5: a policy of role {name} denies {', '.join(refused)}")
+        expect(not refused, f"H5: a policy of role {name} denies {', '.join(refused)}")
         boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
         if boundary:
             capping = [_managed_document(iam, boundary)]
@@ -101,7 +101,7 @@ def enhanced_monitoring(ctx: Context) -> str:
                 for action, on in NEEDED
                 if not allowed(capping, action, on, where) or denied(capping, action, on, where)
             ]
-            check(
+            expect(
                 not capped, f"H5: the permissions boundary {boundary} of role {name} does not allow {', '.join(capped)}"
             )
     detail = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from tapcheck.live.context import Context, Fail, check, one_line
+from tapcheck.live.context import Context, Fail, expect, one_line
 from tapcheck.requirements.unit import probe, values
 
 V = values(__file__)
@@ -29,19 +29,19 @@ def secret(ctx: Context) -> str:
     ctx.target.client("secretsmanager").describe_secret(SecretId=ctx.secret_arn)
     password = doc[V["password_key"]]
     # Said by its shape only: no message quotes any part of the secret's value (live/secret_shape.py).
-    check(len(password) == V["password_length"], f"the password has {len(password)} characters")
+    expect(len(password) == V["password_length"], f"the password has {len(password)} characters")
     bad = set(password) & set(V["rds_forbidden_characters"])
-    check(
+    expect(
         not bad,
         f"the password contains {len(bad)} kind(s) of character RDS rejects (any of {V['rds_forbidden_characters']!r})",
     )
     c = ctx.cluster
     # SecretTargetAttachment adds the cluster's connection details:
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-secretsmanager-secrettargetattachment.html
-    check(doc.get("host") == c.get("Endpoint"), f"the secret's host is not the cluster endpoint {c.get('Endpoint')}")
-    check(str(doc.get("port")) == str(c.get("Port")), f"the secret's port is not the cluster's {c.get('Port')}")
-    check(doc.get("engine") == "postgres", "the secret's engine is not postgres")
-    check(
+    expect(doc.get("host") == c.get("Endpoint"), f"the secret's host is not the cluster endpoint {c.get('Endpoint')}")
+    expect(str(doc.get("port")) == str(c.get("Port")), f"the secret's port is not the cluster's {c.get('Port')}")
+    expect(doc.get("engine") == "postgres", "the secret's engine is not postgres")
+    expect(
         doc.get("dbname") == c.get("DatabaseName"),
         f"the secret's dbname is not the cluster's DatabaseName {c.get('DatabaseName')!r}",
     )
@@ -65,26 +65,26 @@ def login_with_secret(ctx: Context, role: str) -> str:
             "SELECT d.datconnlimit, r.rolconnlimit FROM pg_database d, pg_roles r "
             "WHERE d.datname = current_database() AND r.rolname = current_user"
         ).fetchone()
-    check(user == doc[V["username_key"]], f"logged in to the {role} as {user}, not the secret's user")
+    expect(user == doc[V["username_key"]], f"logged in to the {role} as {user}, not the secret's user")
     # CONNECTION LIMIT 0 turns every login away, except a superuser's (PostgreSQL 15 lets a superuser
     # past both limits, as tried here). Aurora's master user is not a superuser ("CREATE ROLE postgres
     # WITH LOGIN NOSUPERUSER ...",
     # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Appendix.PostgreSQL.CommonDBATasks.Roles.rds_superuser.html),
     # so there the secret's login is refused; the emulator's master is one, so the limit is read here.
-    check(
+    expect(
         database_limit != 0,
         f"the {role}'s database {database} has CONNECTION LIMIT 0: it accepts no connection "
         "from a user that is not a superuser, Aurora's master user included",
     )
-    check(
+    expect(
         role_limit != 0,
         f"the secret's user {user} has CONNECTION LIMIT 0 on the {role}: it cannot log in unless "
         "it is a superuser, which Aurora's master user is not",
     )
-    check(
+    expect(
         ctx.cluster.get("MasterUsername") == user, f"the cluster's master user is {ctx.cluster.get('MasterUsername')!r}"
     )
-    check(
+    expect(
         database == ctx.cluster.get("DatabaseName"),
         f"the {role}'s database is {database}, the cluster's DatabaseName is {ctx.cluster.get('DatabaseName')}",
     )

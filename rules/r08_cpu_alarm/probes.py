@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tapcheck.live.context import Context, Fail, check
+from tapcheck.live.context import Context, Fail, expect
 from tapcheck.live.lookups import cpu_alarms
 from tapcheck.requirements.unit import probe, values
 
@@ -33,7 +33,9 @@ def cpu_alarm(ctx: Context) -> str:
 def cpu_alarm_threshold(ctx: Context) -> str:
     alarms = _the_alarms(ctx)
     hit = [a for a in alarms if _over_threshold(a)]
-    check(bool(hit), "; ".join(f"{a['AlarmName']}: {a.get('ComparisonOperator')} {a.get('Threshold')}" for a in alarms))
+    expect(
+        bool(hit), "; ".join(f"{a['AlarmName']}: {a.get('ComparisonOperator')} {a.get('Threshold')}" for a in alarms)
+    )
     return f"{hit[0]['AlarmName']}: {V['comparison']} {hit[0]['Threshold']:g}"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tapcheck.live.context import Context, Fail, check
+from tapcheck.live.context import Context, Fail, expect
 from tapcheck.requirements.taggable import tag_property
 from tapcheck.requirements.unit import probe, values
 
@@ -83,7 +83,7 @@ def tags(ctx: Context) -> str:
         wrong = [f"{k}={found.get(k)}" for k, v in REQUIRED.items() if found.get(k) != v]
         if wrong:
             bad.append(f"{resource['LogicalResourceId']} ({', '.join(wrong)})")
-    check(not bad, "missing or wrong tags on " + "; ".join(bad))
+    expect(not bad, "missing or wrong tags on " + "; ".join(bad))
     if unreadable:
         raise Fail(
             f"tapcheck cannot read the live tags of {', '.join(unreadable)}: teach rules/r10_tags/probes.py "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tapcheck.live.context import Context, check
+from tapcheck.live.context import Context, expect
 from tapcheck.requirements.unit import probe, values
 
 WINDOW = values(__file__)["maintenance_window"]
@@ -13,5 +13,5 @@ WINDOW = values(__file__)["maintenance_window"]
 )
 def maintenance(ctx: Context) -> str:
     window = str(ctx.cluster.get("PreferredMaintenanceWindow", "")).lower()
-    check(window == WINDOW.lower(), f"DescribeDBClusters says PreferredMaintenanceWindow {window}")
+    expect(window == WINDOW.lower(), f"DescribeDBClusters says PreferredMaintenanceWindow {window}")
     return window

@@ -313,7 +313,7 @@ def test_what_rds_cannot_create_fails_the_resource_and_leaves_nothing(
     err = info.value
     assert (err.status, err.resource) == ("ROLLBACK_COMPLETE", resource)
     assert text in err.reason and "Resource handler returned message" in err.reason
-    assert err.check is not None and err.check.clean, err.check.left
+    assert err.survey is not None and err.survey.clean, err.survey.left
     assert inventory(local_target) == before
     assert not _pg_dirs(emulator, f"aurora-postgres-cluster-{suffix}")
 

@@ -331,7 +331,7 @@ def test_a_custom_named_replacement_fails_and_rolls_back(stack, tmp_path) -> Non
         "CloudFormation cannot update a stack when a custom-named resource requires "
         f"replacing. Rename {ids['AuroraCluster']} and update the stack again."
     )
-    assert failed.value.check is not None and failed.value.check.clean
+    assert failed.value.survey is not None and failed.value.survey.clean
     assert stack.physical_ids() == ids and stack.start_times() == times and stack.rows() == ROWS
     assert stack.database() == "transactiondb"
     cw = stack.target.client("cloudwatch")

@@ -17,8 +17,8 @@ SCHEMA = json.loads(live.SCHEMA_PATH.read_text())
 
 def drill_result(ok: bool) -> DrillResult:
     result = DrillResult("s1", "cluster-1", "writer-1", new_writer="reader-1", committed=812, window_s=0.31)
-    result.check("new-writer", True, "describe_db_clusters names reader-1 the writer")
-    result.check("no-rows-lost", ok, "812 committed rows all present" if ok else "3 committed rows missing: 4, 5, 6")
+    result.record("new-writer", True, "describe_db_clusters names reader-1 the writer")
+    result.record("no-rows-lost", ok, "812 committed rows all present" if ok else "3 committed rows missing: 4, 5, 6")
     return result
 
 
@@ -91,8 +91,8 @@ def test_drill_junit_times_are_the_time_each_check_took(monkeypatch):
     clock = iter([100.0, 101.5, 104.25])  # the drill starts; then each verdict
     monkeypatch.setattr(drill.time, "monotonic", lambda: next(clock))
     result = DrillResult("s1", "cluster-1", "writer-1", new_writer="reader-1")
-    result.check("new-writer", True, "describe_db_clusters names reader-1 the writer")
-    result.check("writes-resume", True, "writes resumed")
+    result.record("new-writer", True, "describe_db_clusters names reader-1 the writer")
+    result.record("writes-resume", True, "writes resumed")
     suite = ET.fromstring(live.junit(as_report(result, "local"))).find("testsuite")
     assert [(case.get("name"), case.get("time")) for case in suite.findall("testcase")] == [
         ("C6 new-writer", "1.500"),

@@ -381,17 +381,20 @@ def _emulator_answers(tgt: Any) -> Iterator[None]:
         ) from None
 
 
-def _report_check(check: Any, stack: str, tgt: Any, rolled_back: bool = True) -> None:
-    if check is None:
+def _report_survey(survey: Any, stack: str, tgt: Any, rolled_back: bool = True) -> None:
+    if survey is None:
         return
-    if check.clean and not rolled_back:
-        print(f"tapcheck: checked {check.summary()}: nothing the update created is left", file=sys.stderr)
-    elif check.clean:
+    if survey.clean and not rolled_back:
+        print(f"tapcheck: checked {survey.summary()}: nothing the update created is left", file=sys.stderr)
+    elif survey.clean:
         print(
-            f"tapcheck: rolled back and deleted; checked {check.summary()}: nothing of {stack} is left", file=sys.stderr
+            f"tapcheck: rolled back and deleted; checked {survey.summary()}: nothing of {stack} is left",
+            file=sys.stderr,
         )
     else:
-        print(f"tapcheck: still left of {stack}: {'; '.join(check.left)} (checked {check.summary()})", file=sys.stderr)
+        print(
+            f"tapcheck: still left of {stack}: {'; '.join(survey.left)} (checked {survey.summary()})", file=sys.stderr
+        )
         if tgt.local:
             print("tapcheck: `tapcheck emulator stop` removes everything the emulator holds", file=sys.stderr)
 
@@ -441,7 +444,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
             print(
                 "tapcheck: CloudFormation rolled the update back; the stack runs its previous template", file=sys.stderr
             )
-        _report_check(e.check, e.stack, tgt, rolled_back=what == "deploy")
+        _report_survey(e.survey, e.stack, tgt, rolled_back=what == "deploy")
         return EXIT_FINDINGS
     except deploy.DeployTimedOut as e:
         _report_unfinished(
@@ -476,9 +479,9 @@ def _report_unfinished(
 
 
 def _report_interrupted(e: Any, tgt: Any) -> None:
-    if e.operation == "update" and e.check is not None:
+    if e.operation == "update" and e.survey is not None:
         print(f"tapcheck: interrupted; cancelled the update of {e.stack}: the stack is {e.status}", file=sys.stderr)
-        _report_check(e.check, e.stack, tgt, rolled_back=False)
+        _report_survey(e.survey, e.stack, tgt, rolled_back=False)
     elif e.operation in ("update", "delete"):
         _report_unfinished(e.operation, e.stack, tgt, "was interrupted", e.status, e.left, e.command)
     elif e.command:
@@ -487,9 +490,9 @@ def _report_interrupted(e: Any, tgt: Any) -> None:
             f"(created so far: {e.left}). Remove it with: {e.command}",
             file=sys.stderr,
         )
-    elif e.check is not None:
+    elif e.survey is not None:
         print(f"tapcheck: interrupted; rolled back the partial stack {e.stack}", file=sys.stderr)
-        _report_check(e.check, e.stack, tgt)
+        _report_survey(e.survey, e.stack, tgt)
     else:
         print(f"tapcheck: interrupted before the stack {e.stack} was requested; nothing was created", file=sys.stderr)
 
@@ -573,7 +576,7 @@ def cmd_cancel_update(args: argparse.Namespace) -> int:
     tgt = _target(args)
     try:
         with _emulator_answers(tgt):
-            status, check = deploy.cancel_update(tgt, args.stack_name, timeout=args.timeout, out=sys.stdout)
+            status, survey = deploy.cancel_update(tgt, args.stack_name, timeout=args.timeout, out=sys.stdout)
     except deploy.OperationTimeout as e:
         print(
             f"tapcheck: the rollback of {args.stack_name} did not finish within {e.seconds:g} s "
@@ -582,8 +585,8 @@ def cmd_cancel_update(args: argparse.Namespace) -> int:
         )
         return EXIT_FINDINGS
     print(f"stack {args.stack_name} {status}")
-    _report_check(check, args.stack_name, tgt, rolled_back=False)
-    return EXIT_OK if status == "UPDATE_ROLLBACK_COMPLETE" and check.clean else EXIT_FINDINGS
+    _report_survey(survey, args.stack_name, tgt, rolled_back=False)
+    return EXIT_OK if status == "UPDATE_ROLLBACK_COMPLETE" and survey.clean else EXIT_FINDINGS
 
 
 def cmd_drill_failover(args: argparse.Namespace) -> int:

@@ -39,7 +39,7 @@ class Skip(Exception):
     """The probe could not look, for a reason outside the stack (say what to pass to look)."""
 
 
-def check(condition: bool, message: str) -> None:
+def expect(condition: bool, message: str) -> None:
     if not condition:
         raise Fail(message)
 
@@ -115,7 +115,7 @@ class Context:
 
     def one(self, rtype: str) -> str:
         ids = self.physical(rtype)
-        check(len(ids) == 1, f"expected one {rtype} in the stack, found {len(ids)}")
+        expect(len(ids) == 1, f"expected one {rtype} in the stack, found {len(ids)}")
         return ids[0]
 
     # --- RDS -----------------------------------------------------------------------------

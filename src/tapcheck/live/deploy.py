@@ -37,33 +37,33 @@ DEFAULT_CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")
 
 class DeployFailed(Exception):
     """The stack did not reach CREATE_COMPLETE (or DELETE_COMPLETE). `resource` and `reason`
-    name the cause; `check`, when set, is what was found left after cleaning up."""
+    name the cause; `survey`, when set, is what was found left after cleaning up."""
 
     def __init__(
-        self, stack: str, status: str, resource: str, reason: str, check: leftovers.Check | None = None
+        self, stack: str, status: str, resource: str, reason: str, survey: leftovers.Survey | None = None
     ) -> None:
         super().__init__(f"{stack}: {status}: {resource}: {reason}")
         self.stack, self.status, self.resource, self.reason = stack, status, resource, reason
-        self.check = check
+        self.survey = survey
 
 
 class DeployInterrupted(Exception):
     """Ctrl-C during deploy or destroy. On the local target a partial create was rolled back
-    (an update cancelled and rolled back) and `check` says what is left; otherwise `left` says
+    (an update cancelled and rolled back) and `survey` says what is left; otherwise `left` says
     what exists so far and `command` is what removes it."""
 
     def __init__(
         self,
         stack: str,
         target: str,
-        check: leftovers.Check | None = None,
+        survey: leftovers.Survey | None = None,
         command: str | None = None,
         operation: str = "create",
         status: str | None = None,
         left: str = "",
     ) -> None:
         super().__init__(f"{operation} of {stack} interrupted")
-        self.stack, self.target, self.check, self.command = stack, target, check, command
+        self.stack, self.target, self.survey, self.command = stack, target, survey, command
         self.operation, self.status, self.left = operation, status, left
 
 
@@ -253,7 +253,7 @@ def _no_interrupts() -> Iterator[None]:
 
 def _roll_back(
     target: Target, stack: str, network: dict[str, str], timeout: float, stack_made: bool = True
-) -> leftovers.Check:
+) -> leftovers.Survey:
     """Delete what this deploy made (the stack, if it asked for one, and the network) and
     look at what is left."""
     created: list[tuple[str, str, str]] = []
@@ -266,7 +266,7 @@ def _roll_back(
         _wait(target, stack_id, timeout)
         stack = stack_id
     delete_network_ids(target, network)
-    return leftovers.check(target, stack, created, network)
+    return leftovers.survey(target, stack, created, network)
 
 
 def destroy_command(target: Target, stack: str) -> str:
@@ -382,15 +382,15 @@ def deploy(
                 stack_name, target.name, command=destroy_command(target, stack_name) if sent else None, left=left
             ) from None
         with _no_interrupts():
-            check = _roll_back(target, stack_name, network, wait_s, stack_made=sent)
-        raise DeployInterrupted(stack_name, target.name, check=check) from None
+            survey = _roll_back(target, stack_name, network, wait_s, stack_made=sent)
+        raise DeployInterrupted(stack_name, target.name, survey=survey) from None
     stack = describe(target, stack_id)
     if status != "CREATE_COMPLETE":
         resource, reason = first_failure(target, stack_id)
         # Leave nothing behind: a rolled-back stack still exists until deleted.
         with _no_interrupts():
-            check = _roll_back(target, stack_id, network, wait_s)
-        raise DeployFailed(stack_name, status or "DELETE_COMPLETE", resource, reason, check)
+            survey = _roll_back(target, stack_id, network, wait_s)
+        raise DeployFailed(stack_name, status or "DELETE_COMPLETE", resource, reason, survey)
     return Deployed(stack_name, stack_id, outputs_of(stack), time.monotonic() - started)
 
 
@@ -492,12 +492,12 @@ def _update(
             ) from None
         with _no_interrupts():
             status = cancel_local_update(target, stack_id, stream, wait_s)
-            check = leftovers.check_made(target, stack_id, leftovers.made_by(stream.events, before))
-        raise DeployInterrupted(stack_name, target.name, check=check, operation="update", status=status) from None
+            survey = leftovers.survey_made(target, stack_id, leftovers.made_by(stream.events, before))
+        raise DeployInterrupted(stack_name, target.name, survey=survey, operation="update", status=status) from None
     if status != "UPDATE_COMPLETE":
         resource, reason = first_failure(target, stack_id)
-        check = leftovers.check_made(target, stack_id, leftovers.made_by(stream.events, before))
-        raise DeployFailed(stack_name, status or "unknown", resource, reason, check)
+        survey = leftovers.survey_made(target, stack_id, leftovers.made_by(stream.events, before))
+        raise DeployFailed(stack_name, status or "unknown", resource, reason, survey)
     final = describe(target, stack_id)
     result.outputs, result.seconds = outputs_of(final), time.monotonic() - started
     return result
@@ -526,7 +526,7 @@ def cancel_local_update(target: Target, stack_id: str, stream: EventStream, wait
 
 def cancel_update(
     target: Target, stack_name: str, timeout: float | None = None, out: TextIO | None = None
-) -> tuple[str | None, leftovers.Check]:
+) -> tuple[str | None, leftovers.Survey]:
     """CancelUpdateStack and follow the rollback; (final status, what the update left)."""
     stack = describe(target, stack_name)
     if stack["StackStatus"] != "UPDATE_IN_PROGRESS":
@@ -542,7 +542,7 @@ def cancel_update(
     _, status = follow(
         target, stream, lambda: cfn.cancel_update_stack(StackName=stack["StackId"]), _wait_s(target, timeout)
     )
-    return status, leftovers.check_made(
+    return status, leftovers.survey_made(
         target, stack["StackId"], leftovers.made_by(update_events + stream.events, set())
     )
 

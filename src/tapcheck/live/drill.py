@@ -93,7 +93,8 @@ class DrillResult:
     def ok(self) -> bool:
         return bool(self.checks) and all(c.ok for c in self.checks)
 
-    def check(self, name: str, ok: bool, detail: str) -> bool:
+    def record(self, name: str, ok: bool, detail: str) -> bool:
+        """Keep one check's verdict, timed since the previous one; returns `ok`."""
         now = time.monotonic()
         self.checks.append(Check(name, ok, detail, now - self._since))
         self._since = now
@@ -359,7 +360,7 @@ def _run(
         file=out,
     )
     if len(members) < 2:
-        result.check(
+        result.record(
             "a reader to fail over to",
             False,
             f"the cluster has {len(members)} instance(s); losing the writer loses the cluster",
@@ -427,10 +428,10 @@ def _drill(
         try:
             target.client("rds").failover_db_cluster(DBClusterIdentifier=result.cluster_id)
         except client_error as e:
-            result.check("FailoverDBCluster accepted", False, " ".join(str(e).split()))
+            result.record("FailoverDBCluster accepted", False, " ".join(str(e).split()))
             return
         result.api_s = time.monotonic() - started
-        result.check("FailoverDBCluster accepted", True, f"returned after {result.api_s:.2f} s")
+        result.record("FailoverDBCluster accepted", True, f"returned after {result.api_s:.2f} s")
         _wait_new_writer(target, result, started)
         _wait_writes_resume(target, load, result, started)
     finally:
@@ -447,14 +448,14 @@ def _drill(
             present = {r[0] for r in conn.execute(sql.SQL("SELECT id FROM {}").format(sql.Identifier(table)))}
             timeline_after = _timeline(conn) if timeline_before is not None else None
     except psycopg.Error as e:
-        result.check(
+        result.record(
             "every committed row is on the writer endpoint's server",
             False,
             f"cannot read the committed rows back through {db.writer}: {' '.join(str(e).split())[:200]}",
         )
         return
     result.lost = sorted({i for i, _ in commits} - present)
-    result.check(
+    result.record(
         "every committed row is on the writer endpoint's server",
         writable and not result.lost,
         f"{result.committed} committed, {len(result.lost)} lost"
@@ -462,7 +463,7 @@ def _drill(
         + ("" if writable else "; the writer endpoint serves a read-only standby"),
     )
     if timeline_before is not None:
-        result.check(
+        result.record(
             "the writer endpoint serves the promoted standby",
             (timeline_after or 0) > timeline_before,
             f"WAL timeline {timeline_before} -> {timeline_after}",
@@ -476,14 +477,14 @@ def _wait_new_writer(target: Target, result: DrillResult, started: float) -> Non
         writer = _writer_of(_describe(target, result.cluster_id))
         if writer and writer != result.old_writer:
             result.new_writer = writer
-            result.check(
+            result.record(
                 "describe_db_clusters names a new writer",
                 True,
                 f"{result.old_writer} -> {writer} (IsClusterWriter) after {time.monotonic() - started:.1f} s",
             )
             return
         if time.monotonic() - started > bound:
-            result.check(
+            result.record(
                 "describe_db_clusters names a new writer",
                 False,
                 f"still {writer} as the writer {bound:.0f} s after FailoverDBCluster",
@@ -505,7 +506,7 @@ def _wait_writes_resume(target: Target, load: _WriteLoad, result: DrillResult, s
             recovery = resumed[0] - started if last_failure is not None else 0.0
             result.recovery_s = recovery
             ok = recovery <= bound
-            result.check(
+            result.record(
                 f"the writer endpoint takes writes again within {bound:.0f} s",
                 ok,
                 f"first write committed {recovery:.2f} s after FailoverDBCluster was called"
@@ -514,7 +515,7 @@ def _wait_writes_resume(target: Target, load: _WriteLoad, result: DrillResult, s
             return
         if now - started > bound + stable:
             last = failures[-1][1] if failures else "no error"
-            result.check(
+            result.record(
                 f"the writer endpoint takes writes again within {bound:.0f} s",
                 False,
                 f"no steady writes {bound + stable:.0f} s after FailoverDBCluster; last error: {last}",
@@ -534,7 +535,7 @@ def _check_reader(target: Target, db: _Database, table: str, result: DrillResult
         with db.connect(db.writer) as conn:
             conn.execute(sql.SQL("INSERT INTO {} (id) VALUES (%s)").format(sql.Identifier(table)), (marker,))
     except psycopg.Error as e:
-        result.check(
+        result.record(
             name, False, f"could not write the marker row through {db.writer}: {' '.join(str(e).split())[:200]}"
         )
         return
@@ -548,7 +549,7 @@ def _check_reader(target: Target, db: _Database, table: str, result: DrillResult
             with db.connect(db.reader) as conn:
                 standby, seen = conn.execute(select, (marker,)).fetchone()
             if standby and seen:
-                result.check(
+                result.record(
                     name,
                     True,
                     f"a row written after the failover is visible on the reader's standby "
@@ -559,7 +560,7 @@ def _check_reader(target: Target, db: _Database, table: str, result: DrillResult
         except psycopg.Error as e:
             last = " ".join(str(e).split())[:200]
         time.sleep(0.1 if target.local else 2.0)
-    result.check(name, False, f"not within {bound:.0f} s at {db.reader}: {last}")
+    result.record(name, False, f"not within {bound:.0f} s at {db.reader}: {last}")
 
 
 def _finish(result: DrillResult, out: Any) -> DrillResult:

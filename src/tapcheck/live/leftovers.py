@@ -13,7 +13,7 @@ from tapcheck.live.target import Target
 
 
 @dataclass
-class Check:
+class Survey:
     """The outcome of looking: what is left, and how much was looked at."""
 
     left: list[str] = field(default_factory=list)
@@ -138,13 +138,13 @@ def _network_resource_exists(ec2: Any, rid: str) -> bool:
     return _exists(lambda: ec2.describe_security_groups(GroupIds=[rid])["SecurityGroups"], ("InvalidGroup.NotFound",))
 
 
-def check(
+def survey(
     target: Target, stack: str, created: list[tuple[str, str, str]], network: dict[str, str] | None = None
-) -> Check:
+) -> Survey:
     """Look for what is left of a stack after its deletion or rollback."""
     from tapcheck.live.events import stack_status
 
-    out = Check()
+    out = Survey()
     status = stack_status(target, stack)
     out.looked_at.append("the stack")
     if status not in (None, "DELETE_COMPLETE"):
@@ -210,10 +210,10 @@ def describe_left(items: list[tuple[str, str, str]]) -> str:
     return ", ".join(f"{logical} {physical}" for logical, _, physical in items) or "nothing yet"
 
 
-def check_made(target: Target, stack: str, made: list[tuple[str, str, str]]) -> Check:
+def survey_made(target: Target, stack: str, made: list[tuple[str, str, str]]) -> Survey:
     """After a rolled-back or cancelled update: is anything the update created still there (the
     stack itself stays, with its previous resources)?"""
-    out = Check()
+    out = Survey()
     current = physical_ids(target, stack)
     out.looked_at.append("the stack's resources")
     outside = []
@@ -227,7 +227,7 @@ def check_made(target: Target, stack: str, made: list[tuple[str, str, str]]) -> 
     return out
 
 
-def _look_for(target: Target, resources: list[tuple[str, str, str]], out: Check) -> int:
+def _look_for(target: Target, resources: list[tuple[str, str, str]], out: Survey) -> int:
     """Ask the service whether each (logical, type, physical) still exists; record what is left and
     what no probe can look at. Returns how many were looked at."""
     checked = 0
