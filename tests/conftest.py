@@ -16,8 +16,10 @@ import os
 from hypothesis import HealthCheck, settings
 
 _SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.data_too_large]
-settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True, print_blob=True,
-                          suppress_health_check=_SLOW_IS_FINE)
-settings.register_profile("nightly", max_examples=2000, deadline=None, print_blob=True,
-                          suppress_health_check=_SLOW_IS_FINE)
+settings.register_profile(
+    "ci", max_examples=100, deadline=None, derandomize=True, print_blob=True, suppress_health_check=_SLOW_IS_FINE
+)
+settings.register_profile(
+    "nightly", max_examples=2000, deadline=None, print_blob=True, suppress_health_check=_SLOW_IS_FINE
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "ci")

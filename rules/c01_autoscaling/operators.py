@@ -1,4 +1,5 @@
-"""C1 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""C1 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ def scaling_configuration_removed(t, _):
     cluster_props(t).pop("ServerlessV2ScalingConfiguration")
 
 
-@operator("serverless-instances", lambda t: [(i, c) for i in range(len(cluster_instances(t))) for c in ("db.r6g.large", "db.serverless2")])
+@operator(
+    "serverless-instances",
+    lambda t: [(i, c) for i in range(len(cluster_instances(t))) for c in ("db.r6g.large", "db.serverless2")],
+)
 def instance_not_serverless(t, choice):
     index, klass = choice
     properties(cluster_instances(t)[index][1])["DBInstanceClass"] = klass

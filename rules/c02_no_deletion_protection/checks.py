@@ -11,6 +11,11 @@ from tapcheck.requirements.unit import check
 def instance_deletion_protection_off(model: Model):
     """No DB instance sets DeletionProtection on."""
     for instance in model.of_type(INSTANCE):
-        yield from flag_violations(instance, "DeletionProtection", False, False,
-                                   "The instance has deletion protection on ({value})",
-                                   "Remove DeletionProtection from the instance")
+        yield from flag_violations(
+            instance,
+            "DeletionProtection",
+            False,
+            False,
+            "The instance has deletion protection on ({value})",
+            "Remove DeletionProtection from the instance",
+        )

@@ -1,4 +1,5 @@
-"""C2 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""C2 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ def cluster_deletion_protection_on(t, value):
     cluster_props(t)["DeletionProtection"] = value
 
 
-@operator("instance-deletion-protection-off", lambda t: [(i, v) for i in range(len(cluster_instances(t))) for v in (True, "true")])
+@operator(
+    "instance-deletion-protection-off",
+    lambda t: [(i, v) for i in range(len(cluster_instances(t))) for v in (True, "true")],
+)
 def instance_deletion_protection_on(t, choice):
     index, value = choice
     properties(cluster_instances(t)[index][1])["DeletionProtection"] = value

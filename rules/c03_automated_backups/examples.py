@@ -8,4 +8,4 @@ def passing_example(template: dict) -> None:
 
 
 def failing_example(template: dict) -> None:
-    props(template, CLUSTER).pop("BackupRetentionPeriod")        # RDS default: 1 day
+    props(template, CLUSTER).pop("BackupRetentionPeriod")  # RDS default: 1 day

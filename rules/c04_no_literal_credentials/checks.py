@@ -10,8 +10,15 @@ from tapcheck.requirements.unit import check, violation
 
 SECRET_KEY = re.compile(r"password|passwd|secret(string)?$", re.IGNORECASE)
 # Keys that mention passwords but configure them rather than hold one.
-SETTINGS = {"PasswordLength", "ManageMasterUserPassword", "RequireEachIncludedType", "GenerateSecretString",
-            "MasterUserSecret", "SecretId", "SecretArn"}
+SETTINGS = {
+    "PasswordLength",
+    "ManageMasterUserPassword",
+    "RequireEachIncludedType",
+    "GenerateSecretString",
+    "MasterUserSecret",
+    "SecretId",
+    "SecretArn",
+}
 
 
 def _from_secrets_manager(value) -> bool:
@@ -21,22 +28,34 @@ def _from_secrets_manager(value) -> bool:
 
 @check("no-literal-credentials")
 def no_literal_credentials(model: Model):
-    """Password-like properties resolve from Secrets Manager; no literal SecretString; no defaulted password parameter."""
+    """Password-like properties resolve from Secrets Manager; no literal SecretString; no defaulted password parameter."""  # noqa: E501 - a check's description is one line (registry)
     for resource in model.resources.values():
         for path, value in iter_strings(resource.properties):
             keys = [k for k in path if isinstance(k, str)]
             if not keys or not SECRET_KEY.search(keys[-1]) or keys[-1] in SETTINGS:
                 continue
             if resource.type == SECRET and keys[-1] == "SecretString":
-                yield violation(resource, path, "The secret's value is written into the template",
-                                "Use GenerateSecretString so Secrets Manager creates the credentials")
+                yield violation(
+                    resource,
+                    path,
+                    "The secret's value is written into the template",
+                    "Use GenerateSecretString so Secrets Manager creates the credentials",
+                )
                 continue
             if _from_secrets_manager(value):
                 continue
             if isinstance(value, (str, Text)) or is_symbolic(value) or isinstance(value, (int, float)):
-                yield violation(resource, path, f"{keys[-1]} is not resolved from Secrets Manager",
-                                "Use {{resolve:secretsmanager:...}} to read it from the secret")
+                yield violation(
+                    resource,
+                    path,
+                    f"{keys[-1]} is not resolved from Secrets Manager",
+                    "Use {{resolve:secretsmanager:...}} to read it from the secret",
+                )
     for name, declaration in model.parameters.items():
         if SECRET_KEY.search(name) and isinstance(declaration, dict) and "Default" in declaration:
-            yield violation(None, f"/Parameters/{name}/Default", f"Parameter {name} carries a default credential",
-                            "Remove the parameter; credentials come from Secrets Manager")
+            yield violation(
+                None,
+                f"/Parameters/{name}/Default",
+                f"Parameter {name} carries a default credential",
+                "Remove the parameter; credentials come from Secrets Manager",
+            )

@@ -5,7 +5,11 @@ from tapcheck.requirements.common import CLUSTER, SECRET, logical_id, props
 
 def passing_example(template: dict) -> None:
     props(template, CLUSTER)["MasterUserPassword"] = {
-        "Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": logical_id(template, SECRET)}, ":SecretString:password}}"]]}
+        "Fn::Join": [
+            "",
+            ["{{resolve:secretsmanager:", {"Ref": logical_id(template, SECRET)}, ":SecretString:password}}"],
+        ]
+    }
 
 
 def failing_example(template: dict) -> None:

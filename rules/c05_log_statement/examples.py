@@ -8,4 +8,4 @@ def passing_example(template: dict) -> None:
 
 
 def failing_example(template: dict) -> None:
-    props(template, CLUSTER).pop("DBClusterParameterGroupName")     # default group: log_statement none
+    props(template, CLUSTER).pop("DBClusterParameterGroupName")  # default group: log_statement none

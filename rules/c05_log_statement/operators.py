@@ -1,9 +1,14 @@
-"""C5 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""C5 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
 from tapcheck.mutation.locate import (
-    attached_parameter_group, cluster_props, instance_parameter_override, properties, set_or_remove,
+    attached_parameter_group,
+    cluster_props,
+    instance_parameter_override,
+    properties,
+    set_or_remove,
 )
 from tapcheck.requirements.unit import operator
 

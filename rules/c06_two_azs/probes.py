@@ -6,11 +6,12 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from tapcheck import interrupts
-from tapcheck.live.context import Context, Fail, check, one_line
+from tapcheck.live.context import Context, Fail, expect, one_line
 from tapcheck.requirements.unit import probe, values
 
 ZONES = values(__file__)["availability_zones"]
@@ -39,8 +40,10 @@ def subnet_azs(ctx: Context) -> str:
     name = ctx.cluster.get("DBSubnetGroup")
     group = ctx.target.client("rds").describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"][0]
     azs = sorted({s["SubnetAvailabilityZone"]["Name"] for s in group["Subnets"]})
-    check(len(group["Subnets"]) == ZONES and len(azs) == ZONES, f"subnet group {name} covers AZs {azs} "
-          f"with {len(group['Subnets'])} subnet(s)")
+    expect(
+        len(group["Subnets"]) == ZONES and len(azs) == ZONES,
+        f"subnet group {name} covers AZs {azs} with {len(group['Subnets'])} subnet(s)",
+    )
     # RDS keeps listing a subnet group's subnets; EC2 says whether they still exist, and where.
     ec2 = ctx.target.client("ec2")
     live = {}
@@ -48,20 +51,20 @@ def subnet_azs(ctx: Context) -> str:
         found = ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": [s["SubnetIdentifier"]]}])["Subnets"]
         live[s["SubnetIdentifier"]] = found[0]["AvailabilityZone"] if found else None
     gone = sorted(k for k, az in live.items() if az is None)
-    check(not gone, f"subnet group {name} lists subnet(s) {gone}, which EC2 says do not exist")
-    live_azs = sorted(set(live.values()))
-    check(len(live_azs) == ZONES, f"the subnets of {name} are in AZs {live_azs} according to EC2")
+    expect(not gone, f"subnet group {name} lists subnet(s) {gone}, which EC2 says do not exist")
+    live_azs = sorted({az for az in live.values() if az is not None})
+    expect(len(live_azs) == ZONES, f"the subnets of {name} are in AZs {live_azs} according to EC2")
     return f"AZs {azs}"
 
 
 @probe("two-instances", title="two instances in two AZs: one writer, one reader")
 def instances_azs(ctx: Context) -> str:
-    check(not ctx.missing_instances, f"the stack's DB instance(s) {ctx.missing_instances} no longer exist in RDS")
+    expect(not ctx.missing_instances, f"the stack's DB instance(s) {ctx.missing_instances} no longer exist in RDS")
     members = ctx.cluster.get("DBClusterMembers") or []
-    check(len(members) == ZONES, f"the cluster has {len(members)} member(s)")
-    check(sum(1 for m in members if m.get("IsClusterWriter")) == 1, "the cluster does not have exactly one writer")
-    azs = sorted({i.get("AvailabilityZone") for i in ctx.instances})
-    check(len(ctx.instances) == ZONES and len(azs) == ZONES, f"instances are in AZs {azs}")
+    expect(len(members) == ZONES, f"the cluster has {len(members)} member(s)")
+    expect(sum(1 for m in members if m.get("IsClusterWriter")) == 1, "the cluster does not have exactly one writer")
+    azs = sorted({i.get("AvailabilityZone", "") for i in ctx.instances})
+    expect(len(ctx.instances) == ZONES and len(azs) == ZONES, f"instances are in AZs {azs}")
     return f"writer + reader in {azs}"
 
 
@@ -73,16 +76,23 @@ def endpoint_roles(ctx: Context) -> str:
         writer_read_only = writer.execute("SHOW transaction_read_only").fetchone()[0]
     with ctx.connect("reader") as reader:
         reader_recovering = reader.execute("SELECT pg_is_in_recovery()").fetchone()[0]
-    check(writer_recovering is False, "the writer endpoint reaches a server in recovery (read-only)")
-    check(writer_read_only == "off", "the writer endpoint's sessions are read-only (transaction_read_only on: "
-          "default_transaction_read_only is set for the server, the database or the role)")
-    check(reader_recovering is True, "the reader endpoint reaches a primary, not a replica: no reader is serving")
+    expect(writer_recovering is False, "the writer endpoint reaches a server in recovery (read-only)")
+    expect(
+        writer_read_only == "off",
+        "the writer endpoint's sessions are read-only (transaction_read_only on: "
+        "default_transaction_read_only is set for the server, the database or the role)",
+    )
+    expect(reader_recovering is True, "the reader endpoint reaches a primary, not a replica: no reader is serving")
     return "writer: primary taking writes; reader: replica in recovery"
 
 
-@probe("two-instances", title=f"the reader replicates the writer within {REPLICATION_BOUND_S:.0f} s "
-       f"({REPLICATION_BOUND_LOCAL_S:.0f} s locally): aurora_replica_status() on both endpoints (read-only); with "
-       "--write-probes, the local target's default, a row committed on the writer is seen on the reader", plane="data")
+@probe(
+    "two-instances",
+    title=f"the reader replicates the writer within {REPLICATION_BOUND_S:.0f} s "
+    f"({REPLICATION_BOUND_LOCAL_S:.0f} s locally): aurora_replica_status() on both endpoints (read-only); with "
+    "--write-probes, the local target's default, a row committed on the writer is seen on the reader",
+    plane="data",
+)
 def replication(ctx: Context) -> str:
     bound = REPLICATION_BOUND_LOCAL_S if ctx.target.local else REPLICATION_BOUND_S
     if not ctx.may_write:
@@ -104,26 +114,33 @@ def _replication_read_only(ctx: Context, bound: float) -> str:
     replay on an idle cluster): that takes --write-probes."""
     members = ctx.cluster.get("DBClusterMembers") or []
     readers = sorted(m["DBInstanceIdentifier"] for m in members if not m.get("IsClusterWriter"))
-    check(bool(readers), f"DescribeDBClusters lists no reader instance among {len(members)} member(s): nothing "
-                         "replicates the writer")
+    expect(
+        bool(readers),
+        f"DescribeDBClusters lists no reader instance among {len(members)} member(s): nothing replicates the writer",
+    )
     with ctx.connect("writer") as writer, ctx.connect("reader") as reader:
         views = {"writer": _replica_rows(writer), "reader": _replica_rows(reader)}
     problems, lags = [], []
     for instance in readers:
-        known = []   # the lags the two views give (an instance may not know its own yet: NULL)
+        known = []  # the lags the two views give (an instance may not know its own yet: NULL)
         for endpoint, rows in views.items():
             row = rows.get(instance)
             if row is None:
-                problems.append(f"aurora_replica_status() on the {endpoint} endpoint does not list reader {instance} "
-                                f"(it lists {sorted(rows) or 'nothing'})")
+                problems.append(
+                    f"aurora_replica_status() on the {endpoint} endpoint does not list reader {instance} "
+                    f"(it lists {sorted(rows) or 'nothing'})"
+                )
                 continue
             lag, error = row["replica_lag_in_msec"], row["last_transport_error"]
             if error:
-                problems.append(f"on the {endpoint} endpoint, aurora_replica_status() gives reader {instance} "
-                                f"last_transport_error {error} (its log stream from the writer is not running)")
+                problems.append(
+                    f"on the {endpoint} endpoint, aurora_replica_status() gives reader {instance} "
+                    f"last_transport_error {error} (its log stream from the writer is not running)"
+                )
             if lag is not None and lag > bound * 1000:
-                problems.append(f"on the {endpoint} endpoint, reader {instance} lags {lag:.0f} ms, over "
-                                f"{bound * 1000:.0f} ms")
+                problems.append(
+                    f"on the {endpoint} endpoint, reader {instance} lags {lag:.0f} ms, over {bound * 1000:.0f} ms"
+                )
             elif lag is not None:
                 known.append(lag)
         if not known and not problems:
@@ -131,15 +148,18 @@ def _replication_read_only(ctx: Context, bound: float) -> str:
         lags += known
     if problems:
         raise Fail("; ".join(problems) + " (read-only; --write-probes also writes a row and reads it back)")
-    return (f"read-only: aurora_replica_status() on both endpoints lists reader(s) {', '.join(readers)} replicating, "
-            f"lag at most {max(lags):.0f} ms, no transport error (--write-probes writes a row and reads it back)")
+    return (
+        f"read-only: aurora_replica_status() on both endpoints lists reader(s) {', '.join(readers)} replicating, "
+        f"lag at most {max(lags):.0f} ms, no transport error (--write-probes writes a row and reads it back)"
+    )
 
 
 def _replica_rows(conn: Any) -> dict[str, dict[str, Any]]:
     """aurora_replica_status()'s reader rows on this connection, by server_id."""
     cursor = conn.execute(
         "SELECT server_id, replica_lag_in_msec, last_transport_error "
-        "FROM aurora_replica_status() WHERE session_id <> 'MASTER_SESSION_ID'")
+        "FROM aurora_replica_status() WHERE session_id <> 'MASTER_SESSION_ID'"
+    )
     return {row[0]: {"replica_lag_in_msec": row[1], "last_transport_error": row[2]} for row in cursor.fetchall()}
 
 
@@ -170,10 +190,13 @@ def _replication_written(ctx: Context, bound: float) -> str:
             try:
                 write(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
             except psycopg.errors.DuplicateSchema:
-                attempted = False    # someone else's: never touched, never dropped
+                attempted = False  # someone else's: never touched, never dropped
                 raise Fail(f"refused to write: a schema {schema} exists that this run did not create") from None
-            write(sql.SQL("CREATE TABLE {} (token text PRIMARY KEY, at timestamptz DEFAULT pg_catalog.now())")
-                  .format(table))
+            write(
+                sql.SQL("CREATE TABLE {} (token text PRIMARY KEY, at timestamptz DEFAULT pg_catalog.now())").format(
+                    table
+                )
+            )
             _refuse_foreign(writer, schema)
             write(sql.SQL("INSERT INTO {} (token) VALUES (%s)").format(table), (token,))
             started = time.monotonic()
@@ -181,22 +204,30 @@ def _replication_written(ctx: Context, bound: float) -> str:
             while True:
                 try:
                     row = reader.execute(select, (token,)).fetchone()
-                except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName,
-                        psycopg.errors.SerializationFailure, psycopg.errors.QueryCanceled):
+                except (
+                    psycopg.errors.UndefinedTable,
+                    psycopg.errors.InvalidSchemaName,
+                    psycopg.errors.SerializationFailure,
+                    psycopg.errors.QueryCanceled,
+                ):
                     row = None  # not replicated yet, or replay cancelled the read, or it waited too long
                 if row:
-                    return (f"a row written in the probe's own schema {schema} (dropped after) was visible on the "
-                            f"reader after {(time.monotonic() - started) * 1000:.0f} ms")
+                    return (
+                        f"a row written in the probe's own schema {schema} (dropped after) was visible on the "
+                        f"reader after {(time.monotonic() - started) * 1000:.0f} ms"
+                    )
                 if time.monotonic() - started > bound:
-                    raise Fail(f"a row committed on the writer is not visible on the reader after {bound:.0f} s; "
-                               f"{_replica_status(reader)}")
+                    raise Fail(
+                        f"a row committed on the writer is not visible on the reader after {bound:.0f} s; "
+                        f"{_replica_status(reader)}"
+                    )
                 time.sleep(0.02)
         except BaseException as e:
             error = e
             raise
         finally:
             if attempted:
-                with interrupts.deferred():   # a signal now waits until the schema is gone, or that is said
+                with interrupts.deferred():  # a signal now waits until the schema is gone, or that is said
                     left = _drop_schema(ctx, writer, schema)
                     if left:
                         print(f"tapcheck: the C6 write probe could not remove its schema: {left}", file=sys.stderr)
@@ -212,17 +243,23 @@ def _refuse_foreign(conn: Any, schema: str) -> None:
         "(SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = c.oid), "
         "(SELECT count(*) FROM pg_rewrite r WHERE r.ev_class = c.oid), "
         "(SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) "
-        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s", (schema,)).fetchall()
-    owner = conn.execute("SELECT pg_get_userbyid(nspowner) = current_user FROM pg_namespace WHERE nspname = %s",
-                         (schema,)).fetchone()
-    tables = {name: (ours, triggers, rules, policies) for name, ours, triggers, rules, policies in rows
-              if name == PROBE_TABLE}
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s",
+        (schema,),
+    ).fetchall()
+    owner = conn.execute(
+        "SELECT pg_get_userbyid(nspowner) = current_user FROM pg_namespace WHERE nspname = %s", (schema,)
+    ).fetchone()
+    tables = {
+        name: (ours, triggers, rules, policies) for name, ours, triggers, rules, policies in rows if name == PROBE_TABLE
+    }
     foreign = [name for name, *_ in rows if name not in (PROBE_TABLE, f"{PROBE_TABLE}_pkey")]
     ours, triggers, rules, policies = tables.get(PROBE_TABLE, (False, 0, 0, 0))
     if not (owner and owner[0]) or not ours or triggers or rules or policies or foreign:
-        raise Fail(f"refused to write in {schema}: it is not only this run's own table (schema owned by the master "
-                   f"user: {bool(owner and owner[0])}, table owned by it: {ours}, triggers {triggers}, rules {rules}, "
-                   f"policies {policies}, other objects {foreign})")
+        raise Fail(
+            f"refused to write in {schema}: it is not only this run's own table (schema owned by the master "
+            f"user: {bool(owner and owner[0])}, table owned by it: {ours}, triggers {triggers}, rules {rules}, "
+            f"policies {policies}, other objects {foreign})"
+        )
 
 
 def _drop_schema(ctx: Context, writer: Any, schema: str) -> str | None:
@@ -231,10 +268,11 @@ def _drop_schema(ctx: Context, writer: Any, schema: str) -> str | None:
     broken), a new one. None when gone, else why not and the statement that removes it."""
     from psycopg import sql
 
-    drop = sql.SQL("DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = {name} AND "
-                   "nspowner = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)) THEN "
-                   "EXECUTE pg_catalog.format('DROP SCHEMA %I CASCADE', {name}); END IF; END $$").format(
-        name=sql.Literal(schema))
+    drop = sql.SQL(
+        "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = {name} AND "
+        "nspowner = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)) THEN "
+        "EXECUTE pg_catalog.format('DROP SCHEMA %I CASCADE', {name}); END IF; END $$"
+    ).format(name=sql.Literal(schema))
     why = ""
     bound = WRITE_BOUND_LOCAL_S if ctx.target.local else WRITE_BOUND_S
     for attempt in range(2):
@@ -269,12 +307,15 @@ def _bounded_writer(writer: Any, bound: float) -> Any:
         except psycopg.errors.ReadOnlySqlTransaction as e:
             raise Fail(f"the writer endpoint refuses writes: {one_line(e)}") from None
         except psycopg.errors.QueryCanceled as e:
-            raise Fail(f"a write on the writer endpoint did not finish within {bound:.0f} s and was cancelled: "
-                       f"{one_line(e)}") from None
+            raise Fail(
+                f"a write on the writer endpoint did not finish within {bound:.0f} s and was cancelled: {one_line(e)}"
+            ) from None
         hung = [w for w in warnings if "synchronous replication" in w]
         if hung:
-            raise Fail(f"a commit on the writer endpoint waited for synchronous replication until cancelled after "
-                       f"{bound:.0f} s (is synchronous_standby_names naming a standby that never confirms?): {hung[0]}")
+            raise Fail(
+                f"a commit on the writer endpoint waited for synchronous replication until cancelled after "
+                f"{bound:.0f} s (is synchronous_standby_names naming a standby that never confirms?): {hung[0]}"
+            )
 
     return write
 
@@ -300,7 +341,8 @@ def _replica_status(reader) -> str:
     try:
         rows = reader.execute(
             "SELECT server_id, durable_lsn, highest_lsn_rcvd, replica_lag_in_msec, last_transport_error "
-            "FROM aurora_replica_status() WHERE session_id <> 'MASTER_SESSION_ID' ORDER BY server_id").fetchall()
+            "FROM aurora_replica_status() WHERE session_id <> 'MASTER_SESSION_ID' ORDER BY server_id"
+        ).fetchall()
     except Exception as e:  # noqa: BLE001 - a clue, never the verdict
         return f"aurora_replica_status() is unreadable on the reader ({type(e).__name__})"
     if not rows:
@@ -309,8 +351,10 @@ def _replica_status(reader) -> str:
 
 
 def _replica_clue(server_id, replayed, received, lag_ms, transport_error) -> str:
-    said = (f"aurora_replica_status() says reader {server_id} received up to LSN {received}, replayed up to "
-            f"{replayed}, lag {'unknown' if lag_ms is None else f'{lag_ms:.0f} ms'}")
+    said = (
+        f"aurora_replica_status() says reader {server_id} received up to LSN {received}, replayed up to "
+        f"{replayed}, lag {'unknown' if lag_ms is None else f'{lag_ms:.0f} ms'}"
+    )
     if transport_error:
         said += f", last_transport_error {transport_error} (its log stream from the writer is not running)"
     if received is not None and replayed is not None and received > replayed:
@@ -318,8 +362,11 @@ def _replica_clue(server_id, replayed, received, lag_ms, transport_error) -> str
     return said
 
 
-@probe("two-instances", title="the reader endpoint refuses writes (a read-write transaction refused, nothing written)",
-       plane="data")
+@probe(
+    "two-instances",
+    title="the reader endpoint refuses writes (a read-write transaction refused, nothing written)",
+    plane="data",
+)
 def reader_read_only(ctx: Context) -> str:
     """A server in recovery refuses to start a read-write transaction — PostgreSQL's hot standby lists
     "SET TRANSACTION READ WRITE" among the commands a standby refuses

@@ -15,7 +15,7 @@ def is_aws_managed(value, service: str) -> bool:
     if value is None:
         return True
     if params_in(value):
-        return False          # a deploy-time parameter can name any key, whatever its default
+        return False  # a deploy-time parameter can name any key, whatever its default
     return aws_managed_service(value) == service
 
 
@@ -30,10 +30,16 @@ def aws_managed_keys(model: Model):
         if is_aws_managed(value, service):
             continue
         stack_key = key_of(model, value)
-        problem = (f"{prop} ({show(value)}) names {stack_key.logical_id}, a customer managed key of this stack"
-                   if stack_key is not None else
-                   f"{prop} is {show(value)}: a key chosen at deploy time can be a customer managed key"
-                   if params_in(value) or is_symbolic(value) and not isinstance(value, (ResourceRef, AttrRef))
-                   else f"{prop} names a customer managed key ({show(value)})")
-        yield violation(resource, (prop,), problem,
-                        f"Remove {prop} (or use alias/aws/{service}) to encrypt with the AWS managed key")
+        problem = (
+            f"{prop} ({show(value)}) names {stack_key.logical_id}, a customer managed key of this stack"
+            if stack_key is not None
+            else f"{prop} is {show(value)}: a key chosen at deploy time can be a customer managed key"
+            if params_in(value) or is_symbolic(value) and not isinstance(value, (ResourceRef, AttrRef))
+            else f"{prop} names a customer managed key ({show(value)})"
+        )
+        yield violation(
+            resource,
+            (prop,),
+            problem,
+            f"Remove {prop} (or use alias/aws/{service}) to encrypt with the AWS managed key",
+        )

@@ -9,8 +9,17 @@ def passing_example(template: dict) -> None:
 
 def failing_example(template: dict) -> None:
     template["Resources"]["CustomerKey"] = {
-        "Type": "AWS::KMS::Key", "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
-        "Properties": {"EnableKeyRotation": True, "PendingWindowInDays": 7, "Tags": [
-            {"Key": "Environment", "Value": "Production"}, {"Key": "ManagedBy", "Value": "CloudFormation"},
-            {"Key": "Name", "Value": {"Fn::Sub": "aurora-key-${EnvironmentSuffix}"}}]}}
+        "Type": "AWS::KMS::Key",
+        "DeletionPolicy": "Delete",
+        "UpdateReplacePolicy": "Delete",
+        "Properties": {
+            "EnableKeyRotation": True,
+            "PendingWindowInDays": 7,
+            "Tags": [
+                {"Key": "Environment", "Value": "Production"},
+                {"Key": "ManagedBy", "Value": "CloudFormation"},
+                {"Key": "Name", "Value": {"Fn::Sub": "aurora-key-${EnvironmentSuffix}"}},
+            ],
+        },
+    }
     props(template, CLUSTER)["KmsKeyId"] = {"Fn::GetAtt": ["CustomerKey", "Arn"]}

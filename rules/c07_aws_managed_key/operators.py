@@ -1,9 +1,16 @@
-"""C7 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""C7 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
 from tapcheck.mutation.locate import (
-    add_resource, cluster_instances, cluster_props, credential_secret, new_id, properties, set_or_remove,
+    add_resource,
+    cluster_instances,
+    cluster_props,
+    credential_secret,
+    new_id,
+    properties,
+    set_or_remove,
 )
 from tapcheck.requirements.common import KMS_KEY
 from tapcheck.requirements.unit import operator
@@ -15,14 +22,37 @@ def encryption_off(t, value):
 
 
 def _customer_key(t) -> str:
-    return add_resource(t, "CustomerKey", KMS_KEY, {"EnableKeyRotation": True, "KeyPolicy": {
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
-            "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
-            "Action": "kms:*", "Resource": "*"}]}})
+    return add_resource(
+        t,
+        "CustomerKey",
+        KMS_KEY,
+        {
+            "EnableKeyRotation": True,
+            "KeyPolicy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    }
+                ],
+            },
+        },
+    )
 
 
-KEY_REFERENCES = ["getatt-arn", "ref-key", "literal-key-arn", "alias/my-key", "alias/aws/s3", "alias/aws/rdss",
-                  "arn:aws:kms:us-east-1:123456789012:alias/aws/ebs", "parameter"]
+KEY_REFERENCES = [
+    "getatt-arn",
+    "ref-key",
+    "literal-key-arn",
+    "alias/my-key",
+    "alias/aws/s3",
+    "alias/aws/rdss",
+    "arn:aws:kms:us-east-1:123456789012:alias/aws/ebs",
+    "parameter",
+]
 
 
 def _key_value(t, how: str):
@@ -35,8 +65,11 @@ def _key_value(t, how: str):
         return "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
     if how == "parameter":
         name = new_id(t, "KmsKeyArn")
-        t.setdefault("Parameters", {})[name] = {"Type": "String", "Default": "alias/aws/rds",
-                                                "Description": "KMS key for the cluster"}
+        t.setdefault("Parameters", {})[name] = {
+            "Type": "String",
+            "Default": "alias/aws/rds",
+            "Description": "KMS key for the cluster",
+        }
         return {"Ref": name}
     return how
 

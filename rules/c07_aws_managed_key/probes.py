@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tapcheck.live.context import Context, check
+from tapcheck.live.context import Context, expect
 from tapcheck.requirements.unit import probe
 
 
@@ -10,16 +10,24 @@ from tapcheck.requirements.unit import probe
 def aws_managed_keys(ctx: Context) -> str:
     kms = ctx.target.client("kms")
     key_id = ctx.cluster.get("KmsKeyId")
-    check(bool(key_id), "the cluster reports no KmsKeyId")
+    expect(bool(key_id), "the cluster reports no KmsKeyId")
     meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
-    check(meta.get("KeyManager") == "AWS", f"the cluster's key {key_id} is managed by {meta.get('KeyManager')}, not AWS")
+    expect(
+        meta.get("KeyManager") == "AWS", f"the cluster's key {key_id} is managed by {meta.get('KeyManager')}, not AWS"
+    )
     secret_key = ctx.target.client("secretsmanager").describe_secret(SecretId=ctx.secret_arn).get("KmsKeyId")
-    if secret_key:   # absent: Secrets Manager uses aws/secretsmanager
+    if secret_key:  # absent: Secrets Manager uses aws/secretsmanager
         secret_meta = kms.describe_key(KeyId=secret_key)["KeyMetadata"]
-        check(secret_meta.get("KeyManager") == "AWS", f"the secret's key {secret_key} is managed by "
-              f"{secret_meta.get('KeyManager')}, not AWS")
-    instance_keys = {i.get("PerformanceInsightsKMSKeyId") for i in ctx.instances} - {None}
+        expect(
+            secret_meta.get("KeyManager") == "AWS",
+            f"the secret's key {secret_key} is managed by {secret_meta.get('KeyManager')}, not AWS",
+        )
+    instance_keys = {
+        i["PerformanceInsightsKMSKeyId"] for i in ctx.instances if i.get("PerformanceInsightsKMSKeyId") is not None
+    }
     for key in sorted(instance_keys):
-        check(kms.describe_key(KeyId=key)["KeyMetadata"].get("KeyManager") == "AWS",
-              f"Performance Insights data is under the customer managed key {key}")
+        expect(
+            kms.describe_key(KeyId=key)["KeyMetadata"].get("KeyManager") == "AWS",
+            f"Performance Insights data is under the customer managed key {key}",
+        )
     return f"cluster {meta['Arn']} (KeyManager AWS); secret {'aws/secretsmanager' if not secret_key else secret_key}"

@@ -18,9 +18,14 @@ def delete_policies(model: Model):
     """Every resource's effective DeletionPolicy and UpdateReplacePolicy is Delete."""
     for resource in model.resources.values():
         for attribute, value, explicit in (
-                ("DeletionPolicy", resource.deletion_policy, resource.deletion_policy_explicit),
-                ("UpdateReplacePolicy", resource.update_replace_policy, resource.update_replace_policy_explicit)):
+            ("DeletionPolicy", resource.deletion_policy, resource.deletion_policy_explicit),
+            ("UpdateReplacePolicy", resource.update_replace_policy, resource.update_replace_policy_explicit),
+        ):
             if value != POLICY:
                 origin = "" if explicit else " (CloudFormation's default when the attribute is absent)"
-                yield violation(resource, f"/Resources/{resource.logical_id}/{attribute}",
-                                f"{attribute} is {show(value)}{origin}", f"Set {attribute}: {POLICY}")
+                yield violation(
+                    resource,
+                    f"/Resources/{resource.logical_id}/{attribute}",
+                    f"{attribute} is {show(value)}{origin}",
+                    f"Set {attribute}: {POLICY}",
+                )

@@ -1,4 +1,5 @@
-"""C9 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""C9 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from tapcheck.requirements.unit import operator
 
 
 def _policy_choices(t):
-    out = []
+    out: list[tuple[int, str, str | None]] = []
     for index, (_, resource) in enumerate(resources(t)):
         for attribute in ("DeletionPolicy", "UpdateReplacePolicy"):
             out += [(index, attribute, "Retain"), (index, attribute, "RetainExceptOnCreate")]
         if resource.get("Type") in (CLUSTER, INSTANCE):
             out += [(index, "DeletionPolicy", "Snapshot"), (index, "UpdateReplacePolicy", "Snapshot")]
     cluster_index = next(i for i, (_, r) in enumerate(resources(t)) if r.get("Type") == CLUSTER)
-    out.append((cluster_index, "DeletionPolicy", None))   # a DB cluster's DeletionPolicy defaults to Snapshot
+    out.append((cluster_index, "DeletionPolicy", None))  # a DB cluster's DeletionPolicy defaults to Snapshot
     return out
 
 

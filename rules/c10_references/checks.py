@@ -28,36 +28,64 @@ def valid_references(model: Model):
         for target, path in references(raw.get("Properties") or {}, ("Properties",), decide):
             pointer = "/Resources/" + logical_id + "/" + "/".join(map(str, path))
             if target not in known:
-                yield violation(resource, pointer, f"Reference to {target!r}, which is neither a parameter nor a resource",
-                                f"Declare {target} or fix the reference", "dangling")
+                yield violation(
+                    resource,
+                    pointer,
+                    f"Reference to {target!r}, which is neither a parameter nor a resource",
+                    f"Declare {target} or fix the reference",
+                    "dangling",
+                )
             elif target in model.excluded:
-                yield violation(resource, pointer, f"Reference to {target!r}, which its condition "
-                                f"{model.excluded[target]} removes", "Give both resources the same condition, or "
-                                "guard the reference with Fn::If on that condition", "dangling")
+                yield violation(
+                    resource,
+                    pointer,
+                    f"Reference to {target!r}, which its condition {model.excluded[target]} removes",
+                    "Give both resources the same condition, or guard the reference with Fn::If on that condition",
+                    "dangling",
+                )
             elif target in raw_resources:
                 direct.add(target)
         depends = raw.get("DependsOn") or []
         depends = depends if isinstance(depends, list) else [depends]
         for position, target in enumerate(depends):
-            pointer = f"/Resources/{logical_id}/DependsOn" + (f"/{position}" if isinstance(raw.get("DependsOn"), list) else "")
+            pointer = f"/Resources/{logical_id}/DependsOn" + (
+                f"/{position}" if isinstance(raw.get("DependsOn"), list) else ""
+            )
             if target not in raw_resources:
-                yield violation(resource, pointer, f"DependsOn {target!r}, which is not a resource",
-                                "Remove it or name an existing resource", "dangling")
+                yield violation(
+                    resource,
+                    pointer,
+                    f"DependsOn {target!r}, which is not a resource",
+                    "Remove it or name an existing resource",
+                    "dangling",
+                )
             elif target in direct:
-                yield violation(resource, pointer,
-                                f"DependsOn {target!r} is redundant: a Ref/GetAtt already orders it (cfn-lint W3005)",
-                                f"Remove {target} from DependsOn", "redundant-depends-on")
+                yield violation(
+                    resource,
+                    pointer,
+                    f"DependsOn {target!r} is redundant: a Ref/GetAtt already orders it (cfn-lint W3005)",
+                    f"Remove {target} from DependsOn",
+                    "redundant-depends-on",
+                )
         edges[logical_id] = direct | {d for d in depends if d in raw_resources}
     for cycle in cycles(edges):
         first_id = cycle[0]
-        yield violation(model.resources.get(first_id), f"/Resources/{first_id}",
-                        "Circular dependency: " + " -> ".join(cycle + [first_id]),
-                        "Break the cycle by removing one of the references", "circular")
+        yield violation(
+            model.resources.get(first_id),
+            f"/Resources/{first_id}",
+            "Circular dependency: " + " -> ".join(cycle + [first_id]),
+            "Break the cycle by removing one of the references",
+            "circular",
+        )
     for name, raw in (model.raw.get("Outputs") or {}).items():
         if name not in model.outputs:
-            continue                       # removed by its condition
+            continue  # removed by its condition
         for target, path in references(raw, (), decide):
             if target not in known or target in model.excluded:
-                yield violation(None, f"/Outputs/{name}/" + "/".join(map(str, path)),
-                                f"Output {name} references {target!r}, which does not exist",
-                                "Point the output at an existing resource or parameter", "dangling")
+                yield violation(
+                    None,
+                    f"/Outputs/{name}/" + "/".join(map(str, path)),
+                    f"Output {name} references {target!r}, which does not exist",
+                    "Point the output at an existing resource or parameter",
+                    "dangling",
+                )

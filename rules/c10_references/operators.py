@@ -1,9 +1,16 @@
-"""C10 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""C10 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
 from tapcheck.mutation.locate import (
-    cluster, cluster_instances, cpu_alarm, credential_secret, new_id, properties, secret_attachment,
+    cluster,
+    cluster_instances,
+    cpu_alarm,
+    credential_secret,
+    new_id,
+    properties,
+    secret_attachment,
 )
 from tapcheck.requirements.unit import operator
 

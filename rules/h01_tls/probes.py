@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tapcheck.live.context import Context, Fail, check, one_line
+from tapcheck.live.context import Context, Fail, expect, one_line
 from tapcheck.requirements.unit import probe, values
 
 TRUE_VALUES = set(values(__file__)["true_values"])
@@ -35,28 +35,44 @@ MAX_OTHER_LOGINS = 20
 @probe("force-ssl", title="the attached parameter group sets rds.force_ssl")
 def force_ssl(ctx: Context) -> str:
     value = ctx.cluster_params.get("rds.force_ssl")
-    check(str(value).lower() in TRUE_VALUES, f"{ctx.cluster.get('DBClusterParameterGroup')} says rds.force_ssl {value!r}")
+    expect(
+        str(value).lower() in TRUE_VALUES, f"{ctx.cluster.get('DBClusterParameterGroup')} says rds.force_ssl {value!r}"
+    )
     return f"rds.force_ssl={value}"
 
 
-@probe("force-ssl", title="the server accepts verified TLS with the secret's credentials and refuses plaintext (no "
-       "password sent) to every login role and database", plane="data", per_endpoint=True)
+@probe(
+    "force-ssl",
+    title="the server accepts verified TLS with the secret's credentials and refuses plaintext (no "
+    "password sent) to every login role and database",
+    plane="data",
+    per_endpoint=True,
+)
 def tls(ctx: Context, role: str) -> str:
     with ctx.connect(role) as conn:
-        check(conn.info.pgconn.ssl_in_use, f"the {role} connection is not encrypted")
-        users = [r for (r,) in conn.execute(
-            "SELECT rolname FROM pg_roles WHERE rolcanlogin AND rolname <> current_user ORDER BY rolname").fetchall()]
-        databases = [d for (d,) in conn.execute(
-            "SELECT datname FROM pg_database WHERE datallowconn AND datname <> current_database() "
-            "ORDER BY datname").fetchall()]
+        expect(conn.info.pgconn.ssl_in_use, f"the {role} connection is not encrypted")
+        users = [
+            r
+            for (r,) in conn.execute(
+                "SELECT rolname FROM pg_roles WHERE rolcanlogin AND rolname <> current_user ORDER BY rolname"
+            ).fetchall()
+        ]
+        databases = [
+            d
+            for (d,) in conn.execute(
+                "SELECT datname FROM pg_database WHERE datallowconn AND datname <> current_database() ORDER BY datname"
+            ).fetchall()
+        ]
     user, database = ctx.secret["username"], ctx.database()
     refusal = _plaintext_refused(ctx, role, user, database)
     others = ([(other, database) for other in users] + [(user, d) for d in databases])[:MAX_OTHER_LOGINS]
     for other, dbname in others:
         _plaintext_refused(ctx, role, other, dbname)
     _plaintext_refused(ctx, role, user, database, replication=True)
-    return (f"{role}: verified TLS accepted; plaintext refused by the server for {2 + len(others)} login(s), no "
-            f"password sent: {refusal.split('FATAL:', 1)[-1].strip()}")
+    return (
+        f"{role}: verified TLS accepted; plaintext refused by the server for {2 + len(others)} login(s), no "
+        f"password sent: {refusal.split('FATAL:', 1)[-1].strip()}"
+    )
 
 
 def _plaintext_refused(ctx: Context, role: str, user: str, dbname: str, replication: bool = False) -> str:
@@ -73,8 +89,10 @@ def _plaintext_refused(ctx: Context, role: str, user: str, dbname: str, replicat
         if any(r in text for r in PG_HBA_REFUSALS) and any(m in text.lower() for m in PLAINTEXT_MARKERS):
             return text
         if any(m in text for m in PASSWORD_ASKED) or "authentication failed" in text:
-            raise Fail(f"the {role} let a plaintext connection of {who} reach password authentication (it asked "
-                       f"for a password, which was not sent): {text}") from None
+            raise Fail(
+                f"the {role} let a plaintext connection of {who} reach password authentication (it asked "
+                f"for a password, which was not sent): {text}"
+            ) from None
         if "FATAL" in text:  # the server answered, but not with pg_hba's refusal of plaintext
             raise Fail(f"the {role} did not refuse a plaintext connection of {who} for want of TLS: {text}") from None
         raise ctx.refusal(role, host, port, e) from None

@@ -1,4 +1,5 @@
-"""H2 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""H2 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tapcheck.live.context import Context, check
+from tapcheck.live.context import Context, expect
 from tapcheck.requirements.unit import probe
 
 
 @probe("iam-auth", title="IAM database authentication enabled")
 def iam_auth(ctx: Context) -> str:
-    check(ctx.cluster.get("IAMDatabaseAuthenticationEnabled") is True, "IAM database authentication is off")
+    expect(ctx.cluster.get("IAMDatabaseAuthenticationEnabled") is True, "IAM database authentication is off")
     return "IAMDatabaseAuthenticationEnabled true"

@@ -12,6 +12,11 @@ from tapcheck.requirements.unit import check
 def copy_tags(model: Model, cluster: Resource):
     """CopyTagsToSnapshot is true (RDS's default is off)."""
     # Default false: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html
-    yield from flag_violations(cluster, "CopyTagsToSnapshot", True, False,
-                               "Snapshots do not inherit the cluster's tags (CopyTagsToSnapshot is {value})",
-                               "Set CopyTagsToSnapshot to true")
+    yield from flag_violations(
+        cluster,
+        "CopyTagsToSnapshot",
+        True,
+        False,
+        "Snapshots do not inherit the cluster's tags (CopyTagsToSnapshot is {value})",
+        "Set CopyTagsToSnapshot to true",
+    )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tapcheck.live.context import Context, check
+from tapcheck.live.context import Context, expect
 from tapcheck.requirements.unit import probe
 
 
 @probe("copy-tags", title="tags copied to snapshots")
 def copy_tags(ctx: Context) -> str:
-    check(ctx.cluster.get("CopyTagsToSnapshot") is True, "CopyTagsToSnapshot is off")
+    expect(ctx.cluster.get("CopyTagsToSnapshot") is True, "CopyTagsToSnapshot is off")
     return "CopyTagsToSnapshot true"

@@ -50,7 +50,7 @@ import uuid
 from typing import Any
 
 from tapcheck import interrupts
-from tapcheck.live.context import Context, Fail, check, one_line
+from tapcheck.live.context import Context, Fail, expect, one_line
 from tapcheck.live.lookups import cpu_alarms
 from tapcheck.policies import Decision, Outcome, evaluate
 from tapcheck.requirements.unit import probe, values
@@ -63,27 +63,29 @@ V = values(__file__)
 DELIVERY_BOUND_LOCAL_S = 3.0
 DELIVERY_BOUND_AWS_S = 120.0
 PROBE_REASON = "tapcheck probe: testing that this alarm's notifications are delivered"
-HISTORY_RECORDS = 100      # DescribeAlarmHistory's MaxRecords allows 1..100 (API_DescribeAlarmHistory.html)
+HISTORY_RECORDS = 100  # DescribeAlarmHistory's MaxRecords allows 1..100 (API_DescribeAlarmHistory.html)
 FAILED_ACTION = "Failed to execute action"
 
 
 def _alarm_and_topics(ctx: Context) -> tuple[dict, list[str]]:
     alarms = cpu_alarms(ctx)
-    check(bool(alarms), f"no CPU alarm on the cluster among {ctx.physical('AWS::CloudWatch::Alarm')}")
+    expect(bool(alarms), f"no CPU alarm on the cluster among {ctx.physical('AWS::CloudWatch::Alarm')}")
     topics = set(ctx.physical("AWS::SNS::Topic"))
     for alarm in alarms:
         hit = sorted(set(alarm.get("AlarmActions") or []) & topics)
         if hit:
             _topic_exists(ctx, hit[0])
             return alarm, hit
-    raise Fail(f"the CPU alarm's actions {sorted({a for x in alarms for a in x.get('AlarmActions') or []})} "
-               f"name no SNS topic of the stack {sorted(topics)}")
+    raise Fail(
+        f"the CPU alarm's actions {sorted({a for x in alarms for a in x.get('AlarmActions') or []})} "
+        f"name no SNS topic of the stack {sorted(topics)}"
+    )
 
 
 @probe("alarm-notifies", title="the CPU alarm's actions name the stack's SNS topic, actions enabled")
 def alarm_action(ctx: Context) -> str:
     alarm, topics = _alarm_and_topics(ctx)
-    check(alarm.get("ActionsEnabled", True) is True, f"{alarm['AlarmName']} has its actions disabled")
+    expect(alarm.get("ActionsEnabled", True) is True, f"{alarm['AlarmName']} has its actions disabled")
     return f"AlarmActions -> {topics[0]}"
 
 
@@ -94,15 +96,21 @@ def _topic_exists(ctx: Context, topic: str) -> None:
         ctx.target.client("sns").get_topic_attributes(TopicArn=topic)
     except ClientError as e:
         if e.response.get("Error", {}).get("Code") in ("NotFound", "NotFoundException"):
-            raise Fail(f"the alarm's topic {topic} does not exist (SNS GetTopicAttributes: "
-                       f"{e.response['Error'].get('Message')})") from None
+            raise Fail(
+                f"the alarm's topic {topic} does not exist (SNS GetTopicAttributes: "
+                f"{e.response['Error'].get('Message')})"
+            ) from None
         raise
 
 
-@probe("alarm-notifies", "alarm-topic-deliverable",
-       title="the CPU alarm's notifications reach its topic's subscribers (judged read-only from the live key, "
-             "policies, subscriptions and alarm history; proven by firing the alarm with --fire-alarm, the local "
-             "target's default)", plane="behaviour")
+@probe(
+    "alarm-notifies",
+    "alarm-topic-deliverable",
+    title="the CPU alarm's notifications reach its topic's subscribers (judged read-only from the live key, "
+    "policies, subscriptions and alarm history; proven by firing the alarm with --fire-alarm, the local "
+    "target's default)",
+    plane="behaviour",
+)
 def alarm_delivers(ctx: Context) -> str:
     alarm, topics = _alarm_and_topics(ctx)
     if not ctx.may_fire:
@@ -122,27 +130,34 @@ def judged_without_firing(ctx: Context, alarm: dict, topics: list[str]) -> str:
         attributes = ctx.target.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]
         key_said, key_problems = key_state(ctx, attributes.get("KmsMasterKeyId"), alarm, undecided)
         problems += key_problems
-        publish = _request_values(alarm).fill(CLOUDWATCH_PUBLISHES_TO_TOPIC, topic_name=_name(topic),
-                                               alarm_name=alarm["AlarmName"])[0]
+        publish = _request_values(alarm).fill(
+            CLOUDWATCH_PUBLISHES_TO_TOPIC, topic_name=_name(topic), alarm_name=alarm["AlarmName"]
+        )[0]
         decision = evaluate(attributes.get("Policy"), publish)
         if decision.outcome in (Outcome.DENY, Outcome.IMPLICIT_DENY):
-            problems.append(f"the topic policy of {_name(topic)} does not let {V['publisher']} publish this alarm "
-                            f"({decision.explain()})")
+            problems.append(
+                f"the topic policy of {_name(topic)} does not let {V['publisher']} publish this alarm "
+                f"({decision.explain()})"
+            )
         elif decision.outcome is Outcome.UNKNOWN:
             undecided.append(_undecided(decision))
         confirmed, pending = subscriptions(ctx, topic)
         if not confirmed:
-            problems.append(f"{_name(topic)} has no confirmed subscription"
-                            + (f" ({len(pending)} awaiting confirmation, which receive nothing)" if pending else "")
-                            + ": an alarm notification reaches no one (fix: subscribe on-call, e.g. aws sns subscribe "
-                            f"--topic-arn {topic} --protocol email --notification-endpoint ONCALL, and confirm it)")
+            problems.append(
+                f"{_name(topic)} has no confirmed subscription"
+                + (f" ({len(pending)} awaiting confirmation, which receive nothing)" if pending else "")
+                + ": an alarm notification reaches no one (fix: subscribe on-call, e.g. aws sns subscribe "
+                f"--topic-arn {topic} --protocol email --notification-endpoint ONCALL, and confirm it)"
+            )
         failed = last_failed_action(ctx, alarm["AlarmName"], topic)
         if failed:
             problems.append(f"the alarm's history records a failed action on {_name(topic)}: {failed}")
-        evidence.append(f"{_name(topic)}: {key_said}, topic policy: "
-                        f"{'allows the publish' if decision.allowed else 'no deny of the publish'}, "
-                        f"{len(confirmed)} confirmed subscription(s) ({_protocols(confirmed)}), no failed action in "
-                        "the alarm's history")
+        evidence.append(
+            f"{_name(topic)}: {key_said}, topic policy: "
+            f"{'allows the publish' if decision.allowed else 'no deny of the publish'}, "
+            f"{len(confirmed)} confirmed subscription(s) ({_protocols(confirmed)}), no failed action in "
+            "the alarm's history"
+        )
     if problems:
         raise Fail("; ".join(problems) + " (judged without firing the alarm)")
     return "judged without firing: " + "; ".join(evidence) + "".join(f"; not decided: {u}" for u in undecided)
@@ -158,7 +173,9 @@ def _undecided(decision: Decision) -> str:
     return f"{decision.request.describe()}: {decision.why_unknown()}"
 
 
-def key_state(ctx: Context, key_id: str | None, alarm: dict, undecided: list[str] | None = None) -> tuple[str, list[str]]:
+def key_state(
+    ctx: Context, key_id: str | None, alarm: dict, undecided: list[str] | None = None
+) -> tuple[str, list[str]]:
     """What the topic's key lets CloudWatch do for this alarm: (evidence, problems); what cannot be
     decided is added to `undecided`."""
     from botocore.exceptions import ClientError
@@ -166,16 +183,22 @@ def key_state(ctx: Context, key_id: str | None, alarm: dict, undecided: list[str
     if not key_id:
         return "not encrypted", []
     if is_aws_managed_sns_key(key_id):
-        return key_id, [f"the topic is encrypted with the AWS managed key {key_id}, whose policy CloudWatch alarms "
-                        "cannot use (fix: a customer managed key granting "
-                        f"{V['publisher']} {' and '.join(V['key_actions'])})"]
+        return key_id, [
+            (
+                f"the topic is encrypted with the AWS managed key {key_id}, whose policy CloudWatch alarms "
+                "cannot use (fix: a customer managed key granting "
+                f"{V['publisher']} {' and '.join(V['key_actions'])})"
+            )
+        ]
     kms = ctx.target.client("kms")
     try:
         meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
     except ClientError as e:
         error = e.response.get("Error", {})
         if error.get("Code") in ("NotFoundException",):
-            return key_id, [f"the topic's key {key_id} does not exist (KMS DescribeKey: {one_line(error.get('Message'))})"]
+            return key_id, [
+                f"the topic's key {key_id} does not exist (KMS DescribeKey: {one_line(error.get('Message'))})"
+            ]
         raise
     name, problems = meta["KeyId"], []
     if meta.get("KeyManager") == "AWS":
@@ -183,21 +206,31 @@ def key_state(ctx: Context, key_id: str | None, alarm: dict, undecided: list[str
     if meta.get("KeyState") != "Enabled":
         # a key that is not Enabled cannot be used in cryptographic operations:
         # https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html
-        problems.append(f"the topic's key {name} is {meta.get('KeyState')} (fix: enable it or cancel its deletion, "
-                        "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html)")
+        problems.append(
+            f"the topic's key {name} is {meta.get('KeyState')} (fix: enable it or cancel its deletion, "
+            "https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html)"
+        )
     spec, usage = meta.get("KeySpec", V["key_spec"]), meta.get("KeyUsage", V["key_usage"])
     if spec != V["key_spec"] or usage != V["key_usage"]:
-        problems.append(f"the topic's key {name} is {spec}/{usage}: SNS encrypts only with symmetric encryption keys "
-                        "(https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html)")
+        problems.append(
+            f"the topic's key {name} is {spec}/{usage}: SNS encrypts only with symmetric encryption keys "
+            "(https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html)"
+        )
     if problems:
         return f"key {name} {meta.get('KeyState')}", problems
     policy = kms.get_key_policy(KeyId=name, PolicyName="default")["Policy"]
-    decisions = [evaluate(policy, request) for request in
-                 _request_values(alarm).fill(CLOUDWATCH_USES_TOPIC_KEY, key_id=name, alarm_name=alarm["AlarmName"])]
+    decisions = [
+        evaluate(policy, request)
+        for request in _request_values(alarm).fill(
+            CLOUDWATCH_USES_TOPIC_KEY, key_id=name, alarm_name=alarm["AlarmName"]
+        )
+    ]
     refused = [d for d in decisions if d.outcome in (Outcome.DENY, Outcome.IMPLICIT_DENY)]
     if refused:
-        problems.append(f"the key policy of {name} does not let {V['publisher']} "
-                        f"{' and '.join(V['key_actions'])} for this alarm ({'; '.join(d.explain() for d in refused)})")
+        problems.append(
+            f"the key policy of {name} does not let {V['publisher']} "
+            f"{' and '.join(V['key_actions'])} for this alarm ({'; '.join(d.explain() for d in refused)})"
+        )
     elif undecided is not None:
         undecided += [_undecided(d) for d in decisions if d.outcome is Outcome.UNKNOWN]
     return f"key {name} {meta.get('KeyState')}, its policy lets {V['publisher']} use it for this alarm", problems
@@ -214,9 +247,14 @@ def subscriptions(ctx: Context, topic: str) -> tuple[list[dict], list[dict]]:
 def last_failed_action(ctx: Context, alarm_name: str, topic: str) -> str | None:
     """The newest Action item of the alarm's history that names the topic, when it records a failure:
     its time and summary. None when the newest succeeded, or there is none."""
-    items = ctx.target.client("cloudwatch").describe_alarm_history(
-        AlarmName=alarm_name, HistoryItemType="Action", ScanBy="TimestampDescending",
-        MaxRecords=HISTORY_RECORDS).get("AlarmHistoryItems") or []
+    items = (
+        ctx.target.client("cloudwatch")
+        .describe_alarm_history(
+            AlarmName=alarm_name, HistoryItemType="Action", ScanBy="TimestampDescending", MaxRecords=HISTORY_RECORDS
+        )
+        .get("AlarmHistoryItems")
+        or []
+    )
     for item in sorted(items, key=lambda i: i.get("Timestamp") or 0, reverse=True):
         summary, data = str(item.get("HistorySummary") or ""), _json(item.get("HistoryData"))
         if topic not in summary and data.get("notificationResource") != topic:
@@ -253,9 +291,11 @@ def _fired(ctx: Context, alarm: dict, topic: str) -> str:
     found = cloudwatch.describe_alarms(AlarmNames=[alarm["AlarmName"]])["MetricAlarms"][0]
     if found["StateValue"] != "OK":
         judged = judged_without_firing(ctx, alarm, [topic])
-        return (f"not fired: {alarm['AlarmName']} is {found['StateValue']} (reason: "
-                f"{one_line(found.get('StateReason'))[:200]}), a real incident may be under way and tapcheck touches "
-                f"no alarm that is not OK; {judged}")
+        return (
+            f"not fired: {alarm['AlarmName']} is {found['StateValue']} (reason: "
+            f"{one_line(found.get('StateReason'))[:200]}), a real incident may be under way and tapcheck touches "
+            f"no alarm that is not OK; {judged}"
+        )
     reason = f"{PROBE_REASON} (run {uuid.uuid4().hex[:12]})"
     sqs, sns = ctx.target.client("sqs"), ctx.target.client("sns")
     others, _ = subscriptions(ctx, topic)
@@ -263,18 +303,34 @@ def _fired(ctx: Context, alarm: dict, topic: str) -> str:
     fired = False
     error: BaseException | None = None
     try:
-        with interrupts.deferred():      # made and recorded at once: a signal cannot fall between the two
+        with interrupts.deferred():  # made and recorded at once: a signal cannot fall between the two
             queue_url = sqs.create_queue(QueueName=f"tapcheck-probe-{uuid.uuid4().hex[:12]}")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         # SNS may send to the queue only if the queue policy allows the topic:
         # https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html
-        sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
-                "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic}}}]})})
+        sqs.set_queue_attributes(
+            QueueUrl=queue_url,
+            Attributes={
+                "Policy": json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "sns.amazonaws.com"},
+                                "Action": "sqs:SendMessage",
+                                "Resource": queue_arn,
+                                "Condition": {"ArnEquals": {"aws:SourceArn": topic}},
+                            }
+                        ],
+                    }
+                )
+            },
+        )
         with interrupts.deferred():
-            subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
-                                         ReturnSubscriptionArn=True)["SubscriptionArn"]
+            subscription = sns.subscribe(
+                TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True
+            )["SubscriptionArn"]
         fired_at = time.time()
         fired = True
         cloudwatch.set_alarm_state(AlarmName=alarm["AlarmName"], StateValue="ALARM", StateReason=reason)
@@ -282,35 +338,42 @@ def _fired(ctx: Context, alarm: dict, topic: str) -> str:
         deadline = time.monotonic() + bound
         while time.monotonic() < deadline:
             wait = max(0, min(5, int(deadline - time.monotonic())))
-            for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
-                                               WaitTimeSeconds=wait).get("Messages", []):
+            for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait).get(
+                "Messages", []
+            ):
                 if _is_alarm_notification(message.get("Body", ""), alarm["AlarmName"]):
                     seconds = time.time() - fired_at
                     twice = topic in (alarm.get("OKActions") or [])
-                    return (f"ALARM notification from {_name(topic)} delivered after {seconds:.1f} s; notified too: "
-                            f"{len(others)} confirmed subscriber(s) of the topic (ALARM{', then OK' if twice else ''}); "
-                            f"{alarm['AlarmName']} set back to {found['StateValue']} as found")
+                    return (
+                        f"ALARM notification from {_name(topic)} delivered after {seconds:.1f} s; notified too: "
+                        f"{len(others)} confirmed subscriber(s) of the topic (ALARM{', then OK' if twice else ''}); "
+                        f"{alarm['AlarmName']} set back to {found['StateValue']} as found"
+                    )
             if not wait:
                 time.sleep(0.2)
-        _, problems = key_state(ctx, sns.get_topic_attributes(TopicArn=topic)["Attributes"].get("KmsMasterKeyId"),
-                                alarm)
+        _, problems = key_state(
+            ctx, sns.get_topic_attributes(TopicArn=topic)["Attributes"].get("KmsMasterKeyId"), alarm
+        )
         clue = "".join(f"H4: {p}; " for p in problems)
-        raise Fail(f"no notification reached a subscriber of {topic} within {bound:.0f} s of setting "
-                   f"{alarm['AlarmName']} to ALARM; {clue}alarm history: {_last_action(cloudwatch, alarm['AlarmName'])}")
+        raise Fail(
+            f"no notification reached a subscriber of {topic} within {bound:.0f} s of setting "
+            f"{alarm['AlarmName']} to ALARM; {clue}alarm history: {_last_action(cloudwatch, alarm['AlarmName'])}"
+        )
     except BaseException as e:
         error = e
         raise
     finally:
-        with interrupts.deferred():      # a signal now waits until the alarm is back, the queue gone and that said
+        with interrupts.deferred():  # a signal now waits until the alarm is back, the queue gone and that said
             left = _put_back(ctx, alarm["AlarmName"], found, reason if fired else None, subscription, queue_url)
-            for line in left:            # said at once: an interrupted run has no report to carry it
+            for line in left:  # said at once: an interrupted run has no report to carry it
                 print(f"tapcheck: the H4 probe could not put back: {line}", file=sys.stderr)
         if left and error is None:
             raise Fail("the H4 probe could not put everything back: " + "; ".join(left))
 
 
-def _put_back(ctx: Context, alarm_name: str, found: dict, reason: str | None, subscription: str | None,
-              queue_url: str | None) -> list[str]:
+def _put_back(
+    ctx: Context, alarm_name: str, found: dict, reason: str | None, subscription: str | None, queue_url: str | None
+) -> list[str]:
     """The alarm back to the state it was found in (only while it still carries the probe's reason: a
     state CloudWatch set meanwhile stays), the subscription and the queue removed. What could not be
     done, with the command that does it."""
@@ -320,19 +383,25 @@ def _put_back(ctx: Context, alarm_name: str, found: dict, reason: str | None, su
         try:
             now = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"][0]
             if now.get("StateReason") == reason and now["StateValue"] != found["StateValue"]:
-                cloudwatch.set_alarm_state(AlarmName=alarm_name, StateValue=found["StateValue"],
-                                           StateReason=f"{reason}: set back to {found['StateValue']}, the state it was "
-                                                       "found in")
+                cloudwatch.set_alarm_state(
+                    AlarmName=alarm_name,
+                    StateValue=found["StateValue"],
+                    StateReason=f"{reason}: set back to {found['StateValue']}, the state it was found in",
+                )
         except Exception as e:  # noqa: BLE001 - reported with the command, never hidden
-            left.append(f"alarm {alarm_name} not set back to {found['StateValue']} ({type(e).__name__}: "
-                        f"{one_line(e)[:160]}): aws cloudwatch set-alarm-state --alarm-name {alarm_name} --state-value "
-                        f"{found['StateValue']} --state-reason 'tapcheck probe: set back'")
+            left.append(
+                f"alarm {alarm_name} not set back to {found['StateValue']} ({type(e).__name__}: "
+                f"{one_line(e)[:160]}): aws cloudwatch set-alarm-state --alarm-name {alarm_name} --state-value "
+                f"{found['StateValue']} --state-reason 'tapcheck probe: set back'"
+            )
     if subscription and subscription.startswith("arn:"):
         try:
             ctx.target.client("sns").unsubscribe(SubscriptionArn=subscription)
         except Exception as e:  # noqa: BLE001
-            left.append(f"subscription {subscription} ({type(e).__name__}): aws sns unsubscribe --subscription-arn "
-                        f"{subscription}")
+            left.append(
+                f"subscription {subscription} ({type(e).__name__}): aws sns unsubscribe --subscription-arn "
+                f"{subscription}"
+            )
     if queue_url:
         try:
             ctx.target.client("sqs").delete_queue(QueueUrl=queue_url)
@@ -347,13 +416,16 @@ def _is_alarm_notification(body: str, alarm_name: str) -> bool:
         message = json.loads(envelope.get("Message", "{}")) if isinstance(envelope, dict) else {}
     except ValueError:
         return False
-    return isinstance(message, dict) and message.get("AlarmName") == alarm_name and message.get("NewStateValue") == "ALARM"
+    return (
+        isinstance(message, dict) and message.get("AlarmName") == alarm_name and message.get("NewStateValue") == "ALARM"
+    )
 
 
 def _last_action(cloudwatch, alarm_name: str) -> str:
     try:
-        items = cloudwatch.describe_alarm_history(AlarmName=alarm_name, HistoryItemType="Action",
-                                                  MaxRecords=5).get("AlarmHistoryItems", [])
+        items = cloudwatch.describe_alarm_history(AlarmName=alarm_name, HistoryItemType="Action", MaxRecords=5).get(
+            "AlarmHistoryItems", []
+        )
     except Exception as e:  # noqa: BLE001 - the history is a clue, not the verdict
         return f"unreadable ({type(e).__name__}: {e})"
     if not items:

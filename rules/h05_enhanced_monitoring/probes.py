@@ -9,7 +9,7 @@ import json
 from typing import Any
 from urllib.parse import unquote
 
-from tapcheck.live.context import Context, check
+from tapcheck.live.context import Context, expect
 from tapcheck.policies import Outcome, evaluate
 from tapcheck.requirements.unit import probe, values
 from tapcheck.rules.h05_enhanced_monitoring.checks import MANAGED_POLICY_PAGE, NEEDED, allowed, denied
@@ -46,43 +46,65 @@ def role_documents(iam, role_name: str) -> tuple[list, list[str]]:
     return documents, [p["PolicyName"] for p in attached]
 
 
-@probe("enhanced-monitoring", title="enhanced monitoring with a role monitoring.rds.amazonaws.com can assume, "
-                                    "allowed what AmazonRDSEnhancedMonitoringRole allows")
+@probe(
+    "enhanced-monitoring",
+    title="enhanced monitoring with a role monitoring.rds.amazonaws.com can assume, "
+    "allowed what AmazonRDSEnhancedMonitoringRole allows",
+)
 def enhanced_monitoring(ctx: Context) -> str:
     iam = ctx.target.client("iam")
     where = stack_where(ctx)
     partition, region, account = where
-    check(bool(ctx.instances), "the stack has no DB instances")
+    expect(bool(ctx.instances), "the stack has no DB instances")
     undecided = []
     for i in ctx.instances:
         instance = i["DBInstanceIdentifier"]
-        check((i.get("MonitoringInterval") or 0) in V["intervals"],
-              f"{instance} MonitoringInterval is {i.get('MonitoringInterval')}")
-        arn = i.get("MonitoringRoleArn")
-        check(bool(arn), f"{instance} has no MonitoringRoleArn")
+        expect(
+            (i.get("MonitoringInterval") or 0) in V["intervals"],
+            f"{instance} MonitoringInterval is {i.get('MonitoringInterval')}",
+        )
+        arn = i.get("MonitoringRoleArn") or ""
+        expect(bool(arn), f"{instance} has no MonitoringRoleArn")
         role = iam.get_role(RoleName=arn.split("/")[-1])["Role"]
         name = role["RoleName"]
         # RDS monitoring assuming the role for this instance, decided on its trust policy as the gate decides it
-        [assume] = RDS_MONITORING_ASSUMES_ROLE.requests(partition=partition, region=region, account=account,
-                                                        role_path_name=arn.split(":role/", 1)[-1], instance_id=instance)
+        [assume] = RDS_MONITORING_ASSUMES_ROLE.requests(
+            partition=partition,
+            region=region,
+            account=account,
+            role_path_name=arn.split(":role/", 1)[-1],
+            instance_id=instance,
+        )
         trust = evaluate([_document(role.get("AssumeRolePolicyDocument"))], assume)
-        check(trust.outcome in (Outcome.ALLOW, Outcome.UNKNOWN),
-              f"H5: {V['monitoring_principal']} may not assume role {name} for {instance}: {trust.explain()}")
+        expect(
+            trust.outcome in (Outcome.ALLOW, Outcome.UNKNOWN),
+            f"H5: {V['monitoring_principal']} may not assume role {name} for {instance}: {trust.explain()}",
+        )
         if trust.outcome is Outcome.UNKNOWN:
-            undecided.append(f"whether {V['monitoring_principal']} may assume {name} cannot be decided: "
-                             f"{trust.why_unknown()}")
+            undecided.append(
+                f"whether {V['monitoring_principal']} may assume {name} cannot be decided: {trust.why_unknown()}"
+            )
         documents, attached = role_documents(iam, name)
         missing = [action for action, on in NEEDED if not allowed(documents, action, on, where)]
-        check(not missing, f"H5: role {name} (policies {attached}) is not allowed {', '.join(missing)}; "
-                           f"fix: attach {V['monitoring_policy']} ({MANAGED_POLICY_PAGE})")
+        expect(
+            not missing,
+            f"H5: role {name} (policies {attached}) is not allowed {', '.join(missing)}; "
+            f"fix: attach {V['monitoring_policy']} ({MANAGED_POLICY_PAGE})",
+        )
         refused = [action for action, on in NEEDED if denied(documents, action, on, where)]
-        check(not refused, f"H5: a policy of role {name} denies {', '.join(refused)}")
+        expect(not refused, f"H5: a policy of role {name} denies {', '.join(refused)}")
         boundary = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
         if boundary:
             capping = [_managed_document(iam, boundary)]
-            capped = [action for action, on in NEEDED
-                      if not allowed(capping, action, on, where) or denied(capping, action, on, where)]
-            check(not capped, f"H5: the permissions boundary {boundary} of role {name} does not allow "
-                              f"{', '.join(capped)}")
-    detail = f"interval {ctx.instances[0].get('MonitoringInterval')} s, role allowed what {V['monitoring_policy']} allows"
+            capped = [
+                action
+                for action, on in NEEDED
+                if not allowed(capping, action, on, where) or denied(capping, action, on, where)
+            ]
+            expect(
+                not capped, f"H5: the permissions boundary {boundary} of role {name} does not allow {', '.join(capped)}"
+            )
+    detail = (
+        f"interval {ctx.instances[0].get('MonitoringInterval')} s, role allowed what {V['monitoring_policy']} allows"
+    )
     return detail + "".join(f"; {note}" for note in dict.fromkeys(undecided))

@@ -8,4 +8,4 @@ def passing_example(template: dict) -> None:
 
 
 def failing_example(template: dict) -> None:
-    props(template, INSTANCE)["AutoMinorVersionUpgrade"] = False          # CT.RDS.PR.5
+    props(template, INSTANCE)["AutoMinorVersionUpgrade"] = False  # CT.RDS.PR.5

@@ -34,15 +34,19 @@ def expected_name(cluster: Resource):
         return Str(prefix + str(identifier).lower() + suffix, params_in(identifier))
     if isinstance(identifier, Text):
         parts = [Str(str(p).lower(), params_in(p)) if isinstance(p, str) else p for p in identifier.parts]
-        return Text((Str(prefix + parts[0]),) + tuple(parts[1:-1]) + (Str(parts[-1] + suffix),)) \
-            if isinstance(parts[0], str) and isinstance(parts[-1], str) else None
+        return (
+            Text((Str(prefix + parts[0]),) + tuple(parts[1:-1]) + (Str(parts[-1] + suffix),))
+            if isinstance(parts[0], str) and isinstance(parts[-1], str)
+            else None
+        )
     return None
 
 
 def _same(a, b) -> bool:
     if isinstance(a, Text) and isinstance(b, Text):
-        return tuple(str(p) if isinstance(p, str) else p for p in a.parts) == \
-            tuple(str(p) if isinstance(p, str) else p for p in b.parts)
+        return tuple(str(p) if isinstance(p, str) else p for p in a.parts) == tuple(
+            str(p) if isinstance(p, str) else p for p in b.parts
+        )
     return isinstance(a, str) and isinstance(b, str) and str(a) == str(b)
 
 
@@ -81,36 +85,51 @@ def postgresql_log_group(model: Model, cluster: Resource):
     """A log group of the stack named as RDS names the cluster's PostgreSQL log, with a retention, made first."""
     exports = cluster.get("EnableCloudwatchLogsExports") or []
     if not isinstance(exports, list) or V["log_type"] not in exports:
-        return                          # nothing exported: S2 reports it
+        return  # nothing exported: S2 reports it
     wanted = expected_name(cluster)
     if wanted is None:
-        yield violation(cluster, ("DBClusterIdentifier",),
-                        f"DBClusterIdentifier is {show(cluster.get('DBClusterIdentifier'))}: RDS names the log group after "
-                        "an identifier the template does not know, so no log group of the stack can be the one RDS writes to",
-                        "Name the cluster (DBClusterIdentifier) and create the log group of that name in the stack")
+        yield violation(
+            cluster,
+            ("DBClusterIdentifier",),
+            f"DBClusterIdentifier is {show(cluster.get('DBClusterIdentifier'))}: RDS names the log group after "
+            "an identifier the template does not know, so no log group of the stack can be the one RDS writes to",
+            "Name the cluster (DBClusterIdentifier) and create the log group of that name in the stack",
+        )
         return
     groups = [g for g in model.of_type(LOG_GROUP) if _same(g.get("LogGroupName"), wanted)]
     if not groups:
-        yield violation(cluster, ("EnableCloudwatchLogsExports",),
-                        f"No log group of the stack is named {show(wanted)}: RDS creates it outside the stack, with no "
-                        "retention, and it outlives the stack", "Add an AWS::Logs::LogGroup with that LogGroupName, "
-                        "RetentionInDays, and make the cluster DependsOn it")
+        yield violation(
+            cluster,
+            ("EnableCloudwatchLogsExports",),
+            f"No log group of the stack is named {show(wanted)}: RDS creates it outside the stack, with no "
+            "retention, and it outlives the stack",
+            "Add an AWS::Logs::LogGroup with that LogGroupName, RetentionInDays, and make the cluster DependsOn it",
+        )
         return
     group = groups[0]
     loose = _admits_upper_case(model, group.get("LogGroupName"))
     if loose:
-        yield violation(group, ("LogGroupName",),
-                        f"The log group name is built from {', '.join(loose)}, whose AllowedPattern admits upper case; RDS "
-                        "stores the cluster identifier in lower case, so with such a value the names differ",
-                        f"Restrict {', '.join(loose)} to lower case (AllowedPattern ^[a-z0-9]+$)")
+        yield violation(
+            group,
+            ("LogGroupName",),
+            f"The log group name is built from {', '.join(loose)}, whose AllowedPattern admits upper case; RDS "
+            "stores the cluster identifier in lower case, so with such a value the names differ",
+            f"Restrict {', '.join(loose)} to lower case (AllowedPattern ^[a-z0-9]+$)",
+        )
     retention = as_int(group.get("RetentionInDays"))
     if retention not in V["retention_days"]:
-        yield violation(group, ("RetentionInDays",),
-                        f"RetentionInDays is {show(group.get('RetentionInDays'))}: the statement log is kept for ever",
-                        "Set RetentionInDays (for example 365)")
+        yield violation(
+            group,
+            ("RetentionInDays",),
+            f"RetentionInDays is {show(group.get('RetentionInDays'))}: the statement log is kept for ever",
+            "Set RetentionInDays (for example 365)",
+        )
     if not _created_before(model, cluster, group):
         pointer = f"/Resources/{cluster.logical_id}" + ("/DependsOn" if cluster.depends_on else "")
-        yield violation(cluster, pointer,
-                        f"The cluster does not wait for the log group {group.logical_id}: if RDS exports first, it "
-                        "creates the group itself and the stack's group fails to create",
-                        f"Add {group.logical_id} to the cluster's DependsOn")
+        yield violation(
+            cluster,
+            pointer,
+            f"The cluster does not wait for the log group {group.logical_id}: if RDS exports first, it "
+            "creates the group itself and the stack's group fails to create",
+            f"Add {group.logical_id} to the cluster's DependsOn",
+        )

@@ -8,4 +8,4 @@ def passing_example(template: dict) -> None:
 
 
 def failing_example(template: dict) -> None:
-    props(template, LOG_GROUP).pop("RetentionInDays")        # never expires
+    props(template, LOG_GROUP).pop("RetentionInDays")  # never expires

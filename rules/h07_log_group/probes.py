@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tapcheck.live.context import Context, check
+from tapcheck.live.context import Context, Fail, expect
 from tapcheck.requirements.unit import probe, values
 
 V = values(__file__)
@@ -12,9 +12,10 @@ V = values(__file__)
 def log_group(ctx: Context) -> str:
     name = V["log_group_name"].format(cluster=ctx.cluster["DBClusterIdentifier"])
     own = ctx.physical("AWS::Logs::LogGroup")
-    check(name in own, f"the stack's log groups are {own}; RDS writes the postgresql log to {name}")
+    expect(name in own, f"the stack's log groups are {own}; RDS writes the postgresql log to {name}")
     groups = ctx.target.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
     group = next((g for g in groups if g["logGroupName"] == name), None)
-    check(group is not None, f"CloudWatch Logs has no log group {name}")
-    check(group.get("retentionInDays") in V["retention_days"], f"{name} keeps log events for ever (no retention)")
+    if group is None:
+        raise Fail(f"CloudWatch Logs has no log group {name}")
+    expect(group.get("retentionInDays") in V["retention_days"], f"{name} keeps log events for ever (no retention)")
     return f"{name}: the stack's, retention {group['retentionInDays']} days"

@@ -24,7 +24,10 @@ def performance_insights_capacity(model: Model, cluster: Resource):
         if as_bool(instance.get("EnablePerformanceInsights")) is not True:
             continue
         if minimum is None or minimum < MINIMUM:
-            yield violation(instance, ("EnablePerformanceInsights",),
-                            f"Performance Insights is on while the cluster's MinCapacity is {show(minimum)} ACU; AWS "
-                            f"recommends at least {MINIMUM:g} ACUs with it, and R2 fixes the range at 0.5-1 ACU",
-                            "Turn EnablePerformanceInsights off (or raise MinCapacity, which R2 forbids)")
+            yield violation(
+                instance,
+                ("EnablePerformanceInsights",),
+                f"Performance Insights is on while the cluster's MinCapacity is {show(minimum)} ACU; AWS "
+                f"recommends at least {MINIMUM:g} ACUs with it, and R2 fixes the range at 0.5-1 ACU",
+                "Turn EnablePerformanceInsights off (or raise MinCapacity, which R2 forbids)",
+            )

@@ -6,9 +6,12 @@ from tapcheck.mutation.locate import cluster_instances, properties
 from tapcheck.requirements.unit import operator
 
 
-@operator("performance-insights-capacity",
-          lambda t: [(i, v) for i in range(len(cluster_instances(t))) for v in (True, "true")])
+@operator(
+    "performance-insights-capacity",
+    lambda t: [(i, v) for i in range(len(cluster_instances(t))) for v in (True, "true")],
+)
 def performance_insights_on(t, choice):
     index, value = choice
-    properties(cluster_instances(t)[index][1]).update(EnablePerformanceInsights=value,
-                                                      PerformanceInsightsRetentionPeriod=7)
+    properties(cluster_instances(t)[index][1]).update(
+        EnablePerformanceInsights=value, PerformanceInsightsRetentionPeriod=7
+    )

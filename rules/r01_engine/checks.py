@@ -24,12 +24,17 @@ def engine(model: Model, cluster: Resource):
     """The cluster and its instances run aurora-postgresql."""
     wanted = V["engine"]
     if cluster.get("Engine") != wanted:
-        yield violation(cluster, ("Engine",), f"Engine is {show(cluster.get('Engine'))}, not '{wanted}'",
-                        f"Set Engine to {wanted}")
+        yield violation(
+            cluster, ("Engine",), f"Engine is {show(cluster.get('Engine'))}, not '{wanted}'", f"Set Engine to {wanted}"
+        )
     for instance in instances_of(model, cluster):
         if instance.get("Engine", wanted) != wanted:
-            yield violation(instance, ("Engine",), f"Instance engine {show(instance.get('Engine'))} differs from the cluster's",
-                            f"Set the instance Engine to {wanted}")
+            yield violation(
+                instance,
+                ("Engine",),
+                f"Instance engine {show(instance.get('Engine'))} differs from the cluster's",
+                f"Set the instance Engine to {wanted}",
+            )
 
 
 @check("serverless-v2")
@@ -38,16 +43,26 @@ def serverless_v2(model: Model, cluster: Resource):
     """Aurora Serverless v2: provisioned engine mode with a Serverless v2 scaling configuration."""
     mode = cluster.get("EngineMode", "provisioned")
     if mode != "provisioned":
-        yield violation(cluster, ("EngineMode",), f"EngineMode is {show(mode)}; Serverless v2 runs in provisioned mode",
-                        "Remove EngineMode or set it to provisioned")
+        yield violation(
+            cluster,
+            ("EngineMode",),
+            f"EngineMode is {show(mode)}; Serverless v2 runs in provisioned mode",
+            "Remove EngineMode or set it to provisioned",
+        )
     if cluster.get("ServerlessV2ScalingConfiguration") is None:
-        yield violation(cluster, ("ServerlessV2ScalingConfiguration",),
-                        "No ServerlessV2ScalingConfiguration: the cluster is not Aurora Serverless v2",
-                        "Add ServerlessV2ScalingConfiguration")
+        yield violation(
+            cluster,
+            ("ServerlessV2ScalingConfiguration",),
+            "No ServerlessV2ScalingConfiguration: the cluster is not Aurora Serverless v2",
+            "Add ServerlessV2ScalingConfiguration",
+        )
     if cluster.get("DBClusterInstanceClass") is not None:
-        yield violation(cluster, ("DBClusterInstanceClass",),
-                        "DBClusterInstanceClass makes this a Multi-AZ DB cluster, not Aurora Serverless v2",
-                        "Remove DBClusterInstanceClass")
+        yield violation(
+            cluster,
+            ("DBClusterInstanceClass",),
+            "DBClusterInstanceClass makes this a Multi-AZ DB cluster, not Aurora Serverless v2",
+            "Remove DBClusterInstanceClass",
+        )
 
 
 @check("engine-version")
@@ -58,19 +73,34 @@ def engine_version(model: Model, cluster: Resource):
     major = V["major_version"]
     usable = ", ".join(supported_minors(major))
     if version is None:
-        yield violation(cluster, ("EngineVersion",),
-                        f"EngineVersion is {show(cluster.get('EngineVersion'))}: RDS would pick its default major "
-                        f"version, not PostgreSQL {major}", f"Pin EngineVersion to a supported {major}.x minor ({usable})")
+        yield violation(
+            cluster,
+            ("EngineVersion",),
+            f"EngineVersion is {show(cluster.get('EngineVersion'))}: RDS would pick its default major "
+            f"version, not PostgreSQL {major}",
+            f"Pin EngineVersion to a supported {major}.x minor ({usable})",
+        )
     elif not re.fullmatch(rf"{major}\.\d+", version):
-        yield violation(cluster, ("EngineVersion",), f"EngineVersion '{version}' is not a PostgreSQL {major} minor version",
-                        f"Use one of {usable}")
+        yield violation(
+            cluster,
+            ("EngineVersion",),
+            f"EngineVersion '{version}' is not a PostgreSQL {major} minor version",
+            f"Use one of {usable}",
+        )
     elif version in deprecated_versions():
-        yield violation(cluster, ("EngineVersion",),
-                        f"EngineVersion {version} is deprecated and can no longer create clusters (cfn-lint W3690)",
-                        f"Use one of {usable}")
+        yield violation(
+            cluster,
+            ("EngineVersion",),
+            f"EngineVersion {version} is deprecated and can no longer create clusters (cfn-lint W3690)",
+            f"Use one of {usable}",
+        )
     elif version not in known_versions():
-        yield violation(cluster, ("EngineVersion",), f"EngineVersion {version} is not an Aurora PostgreSQL version",
-                        f"Use one of {usable}")
+        yield violation(
+            cluster,
+            ("EngineVersion",),
+            f"EngineVersion {version} is not an Aurora PostgreSQL version",
+            f"Use one of {usable}",
+        )
 
 
 @check("serverless-instances")
@@ -80,10 +110,18 @@ def serverless_instances(model: Model, cluster: Resource):
     wanted = V["instance_class"]
     instances = instances_of(model, cluster)
     if not instances:
-        yield violation(cluster, "", f"The cluster has no DB instances: Serverless v2 capacity runs in {wanted} instances",
-                        "Add AWS::RDS::DBInstance resources with DBClusterIdentifier Ref to the cluster")
+        yield violation(
+            cluster,
+            "",
+            f"The cluster has no DB instances: Serverless v2 capacity runs in {wanted} instances",
+            "Add AWS::RDS::DBInstance resources with DBClusterIdentifier Ref to the cluster",
+        )
     for instance in instances:
         if instance.get("DBInstanceClass") != wanted:
-            yield violation(instance, ("DBInstanceClass",),
-                            f"DBInstanceClass is {show(instance.get('DBInstanceClass'))}, not {wanted}: only {wanted} "
-                            "instances scale in ACUs", f"Set DBInstanceClass to {wanted}")
+            yield violation(
+                instance,
+                ("DBInstanceClass",),
+                f"DBInstanceClass is {show(instance.get('DBInstanceClass'))}, not {wanted}: only {wanted} "
+                "instances scale in ACUs",
+                f"Set DBInstanceClass to {wanted}",
+            )

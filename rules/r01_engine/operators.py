@@ -1,4 +1,5 @@
-"""R1 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""R1 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
@@ -39,13 +40,19 @@ def multi_az_cluster_instance_class(t, value):
     cluster_props(t)["DBClusterInstanceClass"] = value
 
 
-@operator("serverless-instances", lambda t: [(i, c) for i in range(len(cluster_instances(t))) for c in ("db.r6g.large", "db.t4g.medium")])
+@operator(
+    "serverless-instances",
+    lambda t: [(i, c) for i in range(len(cluster_instances(t))) for c in ("db.r6g.large", "db.t4g.medium")],
+)
 def instance_class_provisioned(t, choice):
     index, klass = choice
     properties(cluster_instances(t)[index][1])["DBInstanceClass"] = klass
 
 
-@operator("aurora-postgresql-engine", lambda t: [(i, e) for i in range(len(cluster_instances(t))) for e in ("postgres", "aurora-mysql")])
+@operator(
+    "aurora-postgresql-engine",
+    lambda t: [(i, e) for i in range(len(cluster_instances(t))) for e in ("postgres", "aurora-mysql")],
+)
 def instance_engine_differs(t, choice):
     index, engine = choice
     properties(cluster_instances(t)[index][1])["Engine"] = engine

@@ -1,4 +1,5 @@
-"""R2 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""R2 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from tapcheck.requirements.unit import operator
 def _numbers_around(wanted: float):
     def strategy(_t):
         from hypothesis import strategies as st
-        return st.one_of(st.floats(0, 256, allow_nan=False, allow_infinity=False).filter(lambda v: v != wanted),
-                         st.integers(0, 256).filter(lambda v: v != wanted))
+
+        return st.one_of(
+            st.floats(0, 256, allow_nan=False, allow_infinity=False).filter(lambda v: v != wanted),
+            st.integers(0, 256).filter(lambda v: v != wanted),
+        )
+
     return strategy
 
 

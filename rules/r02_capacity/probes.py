@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tapcheck.live.context import Context, check
+from tapcheck.live.context import Context, expect
 from tapcheck.requirements.unit import probe, values
 
 V = values(__file__)
@@ -10,8 +10,10 @@ V = values(__file__)
 
 @probe("capacity", title="Serverless v2 scaling 0.5-1 ACU")
 def scaling(ctx: Context) -> str:
-    s = ctx.cluster.get("ServerlessV2ScalingConfiguration")
-    check(bool(s), "DescribeDBClusters shows no ServerlessV2ScalingConfiguration")
-    check(float(s["MinCapacity"]) == V["min_capacity"] and float(s["MaxCapacity"]) == V["max_capacity"],
-          f"scaling is {s['MinCapacity']}-{s['MaxCapacity']} ACU")
+    s = ctx.cluster.get("ServerlessV2ScalingConfiguration") or {}
+    expect(bool(s), "DescribeDBClusters shows no ServerlessV2ScalingConfiguration")
+    expect(
+        float(s["MinCapacity"]) == V["min_capacity"] and float(s["MaxCapacity"]) == V["max_capacity"],
+        f"scaling is {s['MinCapacity']}-{s['MaxCapacity']} ACU",
+    )
     return f"{s['MinCapacity']}-{s['MaxCapacity']} ACU"

@@ -12,9 +12,14 @@ from tapcheck.requirements.unit import check, violation
 def cluster_deletion_protection_off(model: Model, cluster: Resource):
     """The cluster's DeletionProtection is off (RDS's default when absent), so the stack can be torn down."""
     # AWS default false: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html
-    yield from flag_violations(cluster, "DeletionProtection", False, False,
-                               "DeletionProtection is {value}; the spec requires it off",
-                               "Set DeletionProtection to false")
+    yield from flag_violations(
+        cluster,
+        "DeletionProtection",
+        False,
+        False,
+        "DeletionProtection is {value}; the spec requires it off",
+        "Set DeletionProtection to false",
+    )
 
 
 @check("storage-encrypted")
@@ -27,9 +32,19 @@ def storage_encrypted(model: Model, cluster: Resource):
     # found offline predates the change; its current Japanese translation states it) and
     # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html (KmsKeyId).
     if "StorageEncrypted" not in cluster.properties:
-        yield violation(cluster, ("StorageEncrypted",),
-                        "StorageEncrypted is absent: RDS encrypts with an AWS owned key, not with KMS under the AWS "
-                        "managed key aws/rds", "Set StorageEncrypted to true")
+        yield violation(
+            cluster,
+            ("StorageEncrypted",),
+            "StorageEncrypted is absent: RDS encrypts with an AWS owned key, not with KMS under the AWS "
+            "managed key aws/rds",
+            "Set StorageEncrypted to true",
+        )
         return
-    yield from flag_violations(cluster, "StorageEncrypted", True, False,
-                               "StorageEncrypted is {value}: storage is not encrypted with KMS", "Set StorageEncrypted to true")
+    yield from flag_violations(
+        cluster,
+        "StorageEncrypted",
+        True,
+        False,
+        "StorageEncrypted is {value}: storage is not encrypted with KMS",
+        "Set StorageEncrypted to true",
+    )

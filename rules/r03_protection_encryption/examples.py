@@ -5,8 +5,8 @@ from tapcheck.requirements.common import CLUSTER, props
 
 def passing_example(template: dict) -> None:
     props(template, CLUSTER).update(StorageEncrypted="true")
-    props(template, CLUSTER).pop("DeletionProtection", None)          # default is off
+    props(template, CLUSTER).pop("DeletionProtection", None)  # default is off
 
 
 def failing_example(template: dict) -> None:
-    props(template, CLUSTER).pop("StorageEncrypted")                  # unencrypted by default
+    props(template, CLUSTER).pop("StorageEncrypted")  # unencrypted by default

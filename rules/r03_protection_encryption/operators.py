@@ -1,4 +1,5 @@
-"""R3 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""R3 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 

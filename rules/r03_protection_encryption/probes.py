@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from tapcheck.live.context import Context, Fail, check
+from tapcheck.live.context import Context, Fail, expect
 from tapcheck.requirements.unit import probe
 
 
 @probe("cluster-deletion-protection-off", title="the cluster's deletion protection is off")
 def cluster_deletion_protection(ctx: Context) -> str:
     value = ctx.cluster.get("DeletionProtection")
-    check(value is False, f"DescribeDBClusters says DeletionProtection {value}")
+    expect(value is False, f"DescribeDBClusters says DeletionProtection {value}")
     return "DeletionProtection false"
 
 
@@ -18,12 +18,14 @@ def storage_encrypted(ctx: Context) -> str:
     from botocore.exceptions import ClientError
 
     c = ctx.cluster
-    check(c.get("StorageEncrypted") is True, f"DescribeDBClusters says StorageEncrypted {c.get('StorageEncrypted')}")
+    expect(c.get("StorageEncrypted") is True, f"DescribeDBClusters says StorageEncrypted {c.get('StorageEncrypted')}")
     key_id = c.get("KmsKeyId")
-    check(bool(key_id), "the cluster reports no KmsKeyId: its storage is not under a KMS key")
+    expect(bool(key_id), "the cluster reports no KmsKeyId: its storage is not under a KMS key")
     try:
         meta = ctx.target.client("kms").describe_key(KeyId=key_id)["KeyMetadata"]
     except ClientError as e:
-        raise Fail(f"the cluster's KmsKeyId {key_id} is no KMS key of the account ({e.response['Error']['Code']}): "
-                   "its storage is not under a KMS key") from None
+        raise Fail(
+            f"the cluster's KmsKeyId {key_id} is no KMS key of the account ({e.response['Error']['Code']}): "
+            "its storage is not under a KMS key"
+        ) from None
     return f"StorageEncrypted true, KmsKeyId {meta['Arn']}"

@@ -19,10 +19,17 @@ def backup_retention(model: Model, cluster: Resource):
     value = cluster.get("BackupRetentionPeriod", RDS_DEFAULT_RETENTION_DAYS)
     days = V["retention_days"]
     if as_int(value) != days:
-        shown = f"absent (RDS keeps {RDS_DEFAULT_RETENTION_DAYS} day)" if "BackupRetentionPeriod" not in cluster.properties \
+        shown = (
+            f"absent (RDS keeps {RDS_DEFAULT_RETENTION_DAYS} day)"
+            if "BackupRetentionPeriod" not in cluster.properties
             else f"{show(value)} day(s)"
-        yield violation(cluster, ("BackupRetentionPeriod",), f"BackupRetentionPeriod is {shown}, not {days}",
-                        f"Set BackupRetentionPeriod to {days}")
+        )
+        yield violation(
+            cluster,
+            ("BackupRetentionPeriod",),
+            f"BackupRetentionPeriod is {shown}, not {days}",
+            f"Set BackupRetentionPeriod to {days}",
+        )
 
 
 @check("backup-window")
@@ -32,6 +39,9 @@ def backup_window(model: Model, cluster: Resource):
     window = as_str(cluster.get("PreferredBackupWindow"))
     wanted = V["backup_window"]
     if window is None or window.strip() != wanted:
-        yield violation(cluster, ("PreferredBackupWindow",),
-                        f"PreferredBackupWindow is {show(cluster.get('PreferredBackupWindow'))}, not {wanted} (UTC)",
-                        f"Set PreferredBackupWindow to {wanted}")
+        yield violation(
+            cluster,
+            ("PreferredBackupWindow",),
+            f"PreferredBackupWindow is {show(cluster.get('PreferredBackupWindow'))}, not {wanted} (UTC)",
+            f"Set PreferredBackupWindow to {wanted}",
+        )

@@ -1,4 +1,5 @@
-"""R4 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""R4 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 

@@ -25,9 +25,12 @@ def subnets_from_parameters(model: Model):
     wanted = sorted(V["subnet_parameters"])
     sources = [parameter_of(model, s) for s in subnets] if isinstance(subnets, list) else None
     if sources is None or sorted(s or "?" for s in sources) != wanted:
-        yield violation(group, ("SubnetIds",),
-                        f"SubnetIds must be exactly the parameters {' and '.join(wanted)}; found {show(subnets)}",
-                        "Set SubnetIds to [" + ", ".join(f"!Ref {p}" for p in wanted) + "]")
+        yield violation(
+            group,
+            ("SubnetIds",),
+            f"SubnetIds must be exactly the parameters {' and '.join(wanted)}; found {show(subnets)}",
+            "Set SubnetIds to [" + ", ".join(f"!Ref {p}" for p in wanted) + "]",
+        )
 
 
 @check("subnet-group-attached")
@@ -35,6 +38,10 @@ def subnet_group_attached(model: Model):
     """The cluster is placed in the template's subnet group."""
     group, cluster = only(model, SUBNET_GROUP), the_cluster(model)
     if group is not None and cluster is not None and not names(model, cluster.get("DBSubnetGroupName"), group, cluster):
-        yield violation(cluster, ("DBSubnetGroupName",),
-                        f"The cluster's DBSubnetGroupName is {show(cluster.get('DBSubnetGroupName'))}, not the template's "
-                        "DB subnet group", f"Set DBSubnetGroupName to !Ref {group.logical_id}")
+        yield violation(
+            cluster,
+            ("DBSubnetGroupName",),
+            f"The cluster's DBSubnetGroupName is {show(cluster.get('DBSubnetGroupName'))}, not the template's "
+            "DB subnet group",
+            f"Set DBSubnetGroupName to !Ref {group.logical_id}",
+        )

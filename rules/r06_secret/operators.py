@@ -1,9 +1,16 @@
-"""R6 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""R6 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
 from tapcheck.mutation.locate import (
-    NotApplicable, cluster_instances, cluster_props, credential_secret, duplicate, properties, rename_references,
+    NotApplicable,
+    cluster_instances,
+    cluster_props,
+    credential_secret,
+    duplicate,
+    properties,
+    rename_references,
     secret_attachment,
 )
 from tapcheck.requirements.unit import operator

@@ -1,9 +1,14 @@
-"""R7 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""R7 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
 from tapcheck.mutation.locate import (
-    attach_group_copy_without, attached_parameter_group, cluster_props, instance_parameter_override, properties,
+    attach_group_copy_without,
+    attached_parameter_group,
+    cluster_props,
+    instance_parameter_override,
+    properties,
     set_or_remove,
 )
 from tapcheck.requirements.unit import operator

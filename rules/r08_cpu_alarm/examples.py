@@ -4,7 +4,7 @@ from tapcheck.requirements.common import ALARM, props
 
 
 def passing_example(template: dict) -> None:
-    props(template, ALARM).update(Period=60, EvaluationPeriods=5, DatapointsToAlarm=5)   # five 1-minute periods
+    props(template, ALARM).update(Period=60, EvaluationPeriods=5, DatapointsToAlarm=5)  # five 1-minute periods
 
 
 def failing_example(template: dict) -> None:
@@ -14,8 +14,14 @@ def failing_example(template: dict) -> None:
 def _metrics_form(template: dict, account) -> None:
     body = props(template, ALARM)
     metric = {k: body.pop(k) for k in ("Namespace", "MetricName", "Dimensions")}
-    body["Metrics"] = [{"Id": "cpu", "AccountId": account, "ReturnData": True,
-                        "MetricStat": {"Metric": metric, "Period": body.pop("Period"), "Stat": body.pop("Statistic")}}]
+    body["Metrics"] = [
+        {
+            "Id": "cpu",
+            "AccountId": account,
+            "ReturnData": True,
+            "MetricStat": {"Metric": metric, "Period": body.pop("Period"), "Stat": body.pop("Statistic")},
+        }
+    ]
 
 
 def passing_example_metric_of_this_account(template: dict) -> None:

@@ -1,4 +1,5 @@
-"""R8 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""R8 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from tapcheck.requirements.unit import operator
 
 def _threshold_strategy(_t):
     from hypothesis import strategies as st
-    return st.one_of(st.integers(0, 100).filter(lambda v: v != 80),
-                     st.floats(0, 100, allow_nan=False).filter(lambda v: v != 80))
+
+    return st.one_of(
+        st.integers(0, 100).filter(lambda v: v != 80), st.floats(0, 100, allow_nan=False).filter(lambda v: v != 80)
+    )
 
 
 @operator("cpu-alarm-threshold", [85, 79, 90, 80.5, "85", 8, 800], strategy=_threshold_strategy)
@@ -22,8 +25,20 @@ def alarm_comparison_changed(t, value):
     properties(cpu_alarm(t)[1])["ComparisonOperator"] = value
 
 
-@operator("cpu-alarm-duration", [(60, 1, None), (600, 1, None), (900, 1, None), (300, 2, None), (60, 5, 1), (60, 5, 3), (60, 3, None),
-                 (10, 30, None), (30, 10, None)])
+@operator(
+    "cpu-alarm-duration",
+    [
+        (60, 1, None),
+        (600, 1, None),
+        (900, 1, None),
+        (300, 2, None),
+        (60, 5, 1),
+        (60, 5, 3),
+        (60, 3, None),
+        (10, 30, None),
+        (30, 10, None),
+    ],
+)
 def alarm_duration_changed(t, choice):
     """Not a sustained 5 minutes: 1 minute, 10 minutes, 2 × 5 minutes, 1 datapoint of 5, or sub-minute periods
     of a metric RDS publishes every 60 s (most periods would have no data)."""
@@ -51,8 +66,17 @@ def alarm_unit_changed(t, value):
     stat["Unit"] = value
 
 
-@operator("cpu-alarm", ["name:FreeableMemory", "name:CPUCreditUsage", "namespace:AWS/EC2", "dimension:DBInstanceIdentifier",
-                 "value:another-cluster", "dimensions:extra"])
+@operator(
+    "cpu-alarm",
+    [
+        "name:FreeableMemory",
+        "name:CPUCreditUsage",
+        "namespace:AWS/EC2",
+        "dimension:DBInstanceIdentifier",
+        "value:another-cluster",
+        "dimensions:extra",
+    ],
+)
 def alarm_watches_something_else(t, how):
     """Another metric, namespace or resource than this cluster's CPU."""
     metric, _ = alarm_metric_fields(cpu_alarm(t)[1])
@@ -82,13 +106,21 @@ def alarm_watches_another_account(t, how):
     body = properties(cpu_alarm(t)[1])
     if "Metrics" not in body:
         metric = {k: body.pop(k) for k in ("Namespace", "MetricName", "Dimensions") if k in body}
-        body["Metrics"] = [{"Id": "cpu", "ReturnData": True, "MetricStat": {
-            "Metric": metric, "Period": body.pop("Period"), "Stat": body.pop("Statistic")}}]
+        body["Metrics"] = [
+            {
+                "Id": "cpu",
+                "ReturnData": True,
+                "MetricStat": {"Metric": metric, "Period": body.pop("Period"), "Stat": body.pop("Statistic")},
+            }
+        ]
     entry = next(m for m in body["Metrics"] if m.get("MetricStat"))
     if how == "literal-account":
         entry["AccountId"] = "111122223333"
     else:
         name = new_id(t, "MonitoredAccount")
-        t.setdefault("Parameters", {})[name] = {"Type": "String", "Default": "444455556666",
-                                                "Description": "Account whose metric the alarm watches"}
+        t.setdefault("Parameters", {})[name] = {
+            "Type": "String",
+            "Default": "444455556666",
+            "Description": "Account whose metric the alarm watches",
+        }
         entry["AccountId"] = {"Ref": name}

@@ -1,4 +1,5 @@
-"""R9 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""R9 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
@@ -14,8 +15,15 @@ def required_output_removed(t, name):
     del t["Outputs"][name]
 
 
-@operator("required-outputs", [("ClusterEndpoint", "ReadEndpoint.Address"), ("ClusterEndpoint", "Endpoint.Port"),
-                 ("ClusterReaderEndpoint", "Endpoint.Address"), ("ClusterReaderEndpoint", "ReadEndpoint.Port")])
+@operator(
+    "required-outputs",
+    [
+        ("ClusterEndpoint", "ReadEndpoint.Address"),
+        ("ClusterEndpoint", "Endpoint.Port"),
+        ("ClusterReaderEndpoint", "Endpoint.Address"),
+        ("ClusterReaderEndpoint", "ReadEndpoint.Port"),
+    ],
+)
 def endpoint_output_wrong_attribute(t, choice):
     """An endpoint output reading the wrong attribute."""
     name, attribute = choice

@@ -19,11 +19,19 @@ def required_tags(model: Model):
             continue
         tags = tags_of(resource, prop)
         if tags is None:
-            yield violation(resource, (prop,), f"Tags are malformed, computed or repeat a key ({show(resource.get(prop))})",
-                            "Write Tags as a literal list of Key/Value pairs")
+            yield violation(
+                resource,
+                (prop,),
+                f"Tags are malformed, computed or repeat a key ({show(resource.get(prop))})",
+                "Write Tags as a literal list of Key/Value pairs",
+            )
             continue
         for key, value in REQUIRED_TAGS.items():
             if tags.get(key) != value:
                 got = "missing" if key not in tags else show(tags[key])
-                yield violation(resource, (prop,), f"{resource.type} tag {key} is {got}, not {value!r}",
-                                f"Add the tag {key}={value}")
+                yield violation(
+                    resource,
+                    (prop,),
+                    f"{resource.type} tag {key} is {got}, not {value!r}",
+                    f"Add the tag {key}={value}",
+                )

@@ -5,7 +5,8 @@ from tapcheck.requirements.common import ALARM, CLUSTER, props
 
 def passing_example(template: dict) -> None:
     props(template, ALARM)["Tags"] = list(reversed(props(template, ALARM)["Tags"])) + [
-        {"Key": "CostCenter", "Value": "payments"}]
+        {"Key": "CostCenter", "Value": "payments"}
+    ]
 
 
 def failing_example(template: dict) -> None:

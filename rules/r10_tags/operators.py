@@ -1,12 +1,22 @@
-"""R10 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""R10 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
 from tapcheck.mutation.locate import properties, taggable
 from tapcheck.requirements.unit import operator
 
-TAG_BREAKS = ["Environment:removed", "ManagedBy:removed", "Environment:production", "Environment:Prod",
-              "Environment:Production ", "ManagedBy:Terraform", "ManagedBy:cloudformation", "duplicate", "all-removed"]
+TAG_BREAKS = [
+    "Environment:removed",
+    "ManagedBy:removed",
+    "Environment:production",
+    "Environment:Prod",
+    "Environment:Production ",
+    "ManagedBy:Terraform",
+    "ManagedBy:cloudformation",
+    "duplicate",
+    "all-removed",
+]
 
 
 @operator("required-tags", lambda t: [(i, how) for i in range(len(taggable(t))) for how in TAG_BREAKS])

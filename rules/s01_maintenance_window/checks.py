@@ -45,9 +45,12 @@ def maintenance_window(model: Model, cluster: Resource):
     """PreferredMaintenanceWindow is mon:04:00-mon:05:00 (any case)."""
     window = as_str(cluster.get("PreferredMaintenanceWindow"))
     if window is None or weekly_minutes(window) != weekly_minutes(WINDOW):
-        yield violation(cluster, ("PreferredMaintenanceWindow",),
-                        f"PreferredMaintenanceWindow is {show(cluster.get('PreferredMaintenanceWindow'))}, not {WINDOW}",
-                        f"Set PreferredMaintenanceWindow to {WINDOW}")
+        yield violation(
+            cluster,
+            ("PreferredMaintenanceWindow",),
+            f"PreferredMaintenanceWindow is {show(cluster.get('PreferredMaintenanceWindow'))}, not {WINDOW}",
+            f"Set PreferredMaintenanceWindow to {WINDOW}",
+        )
 
 
 @check("windows-clear")
@@ -64,5 +67,9 @@ def windows_clear(model: Model, cluster: Resource):
     for resource, text in windows:
         weekly = weekly_minutes(text) if text else None
         if weekly and backup and overlaps(weekly, backup):
-            yield violation(resource, ("PreferredMaintenanceWindow",),
-                            f"Maintenance window {text} overlaps the backup window", "Move it clear of the backup window")
+            yield violation(
+                resource,
+                ("PreferredMaintenanceWindow",),
+                f"Maintenance window {text} overlaps the backup window",
+                "Move it clear of the backup window",
+            )

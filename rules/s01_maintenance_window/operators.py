@@ -1,4 +1,5 @@
-"""S1 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""S1 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
@@ -6,8 +7,17 @@ from tapcheck.mutation.locate import cluster_instances, cluster_props, propertie
 from tapcheck.requirements.unit import operator
 
 
-@operator("maintenance-window", ["tue:04:00-tue:05:00", "mon:05:00-mon:06:00", "mon:03:30-mon:04:30", "sun:04:00-sun:05:00",
-                 "mon:04:00-mon:04:30", None])
+@operator(
+    "maintenance-window",
+    [
+        "tue:04:00-tue:05:00",
+        "mon:05:00-mon:06:00",
+        "mon:03:30-mon:04:30",
+        "sun:04:00-sun:05:00",
+        "mon:04:00-mon:04:30",
+        None,
+    ],
+)
 def maintenance_window_changed(t, window):
     set_or_remove(cluster_props(t), "PreferredMaintenanceWindow", window)
 

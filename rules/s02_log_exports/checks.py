@@ -15,6 +15,9 @@ def postgresql_log_export(model: Model, cluster: Resource):
     """EnableCloudwatchLogsExports includes postgresql."""
     exports = cluster.get("EnableCloudwatchLogsExports") or []
     if not isinstance(exports, list) or LOG_TYPE not in exports:
-        yield violation(cluster, ("EnableCloudwatchLogsExports",),
-                        f"PostgreSQL logs are not exported to CloudWatch Logs (EnableCloudwatchLogsExports is {show(exports)})",
-                        f"Set EnableCloudwatchLogsExports to [{LOG_TYPE}]")
+        yield violation(
+            cluster,
+            ("EnableCloudwatchLogsExports",),
+            f"PostgreSQL logs are not exported to CloudWatch Logs (EnableCloudwatchLogsExports is {show(exports)})",
+            f"Set EnableCloudwatchLogsExports to [{LOG_TYPE}]",
+        )

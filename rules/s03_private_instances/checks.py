@@ -13,9 +13,13 @@ def instances_in_cluster(model: Model):
     cluster = the_cluster(model)
     for instance in model.of_type(INSTANCE):
         if cluster is None or not names(model, instance.get("DBClusterIdentifier"), cluster, instance):
-            yield violation(instance, ("DBClusterIdentifier",),
-                            f"The DB instance's DBClusterIdentifier is {show(instance.get('DBClusterIdentifier'))}, "
-                            "not the cluster", "Set DBClusterIdentifier to !Ref the cluster")
+            yield violation(
+                instance,
+                ("DBClusterIdentifier",),
+                f"The DB instance's DBClusterIdentifier is {show(instance.get('DBClusterIdentifier'))}, "
+                "not the cluster",
+                "Set DBClusterIdentifier to !Ref the cluster",
+            )
 
 
 @check("instances-private")
@@ -26,6 +30,9 @@ def instances_private(model: Model):
         # decide (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html,
         # PubliclyAccessible): the specification asks for it to be said explicitly.
         if as_bool(instance.get("PubliclyAccessible")) is not False:
-            yield violation(instance, ("PubliclyAccessible",),
-                            f"PubliclyAccessible is {show(instance.get('PubliclyAccessible'))}, not false",
-                            "Set PubliclyAccessible to false")
+            yield violation(
+                instance,
+                ("PubliclyAccessible",),
+                f"PubliclyAccessible is {show(instance.get('PubliclyAccessible'))}, not false",
+                "Set PubliclyAccessible to false",
+            )

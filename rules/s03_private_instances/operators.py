@@ -1,4 +1,5 @@
-"""S3 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""S3 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from tapcheck.mutation.locate import cluster_instances, properties, set_or_remov
 from tapcheck.requirements.unit import operator
 
 
-@operator("instances-private", lambda t: [(i, v) for i in range(len(cluster_instances(t))) for v in (True, "true", None)])
+@operator(
+    "instances-private", lambda t: [(i, v) for i in range(len(cluster_instances(t))) for v in (True, "true", None)]
+)
 def instance_public(t, choice):
     """PubliclyAccessible true, or absent (public in a default VPC)."""
     index, value = choice

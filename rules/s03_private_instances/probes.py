@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from tapcheck.live.context import Context, check
+from tapcheck.live.context import Context, expect
 from tapcheck.requirements.unit import probe
 
 
 @probe("instances-private", "instances-in-cluster", title="every instance is private and a member of the cluster")
 def instances_private(ctx: Context) -> str:
     cid = ctx.cluster["DBClusterIdentifier"]
-    check(bool(ctx.instances), "the stack has no DB instances")
+    expect(bool(ctx.instances), "the stack has no DB instances")
     for i in ctx.instances:
-        check(i.get("PubliclyAccessible") is False, f"{i['DBInstanceIdentifier']} is publicly accessible")
-        check(i.get("DBClusterIdentifier") == cid, f"{i['DBInstanceIdentifier']} is not in cluster {cid}")
+        expect(i.get("PubliclyAccessible") is False, f"{i['DBInstanceIdentifier']} is publicly accessible")
+        expect(i.get("DBClusterIdentifier") == cid, f"{i['DBInstanceIdentifier']} is not in cluster {cid}")
     return f"{len(ctx.instances)} private instances in {cid}"

@@ -16,6 +16,9 @@ def security_group(model: Model, cluster: Resource):
     groups = cluster.get("VpcSecurityGroupIds")
     sources = [parameter_of(model, g) for g in groups] if isinstance(groups, list) else None
     if sources != [PARAMETER]:
-        yield violation(cluster, ("VpcSecurityGroupIds",),
-                        f"VpcSecurityGroupIds is {show(groups)}, not exactly the {PARAMETER} parameter",
-                        f"Set VpcSecurityGroupIds to [!Ref {PARAMETER}]")
+        yield violation(
+            cluster,
+            ("VpcSecurityGroupIds",),
+            f"VpcSecurityGroupIds is {show(groups)}, not exactly the {PARAMETER} parameter",
+            f"Set VpcSecurityGroupIds to [!Ref {PARAMETER}]",
+        )

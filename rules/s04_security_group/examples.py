@@ -8,4 +8,4 @@ def passing_example(template: dict) -> None:
 
 
 def failing_example(template: dict) -> None:
-    props(template, CLUSTER).pop("VpcSecurityGroupIds")        # the VPC's default security group
+    props(template, CLUSTER).pop("VpcSecurityGroupIds")  # the VPC's default security group

@@ -20,11 +20,21 @@ def names_carry_suffix(model: Model):
         if prop is not None:
             name = resource.get(prop)
             if name is None and resource.type in MUST_BE_NAMED:
-                yield violation(resource, (prop,), f"{prop} is not set: the generated name carries no {SUFFIX}",
-                                f"Set {prop} with Fn::Sub '...-${{{SUFFIX}}}'", "name")
+                yield violation(
+                    resource,
+                    (prop,),
+                    f"{prop} is not set: the generated name carries no {SUFFIX}",
+                    f"Set {prop} with Fn::Sub '...-${{{SUFFIX}}}'",
+                    "name",
+                )
             elif name is not None and SUFFIX not in params_in(name):
-                yield violation(resource, (prop,), f"{prop} {show(name)} does not include {SUFFIX}",
-                                f"Build {prop} with Fn::Sub '...-${{{SUFFIX}}}'", "name")
+                yield violation(
+                    resource,
+                    (prop,),
+                    f"{prop} {show(name)} does not include {SUFFIX}",
+                    f"Build {prop} with Fn::Sub '...-${{{SUFFIX}}}'",
+                    "name",
+                )
         tag_prop = tag_property(resource.type)
         if tag_prop is None:
             continue
@@ -32,5 +42,10 @@ def names_carry_suffix(model: Model):
         if "Name" not in tags and resource.type in MUST_BE_NAMED:
             yield violation(resource, (tag_prop,), "No Name tag", f"Add a Name tag that includes {SUFFIX}", "name-tag")
         elif "Name" in tags and SUFFIX not in params_in(tags["Name"]):
-            yield violation(resource, (tag_prop,), f"Name tag {show(tags['Name'])} does not include {SUFFIX}",
-                            f"Build the Name tag with Fn::Sub '...-${{{SUFFIX}}}'", "name-tag")
+            yield violation(
+                resource,
+                (tag_prop,),
+                f"Name tag {show(tags['Name'])} does not include {SUFFIX}",
+                f"Build the Name tag with Fn::Sub '...-${{{SUFFIX}}}'",
+                "name-tag",
+            )

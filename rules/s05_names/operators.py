@@ -1,4 +1,5 @@
-"""S5 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""S5 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ MUST_BE_NAMED = set(values(__file__)["must_be_named"])
 
 
 def _named(t):
-    return [(i, k, r) for i, (k, r) in enumerate(resources(t)) if NAME_PROPERTY.get(r.get("Type")) in properties(r)]
+    return [(i, k, r) for i, (k, r) in enumerate(resources(t)) if NAME_PROPERTY.get(r.get("Type", "")) in properties(r)]
 
 
 def _name_choices(t):
@@ -37,9 +38,13 @@ def name_without_suffix(t, choice):
 
 
 def _name_tag_choices(t):
-    return [(i, how) for i, (_, r) in enumerate(taggable(t)) for how in ("literal", "removed")
-            if any(tag.get("Key") == "Name" for tag in properties(r)["Tags"])
-            and (how == "literal" or r["Type"] in MUST_BE_NAMED)]
+    return [
+        (i, how)
+        for i, (_, r) in enumerate(taggable(t))
+        for how in ("literal", "removed")
+        if any(tag.get("Key") == "Name" for tag in properties(r)["Tags"])
+        and (how == "literal" or r["Type"] in MUST_BE_NAMED)
+    ]
 
 
 @operator("names-carry-suffix", _name_tag_choices)

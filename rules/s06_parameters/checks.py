@@ -6,7 +6,7 @@ import json
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from tapcheck.requirements.unit import check, values, violation
 DATABASE_NAME = values(__file__)["database_name_parameter"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def parameter_schema() -> dict:
     return json.loads((Path(__file__).parent / "parameters.schema.json").read_text())
 
@@ -31,8 +31,9 @@ def parameters_declared(model: Model):
     declared = {name: dict(value) if isinstance(value, dict) else value for name, value in model.parameters.items()}
     for error in Draft202012Validator(schema).iter_errors(declared):
         where = "/Parameters/" + "/".join(map(str, error.absolute_path))
-        yield violation(None, where, f"Parameters: {error.message}", "Declare the parameter as the specification does",
-                        "schema")
+        yield violation(
+            None, where, f"Parameters: {error.message}", "Declare the parameter as the specification does", "schema"
+        )
     for name, rules in schema["properties"].items():
         declaration = declared.get(name)
         if not isinstance(declaration, dict):
@@ -40,9 +41,13 @@ def parameters_declared(model: Model):
         yield from _check_pattern(name, declaration, rules)
         limit = rules.get("x-max-length")
         if limit is not None and (as_int(declaration.get("MaxLength")) or limit + 1) > limit:
-            yield violation(None, f"/Parameters/{name}/MaxLength",
-                            f"{name} allows more than {limit} characters (MaxLength {show(declaration.get('MaxLength'))})",
-                            f"Set MaxLength to {limit} or less", "length")
+            yield violation(
+                None,
+                f"/Parameters/{name}/MaxLength",
+                f"{name} allows more than {limit} characters (MaxLength {show(declaration.get('MaxLength'))})",
+                f"Set MaxLength to {limit} or less",
+                "length",
+            )
 
 
 @check("database-name-from-parameter")
@@ -50,9 +55,12 @@ def parameters_declared(model: Model):
 def database_name_from_parameter(model: Model, cluster):
     """The cluster's DatabaseName is the DatabaseName parameter."""
     if parameter_of(model, cluster.get("DatabaseName")) != DATABASE_NAME:
-        yield violation(cluster, ("DatabaseName",),
-                        f"The cluster's DatabaseName is {show(cluster.get('DatabaseName'))}, not the {DATABASE_NAME} parameter",
-                        f"Set DatabaseName to !Ref {DATABASE_NAME}")
+        yield violation(
+            cluster,
+            ("DatabaseName",),
+            f"The cluster's DatabaseName is {show(cluster.get('DatabaseName'))}, not the {DATABASE_NAME} parameter",
+            f"Set DatabaseName to !Ref {DATABASE_NAME}",
+        )
 
 
 def _check_pattern(name: str, declaration: dict, rules: dict):
@@ -62,8 +70,13 @@ def _check_pattern(name: str, declaration: dict, rules: dict):
     try:
         compiled = re.compile(pattern)
     except re.error:
-        yield violation(None, f"/Parameters/{name}/AllowedPattern", f"{name}'s AllowedPattern is not a valid pattern",
-                        "Fix the regular expression", "pattern")
+        yield violation(
+            None,
+            f"/Parameters/{name}/AllowedPattern",
+            f"{name}'s AllowedPattern is not a valid pattern",
+            "Fix the regular expression",
+            "pattern",
+        )
         return
     default = declaration.get("Default")
     samples = [(v, True) for v in rules["x-accepts"]] + [(v, False) for v in rules["x-rejects"]]
@@ -73,11 +86,17 @@ def _check_pattern(name: str, declaration: dict, rules: dict):
         # CloudFormation matches AllowedPattern against the whole value
         if (compiled.fullmatch(sample) is not None) != accepted:
             verb = "rejects" if accepted else "accepts"
-            yield violation(None, f"/Parameters/{name}/AllowedPattern", f"{name}'s AllowedPattern {verb} {sample!r}",
-                            "Restore the specification's pattern", "pattern")
+            yield violation(
+                None,
+                f"/Parameters/{name}/AllowedPattern",
+                f"{name}'s AllowedPattern {verb} {sample!r}",
+                "Restore the specification's pattern",
+                "pattern",
+            )
 
 
 # --- names AWS accepts, at every value the parameters admit -----------------------------------------
+
 
 @dataclass(frozen=True)
 class NameRule:
@@ -99,13 +118,20 @@ class NameRule:
         return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def name_rules() -> dict[str, tuple[NameRule, ...]]:
     data = tomllib.loads((Path(__file__).parent / "names.toml").read_text())
     rules: dict[str, list[NameRule]] = {}
     for raw in data["rule"]:
-        rule = NameRule(raw["type"], raw["property"], int(raw["max"]), re.compile(raw["pattern"]),
-                        bool(raw.get("lowercase", False)), raw["page"], raw["quote"])
+        rule = NameRule(
+            raw["type"],
+            raw["property"],
+            int(raw["max"]),
+            re.compile(raw["pattern"]),
+            bool(raw.get("lowercase", False)),
+            raw["page"],
+            raw["quote"],
+        )
         rules.setdefault(rule.type, []).append(rule)
     return {k: tuple(v) for k, v in rules.items()}
 
@@ -169,12 +195,17 @@ def names_at_parameter_extremes(model: Model):
 
 def _name_violations(model: Model, resource, rule: NameRule, raw: Any, value: Any):
     where = (rule.property,)
-    refused = f"{rule.page}: \"{rule.quote}\""
+    refused = f'{rule.page}: "{rule.quote}"'
     if isinstance(value, str):
         problem = rule.problem(str(value))
         if problem is not None:
-            yield violation(resource, where, f"S6: {rule.property} {_shown(str(value))} is refused at create time: "
-                            f"{problem}", f"Give {resource.logical_id} a {rule.property} AWS accepts ({refused})", "name")
+            yield violation(
+                resource,
+                where,
+                f"S6: {rule.property} {_shown(str(value))} is refused at create time: {problem}",
+                f"Give {resource.logical_id} a {rule.property} AWS accepts ({refused})",
+                "name",
+            )
             return
     for parameter in sorted(params_in(value)):
         declaration = model.parameters.get(parameter)
@@ -186,13 +217,19 @@ def _name_violations(model: Model, resource, rule: NameRule, raw: Any, value: An
             continue
         for extreme in extremes:
             name = _name_with(model, raw, {parameter: extreme})
-            problem = rule.problem(name) if name is not None else None
+            if name is None:
+                continue
+            problem = rule.problem(name)
             if problem is not None:
-                yield violation(resource, where,
-                                f"S6: with {parameter} = {_shown(extreme)} (a value its declaration admits), "
-                                f"{rule.property} is {_shown(name)}, which AWS refuses at create time: {problem}",
-                                f"Constrain {parameter} (MaxLength, AllowedPattern) so every value it admits gives a "
-                                f"{rule.property} AWS accepts ({refused})", "extreme")
+                yield violation(
+                    resource,
+                    where,
+                    f"S6: with {parameter} = {_shown(extreme)} (a value its declaration admits), "
+                    f"{rule.property} is {_shown(name)}, which AWS refuses at create time: {problem}",
+                    f"Constrain {parameter} (MaxLength, AllowedPattern) so every value it admits gives a "
+                    f"{rule.property} AWS accepts ({refused})",
+                    "extreme",
+                )
                 break
 
 
@@ -206,7 +243,11 @@ def _unbounded(model: Model, resource, rule: NameRule, raw: Any, parameter: str,
     name = _name_with(model, raw, {parameter: "a" * length})
     if name is None or rule.problem(name) is None:
         return
-    yield violation(resource, (rule.property,),
-                    f"S6: {parameter} has no MaxLength: at {length} characters {rule.property} is {len(name)} "
-                    f"characters, which AWS refuses at create time (at most {rule.max})",
-                    f"Set MaxLength on {parameter} to {length - 1} or less ({refused})", "unbounded")
+    yield violation(
+        resource,
+        (rule.property,),
+        f"S6: {parameter} has no MaxLength: at {length} characters {rule.property} is {len(name)} "
+        f"characters, which AWS refuses at create time (at most {rule.max})",
+        f"Set MaxLength on {parameter} to {length - 1} or less ({refused})",
+        "unbounded",
+    )

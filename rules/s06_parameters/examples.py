@@ -2,7 +2,7 @@
 
 
 def passing_example(template: dict) -> None:
-    template["Parameters"]["EnvironmentSuffix"]["AllowedPattern"] = "[a-z0-9]+"   # whole-value match anyway
+    template["Parameters"]["EnvironmentSuffix"]["AllowedPattern"] = "[a-z0-9]+"  # whole-value match anyway
 
 
 def failing_example(template: dict) -> None:

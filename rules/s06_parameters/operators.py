@@ -1,4 +1,5 @@
-"""S6 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""S6 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
@@ -64,8 +65,18 @@ def database_name_not_from_parameter(t, how):
     cluster_props(t)["DatabaseName"] = "transactiondb" if how == "literal" else {"Ref": "MasterUsername"}
 
 
-@operator("names-at-parameter-extremes", ["no-max-length", "max-length-40", "subnet-group-colon", "role-name-space",
-                                          "topic-name-dot", "parameter-group-underscore", "cluster-id-double-hyphen"])
+@operator(
+    "names-at-parameter-extremes",
+    [
+        "no-max-length",
+        "max-length-40",
+        "subnet-group-colon",
+        "role-name-space",
+        "topic-name-dot",
+        "parameter-group-underscore",
+        "cluster-id-double-hyphen",
+    ],
+)
 def name_refused_at_some_value(t, how):
     """A name AWS refuses, at the parameters' defaults or at a value they admit."""
     suffix = t.get("Parameters", {}).get("EnvironmentSuffix")
@@ -81,9 +92,16 @@ def name_refused_at_some_value(t, how):
         "subnet-group-colon": ("AWS::RDS::DBSubnetGroup", "DBSubnetGroupName", "aurora:subnets-${EnvironmentSuffix}"),
         "role-name-space": ("AWS::IAM::Role", "RoleName", "aurora monitoring ${EnvironmentSuffix}"),
         "topic-name-dot": ("AWS::SNS::Topic", "TopicName", "aurora.alarms-${EnvironmentSuffix}"),
-        "parameter-group-underscore": ("AWS::RDS::DBClusterParameterGroup", "DBClusterParameterGroupName",
-                                       "aurora_pg_params-${EnvironmentSuffix}"),
-        "cluster-id-double-hyphen": ("AWS::RDS::DBCluster", "DBClusterIdentifier", "aurora--cluster-${EnvironmentSuffix}"),
+        "parameter-group-underscore": (
+            "AWS::RDS::DBClusterParameterGroup",
+            "DBClusterParameterGroupName",
+            "aurora_pg_params-${EnvironmentSuffix}",
+        ),
+        "cluster-id-double-hyphen": (
+            "AWS::RDS::DBCluster",
+            "DBClusterIdentifier",
+            "aurora--cluster-${EnvironmentSuffix}",
+        ),
     }[how]
     found = [r for r in t["Resources"].values() if r.get("Type") == kind and prop in r.get("Properties", {})]
     if not found:

@@ -18,9 +18,13 @@ def output_exports(model: Model):
             yield violation(None, f"/Outputs/{name}", f"Output {name} is missing", f"Add output {name}", "missing")
             continue
         if output.export_name != Text((PseudoRef("AWS::StackName"), Str(f"-{name}"))):
-            yield violation(None, f"/Outputs/{name}/Export/Name",
-                            f"Output {name} is exported as {show(output.export_name)}, not ${{AWS::StackName}}-{name}",
-                            f"Set Export.Name to Fn::Sub '${{AWS::StackName}}-{name}'", "export")
+            yield violation(
+                None,
+                f"/Outputs/{name}/Export/Name",
+                f"Output {name} is exported as {show(output.export_name)}, not ${{AWS::StackName}}-{name}",
+                f"Set Export.Name to Fn::Sub '${{AWS::StackName}}-{name}'",
+                "export",
+            )
     cluster, group = the_cluster(model), only(model, SUBNET_GROUP)
     alarms = model.of_type(ALARM)
     expected = {
@@ -32,10 +36,19 @@ def output_exports(model: Model):
     for name, wanted in expected.items():
         output = model.outputs.get(name)
         if output is not None and wanted is not None and output.value != wanted:
-            yield violation(None, f"/Outputs/{name}/Value", f"Output {name} reads {show(output.value)}, not {show(wanted)}",
-                            "Point it back at the right resource or attribute", "value")
+            yield violation(
+                None,
+                f"/Outputs/{name}/Value",
+                f"Output {name} reads {show(output.value)}, not {show(wanted)}",
+                "Point it back at the right resource or attribute",
+                "value",
+            )
     output = model.outputs.get("EnvironmentSuffix")
     if output is not None and parameter_of(model, output.value) != "EnvironmentSuffix":
-        yield violation(None, "/Outputs/EnvironmentSuffix/Value",
-                        f"Output EnvironmentSuffix reads {show(output.value)}, not the parameter",
-                        "Set its Value to !Ref EnvironmentSuffix", "value")
+        yield violation(
+            None,
+            "/Outputs/EnvironmentSuffix/Value",
+            f"Output EnvironmentSuffix reads {show(output.value)}, not the parameter",
+            "Set its Value to !Ref EnvironmentSuffix",
+            "value",
+        )

@@ -3,7 +3,8 @@
 
 def passing_example(template: dict) -> None:
     template["Outputs"]["ClusterPort"]["Export"]["Name"] = {
-        "Fn::Join": ["-", [{"Ref": "AWS::StackName"}, "ClusterPort"]]}
+        "Fn::Join": ["-", [{"Ref": "AWS::StackName"}, "ClusterPort"]]
+    }
 
 
 def failing_example(template: dict) -> None:

@@ -1,4 +1,5 @@
-"""S7 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""S7 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
@@ -16,8 +17,15 @@ def output_removed(t, name):
     del t["Outputs"][name]
 
 
-@operator("output-exports", lambda t: [(n, how) for n in S7_OUTPUTS if n in t.get("Outputs", {})
-                           for how in ("literal", "no-stack-name", "removed", "wrong-name")])
+@operator(
+    "output-exports",
+    lambda t: [
+        (n, how)
+        for n in S7_OUTPUTS
+        if n in t.get("Outputs", {})
+        for how in ("literal", "no-stack-name", "removed", "wrong-name")
+    ],
+)
 def output_export_changed(t, choice):
     name, how = choice
     found = output(t, name)
@@ -31,8 +39,10 @@ def output_export_changed(t, choice):
         found["Export"] = {"Name": {"Fn::Sub": f"${{AWS::StackName}}-{name}Export"}}
 
 
-@operator("output-exports", ["port-is-address", "identifier-is-instance", "subnet-is-parameter-group", "alarm-is-topic",
-                 "suffix-literal"])
+@operator(
+    "output-exports",
+    ["port-is-address", "identifier-is-instance", "subnet-is-parameter-group", "alarm-is-topic", "suffix-literal"],
+)
 def output_reads_wrong_value(t, how):
     if how == "port-is-address":
         output(t, "ClusterPort")["Value"] = {"Fn::GetAtt": [cluster(t)[0], "Endpoint.Address"]}

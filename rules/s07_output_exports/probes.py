@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tapcheck.live.context import Context, check
+from tapcheck.live.context import Context, expect
 from tapcheck.requirements.unit import probe, values
 
 OUTPUTS = values(__file__)["outputs"]
@@ -12,10 +12,12 @@ OUTPUTS = values(__file__)["outputs"]
 def output_exports(ctx: Context) -> str:
     exports = {o["OutputKey"]: o.get("ExportName") for o in ctx.stack.get("Outputs") or []}
     missing = [name for name in OUTPUTS if name not in exports]
-    check(not missing, f"the stack has no output {missing}")
+    expect(not missing, f"the stack has no output {missing}")
     wrong = [f"{name} as {exports[name]}" for name in OUTPUTS if exports[name] != f"{ctx.stack_name}-{name}"]
-    check(not wrong, f"exported otherwise: {wrong}")
+    expect(not wrong, f"exported otherwise: {wrong}")
     if "ClusterPort" in ctx.outputs:
-        check(str(ctx.outputs["ClusterPort"]) == str(ctx.cluster.get("Port")),
-              f"ClusterPort {ctx.outputs['ClusterPort']} is not the cluster's port {ctx.cluster.get('Port')}")
+        expect(
+            str(ctx.outputs["ClusterPort"]) == str(ctx.cluster.get("Port")),
+            f"ClusterPort {ctx.outputs['ClusterPort']} is not the cluster's port {ctx.cluster.get('Port')}",
+        )
     return f"{len(OUTPUTS)} outputs exported as {ctx.stack_name}-<name>"

@@ -27,30 +27,49 @@ def key_policy_manageable(model: Model):
     sample = StackSample(model)
     for key in model.of_type(KEY):
         if as_bool(key.get("BypassPolicyLockoutSafetyCheck")) is True or key.get("KeyPolicy") is None:
-            continue                     # no policy: KMS's default key policy gives the account full access
+            continue  # no policy: KMS's default key policy gives the account full access
         policy = sample.document(key.get("KeyPolicy"))
         deployer = Principal(arn=f"arn:{sample.partition}:iam::{sample.account}:{DEPLOYER}", account=sample.account)
-        request = Request(deployer, "kms:PutKeyPolicy", sample.arn(key), {"aws:PrincipalAccount": sample.account},
-                          page=CREATE_KEY_PAGE, name="CloudFormation's principal kms:PutKeyPolicy")
+        request = Request(
+            deployer,
+            "kms:PutKeyPolicy",
+            sample.arn(key),
+            {"aws:PrincipalAccount": sample.account},
+            page=CREATE_KEY_PAGE,
+            name="CloudFormation's principal kms:PutKeyPolicy",
+        )
         decision = evaluate(policy, request)
         if decision.outcome is Outcome.ALLOW:
             continue
-        named = [s for s in statements(policy) if s.get("Effect") == "Allow"
-                 and covers_action(s.get("Action"), "kms:PutKeyPolicy") and _names_own_principal(s, sample)]
+        named = [
+            s
+            for s in statements(policy)
+            if s.get("Effect") == "Allow"
+            and covers_action(s.get("Action"), "kms:PutKeyPolicy")
+            and _names_own_principal(s, sample)
+        ]
         if decision.outcome in (Outcome.UNKNOWN,) or (decision.outcome is Outcome.IMPLICIT_DENY and named):
-            yield advisory(key, ("KeyPolicy",),
-                           f"S8: whether KMS accepts the policy of {key.logical_id} depends on who creates the stack: "
-                           f"only the principals it names may call kms:PutKeyPolicy ({decision.explain()})",
-                           "Let the account (arn:${AWS::Partition}:iam::${AWS::AccountId}:root) manage the key, so "
-                           f"any principal IAM allows passes the lockout safety check ({CREATE_KEY_PAGE})",
-                           "lockout-depends-on-deployer", Severity.WARNING)
+            yield advisory(
+                key,
+                ("KeyPolicy",),
+                f"S8: whether KMS accepts the policy of {key.logical_id} depends on who creates the stack: "
+                f"only the principals it names may call kms:PutKeyPolicy ({decision.explain()})",
+                "Let the account (arn:${AWS::Partition}:iam::${AWS::AccountId}:root) manage the key, so "
+                f"any principal IAM allows passes the lockout safety check ({CREATE_KEY_PAGE})",
+                "lockout-depends-on-deployer",
+                Severity.WARNING,
+            )
             continue
-        yield violation(key, ("KeyPolicy",),
-                        f"S8: KMS refuses the policy of {key.logical_id} when the stack is created: no principal of the "
-                        f"account may call kms:PutKeyPolicy on it afterwards, so the key would be unmanageable "
-                        f"(the policy lockout safety check; {decision.explain()})",
-                        "Keep a statement allowing the account (arn:${AWS::Partition}:iam::${AWS::AccountId}:root) "
-                        f"kms:* or at least kms:PutKeyPolicy, and no Deny of it ({CREATE_KEY_PAGE})", "lockout")
+        yield violation(
+            key,
+            ("KeyPolicy",),
+            f"S8: KMS refuses the policy of {key.logical_id} when the stack is created: no principal of the "
+            f"account may call kms:PutKeyPolicy on it afterwards, so the key would be unmanageable "
+            f"(the policy lockout safety check; {decision.explain()})",
+            "Keep a statement allowing the account (arn:${AWS::Partition}:iam::${AWS::AccountId}:root) "
+            f"kms:* or at least kms:PutKeyPolicy, and no Deny of it ({CREATE_KEY_PAGE})",
+            "lockout",
+        )
 
 
 def _names_own_principal(statement: dict, sample: StackSample) -> bool:
@@ -59,4 +78,7 @@ def _names_own_principal(statement: dict, sample: StackSample) -> bool:
     principal = statement.get("Principal")
     values = principal.get("AWS") if isinstance(principal, dict) else None
     own = f"arn:{sample.partition}:iam::{sample.account}:"
-    return any(isinstance(v, str) and (v.startswith(own) or OPAQUE in v) for v in (values if isinstance(values, list) else [values]))
+    return any(
+        isinstance(v, str) and (v.startswith(own) or OPAQUE in v)
+        for v in (values if isinstance(values, list) else [values])
+    )

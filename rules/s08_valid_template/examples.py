@@ -8,7 +8,7 @@ def passing_example(template: dict) -> None:
 
 
 def failing_example(template: dict) -> None:
-    props(template, CLUSTER)["IAMDatabaseAuthenticationEnabled"] = True    # not a DBCluster property (E3002)
+    props(template, CLUSTER)["IAMDatabaseAuthenticationEnabled"] = True  # not a DBCluster property (E3002)
 
 
 def _key_policy(template: dict) -> dict:

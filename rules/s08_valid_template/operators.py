@@ -1,4 +1,5 @@
-"""S8 — mutation operators: each breaks one check of this folder (or one it shares), on a copy of a compliant template."""
+"""S8 — mutation operators: each breaks one check of this folder (or one it shares), on a copy
+of a compliant template."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from tapcheck.requirements.common import KMS_KEY
 from tapcheck.requirements.unit import operator
 
 
-@operator("cfn-lint-clean", ["unknown-property", "list-for-string", "bad-enum", "object-for-string", "bad-pattern",
-                 "unknown-attribute-key"], tools=True)
+@operator(
+    "cfn-lint-clean",
+    ["unknown-property", "list-for-string", "bad-enum", "object-for-string", "bad-pattern", "unknown-attribute-key"],
+    tools=True,
+)
 def invalid_cloudformation(t, how):
     """An unknown property, a wrong type, a value outside an enum: the schema says no."""
     topic = properties(alarm_topic(t)[1])
@@ -32,8 +36,10 @@ def _topic_key_policy(t) -> dict:
     return properties(key[1])["KeyPolicy"]
 
 
-@operator("key-policy-manageable", ["account-statement-removed", "account-decrypt-only", "deny-put-key-policy",
-                                    "other-account-root"])
+@operator(
+    "key-policy-manageable",
+    ["account-statement-removed", "account-decrypt-only", "deny-put-key-policy", "other-account-root"],
+)
 def key_policy_locks_out(t, how):
     """A key policy KMS's lockout safety check refuses: no principal of the account can change it."""
     policy = _topic_key_policy(t)

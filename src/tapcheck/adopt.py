@@ -21,37 +21,53 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tapcheck.errors import EXIT_OK, UsageError
 
 CONFIG_NAME = ".tapcheck.yaml"
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 
-HOOKS = [
-    {"id": "tapcheck", "name": "tapcheck compliance gate",
-     "description": "Checks the templates the TapStack Aurora requirements govern (the project configuration's "
-                    "`templates`, else templates that declare an AWS::RDS::DBCluster); skips and names the rest.",
-     "entry": "tapcheck check --quiet --only-governed", "language": "python", "types": ["text"],
-     "require_serial": True},
-    {"id": "tapcheck-plan", "name": "tapcheck plan (what the staged template edit does to the running stack)",
-     "description": "Compares each staged governed template with its version at git HEAD as CloudFormation would "
-                    "and fails on data loss, updates CloudFormation refuses, and credentials that diverge. Allow "
-                    "an intended change in .tapcheck-allow.yaml (docs/plan.md).",
-     "entry": "tapcheck plan --head --only-governed", "language": "python", "types": ["text"],
-     "require_serial": True},
+HOOKS: list[dict[str, Any]] = [
+    {
+        "id": "tapcheck",
+        "name": "tapcheck compliance gate",
+        "description": "Checks the templates the TapStack Aurora requirements govern (the project configuration's "
+        "`templates`, else templates that declare an AWS::RDS::DBCluster); skips and names the rest.",
+        "entry": "tapcheck check --quiet --only-governed",
+        "language": "python",
+        "types": ["text"],
+        "require_serial": True,
+    },
+    {
+        "id": "tapcheck-plan",
+        "name": "tapcheck plan (what the staged template edit does to the running stack)",
+        "description": "Compares each staged governed template with its version at git HEAD as CloudFormation would "
+        "and fails on data loss, updates CloudFormation refuses, and credentials that diverge. Allow "
+        "an intended change in .tapcheck-allow.yaml (docs/plan.md).",
+        "entry": "tapcheck plan --head --only-governed",
+        "language": "python",
+        "types": ["text"],
+        "require_serial": True,
+    },
 ]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     init = sub.add_parser(
-        "init", help="write a starting .tapcheck.yaml (the governed templates) and the pre-commit hooks",
+        "init",
+        help="write a starting .tapcheck.yaml (the governed templates) and the pre-commit hooks",
         description="In the repository holding the working directory: find the templates that declare an "
-                    "AWS::RDS::DBCluster, list them in .tapcheck.yaml, and write .pre-commit-config.yaml with "
-                    "tapcheck's two hooks (or print the lines to add when the file exists).")
+        "AWS::RDS::DBCluster, list them in .tapcheck.yaml, and write .pre-commit-config.yaml with "
+        "tapcheck's two hooks (or print the lines to add when the file exists).",
+    )
     init.add_argument("--force", action="store_true", help="replace an existing .tapcheck.yaml")
-    init.add_argument("--hook-repo", metavar="URL",
-                      help="tapcheck's repository for the hooks' `repo:` (default: where tapcheck was installed from, "
-                           "when that was a git URL; else `repo: local` hooks running the tapcheck on PATH)")
+    init.add_argument(
+        "--hook-repo",
+        metavar="URL",
+        help="tapcheck's repository for the hooks' `repo:` (default: where tapcheck was installed from, "
+        "when that was a git URL; else `repo: local` hooks running the tapcheck on PATH)",
+    )
     init.add_argument("--hook-rev", metavar="REV", help="the tag or commit for `rev:` (with --hook-repo)")
     init.set_defaults(func=cmd_init)
 
@@ -69,16 +85,22 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise UsageError("--hook-repo/--hook-rev", "go together", "give both, or neither")
 
     found = expand([str(root)])
-    governed, others = [], []
+    governed: list[str] = []
+    others: list[str] = []
     for path in found.templates:
         relative = Path(os.path.relpath(path, root)).as_posix()
         (governed if declares_cluster(path) else others).append(relative)
     config.write_text(config_text(governed, others))
-    print(f"wrote {config}: governs {', '.join(governed) if governed else 'no template yet (add yours)'}"
-          + (f"; not governed (no AWS::RDS::DBCluster): {', '.join(others)}" if others else ""))
+    print(
+        f"wrote {config}: governs {', '.join(governed) if governed else 'no template yet (add yours)'}"
+        + (f"; not governed (no AWS::RDS::DBCluster): {', '.join(others)}" if others else "")
+    )
     if not governed:
-        print("tapcheck: no template in this repository declares an AWS::RDS::DBCluster: list the governed "
-              f"templates under `templates:` in {CONFIG_NAME}", file=sys.stderr)
+        print(
+            "tapcheck: no template in this repository declares an AWS::RDS::DBCluster: list the governed "
+            f"templates under `templates:` in {CONFIG_NAME}",
+            file=sys.stderr,
+        )
 
     hooks = pre_commit_text(*_hook_source(args))
     target = root / PRE_COMMIT_CONFIG
@@ -108,17 +130,26 @@ def config_text(governed: list[str], others: list[str]) -> str:
 
 def pre_commit_text(repo: str | None, rev: str | None) -> str:
     if repo:
-        return (f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n"
-                + "".join(f"      - id: {hook['id']}\n" for hook in HOOKS))
-    lines = ["repos:",
-             "  # tapcheck as installed here (language: system runs the `tapcheck` on PATH). To let pre-commit",
-             "  # install it instead: `repo: <tapcheck's git URL>`, `rev: <tag>`, hooks `- id: tapcheck` and",
-             "  # `- id: tapcheck-plan` (or `tapcheck init --hook-repo URL --hook-rev TAG`).",
-             "  - repo: local", "    hooks:"]
+        return f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n" + "".join(
+            f"      - id: {hook['id']}\n" for hook in HOOKS
+        )
+    lines = [
+        "repos:",
+        "  # tapcheck as installed here (language: system runs the `tapcheck` on PATH). To let pre-commit",
+        "  # install it instead: `repo: <tapcheck's git URL>`, `rev: <tag>`, hooks `- id: tapcheck` and",
+        "  # `- id: tapcheck-plan` (or `tapcheck init --hook-repo URL --hook-rev TAG`).",
+        "  - repo: local",
+        "    hooks:",
+    ]
     for hook in HOOKS:
-        lines += [f"      - id: {hook['id']}", f"        name: {hook['name']}", f"        entry: {hook['entry']}",
-                  "        language: system", f"        types: [{', '.join(hook['types'])}]",
-                  f"        require_serial: {'true' if hook['require_serial'] else 'false'}"]
+        lines += [
+            f"      - id: {hook['id']}",
+            f"        name: {hook['name']}",
+            f"        entry: {hook['entry']}",
+            "        language: system",
+            f"        types: [{', '.join(hook['types'])}]",
+            f"        require_serial: {'true' if hook['require_serial'] else 'false'}",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -137,8 +168,13 @@ def _hook_source(args: argparse.Namespace) -> tuple[str | None, str | None]:
 
 def repository_root(start: Path) -> Path:
     try:
-        top = subprocess.run(["git", "-C", str(start), "rev-parse", "--show-toplevel"], capture_output=True,
-                             text=True, timeout=30)
+        top = subprocess.run(
+            ["git", "-C", str(start), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return start
     return Path(top.stdout.strip()) if top.returncode == 0 and top.stdout.strip() else start
@@ -155,8 +191,11 @@ def _refuse_pyproject_config(root: Path) -> None:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return
     if configured:
-        raise UsageError(str(pyproject), "already configures tapcheck ([tool.tapcheck])",
-                         'add templates = ["path/to/template.json"] to that table instead')
+        raise UsageError(
+            str(pyproject),
+            "already configures tapcheck ([tool.tapcheck])",
+            'add templates = ["path/to/template.json"] to that table instead',
+        )
 
 
 def _yaml_string(text: str) -> str:

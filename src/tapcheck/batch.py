@@ -24,8 +24,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tapcheck.errors import EXIT_INTERNAL, EXIT_UNUSABLE, ENV_DEBUG, MissingTool, UsageError, internal_error_line
 from tapcheck import gate
+from tapcheck.errors import ENV_DEBUG, EXIT_INTERNAL, EXIT_UNUSABLE, MissingTool, UsageError, internal_error_line
 from tapcheck.gate import ALL_TOOLS, Report, Unchecked, one_per_defect, project_waiver_files, summarize
 from tapcheck.loader import load_template
 from tapcheck.tools.lint import Linting
@@ -33,27 +33,32 @@ from tapcheck.tools.lint import Linting
 if TYPE_CHECKING:
     from tapcheck.project import ProjectConfig
 
-_HEADER = 8          # bytes of a result frame's length
+_HEADER = 8  # bytes of a result frame's length
 
 
 @dataclass
 class Batch:
-    reports: list[Report] = field(default_factory=list)          # in the order the templates were given
-    unchecked: list[Unchecked] = field(default_factory=list)     # likewise; each with its stderr line
+    reports: list[Report] = field(default_factory=list)  # in the order the templates were given
+    unchecked: list[Unchecked] = field(default_factory=list)  # likewise; each with its stderr line
 
 
 @dataclass
 class _Outcome:
     """What checking one template gave, as a worker sends it back (exceptions do not pickle well)."""
+
     report: Report | None = None
     line: str = ""
     exit_code: int = 0
     missing_tool: tuple[str, str, str] | None = None
 
 
-def check_all(templates: list[str], project: ProjectConfig | None = None,
-              parsed: dict[str, tuple[str, object]] | None = None, workers: int | None = None,
-              tools: tuple[str, ...] = ALL_TOOLS) -> Batch:
+def check_all(
+    templates: list[str],
+    project: ProjectConfig | None = None,
+    parsed: dict[str, tuple[str, object]] | None = None,
+    workers: int | None = None,
+    tools: tuple[str, ...] = ALL_TOOLS,
+) -> Batch:
     """Every template's report, or the line saying why it could not be checked.
 
     `parsed`: (text, tree) of templates already decoded (a directory search); `workers`: how many
@@ -66,12 +71,13 @@ def check_all(templates: list[str], project: ProjectConfig | None = None,
         outcomes = [_check_one(t, parsed, project, tools, Linting.HERE) for t in templates]
     else:
         _prepare(tools)
-        outcomes = _in_workers(templates, count, lambda i: _check_one(templates[i], parsed, project, tools,
-                                                                       Linting.HERE))
+        outcomes = _in_workers(
+            templates, count, lambda i: _check_one(templates[i], parsed, project, tools, Linting.HERE)
+        )
     batch = Batch()
     for template, outcome in zip(templates, outcomes):
         if outcome.missing_tool is not None:
-            raise MissingTool(*outcome.missing_tool)       # every template needs the tool: one line, exit 3
+            raise MissingTool(*outcome.missing_tool)  # every template needs the tool: one line, exit 3
         if outcome.report is not None:
             batch.reports.append(outcome.report)
         else:
@@ -112,20 +118,28 @@ def _prepare(tools: tuple[str, ...]) -> None:
             controls(str(guard.control_tower_dir()))
 
 
-def _check_one(template: str, parsed: dict[str, tuple[str, object]], project: ProjectConfig | None,
-               tools: tuple[str, ...], linting: Linting) -> _Outcome:
+def _check_one(
+    template: str,
+    parsed: dict[str, tuple[str, object]],
+    project: ProjectConfig | None,
+    tools: tuple[str, ...],
+    linting: Linting,
+) -> _Outcome:
     try:
         loaded = load_template(template, parsed.get(template))
-        return _Outcome(report=gate.evaluate_loaded(loaded, tools, project=project, linting=linting,
-                                                    judge_unused_waivers=False))
+        return _Outcome(
+            report=gate.evaluate_loaded(loaded, tools, project=project, linting=linting, judge_unused_waivers=False)
+        )
     except MissingTool as error:
         return _Outcome(missing_tool=(error.subject, error.problem, error.fix))
     except UsageError as error:
         return _Outcome(line=error.line(), exit_code=error.exit_code)
     except RecursionError:
-        return _Outcome(line=f"tapcheck: {template}: nested too deeply to process (fix: flatten the template)",
-                        exit_code=EXIT_UNUSABLE)
-    except Exception as exc:    # a bug of ours on this template: the others still get their reports
+        return _Outcome(
+            line=f"tapcheck: {template}: nested too deeply to process (fix: flatten the template)",
+            exit_code=EXIT_UNUSABLE,
+        )
+    except Exception as exc:  # a bug of ours on this template: the others still get their reports
         if os.environ.get(ENV_DEBUG):
             raise
         return _Outcome(line=internal_error_line(exc, template), exit_code=EXIT_INTERNAL)
@@ -149,11 +163,12 @@ def _judge_waivers(reports: list[Report], project: ProjectConfig | None) -> None
 
 # --- the workers -------------------------------------------------------------------------------
 
+
 @dataclass
 class _Worker:
     pid: int
-    tasks: int            # write end: one template index per line; closed when there is no more
-    results: int          # read end: length-prefixed pickled outcomes
+    tasks: int  # write end: one template index per line; closed when there is no more
+    results: int  # read end: length-prefixed pickled outcomes
     busy: int | None = None
 
 
@@ -179,7 +194,7 @@ def _in_workers(templates: list[str], count: int, check: Any) -> list[_Outcome]:
         try:
             os.write(worker.tasks, b"%d\n" % worker.busy)
         except OSError:
-            pass                          # it died: its results pipe says so next
+            pass  # it died: its results pipe says so next
 
     try:
         for _ in range(count):
@@ -193,18 +208,19 @@ def _in_workers(templates: list[str], count: int, check: Any) -> list[_Outcome]:
                     worker.busy = None
                     hand_out(worker)
                     continue
-                selector.unregister(worker.results)       # the worker died: its template alone is lost
+                selector.unregister(worker.results)  # the worker died: its template alone is lost
                 status = _reap(worker)
                 if worker.busy is not None:
-                    outcomes[worker.busy] = _Outcome(line=_died_line(templates[worker.busy], status),
-                                                     exit_code=EXIT_INTERNAL)
+                    outcomes[worker.busy] = _Outcome(
+                        line=_died_line(templates[worker.busy], status), exit_code=EXIT_INTERNAL
+                    )
                     worker.busy = None
                 workers.remove(worker)
                 if pending:
                     start()
     finally:
         for worker in workers:
-            if worker.busy is not None:                    # interrupted: stop what is still running
+            if worker.busy is not None:  # interrupted: stop what is still running
                 try:
                     os.kill(worker.pid, signal.SIGTERM)
                 except OSError:
@@ -218,10 +234,10 @@ def _fork(check: Any, inherited: list[int]) -> _Worker:
     task_read, task_write = os.pipe()
     result_read, result_write = os.pipe()
     pid = os.fork()
-    if pid == 0:                          # the worker: one template per line read, until there is none
+    if pid == 0:  # the worker: one template per line read, until there is none
         code = 0
         try:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the parent's to handle
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
             for fd in (task_write, result_read, *inherited):  # the other workers' pipes: theirs to close
                 _close(fd)
             with os.fdopen(task_read, "rb") as tasks, os.fdopen(result_write, "wb") as results:
@@ -277,5 +293,7 @@ def _close(fd: int) -> None:
 def _died_line(template: str, status: int) -> str:
     code = os.waitstatus_to_exitcode(status) if status else 0
     how = f"signal {-code}" if code < 0 else f"exit {code}"
-    return (f"tapcheck: {template}: internal error: the process checking it died ({how}) "
-            f"(fix: rerun with {ENV_DEBUG}=1 and report the traceback)")
+    return (
+        f"tapcheck: {template}: internal error: the process checking it died ({how}) "
+        f"(fix: rerun with {ENV_DEBUG}=1 and report the traceback)"
+    )

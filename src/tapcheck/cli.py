@@ -19,12 +19,10 @@ from tapcheck.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_UNUSABLE,
-    MissingTool,
     UsageError,
     internal_error_line,
     worst,
 )
-
 
 
 class _VersionAction(argparse.Action):
@@ -48,37 +46,53 @@ def version_text() -> str:
         lint = version("cfn-lint")
     except PackageNotFoundError:
         lint = "missing"
-    return (f"tapcheck {__version__} (cfn-lint {lint}; cfn-guard {CFN_GUARD_VERSION} and the Control Tower "
-            f"rules from {PYPI_PACKAGE} {PACKAGE_VERSION})")
+    return (
+        f"tapcheck {__version__} (cfn-lint {lint}; cfn-guard {CFN_GUARD_VERSION} and the Control Tower "
+        f"rules from {PYPI_PACKAGE} {PACKAGE_VERSION})"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="tapcheck", description="Compliance gate and live probes for the TapStack Aurora template.",
-        epilog=EXIT_CODES_HELP)
+        prog="tapcheck",
+        description="Compliance gate and live probes for the TapStack Aurora template.",
+        epilog=EXIT_CODES_HELP,
+    )
     parser.add_argument("--version", action=_VersionAction, help="print the versions of tapcheck and its tools")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = sub.add_parser(
-        "check", help="run the compliance gate on templates", epilog=EXIT_CODES_HELP,
+        "check",
+        help="run the compliance gate on templates",
+        epilog=EXIT_CODES_HELP,
         description="Check templates. A directory is searched for *.json, *.yaml, *.yml and *.template files "
-                    "that are CloudFormation templates governed by the requirements (others are skipped, and named "
-                    "on stderr); a quoted glob pattern (`'stacks/**/*.yaml'`) likewise. Governed: the templates "
-                    "the project configuration lists (`templates`, README: Project configuration), else those "
-                    "that declare an AWS::RDS::DBCluster. A file named one by one is checked.")
-    check.add_argument("templates", nargs="*", metavar="TEMPLATE",
-                       help="template files, directories or glob patterns (default: the templates the project "
-                            f"configuration lists, else {DEFAULT_TEMPLATE})")
+        "that are CloudFormation templates governed by the requirements (others are skipped, and named "
+        "on stderr); a quoted glob pattern (`'stacks/**/*.yaml'`) likewise. Governed: the templates "
+        "the project configuration lists (`templates`, README: Project configuration), else those "
+        "that declare an AWS::RDS::DBCluster. A file named one by one is checked.",
+    )
+    check.add_argument(
+        "templates",
+        nargs="*",
+        metavar="TEMPLATE",
+        help="template files, directories or glob patterns (default: the templates the project "
+        f"configuration lists, else {DEFAULT_TEMPLATE})",
+    )
     check.add_argument("--format", choices=("text", "json", "sarif", "junit"), default="text")
     check.add_argument("--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    check.add_argument("-q", "--quiet", action="store_true",
-                       help="text: the blocking findings alone; no notes on stderr but errors")
-    check.add_argument("--skip-non-templates", action="store_true",
-                       help="skip named files that are not CloudFormation templates")
-    check.add_argument("--only-governed", action="store_true",
-                       help="the paths are candidates (the pre-commit hooks' mode): check those the requirements "
-                            "govern (the project configuration's templates; without one, templates that declare an "
-                            "AWS::RDS::DBCluster), skip and name every other file")
+    check.add_argument(
+        "-q", "--quiet", action="store_true", help="text: the blocking findings alone; no notes on stderr but errors"
+    )
+    check.add_argument(
+        "--skip-non-templates", action="store_true", help="skip named files that are not CloudFormation templates"
+    )
+    check.add_argument(
+        "--only-governed",
+        action="store_true",
+        help="the paths are candidates (the pre-commit hooks' mode): check those the requirements "
+        "govern (the project configuration's templates; without one, templates that declare an "
+        "AWS::RDS::DBCluster), skip and name every other file",
+    )
     project = check.add_argument_group("project additions (see README: Project configuration)")
     project.add_argument("--config", metavar="FILE", help="a .tapcheck.yaml or a pyproject.toml with [tool.tapcheck]")
     project.add_argument("--no-config", action="store_true", help="do not look for a config file")
@@ -92,10 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--seed", type=int, default=None)
     score.set_defaults(func=cmd_score)
 
-    tools = sub.add_parser("install-tools", help="fetch the pinned cfn-guard and Control Tower rules (PyPI)",
-                           description="Fetch cfn-guard and the Control Tower rules (PyPI wheel "
-                                       "cdklabs-cdk-validator-cfnguard, checked against a pinned hash) into the "
-                                       "user cache. `tapcheck check` does this by itself on first use.")
+    tools = sub.add_parser(
+        "install-tools",
+        help="fetch the pinned cfn-guard and Control Tower rules (PyPI)",
+        description="Fetch cfn-guard and the Control Tower rules (PyPI wheel "
+        "cdklabs-cdk-validator-cfnguard, checked against a pinned hash) into the "
+        "user cache. `tapcheck check` does this by itself on first use.",
+    )
     tools.add_argument("--into", metavar="DIR", help="install into DIR instead of the user cache")
     tools.add_argument("--keep-wheel", action="store_true", help="keep the downloaded wheel in DIR/wheels/")
     tools.set_defaults(func=cmd_install_tools)
@@ -104,14 +121,14 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--format", choices=("markdown", "json"), default="markdown")
     listing.set_defaults(func=cmd_requirements)
 
-    lsp = sub.add_parser("lsp", help="a Language Server over stdio: the gate's findings as diagnostics in your editor "
-                                     "(docs/editor.md)")
+    lsp = sub.add_parser(
+        "lsp", help="a Language Server over stdio: the gate's findings as diagnostics in your editor (docs/editor.md)"
+    )
     lsp.set_defaults(func=cmd_lsp)
 
+    from tapcheck import adopt
     from tapcheck.live import commands as live_commands
     from tapcheck.plan import command as plan_command
-
-    from tapcheck import adopt
 
     live_commands.register(sub)
     plan_command.register(sub)
@@ -127,13 +144,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     project = resolve(args.config, args.no_config, args.rules, args.waivers)
     inputs = select(args.templates, project, args.only_governed, args.skip_non_templates or args.only_governed)
-    if not args.quiet or args.only_governed:     # a hook names what it skipped (pre-commit shows it on failure)
+    if not args.quiet or args.only_governed:  # a hook names what it skipped (pre-commit shows it on failure)
         for path, why in inputs.skipped:
             print(f"tapcheck: skipped {path}: {why}", file=sys.stderr)
         for note in inputs.notes:
             print(note, file=sys.stderr)
     if args.only_governed and not inputs.templates and not inputs.problems:
-        return EXIT_OK                      # a hook given no governed template: done, without loading the gate
+        return EXIT_OK  # a hook given no governed template: done, without loading the gate
     codes = []
     for problem in inputs.problems:
         print(problem.line(), file=sys.stderr)
@@ -154,11 +171,14 @@ def output_summary(reports: list, unchecked: list, fmt: str, output: str) -> str
     says what it found: `tapcheck: wrote the sarif report to out.sarif: 1 of 2 templates compliant, ...`."""
     compliant = sum(1 for r in reports if r.compliant)
     blocking = sum(1 for r in reports for f in r.findings if f.blocking)
-    failed = sorted({req for r in reports for f in r.findings if f.blocking for req in f.requirements},
-                    key=_requirement_order)
+    failed = sorted(
+        {req for r in reports for f in r.findings if f.blocking for req in f.requirements}, key=_requirement_order
+    )
     total = len(reports) + len(unchecked)
-    line = (f"tapcheck: wrote the {fmt} report to {output}: {compliant} of {total} template{'s' if total != 1 else ''} "
-            f"compliant, {blocking} blocking finding{'s' if blocking != 1 else ''}")
+    line = (
+        f"tapcheck: wrote the {fmt} report to {output}: {compliant} of {total} template{'s' if total != 1 else ''} "
+        f"compliant, {blocking} blocking finding{'s' if blocking != 1 else ''}"
+    )
     if failed:
         line += f" (failed: {', '.join(failed)})"
     if unchecked:
@@ -211,7 +231,7 @@ def cmd_requirements(args: argparse.Namespace) -> int:
 def cmd_lsp(args: argparse.Namespace) -> int:
     from tapcheck.extras import require
 
-    require("lsp", "tapcheck lsp")          # before the server starts: one line naming the extra
+    require("lsp", "tapcheck lsp")  # before the server starts: one line naming the extra
     from tapcheck import lsp
 
     return lsp.serve()
@@ -220,7 +240,7 @@ def cmd_lsp(args: argparse.Namespace) -> int:
 def cmd_score(args: argparse.Namespace) -> int:
     from tapcheck.extras import require
 
-    require("test", "tapcheck score")       # hypothesis generates the mutants
+    require("test", "tapcheck score")  # hypothesis generates the mutants
     from tapcheck.mutation.score import main as score_main
 
     return score_main(args)
@@ -245,7 +265,7 @@ class _ReaderMayLeave:
         return len(text)
 
     def flush(self) -> None:
-        if not self.reader_gone and not self._stream.closed:   # `tapcheck lsp`: the server closes stdio
+        if not self.reader_gone and not self._stream.closed:  # `tapcheck lsp`: the server closes stdio
             try:
                 self._stream.flush()
             except BrokenPipeError:
@@ -253,7 +273,7 @@ class _ReaderMayLeave:
 
     def _gone(self) -> None:
         self.reader_gone = True
-        try:   # what is still buffered, and Python's own flush at exit, go nowhere instead of failing
+        try:  # what is still buffered, and Python's own flush at exit, go nowhere instead of failing
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, self._stream.fileno())
             os.close(devnull)
@@ -282,8 +302,8 @@ def _command_label(argv: list[str] | None) -> str:
     from itertools import takewhile
 
     words = list(takewhile(lambda word: not word.startswith("-"), sys.argv[1:] if argv is None else argv))
-    nested = words[:1] in (["emulator"], ["drill"], ["runner"])       # commands with subcommands
-    return " ".join(["tapcheck", *words[:2 if nested else 1]])
+    nested = words[:1] in (["emulator"], ["drill"], ["runner"])  # commands with subcommands
+    return " ".join(["tapcheck", *words[: 2 if nested else 1]])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,16 +311,16 @@ def main(argv: list[str] | None = None) -> int:
 
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _ReaderMayLeave(sys.stdout), _ReaderMayLeave(sys.stderr)
-    interrupts.handle()     # SIGTERM and SIGHUP end the run as Ctrl-C does, cleanups first
+    interrupts.handle()  # SIGTERM and SIGHUP end the run as Ctrl-C does, cleanups first
     try:
         args = build_parser().parse_args(argv)
         code = args.func(args)
         # a command that handled the interrupt itself (deploy) says 130: the signal decides
         return _interrupted_code(interrupts.received()) if code == EXIT_INTERRUPTED else code
-    except UsageError as error:      # MissingTool included: its exit code is 3
+    except UsageError as error:  # MissingTool included: its exit code is 3
         print(error.line(), file=sys.stderr)
         return error.exit_code
-    except KeyboardInterrupt as e:   # interrupts.Interrupted included (SIGINT, SIGTERM, SIGHUP)
+    except KeyboardInterrupt as e:  # interrupts.Interrupted included (SIGINT, SIGTERM, SIGHUP)
         signum = getattr(e, "signum", None) or interrupts.received()
         name = {15: " (SIGTERM)", 1: " (SIGHUP)"}.get(signum or 2, "")
         print(f"tapcheck: interrupted{name}", file=sys.stderr)
@@ -309,17 +329,17 @@ def main(argv: list[str] | None = None) -> int:
         print("tapcheck: input nested too deeply to process (fix: flatten the template)", file=sys.stderr)
         return EXIT_UNUSABLE
     except Exception as exc:
-        theirs = _not_ours(exc)         # the network, an endpoint, TLS, throttling, credentials: exit 2
+        theirs = _not_ours(exc)  # the network, an endpoint, TLS, throttling, credentials: exit 2
         if theirs is not None:
             print(theirs.line(), file=sys.stderr)
             return theirs.exit_code
         from tapcheck.extras import missing_package
 
-        missing = missing_package(exc, _command_label(argv))   # a package an extra carries: exit 3, not 4
+        missing = missing_package(exc, _command_label(argv))  # a package an extra carries: exit 3, not 4
         if missing is not None:
             print(missing.line(), file=sys.stderr)
             return missing.exit_code
-        if os.environ.get(ENV_DEBUG):   # a bug of ours: one line, the traceback only on request
+        if os.environ.get(ENV_DEBUG):  # a bug of ours: one line, the traceback only on request
             raise
         print(internal_error_line(exc), file=sys.stderr)
         return EXIT_INTERNAL

@@ -48,29 +48,42 @@ EXIT_UNUSABLE = 2
 EXIT_MISSING_TOOL = 3
 EXIT_INTERNAL = 4
 EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143     # 128 + SIGTERM
-EXIT_HUNG_UP = 129        # 128 + SIGHUP
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+EXIT_HUNG_UP = 129  # 128 + SIGHUP
 
-_SEVERITY = (EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_MISSING_TOOL, EXIT_INTERNAL, EXIT_HUNG_UP, EXIT_TERMINATED,
-             EXIT_INTERRUPTED)
+_SEVERITY = (
+    EXIT_OK,
+    EXIT_FINDINGS,
+    EXIT_UNUSABLE,
+    EXIT_MISSING_TOOL,
+    EXIT_INTERNAL,
+    EXIT_HUNG_UP,
+    EXIT_TERMINATED,
+    EXIT_INTERRUPTED,
+)
 
 
 def worst(*codes: int) -> int:
     """The exit code of a batch: the worst of its parts (an unknown code counts as internal)."""
-    return max(codes, key=lambda c: _SEVERITY.index(c) if c in _SEVERITY else _SEVERITY.index(EXIT_INTERNAL),
-               default=EXIT_OK)
+    return max(
+        codes, key=lambda c: _SEVERITY.index(c) if c in _SEVERITY else _SEVERITY.index(EXIT_INTERNAL), default=EXIT_OK
+    )
 
 
-ENV_DEBUG = "TAPCHECK_DEBUG"        # set: an internal error shows its traceback
+ENV_DEBUG = "TAPCHECK_DEBUG"  # set: an internal error shows its traceback
 
 
 def internal_error_line(exc: BaseException, subject: str = "") -> str:
     """The one line for a bug of tapcheck's (exit 4)."""
     where = f"{subject}: " if subject else ""
-    return (f"tapcheck: {where}internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
-            f"(fix: rerun with {ENV_DEBUG}=1 and report the traceback)")
+    return (
+        f"tapcheck: {where}internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
+        f"(fix: rerun with {ENV_DEBUG}=1 and report the traceback)"
+    )
 
 
-EXIT_CODES_HELP = ("Exit codes: 0 compliant (all probes passed), 1 findings (a probe failed), 2 unusable input, "
-                   "3 a missing tool, 4 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up "
-                   "(SIGHUP); a batch exits with the worst.")
+EXIT_CODES_HELP = (
+    "Exit codes: 0 compliant (all probes passed), 1 findings (a probe failed), 2 unusable input, "
+    "3 a missing tool, 4 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 129 hung up "
+    "(SIGHUP); a batch exits with the worst."
+)

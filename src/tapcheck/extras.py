@@ -37,15 +37,28 @@ DISTRIBUTION = "tapcheck"
 # extra -> (what it is for, the modules it must make importable)
 EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
     "aws": ("the live commands on AWS (--target aws)", ("boto3", "botocore", "psycopg")),
-    "emulator": ("the local emulator and the live commands on --target local",
-                 ("moto", "flask", "flask_cors", "boto3", "botocore", "psycopg")),
+    "emulator": (
+        "the local emulator and the live commands on --target local",
+        ("moto", "flask", "flask_cors", "boto3", "botocore", "psycopg"),
+    ),
     "lsp": ("tapcheck lsp", ("pygls", "lsprotocol")),
     "test": ("the test suite and tapcheck score", ("pytest", "hypothesis")),
 }
 # a top-level module that failed to import -> the extra that carries it (most specific first)
-_MODULE_EXTRA = {"boto3": "aws", "botocore": "aws", "psycopg": "aws", "psycopg_binary": "aws",
-                 "moto": "emulator", "flask": "emulator", "flask_cors": "emulator", "werkzeug": "emulator",
-                 "pygls": "lsp", "lsprotocol": "lsp", "hypothesis": "test", "pytest": "test"}
+_MODULE_EXTRA = {
+    "boto3": "aws",
+    "botocore": "aws",
+    "psycopg": "aws",
+    "psycopg_binary": "aws",
+    "moto": "emulator",
+    "flask": "emulator",
+    "flask_cors": "emulator",
+    "werkzeug": "emulator",
+    "pygls": "lsp",
+    "lsprotocol": "lsp",
+    "hypothesis": "test",
+    "pytest": "test",
+}
 
 
 def missing_modules(extra: str) -> list[str]:
@@ -73,8 +86,12 @@ def missing_package(exc: BaseException, command: str = "") -> MissingTool | None
 
 def _missing(command: str, module: str, extra: str) -> MissingTool:
     purpose = EXTRAS[extra][0]
-    return MissingTool(command or "tapcheck", f"needs the Python package {module!r}, which is not installed "
-                       f"(it comes with the extra [{extra}], for {purpose})", install_command(extra))
+    return MissingTool(
+        command or "tapcheck",
+        f"needs the Python package {module!r}, which is not installed "
+        f"(it comes with the extra [{extra}], for {purpose})",
+        install_command(extra),
+    )
 
 
 def install_command(extra: str) -> str:

@@ -23,16 +23,17 @@ class Severity(str, Enum):
 class Status(str, Enum):
     PASS = "pass"
     FAIL = "fail"
-    WAIVED = "waived"      # fails only on controls a waiver (forced by a requirement) covers
-    SKIP = "skip"          # a probe could not look, for a reason outside the stack
-    ERROR = "error"        # the check itself could not run
+    WAIVED = "waived"  # fails only on controls a waiver (forced by a requirement) covers
+    SKIP = "skip"  # a probe could not look, for a reason outside the stack
+    ERROR = "error"  # the check itself could not run
 
 
 @dataclass(frozen=True)
 class Evidence:
     """One tool's word on a defect: the rule that fired, the check and requirements it landed on,
     where it pointed and what it said."""
-    source: str                     # tapcheck | cfn-guard | cfn-lint | control-tower
+
+    source: str  # tapcheck | cfn-guard | cfn-lint | control-tower
     rule: str
     check: str
     requirements: tuple[str, ...]
@@ -54,25 +55,26 @@ class Evidence:
 class RuleDoc:
     """What a tool's rule is, in the tool's own words (cfn-lint's rule metadata, a Control Tower
     control's metadata JSON): SARIF lists each such rule under its own id."""
-    id: str                         # W3005, CT.RDS.PR.27
-    source: str                     # cfn-lint | control-tower
-    title: str                      # cfn-lint's shortdesc, the control's DisplayName
-    description: str                # cfn-lint's description, the control's Description
-    help_uri: str | None = None     # cfn-lint's source_url, AWS's Control Tower page for the control
-    severity: str | None = None     # the control's CRITICAL | HIGH | MEDIUM | LOW
+
+    id: str  # W3005, CT.RDS.PR.27
+    source: str  # cfn-lint | control-tower
+    title: str  # cfn-lint's shortdesc, the control's DisplayName
+    description: str  # cfn-lint's description, the control's Description
+    help_uri: str | None = None  # cfn-lint's source_url, AWS's Control Tower page for the control
+    severity: str | None = None  # the control's CRITICAL | HIGH | MEDIUM | LOW
 
 
 @dataclass(frozen=True)
 class Finding:
-    requirements: tuple[str, ...]   # every requirement this defect breaks (R4 and C3 share backup-retention)
-    check: str                      # the check whose fact is broken: backup-retention, cfn-lint-clean, ...
-    rule: str                       # what fired: backup-retention, W3005, CT.RDS.PR.27, required_tags, ...
-    resource: str | None            # logical id, None for template-wide findings
-    path: str                       # JSON pointer into the template
+    requirements: tuple[str, ...]  # every requirement this defect breaks (R4 and C3 share backup-retention)
+    check: str  # the check whose fact is broken: backup-retention, cfn-lint-clean, ...
+    rule: str  # what fired: backup-retention, W3005, CT.RDS.PR.27, required_tags, ...
+    resource: str | None  # logical id, None for template-wide findings
+    path: str  # JSON pointer into the template
     message: str
     fix: str
     severity: Severity = Severity.ERROR
-    source: str = "tapcheck"        # tapcheck | cfn-lint | cfn-guard | control-tower
+    source: str = "tapcheck"  # tapcheck | cfn-lint | cfn-guard | control-tower
     file: str = ""
     line: int | None = None
     column: int | None = None
@@ -92,8 +94,18 @@ class Finding:
         return self.evidence or (self.own_evidence(),)
 
     def own_evidence(self) -> Evidence:
-        return Evidence(self.source, self.rule, self.check, self.requirements, self.path, self.message, self.fix,
-                        self.severity, self.line, self.column)
+        return Evidence(
+            self.source,
+            self.rule,
+            self.check,
+            self.requirements,
+            self.path,
+            self.message,
+            self.fix,
+            self.severity,
+            self.line,
+            self.column,
+        )
 
     @property
     def blocking(self) -> bool:
@@ -115,11 +127,12 @@ class Finding:
 SOURCE_ORDER = ("tapcheck", "cfn-guard", "cfn-lint", "control-tower")
 # Worst first. A severity added later (and not named here) ranks after these: never the worst.
 SEVERITY_ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
-_WORD = re.compile(r"[a-z0-9_:-]+(?:\.[a-z0-9_:-]+)*")     # words; a dot inside one (rds.force_ssl) only
+_WORD = re.compile(r"[a-z0-9_:-]+(?:\.[a-z0-9_:-]+)*")  # words; a dot inside one (rds.force_ssl) only
 
 
-def merge(findings: Iterable[Finding], separate: Collection[str] = (),
-          same_defect: Mapping[str, str] | None = None) -> list[Finding]:
+def merge(
+    findings: Iterable[Finding], separate: Collection[str] = (), same_defect: Mapping[str, str] | None = None
+) -> list[Finding]:
     """One finding per defect: findings of different tools on the same check (so the same
     requirements), the same resource, related paths (equal, or one inside the other: a guard rule
     points at Tags/0/Key where the check points at Tags), the same waiver state and the same advisory
@@ -138,8 +151,8 @@ def merge(findings: Iterable[Finding], separate: Collection[str] = (),
     items = list(findings)
     same_defect = same_defect or {}
     order = sorted(range(len(items)), key=lambda i: _source_rank(items[i].source))
-    groups: list[list[int]] = []                    # each a group's members, its speaker first
-    speakers: dict[tuple, list[int]] = {}           # (file, check, resource, state) -> indices into groups
+    groups: list[list[int]] = []  # each a group's members, its speaker first
+    speakers: dict[tuple, list[int]] = {}  # (file, check, resource, state) -> indices into groups
     for index in order:
         finding = items[index]
         if finding.check in separate:
@@ -148,11 +161,15 @@ def merge(findings: Iterable[Finding], separate: Collection[str] = (),
         # an advisory is never folded into a verdict, nor a waived finding into an unwaived one
         state = (finding.waived_by is None, finding.advisory)
         key = (finding.file, finding.check, finding.resource, state)
-        keys = [key] + ([(finding.file, same_defect[finding.rule], finding.resource, state)]
-                        if finding.rule in same_defect else [])
-        candidates = [g for k in keys for g in speakers.get(k, ())
-                      if items[groups[g][0]].source != finding.source
-                      and _related(items[groups[g][0]].path, finding.path)]
+        keys = [key] + (
+            [(finding.file, same_defect[finding.rule], finding.resource, state)] if finding.rule in same_defect else []
+        )
+        candidates = [
+            g
+            for k in keys
+            for g in speakers.get(k, ())
+            if items[groups[g][0]].source != finding.source and _related(items[groups[g][0]].path, finding.path)
+        ]
         if candidates:
             groups[_closest(finding, candidates, groups, items)].append(index)
             continue
@@ -169,9 +186,23 @@ def unmerged(findings: Iterable[Finding]) -> list[Finding]:
         if not finding.evidence:
             found.append(finding)
             continue
-        found += [replace(finding, source=e.source, rule=e.rule, check=e.check, requirements=e.requirements,
-                          path=e.path, message=e.message, fix=e.fix, severity=e.severity, line=e.line,
-                          column=e.column, evidence=()) for e in finding.evidence]
+        found += [
+            replace(
+                finding,
+                source=e.source,
+                rule=e.rule,
+                check=e.check,
+                requirements=e.requirements,
+                path=e.path,
+                message=e.message,
+                fix=e.fix,
+                severity=e.severity,
+                line=e.line,
+                column=e.column,
+                evidence=(),
+            )
+            for e in finding.evidence
+        ]
     return found
 
 
@@ -182,8 +213,13 @@ def _folded(members: list[Finding]) -> Finding:
     severity = min((m.severity for m in members), key=_severity_rank)
     suppressed = next((m.suppressed_by for m in members if m.suppressed_by), None)
     requirements = tuple(dict.fromkeys(r for m in members for r in m.requirements))
-    return replace(speaker, requirements=requirements, severity=severity, suppressed_by=suppressed,
-                   evidence=tuple(e for m in members for e in m.sources))
+    return replace(
+        speaker,
+        requirements=requirements,
+        severity=severity,
+        suppressed_by=suppressed,
+        evidence=tuple(e for m in members for e in m.sources),
+    )
 
 
 def _closest(finding: Finding, candidates: list[int], groups: list[list[int]], items: list[Finding]) -> int:

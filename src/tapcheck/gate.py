@@ -31,6 +31,7 @@ REGISTRY_TYPE_LINT_RULE = "E3006"
 @dataclass
 class RequirementResult:
     """One row of the traceability matrix."""
+
     id: str
     title: str
     spec: str
@@ -43,11 +44,11 @@ class RequirementResult:
 class Report:
     path: str
     results: list[RequirementResult]
-    findings: list[Finding]          # every finding, blocking or not, waived or not
+    findings: list[Finding]  # every finding, blocking or not, waived or not
     tools: tuple[str, ...] = ()
-    project: ProjectConfig | None = None    # what the project added (rules, waivers), for the header
-    rule_docs: dict[str, RuleDoc] = field(default_factory=dict)   # the tool rules that fired, in their words
-    waiver_use: WaiverUse | None = None    # the waivers it used and could have used (a batch judges them)
+    project: ProjectConfig | None = None  # what the project added (rules, waivers), for the header
+    rule_docs: dict[str, RuleDoc] = field(default_factory=dict)  # the tool rules that fired, in their words
+    waiver_use: WaiverUse | None = None  # the waivers it used and could have used (a batch judges them)
 
     @property
     def compliant(self) -> bool:
@@ -60,6 +61,7 @@ class Report:
 @dataclass(frozen=True)
 class Unchecked:
     """A template of a batch the gate could not check, and why (its line on stderr)."""
+
     path: str
     problem: str
     exit_code: int
@@ -75,30 +77,45 @@ def check_requirements(model: Model, file: str = "", file_tree: dict | None = No
             continue
         for v in check.function(model):
             line, column = position_of(file_tree, source_pointer(model, v.path))
-            findings.append(Finding(
-                requirements=reg.requirements_of(check.id), check=check.id,
-                rule=f"{check.id}/{v.rule}" if v.rule else check.id,
-                resource=v.resource, path=v.path, message=v.message, fix=v.fix,
-                severity=v.severity, source="tapcheck", file=file, line=line, column=column, advisory=v.advisory,
-            ))
+            findings.append(
+                Finding(
+                    requirements=reg.requirements_of(check.id),
+                    check=check.id,
+                    rule=f"{check.id}/{v.rule}" if v.rule else check.id,
+                    resource=v.resource,
+                    path=v.path,
+                    message=v.message,
+                    fix=v.fix,
+                    severity=v.severity,
+                    source="tapcheck",
+                    file=file,
+                    line=line,
+                    column=column,
+                    advisory=v.advisory,
+                )
+            )
     return findings
 
 
-def evaluate_loaded(loaded: LoadedTemplate, tools: tuple[str, ...] = ALL_TOOLS,
-                    parameters: dict[str, str] | None = None, project: ProjectConfig | None = None,
-                    linting: Linting = Linting.HERE, judge_unused_waivers: bool = True) -> Report:
+def evaluate_loaded(
+    loaded: LoadedTemplate,
+    tools: tuple[str, ...] = ALL_TOOLS,
+    parameters: dict[str, str] | None = None,
+    project: ProjectConfig | None = None,
+    linting: Linting = Linting.HERE,
+    judge_unused_waivers: bool = True,
+) -> Report:
     """The gate on one parsed template. `linting`: how cfn-lint runs (tapcheck.tools.lint.Linting);
     only a caller that owns the process (the `check` command) asks for a child.
     `judge_unused_waivers`: a waiver that covers nothing here is a finding; a batch passes False
     and judges them over all its templates (tapcheck.batch)."""
-    from tapcheck import suppressions
-    from tapcheck import waivers
+    from tapcheck import suppressions, waivers
 
     lint_job = None
     if "cfn-lint" in tools:
         from tapcheck.tools import lint
 
-        lint_job = lint.start(loaded, linting)     # a child starts linting now, beside what follows
+        lint_job = lint.start(loaded, linting)  # a child starts linting now, beside what follows
     model = build_model(loaded.path, loaded.tree, parameters)
     findings = check_requirements(model, loaded.path, loaded.tree)
     tool_findings, docs = run_tools(loaded, model, tools, project, lint_job)
@@ -116,13 +133,19 @@ def project_waiver_files(project: ProjectConfig | None) -> list:
     return [project.waivers] if project is not None and project.waivers is not None else []
 
 
-def evaluate_file(path: str, tools: tuple[str, ...] = ALL_TOOLS, parameters: dict[str, str] | None = None,
-                  project: ProjectConfig | None = None, linting: Linting = Linting.HERE) -> Report:
+def evaluate_file(
+    path: str,
+    tools: tuple[str, ...] = ALL_TOOLS,
+    parameters: dict[str, str] | None = None,
+    project: ProjectConfig | None = None,
+    linting: Linting = Linting.HERE,
+) -> Report:
     return evaluate_loaded(load_template(path), tools, parameters, project, linting)
 
 
-def run_tools(loaded: LoadedTemplate, model: Model, tools: tuple[str, ...],
-              project: ProjectConfig | None = None, lint_job=None) -> tuple[list[Finding], dict[str, RuleDoc]]:
+def run_tools(
+    loaded: LoadedTemplate, model: Model, tools: tuple[str, ...], project: ProjectConfig | None = None, lint_job=None
+) -> tuple[list[Finding], dict[str, RuleDoc]]:
     """The tools' findings and the docs of the tool rules that fired. cfn-guard subprocesses run
     while cfn-lint lints (`lint_job`: started by the caller, else linted here).
 
@@ -158,8 +181,9 @@ def run_tools(loaded: LoadedTemplate, model: Model, tools: tuple[str, ...],
         for job in jobs:
             for finding in job.result():
                 line, column = position_of(loaded.tree, source_pointer(model, finding.path))
-                findings.append(replace(finding, file=loaded.path, line=line, column=column,
-                                        message=_with_unknowns(finding, model)))
+                findings.append(
+                    replace(finding, file=loaded.path, line=line, column=column, message=_with_unknowns(finding, model))
+                )
     controls = {f.rule for f in findings if f.source == "control-tower"}
     if controls:
         from tapcheck.tools.guard.packs import control_docs
@@ -180,19 +204,34 @@ def opaque_registry_types(findings: list[Finding], model: Model, loaded: LoadedT
         return findings
     reg = registry()
     check = reg.check_of_tool_rule("cfn-lint", REGISTRY_TYPE_LINT_RULE)
-    kept = [replace(f, severity=Severity.INFO) if f.source == "cfn-lint" and f.rule == REGISTRY_TYPE_LINT_RULE
-            and f.resource in opaque else f for f in findings]
+    kept = [
+        replace(f, severity=Severity.INFO)
+        if f.source == "cfn-lint" and f.rule == REGISTRY_TYPE_LINT_RULE and f.resource in opaque
+        else f
+        for f in findings
+    ]
     for logical_id, resource_type in opaque.items():
         path = f"/Resources/{logical_id}/Type"
         line, column = position_of(loaded.tree, path)
-        kept.append(Finding(
-            requirements=reg.requirements_of(check), check=check, rule="registry-type", resource=logical_id,
-            path=path, message=f"{resource_type} is a registry type (a third-party or private extension): the gate "
-                               f"reads it as an opaque resource, without its schema, so its properties, tags and "
-                               f"attributes are not type-checked",
-            fix=f"none needed here; review it against its own schema (aws cloudformation describe-type --type "
+        kept.append(
+            Finding(
+                requirements=reg.requirements_of(check),
+                check=check,
+                rule="registry-type",
+                resource=logical_id,
+                path=path,
+                message=f"{resource_type} is a registry type (a third-party or private extension): the gate "
+                f"reads it as an opaque resource, without its schema, so its properties, tags and "
+                f"attributes are not type-checked",
+                fix=f"none needed here; review it against its own schema (aws cloudformation describe-type --type "
                 f"{'MODULE' if resource_type.endswith('::MODULE') else 'RESOURCE'} --type-name {resource_type})",
-            severity=Severity.INFO, source="tapcheck", file=loaded.path, line=line, column=column))
+                severity=Severity.INFO,
+                source="tapcheck",
+                file=loaded.path,
+                line=line,
+                column=column,
+            )
+        )
     return kept
 
 
@@ -221,8 +260,14 @@ def summarize(findings: list[Finding]) -> list[RequirementResult]:
     reg = registry()
     rows = [(r.id, r.title, r.spec, r.checks) for r in reg.requirements]
     if any(f.breaks(UNMAPPED) for f in findings):
-        rows.append((UNMAPPED, "Findings no requirement claims (a guard or tool rule missing from the mapping)",
-                     "every finding must land on a requirement", ()))
+        rows.append(
+            (
+                UNMAPPED,
+                "Findings no requirement claims (a guard or tool rule missing from the mapping)",
+                "every finding must land on a requirement",
+                (),
+            )
+        )
     for requirement_id, title, spec, checks in rows:
         own = [f for f in findings if f.breaks(requirement_id)]
         if any(f.blocking for f in own):

@@ -39,8 +39,8 @@ _CLUSTER_TEXT = re.compile(r"AWS::RDS::DBCluster(?![A-Za-z])")
 
 @dataclass
 class Selection(Inputs):
-    notes: list[str] = field(default_factory=list)          # said on stderr unless --quiet
-    candidates: int = 0                                    # files weighed as candidates (hook mode)
+    notes: list[str] = field(default_factory=list)  # said on stderr unless --quiet
+    candidates: int = 0  # files weighed as candidates (hook mode)
 
 
 class Governance:
@@ -48,17 +48,21 @@ class Governance:
 
     def __init__(self, config) -> None:
         self.config = config if config is not None and config.templates is not None else None
-        self._patterns = ([_glob_regex(g) for g in self.config.templates] if self.config is not None else [])
+        self._patterns = [_glob_regex(g) for g in self.config.templates] if self.config is not None else []
 
     def describe(self) -> str:
         if self.config is None:
-            return (f"templates that declare an {CLUSTER_TYPE} (no project configuration lists the governed "
-                    f"templates; `tapcheck init` writes one)")
+            return (
+                f"templates that declare an {CLUSTER_TYPE} (no project configuration lists the governed "
+                f"templates; `tapcheck init` writes one)"
+            )
         listed = ", ".join(self.config.templates) or "none"
         return f"the templates {self.config.source} lists ({listed})"
 
     def matches(self, path: str) -> bool:
         """Whether a configured glob matches path (only with a configuration that lists templates)."""
+        if self.config is None:
+            return False
         relative = _relative(path, self.config.base)
         return relative is not None and any(p.fullmatch(relative) for p in self._patterns)
 
@@ -68,16 +72,20 @@ class Governance:
         if self.config is not None:
             if self.matches(path):
                 return None
-            return (f"not governed: {self.config.source} lists the templates the requirements govern "
-                    f"({', '.join(self.config.templates) or 'none'}), not this one")
+            return (
+                f"not governed: {self.config.source} lists the templates the requirements govern "
+                f"({', '.join(self.config.templates) or 'none'}), not this one"
+            )
         if tree_declares_cluster(parsed[1]) if parsed is not None else declares_cluster(path):
             return None
         return self.no_cluster_reason()
 
     @staticmethod
     def no_cluster_reason() -> str:
-        return (f"not governed: declares no {CLUSTER_TYPE}, and without a project configuration the Aurora "
-                f"requirements govern only templates that do ({INIT_FIX})")
+        return (
+            f"not governed: declares no {CLUSTER_TYPE}, and without a project configuration the Aurora "
+            f"requirements govern only templates that do ({INIT_FIX})"
+        )
 
     def governs_tree(self, path: str, tree: object) -> bool:
         """For a document already parsed (the editor's text): the same rule, without reading the file."""
@@ -99,7 +107,7 @@ def select(arguments: list[str], config, only_governed: bool = False, skip_non_t
         if key not in seen:
             seen.add(key)
             found.templates.append(path)
-            if parsed is not None:          # handed on to the gate: each file parsed once
+            if parsed is not None:  # handed on to the gate: each file parsed once
                 found.parsed[path] = parsed
 
     for argument in arguments:
@@ -112,14 +120,15 @@ def select(arguments: list[str], config, only_governed: bool = False, skip_non_t
                 found.skipped.append((argument, why))
             continue
         searched = os.path.isdir(argument) or (not os.path.exists(argument) and _GLOB_CHARACTERS.search(argument))
-        if not searched:                # a file by name (or a missing one: the loader says so)
+        if not searched:  # a file by name (or a missing one: the loader says so)
             expanded = expand([argument], skip_non_templates)
             found.skipped += expanded.skipped
             found.problems += expanded.problems
             for path in expanded.templates:
                 if governance.config is not None and os.path.isfile(path) and not governance.matches(path):
-                    found.notes.append(f"tapcheck: note: {path} is not among {governance.describe()}; "
-                                       f"checked because it was named")
+                    found.notes.append(
+                        f"tapcheck: note: {path} is not among {governance.describe()}; checked because it was named"
+                    )
                 keep(path, expanded.parsed.get(path))
             continue
         # a directory or a glob pattern: the templates found, if governed
@@ -135,13 +144,19 @@ def select(arguments: list[str], config, only_governed: bool = False, skip_non_t
             else:
                 found.skipped.append((path, why))
         if expanded.templates and not governed_here and not only_governed:
-            found.problems.append(UsageError(
-                argument, f"holds {len(expanded.templates)} CloudFormation template(s), none of them governed "
-                          f"(governed: {governance.describe()})",
-                "name a template to check it anyway, or list the governed templates in .tapcheck.yaml"))
+            found.problems.append(
+                UsageError(
+                    argument,
+                    f"holds {len(expanded.templates)} CloudFormation template(s), none of them governed "
+                    f"(governed: {governance.describe()})",
+                    "name a template to check it anyway, or list the governed templates in .tapcheck.yaml",
+                )
+            )
     if only_governed and found.candidates and not found.templates and not found.problems:
-        found.notes.append(f"tapcheck: no governed template among the {found.candidates} file(s) given "
-                           f"(governed: {governance.describe()})")
+        found.notes.append(
+            f"tapcheck: no governed template among the {found.candidates} file(s) given "
+            f"(governed: {governance.describe()})"
+        )
     return found
 
 
@@ -153,21 +168,34 @@ def _configured(governance: Governance) -> Selection:
         if os.path.isfile(DEFAULT_TEMPLATE):
             found.templates.append(DEFAULT_TEMPLATE)
         else:
-            found.problems.append(UsageError("", "no template named, and no project configuration lists the "
-                                                         "governed templates", f"name the templates, or {INIT_FIX}"))
+            found.problems.append(
+                UsageError(
+                    "",
+                    "no template named, and no project configuration lists the governed templates",
+                    f"name the templates, or {INIT_FIX}",
+                )
+            )
         return found
     if not config.templates:
-        found.problems.append(UsageError(config.source, "`templates` lists no template",
-                                         "add the governed templates' paths or globs"))
+        found.problems.append(
+            UsageError(config.source, "`templates` lists no template", "add the governed templates' paths or globs")
+        )
         return found
     seen: set[str] = set()
     for pattern in config.templates:
-        matched = sorted(str(config.base / p) for p in globbing.glob(pattern, root_dir=config.base, recursive=True,
-                                                                     include_hidden=True)
-                         if (config.base / p).is_file())
+        matched = sorted(
+            str(config.base / p)
+            for p in globbing.glob(pattern, root_dir=config.base, recursive=True, include_hidden=True)
+            if (config.base / p).is_file()
+        )
         if not matched:
-            found.problems.append(UsageError(f"{config.source}: templates {pattern!r}", "matches no file",
-                                             "correct the path or pattern (relative to the config file)"))
+            found.problems.append(
+                UsageError(
+                    f"{config.source}: templates {pattern!r}",
+                    "matches no file",
+                    "correct the path or pattern (relative to the config file)",
+                )
+            )
             continue
         for path in matched:
             shown = _shown(path)
@@ -180,8 +208,9 @@ def _configured(governance: Governance) -> Selection:
                 seen.add(os.path.realpath(path))
                 found.templates.append(shown)
     if not found.templates and not found.problems:
-        found.problems.append(UsageError(config.source, "`templates` matches no CloudFormation template",
-                                         "correct the paths or patterns"))
+        found.problems.append(
+            UsageError(config.source, "`templates` matches no CloudFormation template", "correct the paths or patterns")
+        )
     return found
 
 
@@ -230,14 +259,15 @@ def declares_cluster(path: str) -> bool:
 def tree_declares_cluster(tree: object) -> bool:
     resources = tree.get("Resources") if isinstance(tree, dict) else None
     return isinstance(resources, dict) and any(
-        isinstance(r, dict) and r.get("Type") == CLUSTER_TYPE for r in resources.values())
+        isinstance(r, dict) and r.get("Type") == CLUSTER_TYPE for r in resources.values()
+    )
 
 
 def _relative(path: str, base: Path) -> str | None:
     """path relative to base, '/'-separated; None when it is outside base."""
     try:
         relative = os.path.relpath(os.path.realpath(path), os.path.realpath(base))
-    except ValueError:          # another drive (Windows)
+    except ValueError:  # another drive (Windows)
         return None
     return None if relative == ".." or relative.startswith(".." + os.sep) else Path(relative).as_posix()
 
@@ -271,11 +301,11 @@ def _segment(part: str) -> str:
         elif c == "?":
             out += "[^/]"
         elif c == "[":
-            end = part.find("]", i + 2 if part[i + 1:i + 2] in ("!", "^") else i + 1)
+            end = part.find("]", i + 2 if part[i + 1 : i + 2] in ("!", "^") else i + 1)
             if end == -1:
                 out += re.escape(c)
             else:
-                body = part[i + 1:end]
+                body = part[i + 1 : end]
                 if body[:1] in ("!", "^"):
                     body = "^" + body[1:]
                 out += "[" + body.replace("\\", "\\\\") + "]"

@@ -17,7 +17,6 @@ import glob
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from tapcheck.errors import UsageError
 
@@ -33,8 +32,8 @@ _PEEK_BYTES = 65_536
 @dataclass
 class Inputs:
     templates: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)    # (path, why it is not a template)
-    problems: list[UsageError] = field(default_factory=list)        # a pattern or directory with no template
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why it is not a template)
+    problems: list[UsageError] = field(default_factory=list)  # a pattern or directory with no template
     # (text, decoded tree) of the templates a search decoded to tell them from other files: the
     # loader takes them from here instead of parsing them again
     parsed: dict[str, tuple[str, object]] = field(default_factory=dict)
@@ -63,8 +62,11 @@ def expand(arguments: list[str], skip_non_templates: bool = False) -> Inputs:
         elif not os.path.exists(argument) and _GLOB_CHARACTERS.search(argument):
             candidates = sorted(p for p in glob.glob(argument, recursive=True) if os.path.isfile(p))
             if not candidates:
-                found.problems.append(UsageError(argument, "matches no file",
-                                                  "check the pattern (quote it so the shell leaves it to tapcheck)"))
+                found.problems.append(
+                    UsageError(
+                        argument, "matches no file", "check the pattern (quote it so the shell leaves it to tapcheck)"
+                    )
+                )
                 continue
             origin = "pattern"
         elif skip_non_templates and os.path.isfile(argument):
@@ -75,7 +77,7 @@ def expand(arguments: list[str], skip_non_templates: bool = False) -> Inputs:
                 found.skipped.append((argument, why))
             continue
         else:
-            keep(argument)          # a file by name (or a missing one: the loader says so)
+            keep(argument)  # a file by name (or a missing one: the loader says so)
             continue
         before = len(found.templates)
         for candidate in candidates:
@@ -85,9 +87,13 @@ def expand(arguments: list[str], skip_non_templates: bool = False) -> Inputs:
             else:
                 found.skipped.append((candidate, why))
         if len(found.templates) == before and not any(os.path.realpath(c) in seen for c in candidates):
-            found.problems.append(UsageError(
-                argument, f"{origin} holds no CloudFormation template ({len(candidates)} candidate file(s) skipped)",
-                f"name the template files, or a directory with {', '.join(SUFFIXES)} templates"))
+            found.problems.append(
+                UsageError(
+                    argument,
+                    f"{origin} holds no CloudFormation template ({len(candidates)} candidate file(s) skipped)",
+                    f"name the template files, or a directory with {', '.join(SUFFIXES)} templates",
+                )
+            )
     return found
 
 
@@ -125,8 +131,8 @@ def _classify(path: str) -> tuple[str | None, tuple[str, object] | None]:
     parsed = _parse(path)
     if parsed is None:
         return (None if claims else "not JSON or YAML that tapcheck can read"), None
-    why = tree_not_a_template(parsed[1])
-    return why, (parsed if why is None else None)
+    problem = tree_not_a_template(parsed[1])
+    return problem, (parsed if problem is None else None)
 
 
 def claims_to_be_a_template(name: str, text: str) -> bool:
@@ -155,5 +161,5 @@ def _parse(path: str) -> tuple[str, object] | None:
         return text, decode(text, path)
     except UsageError:
         return None
-    except Exception:  # the decoder's own failure on odd input
+    except Exception:  # noqa: BLE001 - the decoder's own failure on odd input
         return None

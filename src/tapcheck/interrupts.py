@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -34,10 +35,12 @@ class Interrupted(KeyboardInterrupt):
         return 128 + self.signum
 
 
-_previous: dict[int, object] = {}   # the handlers handle() replaced, which reset() puts back
-_received: list[int] = []      # the signals received, in order (the first decides the exit code)
-_holding = 0                   # nesting depth of deferred() in the main thread
-_unwinding = False             # an Interrupted was raised: later signals are only recorded
+# what signal.getsignal returns: a function, SIG_DFL or SIG_IGN, or None (a handler not set from Python)
+_Handler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
+_previous: dict[int, _Handler] = {}  # the handlers handle() replaced, which reset() puts back
+_received: list[int] = []  # the signals received, in order (the first decides the exit code)
+_holding = 0  # nesting depth of deferred() in the main thread
+_unwinding = False  # an Interrupted was raised: later signals are only recorded
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
@@ -65,7 +68,7 @@ def reset() -> None:
     _holding, _unwinding = 0, False
     if threading.current_thread() is threading.main_thread():
         for sig, previous in _previous.items():
-            signal.signal(sig, previous if previous is not None else signal.SIG_DFL)  # type: ignore[arg-type]
+            signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
         _previous.clear()
 
 

@@ -28,8 +28,8 @@ SECTIONS = ("Conditions", "Outputs", "Resources")
 @dataclass
 class Expansion:
     template: dict
-    unexpanded: dict[str, str] = field(default_factory=dict)   # loop key -> why it could not be expanded
-    origins: dict[str, str] = field(default_factory=dict)      # "/Section/Key" made by a loop -> the loop's pointer
+    unexpanded: dict[str, str] = field(default_factory=dict)  # loop key -> why it could not be expanded
+    origins: dict[str, str] = field(default_factory=dict)  # "/Section/Key" made by a loop -> the loop's pointer
 
 
 def uses_language_extensions(template: dict) -> bool:
@@ -66,7 +66,7 @@ class _Expander:
         self.parameters = template.get("Parameters") or {}
         self.values = values
         self.unexpanded = unexpanded
-        self.made_by: dict[str, str] = {}     # top-level key of a section -> the loop that made it
+        self.made_by: dict[str, str] = {}  # top-level key of a section -> the loop that made it
         self.depth = 0
 
     def mapping(self, node: dict) -> dict:
@@ -91,8 +91,12 @@ class _Expander:
         return node
 
     def loop(self, key: str, argument: Any) -> dict:
-        if not (isinstance(argument, list) and len(argument) == 3 and isinstance(argument[0], str)
-                and isinstance(argument[2], dict)):
+        if not (
+            isinstance(argument, list)
+            and len(argument) == 3
+            and isinstance(argument[0], str)
+            and isinstance(argument[2], dict)
+        ):
             self.unexpanded[key] = "not [Identifier, Collection, {OutputKey: OutputValue}]"
             return {}
         identifier, collection, fragment = argument
@@ -108,8 +112,11 @@ class _Expander:
 
     def collection(self, collection: Any) -> list[str] | None:
         if isinstance(collection, list):
-            return [str(item) for item in collection] if all(isinstance(i, (str, int, float)) for i in collection) \
+            return (
+                [str(item) for item in collection]
+                if all(isinstance(i, (str, int, float)) for i in collection)
                 else None
+            )
         if isinstance(collection, dict) and list(collection) == ["Ref"] and isinstance(collection["Ref"], str):
             name = collection["Ref"]
             declaration = self.parameters.get(name)

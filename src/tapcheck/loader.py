@@ -24,7 +24,7 @@ _BRACKETS = re.compile(r'[\[\]{}"\\]')
 class LoadedTemplate:
     path: str
     text: str
-    tree: dict          # cfn-lint node tree: dict/str subclasses carrying start_mark
+    tree: dict  # cfn-lint node tree: dict/str subclasses carrying start_mark
 
 
 def load_template(path: str, parsed: tuple[str, object] | None = None) -> LoadedTemplate:
@@ -48,8 +48,11 @@ def read_text(path: str) -> str:
     try:
         size = os.path.getsize(path)
         if size > MAX_TEMPLATE_BYTES:
-            raise UsageError(label, f"is {size:,} bytes; CloudFormation accepts at most {MAX_TEMPLATE_BYTES:,}",
-                             "split the template into nested stacks")
+            raise UsageError(
+                label,
+                f"is {size:,} bytes; CloudFormation accepts at most {MAX_TEMPLATE_BYTES:,}",
+                "split the template into nested stacks",
+            )
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise UsageError(label, f"cannot be read: {exc.strerror or exc}", "check the file's permissions") from None
@@ -92,7 +95,7 @@ def decode(text: str, label: str = "<template>") -> object:
         tree, errors = decode_str(text)
     except RecursionError:
         raise UsageError(label, "is nested too deeply to parse", "flatten the template") from None
-    except Exception as exc:  # the decoder's own failures on pathological input
+    except Exception as exc:  # noqa: BLE001 - the decoder's own failures on pathological input
         raise UsageError(label, f"cannot be parsed: {_one_line(str(exc))}", "fix the JSON or YAML syntax") from None
     if errors:
         raise _syntax_error(text, label, errors[0])
@@ -104,8 +107,11 @@ def _syntax_error(text: str, label: str, first) -> UsageError:
     where = f" at line {line}" + (f", column {column}" if column else "") if line else ""
     if _tab_at(text, line, column) or "tab character" in str(first.message):
         # YAML indents with spaces only (YAML 1.2, section 6.1: tabs are not indentation)
-        return UsageError(label, f"is not valid YAML{where}: a tab character where YAML allows only spaces "
-                                 f"({_one_line(first.message)})", "indent with spaces, not tabs")
+        return UsageError(
+            label,
+            f"is not valid YAML{where}: a tab character where YAML allows only spaces ({_one_line(first.message)})",
+            "indent with spaces, not tabs",
+        )
     return UsageError(label, f"is not valid JSON or YAML{where}: {_one_line(first.message)}", "fix the syntax there")
 
 
@@ -120,15 +126,20 @@ def _tab_at(text: str, line: int | None, column: int | None) -> bool:
 def validate(tree: object, label: str = "<template>") -> dict:
     """A decoded tree that is a CloudFormation template, or a UsageError saying why not."""
     if not isinstance(tree, dict):
-        raise UsageError(label, "is not a CloudFormation template (top level is not a mapping)",
-                         "the top level must be an object with a Resources section")
+        raise UsageError(
+            label,
+            "is not a CloudFormation template (top level is not a mapping)",
+            "the top level must be an object with a Resources section",
+        )
     resources = tree.get("Resources")
     if resources is None:
-        raise UsageError(label, "is not a CloudFormation template: it has no Resources section",
-                         "add a Resources section")
+        raise UsageError(
+            label, "is not a CloudFormation template: it has no Resources section", "add a Resources section"
+        )
     if not isinstance(resources, dict) or not resources:
-        raise UsageError(label, "has an empty or malformed Resources section",
-                         "Resources must map logical ids to resources")
+        raise UsageError(
+            label, "has an empty or malformed Resources section", "Resources must map logical ids to resources"
+        )
     _check_resource_types(resources, label)
     return tree
 
@@ -145,7 +156,7 @@ RESERVED_ORGANIZATIONS = frozenset({"alexa", "amzn", "amazon", "aws", "custom", 
 
 def is_registry_type(resource_type: object) -> bool:
     found = _REGISTRY_TYPE.fullmatch(resource_type) if isinstance(resource_type, str) else None
-    return bool(found) and found.group(1).lower() not in RESERVED_ORGANIZATIONS
+    return found is not None and found.group(1).lower() not in RESERVED_ORGANIZATIONS
 
 
 def _check_resource_types(resources: dict, label: str) -> None:
@@ -155,18 +166,24 @@ def _check_resource_types(resources: dict, label: str) -> None:
 
     for logical_id, resource in resources.items():
         if str(logical_id).startswith("Fn::ForEach::"):
-            continue            # a loop of AWS::LanguageExtensions: its fragment's types are checked by cfn-lint
+            continue  # a loop of AWS::LanguageExtensions: its fragment's types are checked by cfn-lint
         resource_type = resource.get("Type") if isinstance(resource, dict) else None
         if not isinstance(resource_type, str) or not resource_type:
             raise UsageError(label, f"resource {logical_id} has no Type", "give every resource a Type")
-        if (resource_type.startswith("Custom::") or resource_type == "AWS::CloudFormation::CustomResource"
-                or is_registry_type(resource_type)):
+        if (
+            resource_type.startswith("Custom::")
+            or resource_type == "AWS::CloudFormation::CustomResource"
+            or is_registry_type(resource_type)
+        ):
             continue
         try:
             PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type)
-        except Exception:
-            raise UsageError(label, f"resource {logical_id} has unknown type {resource_type!r}",
-                             "use a CloudFormation resource type (see the AWS resource type reference)") from None
+        except Exception:  # noqa: BLE001 - ResourceNotFoundError, or another of cfn-lint's on an odd name
+            raise UsageError(
+                label,
+                f"resource {logical_id} has unknown type {resource_type!r}",
+                "use a CloudFormation resource type (see the AWS resource type reference)",
+            ) from None
 
 
 def position_of(tree: dict, pointer: str) -> tuple[int | None, int | None]:
@@ -200,7 +217,7 @@ def nesting_depth(text: str) -> int:
     """Deepest [ / { nesting outside quoted strings (flow-style JSON or YAML)."""
     depth = deepest = 0
     in_string = False
-    escaped_at = -1            # index of the character a backslash escapes
+    escaped_at = -1  # index of the character a backslash escapes
     for match in _BRACKETS.finditer(text):
         char = match.group()
         if in_string:

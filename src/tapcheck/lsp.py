@@ -38,18 +38,36 @@ def diagnostics_for(path: str, text: str) -> list:
     except UsageError as error:
         if not claims_to_be_a_template(os.path.basename(path), text):
             return []
-        return [_diagnostic(types, lines, 1, 1, f"{error.problem} (fix: {error.fix})", "unusable-input",
-                            types.DiagnosticSeverity.Error)]
+        return [
+            _diagnostic(
+                types,
+                lines,
+                1,
+                1,
+                f"{error.problem} (fix: {error.fix})",
+                "unusable-input",
+                types.DiagnosticSeverity.Error,
+            )
+        ]
     if tree_not_a_template(tree):
         return []
     project = _project(path)
-    if not Governance(project).governs_tree(path, tree):    # another stack: not the requirements' to judge
+    if not Governance(project).governs_tree(path, tree):  # another stack: not the requirements' to judge
         return []
     try:
         report = evaluate_loaded(LoadedTemplate(path=path, text=text, tree=tree), project=project)
-    except UsageError as error:          # unknown resource type, over the size limit, ...
-        return [_diagnostic(types, lines, 1, 1, f"{error.problem} (fix: {error.fix})", "unusable-input",
-                            types.DiagnosticSeverity.Error)]
+    except UsageError as error:  # unknown resource type, over the size limit, ...
+        return [
+            _diagnostic(
+                types,
+                lines,
+                1,
+                1,
+                f"{error.problem} (fix: {error.fix})",
+                "unusable-input",
+                types.DiagnosticSeverity.Error,
+            )
+        ]
     return [_from_finding(types, lines, f) for f in report.findings]
 
 
@@ -65,7 +83,7 @@ def _from_finding(types, lines: list[str], finding: Finding):
     requirements = ",".join(finding.requirements) or "unmapped"
     where = f" ({finding.resource})" if finding.resource else ""
     message = f"{requirements}{where}: {finding.message} Fix: {finding.fix}"
-    if len(finding.sources) > 1:      # one defect, one diagnostic: the other tools' words on it go along
+    if len(finding.sources) > 1:  # one defect, one diagnostic: the other tools' words on it go along
         message += " [also " + "; ".join(f"{e.source} {e.rule}" for e in finding.sources[1:]) + "]"
     if finding.waived_by:
         message += f" [waived: {finding.waived_by}]"
@@ -79,9 +97,15 @@ def _diagnostic(types, lines: list[str], line: int, column: int, message: str, c
     row = min(max(line, 1), len(lines)) - 1
     start = min(max(column, 1) - 1, len(lines[row]))
     return types.Diagnostic(
-        range=types.Range(start=types.Position(line=row, character=start),
-                          end=types.Position(line=row, character=max(len(lines[row]), start))),
-        message=message, severity=severity, code=code, source=SOURCE)
+        range=types.Range(
+            start=types.Position(line=row, character=start),
+            end=types.Position(line=row, character=max(len(lines[row]), start)),
+        ),
+        message=message,
+        severity=severity,
+        code=code,
+        source=SOURCE,
+    )
 
 
 def path_of(uri: str) -> str:
@@ -101,11 +125,21 @@ def build_server():
         document = server.workspace.get_text_document(uri)
         try:
             found = diagnostics_for(path_of(uri), document.source)
-        except Exception as exc:    # a bug of ours: one diagnostic saying so, the server stays up
-            found = [_diagnostic(types, [""], 1, 1, f"tapcheck internal error: {type(exc).__name__}: {exc}",
-                                 "internal-error", types.DiagnosticSeverity.Warning)]
+        except Exception as exc:  # noqa: BLE001 - a bug of ours: one diagnostic saying so, the server stays up
+            found = [
+                _diagnostic(
+                    types,
+                    [""],
+                    1,
+                    1,
+                    f"tapcheck internal error: {type(exc).__name__}: {exc}",
+                    "internal-error",
+                    types.DiagnosticSeverity.Warning,
+                )
+            ]
         server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=version))
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=version)
+        )
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
@@ -118,7 +152,8 @@ def build_server():
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(params: types.DidCloseTextDocumentParams) -> None:
         server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+            types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
+        )
 
     return server
 

@@ -19,8 +19,9 @@ after the default has been substituted).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any, Self
 
 NO_VALUE = object()  # AWS::NoValue: the property is removed
 
@@ -30,7 +31,7 @@ class Str(str):
 
     params: frozenset = frozenset()
 
-    def __new__(cls, value: str, params: frozenset | set = frozenset()) -> "Str":
+    def __new__(cls, value: str, params: frozenset | set = frozenset()) -> Self:
         obj = super().__new__(cls, value)
         obj.params = frozenset(params)
         return obj
@@ -63,7 +64,7 @@ class Text:
 
     @property
     def params(self) -> frozenset:
-        names = set()
+        names: set[str] = set()
         for part in self.parts:
             if isinstance(part, Str):
                 names |= part.params
@@ -107,7 +108,7 @@ def show(value: Any) -> str:
     return str(value)
 
 
-def sub_text(value: "Text") -> str:
+def sub_text(value: Text) -> str:
     """The Fn::Sub string that builds a Text: literal parts escaped, symbols as ${...}."""
     out = []
     for part in value.parts:
@@ -138,6 +139,7 @@ def params_in(value: Any) -> frozenset:
 
 
 # --- coercion as CloudFormation does it -------------------------------------------------
+
 
 def as_bool(value: Any) -> bool | None:
     """CloudFormation accepts true/false and the strings "true"/"false" (any case)."""
@@ -181,6 +183,7 @@ def as_str(value: Any) -> str | None:
 
 # --- AWS defaults that matter to the requirements ---------------------------------------
 
+
 def default_deletion_policy(resource_type: str, properties: dict) -> str:
     """DeletionPolicy when absent: Snapshot for a DB cluster and for a DB instance outside a cluster,
     Delete otherwise: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html"""
@@ -196,8 +199,14 @@ def default_deletion_policy(resource_type: str, properties: dict) -> str:
 DEFAULT_UPDATE_REPLACE_POLICY = "Delete"
 
 PSEUDO_PARAMETERS = {
-    "AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region",
-    "AWS::StackId", "AWS::StackName", "AWS::URLSuffix",
+    "AWS::AccountId",
+    "AWS::NotificationARNs",
+    "AWS::NoValue",
+    "AWS::Partition",
+    "AWS::Region",
+    "AWS::StackId",
+    "AWS::StackName",
+    "AWS::URLSuffix",
 }
 
 
@@ -206,7 +215,7 @@ class Resource:
     logical_id: str
     type: str
     properties: dict
-    deletion_policy: Any          # resolved; AWS default applied when absent
+    deletion_policy: Any  # resolved; AWS default applied when absent
     update_replace_policy: Any
     deletion_policy_explicit: bool
     update_replace_policy_explicit: bool
@@ -238,13 +247,13 @@ class Output:
 class Model:
     path: str
     raw: dict
-    parameters: dict                       # name -> raw parameter declaration
+    parameters: dict  # name -> raw parameter declaration
     resources: dict[str, Resource] = field(default_factory=dict)
     outputs: dict[str, Output] = field(default_factory=dict)
-    excluded: dict[str, str] = field(default_factory=dict)   # logical id -> condition that removed it
-    unexpanded: dict[str, str] = field(default_factory=dict) # Fn::ForEach loop -> why it could not be expanded
-    origins: dict[str, str] = field(default_factory=dict)    # /Resources/X made by a loop -> the loop's pointer
-    resolver: "Resolver | None" = field(default=None, repr=False)
+    excluded: dict[str, str] = field(default_factory=dict)  # logical id -> condition that removed it
+    unexpanded: dict[str, str] = field(default_factory=dict)  # Fn::ForEach loop -> why it could not be expanded
+    origins: dict[str, str] = field(default_factory=dict)  # /Resources/X made by a loop -> the loop's pointer
+    resolver: Resolver | None = field(default=None, repr=False)
 
     def of_type(self, *types: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.type in types]
@@ -259,7 +268,7 @@ def source_pointer(model: Model, pointer: str) -> str:
     made points at the loop."""
     parts = pointer.split("/")
     made = "/".join(parts[:3])
-    return model.origins[made] if made in model.origins else pointer
+    return model.origins.get(made, pointer)
 
 
 def value_at(model: Model, pointer: str) -> Any:
@@ -287,11 +296,12 @@ def value_at(model: Model, pointer: str) -> Any:
 
 # --- resolution ----------------------------------------------------------------------------
 
+
 class Resolver:
     def __init__(self, template: dict, values: Mapping[str, str] | None = None) -> None:
         self.template = template
         self.parameters = template.get("Parameters") or {}
-        self.values = dict(values or {})       # parameter values given for the stack (they beat Default)
+        self.values = dict(values or {})  # parameter values given for the stack (they beat Default)
         self.mappings = template.get("Mappings") or {}
         self.conditions = template.get("Conditions") or {}
         self.resource_ids = set((template.get("Resources") or {}).keys())
@@ -309,7 +319,7 @@ class Resolver:
 
     def _eval_condition(self, expr: Any, stack: tuple) -> bool | None:
         if isinstance(expr, dict) and len(expr) == 1:
-            (fn, arg), = expr.items()
+            ((fn, arg),) = expr.items()
             if fn == "Condition":
                 return self.condition(str(arg), stack)
             if fn == "Fn::Not" and isinstance(arg, list) and len(arg) == 1:
@@ -330,7 +340,7 @@ class Resolver:
     def resolve(self, value: Any) -> Any:
         if isinstance(value, dict):
             if len(value) == 1:
-                (key, arg), = value.items()
+                ((key, arg),) = value.items()
                 if key == "Ref" or key.startswith("Fn::") or key == "Condition":
                     if key == "Condition":
                         return {key: arg}
@@ -349,10 +359,16 @@ class Resolver:
 
     def _intrinsic(self, fn: str, arg: Any) -> Any:
         handler = {
-            "Ref": self._ref, "Fn::GetAtt": self._getatt, "Fn::Sub": self._sub,
-            "Fn::Join": self._join, "Fn::If": self._if, "Fn::Select": self._select,
-            "Fn::FindInMap": self._find_in_map, "Fn::Split": self._split,
-            "Fn::Length": self._length, "Fn::ToJsonString": self._to_json_string,
+            "Ref": self._ref,
+            "Fn::GetAtt": self._getatt,
+            "Fn::Sub": self._sub,
+            "Fn::Join": self._join,
+            "Fn::If": self._if,
+            "Fn::Select": self._select,
+            "Fn::FindInMap": self._find_in_map,
+            "Fn::Split": self._split,
+            "Fn::Length": self._length,
+            "Fn::ToJsonString": self._to_json_string,
         }.get(fn)
         if handler is None:
             return Unknown(fn)
@@ -378,7 +394,8 @@ class Resolver:
             ptype = str(declaration.get("Type", "String")) if isinstance(declaration, dict) else "String"
             if ptype.startswith("List<") or ptype == "CommaDelimitedList":
                 return [Str(s.strip(), {name}) for s in str(value).split(",")]
-            return Str(as_str(value) if as_str(value) is not None else str(value), {name})
+            text = as_str(value)
+            return Str(text if text is not None else str(value), {name})
         if name in self.resource_ids:
             return ResourceRef(name)
         return Unknown(f"Ref {name}")
@@ -392,7 +409,7 @@ class Resolver:
 
     def _sub(self, arg: Any) -> Any:
         if isinstance(arg, list):
-            given = arg[1] if len(arg) > 1 and isinstance(arg[1], dict) else {}     # malformed: cfn-lint reports it
+            given = arg[1] if len(arg) > 1 and isinstance(arg[1], dict) else {}  # malformed: cfn-lint reports it
             text, variables = (arg[0] if arg else ""), {str(k): self.resolve(v) for k, v in given.items()}
         else:
             text, variables = arg, {}
@@ -498,8 +515,8 @@ _SUB_TOKEN = re.compile(r"\$\{(!?)([^}]*)\}")
 def _split_sub(text: str) -> Iterator[tuple[str, str | None]]:
     position = 0
     for match in _SUB_TOKEN.finditer(text):
-        literal = text[position:match.start()]
-        if match.group(1) == "!":          # ${!Literal} stays as ${Literal}
+        literal = text[position : match.start()]
+        if match.group(1) == "!":  # ${!Literal} stays as ${Literal}
             yield literal + "${" + match.group(2) + "}", None
         else:
             yield literal, match.group(2).strip()
@@ -527,7 +544,7 @@ def _concat(parts: list) -> Any:
     if not flat:
         return Str("")
     if len(flat) == 1:
-        return flat[0]   # "${Cluster.Endpoint.Address}" is the attribute itself
+        return flat[0]  # "${Cluster.Endpoint.Address}" is the attribute itself
     return Text(tuple(flat))
 
 
@@ -544,8 +561,14 @@ def build_model(path: str, template: dict, parameters: Mapping[str, str] | None 
     expansion = expand(template, dict(parameters or {}))
     template = expansion.template
     resolver = Resolver(template, parameters)
-    model = Model(path=path, raw=template, parameters=dict(resolver.parameters), resolver=resolver,
-                  unexpanded=dict(expansion.unexpanded), origins=dict(expansion.origins))
+    model = Model(
+        path=path,
+        raw=template,
+        parameters=dict(resolver.parameters),
+        resolver=resolver,
+        unexpanded=dict(expansion.unexpanded),
+        origins=dict(expansion.origins),
+    )
     for logical_id, raw in (template.get("Resources") or {}).items():
         if not isinstance(raw, dict):
             continue

@@ -20,5 +20,6 @@ def write(text: str, path: str | None) -> None:
     try:
         Path(path).write_text(text)
     except OSError as exc:
-        raise UsageError(path, f"cannot write the report: {exc.strerror or exc}",
-                         "choose a writable --output path") from None
+        raise UsageError(
+            path, f"cannot write the report: {exc.strerror or exc}", "choose a writable --output path"
+        ) from None

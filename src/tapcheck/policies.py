@@ -66,16 +66,18 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
-from typing import Any, Iterable, Mapping
+from typing import Any, Literal
 
 EVALUATION_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html"
 OPERATORS_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html"
 
 
 # --- reading documents ------------------------------------------------------------------------
+
 
 def as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
@@ -93,6 +95,7 @@ def statements(document: Any) -> list[dict]:
 
 
 # --- three-valued logic (Kleene): True, False, None = cannot be decided ---------------------------
+
 
 def _and(values: Iterable[bool | None]) -> bool | None:
     result: bool | None = True
@@ -120,6 +123,7 @@ def _not(value: bool | None) -> bool | None:
 
 # --- the request ----------------------------------------------------------------------------------
 
+
 class _Unknowable:
     """A context key the request carries whose value cannot be known offline (an organization id,
     the time of the call)."""
@@ -137,16 +141,17 @@ OPAQUE = "\ufffc"
 @dataclass(frozen=True)
 class Principal:
     """Who makes the request: a service principal, or an IAM principal by ARN (and its account)."""
+
     service: str | None = None
     arn: str | None = None
     account: str | None = None
 
     @classmethod
-    def of(cls, value: "Principal | str") -> "Principal":
+    def of(cls, value: Principal | str) -> Principal:
         if isinstance(value, Principal):
             return value
         text = str(value)
-        if text.endswith(".amazonaws.com") or text.endswith(".amazonaws.com.cn"):
+        if text.endswith((".amazonaws.com", ".amazonaws.com.cn")):
             return cls(service=text)
         if re.fullmatch(r"\d{12}", text):
             return cls(account=text)
@@ -163,6 +168,7 @@ class Request:
     values (a string, a list of strings for a multivalued key, or UNKNOWABLE); `absent` the keys AWS
     documents as not sent with it. Any other key is undocumented for this request. `page` is where
     AWS says which keys the call carries."""
+
     principal: Principal | str
     action: str
     resource: str = "*"
@@ -191,15 +197,15 @@ class Request:
 
 class Outcome(str, Enum):
     ALLOW = "allow"
-    DENY = "deny"                  # an explicit Deny applies
+    DENY = "deny"  # an explicit Deny applies
     IMPLICIT_DENY = "implicit-deny"
-    UNKNOWN = "unknown"            # a statement that would decide depends on what cannot be known
+    UNKNOWN = "unknown"  # a statement that would decide depends on what cannot be known
 
 
 @dataclass(frozen=True)
 class StatementRef:
-    document: int            # index of the document in the list evaluated
-    index: int               # index of the statement in its document
+    document: int  # index of the document in the list evaluated
+    index: int  # index of the statement in its document
     sid: str | None
     effect: str
 
@@ -212,9 +218,9 @@ class StatementRef:
 class Decision:
     outcome: Outcome
     request: Request
-    statements: tuple[StatementRef, ...] = ()     # the statements that decided it (or left it unknown)
-    unknown_keys: tuple[str, ...] = ()            # keys that could not be decided (unknown only)
-    undocumented_keys: tuple[str, ...] = ()       # those of them the request does not document
+    statements: tuple[StatementRef, ...] = ()  # the statements that decided it (or left it unknown)
+    unknown_keys: tuple[str, ...] = ()  # keys that could not be decided (unknown only)
+    undocumented_keys: tuple[str, ...] = ()  # those of them the request does not document
 
     @property
     def allowed(self) -> bool:
@@ -236,8 +242,10 @@ class Decision:
         undocumented = [k for k in self.unknown_keys if k in self.undocumented_keys]
         unknowable = [k for k in self.unknown_keys if k not in self.undocumented_keys]
         if undocumented:
-            parts.append(f"{', '.join(undocumented)} {'is' if len(undocumented) == 1 else 'are'} not documented for "
-                         f"this request" + (f" ({self.request.page})" if self.request.page else ""))
+            parts.append(
+                f"{', '.join(undocumented)} {'is' if len(undocumented) == 1 else 'are'} not documented for "
+                f"this request" + (f" ({self.request.page})" if self.request.page else "")
+            )
         if unknowable:
             parts.append(f"the value of {', '.join(unknowable)} is known only when the call is made")
         if not parts:
@@ -256,7 +264,7 @@ def _glob(pattern: str, case_sensitive: bool = True) -> re.Pattern:
     found = _GLOB_CACHE.get(key)
     if found is None:
         body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-        found = re.compile(body, re.S if case_sensitive else re.S | re.I)
+        found = re.compile(body, re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE)
         _GLOB_CACHE[key] = found
     return found
 
@@ -280,18 +288,18 @@ def statement_covers(statement: dict, action: str) -> bool:
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
-def _substitute(text: str, request: Request, unknown: set, undocumented: set) -> str | bool | None:
+def _substitute(text: str, request: Request, unknown: set, undocumented: set) -> str | Literal[False] | None:
     """text with its policy variables replaced; None when a variable cannot be resolved (its key
     recorded in unknown, and in undocumented when the request does not document it); False when a
     variable's key is absent and has no default, so the value matches nothing
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html)."""
     out, position, failed = [], 0, False
     for match in _VARIABLE.finditer(text):
-        out.append(text[position:match.start()])
+        out.append(text[position : match.start()])
         position = match.end()
         inner = match.group(1).strip()
         if inner in ("*", "?", "$"):
-            out.append("\x01" + inner)            # a literal wildcard character, not a wildcard
+            out.append("\x01" + inner)  # a literal wildcard character, not a wildcard
             continue
         key, _, default = inner.partition(",")
         key, default = key.strip(), default.strip()
@@ -325,7 +333,7 @@ def _pattern(text: str, case_sensitive: bool = True) -> re.Pattern:
             continue
         body.append(".*" if char == "*" else "." if char == "?" else re.escape(char))
         index += 1
-    return re.compile("".join(body), re.S if case_sensitive else re.S | re.I)
+    return re.compile("".join(body), re.DOTALL if case_sensitive else re.DOTALL | re.IGNORECASE)
 
 
 def _literal(text: str) -> str:
@@ -333,7 +341,7 @@ def _literal(text: str) -> str:
 
 
 def _resource_matches(patterns: Any, resource: str, request: Request, unknown: set, undocumented: set) -> bool | None:
-    results = []
+    results: list[bool | None] = []
     for raw in as_list(patterns):
         if not isinstance(raw, str):
             results.append(False)
@@ -345,8 +353,9 @@ def _resource_matches(patterns: Any, resource: str, request: Request, unknown: s
         if text is None or text is False:
             results.append(None if text is None else False)
             continue
-        results.append(_arn_like(text, resource) if raw.startswith("arn:") else
-                       _pattern(text).fullmatch(resource) is not None)
+        results.append(
+            _arn_like(text, resource) if raw.startswith("arn:") else _pattern(text).fullmatch(resource) is not None
+        )
     return _or(results)
 
 
@@ -387,21 +396,32 @@ def _principal_matches(element: Any, principal: Principal) -> bool | None:
             elif kind == "Service":
                 results.append(principal.service is not None and value == principal.service)
             elif kind == "AWS":
-                account = value if principal.account is not None and value == principal.account \
+                account = (
+                    value
+                    if principal.account is not None and value == principal.account
                     else _account_of_principal_value(value)
+                )
                 if account is not None:
                     results.append(principal.service is None and principal.account == account)
                 else:
                     results.append(principal.arn is not None and value == principal.arn)
-            else:                           # Federated, CanonicalUser: never one of our requests
+            else:  # Federated, CanonicalUser: never one of our requests
                 results.append(principal.arn is not None and value == principal.arn)
     return _or(results)
 
 
 # --- conditions ------------------------------------------------------------------------------------
 
-_NEGATED = {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals", "DateNotEquals",
-            "ArnNotEquals", "ArnNotLike", "NotIpAddress"}
+_NEGATED = {
+    "StringNotEquals",
+    "StringNotEqualsIgnoreCase",
+    "StringNotLike",
+    "NumericNotEquals",
+    "DateNotEquals",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "NotIpAddress",
+}
 _VARIABLES_ALLOWED = {"String", "Arn", "Bool"}
 
 
@@ -415,12 +435,12 @@ def _number(text: str) -> float | None:
 def _date(text: str) -> datetime | None:
     text = str(text).strip()
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return datetime.fromtimestamp(float(text), tz=timezone.utc)
+        return datetime.fromtimestamp(float(text), tz=UTC)
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(text)  # Python 3.11 reads a trailing "Z" as UTC
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _compare_one(base: str, policy_value: str, request_value: str) -> bool | None:
@@ -442,15 +462,25 @@ def _compare_one(base: str, policy_value: str, request_value: str) -> bool | Non
         if a is None or b is None:
             return False
         op = base.replace("NumericNot", "Numeric")
-        return {"NumericEquals": a == b, "NumericLessThan": a < b, "NumericLessThanEquals": a <= b,
-                "NumericGreaterThan": a > b, "NumericGreaterThanEquals": a >= b}[op]
+        return {
+            "NumericEquals": a == b,
+            "NumericLessThan": a < b,
+            "NumericLessThanEquals": a <= b,
+            "NumericGreaterThan": a > b,
+            "NumericGreaterThanEquals": a >= b,
+        }[op]
     if base.startswith("Date"):
-        a, b = _date(request_value), _date(policy_value)
-        if a is None or b is None:
+        when, limit = _date(request_value), _date(policy_value)
+        if when is None or limit is None:
             return False
         op = base.replace("DateNot", "Date")
-        return {"DateEquals": a == b, "DateLessThan": a < b, "DateLessThanEquals": a <= b,
-                "DateGreaterThan": a > b, "DateGreaterThanEquals": a >= b}[op]
+        return {
+            "DateEquals": when == limit,
+            "DateLessThan": when < limit,
+            "DateLessThanEquals": when <= limit,
+            "DateGreaterThan": when > limit,
+            "DateGreaterThanEquals": when >= limit,
+        }[op]
     if base in ("IpAddress", "NotIpAddress"):
         try:
             return ipaddress.ip_address(request_value) in ipaddress.ip_network(policy_value, strict=False)
@@ -460,18 +490,40 @@ def _compare_one(base: str, policy_value: str, request_value: str) -> bool | Non
 
 
 KNOWN_OPERATORS = {
-    "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike",
-    "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
-    "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals", "DateNotEquals", "DateLessThan",
-    "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals", "Bool", "BinaryEquals", "IpAddress",
-    "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "Null",
+    "StringEquals",
+    "StringNotEquals",
+    "StringEqualsIgnoreCase",
+    "StringNotEqualsIgnoreCase",
+    "StringLike",
+    "StringNotLike",
+    "NumericEquals",
+    "NumericNotEquals",
+    "NumericLessThan",
+    "NumericLessThanEquals",
+    "NumericGreaterThan",
+    "NumericGreaterThanEquals",
+    "DateEquals",
+    "DateNotEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateGreaterThan",
+    "DateGreaterThanEquals",
+    "Bool",
+    "BinaryEquals",
+    "IpAddress",
+    "NotIpAddress",
+    "ArnEquals",
+    "ArnLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "Null",
 }
 
 
 def _split_operator(operator: str) -> tuple[str | None, str, bool] | None:
     """(set qualifier, base operator, IfExists) or None for an operator AWS does not define."""
-    qualifier, _, rest = operator.rpartition(":")
-    qualifier = qualifier or None
+    prefix, _, rest = operator.rpartition(":")
+    qualifier = prefix or None
     if qualifier is not None and qualifier.lower() not in ("forallvalues", "foranyvalue"):
         return None
     if_exists = rest.endswith("IfExists") and rest != "IfExists"
@@ -481,12 +533,13 @@ def _split_operator(operator: str) -> tuple[str | None, str, bool] | None:
     return (qualifier.lower() if qualifier else None), base, if_exists
 
 
-def _values_for(base: str, raw_values: list, request: Request, unknown: set, undocumented: set
-                ) -> list[str | bool | None]:
+def _values_for(
+    base: str, raw_values: list, request: Request, unknown: set, undocumented: set
+) -> list[str | Literal[False] | None]:
     """Policy values as strings, policy variables substituted where the operator allows them (None
     for a value that cannot be resolved, False for one that matches nothing)."""
     family = next((f for f in _VARIABLES_ALLOWED if base.startswith(f)), None)
-    out: list[str | bool | None] = []
+    out: list[str | Literal[False] | None] = []
     for value in raw_values:
         if isinstance(value, bool):
             value = "true" if value else "false"
@@ -502,8 +555,7 @@ def _values_for(base: str, raw_values: list, request: Request, unknown: set, und
     return out
 
 
-def _condition_key(operator: str, key: str, raw: Any, request: Request, unknown: set, undocumented: set
-                   ) -> bool | None:
+def _condition_key(operator: str, key: str, raw: Any, request: Request, unknown: set, undocumented: set) -> bool | None:
     split = _split_operator(operator)
     if split is None:
         unknown.add(f"{operator} (not an operator AWS defines)")
@@ -545,8 +597,9 @@ def _condition_key(operator: str, key: str, raw: Any, request: Request, unknown:
     return _or(one(v) for v in request_values)
 
 
-def condition_holds(condition: Any, request: Request, unknown: set | None = None,
-                    undocumented: set | None = None) -> bool | None:
+def condition_holds(
+    condition: Any, request: Request, unknown: set | None = None, undocumented: set | None = None
+) -> bool | None:
     """A statement's Condition block for the request: True, False or None (cannot be decided)."""
     unknown = set() if unknown is None else unknown
     undocumented = set() if undocumented is None else undocumented
@@ -554,7 +607,7 @@ def condition_holds(condition: Any, request: Request, unknown: set | None = None
         return True
     if not isinstance(condition, dict):
         return None
-    results = []
+    results: list[bool | None] = []
     for operator, block in condition.items():
         if not isinstance(block, dict):
             results.append(None)
@@ -566,31 +619,37 @@ def condition_holds(condition: Any, request: Request, unknown: set | None = None
 
 # --- statements and documents -------------------------------------------------------------------
 
-def statement_applies(statement: dict, request: Request, unknown: set | None = None,
-                      undocumented: set | None = None) -> bool | None:
+
+def statement_applies(
+    statement: dict, request: Request, unknown: set | None = None, undocumented: set | None = None
+) -> bool | None:
     """Whether a statement applies to the request (its effect aside)."""
     unknown = set() if unknown is None else unknown
     undocumented = set() if undocumented is None else undocumented
     if not statement_covers(statement, request.action):
         return False
-    principal = request.principal
+    principal = Principal.of(request.principal)  # a Principal already (Request.__post_init__)
     if "NotPrincipal" in statement:
         by_principal = _not(_principal_matches(statement["NotPrincipal"], principal))
     elif "Principal" in statement:
         by_principal = _principal_matches(statement["Principal"], principal)
     else:
-        by_principal = True             # an identity policy: the identity it is attached to
+        by_principal = True  # an identity policy: the identity it is attached to
     if by_principal is False:
         return False
     if "NotResource" in statement:
-        by_resource = _not(_resource_matches(statement["NotResource"], request.resource, request, unknown, undocumented))
+        by_resource = _not(
+            _resource_matches(statement["NotResource"], request.resource, request, unknown, undocumented)
+        )
     elif "Resource" in statement:
         by_resource = _resource_matches(statement["Resource"], request.resource, request, unknown, undocumented)
     else:
-        by_resource = True              # a role trust policy has no Resource
+        by_resource = True  # a role trust policy has no Resource
     if by_resource is False:
         return False
-    return _and([by_principal, by_resource, condition_holds(statement.get("Condition"), request, unknown, undocumented)])
+    return _and(
+        [by_principal, by_resource, condition_holds(statement.get("Condition"), request, unknown, undocumented)]
+    )
 
 
 def evaluate(documents: Any, request: Request) -> Decision:
@@ -612,8 +671,9 @@ def evaluate(documents: Any, request: Request) -> Decision:
             if applies is False:
                 continue
             sid = statement.get("Sid")
-            verdicts.append((StatementRef(d_index, s_index, str(sid) if sid else None, effect), applies,
-                             unknown, undocumented))
+            verdicts.append(
+                (StatementRef(d_index, s_index, str(sid) if sid else None, effect), applies, unknown, undocumented)
+            )
 
     def pick(effect: str, applies: bool | None) -> list:
         return [v for v in verdicts if v[0].effect == effect and v[1] is applies]
@@ -640,6 +700,7 @@ def _unknown(request: Request, verdicts: list) -> Decision:
 
 # --- the helpers the gate and the emulator used before the evaluator, kept over it ----------------
 
+
 def names_service(principal: Any, service: str) -> bool:
     return isinstance(principal, dict) and service in as_list(principal.get("Service"))
 
@@ -664,8 +725,13 @@ def _service_request(service: str, action: str) -> Request:
 def _only(document: Any, keep) -> dict:
     """The statements kept, as a resource policy applies them to its own resource: the caller asks
     about the resource the policy is attached to, so Resource and NotResource are not compared."""
-    return {"Statement": [{k: v for k, v in s.items() if k not in ("Resource", "NotResource")}
-                          for s in statements(document) if keep(s)]}
+    return {
+        "Statement": [
+            {k: v for k, v in s.items() if k not in ("Resource", "NotResource")}
+            for s in statements(document)
+            if keep(s)
+        ]
+    }
 
 
 def grants_service(document: Any, service: str, actions: tuple[str, ...] | list[str]) -> tuple[bool, str]:
@@ -682,8 +748,10 @@ def grants_service(document: Any, service: str, actions: tuple[str, ...] | list[
             return False, "the policy is not JSON"
     if not isinstance(document, dict):
         return False, "there is no policy"
-    explicit = _only(document, lambda s: s.get("Effect") == "Deny"
-                     or names_service(s.get("Principal"), service) and "NotPrincipal" not in s)
+    explicit = _only(
+        document,
+        lambda s: s.get("Effect") == "Deny" or names_service(s.get("Principal"), service) and "NotPrincipal" not in s,
+    )
     missing = []
     for action in actions:
         decision = evaluate(explicit, _service_request(service, action))

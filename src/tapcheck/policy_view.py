@@ -96,8 +96,13 @@ class StackSample:
         if literal is not None and not isinstance(value, (dict, list)):
             return literal
         if isinstance(value, PseudoRef):
-            return {"AWS::AccountId": self.account, "AWS::Region": self.region, "AWS::Partition": self.partition,
-                    "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": STACK_NAME}.get(value.name, OPAQUE + value.name)
+            return {
+                "AWS::AccountId": self.account,
+                "AWS::Region": self.region,
+                "AWS::Partition": self.partition,
+                "AWS::URLSuffix": "amazonaws.com",
+                "AWS::StackName": STACK_NAME,
+            }.get(value.name, OPAQUE + value.name)
         if isinstance(value, ResourceRef):
             resource = self.model.resources.get(value.logical_id)
             return self.ref(resource) if resource is not None else OPAQUE + value.logical_id

@@ -42,12 +42,12 @@ _FIX = f"write keys {', '.join(KEYS)} (see README: Project configuration)"
 
 @dataclass(frozen=True)
 class ProjectConfig:
-    source: str | None = None                          # the config file (None: options alone, or nothing)
+    source: str | None = None  # the config file (None: options alone, or nothing)
     rule_files: tuple[Path, ...] = ()
-    guard: dict[str, str] = field(default_factory=dict)   # extra rule name -> check id
+    guard: dict[str, str] = field(default_factory=dict)  # extra rule name -> check id
     waivers: Path | None = None
-    templates: tuple[str, ...] | None = None            # globs of the governed templates (None: not configured)
-    base: Path | None = None                            # the config file's directory: globs are relative to it
+    templates: tuple[str, ...] | None = None  # globs of the governed templates (None: not configured)
+    base: Path | None = None  # the config file's directory: globs are relative to it
 
     @property
     def empty(self) -> bool:
@@ -62,8 +62,10 @@ class ProjectConfig:
             parts.append(f"governs {', '.join(self.templates) or 'no template'}")
         if self.rule_files:
             mapped = sum(1 for name in self.rule_names() if name in self.guard)
-            parts.append(f"{len(self.rule_files)} extra guard rule file(s), {mapped} of "
-                         f"{len(self.rule_names())} rule(s) mapped to checks")
+            parts.append(
+                f"{len(self.rule_files)} extra guard rule file(s), {mapped} of "
+                f"{len(self.rule_names())} rule(s) mapped to checks"
+            )
         if self.waivers is not None:
             parts.append(f"waivers {self.waivers}")
         origin = self.source or "command-line options"
@@ -76,13 +78,22 @@ class ProjectConfig:
         return names
 
     def as_dict(self) -> dict:
-        return {"source": self.source, "templates": list(self.templates) if self.templates is not None else None,
-                "rules": [str(p) for p in self.rule_files], "guard": dict(self.guard),
-                "waivers": str(self.waivers) if self.waivers else None}
+        return {
+            "source": self.source,
+            "templates": list(self.templates) if self.templates is not None else None,
+            "rules": [str(p) for p in self.rule_files],
+            "guard": dict(self.guard),
+            "waivers": str(self.waivers) if self.waivers else None,
+        }
 
 
-def resolve(config_file: str | None = None, no_config: bool = False, rules: list[str] | None = None,
-            waivers: str | None = None, start: str | os.PathLike | None = None) -> ProjectConfig | None:
+def resolve(
+    config_file: str | None = None,
+    no_config: bool = False,
+    rules: list[str] | None = None,
+    waivers: str | None = None,
+    start: str | os.PathLike | None = None,
+) -> ProjectConfig | None:
     """The project's configuration: the config file (given, or found), then the options on top;
     None when there is neither (tapcheck's own rules and waivers only)."""
     base = ProjectConfig()
@@ -100,8 +111,9 @@ def resolve(config_file: str | None = None, no_config: bool = False, rules: list
         waivers_file = Path(waivers)
         if not waivers_file.is_file():
             raise UsageError(f"--waivers {waivers}", "no such file", "pass the path of a waivers YAML file")
-    config = ProjectConfig(base.source, tuple(dict.fromkeys(rule_files)), dict(base.guard), waivers_file,
-                           base.templates, base.base)
+    config = ProjectConfig(
+        base.source, tuple(dict.fromkeys(rule_files)), dict(base.guard), waivers_file, base.templates, base.base
+    )
     if config.source is None and config.empty:
         return None
     _check_mapping(config, base.source or "--rules")
@@ -119,7 +131,7 @@ def find(start: Path) -> Path | None:
         if pyproject.is_file():
             try:
                 configured = "tapcheck" in _read_toml(pyproject).get("tool", {})
-            except UsageError as error:     # cannot tell whether it configures tapcheck
+            except UsageError as error:  # cannot tell whether it configures tapcheck
                 raise UsageError(error.subject, error.problem, "fix it, or pass --no-config to skip looking") from None
             if configured:
                 return pyproject
@@ -161,13 +173,24 @@ def load(path: Path) -> ProjectConfig:
             raise UsageError(label, "`waivers` is not a path", 'write waivers = "path/to/waivers.yaml"')
         waivers_file = folder / waivers
         if not waivers_file.is_file():
-            raise UsageError(f"{label}: waivers {waivers!r}", "no such file", "correct the path (relative to the config file)")
+            raise UsageError(
+                f"{label}: waivers {waivers!r}", "no such file", "correct the path (relative to the config file)"
+            )
     guard = table.get("guard", {})
     if not isinstance(guard, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in guard.items()):
-        raise UsageError(label, "`guard` is not a table of rule name = check id",
-                         'write [tool.tapcheck.guard] my_rule = "backup-retention"')
-    return ProjectConfig(source, tuple(rule_files), {k.strip(): v.strip() for k, v in guard.items()}, waivers_file,
-                         _templates(table, label), folder)
+        raise UsageError(
+            label,
+            "`guard` is not a table of rule name = check id",
+            'write [tool.tapcheck.guard] my_rule = "backup-retention"',
+        )
+    return ProjectConfig(
+        source,
+        tuple(rule_files),
+        {k.strip(): v.strip() for k, v in guard.items()},
+        waivers_file,
+        _templates(table, label),
+        folder,
+    )
 
 
 def _templates(table: dict, label: str) -> tuple[str, ...] | None:
@@ -181,8 +204,11 @@ def _templates(table: dict, label: str) -> tuple[str, ...] | None:
         raise UsageError(label, "`templates` is not a list of paths or glob patterns", example)
     for glob in globs:
         if glob.strip().startswith("/") or ".." in Path(glob.strip()).parts:
-            raise UsageError(f"{label}: templates {glob!r}", "points outside the directory of the config file",
-                             "write paths relative to the config file, inside the repository")
+            raise UsageError(
+                f"{label}: templates {glob!r}",
+                "points outside the directory of the config file",
+                "write paths relative to the config file, inside the repository",
+            )
     return tuple(dict.fromkeys(g.strip() for g in globs))
 
 
@@ -215,11 +241,17 @@ def _check_mapping(config: ProjectConfig, label: str) -> None:
     names = set(config.rule_names())
     for rule, check in config.guard.items():
         if check not in known_checks:
-            raise UsageError(label, f"maps guard rule {rule!r} to {check!r}, which is not a check",
-                             "name a check listed by `tapcheck requirements --format json`")
+            raise UsageError(
+                label,
+                f"maps guard rule {rule!r} to {check!r}, which is not a check",
+                "name a check listed by `tapcheck requirements --format json`",
+            )
         if rule not in names:
-            raise UsageError(label, f"maps guard rule {rule!r}, which no extra rule file defines",
-                             "correct the rule name or remove the entry")
+            raise UsageError(
+                label,
+                f"maps guard rule {rule!r}, which no extra rule file defines",
+                "correct the rule name or remove the entry",
+            )
 
 
 def _read_toml(path: Path) -> dict:

@@ -38,9 +38,9 @@ TOPIC = "AWS::SNS::Topic"
 
 _KEPT = ("AWS::Partition", "AWS::Region", "AWS::AccountId")
 _PARTITION = r"(?:\$\{AWS::Partition\}|aws(?:-[a-z]+)*)"
-_KMS_ARN = re.compile(rf"arn:{_PARTITION}:kms:\$\{{AWS::Region\}}:\$\{{AWS::AccountId\}}:(key|alias)/(.+)", re.S)
-_ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::\$\{{AWS::AccountId\}}:role/(.+)", re.S)
-_TOPIC_ARN = re.compile(rf"arn:{_PARTITION}:sns:\$\{{AWS::Region\}}:\$\{{AWS::AccountId\}}:(.+)", re.S)
+_KMS_ARN = re.compile(rf"arn:{_PARTITION}:kms:\$\{{AWS::Region\}}:\$\{{AWS::AccountId\}}:(key|alias)/(.+)", re.DOTALL)
+_ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::\$\{{AWS::AccountId\}}:role/(.+)", re.DOTALL)
+_TOPIC_ARN = re.compile(rf"arn:{_PARTITION}:sns:\$\{{AWS::Region\}}:\$\{{AWS::AccountId\}}:(.+)", re.DOTALL)
 
 
 def _pattern_text(value: Any) -> tuple[str, list] | None:
@@ -123,6 +123,7 @@ def names(model: Model, value: Any, resource: Resource, referrer: Resource | Non
 
 # --- KMS keys -------------------------------------------------------------------------------
 
+
 def alias_of(model: Model, value: Any) -> Resource | None:
     """The AWS::KMS::Alias of this stack value names: Ref to it, its name, or its ARN."""
     aliases = model.of_type(KMS_ALIAS)
@@ -165,7 +166,10 @@ def aws_managed_service(value: Any) -> str | None:
         if not all(isinstance(p, (str, PseudoRef)) for p in value.parts):
             return None
         text = "".join(str(p) if isinstance(p, str) else "${" + p.name + "}" for p in value.parts)
-        pattern = rf"arn:{_PARTITION}:kms:(?:\$\{{AWS::Region\}}|[a-z0-9-]+):(?:\$\{{AWS::AccountId\}}|\d{{12}}):alias/aws/([a-z0-9-]+)"
+        pattern = (
+            rf"arn:{_PARTITION}:kms:(?:\$\{{AWS::Region\}}|[a-z0-9-]+):"
+            r"(?:\$\{AWS::AccountId\}|\d{12}):alias/aws/([a-z0-9-]+)"
+        )
     elif isinstance(value, str):
         text = str(value)
         pattern = r"(?:arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:)?alias/aws/([a-z0-9-]+)"
@@ -176,6 +180,7 @@ def aws_managed_service(value: Any) -> str | None:
 
 
 # --- IAM roles --------------------------------------------------------------------------------
+
 
 def role_of(model: Model, value: Any) -> Resource | None:
     """The AWS::IAM::Role of this stack a role ARN names: GetAtt Arn, or
@@ -200,6 +205,7 @@ def role_of(model: Model, value: Any) -> Resource | None:
 
 # --- SNS topics -------------------------------------------------------------------------------
 
+
 def topic_of(model: Model, value: Any) -> Resource | None:
     """The AWS::SNS::Topic of this stack a topic ARN names: Ref (the ARN), GetAtt TopicArn, or
     arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:<its TopicName or ${Topic.TopicName}>."""
@@ -216,6 +222,7 @@ def topic_of(model: Model, value: Any) -> Resource | None:
 
 
 # --- one spelling per meaning -----------------------------------------------------------------
+
 
 def canonical(model: Model, value: Any) -> Any:
     """value with every ARN built by hand for a role or topic of this stack written as the

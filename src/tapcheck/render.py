@@ -25,7 +25,6 @@ from typing import Any
 
 from tapcheck.model import AttrRef, Model, ParamRef, PseudoRef, ResourceRef, Text, Unknown, sub_text
 from tapcheck.references import canonical
-
 from tapcheck.requirements.taggable import tag_property
 from tapcheck.resource_schemas import resolve_ref, resource_schema
 
@@ -117,10 +116,11 @@ def _coerce(value: Any, node: dict, root: dict) -> Any:
     kind = node.get("type")
     if isinstance(value, dict):
         if len(value) == 1 and (next(iter(value)) in ("Ref", UNKNOWN_KEY) or next(iter(value)).startswith("Fn::")):
-            return value                      # a value known only at deploy time
+            return value  # a value known only at deploy time
         properties = node.get("properties") or {}
-        return {k: _coerce(v, properties.get(k, {}), root) if isinstance(properties, dict) else v
-                for k, v in value.items()}
+        return {
+            k: _coerce(v, properties.get(k, {}), root) if isinstance(properties, dict) else v for k, v in value.items()
+        }
     if isinstance(value, list):
         items = node.get("items", {})
         return [_coerce(v, items if isinstance(items, dict) else {}, root) for v in value]

@@ -8,13 +8,13 @@ eu-central-1 and ap-southeast-2; for other types a region may differ, and us-eas
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 SCHEMA_REGION = "us-east-1"
 
 
-@lru_cache(maxsize=None)
+@cache
 def resource_schema(resource_type: Any) -> dict | None:
     """The schema of an AWS:: type; None for Custom:: and other non-AWS types and for unknown
     types (the loader refuses those with one line before anything reads their schema)."""
@@ -24,7 +24,7 @@ def resource_schema(resource_type: Any) -> dict | None:
 
     try:
         return PROVIDER_SCHEMA_MANAGER.get_resource_schema(SCHEMA_REGION, resource_type).schema
-    except Exception:       # cfn-lint raises its own ResourceNotFoundError (and others) for unknown types
+    except Exception:  # noqa: BLE001 - cfn-lint raises ResourceNotFoundError (and others) for unknown types
         return None
 
 

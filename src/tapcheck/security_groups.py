@@ -16,7 +16,8 @@ IpPermissionsEgress). No boto3 and no moto here.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 def _covers_port(perm: dict[str, Any], port: int) -> bool:
@@ -40,8 +41,13 @@ def _lets(perms: Iterable[dict[str, Any]], port: int, groups: set[str], cidrs: l
     return False
 
 
-def missing_rule(source_groups: list[dict[str, Any]], source_cidrs: list[str],
-                 target_groups: list[dict[str, Any]], target_cidrs: list[str], port: int) -> str | None:
+def missing_rule(
+    source_groups: list[dict[str, Any]],
+    source_cidrs: list[str],
+    target_groups: list[dict[str, Any]],
+    target_cidrs: list[str],
+    port: int,
+) -> str | None:
     """None when a network interface in `source_groups` (addresses in `source_cidrs`) may open TCP
     `port` on one in `target_groups` (addresses in `target_cidrs`); else the side that lacks a rule:
     "inbound" (no target group admits the source by group or range) or "outbound" (no source group

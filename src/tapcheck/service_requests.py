@@ -32,27 +32,38 @@ GLOBAL_KEYS_PAGE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_p
 class Call:
     """One kind of call. resource and context values are str.format templates over the values
     given to requests(): partition, region, account and the names the call needs."""
+
     name: str
-    principal: str                         # a service principal (a template: logs.{region}.amazonaws.com)
+    principal: str  # a service principal (a template: logs.{region}.amazonaws.com)
     actions: tuple[str, ...]
     resource: str
     context: dict[str, Any]
-    page: str                              # where AWS says which keys the call carries
-    quote: str                             # the sentence it rests on
+    page: str  # where AWS says which keys the call carries
+    quote: str  # the sentence it rests on
     service_principal: bool = True
 
     def requests(self, **values: str) -> list[Request]:
-        context = {key: (value if value is UNKNOWABLE else value.format(**values))
-                   for key, value in self.context.items()}
+        context = {
+            key: (value if value is UNKNOWABLE else value.format(**values)) for key, value in self.context.items()
+        }
         if self.service_principal:
-            context.update({"aws:PrincipalIsAWSService": "true",
-                            "aws:PrincipalServiceName": self.principal.format(**values)})
+            context.update(
+                {"aws:PrincipalIsAWSService": "true", "aws:PrincipalServiceName": self.principal.format(**values)}
+            )
         context.setdefault("aws:CurrentTime", UNKNOWABLE)
         context.setdefault("aws:EpochTime", UNKNOWABLE)
         principal = Principal.of(self.principal.format(**values))
-        return [Request(principal, action, self.resource.format(**values), context, page=self.page,
-                        name=f"{self.name}: {principal} {action}")
-                for action in self.actions]
+        return [
+            Request(
+                principal,
+                action,
+                self.resource.format(**values),
+                context,
+                page=self.page,
+                name=f"{self.name}: {principal} {action}",
+            )
+            for action in self.actions
+        ]
 
 
 SOURCE = {"aws:SourceAccount": "{account}"}
@@ -63,9 +74,12 @@ CLOUDWATCH_USES_TOPIC_KEY = Call(
     principal="cloudwatch.amazonaws.com",
     actions=("kms:Decrypt", "kms:GenerateDataKey"),
     resource="arn:{partition}:kms:{region}:{account}:key/{key_id}",
-    context={**SOURCE, "aws:SourceArn": "arn:{partition}:cloudwatch:{region}:{account}:alarm:{alarm_name}",
-             # the re:Post article's optional condition is on the organization: sent, value not knowable here
-             "aws:SourceOrgID": UNKNOWABLE},
+    context={
+        **SOURCE,
+        "aws:SourceArn": "arn:{partition}:cloudwatch:{region}:{account}:alarm:{alarm_name}",
+        # the re:Post article's optional condition is on the organization: sent, value not knowable here
+        "aws:SourceOrgID": UNKNOWABLE,
+    },
     page="https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns",
     # The English article did not come through the search tool; this is its French and Korean copies'
     # sentence, put back in English: "Modifiez manuellement la strategie de cle pour accorder aux
@@ -73,8 +87,8 @@ CLOUDWATCH_USES_TOPIC_KEY = Call(
     # 더 제한적으로 만들려면 Condition 요소를 포함하십시오" ("(Optional) To make the policy more
     # restrictive, include a Condition element"), the example Condition being on the organization.
     quote="edit the key policy to grant CloudWatch alarms Decrypt and GenerateDataKey [...] (Optional) To make "
-          "the policy more restrictive, include a Condition element. (translated back from the article's French "
-          "and Korean copies)",
+    "the policy more restrictive, include a Condition element. (translated back from the article's French "
+    "and Korean copies)",
 )
 
 # (b) CloudWatch publishing the alarm to the topic.
@@ -86,8 +100,8 @@ CLOUDWATCH_PUBLISHES_TO_TOPIC = Call(
     context={**SOURCE, "aws:SourceArn": "arn:{partition}:cloudwatch:{region}:{account}:alarm:{alarm_name}"},
     page="https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger",
     quote="To restrict the ability to publish messages to the topic for specific alarms, add global condition "
-          "keys. The following example policy uses the ArnLike condition operator and the aws:SourceArn global "
-          "condition key.",
+    "keys. The following example policy uses the ArnLike condition operator and the aws:SourceArn global "
+    "condition key.",
 )
 
 # (c) RDS enhanced monitoring assuming the monitoring role for a DB instance.
@@ -98,10 +112,10 @@ RDS_MONITORING_ASSUMES_ROLE = Call(
     resource="arn:{partition}:iam::{account}:role/{role_path_name}",
     context={**SOURCE, "aws:SourceArn": "arn:{partition}:rds:{region}:{account}:db:{instance_id}"},
     page="https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Monitoring.OS.Enabling.html"
-         "#USER_Monitoring.OS.confused-deputy",
+    "#USER_Monitoring.OS.confused-deputy",
     quote="we recommend using the aws:SourceArn and aws:SourceAccount global condition context keys in a trust "
-          "policy for your Enhanced Monitoring role. [...] For Amazon RDS, set aws:SourceArn to "
-          "arn:aws:rds:Region:my-account-id:db:dbname.",
+    "policy for your Enhanced Monitoring role. [...] For Amazon RDS, set aws:SourceArn to "
+    "arn:aws:rds:Region:my-account-id:db:dbname.",
 )
 
 # The secret's key and the log group's key: the template gives neither a customer managed key (the
@@ -114,11 +128,13 @@ CALLS = (CLOUDWATCH_USES_TOPIC_KEY, CLOUDWATCH_PUBLISHES_TO_TOPIC, RDS_MONITORIN
 @dataclass(frozen=True)
 class Values:
     """The names one set of requests is filled with (see Call.requests)."""
+
     partition: str
     region: str
     account: str
     names: dict[str, str] = field(default_factory=dict)
 
     def fill(self, call: Call, **names: str) -> list[Request]:
-        return call.requests(partition=self.partition, region=self.region, account=self.account,
-                             **{**self.names, **names})
+        return call.requests(
+            partition=self.partition, region=self.region, account=self.account, **{**self.names, **names}
+        )

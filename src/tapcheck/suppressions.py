@@ -28,26 +28,29 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tapcheck.findings import Finding, Severity
 from tapcheck.loader import LoadedTemplate, position_of
 
 RULE = "suppression.ignored"
 CHECK = "suppression"
-CFNLINTRC_NAMES = (".cfnlintrc", ".cfnlintrc.yaml", ".cfnlintrc.yml")   # the order cfn-lint looks in
+CFNLINTRC_NAMES = (".cfnlintrc", ".cfnlintrc.yaml", ".cfnlintrc.yml")  # the order cfn-lint looks in
 GUARD_SOURCES = ("cfn-guard", "control-tower")
-FIX = ("to accept a finding, write a waiver naming the requirement that forces it and why (README: Waivers); "
-       "else remove the suppression, or keep it for your own cfn-lint / cfn-guard runs: the gate ignores it")
+FIX = (
+    "to accept a finding, write a waiver naming the requirement that forces it and why (README: Waivers); "
+    "else remove the suppression, or keep it for your own cfn-lint / cfn-guard runs: the gate ignores it"
+)
 
 
 @dataclass(frozen=True)
 class Suppression:
-    tool: str                       # cfn-lint | cfn-guard
-    origin: str                     # what a reader looks for: ".cfnlintrc ignore_checks", ...
-    rules: tuple[str, ...]          # rule ids it silences (cfn-lint: prefixes where `prefix`)
+    tool: str  # cfn-lint | cfn-guard
+    origin: str  # what a reader looks for: ".cfnlintrc ignore_checks", ...
+    rules: tuple[str, ...]  # rule ids it silences (cfn-lint: prefixes where `prefix`)
     settings: tuple[str, ...] = ()  # other settings that would change how the tool runs
-    resource: str | None = None     # a resource's own suppression covers that resource only
-    prefix: bool = False            # cfn-lint's config-level ignore_checks match ids by prefix
+    resource: str | None = None  # a resource's own suppression covers that resource only
+    prefix: bool = False  # cfn-lint's config-level ignore_checks match ids by prefix
     file: str = ""
     path: str = ""
     line: int | None = None
@@ -76,15 +79,25 @@ def find(loaded: LoadedTemplate, tools: tuple[str, ...], directory: Path | None 
         found += _cfnlintrc(directory or Path.cwd())
         config = _get(tree, "Metadata", "cfn-lint", "config")
         if isinstance(config, dict):
-            found.append(_lint_config(config, "Metadata.cfn-lint.config", loaded, "/Metadata/cfn-lint/config", None, True))
+            found.append(
+                _lint_config(config, "Metadata.cfn-lint.config", loaded, "/Metadata/cfn-lint/config", None, True)
+            )
     for logical_id, resource in (_get(tree, "Resources") or {}).items():
         pointer = f"/Resources/{logical_id}/Metadata"
         if "cfn-lint" in tools:
             config = _get(resource, "Metadata", "cfn-lint", "config")
             if isinstance(config, dict) and "ignore_checks" in config:
                 # cfn-lint applies only ignore_checks from a resource, matched exactly
-                found.append(_lint_config({"ignore_checks": config["ignore_checks"]}, "Metadata.cfn-lint.config",
-                                          loaded, f"{pointer}/cfn-lint/config", str(logical_id), False))
+                found.append(
+                    _lint_config(
+                        {"ignore_checks": config["ignore_checks"]},
+                        "Metadata.cfn-lint.config",
+                        loaded,
+                        f"{pointer}/cfn-lint/config",
+                        str(logical_id),
+                        False,
+                    )
+                )
         if set(tools) & set(GUARD_SOURCES):
             found += _guard(resource, loaded, pointer, str(logical_id))
     if set(tools) & set(GUARD_SOURCES):
@@ -112,14 +125,27 @@ def apply(findings: list[Finding], suppressions: list[Suppression]) -> list[Find
         hidden = silenced.get(i, [])
         requirements = {r for f in hidden for r in f.requirements}
         for rule in suppression.rules:
-            check = reg.guard_rules.get(rule) if suppression.tool == "cfn-guard" else reg.tool_rules.get(("cfn-lint", rule))
+            check = (
+                reg.guard_rules.get(rule) if suppression.tool == "cfn-guard" else reg.tool_rules.get(("cfn-lint", rule))
+            )
             if check in reg.checks:
                 requirements.update(reg.requirements_of(check))
-        marked.append(Finding(
-            requirements=tuple(sorted(requirements)), check=CHECK, rule=RULE, resource=suppression.resource,
-            path=suppression.path, message=_message(suppression, hidden), fix=FIX, severity=Severity.INFO,
-            source="tapcheck", file=suppression.file, line=suppression.line, column=suppression.column,
-        ))
+        marked.append(
+            Finding(
+                requirements=tuple(sorted(requirements)),
+                check=CHECK,
+                rule=RULE,
+                resource=suppression.resource,
+                path=suppression.path,
+                message=_message(suppression, hidden),
+                fix=FIX,
+                severity=Severity.INFO,
+                source="tapcheck",
+                file=suppression.file,
+                line=suppression.line,
+                column=suppression.column,
+            )
+        )
     return marked
 
 
@@ -129,8 +155,10 @@ def _message(suppression: Suppression, hidden: list[Finding]) -> str:
         what.append(f"rules {', '.join(suppression.rules)}")
     if suppression.settings:
         what.append(f"settings {', '.join(suppression.settings)}")
-    text = (f"{suppression.describe()} would change what {suppression.tool} reports "
-            f"({'; '.join(what) or 'nothing named'}): not honoured, the verdict is as if it were absent")
+    text = (
+        f"{suppression.describe()} would change what {suppression.tool} reports "
+        f"({'; '.join(what) or 'nothing named'}): not honoured, the verdict is as if it were absent"
+    )
     if hidden:
         names = sorted({f"{f.rule} on {f.resource or 'the template'}" for f in hidden})
         text += f"; it would hide {len(hidden)} finding(s) that still count: {', '.join(names[:8])}"
@@ -139,8 +167,9 @@ def _message(suppression: Suppression, hidden: list[Finding]) -> str:
     return text
 
 
-def _lint_config(config: dict, origin: str, loaded: LoadedTemplate, pointer: str, resource: str | None,
-                 prefix: bool) -> Suppression:
+def _lint_config(
+    config: dict, origin: str, loaded: LoadedTemplate, pointer: str, resource: str | None, prefix: bool
+) -> Suppression:
     ignore = config.get("ignore_checks")
     rules = tuple(str(r) for r in ignore) if isinstance(ignore, list) else ()
     settings = tuple(sorted(str(k) for k in config if k != "ignore_checks"))
@@ -155,8 +184,20 @@ def _guard(node: object, loaded: LoadedTemplate, pointer: str, resource: str | N
         return []
     where = f"{pointer}/guard/SuppressedRules"
     line, column = position_of(loaded.tree, where)
-    return [Suppression("cfn-guard", "Metadata.guard.SuppressedRules", tuple(str(r) for r in rules), (), resource,
-                        False, loaded.path, where, line, column)]
+    return [
+        Suppression(
+            "cfn-guard",
+            "Metadata.guard.SuppressedRules",
+            tuple(str(r) for r in rules),
+            (),
+            resource,
+            False,
+            loaded.path,
+            where,
+            line,
+            column,
+        )
+    ]
 
 
 def _cfnlintrc(directory: Path) -> list[Suppression]:
@@ -181,12 +222,13 @@ def _cfnlintrc(directory: Path) -> list[Suppression]:
         settings = tuple(sorted(str(k) for k in config if k != "ignore_checks"))
         pairs = root.value if isinstance(root, yaml.MappingNode) else []
         line = next((k.start_mark.line + 1 for k, _ in pairs if getattr(k, "value", None) == "ignore_checks"), 1)
-        return [Suppression("cfn-lint", name, rules, settings, None, True, label,
-                            "/ignore_checks" if rules else "/", line)]
+        return [
+            Suppression("cfn-lint", name, rules, settings, None, True, label, "/ignore_checks" if rules else "/", line)
+        ]
     return []
 
 
-def _get(node: object, *keys: str) -> object:
+def _get(node: Any, *keys: str) -> Any:
     for key in keys:
         if not isinstance(node, dict):
             return None

@@ -9,7 +9,8 @@ branches are walked), so a reference in a branch CloudFormation never takes is n
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 _SUB_VARIABLE = re.compile(r"\$\{(?!!)([^}]+)\}")
 
@@ -33,24 +34,31 @@ def references(node: Any, path: tuple = (), decide: Decide | None = None) -> Ite
     if not isinstance(node, dict):
         return
     if len(node) == 1:
-        (key, arg), = node.items()
+        ((key, arg),) = node.items()
         if key == "Ref":
             if isinstance(arg, str):
                 yield arg, path + (key,)
             return
         if key == "Fn::GetAtt":
-            target = arg.split(".", 1)[0] if isinstance(arg, str) else (arg[0] if isinstance(arg, list) and arg else None)
+            target = (
+                arg.split(".", 1)[0] if isinstance(arg, str) else (arg[0] if isinstance(arg, list) and arg else None)
+            )
             if isinstance(target, str):
                 yield target, path + (key,)
             if isinstance(arg, list) and len(arg) > 1:
                 yield from references(arg[1], path + (key, 1), decide)
             return
         if key == "Fn::Sub":
-            text, variables = (arg[0] if arg else "", arg[1] if len(arg) > 1 else {}) if isinstance(arg, list) else (arg, {})
+            text, variables = (
+                (arg[0] if arg else "", arg[1] if len(arg) > 1 else {}) if isinstance(arg, list) else (arg, {})
+            )
             local = set(variables) if isinstance(variables, dict) else set()
             for name in sub_variables(text):
                 if name not in local:
-                    yield (name.split(".", 1)[0] if "." in name and not name.startswith("AWS::") else name), path + (key,)
+                    yield (
+                        (name.split(".", 1)[0] if "." in name and not name.startswith("AWS::") else name),
+                        path + (key,),
+                    )
             if isinstance(variables, dict):
                 for var, value in variables.items():
                     yield from references(value, path + (key, 1, var), decide)

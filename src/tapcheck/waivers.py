@@ -23,9 +23,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from tapcheck.errors import UsageError
 from tapcheck.findings import Finding, Severity
@@ -34,7 +34,7 @@ from tapcheck.model import Model
 ENV_WAIVERS = "TAPCHECK_WAIVERS"
 UNUSED_RULE = "waiver.unused"
 UNUSED_CHECK = "control-tower"  # an unused waiver is a defect of the H6 evidence
-WAIVABLE_PREFIX = "H"          # hardening only
+WAIVABLE_PREFIX = "H"  # hardening only
 _KEYS_REQUIRED = ("control", "requirement", "reason")
 _KEYS_SCOPE = ("resource_type", "resource")
 _REQUIREMENT_ID = re.compile(r"[RCS]\d+")
@@ -113,9 +113,12 @@ def load_waivers(path: str | os.PathLike | None = None) -> list[Waiver]:
         nodes = next((v for k, v in root.value if k.value == "waivers"), None) if root is not None else None
     if not isinstance(entries, list):
         raise UsageError(label, "`waivers` is not a list", fix)
-    lines = [item.start_mark.line + 1 for item in nodes.value] if isinstance(getattr(nodes, "value", None), list) else []
-    return [_waiver(entry, index, lines[index] if index < len(lines) else None, label)
-            for index, entry in enumerate(entries)]
+    items = getattr(nodes, "value", None)
+    lines = [item.start_mark.line + 1 for item in items] if isinstance(items, list) else []
+    return [
+        _waiver(entry, index, lines[index] if index < len(lines) else None, label)
+        for index, entry in enumerate(entries)
+    ]
 
 
 def _waiver(entry: object, index: int, line: int | None, label: str) -> Waiver:
@@ -134,25 +137,43 @@ def _waiver(entry: object, index: int, line: int | None, label: str) -> Waiver:
         raise UsageError(where, "needs exactly one of `resource_type` or `resource`", fix)
     requirement = entry["requirement"].strip()
     if not _REQUIREMENT_ID.fullmatch(requirement) or not _known_requirement(requirement):
-        raise UsageError(where, f"names {requirement!r}, not a requirement of the spec (R*, C* or S*)",
-                         "name the requirement, constraint or spec detail that forces the exception")
+        raise UsageError(
+            where,
+            f"names {requirement!r}, not a requirement of the spec (R*, C* or S*)",
+            "name the requirement, constraint or spec detail that forces the exception",
+        )
     control = entry["control"].strip()
     forcing = _requirement(requirement)
     if control not in forcing.conflicts_with:
         declared = f" (it declares {', '.join(forcing.conflicts_with)})" if forcing.conflicts_with else ""
         owners = sorted(r.id for r in _requirements() if control in r.conflicts_with)
-        fix = (f"name {' or '.join(owners)}, whose checks conflict with {control}" if owners else
-               f"no requirement's checks conflict with {control}: fix the template instead of waiving it")
-        raise UsageError(where, f"says {requirement} forces {control}, but {requirement}'s checks do not conflict "
-                                f"with it: rules/{forcing.folder}/requirement.toml has no conflicts_with entry for it"
-                                f"{declared}", fix)
+        fix = (
+            f"name {' or '.join(owners)}, whose checks conflict with {control}"
+            if owners
+            else f"no requirement's checks conflict with {control}: fix the template instead of waiving it"
+        )
+        raise UsageError(
+            where,
+            f"says {requirement} forces {control}, but {requirement}'s checks do not conflict "
+            f"with it: rules/{forcing.folder}/requirement.toml has no conflicts_with entry for it"
+            f"{declared}",
+            fix,
+        )
     resource_type = entry.get("resource_type")
     if resource_type is not None and not _RESOURCE_TYPE.fullmatch(resource_type):
-        raise UsageError(where, f"resource_type {resource_type!r} is not a CloudFormation type",
-                         "write it as AWS::Service::Resource")
-    return Waiver(control=control, requirement=requirement,
-                  reason=" ".join(entry["reason"].split()), resource_type=resource_type,
-                  resource=entry.get("resource"), index=index, line=line, file=label)
+        raise UsageError(
+            where, f"resource_type {resource_type!r} is not a CloudFormation type", "write it as AWS::Service::Resource"
+        )
+    return Waiver(
+        control=control,
+        requirement=requirement,
+        reason=" ".join(entry["reason"].split()),
+        resource_type=resource_type,
+        resource=entry.get("resource"),
+        index=index,
+        line=line,
+        file=label,
+    )
 
 
 def _requirements():
@@ -174,6 +195,7 @@ class WaiverUse:
     """What one template made of the waivers: the ones it used, and the ones that could have
     fired there (their control's tool ran and the resource they name is in it). A batch judges a
     waiver unused over all its templates (tapcheck.batch)."""
+
     used: frozenset[tuple[str, int]] = frozenset()
     in_scope: frozenset[tuple[str, int]] = frozenset()
 
@@ -186,8 +208,13 @@ def load_all(path: str | os.PathLike | None = None, extra: Iterable[str | os.Pat
     return waivers
 
 
-def apply_waivers(findings: list[Finding], model: Model, path: str | os.PathLike | None = None,
-                  sources: Iterable[str] | None = None, extra: Iterable[str | os.PathLike] = ()) -> list[Finding]:
+def apply_waivers(
+    findings: list[Finding],
+    model: Model,
+    path: str | os.PathLike | None = None,
+    sources: Iterable[str] | None = None,
+    extra: Iterable[str | os.PathLike] = (),
+) -> list[Finding]:
     """Mark the findings waivers cover; add a blocking finding per waiver that covers nothing.
 
     ``path``: tapcheck's waivers file (default: the package's); ``extra``: a project's own files.
@@ -199,8 +226,9 @@ def apply_waivers(findings: list[Finding], model: Model, path: str | os.PathLike
     return marked + unused(waivers, [use])
 
 
-def waive(findings: list[Finding], model: Model, waivers: list[Waiver],
-          sources: Iterable[str] | None = None) -> tuple[list[Finding], WaiverUse]:
+def waive(
+    findings: list[Finding], model: Model, waivers: list[Waiver], sources: Iterable[str] | None = None
+) -> tuple[list[Finding], WaiverUse]:
     """The findings with those waivers cover marked (non-blocking, still listed), and what this
     template made of the waivers."""
     ran = set(sources) if sources is not None else None
@@ -229,13 +257,24 @@ def unused(waivers: list[Waiver], uses: list[WaiverUse]) -> list[Finding]:
         if waiver.key in used or waiver.key not in in_scope:
             continue
         scope = f"resource type {waiver.resource_type}" if waiver.resource_type else f"resource {waiver.resource}"
-        found.append(Finding(
-            requirements=registry().requirements_of(UNUSED_CHECK), check=UNUSED_CHECK, rule=UNUSED_RULE, resource=None,
-            path=f"/waivers/{waiver.index}",
-            message=f"{waiver.describe()} matches no finding: {waiver.control} does not fire on any {scope}{where}",
-            fix=f"remove the waiver from {waiver.file or 'the waivers file'} or correct its control or resource_type",
-            severity=Severity.ERROR, source="tapcheck", file=waiver.file, line=waiver.line,
-        ))
+        found.append(
+            Finding(
+                requirements=registry().requirements_of(UNUSED_CHECK),
+                check=UNUSED_CHECK,
+                rule=UNUSED_RULE,
+                resource=None,
+                path=f"/waivers/{waiver.index}",
+                message=f"{waiver.describe()} matches no finding: {waiver.control} does not fire on any {scope}{where}",
+                fix=(
+                    f"remove the waiver from {waiver.file or 'the waivers file'} "
+                    "or correct its control or resource_type"
+                ),
+                severity=Severity.ERROR,
+                source="tapcheck",
+                file=waiver.file,
+                line=waiver.line,
+            )
+        )
     return found
 
 
@@ -244,7 +283,7 @@ def _in_scope(waiver: Waiver, model: Model) -> bool:
     names has nothing for it to cover (another template of a batch, say)."""
     if waiver.resource is not None:
         return waiver.resource in model.resources
-    return bool(model.of_type(waiver.resource_type))
+    return waiver.resource_type is not None and bool(model.of_type(waiver.resource_type))
 
 
 def _tool_ran(control: str, ran: set[str] | None) -> bool:

@@ -77,6 +77,7 @@ def aws_code_path_to(monkeypatch: pytest.MonkeyPatch) -> Any:
     """Points the `--target aws` code path in this process at an emulator: its endpoint and the API
     credentials of its state file in the environment, and a fresh default boto3 session (botocore
     keeps the credentials it first found: another emulator's would be refused). Undone after the test."""
+
     def point(state: str) -> dict[str, str]:
         import boto3
 
@@ -103,8 +104,12 @@ def live_stack(live_options: Any, target: Any) -> Iterator[Any]:
     from tapcheck.live import deploy
     from tapcheck.live.context import Context
 
-    db = dict(db_host=live_options.db_host, db_port=live_options.db_port,
-              db_reader_host=live_options.db_reader_host, db_reader_port=live_options.db_reader_port)
+    db = dict(
+        db_host=live_options.db_host,
+        db_port=live_options.db_port,
+        db_reader_host=live_options.db_reader_host,
+        db_reader_port=live_options.db_reader_port,
+    )
     if live_options.stack_name:
         try:
             deploy.describe(target, live_options.stack_name)

@@ -74,8 +74,11 @@ def _statement_applies(st: dict, request: Request) -> bool:
     if not any(arn_matches(r, request.resource) if r != "*" else True for r in _as_list(st.get("Resource", []))):
         return False
     context = dict(request.context)
-    return all(_condition_holds(op, key, wanted, context)
-               for op, block in (st.get("Condition") or {}).items() for key, wanted in block.items())
+    return all(
+        _condition_holds(op, key, wanted, context)
+        for op, block in (st.get("Condition") or {}).items()
+        for key, wanted in block.items()
+    )
 
 
 def allows(policy: dict, request: Request) -> bool:
@@ -91,7 +94,7 @@ def allows(policy: dict, request: Request) -> bool:
 class Recorder:
     """Every authorization request the calls made through Targets' clients imply, in order."""
 
-    lookup: Any                # a Target on the emulator whose clients are not recorded
+    lookup: Any  # a Target on the emulator whose clients are not recorded
     account: str
     region: str
     requests: list[Request] = field(default_factory=list)
@@ -108,17 +111,25 @@ class Recorder:
     # one method per service: (operation, params) -> requests
     def _cloudformation(self, op: str, p: dict) -> list[Request]:
         name = p.get("StackName", "")
-        stack = name if name.startswith("arn:") else self.lookup.client("cloudformation").describe_stacks(
-            StackName=name)["Stacks"][0]["StackId"]
-        return [Request(f"cloudformation:{op}", stack)] if op in (
-            "DescribeStacks", "GetTemplate", "ListStackResources") else self._unknown("cloudformation", op)
+        stack = (
+            name
+            if name.startswith("arn:")
+            else self.lookup.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]["StackId"]
+        )
+        return (
+            [Request(f"cloudformation:{op}", stack)]
+            if op in ("DescribeStacks", "GetTemplate", "ListStackResources")
+            else self._unknown("cloudformation", op)
+        )
 
     def _rds(self, op: str, p: dict) -> list[Request]:
-        kinds = {"DescribeDBClusters": ("DBClusterIdentifier", "cluster"),
-                 "DescribeDBInstances": ("DBInstanceIdentifier", "db"),
-                 "DescribeDBSubnetGroups": ("DBSubnetGroupName", "subgrp"),
-                 "DescribeDBClusterParameterGroups": ("DBClusterParameterGroupName", "cluster-pg"),
-                 "DescribeDBClusterParameters": ("DBClusterParameterGroupName", "cluster-pg")}
+        kinds = {
+            "DescribeDBClusters": ("DBClusterIdentifier", "cluster"),
+            "DescribeDBInstances": ("DBInstanceIdentifier", "db"),
+            "DescribeDBSubnetGroups": ("DBSubnetGroupName", "subgrp"),
+            "DescribeDBClusterParameterGroups": ("DBClusterParameterGroupName", "cluster-pg"),
+            "DescribeDBClusterParameters": ("DBClusterParameterGroupName", "cluster-pg"),
+        }
         if op == "ListTagsForResource":
             return [Request("rds:ListTagsForResource", p["ResourceName"])]
         if op in kinds:
@@ -142,8 +153,11 @@ class Recorder:
             tags = []
         # CloudFormation does not tag KMS keys with aws:cloudformation:* on AWS (coverage roadmap
         # issue 2341); the emulator's moto does, so those are left out of the request context.
-        context = tuple(sorted((f"aws:ResourceTag/{t['TagKey']}", t["TagValue"]) for t in tags
-                               if not t["TagKey"].startswith("aws:")))
+        context = tuple(
+            sorted(
+                (f"aws:ResourceTag/{t['TagKey']}", t["TagValue"]) for t in tags if not t["TagKey"].startswith("aws:")
+            )
+        )
         return [Request(f"kms:{op}", arn, context)]
 
     def _ec2(self, op: str, p: dict) -> list[Request]:
@@ -152,8 +166,9 @@ class Recorder:
     def _cloudwatch(self, op: str, p: dict) -> list[Request]:
         if op == "DescribeAlarms":
             names = p.get("AlarmNames") or []
-            return [Request(f"cloudwatch:{op}", self.arn("cloudwatch", f"alarm:{n}")) for n in names] or \
-                [Request(f"cloudwatch:{op}", "*")]
+            return [Request(f"cloudwatch:{op}", self.arn("cloudwatch", f"alarm:{n}")) for n in names] or [
+                Request(f"cloudwatch:{op}", "*")
+            ]
         if op in ("DescribeAlarmHistory", "SetAlarmState"):
             return [Request(f"cloudwatch:{op}", self.arn("cloudwatch", f"alarm:{p['AlarmName']}"))]
         if op == "ListTagsForResource":
@@ -193,7 +208,7 @@ class Recorder:
             role = self._role_arn(p["RoleName"], p.get("Path", "/"))
             context = (("iam:PermissionsBoundary", p["PermissionsBoundary"]),) if p.get("PermissionsBoundary") else ()
             out = [Request("iam:CreateRole", role, context)]
-            if p.get("Tags"):   # creating a role with tags also needs iam:TagRole
+            if p.get("Tags"):  # creating a role with tags also needs iam:TagRole
                 out.append(Request("iam:TagRole", role))
             return out
         role = self._role_arn(p["RoleName"])
@@ -220,7 +235,7 @@ class Recorder:
         if op == "CreateFunction":
             role = p["Role"]
             out.append(Request("iam:PassRole", role, (("iam:PassedToService", "lambda.amazonaws.com"),)))
-            if p.get("Tags"):   # tags on create are authorised as lambda:TagResource
+            if p.get("Tags"):  # tags on create are authorised as lambda:TagResource
                 out.append(Request("lambda:TagResource", fn))
         return out
 
@@ -244,8 +259,10 @@ def record_calls(monkeypatch: Any, recorder: Recorder) -> None:
         fresh = service not in self._clients
         c = real(self, service)
         if fresh and self is not recorder.lookup:
+
             def before(params: dict, model: Any, **_: Any) -> None:
                 recorder.record(model.service_model.service_name, model.name, params)
+
             c.meta.events.register("before-parameter-build", before)
         return c
 

@@ -19,10 +19,20 @@ DELIVERY_BOUND_S = 5  # the emulator publishes within the SetAlarmState call; SQ
 CLOUDWATCH_KEY_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
-        {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"}},
-         "Action": "kms:*", "Resource": "*"},
-        {"Sid": "Allow_CloudWatch_for_CMK", "Effect": "Allow", "Principal": {"Service": ["cloudwatch.amazonaws.com"]},
-         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*"},
+        {
+            "Sid": "Root",
+            "Effect": "Allow",
+            "Principal": {"AWS": {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"}},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "Allow_CloudWatch_for_CMK",
+            "Effect": "Allow",
+            "Principal": {"Service": ["cloudwatch.amazonaws.com"]},
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+            "Resource": "*",
+        },
     ],
 }
 
@@ -39,9 +49,16 @@ def _variant(live_options, tmp_path_factory, topic_key) -> Path:
     topic = _one_of_type(doc, "AWS::SNS::Topic")
     if topic_key == "stack key":
         doc["Resources"]["AlarmTopicTestKey"] = {
-            "Type": "AWS::KMS::Key", "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
-            "Properties": {"Description": "alarm topic key granting CloudWatch", "EnableKeyRotation": True,
-                           "PendingWindowInDays": 7, "KeyPolicy": CLOUDWATCH_KEY_POLICY}}
+            "Type": "AWS::KMS::Key",
+            "DeletionPolicy": "Delete",
+            "UpdateReplacePolicy": "Delete",
+            "Properties": {
+                "Description": "alarm topic key granting CloudWatch",
+                "EnableKeyRotation": True,
+                "PendingWindowInDays": 7,
+                "KeyPolicy": CLOUDWATCH_KEY_POLICY,
+            },
+        }
         doc["Resources"][topic]["Properties"]["KmsMasterKeyId"] = {"Ref": "AlarmTopicTestKey"}
     else:
         doc["Resources"][topic]["Properties"]["KmsMasterKeyId"] = topic_key
@@ -67,18 +84,31 @@ class Stack:
         self.key_id = by_type.get("AWS::KMS::Key")
         sqs, sns = target.client("sqs"), target.client("sns")
         self.queue_url = sqs.create_queue(QueueName=f"alarm-sub-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=self.queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         # The queue policy AWS requires for SNS delivery (moto does not enforce it).
-        policy = {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
-            "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": self.topic_arn}}}]}
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": queue_arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": self.topic_arn}},
+                }
+            ],
+        }
         sqs.set_queue_attributes(QueueUrl=self.queue_url, Attributes={"Policy": json.dumps(policy)})
-        self.subscription = sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=queue_arn,
-                                          ReturnSubscriptionArn=True)["SubscriptionArn"]
+        self.subscription = sns.subscribe(
+            TopicArn=self.topic_arn, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True
+        )["SubscriptionArn"]
 
     def set_state(self, state: str) -> None:
-        self.target.client("cloudwatch").set_alarm_state(AlarmName=self.alarm, StateValue=state,
-                                                         StateReason=f"tapcheck test: {state}")
+        self.target.client("cloudwatch").set_alarm_state(
+            AlarmName=self.alarm, StateValue=state, StateReason=f"tapcheck test: {state}"
+        )
 
     def messages(self, wait_s: int = DELIVERY_BOUND_S) -> list[dict]:
         sqs = self.target.client("sqs")
@@ -142,7 +172,8 @@ def test_alarm_on_a_topic_with_a_key_granting_cloudwatch_delivers_to_the_sqs_sub
     assert cmk_stack.messages(wait_s=1) == []
     assert len(cmk_stack.action_history()) == 2
     states = cmk_stack.target.client("cloudwatch").describe_alarm_history(
-        AlarmName=cmk_stack.alarm, HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+        AlarmName=cmk_stack.alarm, HistoryItemType="StateUpdate"
+    )["AlarmHistoryItems"]
     assert [s["HistorySummary"] for s in states] == ["Alarm updated from ALARM to OK", "Alarm updated from OK to ALARM"]
 
 
@@ -151,15 +182,18 @@ def test_key_policy_without_cloudwatch_or_disabled_actions_deliver_nothing(cmk_s
     original = kms.get_key_policy(KeyId=cmk_stack.key_id, PolicyName="default")["Policy"]
     if not isinstance(original, str):  # moto hands back a template's KeyPolicy object as is
         original = json.dumps(original)
-    root_only = {"Version": "2012-10-17", "Statement": [CLOUDWATCH_KEY_POLICY["Statement"][0] | {
-        "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}
+    root_only = {
+        "Version": "2012-10-17",
+        "Statement": [CLOUDWATCH_KEY_POLICY["Statement"][0] | {"Principal": {"AWS": "arn:aws:iam::123456789012:root"}}],
+    }
     try:
         kms.put_key_policy(KeyId=cmk_stack.key_id, PolicyName="default", Policy=json.dumps(root_only))
         cmk_stack.set_state("ALARM")
         assert cmk_stack.messages(wait_s=1) == []
         latest = cmk_stack.action_history()[0]
-        assert latest["HistorySummary"] == (f'Failed to execute action {cmk_stack.topic_arn}. '
-                                            f'Received error: "{KEY_ACCESS_ERROR}"')
+        assert latest["HistorySummary"] == (
+            f'Failed to execute action {cmk_stack.topic_arn}. Received error: "{KEY_ACCESS_ERROR}"'
+        )
     finally:
         kms.put_key_policy(KeyId=cmk_stack.key_id, PolicyName="default", Policy=original)
     cmk_stack.set_state("OK")

@@ -26,12 +26,13 @@ from tapcheck.errors import UsageError
 @dataclass
 class Change:
     """One operator call that must make (logical id, label) drift under `check`, and the call that sets it back."""
+
     resource: str
     label: str
-    calls: tuple[str, ...]                  # the call made, then the call(s) setting it back: service:Action
+    calls: tuple[str, ...]  # the call made, then the call(s) setting it back: service:Action
     apply: Callable[[], Any]
     restore: Callable[[], Any]
-    also: tuple[str, ...] = ()              # more labels of the same resource the same call changes
+    also: tuple[str, ...] = ()  # more labels of the same resource the same call changes
 
 
 @dataclass
@@ -83,19 +84,27 @@ def _tags(stack: Drifting, rtype: str) -> list[Change]:
     def rds_arn() -> str:
         rds = stack.client("rds")
         return {
-            "AWS::RDS::DBCluster": lambda: rds.describe_db_clusters(DBClusterIdentifier=pid)["DBClusters"][0]["DBClusterArn"],
-            "AWS::RDS::DBInstance": lambda: rds.describe_db_instances(DBInstanceIdentifier=pid)["DBInstances"][0]["DBInstanceArn"],
-            "AWS::RDS::DBSubnetGroup": lambda: rds.describe_db_subnet_groups(
-                DBSubnetGroupName=pid)["DBSubnetGroups"][0]["DBSubnetGroupArn"],
+            "AWS::RDS::DBCluster": lambda: rds.describe_db_clusters(DBClusterIdentifier=pid)["DBClusters"][0][
+                "DBClusterArn"
+            ],
+            "AWS::RDS::DBInstance": lambda: rds.describe_db_instances(DBInstanceIdentifier=pid)["DBInstances"][0][
+                "DBInstanceArn"
+            ],
+            "AWS::RDS::DBSubnetGroup": lambda: rds.describe_db_subnet_groups(DBSubnetGroupName=pid)["DBSubnetGroups"][
+                0
+            ]["DBSubnetGroupArn"],
             "AWS::RDS::DBClusterParameterGroup": lambda: rds.describe_db_cluster_parameter_groups(
-                DBClusterParameterGroupName=pid)["DBClusterParameterGroups"][0]["DBClusterParameterGroupArn"],
+                DBClusterParameterGroupName=pid
+            )["DBClusterParameterGroups"][0]["DBClusterParameterGroupArn"],
         }[rtype]()
 
     service = rtype.split("::")[1]
     if service == "RDS":
         arn, rds = rds_arn(), stack.client("rds")
         original = {t["Key"]: t["Value"] for t in rds.list_tags_for_resource(ResourceName=arn)["TagList"]}
-        put = lambda tags: rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])  # noqa: E731
+        put = lambda tags: rds.add_tags_to_resource(
+            ResourceName=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+        )  # noqa: E731
         drop = lambda key: rds.remove_tags_from_resource(ResourceName=arn, TagKeys=[key])  # noqa: E731
         calls = ("rds:AddTagsToResource", "rds:RemoveTagsFromResource")
     elif service == "SecretsManager":
@@ -138,8 +147,10 @@ def _tags(stack: Drifting, rtype: str) -> list[Change]:
         drop = lambda key: logs.untag_resource(resourceArn=arn, tagKeys=[key])  # noqa: E731
         calls = ("logs:TagResource", "logs:UntagResource")
     restore = lambda: put({env: original[env], name: original[name]})  # noqa: E731
-    return [Change(logical, f"Tags.{env}", (calls[0],), lambda: put({env: "Staging"}), restore),
-            Change(logical, f"Tags.{name}", (calls[1], calls[0]), lambda: drop(name), restore)]
+    return [
+        Change(logical, f"Tags.{env}", (calls[0],), lambda: put({env: "Staging"}), restore),
+        Change(logical, f"Tags.{name}", (calls[1], calls[0]), lambda: drop(name), restore),
+    ]
 
 
 def _cluster(stack: Drifting, other_sg: str) -> list[Change]:
@@ -157,27 +168,61 @@ def _cluster(stack: Drifting, other_sg: str) -> list[Change]:
         # refuse the downgrade that AWS's ModifyDBCluster cannot make).
         ("EngineVersion", dict(EngineVersion="15.10"), dict(EngineVersion=before["EngineVersion"]), ()),
         ("AutoMinorVersionUpgrade", dict(AutoMinorVersionUpgrade=False), dict(AutoMinorVersionUpgrade=True), ()),
-        ("DBClusterParameterGroupName", dict(DBClusterParameterGroupName="default.aurora-postgresql15"),
-         dict(DBClusterParameterGroupName=before["DBClusterParameterGroup"]), ()),
-        ("VpcSecurityGroupIds", dict(VpcSecurityGroupIds=[other_sg]),
-         dict(VpcSecurityGroupIds=[g["VpcSecurityGroupId"] for g in before["VpcSecurityGroups"]]), ()),
+        (
+            "DBClusterParameterGroupName",
+            dict(DBClusterParameterGroupName="default.aurora-postgresql15"),
+            dict(DBClusterParameterGroupName=before["DBClusterParameterGroup"]),
+            (),
+        ),
+        (
+            "VpcSecurityGroupIds",
+            dict(VpcSecurityGroupIds=[other_sg]),
+            dict(VpcSecurityGroupIds=[g["VpcSecurityGroupId"] for g in before["VpcSecurityGroups"]]),
+            (),
+        ),
         ("DeletionProtection", dict(DeletionProtection=True), dict(DeletionProtection=False), ()),
-        ("BackupRetentionPeriod", dict(BackupRetentionPeriod=3), dict(BackupRetentionPeriod=before["BackupRetentionPeriod"]), ()),
-        ("PreferredBackupWindow", dict(PreferredBackupWindow="05:00-06:00"),
-         dict(PreferredBackupWindow=before["PreferredBackupWindow"]), ()),
-        ("PreferredMaintenanceWindow", dict(PreferredMaintenanceWindow="sun:04:00-sun:05:00"),
-         dict(PreferredMaintenanceWindow=before["PreferredMaintenanceWindow"]), ()),
-        ("EnableCloudwatchLogsExports", dict(CloudwatchLogsExportConfiguration={"DisableLogTypes": ["postgresql"]}),
-         dict(CloudwatchLogsExportConfiguration={"EnableLogTypes": ["postgresql"]}), ()),
-        ("ServerlessV2ScalingConfiguration.MinCapacity",
-         dict(ServerlessV2ScalingConfiguration={"MinCapacity": 1, "MaxCapacity": 2}),
-         dict(ServerlessV2ScalingConfiguration=scaling), ("ServerlessV2ScalingConfiguration.MaxCapacity",)),
-        ("EnableIAMDatabaseAuthentication", dict(EnableIAMDatabaseAuthentication=False),
-         dict(EnableIAMDatabaseAuthentication=True), ()),
+        (
+            "BackupRetentionPeriod",
+            dict(BackupRetentionPeriod=3),
+            dict(BackupRetentionPeriod=before["BackupRetentionPeriod"]),
+            (),
+        ),
+        (
+            "PreferredBackupWindow",
+            dict(PreferredBackupWindow="05:00-06:00"),
+            dict(PreferredBackupWindow=before["PreferredBackupWindow"]),
+            (),
+        ),
+        (
+            "PreferredMaintenanceWindow",
+            dict(PreferredMaintenanceWindow="sun:04:00-sun:05:00"),
+            dict(PreferredMaintenanceWindow=before["PreferredMaintenanceWindow"]),
+            (),
+        ),
+        (
+            "EnableCloudwatchLogsExports",
+            dict(CloudwatchLogsExportConfiguration={"DisableLogTypes": ["postgresql"]}),
+            dict(CloudwatchLogsExportConfiguration={"EnableLogTypes": ["postgresql"]}),
+            (),
+        ),
+        (
+            "ServerlessV2ScalingConfiguration.MinCapacity",
+            dict(ServerlessV2ScalingConfiguration={"MinCapacity": 1, "MaxCapacity": 2}),
+            dict(ServerlessV2ScalingConfiguration=scaling),
+            ("ServerlessV2ScalingConfiguration.MaxCapacity",),
+        ),
+        (
+            "EnableIAMDatabaseAuthentication",
+            dict(EnableIAMDatabaseAuthentication=False),
+            dict(EnableIAMDatabaseAuthentication=True),
+            (),
+        ),
         ("CopyTagsToSnapshot", dict(CopyTagsToSnapshot=False), dict(CopyTagsToSnapshot=True), ()),
     ]
-    return [Change(logical, label, ("rds:ModifyDBCluster",), modify(**change), modify(**back), also)
-            for label, change, back, also in cases]
+    return [
+        Change(logical, label, ("rds:ModifyDBCluster",), modify(**change), modify(**back), also)
+        for label, change, back, also in cases
+    ]
 
 
 def _instance(stack: Drifting) -> list[Change]:
@@ -196,27 +241,46 @@ def _instance(stack: Drifting) -> list[Change]:
         ("MonitoringInterval", dict(MonitoringInterval=30), dict(MonitoringInterval=before["MonitoringInterval"])),
         ("MonitoringRoleArn", dict(MonitoringRoleArn=other_role), dict(MonitoringRoleArn=before["MonitoringRoleArn"])),
     ]
-    return [Change(logical, label, ("rds:ModifyDBInstance",), modify(**change), modify(**back))
-            for label, change, back in cases]
+    return [
+        Change(logical, label, ("rds:ModifyDBInstance",), modify(**change), modify(**back))
+        for label, change, back in cases
+    ]
 
 
 def _parameter_group(stack: Drifting) -> list[Change]:
     rds, logical = stack.client("rds"), stack.logical("AWS::RDS::DBClusterParameterGroup")
     name = stack.physical(logical)
-    values = {p["ParameterName"]: p["ParameterValue"] for p in rds.describe_db_cluster_parameters(
-        DBClusterParameterGroupName=name)["Parameters"] if p["ParameterName"] in ("log_statement", "rds.force_ssl")}
+    values = {
+        p["ParameterName"]: p["ParameterValue"]
+        for p in rds.describe_db_cluster_parameters(DBClusterParameterGroupName=name)["Parameters"]
+        if p["ParameterName"] in ("log_statement", "rds.force_ssl")
+    }
 
     def put(parameter: str, value: str) -> Callable[[], Any]:
-        return lambda: rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=name, Parameters=[
-            {"ParameterName": parameter, "ParameterValue": value, "ApplyMethod": "immediate"}])
+        return lambda: rds.modify_db_cluster_parameter_group(
+            DBClusterParameterGroupName=name,
+            Parameters=[{"ParameterName": parameter, "ParameterValue": value, "ApplyMethod": "immediate"}],
+        )
 
     reset = lambda: rds.reset_db_cluster_parameter_group(  # noqa: E731
-        DBClusterParameterGroupName=name, Parameters=[{"ParameterName": "rds.force_ssl", "ApplyMethod": "immediate"}])
-    return [Change(logical, "Parameters.log_statement", ("rds:ModifyDBClusterParameterGroup",),
-                   put("log_statement", "ddl"), put("log_statement", values["log_statement"])),
-            Change(logical, "Parameters.rds.force_ssl", ("rds:ResetDBClusterParameterGroup",
-                                                          "rds:ModifyDBClusterParameterGroup"),
-                   reset, put("rds.force_ssl", values["rds.force_ssl"]))]
+        DBClusterParameterGroupName=name, Parameters=[{"ParameterName": "rds.force_ssl", "ApplyMethod": "immediate"}]
+    )
+    return [
+        Change(
+            logical,
+            "Parameters.log_statement",
+            ("rds:ModifyDBClusterParameterGroup",),
+            put("log_statement", "ddl"),
+            put("log_statement", values["log_statement"]),
+        ),
+        Change(
+            logical,
+            "Parameters.rds.force_ssl",
+            ("rds:ResetDBClusterParameterGroup", "rds:ModifyDBClusterParameterGroup"),
+            reset,
+            put("rds.force_ssl", values["rds.force_ssl"]),
+        ),
+    ]
 
 
 def _subnet_group(stack: Drifting, third_subnet: str) -> list[Change]:
@@ -225,12 +289,25 @@ def _subnet_group(stack: Drifting, third_subnet: str) -> list[Change]:
     before = rds.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"][0]
     subnets = [s["SubnetIdentifier"] for s in before["Subnets"]]
     restore = lambda: rds.modify_db_subnet_group(  # noqa: E731
-        DBSubnetGroupName=name, DBSubnetGroupDescription=before["DBSubnetGroupDescription"], SubnetIds=subnets)
+        DBSubnetGroupName=name, DBSubnetGroupDescription=before["DBSubnetGroupDescription"], SubnetIds=subnets
+    )
     return [
-        Change(logical, "DBSubnetGroupDescription", ("rds:ModifyDBSubnetGroup",), lambda: rds.modify_db_subnet_group(
-            DBSubnetGroupName=name, DBSubnetGroupDescription="changed by hand", SubnetIds=subnets), restore),
-        Change(logical, "SubnetIds", ("rds:ModifyDBSubnetGroup",), lambda: rds.modify_db_subnet_group(
-            DBSubnetGroupName=name, SubnetIds=[subnets[0], third_subnet]), restore),
+        Change(
+            logical,
+            "DBSubnetGroupDescription",
+            ("rds:ModifyDBSubnetGroup",),
+            lambda: rds.modify_db_subnet_group(
+                DBSubnetGroupName=name, DBSubnetGroupDescription="changed by hand", SubnetIds=subnets
+            ),
+            restore,
+        ),
+        Change(
+            logical,
+            "SubnetIds",
+            ("rds:ModifyDBSubnetGroup",),
+            lambda: rds.modify_db_subnet_group(DBSubnetGroupName=name, SubnetIds=[subnets[0], third_subnet]),
+            restore,
+        ),
     ]
 
 
@@ -238,9 +315,15 @@ def _secret(stack: Drifting) -> list[Change]:
     sm, logical = stack.client("secretsmanager"), stack.logical("AWS::SecretsManager::Secret")
     arn = stack.physical(logical)
     description = sm.describe_secret(SecretId=arn)["Description"]
-    return [Change(logical, "Description", ("secretsmanager:UpdateSecret",),
-                   lambda: sm.update_secret(SecretId=arn, Description="changed by hand"),
-                   lambda: sm.update_secret(SecretId=arn, Description=description))]
+    return [
+        Change(
+            logical,
+            "Description",
+            ("secretsmanager:UpdateSecret",),
+            lambda: sm.update_secret(SecretId=arn, Description="changed by hand"),
+            lambda: sm.update_secret(SecretId=arn, Description=description),
+        )
+    ]
 
 
 def _role(stack: Drifting) -> list[Change]:
@@ -249,18 +332,32 @@ def _role(stack: Drifting) -> list[Change]:
     role = iam.get_role(RoleName=name)["Role"]
     policies = [p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]]
     trust = role["AssumeRolePolicyDocument"]
-    other = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
-                                                     "Action": "sts:AssumeRole"}]}
+    other = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }
     return [
-        Change(logical, "Description", ("iam:UpdateRoleDescription",),
-               lambda: iam.update_role_description(RoleName=name, Description="changed by hand"),
-               lambda: iam.update_role_description(RoleName=name, Description=role["Description"])),
-        Change(logical, "AssumeRolePolicyDocument", ("iam:UpdateAssumeRolePolicy",),
-               lambda: iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(other)),
-               lambda: iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))),
-        Change(logical, "ManagedPolicyArns", ("iam:DetachRolePolicy", "iam:AttachRolePolicy"),
-               lambda: [iam.detach_role_policy(RoleName=name, PolicyArn=p) for p in policies],
-               lambda: [iam.attach_role_policy(RoleName=name, PolicyArn=p) for p in policies]),
+        Change(
+            logical,
+            "Description",
+            ("iam:UpdateRoleDescription",),
+            lambda: iam.update_role_description(RoleName=name, Description="changed by hand"),
+            lambda: iam.update_role_description(RoleName=name, Description=role["Description"]),
+        ),
+        Change(
+            logical,
+            "AssumeRolePolicyDocument",
+            ("iam:UpdateAssumeRolePolicy",),
+            lambda: iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(other)),
+            lambda: iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust)),
+        ),
+        Change(
+            logical,
+            "ManagedPolicyArns",
+            ("iam:DetachRolePolicy", "iam:AttachRolePolicy"),
+            lambda: [iam.detach_role_policy(RoleName=name, PolicyArn=p) for p in policies],
+            lambda: [iam.attach_role_policy(RoleName=name, PolicyArn=p) for p in policies],
+        ),
     ]
 
 
@@ -270,19 +367,38 @@ def _key(stack: Drifting) -> list[Change]:
     description = kms.describe_key(KeyId=key)["KeyMetadata"]["Description"]
     policy = kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"]
     without_cloudwatch = json.loads(policy)
-    without_cloudwatch["Statement"] = [s for s in without_cloudwatch["Statement"]
-                                       if "cloudwatch.amazonaws.com" not in json.dumps(s)]
+    without_cloudwatch["Statement"] = [
+        s for s in without_cloudwatch["Statement"] if "cloudwatch.amazonaws.com" not in json.dumps(s)
+    ]
     return [
-        Change(logical, "Description", ("kms:UpdateKeyDescription",),
-               lambda: kms.update_key_description(KeyId=key, Description="changed by hand"),
-               lambda: kms.update_key_description(KeyId=key, Description=description)),
-        Change(logical, "EnableKeyRotation", ("kms:DisableKeyRotation", "kms:EnableKeyRotation"),
-               lambda: kms.disable_key_rotation(KeyId=key), lambda: kms.enable_key_rotation(KeyId=key)),
-        Change(logical, "KeyPolicy", ("kms:PutKeyPolicy",),
-               lambda: kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(without_cloudwatch)),
-               lambda: kms.put_key_policy(KeyId=key, PolicyName="default", Policy=policy)),
-        Change(logical, "Enabled", ("kms:DisableKey", "kms:EnableKey"),
-               lambda: kms.disable_key(KeyId=key), lambda: kms.enable_key(KeyId=key)),
+        Change(
+            logical,
+            "Description",
+            ("kms:UpdateKeyDescription",),
+            lambda: kms.update_key_description(KeyId=key, Description="changed by hand"),
+            lambda: kms.update_key_description(KeyId=key, Description=description),
+        ),
+        Change(
+            logical,
+            "EnableKeyRotation",
+            ("kms:DisableKeyRotation", "kms:EnableKeyRotation"),
+            lambda: kms.disable_key_rotation(KeyId=key),
+            lambda: kms.enable_key_rotation(KeyId=key),
+        ),
+        Change(
+            logical,
+            "KeyPolicy",
+            ("kms:PutKeyPolicy",),
+            lambda: kms.put_key_policy(KeyId=key, PolicyName="default", Policy=json.dumps(without_cloudwatch)),
+            lambda: kms.put_key_policy(KeyId=key, PolicyName="default", Policy=policy),
+        ),
+        Change(
+            logical,
+            "Enabled",
+            ("kms:DisableKey", "kms:EnableKey"),
+            lambda: kms.disable_key(KeyId=key),
+            lambda: kms.enable_key(KeyId=key),
+        ),
     ]
 
 
@@ -294,15 +410,39 @@ def _topic(stack: Drifting) -> list[Change]:
     def put(name: str, value: str) -> Callable[[], Any]:
         return lambda: sns.set_topic_attributes(TopicArn=arn, AttributeName=name, AttributeValue=value)
 
-    return [Change(logical, "DisplayName", ("sns:SetTopicAttributes",), put("DisplayName", "changed by hand"),
-                   put("DisplayName", attributes["DisplayName"])),
-            Change(logical, "KmsMasterKeyId", ("sns:SetTopicAttributes",), put("KmsMasterKeyId", "alias/aws/sns"),
-                   put("KmsMasterKeyId", attributes["KmsMasterKeyId"]))]
+    return [
+        Change(
+            logical,
+            "DisplayName",
+            ("sns:SetTopicAttributes",),
+            put("DisplayName", "changed by hand"),
+            put("DisplayName", attributes["DisplayName"]),
+        ),
+        Change(
+            logical,
+            "KmsMasterKeyId",
+            ("sns:SetTopicAttributes",),
+            put("KmsMasterKeyId", "alias/aws/sns"),
+            put("KmsMasterKeyId", attributes["KmsMasterKeyId"]),
+        ),
+    ]
 
 
-ALARM_FIELDS = ("MetricName", "Namespace", "Dimensions", "Statistic", "Period", "EvaluationPeriods",
-                "DatapointsToAlarm", "TreatMissingData", "Threshold", "ComparisonOperator", "AlarmActions",
-                "OKActions", "AlarmDescription")
+ALARM_FIELDS = (
+    "MetricName",
+    "Namespace",
+    "Dimensions",
+    "Statistic",
+    "Period",
+    "EvaluationPeriods",
+    "DatapointsToAlarm",
+    "TreatMissingData",
+    "Threshold",
+    "ComparisonOperator",
+    "AlarmActions",
+    "OKActions",
+    "AlarmDescription",
+)
 
 
 def _alarm(stack: Drifting) -> list[Change]:
@@ -310,18 +450,39 @@ def _alarm(stack: Drifting) -> list[Change]:
     name = stack.physical(logical)
     alarm = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
     original = {k: alarm[k] for k in ALARM_FIELDS}
-    changed = dict(original, MetricName="FreeableMemory", Namespace="Custom/RDS",
-                   Dimensions=[{"Name": "DBInstanceIdentifier", "Value": "elsewhere"}], Statistic="Maximum", Period=60,
-                   EvaluationPeriods=5, DatapointsToAlarm=3, TreatMissingData="breaching", Threshold=90.0,
-                   ComparisonOperator="GreaterThanOrEqualToThreshold", AlarmActions=[], OKActions=[],
-                   AlarmDescription="changed by hand")
+    changed = dict(
+        original,
+        MetricName="FreeableMemory",
+        Namespace="Custom/RDS",
+        Dimensions=[{"Name": "DBInstanceIdentifier", "Value": "elsewhere"}],
+        Statistic="Maximum",
+        Period=60,
+        EvaluationPeriods=5,
+        DatapointsToAlarm=3,
+        TreatMissingData="breaching",
+        Threshold=90.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmActions=[],
+        OKActions=[],
+        AlarmDescription="changed by hand",
+    )
     assert all(changed[k] != original[k] for k in ALARM_FIELDS)
     return [
-        Change(logical, ALARM_FIELDS[0], ("cloudwatch:PutMetricAlarm",),
-               lambda: cw.put_metric_alarm(AlarmName=name, **changed),
-               lambda: cw.put_metric_alarm(AlarmName=name, **original), also=ALARM_FIELDS[1:]),
-        Change(logical, "ActionsEnabled", ("cloudwatch:DisableAlarmActions", "cloudwatch:EnableAlarmActions"),
-               lambda: cw.disable_alarm_actions(AlarmNames=[name]), lambda: cw.enable_alarm_actions(AlarmNames=[name])),
+        Change(
+            logical,
+            ALARM_FIELDS[0],
+            ("cloudwatch:PutMetricAlarm",),
+            lambda: cw.put_metric_alarm(AlarmName=name, **changed),
+            lambda: cw.put_metric_alarm(AlarmName=name, **original),
+            also=ALARM_FIELDS[1:],
+        ),
+        Change(
+            logical,
+            "ActionsEnabled",
+            ("cloudwatch:DisableAlarmActions", "cloudwatch:EnableAlarmActions"),
+            lambda: cw.disable_alarm_actions(AlarmNames=[name]),
+            lambda: cw.enable_alarm_actions(AlarmNames=[name]),
+        ),
     ]
 
 
@@ -329,9 +490,15 @@ def _log_group(stack: Drifting) -> list[Change]:
     logs, logical = stack.client("logs"), stack.logical("AWS::Logs::LogGroup")
     name = stack.physical(logical)
     days = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"][0]["retentionInDays"]
-    return [Change(logical, "RetentionInDays", ("logs:DeleteRetentionPolicy", "logs:PutRetentionPolicy"),
-                   lambda: logs.delete_retention_policy(logGroupName=name),
-                   lambda: logs.put_retention_policy(logGroupName=name, retentionInDays=days))]
+    return [
+        Change(
+            logical,
+            "RetentionInDays",
+            ("logs:DeleteRetentionPolicy", "logs:PutRetentionPolicy"),
+            lambda: logs.delete_retention_policy(logGroupName=name),
+            lambda: logs.put_retention_policy(logGroupName=name, retentionInDays=days),
+        )
+    ]
 
 
 def _network(stack: Drifting) -> tuple[str, str]:
@@ -344,24 +511,50 @@ def _network(stack: Drifting) -> tuple[str, str]:
     subnets = ec2.describe_subnets(SubnetIds=[params["SubnetId1"], params["SubnetId2"]])["Subnets"]
     vpc, used = subnets[0]["VpcId"], {s["AvailabilityZone"] for s in subnets}
     spec = lambda kind: [{"ResourceType": kind, "Tags": [{"Key": NETWORK_TAG, "Value": stack.name}]}]  # noqa: E731
-    az = next(z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"] if z["ZoneName"] not in used)
-    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.77.9.0/24", AvailabilityZone=az,
-                               TagSpecifications=spec("subnet"))["Subnet"]["SubnetId"]
-    group = ec2.create_security_group(GroupName=f"{stack.name}-other", Description="not the stack's", VpcId=vpc,
-                                      TagSpecifications=spec("security-group"))["GroupId"]
+    az = next(
+        z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"] if z["ZoneName"] not in used
+    )
+    subnet = ec2.create_subnet(
+        VpcId=vpc, CidrBlock="10.77.9.0/24", AvailabilityZone=az, TagSpecifications=spec("subnet")
+    )["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(
+        GroupName=f"{stack.name}-other",
+        Description="not the stack's",
+        VpcId=vpc,
+        TagSpecifications=spec("security-group"),
+    )["GroupId"]
     return group, subnet
 
 
-TAGGED = ("AWS::RDS::DBCluster", "AWS::RDS::DBInstance", "AWS::RDS::DBSubnetGroup", "AWS::RDS::DBClusterParameterGroup",
-          "AWS::SecretsManager::Secret", "AWS::IAM::Role", "AWS::KMS::Key", "AWS::SNS::Topic", "AWS::CloudWatch::Alarm",
-          "AWS::Logs::LogGroup")
+TAGGED = (
+    "AWS::RDS::DBCluster",
+    "AWS::RDS::DBInstance",
+    "AWS::RDS::DBSubnetGroup",
+    "AWS::RDS::DBClusterParameterGroup",
+    "AWS::SecretsManager::Secret",
+    "AWS::IAM::Role",
+    "AWS::KMS::Key",
+    "AWS::SNS::Topic",
+    "AWS::CloudWatch::Alarm",
+    "AWS::Logs::LogGroup",
+)
 
 
 def all_changes(stack: Drifting) -> list[Change]:
     other_sg, third_subnet = _network(stack)
-    return (_cluster(stack, other_sg) + _instance(stack) + _parameter_group(stack) + _subnet_group(stack, third_subnet)
-            + _secret(stack) + _role(stack) + _key(stack) + _topic(stack) + _alarm(stack) + _log_group(stack)
-            + [c for rtype in TAGGED for c in _tags(stack, rtype)])
+    return (
+        _cluster(stack, other_sg)
+        + _instance(stack)
+        + _parameter_group(stack)
+        + _subnet_group(stack, third_subnet)
+        + _secret(stack)
+        + _role(stack)
+        + _key(stack)
+        + _topic(stack)
+        + _alarm(stack)
+        + _log_group(stack)
+        + [c for rtype in TAGGED for c in _tags(stack, rtype)]
+    )
 
 
 def _smoke(target: Any, name: str, **kwargs: Any) -> Any:
@@ -425,8 +618,10 @@ def test_every_row_changed_by_its_operator_call_fails_its_requirement_by_name_th
                 named = f"{logical} ({stack.physical(logical)}) {label} "
                 assert named in case.detail, f"{named!r} not in {case.line}"
                 one_way = f", {row.one_way}" if row.one_way else ""
-                assert f"fix: set it back with {' or '.join(row.calls)} ({row.page}{one_way})" in \
-                    case.detail.split(named, 1)[1]
+                assert (
+                    f"fix: set it back with {' or '.join(row.calls)} ({row.page}{one_way})"
+                    in case.detail.split(named, 1)[1]
+                )
         assert cases["drift_parameter_group_family"].status is Status.PASS
     finally:
         for change in reversed(changes):
@@ -450,9 +645,15 @@ def test_the_aws_target_runs_the_same_drift_probes(stack, emulator, aws_code_pat
         out = io.StringIO()
         assert smoke(aws, stack.name, out=out, only=["R4"]) == 1, out.getvalue()
         failed = [line for line in out.getvalue().splitlines() if line.startswith("FAIL")]
-        assert any(line.startswith("FAIL R4 ") and "drift_backup_window" in line and
-                   f"{logical} ({cluster}) PreferredBackupWindow is '05:00-06:00' live, '03:00-04:00' in the "
-                   "deployed template" in line and "API_ModifyDBCluster.html" in line for line in failed), out.getvalue()
+        assert any(
+            line.startswith("FAIL R4 ")
+            and "drift_backup_window" in line
+            and f"{logical} ({cluster}) PreferredBackupWindow is '05:00-06:00' live, '03:00-04:00' in the "
+            "deployed template"
+            in line
+            and "API_ModifyDBCluster.html" in line
+            for line in failed
+        ), out.getvalue()
     finally:
         rds.modify_db_cluster(DBClusterIdentifier=cluster, PreferredBackupWindow="03:00-04:00", ApplyImmediately=True)
     out = io.StringIO()
@@ -473,13 +674,21 @@ def test_the_emulated_operator_calls_refuse_what_aws_refuses_and_lose_nothing(st
     assert rds.describe_db_subnet_groups(DBSubnetGroupName=group)["DBSubnetGroups"][0]["Subnets"] == before["Subnets"]
 
     params = stack.physical(stack.logical("AWS::RDS::DBClusterParameterGroup"))
-    values = lambda: {p["ParameterName"]: p.get("ParameterValue") for p in rds.describe_db_cluster_parameters(  # noqa: E731
-        DBClusterParameterGroupName=params)["Parameters"]}
+    values = lambda: {
+        p["ParameterName"]: p.get("ParameterValue")
+        for p in rds.describe_db_cluster_parameters(  # noqa: E731
+            DBClusterParameterGroupName=params
+        )["Parameters"]
+    }
     kept = values()
     with pytest.raises(ClientError) as refused:
-        rds.reset_db_cluster_parameter_group(DBClusterParameterGroupName=params, Parameters=[
-            {"ParameterName": "log_statement", "ApplyMethod": "immediate"},
-            {"ParameterName": "work_mem", "ApplyMethod": "immediate"}])
+        rds.reset_db_cluster_parameter_group(
+            DBClusterParameterGroupName=params,
+            Parameters=[
+                {"ParameterName": "log_statement", "ApplyMethod": "immediate"},
+                {"ParameterName": "work_mem", "ApplyMethod": "immediate"},
+            ],
+        )
     assert refused.value.response["Error"]["Code"] == "InvalidParameterValue"
     assert "work_mem" in refused.value.response["Error"]["Message"]
     assert values() == kept

@@ -25,7 +25,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-_HANDLER = '''
+_HANDLER = """
 import os
 def handler(event, context):
     seen = {"uid": os.getuid(), "gid": os.getgid(), "groups": sorted(os.getgroups()),
@@ -48,7 +48,7 @@ def handler(event, context):
     except OSError as e:
         seen["root"] = type(e).__name__
     return seen
-'''
+"""
 
 
 def _zip(source: str) -> bytes:
@@ -63,12 +63,21 @@ def test_a_function_invoked_as_root_runs_as_nobody_and_reads_nothing_of_the_emul
         pytest.skip("the emulator drops privileges only when it runs as root")
     iam, lam = local_target.client("iam"), local_target.client("lambda")
     name = f"whoami-{uuid.uuid4().hex[:6]}"
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    role = iam.create_role(
+        RoleName=name,
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
     try:
-        lam.create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler="h.handler",
-                            Code={"ZipFile": _zip(_HANDLER)})
+        lam.create_function(
+            FunctionName=name, Runtime="python3.11", Role=role, Handler="h.handler", Code={"ZipFile": _zip(_HANDLER)}
+        )
         event = {"state": emulator["state"], "log": emulator["log"], "root": emulator["root"]}
         answer = lam.invoke(FunctionName=name, Payload=json.dumps(event))
         seen = json.loads(answer["Payload"].read())
@@ -79,15 +88,28 @@ def test_a_function_invoked_as_root_runs_as_nobody_and_reads_nothing_of_the_emul
     assert "FunctionError" not in answer, seen
     # its own /tmp and /var: the state file (under the test's /tmp) is not even there
     in_its_own_tmp = emulator["state"].startswith(("/tmp/", "/var/"))
-    assert seen == {"uid": nobody.pw_uid, "gid": nobody.pw_gid, "groups": [],
-                    "code": "/var/task", "task_root": "/var/task", "write_code": "OSError", "write_tmp": "written",
-                    "state": "FileNotFoundError" if in_its_own_tmp else "PermissionError",
-                    "log": "PermissionError", "root": "PermissionError"}
+    assert seen == {
+        "uid": nobody.pw_uid,
+        "gid": nobody.pw_gid,
+        "groups": [],
+        "code": "/var/task",
+        "task_root": "/var/task",
+        "write_code": "OSError",
+        "write_tmp": "written",
+        "state": "FileNotFoundError" if in_its_own_tmp else "PermissionError",
+        "log": "PermissionError",
+        "root": "PermissionError",
+    }
 
 
 def _client(emulator: dict[str, Any], service: str, **kwargs: Any) -> Any:
-    return boto3.client(service, endpoint_url=emulator["url"], region_name="us-east-1",
-                        config=kwargs.pop("config", Config(retries={"max_attempts": 1})), **kwargs)
+    return boto3.client(
+        service,
+        endpoint_url=emulator["url"],
+        region_name="us-east-1",
+        config=kwargs.pop("config", Config(retries={"max_attempts": 1})),
+        **kwargs,
+    )
 
 
 def _code(call: Any) -> tuple[str, int]:
@@ -103,8 +125,9 @@ def test_the_api_answers_only_the_credentials_of_its_state_file(local_target, em
     assert set(creds) == {"aws_access_key_id", "aws_secret_access_key"} and "testing" not in creds.values()
     unsigned = _client(emulator, "cloudformation", config=Config(signature_version=UNSIGNED))
     testing = _client(emulator, "cloudformation", aws_access_key_id="testing", aws_secret_access_key="testing")
-    guessed = _client(emulator, "cloudformation", aws_access_key_id=creds["aws_access_key_id"],
-                      aws_secret_access_key="guessed")
+    guessed = _client(
+        emulator, "cloudformation", aws_access_key_id=creds["aws_access_key_id"], aws_secret_access_key="guessed"
+    )
     assert _code(unsigned.describe_stacks) == ("MissingAuthenticationToken", 403)
     assert _code(testing.describe_stacks) == ("InvalidClientTokenId", 403)
     assert _code(guessed.describe_stacks) == ("SignatureDoesNotMatch", 403)
@@ -113,8 +136,13 @@ def test_the_api_answers_only_the_credentials_of_its_state_file(local_target, em
     # tapcheck's own clients read the state file's credentials; so does an SDK given `emulator env`
     assert "Stacks" in local_target.client("cloudformation").describe_stacks()
     env = control.environment(emulator["state"])
-    sdk = boto3.client("sts", endpoint_url=env["AWS_ENDPOINT_URL"], region_name=env["AWS_DEFAULT_REGION"],
-                       aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"])
+    sdk = boto3.client(
+        "sts",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=env["AWS_DEFAULT_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
     assert sdk.get_caller_identity()["Account"] == "123456789012"
 
 
@@ -124,14 +152,16 @@ def test_no_browser_origin_is_answered_with_cors(emulator) -> None:
     creds = control.credentials(emulator["state"])
     url = emulator["url"] + "/?Action=DescribeStacks&Version=2010-05-15"
     signed = AWSRequest(method="GET", url=url, headers={"Origin": "http://attacker.example"})
-    SigV4Auth(Credentials(creds["aws_access_key_id"], creds["aws_secret_access_key"]), "cloudformation",
-              "us-east-1").add_auth(signed)
+    SigV4Auth(
+        Credentials(creds["aws_access_key_id"], creds["aws_secret_access_key"]), "cloudformation", "us-east-1"
+    ).add_auth(signed)
     with urllib.request.urlopen(urllib.request.Request(url, headers=dict(signed.headers.items())), timeout=10) as r:
         status, headers = r.status, dict(r.headers.items())
     assert status == 200
     assert not [h for h in headers if h.lower().startswith("access-control-")], headers
-    preflight = urllib.request.Request(url, method="OPTIONS", headers={
-        "Origin": "http://attacker.example", "Access-Control-Request-Method": "POST"})
+    preflight = urllib.request.Request(
+        url, method="OPTIONS", headers={"Origin": "http://attacker.example", "Access-Control-Request-Method": "POST"}
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(preflight, timeout=10)
     assert refused.value.code == 403
@@ -145,7 +175,7 @@ def test_what_the_emulator_writes_lives_in_its_private_directory(emulator) -> No
     assert log.parent == root and log.stat().st_mode & 0o777 == 0o600
     assert state.stat().st_mode & 0o777 == 0o600
     mode = root.stat().st_mode & 0o777
-    if os.geteuid() == 0:      # PostgreSQL's user may pass through it, nobody else may enter
+    if os.geteuid() == 0:  # PostgreSQL's user may pass through it, nobody else may enter
         assert (mode, root.stat().st_uid, root.stat().st_gid) == (0o710, 0, pwd.getpwnam("postgres").pw_gid)
     else:
         assert mode == 0o700
@@ -160,15 +190,19 @@ def test_names_cloudformation_refuses_are_refused_with_its_words_and_leave_no_st
     with pytest.raises(ClientError) as refused:
         cfn.create_stack(StackName="my_stack", TemplateBody=json.dumps(_TOPIC))
     assert refused.value.response["Error"] == {
-        "Type": "Sender", "Code": "ValidationError",
+        "Type": "Sender",
+        "Code": "ValidationError",
         "Message": "1 validation error detected: Value 'my_stack' at 'stackName' failed to satisfy constraint: "
-                   "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*"}
+        "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*",
+    }
     name = f"tapcheck-ids-{uuid.uuid4().hex[:6]}"
     bad = {"Resources": {"Alarm-Topic": {"Type": "AWS::SNS::Topic"}}}
     with pytest.raises(ClientError) as refused:
         cfn.create_stack(StackName=name, TemplateBody=json.dumps(bad))
-    assert refused.value.response["Error"]["Message"] == \
-        "Template format error: Resource name Alarm-Topic is non alphanumeric."
+    assert (
+        refused.value.response["Error"]["Message"]
+        == "Template format error: Resource name Alarm-Topic is non alphanumeric."
+    )
     stacks = {s["StackName"] for s in cfn.list_stacks()["StackSummaries"]}
     assert not {"my_stack", name} & stacks
     cfn.create_stack(StackName=name, TemplateBody=json.dumps(_TOPIC))

@@ -28,8 +28,14 @@ def _suffix(prefix: str) -> str:
 
 
 def _cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tapcheck.cli", *args], capture_output=True, text=True,
-                          env=env, timeout=timeout, cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        cwd=ROOT,
+    )
 
 
 def _pg_left(emulator, cluster_id: str) -> list[str]:
@@ -64,16 +70,27 @@ def test_hostile_names_stay_data_in_sql_and_never_become_paths() -> None:
             names = {r[0] for r in conn.execute("SELECT datname FROM pg_database")}
             assert database in names and "postgres" in names
             assert conn.execute("SHOW log_statement").fetchone()[0] == "ddl"
-        with psycopg.connect(host=pgc.writer_host, port=5432, user="dbadmin", password=pgc.master_password,
-                             dbname=database, sslmode="require", connect_timeout=5) as conn:
+        with psycopg.connect(
+            host=pgc.writer_host,
+            port=5432,
+            user="dbadmin",
+            password=pgc.master_password,
+            dbname=database,
+            sslmode="require",
+            connect_timeout=5,
+        ) as conn:
             assert conn.execute("SELECT current_database()").fetchone()[0] == database
         with pytest.raises(psycopg.errors.InvalidParameterValue):  # one quoted literal, not two statements
             pgc.apply_parameters({"log_statement": "all'; ALTER SYSTEM SET fsync = 'on"})
         with pgc._admin("writer") as conn:
             conn.execute("SELECT pg_reload_conf()")
             assert conn.execute("SHOW fsync").fetchone()[0] == "off"
-        subject = subprocess.run(["openssl", "x509", "-in", str(pgc.writer_data / "server.crt"), "-noout",
-                                  "-subject"], capture_output=True, text=True, check=True).stdout
+        subject = subprocess.run(
+            ["openssl", "x509", "-in", str(pgc.writer_data / "server.crt"), "-noout", "-subject"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert f"tapcheck-{pgc.uid}" in subject and "escaped" not in subject
     finally:
         pgc.destroy()
@@ -104,8 +121,13 @@ def test_start_and_stop_on_a_stale_state_file_do_not_kill_an_unrelated_process(t
         stale_root = tmp_path / "old-root"
         mark_root(stale_root)
         ident = processes.identity(sleeper.pid, settle_s=2.0)
-        stale = {"pid": sleeper.pid, "port": 9, "url": "http://127.0.0.1:9", "root": str(stale_root),
-                 "process": {**ident, "start_ticks": ident["start_ticks"] - 7}}
+        stale = {
+            "pid": sleeper.pid,
+            "port": 9,
+            "url": "http://127.0.0.1:9",
+            "root": str(stale_root),
+            "process": {**ident, "start_ticks": ident["start_ticks"] - 7},
+        }
         state.write_text(json.dumps(stale))
         env = dict(os.environ, TAPCHECK_EMULATOR_STATE=str(state))
         proc = _cli("emulator", "stop", env=env)
@@ -137,17 +159,25 @@ def test_a_refused_deploy_of_an_existing_name_changes_nothing(live_stack, live_o
         pytest.skip("local target only")
     ec2 = target.client("ec2")
     tagged = [{"Name": f"tag:{deploy.NETWORK_TAG}", "Values": [live_stack.stack_name]}]
-    before = (ec2.describe_vpcs(Filters=tagged)["Vpcs"], ec2.describe_subnets(Filters=tagged)["Subnets"],
-              ec2.describe_security_groups(Filters=tagged)["SecurityGroups"])
+    before = (
+        ec2.describe_vpcs(Filters=tagged)["Vpcs"],
+        ec2.describe_subnets(Filters=tagged)["Subnets"],
+        ec2.describe_security_groups(Filters=tagged)["SecurityGroups"],
+    )
     all_vpcs = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
-    events_before = len(target.client("cloudformation").describe_stack_events(StackName=live_stack.stack_name)["StackEvents"])
+    events_before = len(
+        target.client("cloudformation").describe_stack_events(StackName=live_stack.stack_name)["StackEvents"]
+    )
     with pytest.raises(update.UpdateRefused) as info:
         deploy.deploy(target, live_options.template, live_stack.stack_name, {"EnvironmentSuffix": "other"})
     assert {"AuroraCluster", "DatabaseSecret"} <= set(info.value.blocked)
     events = target.client("cloudformation").describe_stack_events(StackName=live_stack.stack_name)["StackEvents"]
     assert len(events) == events_before and deploy.stack_status(target, live_stack.stack_name) == "CREATE_COMPLETE"
-    after = (ec2.describe_vpcs(Filters=tagged)["Vpcs"], ec2.describe_subnets(Filters=tagged)["Subnets"],
-             ec2.describe_security_groups(Filters=tagged)["SecurityGroups"])
+    after = (
+        ec2.describe_vpcs(Filters=tagged)["Vpcs"],
+        ec2.describe_subnets(Filters=tagged)["Subnets"],
+        ec2.describe_security_groups(Filters=tagged)["SecurityGroups"],
+    )
     assert [len(x) for x in before] == [1, 2, 1] and after == before
     assert {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]} == all_vpcs
 
@@ -192,8 +222,17 @@ def test_a_failure_that_is_not_a_postgresql_error_cleans_up(local_target, live_o
     suffix = _suffix("np")
     name = f"tapcheck-np-{suffix}"
     env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
-    proc = _cli("deploy", live_options.template, "--stack-name", name, "--param", f"EnvironmentSuffix={suffix}",
-                "--param", "DatabaseName=template1", env=env)
+    proc = _cli(
+        "deploy",
+        live_options.template,
+        "--stack-name",
+        name,
+        "--param",
+        f"EnvironmentSuffix={suffix}",
+        "--param",
+        "DatabaseName=template1",
+        env=env,
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "resource AuroraInstance1" in proc.stderr and "DuplicateDatabase" in proc.stderr
     assert f"nothing of {name} is left" in proc.stderr and "internal error" not in proc.stderr
@@ -219,9 +258,24 @@ def test_ctrl_c_during_local_deploy_rolls_the_partial_stack_back(local_target, l
     suffix = _suffix("cc")
     name = f"tapcheck-ctrlc-{suffix}"
     env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
-    proc = subprocess.Popen([sys.executable, "-m", "tapcheck.cli", "deploy", live_options.template,
-                             "--stack-name", name, "--param", f"EnvironmentSuffix={suffix}"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tapcheck.cli",
+            "deploy",
+            live_options.template,
+            "--stack-name",
+            name,
+            "--param",
+            f"EnvironmentSuffix={suffix}",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     _interrupt_when_stack_appears(proc, local_target, name)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, out + err
@@ -229,8 +283,9 @@ def test_ctrl_c_during_local_deploy_rolls_the_partial_stack_back(local_target, l
     assert stack_status(local_target, name) is None
     ec2 = local_target.client("ec2")
     assert not ec2.describe_vpcs(Filters=[{"Name": f"tag:{NETWORK_TAG}", "Values": [name]}])["Vpcs"]
-    assert not [c for c in local_target.client("rds").describe_db_clusters()["DBClusters"]
-                if suffix in c["DBClusterIdentifier"]]
+    assert not [
+        c for c in local_target.client("rds").describe_db_clusters()["DBClusters"] if suffix in c["DBClusterIdentifier"]
+    ]
     assert not _pg_left(emulator, f"aurora-postgres-cluster-{suffix}")
 
 
@@ -246,10 +301,27 @@ def test_ctrl_c_during_aws_deploy_prints_the_one_command_that_removes_it(local_t
     env = dict(os.environ, **control.environment(emulator["state"]))
     env.pop("AWS_PROFILE", None)
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "tapcheck.cli", "deploy", live_options.template,
-                                 "--target", "aws", "--stack-name", name, "--param", f"EnvironmentSuffix={suffix}",
-                                 *[f"--param={k}={net[k]}" for k in deploy.NETWORK_PARAMS]],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tapcheck.cli",
+                "deploy",
+                live_options.template,
+                "--target",
+                "aws",
+                "--stack-name",
+                name,
+                "--param",
+                f"EnvironmentSuffix={suffix}",
+                *[f"--param={k}={net[k]}" for k in deploy.NETWORK_PARAMS],
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
         _interrupt_when_stack_appears(proc, local_target, name)
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 130, out + err

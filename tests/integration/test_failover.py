@@ -80,9 +80,15 @@ def _connect(target, name: str, reader: bool = False):
     secret = target.client("secretsmanager").get_secret_value(SecretId=outputs["DatabaseSecretArn"])
     creds = json.loads(secret["SecretString"])
     host = outputs["ClusterReaderEndpoint" if reader else "ClusterEndpoint"]
-    return psycopg.connect(host=host, port=int(outputs["ClusterPort"]), user=creds["username"],
-                           password=creds["password"], dbname=_cluster(target, name).get("DatabaseName") or "postgres",
-                           autocommit=True, connect_timeout=5)
+    return psycopg.connect(
+        host=host,
+        port=int(outputs["ClusterPort"]),
+        user=creds["username"],
+        password=creds["password"],
+        dbname=_cluster(target, name).get("DatabaseName") or "postgres",
+        autocommit=True,
+        connect_timeout=5,
+    )
 
 
 def _replica_status_writer(target, name: str) -> str:
@@ -169,13 +175,28 @@ def _aws_env(emulator) -> dict[str, str]:
 
 def test_cli_on_the_aws_path_refuses_without_the_name_repeated_then_drills(local_target, stack, emulator) -> None:
     env = _aws_env(emulator)
-    cmd = [sys.executable, "-m", "tapcheck.cli", "drill", "failover", "--stack-name", stack, "--target", "aws",
-           "--ca-bundle", emulator["ca_cert"]]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tapcheck.cli",
+        "drill",
+        "failover",
+        "--stack-name",
+        stack,
+        "--target",
+        "aws",
+        "--ca-bundle",
+        emulator["ca_cert"],
+    ]
     before = _writer(_cluster(local_target, stack))
-    for extra, problem in (([], "needs its name repeated"), (["--yes-disrupt"], "--yes-disrupt: no longer enough"),
-                           (["--confirm-stack", stack + "x"], "is not the stack's name")):
-        refused = subprocess.run(cmd + extra, capture_output=True, text=True, env=env, timeout=120,
-                                 stdin=subprocess.DEVNULL)
+    for extra, problem in (
+        ([], "needs its name repeated"),
+        (["--yes-disrupt"], "--yes-disrupt: no longer enough"),
+        (["--confirm-stack", stack + "x"], "is not the stack's name"),
+    ):
+        refused = subprocess.run(
+            cmd + extra, capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL
+        )
         assert refused.returncode == 2, refused.stdout + refused.stderr
         assert problem in refused.stderr and f"--confirm-stack {stack}" in refused.stderr, refused.stderr
         assert refused.stderr.count("\n") == 1 and refused.stdout == "", refused.stderr
@@ -188,7 +209,8 @@ def test_cli_on_the_aws_path_refuses_without_the_name_repeated_then_drills(local
 
 
 def test_a_decoy_stacks_outputs_cannot_steer_the_drill_to_another_stacks_cluster(
-        local_target, stack, emulator, live_options, tmp_path) -> None:
+    local_target, stack, emulator, live_options, tmp_path
+) -> None:
     """A stack whose outputs name another stack's cluster, secret and endpoints (what the drill used to
     take its cluster from): the drill refuses naming them, and neither cluster fails over."""
     from tapcheck.live import deploy
@@ -203,13 +225,33 @@ def test_a_decoy_stacks_outputs_cannot_steer_the_drill_to_another_stacks_cluster
     try:
         assert _outputs(local_target, decoy)["ClusterIdentifier"] == victim["ClusterIdentifier"]
         writers = {name: _writer(_cluster(local_target, name)) for name in (stack, decoy)}
-        ran = subprocess.run([sys.executable, "-m", "tapcheck.cli", "drill", "failover", "--stack-name", decoy,
-                              "--target", "aws", "--confirm-stack", decoy, "--ca-bundle", emulator["ca_cert"]],
-                             capture_output=True, text=True, env=_aws_env(emulator), timeout=120)
+        ran = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tapcheck.cli",
+                "drill",
+                "failover",
+                "--stack-name",
+                decoy,
+                "--target",
+                "aws",
+                "--confirm-stack",
+                decoy,
+                "--ca-bundle",
+                emulator["ca_cert"],
+            ],
+            capture_output=True,
+            text=True,
+            env=_aws_env(emulator),
+            timeout=120,
+        )
         assert ran.returncode == 2 and ran.stdout == "", ran.stdout + ran.stderr
         line = ran.stderr.strip()
-        assert line.startswith(f"tapcheck: stack {decoy}: its outputs name what is not among its own resources: "
-                               f"ClusterIdentifier (names {victim['ClusterIdentifier']}, not the stack's own "), line
+        assert line.startswith(
+            f"tapcheck: stack {decoy}: its outputs name what is not among its own resources: "
+            f"ClusterIdentifier (names {victim['ClusterIdentifier']}, not the stack's own "
+        ), line
         for key in ("DatabaseSecretArn", "ClusterEndpoint", "ClusterReaderEndpoint"):
             assert f"{key} (names {victim[key]}, " in line, line
         assert ran.stderr.count("\n") == 1 and "nothing was touched" in line
@@ -237,8 +279,13 @@ def test_a_cluster_with_one_instance_fails_c6(local_target, live_options, tmp_pa
     name = _deploy(local_target, str(path))
     try:
         env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
-        ran = subprocess.run([sys.executable, "-m", "tapcheck.cli", "drill", "failover", "--stack-name", name],
-                             capture_output=True, text=True, env=env, timeout=120)
+        ran = subprocess.run(
+            [sys.executable, "-m", "tapcheck.cli", "drill", "failover", "--stack-name", name],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         assert ran.returncode == 1, ran.stdout + ran.stderr
         assert "FAIL C6  a reader to fail over to - the cluster has 1 instance(s)" in ran.stdout
         assert "failed requirements: C6" in ran.stdout
@@ -248,13 +295,17 @@ def test_a_cluster_with_one_instance_fails_c6(local_target, live_options, tmp_pa
 
 def test_cli_exit_codes_on_the_local_target(local_target, emulator) -> None:
     env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
-    missing = subprocess.run([sys.executable, "-m", "tapcheck.cli", "drill", "failover", "--stack-name",
-                              f"no-such-{uuid.uuid4().hex[:6]}"], capture_output=True, text=True, env=env, timeout=60)
+    missing = subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", "drill", "failover", "--stack-name", f"no-such-{uuid.uuid4().hex[:6]}"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert missing.returncode == 2 and "does not exist" in missing.stderr, missing.stdout + missing.stderr
 
 
-def test_a_dead_writer_still_fails_over_to_the_standby_and_keeps_replicated_rows(
-        local_target, stack, emulator) -> None:
+def test_a_dead_writer_still_fails_over_to_the_standby_and_keeps_replicated_rows(local_target, stack, emulator) -> None:
     """The unplanned case: no shutdown checkpoint to wait for; the standby is promoted with
     what it replayed. Rows already visible on the reader survive."""
     outputs = _outputs(local_target, stack)
@@ -288,7 +339,8 @@ def test_a_dead_writer_still_fails_over_to_the_standby_and_keeps_replicated_rows
 
 
 def test_failover_refuses_when_the_standby_is_down_and_the_writer_keeps_writing(
-        local_target, live_options, emulator) -> None:
+    local_target, live_options, emulator
+) -> None:
     from botocore.exceptions import ClientError
 
     from tapcheck.live import deploy
@@ -333,9 +385,17 @@ def test_failover_is_abandoned_when_the_standby_has_not_replayed_the_writers_las
         pgc.start_reader()
         with pgc._admin("reader") as reader:
             reader.execute("SELECT pg_wal_replay_pause()")
-        def as_master():    # the application's writes: the master user's table (it is not a superuser)
-            return psycopg.connect(host=pgc.writer_host, port=pgc.port, user="master", password="pw-abandon-1",
-                                   dbname="appdb", autocommit=True, connect_timeout=5)
+
+        def as_master():  # the application's writes: the master user's table (it is not a superuser)
+            return psycopg.connect(
+                host=pgc.writer_host,
+                port=pgc.port,
+                user="master",
+                password="pw-abandon-1",
+                dbname="appdb",
+                autocommit=True,
+                connect_timeout=5,
+            )
 
         with as_master() as writer:
             writer.execute("CREATE TABLE t (id int)")

@@ -95,8 +95,11 @@ def test_parameter_group_changed_then_detached_after_deploy_fails_r7(local_targe
         assert all("R7" in line for line in failed), out
         assert "failed requirements: R7, C5" in out
 
-        rds.modify_db_cluster(DBClusterIdentifier=cluster["DBClusterIdentifier"],
-                              DBClusterParameterGroupName="default.aurora-postgresql15", ApplyImmediately=True)
+        rds.modify_db_cluster(
+            DBClusterIdentifier=cluster["DBClusterIdentifier"],
+            DBClusterParameterGroupName="default.aurora-postgresql15",
+            ApplyImmediately=True,
+        )
         rc, out = _smoke(local_target, name, only=["R7", "H1"])
         assert rc == 1, out
         assert "parameter_group - the cluster uses parameter group default.aurora-postgresql15, not the stack's" in out
@@ -107,7 +110,8 @@ def test_parameter_group_changed_then_detached_after_deploy_fails_r7(local_targe
 
 
 def test_template_with_log_statement_none_deploys_and_smoke_cli_names_r7(
-        local_target, emulator, template_doc, tmp_path) -> None:
+    local_target, emulator, template_doc, tmp_path
+) -> None:
     """Deploy never gates on the static checks; `tapcheck smoke` exits 1 naming R7."""
     from tapcheck.live import deploy
 
@@ -118,8 +122,13 @@ def test_template_with_log_statement_none_deploys_and_smoke_cli_names_r7(
     name = _deploy(local_target, path, "brk")
     try:
         env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
-        proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "smoke", "--stack-name", name],
-                              capture_output=True, text=True, env=env, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "tapcheck.cli", "smoke", "--stack-name", name],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         assert proc.returncode == 1, proc.stdout + proc.stderr
         assert "failed requirements: R7, C5" in proc.stdout
         assert "log_statement_in_effect[writer] - the writer reports log_statement=none" in proc.stdout
@@ -128,12 +137,15 @@ def test_template_with_log_statement_none_deploys_and_smoke_cli_names_r7(
         deploy.destroy(local_target, name)
 
 
-def test_failed_deploy_names_resource_and_reason_and_leaves_nothing(local_target, emulator, template_doc, tmp_path) -> None:
+def test_failed_deploy_names_resource_and_reason_and_leaves_nothing(
+    local_target, emulator, template_doc, tmp_path
+) -> None:
     from tapcheck.live import deploy
 
     doc = copy.deepcopy(template_doc)
     doc["Resources"]["MonitoringRole"]["Properties"]["ManagedPolicyArns"] = [
-        "arn:aws:iam::aws:policy/service-role/NoSuchPolicyForTapcheck"]
+        "arn:aws:iam::aws:policy/service-role/NoSuchPolicyForTapcheck"
+    ]
     path = tmp_path / "bad-role.json"
     path.write_text(json.dumps(doc))
     suffix = unique_suffix("bad")
@@ -156,8 +168,9 @@ def test_failed_deploy_names_resource_and_reason_and_leaves_nothing(local_target
     from tapcheck.emulator.pgcluster import cluster_dirs  # data directories are named by generated ids
 
     assert not cluster_dirs(Path(emulator["root"]), f"aurora-postgres-cluster-{suffix}")
-    vpcs = local_target.client("ec2").describe_vpcs(
-        Filters=[{"Name": "tag:tapcheck:network-for", "Values": [name]}])["Vpcs"]
+    vpcs = local_target.client("ec2").describe_vpcs(Filters=[{"Name": "tag:tapcheck:network-for", "Values": [name]}])[
+        "Vpcs"
+    ]
     assert vpcs == []
 
 
@@ -168,9 +181,22 @@ def test_failed_deploy_cli_prints_resource_and_reason(local_target, emulator, te
     path.write_text(json.dumps(doc))
     env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
     proc = subprocess.run(
-        [sys.executable, "-m", "tapcheck.cli", "deploy", str(path), "--stack-name", f"tapcheck-sg-{uuid.uuid4().hex[:6]}",
-         "--param", f"EnvironmentSuffix={unique_suffix('sg')}"],
-        capture_output=True, text=True, env=env, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "tapcheck.cli",
+            "deploy",
+            str(path),
+            "--stack-name",
+            f"tapcheck-sg-{uuid.uuid4().hex[:6]}",
+            "--param",
+            f"EnvironmentSuffix={unique_suffix('sg')}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "resource AuroraCluster" in proc.stderr
     assert "no-such-subnet-group" in proc.stderr
@@ -189,8 +215,14 @@ def test_unreachable_database_fails_within_the_bound_on_the_local_target(live_st
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    ctx = Context(live_stack.target, live_stack.stack_name, db_host="127.0.0.1", db_port=port,
-                  db_reader_host="127.0.0.1", db_reader_port=port)
+    ctx = Context(
+        live_stack.target,
+        live_stack.stack_name,
+        db_host="127.0.0.1",
+        db_port=port,
+        db_reader_host="127.0.0.1",
+        db_reader_port=port,
+    )
     for run in [r for r in runs() if r.probe.plane == "data"]:
         result = run_probe(run, ctx)
         assert result.status is Status.FAIL, result.line()
@@ -310,8 +342,9 @@ class Smoke:
         return {q.strip() for q in (summary.group(4) or "").split(",") if q.strip()}
 
 
-def assert_fails(smoke: Smoke, requirements: set[str] | frozenset[str], probes: set[str] | None = None,
-                 quoting: str | None = None) -> None:
+def assert_fails(
+    smoke: Smoke, requirements: set[str] | frozenset[str], probes: set[str] | None = None, quoting: str | None = None
+) -> None:
     """smoke exited 1 with no skip, naming exactly `requirements` in its summary line; when given,
     exactly `probes` failed, and each of them quotes `quoting`."""
     assert smoke.rc == 1, smoke.out
@@ -320,8 +353,11 @@ def assert_fails(smoke: Smoke, requirements: set[str] | frozenset[str], probes: 
     if probes is not None:
         assert set(smoke.failing) == set(probes), smoke.out
     if quoting is not None:
-        quiet = [f"{name} - {detail}" for name, detail in smoke.failing.items()
-                 if (probes is None or name in probes) and quoting not in detail]
+        quiet = [
+            f"{name} - {detail}"
+            for name, detail in smoke.failing.items()
+            if (probes is None or name in probes) and quoting not in detail
+        ]
         assert not quiet, f"these do not quote {quoting!r}: {quiet}"
 
 
@@ -360,8 +396,16 @@ class BrokenStack:
         import psycopg
 
         host, port = self.endpoints[role]
-        return psycopg.connect(host=host, port=port, user=self.creds["username"], password=self.creds["password"],
-                               dbname=dbname, sslmode="require", autocommit=True, connect_timeout=5)
+        return psycopg.connect(
+            host=host,
+            port=port,
+            user=self.creds["username"],
+            password=self.creds["password"],
+            dbname=dbname,
+            sslmode="require",
+            autocommit=True,
+            connect_timeout=5,
+        )
 
     def run(self, role: str, statement: Any, params: tuple = ()) -> Any:
         with self.connect(role) as conn:
@@ -458,8 +502,12 @@ def stack(local_target, live_options, emulator):
     assert not pg_processes_under(str(broken.cluster_dir)), "PostgreSQL processes left behind"
     left = segments & {int(row.split()[1]) for row in Path("/proc/sysvipc/shm").read_text().splitlines()[1:]}
     assert not left, f"System V shared memory segments of the stack's servers left behind: {left}"
-    assert local_target.client("ec2").describe_vpcs(
-        Filters=[{"Name": f"tag:{deploy.NETWORK_TAG}", "Values": [name]}])["Vpcs"] == [], "the stack's VPC left behind"
+    assert (
+        local_target.client("ec2").describe_vpcs(Filters=[{"Name": f"tag:{deploy.NETWORK_TAG}", "Values": [name]}])[
+            "Vpcs"
+        ]
+        == []
+    ), "the stack's VPC left behind"
 
 
 def _interlock_segments(cluster_dir: Path) -> set[int]:
@@ -484,14 +532,20 @@ def test_data_plane_requirements_are_those_whose_probes_log_in() -> None:
 
 # --- the servers die, freeze or stop serving their role ---------------------------------------------
 
+
 def test_writer_killed_fails_every_probe_that_logs_in_to_the_writer(stack, emulator) -> None:
     from tapcheck.emulator import processes
 
     pid = stack.signal_postmaster("writer", signal.SIGKILL)
     assert processes.wait_gone(pid, 5.0)
     env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
-    proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "smoke", "--stack-name", stack.name],
-                          capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", "smoke", "--stack-name", stack.name],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     smoke = Smoke(proc.returncode, proc.stdout)
     assert "Traceback" not in proc.stderr, proc.stderr
     assert_fails(smoke, DATA_PLANE, writer_side(), quoting="Connection refused")
@@ -502,8 +556,12 @@ def test_standby_stopped_fails_every_probe_that_logs_in_to_the_reader(stack) -> 
     from tapcheck.emulator.pgcluster import PG_BIN
 
     data = stack.data_directory("reader")
-    subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w"]),
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        _as_postgres([str(PG_BIN / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w"]),
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     assert_fails(stack.smoke(), DATA_PLANE, reader_side(), quoting="Connection refused")
 
 
@@ -539,8 +597,12 @@ def test_primary_conninfo_broken_on_the_standby_fails_c6(stack) -> None:
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    stack.run("reader", sql.SQL("ALTER SYSTEM SET primary_conninfo = {}").format(
-        sql.Literal(f"host=127.0.0.1 port={port} user={stack.creds['username']}")))
+    stack.run(
+        "reader",
+        sql.SQL("ALTER SYSTEM SET primary_conninfo = {}").format(
+            sql.Literal(f"host=127.0.0.1 port={port} user={stack.creds['username']}")
+        ),
+    )
     stack.reload("reader")
     smoke = stack.smoke()
     assert_fails(smoke, {"C6"}, {"replication"}, quoting="not visible on the reader")
@@ -566,6 +628,7 @@ def test_writer_made_read_only_fails_c6(stack) -> None:
 
 # --- the database and the master user stop accepting the secret's login ----------------------------
 
+
 def test_database_not_accepting_connections_fails_every_login(stack) -> None:
     from psycopg import sql
 
@@ -573,8 +636,9 @@ def test_database_not_accepting_connections_fails_every_login(stack) -> None:
     assert_fails(stack.smoke(), DATA_PLANE, data_probes(), quoting="is not currently accepting connections")
 
 
-@pytest.mark.parametrize("what, quoting", [("DATABASE", "too many connections for database"),
-                                           ("ROLE", "too many connections for role")])
+@pytest.mark.parametrize(
+    "what, quoting", [("DATABASE", "too many connections for database"), ("ROLE", "too many connections for role")]
+)
 def test_connection_limit_zero_fails_every_login(stack, what, quoting) -> None:
     """The master user is not a superuser (as on Aurora), so PostgreSQL holds it to a CONNECTION LIMIT:
     every login fails with the server's words. (While the emulator's master was a superuser it was let
@@ -596,7 +660,7 @@ def test_master_role_connection_limit_reached_fails_the_writers_logins(stack) ->
 
     with stack.connect_as_master("writer", stack.creds["dbname"]) as conn:
         conn.execute(sql.SQL("ALTER ROLE {} CONNECTION LIMIT 1").format(stack.master))
-    held = stack.connect_as_master("writer", stack.creds["dbname"])      # the one connection allowed
+    held = stack.connect_as_master("writer", stack.creds["dbname"])  # the one connection allowed
     try:
         assert_fails(stack.smoke(), DATA_PLANE, writer_side(), quoting="too many connections for role")
     finally:
@@ -626,8 +690,10 @@ def test_database_renamed_fails_every_login(stack) -> None:
 def test_master_password_changed_fails_every_login(stack) -> None:
     from psycopg import sql
 
-    stack.run("writer", sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-        stack.master, sql.Literal("Changed-by-hand-" + uuid.uuid4().hex)))
+    stack.run(
+        "writer",
+        sql.SQL("ALTER ROLE {} PASSWORD {}").format(stack.master, sql.Literal("Changed-by-hand-" + uuid.uuid4().hex)),
+    )
     assert_fails(stack.smoke(), DATA_PLANE, data_probes(), quoting="password authentication failed")
 
 
@@ -646,8 +712,11 @@ def test_master_role_without_login_fails_every_login(stack) -> None:
 
 
 def test_writer_pg_hba_rejecting_logins_fails_every_probe_that_logs_in_to_the_writer(stack) -> None:
-    stack.edit_config("writer", "pg_hba.conf", lambda _: (
-        "local all all scram-sha-256\nlocal replication all scram-sha-256\nhost all all 0.0.0.0/0 reject\n"))
+    stack.edit_config(
+        "writer",
+        "pg_hba.conf",
+        lambda _: "local all all scram-sha-256\nlocal replication all scram-sha-256\nhost all all 0.0.0.0/0 reject\n",
+    )
     assert_fails(stack.smoke(), DATA_PLANE, writer_side(), quoting="pg_hba.conf rejects connection")
 
 
@@ -659,6 +728,7 @@ def test_pg_hba_trusting_everyone_lets_a_wrong_password_in_and_fails_r6(stack) -
 
 # --- the secret ---------------------------------------------------------------------------------
 
+
 def _put_secret(stack: BrokenStack, text: str) -> None:
     stack.client("secretsmanager").put_secret_value(SecretId=stack.ctx.secret_arn, SecretString=text)
 
@@ -667,8 +737,9 @@ def test_secret_not_json_fails_r6_and_every_data_probe_says_it_could_not_log_in(
     _put_secret(stack, "not json: " + uuid.uuid4().hex)
     smoke = stack.smoke()
     assert_fails(smoke, DATA_PLANE, data_probes() | {"secret"}, quoting="is not JSON")
-    others = {name: detail for name, detail in smoke.failing.items()
-              if not name.startswith(("secret", "login_with_secret"))}
+    others = {
+        name: detail for name, detail in smoke.failing.items() if not name.startswith(("secret", "login_with_secret"))
+    }
     assert all(detail.startswith("could not log in to the") for detail in others.values()), smoke.out
 
 
@@ -678,7 +749,7 @@ def test_secret_without_password_fails_r6(stack) -> None:
 
 
 def test_secret_with_another_password_fails_every_login(stack) -> None:
-    other = "Not-the-password-" + uuid.uuid4().hex[:15]   # 32 characters, as generated
+    other = "Not-the-password-" + uuid.uuid4().hex[:15]  # 32 characters, as generated
     _put_secret(stack, json.dumps({**stack.creds, "password": other}))
     assert_fails(stack.smoke(), DATA_PLANE, data_probes(), quoting="password authentication failed")
 
@@ -694,12 +765,18 @@ def test_secret_deleted_fails_every_probe_that_reads_it(stack) -> None:
     smoke = stack.smoke()
     # C7 (the secret's key), R10 and S5 (its tags) cannot be judged on a secret that is gone either, nor
     # compared with the deployed template
-    assert_fails(smoke, DATA_PLANE | {"C7", "R10", "S5"}, data_probes() | {"secret", "aws_managed_keys", "tags"}
-                 | drift("secret-attached", "required-tags", "names-carry-suffix"))
+    assert_fails(
+        smoke,
+        DATA_PLANE | {"C7", "R10", "S5"},
+        data_probes()
+        | {"secret", "aws_managed_keys", "tags"}
+        | drift("secret-attached", "required-tags", "names-carry-suffix"),
+    )
     assert "cannot be read (ResourceNotFoundException" in smoke.failing["login_with_secret[writer]"]
 
 
 # --- TLS ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ["writer", "reader"])
 def test_plaintext_allowed_fails_h1(stack, role) -> None:
@@ -711,8 +788,12 @@ def test_plaintext_allowed_fails_h1(stack, role) -> None:
 def test_plaintext_allowed_for_another_role_only_fails_h1(stack) -> None:
     from psycopg import sql
 
-    stack.run("writer", sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
-        sql.Identifier("app"), sql.Literal("App-password-" + uuid.uuid4().hex)))
+    stack.run(
+        "writer",
+        sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+            sql.Identifier("app"), sql.Literal("App-password-" + uuid.uuid4().hex)
+        ),
+    )
     stack.prepend_hba("writer", "host all app 127.0.0.0/8 scram-sha-256")
     smoke = stack.smoke()
     assert_fails(smoke, {"H1"}, {"tls[writer]"}, quoting="user 'app'")
@@ -739,9 +820,10 @@ def test_ssl_off_on_the_reader_fails_every_probe_that_logs_in_to_the_reader(stac
 def test_force_ssl_off_in_the_parameter_group_fails_h1(stack) -> None:
     stack.client("rds").modify_db_cluster_parameter_group(
         DBClusterParameterGroupName=stack.ctx.cluster["DBClusterParameterGroup"],
-        Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": "0", "ApplyMethod": "immediate"}])
+        Parameters=[{"ParameterName": "rds.force_ssl", "ParameterValue": "0", "ApplyMethod": "immediate"}],
+    )
     assert_fails(stack.smoke(), {"H1"}, {"force_ssl", "tls[writer]", "tls[reader]"} | drift("force-ssl"))
-    for role in ("writer", "reader"):   # the servers' own rds.force_ssl followed the group
+    for role in ("writer", "reader"):  # the servers' own rds.force_ssl followed the group
         with stack.connect_as_master(role) as conn:
             assert conn.execute("SHOW rds.force_ssl").fetchone() == ("0",)
 
@@ -784,8 +866,12 @@ def test_log_statement_overridden_for_another_role_in_the_database_fails_r7(stac
     from psycopg import sql
 
     stack.run("writer", sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier("reporting")))
-    stack.run("writer", sql.SQL("ALTER ROLE {} IN DATABASE {} SET log_statement = 'none'").format(
-        sql.Identifier("reporting"), stack.database))
+    stack.run(
+        "writer",
+        sql.SQL("ALTER ROLE {} IN DATABASE {} SET log_statement = 'none'").format(
+            sql.Identifier("reporting"), stack.database
+        ),
+    )
     assert_fails(stack.smoke(), {"R7", "C5"}, LOG_PROBES, quoting="role reporting database")
 
 
@@ -806,6 +892,7 @@ def test_log_statement_all_written_in_capitals_is_all(stack) -> None:
 
 # --- the network, the alarm, the logs, the instances: changed through the AWS APIs ------------------
 
+
 def test_security_group_deleted_fails_s4(stack) -> None:
     stack.client("ec2").delete_security_group(GroupId=stack.ctx.parameters["VpcSecurityGroupId"])
     assert_fails(stack.smoke(), {"S4"}, {"security_group"}, quoting="does not exist")
@@ -815,14 +902,19 @@ def test_cluster_moved_to_another_security_group_fails_s4(stack) -> None:
     from tapcheck.live.deploy import NETWORK_TAG
 
     ec2 = stack.client("ec2")
-    vpc = ec2.describe_security_groups(GroupIds=[stack.ctx.parameters["VpcSecurityGroupId"]])["SecurityGroups"][0]["VpcId"]
+    vpc = ec2.describe_security_groups(GroupIds=[stack.ctx.parameters["VpcSecurityGroupId"]])["SecurityGroups"][0][
+        "VpcId"
+    ]
     # tagged as the stack's network, so that destroy removes it with the VPC deploy made
     other = ec2.create_security_group(
-        GroupName=f"{stack.name}-other", Description="not the stack's", VpcId=vpc,
+        GroupName=f"{stack.name}-other",
+        Description="not the stack's",
+        VpcId=vpc,
         TagSpecifications=[{"ResourceType": "security-group", "Tags": [{"Key": NETWORK_TAG, "Value": stack.name}]}],
     )["GroupId"]
-    stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id, VpcSecurityGroupIds=[other],
-                                          ApplyImmediately=True)
+    stack.client("rds").modify_db_cluster(
+        DBClusterIdentifier=stack.cluster_id, VpcSecurityGroupIds=[other], ApplyImmediately=True
+    )
     assert_fails(stack.smoke(), {"S4"}, {"security_group"} | drift("security-group"), quoting=other)
 
 
@@ -839,11 +931,22 @@ def test_reader_instance_deleted_through_the_api_fails_c6(stack) -> None:
     # cites the page): C6's endpoint probes see a primary there. R10 cannot read the tags of an
     # instance that is gone, nor the drift probes compare what the template sets on it (R1, C1, S3, H5,
     # R10, S5).
-    assert_fails(smoke, {"C6", "R10", "R1", "C1", "S3", "H5", "S5"},
-                 {"instances_azs", "endpoint_roles", "reader_read_only", "tags"}
-                 | drift("serverless-instances", "instances-private", "engine-version", "enhanced-monitoring",
-                         "required-tags", "names-carry-suffix"))
-    assert f"({reader}) is gone (DescribeDBInstances says DBInstanceNotFound" in smoke.failing["drift_instances_private"]
+    assert_fails(
+        smoke,
+        {"C6", "R10", "R1", "C1", "S3", "H5", "S5"},
+        {"instances_azs", "endpoint_roles", "reader_read_only", "tags"}
+        | drift(
+            "serverless-instances",
+            "instances-private",
+            "engine-version",
+            "enhanced-monitoring",
+            "required-tags",
+            "names-carry-suffix",
+        ),
+    )
+    assert (
+        f"({reader}) is gone (DescribeDBInstances says DBInstanceNotFound" in smoke.failing["drift_instances_private"]
+    )
     assert reader in smoke.failing["instances_azs"]
 
 
@@ -867,8 +970,12 @@ def test_topic_key_policy_without_cloudwatch_fails_h4(stack) -> None:
 def test_topic_deleted_fails_h4(stack) -> None:
     stack.client("sns").delete_topic(TopicArn=stack.one("AWS::SNS::Topic"))
     smoke = stack.smoke()
-    assert_fails(smoke, {"H4", "R10", "S5"}, {"alarm_action", "alarm_delivers", "tags"}
-                 | drift("alarm-notifies", "alarm-topic-deliverable", "required-tags", "names-carry-suffix"))
+    assert_fails(
+        smoke,
+        {"H4", "R10", "S5"},
+        {"alarm_action", "alarm_delivers", "tags"}
+        | drift("alarm-notifies", "alarm-topic-deliverable", "required-tags", "names-carry-suffix"),
+    )
     assert "does not exist" in smoke.failing["alarm_action"]
 
 
@@ -896,15 +1003,18 @@ def test_log_group_deleted_fails_h7_and_destroy_still_succeeds(local_target, liv
         rc, out = _smoke(local_target, name)
         smoke = Smoke(rc, out)
         # R10 and S5: the group's tags cannot be read
-        assert_fails(smoke, {"H7", "R10", "S5"}, {"log_group", "tags"}
-                     | drift("postgresql-log-group", "required-tags", "names-carry-suffix"))
+        assert_fails(
+            smoke,
+            {"H7", "R10", "S5"},
+            {"log_group", "tags"} | drift("postgresql-log-group", "required-tags", "names-carry-suffix"),
+        )
         try:
             deploy.destroy(local_target, name)
         except deploy.DeployFailed as e:
             raise DestroyFailed(f"destroy after the fault failed ({e.status}): {e.resource}: {e.reason}") from None
     finally:
         if deploy.stack_status(local_target, name) not in (None, "DELETE_COMPLETE"):
-            logs.create_log_group(logGroupName=group)   # only so that this test leaves nothing behind
+            logs.create_log_group(logGroupName=group)  # only so that this test leaves nothing behind
             deploy.destroy(local_target, name)
 
 
@@ -916,42 +1026,49 @@ def test_monitoring_role_policy_detached_fails_h5(stack) -> None:
 
 
 def test_iam_authentication_turned_off_fails_h2(stack) -> None:
-    stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id,
-                                          EnableIAMDatabaseAuthentication=False, ApplyImmediately=True)
+    stack.client("rds").modify_db_cluster(
+        DBClusterIdentifier=stack.cluster_id, EnableIAMDatabaseAuthentication=False, ApplyImmediately=True
+    )
     assert_fails(stack.smoke(), {"H2"}, {"iam_auth"} | drift("iam-auth"))
 
 
 def test_postgresql_log_export_turned_off_fails_s2(stack) -> None:
     stack.client("rds").modify_db_cluster(
-        DBClusterIdentifier=stack.cluster_id, ApplyImmediately=True,
-        CloudwatchLogsExportConfiguration={"DisableLogTypes": ["postgresql"]})
+        DBClusterIdentifier=stack.cluster_id,
+        ApplyImmediately=True,
+        CloudwatchLogsExportConfiguration={"DisableLogTypes": ["postgresql"]},
+    )
     assert_fails(stack.smoke(), {"S2"}, {"log_exports"} | drift("postgresql-log-export"), quoting="[]")
 
 
 def test_backup_retention_lowered_fails_r4_and_c3(stack) -> None:
-    stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id, BackupRetentionPeriod=1,
-                                          ApplyImmediately=True)
+    stack.client("rds").modify_db_cluster(
+        DBClusterIdentifier=stack.cluster_id, BackupRetentionPeriod=1, ApplyImmediately=True
+    )
     assert_fails(stack.smoke(), {"R4", "C3"}, {"backup_retention"} | drift("backup-retention"))
 
 
 def test_instance_made_public_fails_s3(stack) -> None:
     instance = stack.ctx.cluster["DBClusterMembers"][0]["DBInstanceIdentifier"]
-    stack.client("rds").modify_db_instance(DBInstanceIdentifier=instance, PubliclyAccessible=True,
-                                           ApplyImmediately=True)
+    stack.client("rds").modify_db_instance(
+        DBInstanceIdentifier=instance, PubliclyAccessible=True, ApplyImmediately=True
+    )
     smoke = stack.smoke()
     assert_fails(smoke, {"S3"}, {"instances_private"} | drift("instances-private"))
     assert "publicly accessible" in smoke.failing["instances_private"]
 
 
 def test_maintenance_window_moved_fails_s1(stack) -> None:
-    stack.client("rds").modify_db_cluster(DBClusterIdentifier=stack.cluster_id, ApplyImmediately=True,
-                                          PreferredMaintenanceWindow="sun:04:00-sun:05:00")
+    stack.client("rds").modify_db_cluster(
+        DBClusterIdentifier=stack.cluster_id, ApplyImmediately=True, PreferredMaintenanceWindow="sun:04:00-sun:05:00"
+    )
     assert_fails(stack.smoke(), {"S1"}, {"maintenance"} | drift("maintenance-window"), quoting="sun:04:00-sun:05:00")
 
 
 def test_cluster_tag_removed_fails_r10(stack) -> None:
-    stack.client("rds").remove_tags_from_resource(ResourceName=stack.ctx.cluster["DBClusterArn"],
-                                                  TagKeys=["Environment"])
+    stack.client("rds").remove_tags_from_resource(
+        ResourceName=stack.ctx.cluster["DBClusterArn"], TagKeys=["Environment"]
+    )
     smoke = stack.smoke()
     assert_fails(smoke, {"R10"}, {"tags"} | drift("required-tags"))
     assert "AuroraCluster (Environment=None)" in smoke.failing["tags"]

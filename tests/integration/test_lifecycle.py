@@ -31,8 +31,12 @@ def stack(local_target, live_options):
 def _update(target, name: str, doc: dict) -> dict:
     cfn = target.client("cloudformation")
     previous = cfn.describe_stacks(StackName=name)["Stacks"][0]["Parameters"]
-    cfn.update_stack(StackName=name, TemplateBody=json.dumps(doc), Capabilities=["CAPABILITY_NAMED_IAM"],
-                     Parameters=[{"ParameterKey": p["ParameterKey"], "UsePreviousValue": True} for p in previous])
+    cfn.update_stack(
+        StackName=name,
+        TemplateBody=json.dumps(doc),
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+        Parameters=[{"ParameterKey": p["ParameterKey"], "UsePreviousValue": True} for p in previous],
+    )
     return cfn.describe_stacks(StackName=name)["Stacks"][0]
 
 
@@ -85,8 +89,11 @@ def test_deletion_policy_snapshot_and_retain(local_target, stack) -> None:
     assert _update(local_target, name, changed)["StackStatus"] == "UPDATE_COMPLETE"
     deploy.destroy(local_target, name)
     rds, sns = local_target.client("rds"), local_target.client("sns")
-    snaps = [s for s in rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
-             if suffix in s["DBClusterIdentifier"]]
+    snaps = [
+        s
+        for s in rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+        if suffix in s["DBClusterIdentifier"]
+    ]
     assert len(snaps) == 1
     assert not [c for c in rds.describe_db_clusters()["DBClusters"] if suffix in c["DBClusterIdentifier"]]
     topics = [t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(f"aurora-alarms-{suffix}")]
@@ -96,7 +103,8 @@ def test_deletion_policy_snapshot_and_retain(local_target, stack) -> None:
 
 
 def test_a_cluster_without_deletion_policy_leaves_a_snapshot_and_without_storage_encrypted_has_no_kms_key(
-        local_target, live_options, tmp_path) -> None:
+    local_target, live_options, tmp_path
+) -> None:
     """CloudFormation's defaults, shared by the gate's model and the emulator: an absent DeletionPolicy
     on a DB cluster is Snapshot; an absent StorageEncrypted encrypts with an AWS owned key, not KMS."""
     from tapcheck.findings import Status
@@ -120,14 +128,18 @@ def test_a_cluster_without_deletion_policy_leaves_a_snapshot_and_without_storage
     finally:
         deploy.destroy(local_target, name)
     rds = local_target.client("rds")
-    snaps = [s for s in rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
-             if suffix in s["DBClusterIdentifier"]]
+    snaps = [
+        s
+        for s in rds.describe_db_cluster_snapshots(SnapshotType="manual")["DBClusterSnapshots"]
+        if suffix in s["DBClusterIdentifier"]
+    ]
     assert len(snaps) == 1
     rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snaps[0]["DBClusterSnapshotIdentifier"])
 
 
 def test_destroying_the_stack_schedules_its_kms_key_for_deletion_after_the_pending_window(
-        local_target, live_options, tmp_path) -> None:
+    local_target, live_options, tmp_path
+) -> None:
     """AWS::KMS::Key with DeletionPolicy Delete: the key is scheduled for deletion, not deleted at once."""
     from tapcheck.live import deploy
 
@@ -135,8 +147,11 @@ def test_destroying_the_stack_schedules_its_kms_key_for_deletion_after_the_pendi
     name = f"tapcheck-{suffix}"
     deploy.deploy(local_target, live_options.template, name, {"EnvironmentSuffix": suffix})
     cfn = local_target.client("cloudformation")
-    key_id = next(r["PhysicalResourceId"] for r in cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
-                  if r["ResourceType"] == "AWS::KMS::Key")
+    key_id = next(
+        r["PhysicalResourceId"]
+        for r in cfn.list_stack_resources(StackName=name)["StackResourceSummaries"]
+        if r["ResourceType"] == "AWS::KMS::Key"
+    )
     kms = local_target.client("kms")
     assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "Enabled"
     assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True

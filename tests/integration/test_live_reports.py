@@ -40,15 +40,16 @@ def broken_stack(local_target, live_options, tmp_path_factory):
 
 def smoke_cli(emulator, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
-    return subprocess.run([sys.executable, "-m", "tapcheck.cli", "smoke", *args], capture_output=True, text=True,
-                          env=env, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", "smoke", *args], capture_output=True, text=True, env=env, timeout=180
+    )
 
 
 def test_junit_lists_each_failing_probe_as_a_failed_case_naming_its_requirement(broken_stack, emulator, tmp_path):
     report = tmp_path / "smoke.xml"
     run = smoke_cli(emulator, "--stack-name", broken_stack, "--format", "junit", "--output", str(report))
-    assert run.returncode == 1, run.stdout + run.stderr            # exit code unchanged by the format
-    assert run.stdout == ""                                       # the report went to the file
+    assert run.returncode == 1, run.stdout + run.stderr  # exit code unchanged by the format
+    assert run.stdout == ""  # the report went to the file
     suite = ET.parse(report).getroot().find("testsuite")
     cases = suite.findall("testcase")
     failed = {c.get("name"): c.find("failure") for c in cases if c.find("failure") is not None}

@@ -11,7 +11,6 @@ import uuid
 from pathlib import Path
 
 
-
 def _deploy(target, doc: dict, tmp_path: Path, prefix: str) -> tuple[str, str]:
     from tapcheck.live import deploy
 
@@ -24,7 +23,8 @@ def _deploy(target, doc: dict, tmp_path: Path, prefix: str) -> tuple[str, str]:
 
 
 def test_without_the_stacks_log_group_rds_makes_one_outside_the_stack_and_smoke_fails_h7(
-        local_target, live_options, tmp_path) -> None:
+    local_target, live_options, tmp_path
+) -> None:
     from tapcheck.live import deploy
     from tapcheck.live.smoke import smoke
 
@@ -43,7 +43,7 @@ def test_without_the_stacks_log_group_rds_makes_one_outside_the_stack_and_smoke_
     try:
         found = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]
         assert [g["logGroupName"] for g in found] == [group]
-        assert "retentionInDays" not in found[0]                     # never expires
+        assert "retentionInDays" not in found[0]  # never expires
         out = io.StringIO()
         assert smoke(local_target, name, out=out, only=["H7"]) == 1
         assert "failed requirements: H7" in out.getvalue(), out.getvalue()

@@ -94,7 +94,7 @@ def aws_env(boundary_emulator: Any) -> dict[str, str]:
     from tapcheck.emulator import control
 
     env = dict(os.environ, **control.environment(boundary_emulator["state"]))
-    env["TAPCHECK_CA_BUNDLE"] = boundary_emulator["ca_cert"]     # the servers verify against the emulator's CA
+    env["TAPCHECK_CA_BUNDLE"] = boundary_emulator["ca_cert"]  # the servers verify against the emulator's CA
     env.pop("AWS_PROFILE", None)
     return env
 
@@ -118,7 +118,7 @@ def boundary_stack(boundary_emulator: Any, live_options: Any) -> Any:
     name = f"tapcheck-rnr-{uuid.uuid4().hex[:6]}"
     deploy.deploy(tgt, live_options.template, name, {"EnvironmentSuffix": "rnr" + uuid.uuid4().hex[:6]})
     broken = BrokenStack(tgt, name, boundary_emulator["root"])
-    subscribe_on_call(broken)   # a production stack has someone to page: smoke's read-only H4 requires it
+    subscribe_on_call(broken)  # a production stack has someone to page: smoke's read-only H4 requires it
     yield broken
     _ingress(broken, allow=False)
     deploy.destroy(tgt, name)
@@ -153,9 +153,26 @@ def _ingress(stack: BrokenStack, allow: bool) -> None:
 
 def smoke_cli(env: dict[str, str], name: str, ca_bundle: str, *extra: str) -> Smoke:
     """`smoke --target aws` against the emulator, verifying its servers against the emulator's CA."""
-    proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "smoke", "--target", "aws", "--stack-name", name,
-                           "--ca-bundle", ca_bundle, *extra], capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tapcheck.cli",
+            "smoke",
+            "--target",
+            "aws",
+            "--stack-name",
+            name,
+            "--ca-bundle",
+            ca_bundle,
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
     return Smoke(proc.returncode, proc.stdout + proc.stderr)
 
 
@@ -168,8 +185,9 @@ def assert_nothing_left(stack: BrokenStack, boundary_emulator: Any) -> None:
     runner_groups = stack.client("logs").describe_log_groups(logGroupNamePrefix="/aws/lambda/tapcheck-runner-")
     assert runner_groups["logGroups"] == [], "the runner's log group was left"
     ours = {json.loads(p.read_text()).get("netns") for p in Path(boundary_emulator["root"]).glob("*/cluster.json")}
-    assert (set(netns.existing()) - boundary_emulator["before"] - foreign_namespaces(boundary_emulator["root"])
-            == {n for n in ours if n})
+    assert set(netns.existing()) - boundary_emulator["before"] - foreign_namespaces(boundary_emulator["root"]) == {
+        n for n in ours if n
+    }
     left = handler_processes(boundary_emulator["pid"])
     assert not left, f"handler processes left: {left}"
 
@@ -204,7 +222,8 @@ def handler(event, context):
 
 
 def test_the_emulator_lets_a_function_reach_the_cluster_only_as_its_security_groups_do(
-        boundary_stack, boundary_emulator) -> None:
+    boundary_stack, boundary_emulator
+) -> None:
     """A function placed as the runner places itself (the cluster's subnets and groups) opens a TCP
     connection to the writer only while the group admits the port from itself; a function outside
     any VPC never does. The emulator reads the rules as security_groups.py does."""
@@ -213,14 +232,24 @@ def test_the_emulator_lets_a_function_reach_the_cluster_only_as_its_security_gro
     where = placement(boundary_stack.ctx)
     host, port = boundary_stack.endpoints["writer"]
     lam, iam = boundary_stack.client("lambda"), boundary_stack.client("iam")
-    role = iam.create_role(RoleName="tcp-probe", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17",
-                                                                                     "Statement": []}))["Role"]["Arn"]
+    role = iam.create_role(
+        RoleName="tcp-probe", AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []})
+    )["Role"]["Arn"]
     made = []
     try:
-        for name, vpc in (("tcp-in-vpc", {"SubnetIds": where.subnet_ids, "SecurityGroupIds": where.group_ids}),
-                          ("tcp-no-vpc", None)):
-            lam.create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler="h.handler",
-                                Code={"ZipFile": _zip(PROBE_TCP)}, Timeout=10, **({"VpcConfig": vpc} if vpc else {}))
+        for name, vpc in (
+            ("tcp-in-vpc", {"SubnetIds": where.subnet_ids, "SecurityGroupIds": where.group_ids}),
+            ("tcp-no-vpc", None),
+        ):
+            lam.create_function(
+                FunctionName=name,
+                Runtime="python3.11",
+                Role=role,
+                Handler="h.handler",
+                Code={"ZipFile": _zip(PROBE_TCP)},
+                Timeout=10,
+                **({"VpcConfig": vpc} if vpc else {}),
+            )
             made.append(name)
 
         def reach(name: str) -> str:
@@ -239,19 +268,23 @@ def test_the_emulator_lets_a_function_reach_the_cluster_only_as_its_security_gro
         _ingress(boundary_stack, allow=False)
 
 
-def test_without_ingress_from_the_group_the_runner_skips_naming_the_rule(boundary_stack, aws_env,
-                                                                         boundary_emulator) -> None:
+def test_without_ingress_from_the_group_the_runner_skips_naming_the_rule(
+    boundary_stack, aws_env, boundary_emulator
+) -> None:
     _ingress(boundary_stack, allow=False)
     smoke = smoke_cli(aws_env, boundary_stack.name, boundary_emulator["ca_cert"])
     assert smoke.rc == 0, smoke.out
     assert set(smoke.skipped) == data_probes(), smoke.out
-    assert f"authorize-security-group-ingress --group-id {_group(boundary_stack)} --protocol tcp --port {PORT}" \
+    assert (
+        f"authorize-security-group-ingress --group-id {_group(boundary_stack)} --protocol tcp --port {PORT}"
         in smoke.out
+    )
     assert_nothing_left(boundary_stack, boundary_emulator)
 
 
 def test_through_the_runner_every_probe_runs_and_without_it_the_data_plane_has_no_path(
-        boundary_stack, aws_env, boundary_emulator) -> None:
+    boundary_stack, aws_env, boundary_emulator
+) -> None:
     _ingress(boundary_stack, allow=True)
     through = smoke_cli(aws_env, boundary_stack.name, boundary_emulator["ca_cert"])
     assert through.rc == 0 and through.skipped == [], through.out
@@ -277,13 +310,16 @@ def _run_smoke(target: Any, name: str, runner: bool, **options: Any) -> Smoke:
 FAULTS = {
     "writer made read-only": (
         lambda s: (s.run("writer", "ALTER SYSTEM SET default_transaction_read_only = on"), s.reload("writer")),
-        lambda s: (s.run("writer", "ALTER SYSTEM RESET default_transaction_read_only"), s.reload("writer"))),
+        lambda s: (s.run("writer", "ALTER SYSTEM RESET default_transaction_read_only"), s.reload("writer")),
+    ),
     "WAL replay paused on the standby": (
         lambda s: s.run("reader", "SELECT pg_wal_replay_pause()"),
-        lambda s: s.run("reader", "SELECT pg_wal_replay_resume()")),
+        lambda s: s.run("reader", "SELECT pg_wal_replay_resume()"),
+    ),
     "master password changed": (
         lambda s: _password(s, "Changed-by-hand-" + uuid.uuid4().hex),
-        lambda s: _password(s, s.creds["password"])),
+        lambda s: _password(s, s.creds["password"]),
+    ),
 }
 
 
@@ -294,7 +330,8 @@ def _password(stack: BrokenStack, password: str) -> None:
 
 
 def test_faults_fail_the_same_requirements_and_probes_through_the_runner_as_direct(
-        boundary_stack, aws_path, boundary_emulator, local_target, live_options) -> None:
+    boundary_stack, aws_path, boundary_emulator, local_target, live_options
+) -> None:
     """The same faults on a stack behind the boundary (smoke through the runner) and on a stack on
     the direct emulator (smoke from here): the same failing requirements and probe runs. Both runs
     write (--write-probes, the local target's default): the transport is compared, not the mode."""
@@ -330,8 +367,12 @@ def _generated_policies(stack: BrokenStack, template: str, fire_alarm: bool) -> 
 
     account = stack.client("sts").get_caller_identity()["Account"]
     documents, notes = iam_policy.policies(
-        template, iam_policy.Scope(stack.name, account, "us-east-1"),
-        {"EnvironmentSuffix": stack.ctx.parameters["EnvironmentSuffix"]}, runner=True, fire_alarm=fire_alarm)
+        template,
+        iam_policy.Scope(stack.name, account, "us-east-1"),
+        {"EnvironmentSuffix": stack.ctx.parameters["EnvironmentSuffix"]},
+        runner=True,
+        fire_alarm=fire_alarm,
+    )
     assert notes == []
     return documents
 
@@ -357,7 +398,8 @@ def _refused(requests: list, *policies: dict) -> list[str]:
 
 
 def test_the_generated_policies_allow_every_call_smoke_the_runner_and_cleanup_make(
-        boundary_stack, aws_path, boundary_emulator, recorder, live_options) -> None:
+    boundary_stack, aws_path, boundary_emulator, recorder, live_options
+) -> None:
     """Smoke without the runner, smoke through it and `runner cleanup`, on the AWS code path: each
     call's action on the resource it targets, with its request context (iam_requests.py), is
     allowed by `tapcheck iam-policy` for this stack — smoke's policy alone without the runner, with
@@ -377,8 +419,16 @@ def test_the_generated_policies_allow_every_call_smoke_the_runner_and_cleanup_ma
     assert through.skipped == [], through.out
     runner.cleanup(aws_path, boundary_stack.name)
     actions = {r.action for r in recorder.requests}
-    assert {"iam:CreateRole", "iam:PassRole", "iam:AttachRolePolicy", "lambda:CreateFunction", "logs:CreateLogGroup",
-            "logs:DeleteLogGroup", "lambda:ListFunctions", "iam:ListRoles"} <= actions, actions
+    assert {
+        "iam:CreateRole",
+        "iam:PassRole",
+        "iam:AttachRolePolicy",
+        "lambda:CreateFunction",
+        "logs:CreateLogGroup",
+        "logs:DeleteLogGroup",
+        "lambda:ListFunctions",
+        "iam:ListRoles",
+    } <= actions, actions
     assert _refused(recorder.requests, smoke_policy, runner_policy) == []
     # the runner's own calls need the runner policy: smoke's alone refuses them
     assert any(r.startswith("iam:CreateRole") for r in _refused(recorder.requests, smoke_policy))
@@ -386,8 +436,9 @@ def test_the_generated_policies_allow_every_call_smoke_the_runner_and_cleanup_ma
     from tapcheck.live.smoke import run_smoke
 
     recorder.requests.clear()
-    run_smoke(Target("aws", "us-east-1", ca_bundle=aws_path.ca_bundle), boundary_stack.name, runner=False,
-              fire_alarm=True)
+    run_smoke(
+        Target("aws", "us-east-1", ca_bundle=aws_path.ca_bundle), boundary_stack.name, runner=False, fire_alarm=True
+    )
     assert "cloudwatch:SetAlarmState" in {r.action for r in recorder.requests}
     assert any(r.startswith("cloudwatch:SetAlarmState") for r in _refused(recorder.requests, smoke_policy))
     fired = _generated_policies(boundary_stack, live_options.template, fire_alarm=True)["smoke-policy"]
@@ -410,8 +461,10 @@ def test_the_matcher_refuses_what_the_generated_policy_does_not_grant(boundary_s
     assert allows(smoke, Request("secretsmanager:GetSecretValue", secret))
     assert not allows(smoke, Request("secretsmanager:GetSecretValue", secret.replace(suffix, "other")))
     assert not allows(smoke, Request("secretsmanager:GetSecretValue", secret + "x"))
-    assert not allows(smoke, Request("cloudwatch:SetAlarmState",
-                                     f"arn:aws:cloudwatch:us-east-1:{account}:alarm:aurora-cpu-high-{suffix}"))
+    assert not allows(
+        smoke,
+        Request("cloudwatch:SetAlarmState", f"arn:aws:cloudwatch:us-east-1:{account}:alarm:aurora-cpu-high-{suffix}"),
+    )
     role = f"arn:aws:iam::{account}:role{runner.ROLE_PATH}{runner.name_prefix(boundary_stack.name)}0a1b2c"
     boundary = runner.boundary_arn("aws", account)
     lam = (("iam:PassedToService", "lambda.amazonaws.com"),)
@@ -421,8 +474,14 @@ def test_the_matcher_refuses_what_the_generated_policy_does_not_grant(boundary_s
     vpc = runner.vpc_access_policy("aws")
     attach = (("iam:PermissionsBoundary", boundary), ("iam:PolicyARN", vpc))
     assert allows(run, Request("iam:AttachRolePolicy", role, attach))
-    assert not allows(run, Request("iam:AttachRolePolicy", role, (
-        ("iam:PermissionsBoundary", boundary), ("iam:PolicyARN", "arn:aws:iam::aws:policy/AdministratorAccess"))))
+    assert not allows(
+        run,
+        Request(
+            "iam:AttachRolePolicy",
+            role,
+            (("iam:PermissionsBoundary", boundary), ("iam:PolicyARN", "arn:aws:iam::aws:policy/AdministratorAccess")),
+        ),
+    )
     assert not allows(run, Request("iam:CreateRole", role))
     assert allows(run, Request("iam:CreateRole", role, (("iam:PermissionsBoundary", boundary),)))
 
@@ -441,15 +500,17 @@ def test_a_failed_create_removes_the_role_it_made(boundary_stack, aws_path, boun
     ctx = Context(aws, boundary_stack.name)
     data_runs = [r for r in probing.runs() if r.probe.plane == "data"]
     with Stubber(aws.client("lambda")) as stub:
-        stub.add_client_error("create_function", service_error_code="CodeStorageExceededException",
-                              http_status_code=400)
+        stub.add_client_error(
+            "create_function", service_error_code="CodeStorageExceededException", http_status_code=400
+        )
         with pytest.raises(ClientError, match="CodeStorageExceeded"):
             runner.run_remote(ctx, data_runs, out=io.StringIO())
     assert_nothing_left(boundary_stack, boundary_emulator)
 
 
-def test_a_function_timing_out_skips_its_probes_and_leaves_nothing(boundary_stack, aws_path, boundary_emulator,
-                                                                   monkeypatch) -> None:
+def test_a_function_timing_out_skips_its_probes_and_leaves_nothing(
+    boundary_stack, aws_path, boundary_emulator, monkeypatch
+) -> None:
     """The writer frozen (SIGSTOP) holds the handler in a connect; with the function's timeout
     shorter than that, Lambda (here the emulator) ends the invocation: every data-plane probe is a
     SKIP saying so, never a pass, and the function, the role and the handler process are gone."""
@@ -473,7 +534,8 @@ def test_a_function_timing_out_skips_its_probes_and_leaves_nothing(boundary_stac
 
 
 def test_runner_cleanup_removes_only_the_stacks_runners_and_foreign_look_alikes_survive(
-        boundary_stack, aws_env, boundary_emulator) -> None:
+    boundary_stack, aws_env, boundary_emulator
+) -> None:
     """Leftovers of an interrupted run (a function, its log group and its role, made as the runner
     makes them) are removed; beside them, resources carrying the runner's tag for this stack but not
     its name, or its name but not its tag, or not its path, are not touched: still there, the
@@ -485,23 +547,36 @@ def test_runner_cleanup_removes_only_the_stacks_runners_and_foreign_look_alikes_
     iam, lam, logs = emu.client("iam"), emu.client("lambda"), emu.client("logs")
     tag = {runner.RUNNER_TAG: boundary_stack.name}
     ours = runner.name_prefix(boundary_stack.name) + "0a1b2c"
-    longer_stack = runner.name_prefix(boundary_stack.name) + "x-0a1b2c"      # stack "<name>-x"'s runner
+    longer_stack = runner.name_prefix(boundary_stack.name) + "x-0a1b2c"  # stack "<name>-x"'s runner
 
     def role(name: str, path: str, tags: dict) -> str:
-        arn = iam.create_role(RoleName=name, Path=path, AssumeRolePolicyDocument=json.dumps(runner.TRUST),
-                              Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Role"]["Arn"]
+        arn = iam.create_role(
+            RoleName=name,
+            Path=path,
+            AssumeRolePolicyDocument=json.dumps(runner.TRUST),
+            Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+        )["Role"]["Arn"]
         iam.attach_role_policy(RoleName=name, PolicyArn=runner.VPC_ACCESS_POLICY)
         return arn
 
     def function(name: str, role_arn: str, tags: dict) -> None:
-        lam.create_function(FunctionName=name, Runtime="python3.11", Role=role_arn, Handler="h.handler",
-                            Code={"ZipFile": _zip("def handler(e, c):\n    return 1\n")}, Tags=tags)
+        lam.create_function(
+            FunctionName=name,
+            Runtime="python3.11",
+            Role=role_arn,
+            Handler="h.handler",
+            Code={"ZipFile": _zip("def handler(e, c):\n    return 1\n")},
+            Tags=tags,
+        )
 
     our_role = role(ours, runner.ROLE_PATH, tag)
     function(ours, our_role, tag)
     logs.create_log_group(logGroupName=f"/aws/lambda/{ours}", tags=tag)
-    foreign_roles = {"someone-elses-role": runner.ROLE_PATH, longer_stack: runner.ROLE_PATH,
-                     ours.replace("0a1b2c", "9f8e7d"): "/"}
+    foreign_roles = {
+        "someone-elses-role": runner.ROLE_PATH,
+        longer_stack: runner.ROLE_PATH,
+        ours.replace("0a1b2c", "9f8e7d"): "/",
+    }
     for name, path in foreign_roles.items():
         role(name, path, tag)
     untagged = ours.replace("0a1b2c", "1b2c3d")
@@ -512,16 +587,35 @@ def test_runner_cleanup_removes_only_the_stacks_runners_and_foreign_look_alikes_
     for name, tags in foreign_groups.items():
         logs.create_log_group(logGroupName=name, **({"tags": tags} if tags else {}))
     try:
-        proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "runner", "cleanup", "--target", "aws",
-                               "--stack-name", boundary_stack.name], capture_output=True, text=True, env=aws_env,
-                              cwd=ROOT)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tapcheck.cli",
+                "runner",
+                "cleanup",
+                "--target",
+                "aws",
+                "--stack-name",
+                boundary_stack.name,
+            ],
+            capture_output=True,
+            text=True,
+            env=aws_env,
+            cwd=ROOT,
+        )
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert proc.stdout.splitlines() == [f"removed Lambda function {ours}",
-                                            f"removed CloudWatch Logs log group /aws/lambda/{ours}",
-                                            f"removed IAM role {ours}"], proc.stdout + proc.stderr
+        assert proc.stdout.splitlines() == [
+            f"removed Lambda function {ours}",
+            f"removed CloudWatch Logs log group /aws/lambda/{ours}",
+            f"removed IAM role {ours}",
+        ], proc.stdout + proc.stderr
         assert {f["FunctionName"] for f in lam.list_functions()["Functions"]} == set(foreign_functions)
-        assert {g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
-                if g["logGroupName"] in foreign_groups or ours in g["logGroupName"]} == set(foreign_groups)
+        assert {
+            g["logGroupName"]
+            for g in logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/")["logGroups"]
+            if g["logGroupName"] in foreign_groups or ours in g["logGroupName"]
+        } == set(foreign_groups)
         for name in foreign_roles:
             held = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
             assert [p["PolicyArn"] for p in held] == [runner.VPC_ACCESS_POLICY], name
@@ -536,8 +630,9 @@ def test_runner_cleanup_removes_only_the_stacks_runners_and_foreign_look_alikes_
     assert_nothing_left(boundary_stack, boundary_emulator)
 
 
-def test_a_run_creates_its_log_group_with_a_retention_and_removes_it(boundary_stack, aws_path, boundary_emulator,
-                                                                      monkeypatch) -> None:
+def test_a_run_creates_its_log_group_with_a_retention_and_removes_it(
+    boundary_stack, aws_path, boundary_emulator, monkeypatch
+) -> None:
     """While the function runs, its log group /aws/lambda/<name> exists, tagged for the stack, with
     a 1-day retention; after the run it is gone (assert_nothing_left)."""
     from tapcheck.live import probing, runner
@@ -565,8 +660,9 @@ def test_a_run_creates_its_log_group_with_a_retention_and_removes_it(boundary_st
     assert_nothing_left(boundary_stack, boundary_emulator)
 
 
-def test_ctrl_c_during_the_runners_invoke_exits_130_and_leaves_nothing(boundary_stack, aws_env,
-                                                                       boundary_emulator) -> None:
+def test_ctrl_c_during_the_runners_invoke_exits_130_and_leaves_nothing(
+    boundary_stack, aws_env, boundary_emulator
+) -> None:
     """The writer frozen (SIGSTOP) keeps the handler waiting out a connect timeout, so the SIGINT
     lands while the function runs; smoke removes the function and the role and exits 130."""
     import signal
@@ -578,10 +674,25 @@ def test_ctrl_c_during_the_runners_invoke_exits_130_and_leaves_nothing(boundary_
     lam = boundary_stack.client("lambda")
     pid = boundary_stack.signal_postmaster("writer", signal.SIGSTOP)
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "tapcheck.cli", "smoke", "--target", "aws", "--stack-name",
-                                 boundary_stack.name, "--ca-bundle", boundary_emulator["ca_cert"]],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=aws_env, cwd=ROOT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tapcheck.cli",
+                "smoke",
+                "--target",
+                "aws",
+                "--stack-name",
+                boundary_stack.name,
+                "--ca-bundle",
+                boundary_emulator["ca_cert"],
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=aws_env,
+            cwd=ROOT,
+        )
         deadline = time.monotonic() + 120
         while not lam.list_functions()["Functions"]:
             assert proc.poll() is None and time.monotonic() < deadline, "smoke ended before its runner appeared"
@@ -602,8 +713,9 @@ def test_ctrl_c_during_the_runners_invoke_exits_130_and_leaves_nothing(boundary_
     assert_nothing_left(boundary_stack, boundary_emulator)
 
 
-def test_the_functions_code_is_built_once_and_then_read_from_the_cache(boundary_stack, boundary_emulator,
-                                                                       monkeypatch) -> None:
+def test_the_functions_code_is_built_once_and_then_read_from_the_cache(
+    boundary_stack, boundary_emulator, monkeypatch
+) -> None:
     """After the runs above, the same package, wheels and CA bundle give the cached zip: no wheel is
     read again; a changed package file gives a new build. The bundle the function verifies the cluster
     against is in the package (live/tls.py)."""

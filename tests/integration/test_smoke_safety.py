@@ -32,10 +32,17 @@ import pytest
 
 from test_faults import BrokenStack, Smoke, stack  # noqa: F401 - `stack` is a fixture
 from test_runner import (  # noqa: F401 - fixtures
-    _ingress, assert_nothing_left, aws_env, boundary_emulator, boundary_stack, handler_processes, subscribe_on_call)
+    _ingress,
+    assert_nothing_left,
+    aws_env,
+    boundary_emulator,
+    boundary_stack,
+    handler_processes,
+    subscribe_on_call,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-LOW = "app_owner"   # the low-privileged role of the escalation drill
+LOW = "app_owner"  # the low-privileged role of the escalation drill
 INCIDENT = "Threshold Crossed: 1 datapoint [97.2] was greater than the threshold (80.0) (a real incident)"
 
 
@@ -46,13 +53,13 @@ def catalog(stack: BrokenStack) -> dict[str, list]:
     queries = {
         "schemas": "SELECT nspname, pg_get_userbyid(nspowner) FROM pg_namespace ORDER BY 1",
         "relations": "SELECT n.nspname, c.relname, c.relkind, pg_get_userbyid(c.relowner) FROM pg_class c "
-                     "JOIN pg_namespace n ON n.oid = c.relnamespace ORDER BY 1, 2",
+        "JOIN pg_namespace n ON n.oid = c.relnamespace ORDER BY 1, 2",
         "functions": "SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid) FROM pg_proc p "
-                     "JOIN pg_namespace n ON n.oid = p.pronamespace ORDER BY 1, 2, 3",
+        "JOIN pg_namespace n ON n.oid = p.pronamespace ORDER BY 1, 2, 3",
         "triggers": "SELECT tgrelid::regclass::text, tgname FROM pg_trigger ORDER BY 1, 2",
         "roles": "SELECT r.rolname, r.rolsuper, r.rolcreaterole, r.rolcanlogin, ARRAY(SELECT b.rolname FROM "
-                 "pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid WHERE m.member = r.oid ORDER BY 1) "
-                 "FROM pg_roles r ORDER BY 1",
+        "pg_auth_members m JOIN pg_roles b ON b.oid = m.roleid WHERE m.member = r.oid ORDER BY 1) "
+        "FROM pg_roles r ORDER BY 1",
     }
     with stack.connect("writer", stack.creds["dbname"]) as conn:
         return {name: conn.execute(query).fetchall() for name, query in queries.items()}
@@ -60,9 +67,11 @@ def catalog(stack: BrokenStack) -> dict[str, list]:
 
 # What the stack's servers log (its parameter group sets log_statement = all) that would write: a
 # statement or an extended-protocol execute starting with a writing command.
-_WRITING = re.compile(r"LOG:\s+(?:statement|execute [^:]*):\s*(CREATE|INSERT|UPDATE|DELETE|DROP|ALTER|GRANT|REVOKE|"
-                      r"TRUNCATE|COPY|DO|SELECT\s+set_config|SET\s+(?!search_path|statement_timeout|TRANSACTION))\b",
-                      re.I)
+_WRITING = re.compile(
+    r"LOG:\s+(?:statement|execute [^:]*):\s*(CREATE|INSERT|UPDATE|DELETE|DROP|ALTER|GRANT|REVOKE|"
+    r"TRUNCATE|COPY|DO|SELECT\s+set_config|SET\s+(?!search_path|statement_timeout|TRANSACTION))\b",
+    re.I,
+)
 
 
 def log_marks(stack: BrokenStack) -> dict[Path, int]:
@@ -85,13 +94,15 @@ def writes_logged_since(stack: BrokenStack, marks: dict[Path, int]) -> list[str]
 
 
 def alarm(stack: BrokenStack) -> dict[str, Any]:
-    return stack.client("cloudwatch").describe_alarms(
-        AlarmNames=[stack.one("AWS::CloudWatch::Alarm")])["MetricAlarms"][0]
+    return stack.client("cloudwatch").describe_alarms(AlarmNames=[stack.one("AWS::CloudWatch::Alarm")])["MetricAlarms"][
+        0
+    ]
 
 
 def history(stack: BrokenStack) -> list[tuple]:
     items = stack.client("cloudwatch").describe_alarm_history(
-        AlarmName=stack.one("AWS::CloudWatch::Alarm"), MaxRecords=100)["AlarmHistoryItems"]
+        AlarmName=stack.one("AWS::CloudWatch::Alarm"), MaxRecords=100
+    )["AlarmHistoryItems"]
     return [(i["Timestamp"], i["HistoryItemType"], i["HistorySummary"]) for i in items]
 
 
@@ -99,8 +110,9 @@ def received(stack: BrokenStack, queue_url: str) -> list[str]:
     """The new states of the alarm notifications the queue got (drained)."""
     sqs, states = stack.client("sqs"), []
     while True:
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
-                                       WaitTimeSeconds=1).get("Messages", [])
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+            "Messages", []
+        )
         if not messages:
             return states
         for m in messages:
@@ -118,8 +130,14 @@ def queues(stack: BrokenStack) -> list[str]:
 
 
 def smoke_cli(env: dict[str, str], name: str, *extra: str, target: str = "aws") -> Smoke:
-    proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "smoke", "--target", target, "--stack-name", name,
-                           *extra], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", "smoke", "--target", target, "--stack-name", name, *extra],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
     return Smoke(proc.returncode, proc.stdout + proc.stderr)
 
 
@@ -145,7 +163,8 @@ def healthy(boundary_stack, on_call, boundary_emulator) -> BrokenStack:
     _ingress(boundary_stack, allow=True)
     if alarm(boundary_stack)["StateValue"] != "OK":
         boundary_stack.client("cloudwatch").set_alarm_state(
-            AlarmName=alarm(boundary_stack)["AlarmName"], StateValue="OK", StateReason="test: back to OK")
+            AlarmName=alarm(boundary_stack)["AlarmName"], StateValue="OK", StateReason="test: back to OK"
+        )
     received(boundary_stack, on_call)
     before = (queues(boundary_stack), topic_subscribers(boundary_stack))
     yield boundary_stack
@@ -174,7 +193,7 @@ def test_in_a_real_incident_the_alarm_stays_in_alarm_with_its_reason(healthy, aw
     cloudwatch = healthy.client("cloudwatch")
     name = alarm(healthy)["AlarmName"]
     cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason=INCIDENT)
-    assert received(healthy, on_call) == ["ALARM"]     # on-call was paged by the incident itself
+    assert received(healthy, on_call) == ["ALARM"]  # on-call was paged by the incident itself
     before = history(healthy)
     try:
         for extra in ((), ("--fire-alarm",)):
@@ -206,7 +225,7 @@ def test_write_probes_write_only_in_a_schema_of_their_own_and_drop_it(healthy, a
     assert smoke.rc == 0, smoke.out
     written = writes_logged_since(healthy, marks)
     schemas = {m for w in written for m in re.findall(r"tapcheck_probe_[0-9a-f]{12}", w)}
-    assert len(schemas) == 1 and all(next(iter(schemas)) in w for w in written), written   # one schema, its own
+    assert len(schemas) == 1 and all(next(iter(schemas)) in w for w in written), written  # one schema, its own
     assert "(--write-probes: a row written in a schema of the run's own, dropped)" in smoke.out
     assert passed(smoke, "replication").startswith("a row written in the probe's own schema tapcheck_probe_")
     assert catalog(healthy) == before
@@ -235,16 +254,16 @@ def test_read_only_h4_fails_without_a_confirmed_subscriber_or_with_a_failed_acti
     cloudwatch, name = healthy.client("cloudwatch"), alarm(healthy)["AlarmName"]
     try:
         cloudwatch.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="test: a failed delivery")
-        kms.put_key_policy(KeyId=key, PolicyName="default", Policy=policy)   # the key is fine again ...
+        kms.put_key_policy(KeyId=key, PolicyName="default", Policy=policy)  # the key is fine again ...
         smoke = smoke_cli(aws_env, healthy.name, "--only", "H4")
-        assert smoke.rc == 1, smoke.out                                       # ... the history still says it failed
+        assert smoke.rc == 1, smoke.out  # ... the history still says it failed
         assert "the alarm's history records a failed action" in smoke.failing["alarm_delivers"], smoke.out
         assert "Failed to execute action" in smoke.failing["alarm_delivers"]
     finally:
         kms.put_key_policy(KeyId=key, PolicyName="default", Policy=policy)
         cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="test: delivery fixed")
         received(healthy, on_call)
-    assert passed(smoke_cli(aws_env, healthy.name, "--only", "H4"), "alarm_delivers")   # a later success clears it
+    assert passed(smoke_cli(aws_env, healthy.name, "--only", "H4"), "alarm_delivers")  # a later success clears it
 
 
 # --- the planted trigger ---------------------------------------------------------------------------------
@@ -259,15 +278,24 @@ def plant_escalation_trigger(stack: BrokenStack, table: str = "tapcheck_probe") 
         conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(low))
         conn.execute(sql.SQL("GRANT CREATE ON SCHEMA public TO {}").format(low))
         conn.execute(sql.SQL("SET ROLE {}").format(low))
-        conn.execute(sql.SQL("CREATE TABLE public.{} (token text PRIMARY KEY, at timestamptz DEFAULT now())")
-                     .format(sql.Identifier(table)))
+        conn.execute(
+            sql.SQL("CREATE TABLE public.{} (token text PRIMARY KEY, at timestamptz DEFAULT now())").format(
+                sql.Identifier(table)
+            )
+        )
         conn.execute(sql.SQL("GRANT ALL ON public.{} TO PUBLIC").format(sql.Identifier(table)))
-        conn.execute(sql.SQL("CREATE FUNCTION public.tapcheck_probe_escalate() RETURNS trigger LANGUAGE plpgsql AS "
-                             "$$ BEGIN EXECUTE format('GRANT rds_superuser TO %I', {}); RETURN NEW; END $$")
-                     .format(sql.Literal(LOW)))
-        conn.execute(sql.SQL("CREATE TRIGGER escalate BEFORE INSERT OR UPDATE OR DELETE ON public.{} "
-                             "FOR EACH ROW EXECUTE FUNCTION public.tapcheck_probe_escalate()")
-                     .format(sql.Identifier(table)))
+        conn.execute(
+            sql.SQL(
+                "CREATE FUNCTION public.tapcheck_probe_escalate() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN EXECUTE format('GRANT rds_superuser TO %I', {}); RETURN NEW; END $$"
+            ).format(sql.Literal(LOW))
+        )
+        conn.execute(
+            sql.SQL(
+                "CREATE TRIGGER escalate BEFORE INSERT OR UPDATE OR DELETE ON public.{} "
+                "FOR EACH ROW EXECUTE FUNCTION public.tapcheck_probe_escalate()"
+            ).format(sql.Identifier(table))
+        )
         conn.execute("RESET ROLE")
     assert not escalated(stack)
 
@@ -308,8 +336,14 @@ def test_a_planted_trigger_does_not_make_its_owner_rds_superuser_on_aws(healthy,
 
 # --- every exit path: a signal at the worst moment ----------------------------------------------------------
 def _start(env: dict[str, str], name: str, *extra: str, target: str = "aws") -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tapcheck.cli", "smoke", "--target", target, "--stack-name", name,
-                             *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tapcheck.cli", "smoke", "--target", target, "--stack-name", name, *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
 
 
 def _wait_for(condition: Any, proc: subprocess.Popen, what: str, bound: float = 120.0) -> None:
@@ -325,7 +359,8 @@ EXIT = {signal.SIGTERM: 143, signal.SIGHUP: 129, signal.SIGINT: 130}
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
 def test_a_signal_while_the_alarm_is_fired_and_the_queue_subscribed_puts_everything_back(
-        healthy, aws_env, on_call, sig) -> None:
+    healthy, aws_env, on_call, sig
+) -> None:
     """The key's policy withdrawn so that no notification arrives: the probe waits with the alarm in
     ALARM and its queue subscribed, and the signal lands then."""
     kms, key = healthy.client("kms"), healthy.one("AWS::KMS::Key")
@@ -336,15 +371,18 @@ def test_a_signal_while_the_alarm_is_fired_and_the_queue_subscribed_puts_everyth
     subscribers = topic_subscribers(healthy)
     try:
         proc = _start(aws_env, healthy.name, "--only", "H4", "--fire-alarm")
-        _wait_for(lambda: alarm(healthy)["StateValue"] == "ALARM" and len(topic_subscribers(healthy)) == 2, proc,
-                  "the alarm fired with the probe's queue subscribed")
+        _wait_for(
+            lambda: alarm(healthy)["StateValue"] == "ALARM" and len(topic_subscribers(healthy)) == 2,
+            proc,
+            "the alarm fired with the probe's queue subscribed",
+        )
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == EXIT[sig], out + err
         assert "tapcheck: interrupted" in err and "Traceback" not in err, err
         now = alarm(healthy)
         assert now["StateValue"] == "OK" and "set back to OK" in now["StateReason"], now
-        assert topic_subscribers(healthy) == subscribers        # the probe's subscription is gone
+        assert topic_subscribers(healthy) == subscribers  # the probe's subscription is gone
         assert [u for u in queues(healthy) if "tapcheck-probe-" in u] == []
     finally:
         kms.put_key_policy(KeyId=key, PolicyName="default", Policy=policy)
@@ -368,7 +406,7 @@ def test_a_signal_while_the_runner_runs_removes_it(healthy, aws_env, boundary_em
     try:
         proc = _start(aws_env, healthy.name)
         _wait_for(lambda: bool(lam.list_functions()["Functions"]), proc, "the runner's function appeared")
-        time.sleep(1.0)   # the invoke is under way
+        time.sleep(1.0)  # the invoke is under way
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=120)
     finally:
@@ -393,8 +431,12 @@ def test_a_signal_while_the_write_probe_holds_its_schema_drops_it(stack, emulato
     proc = _start(env, stack.name, "--only", "C6", target="local")
 
     def schema_made() -> bool:
-        return watch.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE %s",
-                             ("tapcheck\\_probe\\_%",)).fetchone()[0] > 0
+        return (
+            watch.execute(
+                "SELECT count(*) FROM pg_namespace WHERE nspname LIKE %s", ("tapcheck\\_probe\\_%",)
+            ).fetchone()[0]
+            > 0
+        )
 
     try:
         _wait_for(schema_made, proc, "the write probe's schema was made", bound=60)
@@ -430,11 +472,15 @@ def test_read_only_c6_fails_when_the_reader_stops_streaming_from_the_writer(stac
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    stack.run("reader", sql.SQL("ALTER SYSTEM SET primary_conninfo = {}").format(
-        sql.Literal(f"host=127.0.0.1 port={port} user={stack.creds['username']}")))
+    stack.run(
+        "reader",
+        sql.SQL("ALTER SYSTEM SET primary_conninfo = {}").format(
+            sql.Literal(f"host=127.0.0.1 port={port} user={stack.creds['username']}")
+        ),
+    )
     stack.reload("reader")
     before = catalog(stack)
-    deadline = time.monotonic() + 30      # the writer notices its walsender gone within wal_sender_timeout
+    deadline = time.monotonic() + 30  # the writer notices its walsender gone within wal_sender_timeout
     while True:
         smoke = _smoke_read_only(stack, ["C6"])
         if smoke.rc == 1 or time.monotonic() > deadline:

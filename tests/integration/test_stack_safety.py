@@ -58,14 +58,23 @@ def _aws_env(emulator) -> dict[str, str]:
 
 
 def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tapcheck.cli", *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=300, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 # --- destroy hits only the stack named ---------------------------------------------------------------
 
+
 def test_destroy_on_the_aws_path_deletes_only_the_stack_named_and_only_once_confirmed(
-        local_target, emulator, two_stacks) -> None:
+    local_target, emulator, two_stacks
+) -> None:
     from tapcheck.live import deploy
 
     first, second = two_stacks
@@ -73,11 +82,12 @@ def test_destroy_on_the_aws_path_deletes_only_the_stack_named_and_only_once_conf
     statuses = lambda: [deploy.stack_status(local_target, n) for n in two_stacks]  # noqa: E731
     assert statuses() == ["CREATE_COMPLETE", "CREATE_COMPLETE"]
     for args, problem in (
-            (["--stack-name", ""], "tapcheck: --stack-name: is empty"),
-            (["--stack-name", "_" + first], "is not a stack name CloudFormation accepts"),
-            (["--stack-name", first], "needs its name repeated; standard input is not a terminal"),
-            (["--stack-name", first, "--confirm-stack", second], f"the confirmation '{second}' is not the stack's "),
-            (["--stack-name", first, "--confirm-stack", ""], "the confirmation '' is not the stack's name")):
+        (["--stack-name", ""], "tapcheck: --stack-name: is empty"),
+        (["--stack-name", "_" + first], "is not a stack name CloudFormation accepts"),
+        (["--stack-name", first], "needs its name repeated; standard input is not a terminal"),
+        (["--stack-name", first, "--confirm-stack", second], f"the confirmation '{second}' is not the stack's "),
+        (["--stack-name", first, "--confirm-stack", ""], "the confirmation '' is not the stack's name"),
+    ):
         run = _cli(env, "destroy", "--target", "aws", *args)
         assert run.returncode == 2 and problem in run.stderr, run.stdout + run.stderr
         assert run.stderr.count("\n") == 1 and run.stdout == "", run.stderr
@@ -89,8 +99,10 @@ def test_destroy_on_the_aws_path_deletes_only_the_stack_named_and_only_once_conf
 
 # --- the emulator's servers prove themselves ---------------------------------------------------------
 
-def test_the_emulators_servers_verify_against_its_ca_and_against_no_other(local_target, emulator, two_stacks,
-                                                                          tmp_path) -> None:
+
+def test_the_emulators_servers_verify_against_its_ca_and_against_no_other(
+    local_target, emulator, two_stacks, tmp_path
+) -> None:
     import psycopg
     from cryptography import x509
 
@@ -108,8 +120,16 @@ def test_the_emulators_servers_verify_against_its_ca_and_against_no_other(local_
     (tmp_path / "other.pem").write_bytes(tls._pem_cert(other))
     host, port = ctx.endpoint("writer")
     with pytest.raises(psycopg.OperationalError, match="certificate verify failed"):
-        psycopg.connect(host=host, port=port, user="nobody", password="x", dbname="postgres", connect_timeout=5,
-                        sslmode="verify-full", sslrootcert=str(tmp_path / "other.pem"))
+        psycopg.connect(
+            host=host,
+            port=port,
+            user="nobody",
+            password="x",
+            dbname="postgres",
+            connect_timeout=5,
+            sslmode="verify-full",
+            sslrootcert=str(tmp_path / "other.pem"),
+        )
     # the certificate the server presents: issued by the emulator's CA, for both endpoint addresses
     import socket
     import ssl
@@ -121,15 +141,20 @@ def test_the_emulators_servers_verify_against_its_ca_and_against_no_other(local_
         with context.wrap_socket(raw, server_hostname=host) as tls_sock:
             cert = x509.load_der_x509_certificate(tls_sock.getpeercert(binary_form=True))
     assert cert.issuer == ca.subject
-    sans = {str(ip) for ip in cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-            .get_values_for_type(x509.IPAddress)}
+    sans = {
+        str(ip)
+        for ip in cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+            x509.IPAddress
+        )
+    }
     assert sans == {ctx.endpoint("writer")[0], ctx.endpoint("reader")[0]}
 
 
 # --- no output quotes the secret --------------------------------------------------------------------
 
+
 def _leaks(text: str, password: str) -> list[str]:
-    return sorted({password[i:i + 8] for i in range(len(password) - 7) if password[i:i + 8] in text})
+    return sorted({password[i : i + 8] for i in range(len(password) - 7) if password[i : i + 8] in text})
 
 
 def _in_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
@@ -152,8 +177,9 @@ def _in_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("shape", ["bare password", "JSON cut short"])
-def test_a_malformed_secret_appears_in_no_output_of_smoke_or_drill(local_target, emulator, two_stacks, tmp_path,
-                                                                   shape) -> None:
+def test_a_malformed_secret_appears_in_no_output_of_smoke_or_drill(
+    local_target, emulator, two_stacks, tmp_path, shape
+) -> None:
     """Smoke runs once on each target (the local one in this process, rendered in every format as
     the command renders it; the AWS path as a command, text), the drill once per format."""
     from tapcheck.live.smoke import run_smoke
@@ -174,14 +200,24 @@ def test_a_malformed_secret_appears_in_no_output_of_smoke_or_drill(local_target,
         assert report.exit_code == 1
         for fmt in ("text", "json", "junit"):
             outputs[f"smoke {fmt}"] = live.render(report, fmt)
-        aws = _cli(_aws_env(emulator), "smoke", "--target", "aws", "--no-runner", "--stack-name", name,
-                   "--ca-bundle", emulator["ca_cert"])
+        aws = _cli(
+            _aws_env(emulator),
+            "smoke",
+            "--target",
+            "aws",
+            "--no-runner",
+            "--stack-name",
+            name,
+            "--ca-bundle",
+            emulator["ca_cert"],
+        )
         assert aws.returncode == 1, aws.stdout + aws.stderr
         outputs["smoke --target aws"] = aws.stdout + aws.stderr
         for fmt in ("text", "json", "junit"):
             file = tmp_path / f"drill.{fmt}"
-            drill = _in_process(local, "drill", "failover", "--stack-name", name, "--format", fmt, "--output",
-                                str(file))
+            drill = _in_process(
+                local, "drill", "failover", "--stack-name", name, "--format", fmt, "--output", str(file)
+            )
             assert drill.returncode == 2 and drill.stdout == "" and not file.exists(), drill.stderr
             assert drill.stderr.strip().endswith("is not JSON (fix: run `tapcheck smoke` (R6) and repair the secret)")
             outputs[f"drill {fmt}"] = drill.stderr

@@ -69,8 +69,13 @@ def test_monitoring_policy_detached_or_denied_fails_h5(local_target, stack) -> N
     role = _one(local_target, stack, "AWS::IAM::Role")
     (attached,) = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
 
-    iam.put_role_policy(RoleName=role, PolicyName="deny-logs", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "logs:PutLogEvents", "Resource": "*"}]}))
+    iam.put_role_policy(
+        RoleName=role,
+        PolicyName="deny-logs",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "logs:PutLogEvents", "Resource": "*"}]}
+        ),
+    )
     rc, out = _smoke(local_target, stack, ["H5"])
     assert rc == 1, out
     assert any("H5" in line and "denies logs:PutLogEvents" in line for line in _failed(out)), out
@@ -86,10 +91,17 @@ def test_topic_policy_denying_cloudwatch_after_deploy_fails_h4(local_target, sta
     sns = local_target.client("sns")
     topic = _one(local_target, stack, "AWS::SNS::Topic")
     policy = json.loads(sns.get_topic_attributes(TopicArn=topic)["Attributes"]["Policy"])
-    policy["Statement"].append({"Effect": "Deny", "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                                "Action": "SNS:Publish", "Resource": topic})
+    policy["Statement"].append(
+        {
+            "Effect": "Deny",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "SNS:Publish",
+            "Resource": topic,
+        }
+    )
     sns.set_topic_attributes(TopicArn=topic, AttributeName="Policy", AttributeValue=json.dumps(policy))
     rc, out = _smoke(local_target, stack, ["H4"])
     assert rc == 1, out
-    assert any("alarm_delivers" in line and "topic policy denies cloudwatch.amazonaws.com" in line
-               for line in _failed(out)), out
+    assert any(
+        "alarm_delivers" in line and "topic policy denies cloudwatch.amazonaws.com" in line for line in _failed(out)
+    ), out

@@ -44,21 +44,35 @@ class Stack:
 
     def physical_ids(self) -> dict[str, str]:
         cfn = self.target.client("cloudformation")
-        return {r["LogicalResourceId"]: r["PhysicalResourceId"]
-                for r in cfn.list_stack_resources(StackName=self.name)["StackResourceSummaries"]}
+        return {
+            r["LogicalResourceId"]: r["PhysicalResourceId"]
+            for r in cfn.list_stack_resources(StackName=self.name)["StackResourceSummaries"]
+        }
 
     def secret(self) -> dict[str, Any]:
         arn = self.outputs()["DatabaseSecretArn"]
         return json.loads(self.target.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"])
 
-    def connect(self, user: str | None = None, password: str | None = None, host_key: str = "ClusterEndpoint",
-                dbname: str | None = None) -> Any:
+    def connect(
+        self,
+        user: str | None = None,
+        password: str | None = None,
+        host_key: str = "ClusterEndpoint",
+        dbname: str | None = None,
+    ) -> Any:
         import psycopg
 
         out, secret = self.outputs(), self.secret()
-        return psycopg.connect(host=out[host_key], port=int(out["ClusterPort"]), user=user or secret["username"],
-                               password=password or secret["password"], dbname=dbname or self.database(),
-                               sslmode="require", connect_timeout=5, autocommit=True)
+        return psycopg.connect(
+            host=out[host_key],
+            port=int(out["ClusterPort"]),
+            user=user or secret["username"],
+            password=password or secret["password"],
+            dbname=dbname or self.database(),
+            sslmode="require",
+            connect_timeout=5,
+            autocommit=True,
+        )
 
     def operator(self, role: str) -> Any:
         """The emulator's own superuser on the server playing `role` (unix socket): what the machine's
@@ -145,7 +159,10 @@ def test_in_place_edits_keep_the_servers_and_the_rows(stack, tmp_path) -> None:
     result = deploy.deploy(stack.target, stack.edited(tmp_path, edit), stack.name)
     assert result.action == "update" and result.changed
     assert {c.resource: c.action for c in result.plan.changes} == {
-        "AuroraCluster": "modify", "CPUUtilizationAlarm": "modify", "DBClusterParameterGroup": "modify"}
+        "AuroraCluster": "modify",
+        "CPUUtilizationAlarm": "modify",
+        "DBClusterParameterGroup": "modify",
+    }
     assert deploy.stack_status(stack.target, stack.name) == "UPDATE_COMPLETE"
     assert stack.rows() == ROWS
     assert stack.start_times() == times, "an in-place update restarted the PostgreSQL servers"
@@ -155,7 +172,7 @@ def test_in_place_edits_keep_the_servers_and_the_rows(stack, tmp_path) -> None:
     cw, rds = stack.target.client("cloudwatch"), stack.target.client("rds")
     assert cw.describe_alarms(AlarmNames=[ids["CPUUtilizationAlarm"]])["MetricAlarms"][0]["Threshold"] == 75
     cluster = rds.describe_db_clusters(DBClusterIdentifier=ids["AuroraCluster"])["DBClusters"][0]
-    assert cluster["AutoMinorVersionUpgrade"] is False        # ModifyDBCluster takes it for an Aurora cluster
+    assert cluster["AutoMinorVersionUpgrade"] is False  # ModifyDBCluster takes it for an Aurora cluster
     arn = cluster["DBClusterArn"]
     assert {"Key": "CostCentre", "Value": "ledger"} in rds.list_tags_for_resource(ResourceName=arn)["TagList"]
     again = deploy.deploy(stack.target, stack.edited(tmp_path, edit), stack.name)
@@ -176,14 +193,16 @@ def test_a_changed_default_is_kept_at_the_stacks_value_and_deploy_says_how_to_ap
 
     edited = stack.edited(tmp_path, edit)
     offline = make_plan(Version("old", stack.template), Version("new", json.loads(Path(edited).read_text())), {}, [])
-    assert not offline.safe                  # what the hook's plan says of the same edit
+    assert not offline.safe  # what the hook's plan says of the same edit
     out = io.StringIO()
     result = deploy.deploy(stack.target, edited, stack.name, out=out)
     assert result.action == "update" and result.plan.safe and result.plan.changes == []
     notes = [line for line in out.getvalue().splitlines() if line.startswith("NOTE    parameter")]
-    assert notes == ["NOTE    parameter MasterUsername: the template's Default is now 'ledgeradmin', but the stack "
-                     "keeps 'dbadmin' (parameters not given keep their values on an update, as `aws cloudformation "
-                     "deploy` does). To apply the new Default: --param MasterUsername=ledgeradmin"]
+    assert notes == [
+        "NOTE    parameter MasterUsername: the template's Default is now 'ledgeradmin', but the stack "
+        "keeps 'dbadmin' (parameters not given keep their values on an update, as `aws cloudformation "
+        "deploy` does). To apply the new Default: --param MasterUsername=ledgeradmin"
+    ]
     assert stack.secret()["username"] == "dbadmin"
 
 
@@ -225,8 +244,9 @@ def test_a_forced_replacement_makes_a_new_empty_database_as_the_plan_predicts(st
     template, new_suffix = ROOT / "lib" / "TapStack.json", _suffix()
     with pytest.raises(update.UpdateRefused) as refused:
         deploy.deploy(stack.target, template, stack.name, {"EnvironmentSuffix": new_suffix})
-    result = deploy.deploy(stack.target, template, stack.name, {"EnvironmentSuffix": new_suffix},
-                           allows=refused.value.blocked)
+    result = deploy.deploy(
+        stack.target, template, stack.name, {"EnvironmentSuffix": new_suffix}, allows=refused.value.blocked
+    )
     predicted = {c.resource for c in result.plan.changes if c.action == "replace"}
     after = stack.physical_ids()
     replaced = {lid for lid in ids if after[lid] != ids[lid]}
@@ -235,7 +255,7 @@ def test_a_forced_replacement_makes_a_new_empty_database_as_the_plan_predicts(st
     assert not stack.has_ledger(), "the replacement cluster should be a new, empty database"
     rds = stack.target.client("rds")
     with pytest.raises(rds.exceptions.DBClusterNotFoundFault):
-        rds.describe_db_clusters(DBClusterIdentifier=ids["AuroraCluster"])   # UpdateReplacePolicy Delete
+        rds.describe_db_clusters(DBClusterIdentifier=ids["AuroraCluster"])  # UpdateReplacePolicy Delete
     assert not cluster_dirs(Path(stack.target.emulator_root), ids["AuroraCluster"]), "old PostgreSQL data left"
     events = stack.target.client("cloudformation").describe_stack_events(StackName=stack.name)["StackEvents"]
     order = [(e["LogicalResourceId"], e["ResourceStatus"], e["PhysicalResourceId"]) for e in reversed(events)]
@@ -272,11 +292,12 @@ def test_update_replace_policy_retain_keeps_and_snapshot_snapshots_the_replaced_
                 r["Properties"]["DBInstanceIdentifier"]["Fn::Sub"] += "-v2"
             if r["Type"] == "AWS::Logs::LogGroup":
                 r["Properties"]["LogGroupName"] = {
-                    "Fn::Sub": "/aws/rds/cluster/aurora-postgres-cluster-${EnvironmentSuffix}-v2/postgresql"}
+                    "Fn::Sub": "/aws/rds/cluster/aurora-postgres-cluster-${EnvironmentSuffix}-v2/postgresql"
+                }
 
     result = deploy.deploy(stack.target, stack.edited(tmp_path, rename), stack.name)
     cluster = next(c for c in result.plan.changes if c.resource == "AuroraCluster")
-    assert cluster.action == "replace" and "data-loss" not in {r.name for r in cluster.risks}   # Snapshot keeps it
+    assert cluster.action == "replace" and "data-loss" not in {r.name for r in cluster.risks}  # Snapshot keeps it
     after = stack.physical_ids()
     assert after["CPUUtilizationAlarm"] != ids["CPUUtilizationAlarm"]
     cw, rds = stack.target.client("cloudwatch"), stack.target.client("rds")
@@ -298,7 +319,7 @@ def test_a_custom_named_replacement_fails_and_rolls_back(stack, tmp_path) -> Non
 
     def rename_database(doc: dict[str, Any]) -> None:
         of_type(doc, "AWS::RDS::DBCluster")["DatabaseName"] = "ledgerdb"
-        of_type(doc, "AWS::CloudWatch::Alarm")["Threshold"] = 70      # made in place, then rolled back
+        of_type(doc, "AWS::CloudWatch::Alarm")["Threshold"] = 70  # made in place, then rolled back
 
     path = stack.edited(tmp_path, rename_database)
     with pytest.raises(update.UpdateRefused) as refused:
@@ -306,9 +327,11 @@ def test_a_custom_named_replacement_fails_and_rolls_back(stack, tmp_path) -> Non
     with pytest.raises(deploy.DeployFailed) as failed:
         deploy.deploy(stack.target, path, stack.name, allows=refused.value.blocked)
     assert failed.value.status == "UPDATE_ROLLBACK_COMPLETE" and failed.value.resource == "AuroraCluster"
-    assert failed.value.reason == ("CloudFormation cannot update a stack when a custom-named resource requires "
-                                   f"replacing. Rename {ids['AuroraCluster']} and update the stack again.")
-    assert failed.value.check is not None and failed.value.check.clean
+    assert failed.value.reason == (
+        "CloudFormation cannot update a stack when a custom-named resource requires "
+        f"replacing. Rename {ids['AuroraCluster']} and update the stack again."
+    )
+    assert failed.value.survey is not None and failed.value.survey.clean
     assert stack.physical_ids() == ids and stack.start_times() == times and stack.rows() == ROWS
     assert stack.database() == "transactiondb"
     cw = stack.target.client("cloudwatch")
@@ -323,8 +346,8 @@ def test_a_static_parameter_waits_for_a_reboot_and_a_dynamic_one_does_not(stack,
 
     def edit(doc: dict[str, Any]) -> None:
         params = of_type(doc, "AWS::RDS::DBClusterParameterGroup")["Parameters"]
-        params["shared_preload_libraries"] = "pg_stat_statements"    # postmaster context: static
-        params["log_statement"] = "mod"                               # sighup/superuser: dynamic
+        params["shared_preload_libraries"] = "pg_stat_statements"  # postmaster context: static
+        params["log_statement"] = "mod"  # sighup/superuser: dynamic
 
     result = deploy.deploy(stack.target, stack.edited(tmp_path, edit), stack.name)
     group = next(c for c in result.plan.changes if c.type == "AWS::RDS::DBClusterParameterGroup")
@@ -333,10 +356,16 @@ def test_a_static_parameter_waits_for_a_reboot_and_a_dynamic_one_does_not(stack,
     cid = stack.physical_ids()["AuroraCluster"]
     cluster = rds.describe_db_clusters(DBClusterIdentifier=cid)["DBClusters"][0]
     assert {m["DBClusterParameterGroupStatus"] for m in cluster["DBClusterMembers"]} == {"pending-reboot"}
-    params = {p["ParameterName"]: p for p in rds.describe_db_cluster_parameters(
-        DBClusterParameterGroupName=cluster["DBClusterParameterGroup"])["Parameters"]}
-    assert (params["shared_preload_libraries"]["ApplyType"], params["shared_preload_libraries"]["ApplyMethod"]) == \
-        ("static", "pending-reboot")
+    params = {
+        p["ParameterName"]: p
+        for p in rds.describe_db_cluster_parameters(DBClusterParameterGroupName=cluster["DBClusterParameterGroup"])[
+            "Parameters"
+        ]
+    }
+    assert (params["shared_preload_libraries"]["ApplyType"], params["shared_preload_libraries"]["ApplyMethod"]) == (
+        "static",
+        "pending-reboot",
+    )
     assert params["log_statement"]["ApplyType"] == "dynamic"
     with stack.connect() as conn:
         assert conn.execute("SHOW log_statement").fetchone()[0] == "mod"
@@ -350,8 +379,10 @@ def test_a_static_parameter_waits_for_a_reboot_and_a_dynamic_one_does_not(stack,
     with stack.operator("writer") as conn:
         assert conn.execute("SHOW shared_preload_libraries").fetchone()[0] == "pg_stat_statements"
     members = rds.describe_db_clusters(DBClusterIdentifier=cid)["DBClusters"][0]["DBClusterMembers"]
-    assert {m["IsClusterWriter"]: m["DBClusterParameterGroupStatus"] for m in members} == \
-        {True: "in-sync", False: "pending-reboot"}
+    assert {m["IsClusterWriter"]: m["DBClusterParameterGroupStatus"] for m in members} == {
+        True: "in-sync",
+        False: "pending-reboot",
+    }
 
 
 # --- credentials ---------------------------------------------------------------------------------
@@ -366,8 +397,12 @@ def test_a_regenerated_secret_leaves_the_cluster_on_its_old_password(stack, tmp_
     if how == "MasterUsername":
         path, params = str(ROOT / "lib" / "TapStack.json"), {"MasterUsername": "ledgeradmin"}
     else:
-        path = stack.edited(tmp_path, lambda doc: of_type(doc, "AWS::SecretsManager::Secret")["GenerateSecretString"]
-                            .__setitem__("PasswordLength", 40))
+        path = stack.edited(
+            tmp_path,
+            lambda doc: of_type(doc, "AWS::SecretsManager::Secret")["GenerateSecretString"].__setitem__(
+                "PasswordLength", 40
+            ),
+        )
         params = {}
     with pytest.raises(update.UpdateRefused) as refused:
         deploy.deploy(stack.target, path, stack.name, params)
@@ -419,18 +454,24 @@ def test_the_aws_path_updates_through_a_change_set_checked_against_the_plan(aws_
         path = tmp_path / "edit.json"
         path.write_text(json.dumps(doc))
         cfn = target.client("cloudformation")
-        created = cfn.create_change_set(StackName=name, ChangeSetName="look", TemplateBody=path.read_text(),
-                                        ChangeSetType="UPDATE", Capabilities=["CAPABILITY_NAMED_IAM"],
-                                        Parameters=[{"ParameterKey": k, "UsePreviousValue": True}
-                                                    for k in ("EnvironmentSuffix", *network)])
-        changes = {c["ResourceChange"]["LogicalResourceId"]: c["ResourceChange"]
-                   for c in cfn.describe_change_set(ChangeSetName=created["Id"])["Changes"]}
+        created = cfn.create_change_set(
+            StackName=name,
+            ChangeSetName="look",
+            TemplateBody=path.read_text(),
+            ChangeSetType="UPDATE",
+            Capabilities=["CAPABILITY_NAMED_IAM"],
+            Parameters=[{"ParameterKey": k, "UsePreviousValue": True} for k in ("EnvironmentSuffix", *network)],
+        )
+        changes = {
+            c["ResourceChange"]["LogicalResourceId"]: c["ResourceChange"]
+            for c in cfn.describe_change_set(ChangeSetName=created["Id"])["Changes"]
+        }
         cluster = changes["AuroraCluster"]
         assert (cluster["Action"], cluster["Replacement"]) == ("Modify", "True")
         detail = next(d for d in cluster["Details"] if d["Target"]["Name"] == "DatabaseName")
         assert (detail["Target"]["RequiresRecreation"], detail["Evaluation"]) == ("Always", "Static")
         instance = changes["AuroraInstance1"]
-        assert instance["Replacement"] == "Conditional"      # DBClusterIdentifier reads the new cluster: Dynamic
+        assert instance["Replacement"] == "Conditional"  # DBClusterIdentifier reads the new cluster: Dynamic
         assert changes["CPUUtilizationAlarm"]["Replacement"] == "False"
         cfn.delete_change_set(ChangeSetName=created["Id"])
 
@@ -444,10 +485,13 @@ def test_the_aws_path_updates_through_a_change_set_checked_against_the_plan(aws_
         of_type(doc, "AWS::RDS::DBCluster")["DatabaseName"] = "transactiondb"
         path.write_text(json.dumps(doc))
         result = deploy.deploy(target, path, name)
-        assert [(r.resource, r.cloudformation, r.agree) for r in result.verdicts] == \
-            [("CPUUtilizationAlarm", "Modify, Replacement False", True)]
+        assert [(r.resource, r.cloudformation, r.agree) for r in result.verdicts] == [
+            ("CPUUtilizationAlarm", "Modify, Replacement False", True)
+        ]
         sets = cfn.list_change_sets(StackName=name)["Summaries"]
-        executed = [s["ExecutionStatus"] for s in sets if s["StackName"] == name and s["ChangeSetName"].startswith("tapcheck-")]
+        executed = [
+            s["ExecutionStatus"] for s in sets if s["StackName"] == name and s["ChangeSetName"].startswith("tapcheck-")
+        ]
         assert executed and executed[-1] == "EXECUTE_COMPLETE"
         assert deploy.stack_status(target, name) == "UPDATE_COMPLETE"
     finally:
@@ -457,8 +501,15 @@ def test_the_aws_path_updates_through_a_change_set_checked_against_the_plan(aws_
 # --- the command line: events, timeout, Ctrl-C -----------------------------------------------------
 def _cli(emulator: dict[str, Any], *args: str, **kwargs: Any) -> subprocess.Popen:
     env = {**os.environ, "TAPCHECK_EMULATOR_STATE": emulator["state"]}
-    return subprocess.Popen([sys.executable, "-m", "tapcheck.cli", *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tapcheck.cli", *args],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )
 
 
 def test_deploy_streams_events_and_a_timeout_says_what_is_left_and_how_to_remove_it(local_target, emulator) -> None:
@@ -471,7 +522,7 @@ def test_deploy_streams_events_and_a_timeout_says_what_is_left_and_how_to_remove
     out, err = proc.communicate(timeout=120)
     try:
         assert proc.returncode == 1, (out, err)
-        assert "CREATE_IN_PROGRESS" in out and "s] " in out            # events, each with its elapsed time
+        assert "CREATE_IN_PROGRESS" in out and "s] " in out  # events, each with its elapsed time
         assert "did not finish within 0.2 s" in err and "left so far:" in err
         assert f"to remove it: tapcheck destroy --stack-name {name}" in err
     finally:
@@ -488,12 +539,22 @@ def test_ctrl_c_during_a_local_update_cancels_it_and_the_stack_is_as_before(stac
     stack.write_rows()
     ids, times = stack.physical_ids(), stack.start_times()
     renamed = _suffix()
-    proc = _cli(emulator, "deploy", "--stack-name", stack.name, "--param", f"EnvironmentSuffix={renamed}",
-                "--allow", "AuroraCluster", "--allow", "DatabaseSecret")
+    proc = _cli(
+        emulator,
+        "deploy",
+        "--stack-name",
+        stack.name,
+        "--param",
+        f"EnvironmentSuffix={renamed}",
+        "--allow",
+        "AuroraCluster",
+        "--allow",
+        "DatabaseSecret",
+    )
     assert proc.stdout is not None
     for line in proc.stdout:
         if "UPDATE_IN_PROGRESS" in line and "AWS::CloudFormation::Stack" not in line:
-            proc.send_signal(signal.SIGINT)        # a resource is being replaced: interrupt the update
+            proc.send_signal(signal.SIGINT)  # a resource is being replaced: interrupt the update
             break
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, (out, err)

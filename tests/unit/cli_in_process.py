@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @dataclass
 class Run:
     """The fields of subprocess.CompletedProcess the tests read."""
+
     returncode: int
     stdout: str
     stderr: str
@@ -37,7 +38,7 @@ def tapcheck(*args: str, cwd: Path = ROOT, env: dict | None = None) -> Run:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
                 code = main(list(args))
-            except SystemExit as stop:          # argparse's own usage errors exit 2
+            except SystemExit as stop:  # argparse's own usage errors exit 2
                 code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
     finally:
         os.chdir(saved_cwd)

@@ -41,7 +41,7 @@ def pytest_sessionfinish(session):
         session.config.workeroutput["tapcheck_summary"] = list(SUMMARY)
 
 
-@pytest.hookimpl(optionalhook=True)      # pytest-xdist's hook: absent under -p no:xdist
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: absent under -p no:xdist
 def pytest_testnodedown(node, error):
     SUMMARY.extend(getattr(node, "workeroutput", {}).get("tapcheck_summary", []))
 

@@ -28,11 +28,11 @@ PROTOCOL_3 = 196608
 @dataclass
 class Seen:
     tls_requested: bool = False
-    handshake: str = ""              # "done", or the server side's error
+    handshake: str = ""  # "done", or the server side's error
     startup: dict = field(default_factory=dict)
     password_messages: list[bytes] = field(default_factory=list)
     connections: int = 0
-    handled: int = 0                 # connections the listener has finished with
+    handled: int = 0  # connections the listener has finished with
 
 
 def _read_exact(conn, n: int) -> bytes:
@@ -46,8 +46,10 @@ def _read_exact(conn, n: int) -> bytes:
 
 
 def _error(message: str, code: str = "28000") -> bytes:
-    body = b"".join(k + v.encode() + b"\0" for k, v in ((b"S", "FATAL"), (b"V", "FATAL"), (b"C", code),
-                                                      (b"M", message))) + b"\0"
+    body = (
+        b"".join(k + v.encode() + b"\0" for k, v in ((b"S", "FATAL"), (b"V", "FATAL"), (b"C", code), (b"M", message)))
+        + b"\0"
+    )
     return b"E" + struct.pack("!i", len(body) + 4) + body
 
 
@@ -119,8 +121,12 @@ class Listener:
         parts = body.split(b"\0")
         self.seen.startup = {parts[i].decode(): parts[i + 1].decode() for i in range(0, len(parts) - 1, 2) if parts[i]}
         if self.auth == "hba-plaintext":
-            conn.sendall(_error(f'no pg_hba.conf entry for host "127.0.0.1", user "{self.seen.startup.get("user")}", '
-                                f'database "{self.seen.startup.get("database")}", no encryption'))
+            conn.sendall(
+                _error(
+                    f'no pg_hba.conf entry for host "127.0.0.1", user "{self.seen.startup.get("user")}", '
+                    f'database "{self.seen.startup.get("database")}", no encryption'
+                )
+            )
             return
         if self.auth == "cleartext":
             conn.sendall(b"R" + struct.pack("!ii", 8, 3))
@@ -136,7 +142,7 @@ class Listener:
     def close(self) -> None:
         self._stop = True
         try:
-            self.sock.shutdown(socket.SHUT_RDWR)      # wakes the accept() of the serving thread (Linux)
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() of the serving thread (Linux)
         except OSError:
             pass
         self.sock.close()

@@ -14,8 +14,10 @@ from tapcheck.gate import evaluate_loaded
 from tapcheck.loader import LoadedTemplate, parse_text
 from tapcheck.report import FORMATS, renderer
 
-ADVISORIES = {"iam-auth-low-capacity/low-capacity": ("H2", Severity.INFO),
-              "statement-log-cleartext-passwords/cleartext-passwords": ("C5", Severity.INFO)}
+ADVISORIES = {
+    "iam-auth-low-capacity/low-capacity": ("H2", Severity.INFO),
+    "statement-log-cleartext-passwords/cleartext-passwords": ("C5", Severity.INFO),
+}
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +88,7 @@ def seed_before_issue_22(base: dict) -> dict:
         old["Parameters"][name].pop("MaxLength")
         old["Parameters"][name].pop("MinLength")
     secret = next(r for r in old["Resources"].values() if r["Type"] == "AWS::SecretsManager::Secret")
-    secret["Properties"]["GenerateSecretString"]["ExcludeCharacters"] = "\"@/\\ "
+    secret["Properties"]["GenerateSecretString"]["ExcludeCharacters"] = '"@/\\ '
     return old
 
 
@@ -98,9 +100,9 @@ def test_seed_before_issue_22_fails_s6_and_r6(base, tmp_path):
     cluster_finding = next(f for f in report.findings if f.resource == "AuroraCluster" and f.breaks("S6"))
     assert "at 40 characters DBClusterIdentifier is 64 characters" in cluster_finding.message
     r6 = [f.message for f in report.findings if f.breaks("R6") and f.blocking]
-    assert r6 == ["Generated passwords may contain \"'\", which RDS rejects in a master password"]
+    assert r6 == ['Generated passwords may contain "\'", which RDS rejects in a master password']
 
 
 def test_base_limits_are_the_tightest_names_allow(base):
-    assert base["Parameters"]["EnvironmentSuffix"]["MaxLength"] == "39"     # 24 + 39 = 63 (cluster identifier)
+    assert base["Parameters"]["EnvironmentSuffix"]["MaxLength"] == "39"  # 24 + 39 = 63 (cluster identifier)
     assert base["Parameters"]["DatabaseName"]["MaxLength"] == "63"

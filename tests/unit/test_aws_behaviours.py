@@ -23,7 +23,7 @@ def failing_checks(template: dict) -> dict[str, list[str]]:
     model = build_model("t.json", parse_text(text, "t.json"))
     found: dict[str, list[str]] = {}
     for f in check_requirements(model, "t.json"):
-        if f.blocking:                      # advisories report, they never fail a check
+        if f.blocking:  # advisories report, they never fail a check
             found.setdefault(f.check, []).append(f.message)
     return found
 
@@ -37,16 +37,33 @@ def test_update_replace_policy_defaults_to_delete_for_every_type():
     for resource in t["Resources"].values():
         resource.pop("UpdateReplacePolicy", None)
     assert "delete-policies" not in failing_checks(t)
-    of_type(t, "AWS::RDS::DBCluster").pop("DeletionPolicy")          # DeletionPolicy does default to Snapshot
+    of_type(t, "AWS::RDS::DBCluster").pop("DeletionPolicy")  # DeletionPolicy does default to Snapshot
     assert "Snapshot" in failing_checks(t)["delete-policies"][0]
 
 
-@pytest.mark.parametrize("key", [
-    "alias/aws/sns", "arn:aws:kms:eu-west-1:123456789012:alias/aws/sns",
-    {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/sns"},
-    {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:", {"Ref": "AWS::Region"}, ":",
-                       {"Ref": "AWS::AccountId"}, ":alias/aws/sns"]]},
-    "parameter"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "alias/aws/sns",
+        "arn:aws:kms:eu-west-1:123456789012:alias/aws/sns",
+        {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/sns"},
+        {
+            "Fn::Join": [
+                "",
+                [
+                    "arn:",
+                    {"Ref": "AWS::Partition"},
+                    ":kms:",
+                    {"Ref": "AWS::Region"},
+                    ":",
+                    {"Ref": "AWS::AccountId"},
+                    ":alias/aws/sns",
+                ],
+            ]
+        },
+        "parameter",
+    ],
+)
 def test_an_alarm_cannot_publish_to_a_topic_under_aws_sns_in_any_spelling(key):
     t = copy.deepcopy(TEMPLATE)
     if key == "parameter":
@@ -57,9 +74,17 @@ def test_an_alarm_cannot_publish_to_a_topic_under_aws_sns_in_any_spelling(key):
     assert "AWS managed key" in message
 
 
-@pytest.mark.parametrize("actions, delivers", [
-    (["kms:Decrypt", "kms:GenerateDataKey*"], True), ("kms:*", True), ("*", True),
-    (["kms:Decrypt", "kms:GenerateDataKey"], True), (["kms:Decrypt"], False), ("kms:Encrypt", False)])
+@pytest.mark.parametrize(
+    "actions, delivers",
+    [
+        (["kms:Decrypt", "kms:GenerateDataKey*"], True),
+        ("kms:*", True),
+        ("*", True),
+        (["kms:Decrypt", "kms:GenerateDataKey"], True),
+        (["kms:Decrypt"], False),
+        ("kms:Encrypt", False),
+    ],
+)
 def test_a_stack_key_must_let_cloudwatch_decrypt_and_generate_data_keys(actions, delivers):
     t = copy.deepcopy(TEMPLATE)
     statements = of_type(t, "AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
@@ -71,12 +96,21 @@ def test_a_stack_key_must_let_cloudwatch_decrypt_and_generate_data_keys(actions,
 def test_a_condition_or_a_deny_takes_cloudwatchs_grant_away():
     t = copy.deepcopy(TEMPLATE)
     statements = of_type(t, "AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
-    statements.append({"Effect": "Deny", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "kms:Decrypt",
-                       "Resource": "*"})
+    statements.append(
+        {
+            "Effect": "Deny",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "kms:Decrypt",
+            "Resource": "*",
+        }
+    )
     assert "alarm-topic-deliverable" in failing_checks(t)
     t = copy.deepcopy(TEMPLATE)
-    grant = next(s for s in of_type(t, "AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
-                 if "cloudwatch.amazonaws.com" in json.dumps(s.get("Principal")))
+    grant = next(
+        s
+        for s in of_type(t, "AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"]
+        if "cloudwatch.amazonaws.com" in json.dumps(s.get("Principal"))
+    )
     grant["Condition"] = {"StringEquals": {"aws:SourceAccount": "111122223333"}}
     assert "alarm-topic-deliverable" in failing_checks(t)
 
@@ -99,45 +133,74 @@ def test_performance_insights_needs_the_2_acu_minimum_aws_recommends():
     of_type(t, "AWS::RDS::DBInstance")["Properties"]["EnablePerformanceInsights"] = True
     assert "performance-insights-capacity" in failing_checks(t)
     of_type(t, "AWS::RDS::DBCluster")["Properties"]["ServerlessV2ScalingConfiguration"]["MinCapacity"] = 2
-    assert "performance-insights-capacity" not in failing_checks(t)        # (R2 fails instead)
+    assert "performance-insights-capacity" not in failing_checks(t)  # (R2 fails instead)
     assert "capacity" in failing_checks(t)
 
 
 # --- effective state on a requirement's path (issue 16) -------------------------------------------
 
+
 def _with_alias(t: dict, alias_name="alias/aurora-alarms") -> dict:
     key_id = next(k for k, r in t["Resources"].items() if r["Type"] == "AWS::KMS::Key")
-    t["Resources"]["TopicKeyAlias"] = {"Type": "AWS::KMS::Alias", "Properties": {
-        "AliasName": alias_name, "TargetKeyId": {"Fn::GetAtt": [key_id, "Arn"]}}}
+    t["Resources"]["TopicKeyAlias"] = {
+        "Type": "AWS::KMS::Alias",
+        "Properties": {"AliasName": alias_name, "TargetKeyId": {"Fn::GetAtt": [key_id, "Arn"]}},
+    }
     return t
 
 
-@pytest.mark.parametrize("spelling", [
-    {"Ref": "TopicKeyAlias"}, "alias/aurora-alarms",
-    {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aurora-alarms"},
-    {"Fn::Join": [":", ["arn", {"Ref": "AWS::Partition"}, "kms", {"Ref": "AWS::Region"}, {"Ref": "AWS::AccountId"},
-                        "alias/aurora-alarms"]]},
-    {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${AlarmTopicKey}"},
-], ids=["ref-alias", "alias-name", "alias-arn-sub", "alias-arn-join", "key-arn-sub"])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        {"Ref": "TopicKeyAlias"},
+        "alias/aurora-alarms",
+        {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aurora-alarms"},
+        {
+            "Fn::Join": [
+                ":",
+                [
+                    "arn",
+                    {"Ref": "AWS::Partition"},
+                    "kms",
+                    {"Ref": "AWS::Region"},
+                    {"Ref": "AWS::AccountId"},
+                    "alias/aurora-alarms",
+                ],
+            ]
+        },
+        {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${AlarmTopicKey}"},
+    ],
+    ids=["ref-alias", "alias-name", "alias-arn-sub", "alias-arn-join", "key-arn-sub"],
+)
 def test_a_key_named_through_the_stacks_alias_or_arn_is_the_stacks_key(spelling):
     t = _with_alias(copy.deepcopy(TEMPLATE))
     of_type(t, "AWS::SNS::Topic")["Properties"]["KmsMasterKeyId"] = spelling
     assert "alarm-topic-deliverable" not in failing_checks(t)
-    of_type(t, "AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"][1]["Principal"] = {"Service": "sns.amazonaws.com"}
-    assert "alarm-topic-deliverable" in failing_checks(t)          # the key's policy is read through the alias
+    of_type(t, "AWS::KMS::Key")["Properties"]["KeyPolicy"]["Statement"][1]["Principal"] = {
+        "Service": "sns.amazonaws.com"
+    }
+    assert "alarm-topic-deliverable" in failing_checks(t)  # the key's policy is read through the alias
 
 
 def test_an_alias_of_another_account_is_not_the_stacks_key():
     t = _with_alias(copy.deepcopy(TEMPLATE))
-    of_type(t, "AWS::SNS::Topic")["Properties"]["KmsMasterKeyId"] = \
+    of_type(t, "AWS::SNS::Topic")["Properties"]["KmsMasterKeyId"] = (
         "arn:aws:kms:us-east-1:111122223333:alias/aurora-alarms"
+    )
     assert "cannot be known" in failing_checks(t)["alarm-topic-deliverable"][0]
 
 
-@pytest.mark.parametrize("edit", [{"Enabled": False}, {"Enabled": "false"}, {"KeySpec": "RSA_3072"},
-                                  {"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"},
-                                  {"KeyUsage": "SIGN_VERIFY"}],
-                         ids=["disabled", "disabled-string", "rsa", "hmac", "sign-verify"])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"Enabled": False},
+        {"Enabled": "false"},
+        {"KeySpec": "RSA_3072"},
+        {"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"},
+        {"KeyUsage": "SIGN_VERIFY"},
+    ],
+    ids=["disabled", "disabled-string", "rsa", "hmac", "sign-verify"],
+)
 def test_sns_cannot_encrypt_with_a_disabled_or_non_symmetric_key(edit):
     t = copy.deepcopy(TEMPLATE)
     of_type(t, "AWS::KMS::Key")["Properties"].update(edit)
@@ -149,16 +212,23 @@ def test_a_topic_policy_denying_cloudwatch_publish_stops_the_alarm():
     t = copy.deepcopy(TEMPLATE)
     topic = next(k for k, r in t["Resources"].items() if r["Type"] == "AWS::SNS::Topic")
     statement = {"Effect": "Deny", "Principal": "*", "Action": "SNS:Publish", "Resource": "*"}
-    t["Resources"]["TopicPolicy"] = {"Type": "AWS::SNS::TopicPolicy", "Properties": {
-        "Topics": [{"Ref": topic}], "PolicyDocument": {"Statement": [statement]}}}
+    t["Resources"]["TopicPolicy"] = {
+        "Type": "AWS::SNS::TopicPolicy",
+        "Properties": {"Topics": [{"Ref": topic}], "PolicyDocument": {"Statement": [statement]}},
+    }
     assert "TopicPolicy" in failing_checks(t)["alarm-topic-deliverable"][0]
     statement["Action"] = "sns:Subscribe"
     # a topic policy replaces the default one: without an Allow, CloudWatch may not publish either
     # (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger)
     assert "does not allow cloudwatch.amazonaws.com sns:Publish" in failing_checks(t)["alarm-topic-deliverable"][0]
     t["Resources"]["TopicPolicy"]["Properties"]["PolicyDocument"]["Statement"].append(
-        {"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": "sns:Publish",
-         "Resource": {"Ref": topic}})
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudwatch.amazonaws.com"},
+            "Action": "sns:Publish",
+            "Resource": {"Ref": topic},
+        }
+    )
     assert "alarm-topic-deliverable" not in failing_checks(t)
 
 
@@ -166,9 +236,13 @@ def _role(t: dict) -> dict:
     return of_type(t, "AWS::IAM::Role")["Properties"]
 
 
-@pytest.mark.parametrize("arn", ["arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
-                                 {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/"
-                                             "AmazonRDSEnhancedMonitoringRole"}])
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"},
+    ],
+)
 def test_the_monitoring_role_needs_the_permissions_of_the_managed_policy(arn):
     t = copy.deepcopy(TEMPLATE)
     _role(t)["ManagedPolicyArns"] = [arn]
@@ -179,8 +253,9 @@ def test_the_monitoring_role_needs_the_permissions_of_the_managed_policy(arn):
 
 def test_a_deny_or_a_boundary_takes_the_monitoring_permissions_away():
     t = copy.deepcopy(TEMPLATE)
-    _role(t)["Policies"] = [{"PolicyName": "p", "PolicyDocument": {"Statement": [
-        {"Effect": "Deny", "Action": "logs:*", "Resource": "*"}]}}]
+    _role(t)["Policies"] = [
+        {"PolicyName": "p", "PolicyDocument": {"Statement": [{"Effect": "Deny", "Action": "logs:*", "Resource": "*"}]}}
+    ]
     assert "denies" in failing_checks(t)["enhanced-monitoring"][0]
     del _role(t)["Policies"]
     _role(t)["PermissionsBoundary"] = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
@@ -194,16 +269,19 @@ def test_a_role_arn_written_with_sub_is_the_stacks_role():
     for resource in t["Resources"].values():
         if resource["Type"] == "AWS::RDS::DBInstance":
             resource["Properties"]["MonitoringRoleArn"] = {
-                "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aurora-monitoring-role-${EnvironmentSuffix}"}
+                "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aurora-monitoring-role-${EnvironmentSuffix}"
+            }
     assert "enhanced-monitoring" not in failing_checks(t)
     _role(t)["Path"] = "/service/"
-    assert "enhanced-monitoring" in failing_checks(t)             # the ARN now misses the role's path
+    assert "enhanced-monitoring" in failing_checks(t)  # the ARN now misses the role's path
 
 
 # --- docs/aws-behaviour.md -----------------------------------------------------------------------
 
-ROW = re.compile(r"^\| (?P<behaviour>[^|]+) \| (?P<page>[^|]+) \| (?P<says>[^|]+) \| (?P<gate>[^|]+) \| (?P<emulator>[^|]+) "
-                 r"\| (?P<tests>[^|]+) \|$")
+ROW = re.compile(
+    r"^\| (?P<behaviour>[^|]+) \| (?P<page>[^|]+) \| (?P<says>[^|]+) \| (?P<gate>[^|]+) \| (?P<emulator>[^|]+) "
+    r"\| (?P<tests>[^|]+) \|$"
+)
 LOCALISED = re.compile(r"docs\.amazonaws\.cn|docs\.aws\.amazon\.com/[a-z]{2}_[a-z]{2}/|repost\.aws/[a-z]{2}/")
 TEST_REF = re.compile(r"`(tests/[\w/]+\.py)::(test_\w+)`")
 

@@ -56,9 +56,18 @@ def loopback_only(monkeypatch):
 def client(endpoint: str, *, keys: bool = True, proxies: dict | None = None, timeout: float = 0.5):
     kwargs = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"} if keys else {}
     # a session of its own: boto3's default one keeps the credentials it first found (another test's)
-    return boto3.session.Session().client("cloudformation", region_name="us-east-1", endpoint_url=endpoint, **kwargs,
-                        config=Config(connect_timeout=timeout, read_timeout=timeout, proxies=proxies,
-                                      retries={"max_attempts": 1, "mode": "standard"}))
+    return boto3.session.Session().client(
+        "cloudformation",
+        region_name="us-east-1",
+        endpoint_url=endpoint,
+        **kwargs,
+        config=Config(
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            proxies=proxies,
+            retries={"max_attempts": 1, "mode": "standard"},
+        ),
+    )
 
 
 def raised(call) -> BaseException:
@@ -130,7 +139,7 @@ def test_connect_timeout():
     server.bind(("127.0.0.1", 0))
     server.listen(0)
     port = server.getsockname()[1]
-    queue = []                                     # fill the accept queue: the next SYN is dropped
+    queue = []  # fill the accept queue: the next SYN is dropped
     for _ in range(8):
         waiting = socket.socket()
         waiting.setblocking(False)
@@ -160,7 +169,7 @@ def test_read_timeout(silent_server):
 
 
 def test_connection_closed_before_an_answer():
-    port, stop = serve(lambda connection: connection.recv(65536))         # reads the request, hangs up
+    port, stop = serve(lambda connection: connection.recv(65536))  # reads the request, hangs up
     try:
         exc = raised(lambda: client(f"http://127.0.0.1:{port}").describe_stacks())
     finally:
@@ -171,8 +180,27 @@ def test_connection_closed_before_an_answer():
 
 def test_tls_with_a_certificate_nobody_signed(tmp_path):
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
 
@@ -196,8 +224,9 @@ def test_tls_with_a_certificate_nobody_signed(tmp_path):
 
 def test_a_proxy_that_is_not_there():
     proxy = f"http://127.0.0.1:{closed_port()}"
-    exc = raised(lambda: client("https://cloudformation.us-east-1.amazonaws.com",
-                                proxies={"https": proxy}).describe_stacks())
+    exc = raised(
+        lambda: client("https://cloudformation.us-east-1.amazonaws.com", proxies={"https": proxy}).describe_stacks()
+    )
     assert type(exc).__name__ == "ProxyConnectionError"
     error = describe(exc)
     assert error.subject == proxy and error.problem.startswith("cannot connect to the proxy")
@@ -207,9 +236,16 @@ def test_a_proxy_that_is_not_there():
 @pytest.fixture
 def no_credential_sources(monkeypatch, tmp_path):
     """The standard chain finds nothing: no AWS_* variables, no files, no instance metadata."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                 "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                 "AWS_CONTAINER_CREDENTIALS_FULL_URI"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
@@ -231,13 +267,16 @@ def test_half_the_credentials(no_credential_sources, monkeypatch):
     assert error.problem == "only part of them in env: AWS_SECRET_ACCESS_KEY is missing"
 
 
-@pytest.mark.parametrize("code, words", [
-    ("Throttling", "AWS throttled DescribeStacks (Throttling)"),
-    ("ExpiredToken", "the credentials have expired (ExpiredToken on DescribeStacks)"),
-    ("InvalidClientTokenId", "AWS does not know the access key (InvalidClientTokenId on DescribeStacks)"),
-    ("UnrecognizedClientException", "AWS does not know the access key"),
-    ("SignatureDoesNotMatch", "AWS refused the request's signature (SignatureDoesNotMatch on DescribeStacks)"),
-])
+@pytest.mark.parametrize(
+    "code, words",
+    [
+        ("Throttling", "AWS throttled DescribeStacks (Throttling)"),
+        ("ExpiredToken", "the credentials have expired (ExpiredToken on DescribeStacks)"),
+        ("InvalidClientTokenId", "AWS does not know the access key (InvalidClientTokenId on DescribeStacks)"),
+        ("UnrecognizedClientException", "AWS does not know the access key"),
+        ("SignatureDoesNotMatch", "AWS refused the request's signature (SignatureDoesNotMatch on DescribeStacks)"),
+    ],
+)
 def test_answers_that_are_the_environments(code, words):
     watched = aws_errors.watch(client("https://cloudformation.us-east-1.amazonaws.com"))
     with Stubber(watched) as stub:
@@ -246,7 +285,7 @@ def test_answers_that_are_the_environments(code, words):
             watched.describe_stacks()
     assert caught.value.subject == "https://cloudformation.us-east-1.amazonaws.com"
     assert caught.value.problem.startswith(words) and caught.value.fix
-    plain = client("https://cloudformation.us-east-1.amazonaws.com")          # a client nobody watches
+    plain = client("https://cloudformation.us-east-1.amazonaws.com")  # a client nobody watches
     with Stubber(plain) as stub:
         stub.add_client_error("describe_stacks", service_error_code=code, http_status_code=400)
         assert describe(raised(plain.describe_stacks)).problem.startswith(words)
@@ -255,8 +294,12 @@ def test_answers_that_are_the_environments(code, words):
 def test_an_answer_that_is_not_the_environments_is_left_alone():
     watched = aws_errors.watch(client("https://cloudformation.us-east-1.amazonaws.com"))
     with Stubber(watched) as stub:
-        stub.add_client_error("describe_stacks", service_error_code="ValidationError",
-                              service_message="Stack with id s does not exist", http_status_code=400)
+        stub.add_client_error(
+            "describe_stacks",
+            service_error_code="ValidationError",
+            service_message="Stack with id s does not exist",
+            http_status_code=400,
+        )
         exc = raised(watched.describe_stacks)
     assert type(exc).__name__ == "ClientError" and describe(exc) is None
     assert describe(KeyError("a bug of tapcheck")) is None
@@ -295,8 +338,10 @@ class _ExpiredToken(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802 - http.server's name
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = (b"<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>The security token "
-                b"included in the request is expired</Message></Error><RequestId>1</RequestId></ErrorResponse>")
+        body = (
+            b"<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>The security token "
+            b"included in the request is expired</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+        )
         self.send_response(403)
         self.send_header("Content-Type", "text/xml")
         self.send_header("Content-Length", str(len(body)))
@@ -312,12 +357,25 @@ def test_smoke_on_aws_with_expired_credentials_is_one_line_exit_2(tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     endpoint = f"http://127.0.0.1:{server.server_address[1]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               AWS_SESSION_TOKEN="expired", AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true",
-               AWS_SHARED_CREDENTIALS_FILE="/nonexistent", AWS_CONFIG_FILE="/nonexistent")
+    env.update(
+        AWS_ENDPOINT_URL=endpoint,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_SESSION_TOKEN="expired",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_EC2_METADATA_DISABLED="true",
+        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+        AWS_CONFIG_FILE="/nonexistent",
+    )
     try:
-        run = subprocess.run([sys.executable, "-m", "tapcheck.cli", "smoke", "--target", "aws", "--stack-name", "s"],
-                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        run = subprocess.run(
+            [sys.executable, "-m", "tapcheck.cli", "smoke", "--target", "aws", "--stack-name", "s"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         server.shutdown()
         server.server_close()

@@ -50,8 +50,13 @@ def run_batch(tmp_path: Path, how: str) -> tuple[dict, list[int], list[str]]:
         copies.append(str(tmp_path / name))
     templates = [copies[0], str(SEED), copies[1], copies[2]]
     pids = tmp_path / "pids"
-    run = subprocess.run([sys.executable, "-c", SCRIPT, how, str(pids), *templates], cwd=ROOT,
-                         capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", SCRIPT, how, str(pids), *templates],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout), [int(p) for p in pids.read_text().split()], templates
 
@@ -61,9 +66,11 @@ def test_a_killed_worker_loses_its_template_alone(tmp_path):
     assert result["reports"] == [[templates[0], True], [templates[2], True], [templates[3], True]]
     [[path, problem, code]] = result["unchecked"]
     assert (path, code) == (str(SEED), 4)
-    assert problem == (f"tapcheck: {SEED}: internal error: the process checking it died (signal 9) "
-                       f"(fix: rerun with TAPCHECK_DEBUG=1 and report the traceback)")
-    assert result["main"] not in pids and len(set(pids)) >= 2      # forked workers, more than one
+    assert problem == (
+        f"tapcheck: {SEED}: internal error: the process checking it died (signal 9) "
+        f"(fix: rerun with TAPCHECK_DEBUG=1 and report the traceback)"
+    )
+    assert result["main"] not in pids and len(set(pids)) >= 2  # forked workers, more than one
 
 
 def test_a_bug_on_one_template_in_a_worker_is_one_line(tmp_path):

@@ -44,9 +44,15 @@ def run(tmp_path: Path, distribution_has_15: bool, pgdg_has_15: bool = True, apt
     if distribution_has_15:
         (state / "has-15").touch()
     calls = tmp_path / "calls"
-    env = {**os.environ, "PATH": f"{stubs}{os.pathsep}{os.environ['PATH']}", "CALLS": str(calls),
-           "STATE": str(state), "PGDG_SCRIPT": str(stubs / "pgdg.sh"), "PGDG_HAS_15": "yes" if pgdg_has_15 else "no",
-           "DISTRIBUTION_KNOWS_15": "none" if apt_cache_lists_it else "unknown"}
+    env = {
+        **os.environ,
+        "PATH": f"{stubs}{os.pathsep}{os.environ['PATH']}",
+        "CALLS": str(calls),
+        "STATE": str(state),
+        "PGDG_SCRIPT": str(stubs / "pgdg.sh"),
+        "PGDG_HAS_15": "yes" if pgdg_has_15 else "no",
+        "DISTRIBUTION_KNOWS_15": "none" if apt_cache_lists_it else "unknown",
+    }
     result = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
     said = [line.removeprefix("calls: ") for line in calls.read_text().splitlines()] if calls.exists() else []
     return result, [c for c in said if not c.startswith("apt-cache")]
@@ -62,8 +68,13 @@ def test_where_the_distribution_ships_postgresql_15_it_is_installed_from_there(t
 def test_where_it_does_not_pgdg_is_added_first(tmp_path, apt_cache_lists_it):
     result, calls = run(tmp_path, distribution_has_15=False, apt_cache_lists_it=apt_cache_lists_it)
     assert result.returncode == 0, result.stderr
-    assert calls == ["apt-get update -qq", "apt-get install -y -qq postgresql-common", "pgdg -y",
-                     "apt-get update -qq", "apt-get install -y -qq postgresql-15"]
+    assert calls == [
+        "apt-get update -qq",
+        "apt-get install -y -qq postgresql-common",
+        "pgdg -y",
+        "apt-get update -qq",
+        "apt-get install -y -qq postgresql-15",
+    ]
     assert "adding PGDG's apt repository" in result.stderr
 
 
@@ -90,14 +101,27 @@ def test_bootstrap_installs_postgresql_only_when_tapcheck_pg_bin_lacks_it(tmp_pa
     (found / "initdb").write_text("#!/bin/sh\n")
     (found / "initdb").chmod(0o755)
     calls = tmp_path / "calls"
-    env = {**os.environ, "PATH": f"{stubs}{os.pathsep}{os.environ['PATH']}", "CALLS": str(calls),
-           "STATE": str(tmp_path / "state")}
-    present = subprocess.run(["bash", str(ROOT / "scripts" / "bootstrap.sh")], env={**env, "TAPCHECK_PG_BIN": str(found)},
-                             capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "PATH": f"{stubs}{os.pathsep}{os.environ['PATH']}",
+        "CALLS": str(calls),
+        "STATE": str(tmp_path / "state"),
+    }
+    present = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "bootstrap.sh")],
+        env={**env, "TAPCHECK_PG_BIN": str(found)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert present.returncode == 0, present.stderr
     assert not calls.exists()
-    missing = subprocess.run(["bash", str(ROOT / "scripts" / "bootstrap.sh")],
-                             env={**env, "TAPCHECK_PG_BIN": str(tmp_path / "nowhere")},
-                             capture_output=True, text=True, timeout=300)
+    missing = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "bootstrap.sh")],
+        env={**env, "TAPCHECK_PG_BIN": str(tmp_path / "nowhere")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert missing.returncode == 0, missing.stderr
     assert "apt-get install -y -qq postgresql-15" in calls.read_text()

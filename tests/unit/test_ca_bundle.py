@@ -70,7 +70,7 @@ def served(monkeypatch, tmp_path):
 
 def test_the_shipped_url_is_the_one_aws_documents_and_no_digest_is_pretended() -> None:
     assert ca_bundle.BUNDLE_URL == "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
-    assert ca_bundle.PINNED_SHA256 is None     # not obtained offline: see the module's docstring
+    assert ca_bundle.PINNED_SHA256 is None  # not obtained offline: see the module's docstring
 
 
 def test_unpinned_nothing_is_downloaded(served) -> None:
@@ -86,8 +86,8 @@ def test_fetched_once_checked_and_cached(served, tmp_path) -> None:
     path = ca_bundle.bundle_path()
     assert path == tmp_path / "cache" / "tapcheck" / "rds-ca" / f"global-bundle-{DIGEST[:16]}.pem"
     assert path.read_bytes() == BUNDLE and server.requests == 1
-    assert ca_bundle.bundle_path() == path and server.requests == 1          # from the cache
-    path.write_bytes(BUNDLE + b"# tampered\n")                               # checked at every use
+    assert ca_bundle.bundle_path() == path and server.requests == 1  # from the cache
+    path.write_bytes(BUNDLE + b"# tampered\n")  # checked at every use
     assert ca_bundle.bundle_path().read_bytes() == BUNDLE and server.requests == 2
 
 
@@ -108,7 +108,7 @@ def test_over_https_the_server_is_verified(served, monkeypatch, tmp_path) -> Non
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tmp_path / "srv.crt", tmp_path / "srv.key")
     server = served(context=context)
-    with pytest.raises(UsageError) as info:                 # the system's trust store does not know this CA
+    with pytest.raises(UsageError) as info:  # the system's trust store does not know this CA
         ca_bundle.bundle_path()
     assert "cannot be fetched" in info.value.problem and "CERTIFICATE_VERIFY_FAILED" in info.value.problem
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.crt"))
@@ -127,8 +127,11 @@ def test_the_aws_target_uses_the_fetched_bundle_unless_one_is_named(served, tmp_
 
 def test_ca_bundle_must_be_a_file_of_certificates(tmp_path) -> None:
     (tmp_path / "notes.txt").write_text("not a certificate\n")
-    for path, problem in ((tmp_path / "missing.pem", "is not a file"), (tmp_path, "is not a file"),
-                          (tmp_path / "notes.txt", "holds no PEM certificate that can be read")):
+    for path, problem in (
+        (tmp_path / "missing.pem", "is not a file"),
+        (tmp_path, "is not a file"),
+        (tmp_path / "notes.txt", "holds no PEM certificate that can be read"),
+    ):
         with pytest.raises(UsageError) as info:
             tls.check_bundle(path)
         assert info.value.problem.startswith(problem)

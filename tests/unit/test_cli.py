@@ -13,8 +13,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "tests" / "fixtures" / "seed_template.json"
 
 
-
-
 # What the seed gets wrong (README: "Where the seed went wrong"): the deprecated 15.4 (R1), a password alphabet
 # RDS refuses (R6), tags (R10), redundant DependsOn (C10), names (S5), names too long at the parameters' extremes
 # (S6), and the hardening it lacks
@@ -37,17 +35,30 @@ def test_seed_fails_naming_r10_and_r1_and_shows_w3005():
     redundant = sorted(f["resource"] for f in report["findings"] for e in f["evidence"] if e["rule"] == "W3005")
     # cfn-lint 1.58 reports eight (the cluster's DependsOn on the secret twice: two Refs), each the
     # evidence of C10's finding on that DependsOn entry: seven defects, seven findings
-    assert redundant == ["AuroraCluster"] * 4 + ["AuroraInstance1", "CPUUtilizationAlarm"] + \
-        ["SecretTargetAttachment"] * 2
+    assert (
+        redundant == ["AuroraCluster"] * 4 + ["AuroraInstance1", "CPUUtilizationAlarm"] + ["SecretTargetAttachment"] * 2
+    )
     assert sorted((f["resource"], f["path"]) for f in report["findings"] if f["check"] == "references") == [
-        ("AuroraCluster", f"/Resources/AuroraCluster/DependsOn/{i}") for i in range(3)] + [
+        ("AuroraCluster", f"/Resources/AuroraCluster/DependsOn/{i}") for i in range(3)
+    ] + [
         ("AuroraInstance1", "/Resources/AuroraInstance1/DependsOn"),
-        ("CPUUtilizationAlarm", "/Resources/CPUUtilizationAlarm/DependsOn")] + [
-        ("SecretTargetAttachment", f"/Resources/SecretTargetAttachment/DependsOn/{i}") for i in range(2)]
+        ("CPUUtilizationAlarm", "/Resources/CPUUtilizationAlarm/DependsOn"),
+    ] + [("SecretTargetAttachment", f"/Resources/SecretTargetAttachment/DependsOn/{i}") for i in range(2)]
     assert any("R10" in f["requirements"] and f["resource"] == "CPUUtilizationAlarm" for f in report["findings"])
     assert any("R1" in f["requirements"] and "15.4" in f["message"] for f in report["findings"])
     for finding in report["findings"]:
-        assert set(finding) >= {"requirements", "check", "rule", "resource", "path", "message", "fix", "severity", "line", "column"}
+        assert set(finding) >= {
+            "requirements",
+            "check",
+            "rule",
+            "resource",
+            "path",
+            "message",
+            "fix",
+            "severity",
+            "line",
+            "column",
+        }
 
 
 def test_text_report_has_matrix_then_findings():
@@ -121,8 +132,10 @@ def test_huge_file(tmp_path):
 
 
 def test_missing_file_and_directory_without_templates(tmp_path):
-    for target, problem in ((tmp_path / "nope.json", "no such file"),
-                            (tmp_path, "directory holds no CloudFormation template")):
+    for target, problem in (
+        (tmp_path / "nope.json", "no such file"),
+        (tmp_path, "directory holds no CloudFormation template"),
+    ):
         run = tapcheck("check", str(target))
         assert run.returncode == 2 and problem in run.stderr and len(run.stderr.strip().splitlines()) == 1
 

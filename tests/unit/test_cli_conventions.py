@@ -22,8 +22,15 @@ SEED = ROOT / "tests" / "fixtures" / "seed_template.json"
 
 
 def tapcheck(*args: str, cwd: Path = ROOT, stdout=subprocess.PIPE, env: dict | None = None):
-    return subprocess.run([sys.executable, "-m", "tapcheck.cli", *args], cwd=cwd, stdout=stdout,
-                          stderr=subprocess.PIPE, text=True, timeout=180, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", *args],
+        cwd=cwd,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=180,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def into_closed_pipe(*args: str) -> subprocess.CompletedProcess:
@@ -46,8 +53,14 @@ def test_version():
 def test_help_documents_the_exit_codes():
     for args in (["--help"], ["check", "--help"]):
         text = " ".join(tapcheck(*args).stdout.split())
-        for code in ("0 compliant", "1 findings", "2 unusable input", "3 a missing tool", "4 internal error",
-                     "130 interrupted"):
+        for code in (
+            "0 compliant",
+            "1 findings",
+            "2 unusable input",
+            "3 a missing tool",
+            "4 internal error",
+            "130 interrupted",
+        ):
             assert code in text, (args, code)
 
 
@@ -57,20 +70,31 @@ def test_worst_exit_code_order():
     assert worst(1, 2) == 2 and worst(3, 2, 1) == 3 and worst(1, 4, 3) == 4 and worst(4, 130) == 130
 
 
-@pytest.mark.parametrize("args", [["requirements"], ["requirements", "--format", "json"], ["check"],
-                                  ["check", str(SEED), "--format", "sarif"], ["--help"], ["--version"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["requirements"],
+        ["requirements", "--format", "json"],
+        ["check"],
+        ["check", str(SEED), "--format", "sarif"],
+        ["--help"],
+        ["--version"],
+    ],
+)
 def test_a_reader_that_leaves_early_is_no_error(args):
     run = into_closed_pipe(*args)
     assert run.stderr == "", run.stderr
-    assert run.returncode == (1 if str(SEED) in args else 0)      # the command's own verdict
+    assert run.returncode == (1 if str(SEED) in args else 0)  # the command's own verdict
 
 
 def test_head_on_a_real_pipeline():
-    shell = (f"set -o pipefail; {sys.executable} -m tapcheck.cli requirements | head -1 && "
-             f"{sys.executable} -m tapcheck.cli check {SEED} | head -1")
+    shell = (
+        f"set -o pipefail; {sys.executable} -m tapcheck.cli requirements | head -1 && "
+        f"{sys.executable} -m tapcheck.cli check {SEED} | head -1"
+    )
     run = subprocess.run(["bash", "-c", shell], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert run.stderr == "" and "Traceback" not in run.stdout
-    assert run.returncode == 1          # pipefail: the second command's verdict (findings), not an error
+    assert run.returncode == 1  # pipefail: the second command's verdict (findings), not an error
     assert run.stdout.splitlines()[0].startswith("| id |")
 
 
@@ -107,11 +131,12 @@ def write_tree(base: Path) -> dict[str, Path]:
 def test_a_directory_checks_its_templates_and_names_what_it_skipped(tmp_path):
     write_tree(tmp_path)
     run = tapcheck("check", "stacks", "--format", "json", cwd=tmp_path)
-    assert run.returncode == 1, run.stderr          # the seed fails; the others are checked too
+    assert run.returncode == 1, run.stderr  # the seed fails; the others are checked too
     checked = sorted(t["template"] for t in json.loads(run.stdout)["templates"])
     assert checked == ["stacks/db.json", "stacks/nested/seed.template"]
-    skipped = sorted(line.split(": ")[1].split(" ")[-1] for line in run.stderr.splitlines()
-                     if line.startswith("tapcheck: skipped"))
+    skipped = sorted(
+        line.split(": ")[1].split(" ")[-1] for line in run.stderr.splitlines() if line.startswith("tapcheck: skipped")
+    )
     assert skipped == ["stacks/app.yaml", "stacks/package.json", "stacks/values.yml"]
     # the SNS-only stack is a template, but not the Aurora requirements' to judge (governed.py)
     assert "skipped stacks/app.yaml: not governed: declares no AWS::RDS::DBCluster" in run.stderr
@@ -122,7 +147,7 @@ def test_a_glob_pattern_and_a_file_named_twice_are_checked_once(tmp_path):
     write_tree(tmp_path)
     run = tapcheck("check", "stacks/*.json", "stacks/db.json", "--format", "json", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout)["template"] == "stacks/db.json"          # one template: the single shape
+    assert json.loads(run.stdout)["template"] == "stacks/db.json"  # one template: the single shape
     assert "skipped stacks/package.json" in run.stderr
     recursive = tapcheck("check", "stacks/**/*.template", "--format", "json", cwd=tmp_path)
     assert recursive.returncode == 1 and json.loads(recursive.stdout)["template"] == "stacks/nested/seed.template"
@@ -151,7 +176,8 @@ def test_a_broken_template_in_a_directory_is_unusable_input_not_skipped(tmp_path
     shutil.copy(TEMPLATE, tmp_path / "t" / "good.json")
     # cut short inside the cluster: it names the type, so it stays governed (and cannot be read)
     (tmp_path / "t" / "broken.template.json").write_text(
-        '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"C": {"Type": "AWS::RDS::DBCluster"')
+        '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"C": {"Type": "AWS::RDS::DBCluster"'
+    )
     # cut short, and nothing says it is an Aurora template: not governed, skipped and named
     (tmp_path / "t" / "other.template.json").write_text('{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {')
     run = tapcheck("check", "t", "--format", "json", cwd=tmp_path)
@@ -175,15 +201,16 @@ def test_a_crash_on_one_template_keeps_the_others_reports(monkeypatch, capsys, t
     monkeypatch.setattr(gate, "evaluate_loaded", crashes_on_the_seed)
     monkeypatch.delenv(cli.ENV_DEBUG, raising=False)
     for fmt in ("json", "junit", "sarif", "text"):
-        code = cli.main(["check", str(TEMPLATE), str(SEED), str(TEMPLATE.parent / ".." / "lib" / "TapStack.json"),
-                         "--format", fmt])
+        code = cli.main(
+            ["check", str(TEMPLATE), str(SEED), str(TEMPLATE.parent / ".." / "lib" / "TapStack.json"), "--format", fmt]
+        )
         out, err = capsys.readouterr()
         assert code == EXIT_INTERNAL, (fmt, err)
         assert err.count("internal error") == 1 and "KeyError" in err and "Traceback" not in err
         assert SEED.name in err
         if fmt == "json":
             report = json.loads(out)
-            assert [t["compliant"] for t in report["templates"]] == [True]      # the same file once
+            assert [t["compliant"] for t in report["templates"]] == [True]  # the same file once
             assert report["unchecked"][0]["exit_code"] == EXIT_INTERNAL
         elif fmt == "junit":
             assert "<error" in out and "exit 4" in out and "R10" in out

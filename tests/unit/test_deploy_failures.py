@@ -38,8 +38,14 @@ class _Target:
 
 
 def _event(i: int, logical: str, status: str, reason: str | None = None) -> dict:
-    e = {"StackName": "s", "LogicalResourceId": logical, "ResourceStatus": status, "ResourceType": "T",
-         "Timestamp": T0 + timedelta(seconds=i), "PhysicalResourceId": f"{logical}-id"}
+    e = {
+        "StackName": "s",
+        "LogicalResourceId": logical,
+        "ResourceStatus": status,
+        "ResourceType": "T",
+        "Timestamp": T0 + timedelta(seconds=i),
+        "PhysicalResourceId": f"{logical}-id",
+    }
     if reason:
         e["ResourceStatusReason"] = reason
     return e
@@ -87,8 +93,8 @@ def test_created_resources_are_read_from_the_events() -> None:
     assert leftovers.created_resources(_Target(events), "s") == [("Secret", "T", "Secret-id")]
 
 
-def test_a_check_is_clean_only_when_nothing_is_left() -> None:
-    check = leftovers.Check(looked_at=["the stack", "3 resource(s) it created"])
-    assert check.clean and check.summary() == "the stack, 3 resource(s) it created"
-    check.left.append("AuroraCluster c1")
-    assert not check.clean
+def test_a_survey_is_clean_only_when_nothing_is_left() -> None:
+    survey = leftovers.Survey(looked_at=["the stack", "3 resource(s) it created"])
+    assert survey.clean and survey.summary() == "the stack, 3 resource(s) it created"
+    survey.left.append("AuroraCluster c1")
+    assert not survey.clean

@@ -30,55 +30,125 @@ def model(template: dict = TEMPLATE) -> Any:
 
 # --- normalisation ---------------------------------------------------------------------------------
 
-POLICY = {"Version": "2012-10-17", "Statement": [
-    {"Sid": "B", "Effect": "Allow", "Principal": {"Service": ["cloudwatch.amazonaws.com"]},
-     "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*"},
-    {"Sid": "A", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "kms:CreateGrant", "Resource": ["*"],
-     "Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource": "false"}}}]}
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "B",
+            "Effect": "Allow",
+            "Principal": {"Service": ["cloudwatch.amazonaws.com"]},
+            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "A",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "kms:CreateGrant",
+            "Resource": ["*"],
+            "Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource": "false"}},
+        },
+    ],
+}
 
 
-@pytest.mark.parametrize("normalise, spellings", [
-    (n.boolean, [True, "true", "True", "TRUE"]),
-    (n.boolean, [False, "false"]),
-    (n.integer, [7, "7", 7.0, Str("7")]),
-    (n.number, [80, "80", 80.0, "80.0"]),
-    (n.number, [0.5, "0.5"]),
-    (n.lower, ["aurora-pg-params-prod", "Aurora-PG-Params-Prod"]),
-    (n.lower, ["mon:04:00-mon:05:00", "Mon:04:00-Mon:05:00"]),
-    (n.parameter_value, ["all", "ALL", Str("all")]),
-    (n.parameter_value, ["1", 1]),
-    (n.id_set, [["sg-2", "sg-1"], ["sg-1", "sg-2"], ("sg-1", "sg-2")]),
-    (n.id_set, [None, []]),
-    (n.dimensions, [[{"Name": "A", "Value": "1"}, {"Name": "B", "Value": "2"}],
-                    [{"Name": "B", "Value": "2"}, {"Name": "A", "Value": 1}]]),
-    (n.tags, [[{"Key": "Environment", "Value": "Production"}], [{"TagKey": "Environment", "TagValue": "Production"}],
-              {"Environment": "Production"}]),
-    (n.policy, [POLICY, json.dumps(POLICY),
+@pytest.mark.parametrize(
+    "normalise, spellings",
+    [
+        (n.boolean, [True, "true", "True", "TRUE"]),
+        (n.boolean, [False, "false"]),
+        (n.integer, [7, "7", 7.0, Str("7")]),
+        (n.number, [80, "80", 80.0, "80.0"]),
+        (n.number, [0.5, "0.5"]),
+        (n.lower, ["aurora-pg-params-prod", "Aurora-PG-Params-Prod"]),
+        (n.lower, ["mon:04:00-mon:05:00", "Mon:04:00-Mon:05:00"]),
+        (n.parameter_value, ["all", "ALL", Str("all")]),
+        (n.parameter_value, ["1", 1]),
+        (n.id_set, [["sg-2", "sg-1"], ["sg-1", "sg-2"], ("sg-1", "sg-2")]),
+        (n.id_set, [None, []]),
+        (
+            n.dimensions,
+            [
+                [{"Name": "A", "Value": "1"}, {"Name": "B", "Value": "2"}],
+                [{"Name": "B", "Value": "2"}, {"Name": "A", "Value": 1}],
+            ],
+        ),
+        (
+            n.tags,
+            [
+                [{"Key": "Environment", "Value": "Production"}],
+                [{"TagKey": "Environment", "TagValue": "Production"}],
+                {"Environment": "Production"},
+            ],
+        ),
+        (
+            n.policy,
+            [
+                POLICY,
+                json.dumps(POLICY),
                 dict(POLICY, Statement=list(reversed(POLICY["Statement"]))),
-                {"Version": "2012-10-17", "Statement": [
-                    dict(POLICY["Statement"][0], Principal={"Service": "cloudwatch.amazonaws.com"},
-                         Action=["kms:Decrypt", "kms:GenerateDataKey*"], Resource=["*"]),
-                    dict(POLICY["Statement"][1], Principal={"AWS": ["*"]}, Action=["kms:CreateGrant"],
-                         Condition={"BoolIfExists": {"kms:GrantIsForAWSResource": ["false"]}})]}]),
-    (n.policy, [{"Statement": {"Effect": "Allow", "Action": "sts:AssumeRole"}},
-                {"Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole"]}]}]),
-])
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        dict(
+                            POLICY["Statement"][0],
+                            Principal={"Service": "cloudwatch.amazonaws.com"},
+                            Action=["kms:Decrypt", "kms:GenerateDataKey*"],
+                            Resource=["*"],
+                        ),
+                        dict(
+                            POLICY["Statement"][1],
+                            Principal={"AWS": ["*"]},
+                            Action=["kms:CreateGrant"],
+                            Condition={"BoolIfExists": {"kms:GrantIsForAWSResource": ["false"]}},
+                        ),
+                    ],
+                },
+            ],
+        ),
+        (
+            n.policy,
+            [
+                {"Statement": {"Effect": "Allow", "Action": "sts:AssumeRole"}},
+                {"Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole"]}]},
+            ],
+        ),
+    ],
+)
 def test_equal_meanings_compare_equal(normalise, spellings):
     values = [normalise(s) for s in spellings]
     assert all(v == values[0] for v in values), values
 
 
-@pytest.mark.parametrize("normalise, a, b", [
-    (n.boolean, True, False), (n.boolean, True, None), (n.integer, 7, 1), (n.integer, 365, None),
-    (n.number, 80, 90), (n.number, 0.5, 1), (n.text, "15.12", "15.13"), (n.lower, "mon:04:00-mon:05:00", "sun:04:00-sun:05:00"),
-    (n.parameter_value, "all", "ddl"), (n.id_set, ["sg-1"], ["sg-1", "sg-2"]), (n.id_set, ["postgresql"], []),
-    (n.dimensions, [{"Name": "A", "Value": "1"}], [{"Name": "A", "Value": "2"}]),
-    (n.tags, [{"Key": "Environment", "Value": "Production"}], [{"Key": "Environment", "Value": "production"}]),
-    (n.policy, POLICY, dict(POLICY, Statement=POLICY["Statement"][:1])),
-    (n.policy, POLICY, dict(POLICY, Statement=[dict(POLICY["Statement"][0], Action="kms:Decrypt"), POLICY["Statement"][1]])),
-    (n.policy, {"Statement": [{"Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}}]},
-     {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}]}),
-])
+@pytest.mark.parametrize(
+    "normalise, a, b",
+    [
+        (n.boolean, True, False),
+        (n.boolean, True, None),
+        (n.integer, 7, 1),
+        (n.integer, 365, None),
+        (n.number, 80, 90),
+        (n.number, 0.5, 1),
+        (n.text, "15.12", "15.13"),
+        (n.lower, "mon:04:00-mon:05:00", "sun:04:00-sun:05:00"),
+        (n.parameter_value, "all", "ddl"),
+        (n.id_set, ["sg-1"], ["sg-1", "sg-2"]),
+        (n.id_set, ["postgresql"], []),
+        (n.dimensions, [{"Name": "A", "Value": "1"}], [{"Name": "A", "Value": "2"}]),
+        (n.tags, [{"Key": "Environment", "Value": "Production"}], [{"Key": "Environment", "Value": "production"}]),
+        (n.policy, POLICY, dict(POLICY, Statement=POLICY["Statement"][:1])),
+        (
+            n.policy,
+            POLICY,
+            dict(POLICY, Statement=[dict(POLICY["Statement"][0], Action="kms:Decrypt"), POLICY["Statement"][1]]),
+        ),
+        (
+            n.policy,
+            {"Statement": [{"Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}}]},
+            {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}]},
+        ),
+    ],
+)
 def test_different_meanings_differ(normalise, a, b):
     assert normalise(a) != normalise(b)
 
@@ -90,6 +160,7 @@ def test_an_engine_version_given_as_its_major_holds_any_minor_of_it():
 
 
 # --- the rows -------------------------------------------------------------------------------------
+
 
 def test_every_row_names_a_known_check_an_aws_page_and_the_calls_that_change_it():
     from tapcheck.requirements.registry import registry
@@ -129,21 +200,31 @@ def test_what_is_called_create_only_is_create_only_in_the_resource_schema():
 
 def test_items_expand_tags_and_parameters_and_apply_the_documented_defaults():
     m = model()
-    cluster, key, group = m.resources["AuroraCluster"], m.resources["AlarmTopicKey"], m.resources["DBClusterParameterGroup"]
+    cluster, key, group = (
+        m.resources["AuroraCluster"],
+        m.resources["AlarmTopicKey"],
+        m.resources["DBClusterParameterGroup"],
+    )
     labels = {(i.label, i.row.check) for i in items(cluster)}
     assert ("Tags.Name", "names-carry-suffix") in labels and ("Tags.Environment", "required-tags") in labels
     assert ("Tags.ManagedBy", "required-tags") in labels and ("BackupRetentionPeriod", "backup-retention") in labels
     assert len(items(cluster)) == 13 + 3
-    assert ("Enabled", "alarm-topic-deliverable") in {(i.label, i.row.check) for i in items(key)}   # default true
-    assert {i.label for i in items(group)} == {"Parameters.log_statement", "Parameters.rds.force_ssl", "Tags.Environment",
-                                               "Tags.ManagedBy", "Tags.Name"}
+    assert ("Enabled", "alarm-topic-deliverable") in {(i.label, i.row.check) for i in items(key)}  # default true
+    assert {i.label for i in items(group)} == {
+        "Parameters.log_statement",
+        "Parameters.rds.force_ssl",
+        "Tags.Environment",
+        "Tags.ManagedBy",
+        "Tags.Name",
+    }
     t = copy.deepcopy(TEMPLATE)
     t["Resources"]["DBClusterParameterGroup"]["Properties"]["Parameters"]["work_mem"] = 8192
     del t["Resources"]["AlarmTopic"]["Properties"]["DisplayName"]
     m = model(t)
     assert ("Parameters.work_mem", "parameter-group-family") in {
-        (i.label, i.row.check) for i in items(m.resources["DBClusterParameterGroup"])}
-    assert "DisplayName" not in {i.label for i in items(m.resources["AlarmTopic"])}   # omitted: no default, no row
+        (i.label, i.row.check) for i in items(m.resources["DBClusterParameterGroup"])
+    }
+    assert "DisplayName" not in {i.label for i in items(m.resources["AlarmTopic"])}  # omitted: no default, no row
 
 
 def test_every_resource_type_of_the_template_with_a_row_is_a_type_the_table_knows():
@@ -171,17 +252,34 @@ def deployed(template: dict = TEMPLATE) -> Deployed:
 def test_symbols_bind_to_the_stacks_ids_and_attributes():
     dep = deployed()
     assert bind(ResourceRef("AlarmTopic"), dep, FakeReader()) == "alarmtopic-id"
-    assert bind(AttrRef("MonitoringRole", "Arn"), dep, FakeReader()) == "arn:aws:iam::111122223333:role/monitoringrole-id"
-    assert bind(Text((Str("arn:"), PseudoRef("AWS::Partition"), Str(":iam::"), PseudoRef("AWS::AccountId"), Str(":root"))),
-                dep, FakeReader()) == "arn:aws:iam::111122223333:root"
+    assert (
+        bind(AttrRef("MonitoringRole", "Arn"), dep, FakeReader()) == "arn:aws:iam::111122223333:role/monitoringrole-id"
+    )
+    assert (
+        bind(
+            Text((Str("arn:"), PseudoRef("AWS::Partition"), Str(":iam::"), PseudoRef("AWS::AccountId"), Str(":root"))),
+            dep,
+            FakeReader(),
+        )
+        == "arn:aws:iam::111122223333:root"
+    )
     assert bind([{"Value": ResourceRef("AuroraCluster")}], dep, FakeReader()) == [{"Value": "auroracluster-id"}]
     assert pseudo_parameters(STACK)["AWS::Region"] == "eu-west-1"
-    assert pseudo_parameters({**STACK, "StackId": STACK["StackId"].replace(":aws:", ":aws-cn:")})["AWS::URLSuffix"] \
+    assert (
+        pseudo_parameters({**STACK, "StackId": STACK["StackId"].replace(":aws:", ":aws-cn:")})["AWS::URLSuffix"]
         == "amazonaws.com.cn"
+    )
 
 
-@pytest.mark.parametrize("value", [AttrRef("AuroraCluster", "Endpoint.Address"), ParamRef("NoDefault"),
-                                   ResourceRef("NotInTheStack"), PseudoRef("AWS::Nothing")])
+@pytest.mark.parametrize(
+    "value",
+    [
+        AttrRef("AuroraCluster", "Endpoint.Address"),
+        ParamRef("NoDefault"),
+        ResourceRef("NotInTheStack"),
+        PseudoRef("AWS::Nothing"),
+    ],
+)
 def test_a_value_the_stack_cannot_tell_is_unbound_never_guessed(value):
     with pytest.raises(Unbound):
         bind(value, deployed(), FakeReader())
@@ -201,10 +299,13 @@ def test_docs_drift_md_shows_the_table():
     doc = (ROOT / "docs" / "drift.md").read_text()
     begin, end = "<!-- drift-table:begin -->\n", "<!-- drift-table:end -->"
     assert begin in doc and end in doc
-    assert doc.split(begin, 1)[1].split(end, 1)[0] == markdown(), "docs/drift.md's table is stale: run scripts/drift-table"
+    assert doc.split(begin, 1)[1].split(end, 1)[0] == markdown(), (
+        "docs/drift.md's table is stale: run scripts/drift-table"
+    )
 
 
 # --- a probe's verdict, from what a run has read (no AWS: the reads are cached in the context) ----------
+
 
 def judged(template: dict, reads: dict[tuple, Any], check: str) -> str:
     """judge() on a context whose describe calls already answered `reads` ((describe, physical id) -> answer)."""
@@ -225,15 +326,18 @@ def test_a_wildcard_row_judges_a_parameter_only_the_template_sets_and_names_the_
     t["Resources"]["DBClusterParameterGroup"]["Properties"]["Parameters"]["work_mem"] = 8192
     live = {"log_statement": "all", "rds.force_ssl": "1", "work_mem": "8192"}
     pid = "dbclusterparametergroup-id"
-    assert judged(t, {("cluster parameters", pid): live}, "parameter-group-family") \
+    assert (
+        judged(t, {("cluster parameters", pid): live}, "parameter-group-family")
         == "1 value(s) as deployed: DBClusterParameterGroup.Parameters.work_mem='8192'"
+    )
     with pytest.raises(Fail) as failed:
         judged(t, {("cluster parameters", pid): {**live, "work_mem": "4096"}}, "parameter-group-family")
     assert str(failed.value) == (
         "drift from the deployed template (R7): DBClusterParameterGroup (dbclusterparametergroup-id) "
         "Parameters.work_mem is '4096' live, '8192' in the deployed template; fix: set it back with "
         "rds:ModifyDBClusterParameterGroup (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/"
-        "API_ModifyDBClusterParameterGroup.html), or deploy a template that sets '4096'")
+        "API_ModifyDBClusterParameterGroup.html), or deploy a template that sets '4096'"
+    )
     assert judged(TEMPLATE, {}, "parameter-group-family") == "the deployed template sets none of these values"
 
 
@@ -243,24 +347,33 @@ def test_a_resource_gone_fails_every_row_of_it_and_an_unknown_value_is_a_skip():
 
     gone = Gone("DescribeDBInstances says DBInstanceNotFound: not found")
     with pytest.raises(Fail) as failed:
-        judged(TEMPLATE, {("instance", "aurorainstance1-id"): gone, ("instance", "aurorainstance2-id"): gone},
-               "instances-private")
+        judged(
+            TEMPLATE,
+            {("instance", "aurorainstance1-id"): gone, ("instance", "aurorainstance2-id"): gone},
+            "instances-private",
+        )
     text = str(failed.value)
     assert text.startswith("drift from the deployed template (S3): ")
     for instance in ("AuroraInstance1 (aurorainstance1-id)", "AuroraInstance2 (aurorainstance2-id)"):
-        assert f"{instance} is gone (DescribeDBInstances says DBInstanceNotFound: not found), so its " \
-               "PubliclyAccessible as the deployed template sets them cannot hold" in text
+        assert (
+            f"{instance} is gone (DescribeDBInstances says DBInstanceNotFound: not found), so its "
+            "PubliclyAccessible as the deployed template sets them cannot hold" in text
+        )
     assert "using-cfn-stack-drift.html" in text
     t = copy.deepcopy(TEMPLATE)
     t["Resources"]["CPUUtilizationAlarm"]["Properties"]["Dimensions"][0]["Value"] = {
-        "Fn::GetAtt": ["AuroraCluster", "Endpoint.Address"]}
+        "Fn::GetAtt": ["AuroraCluster", "Endpoint.Address"]
+    }
     alarm = {"MetricName": "CPUUtilization", "Namespace": "AWS/RDS", "Dimensions": []}
     with pytest.raises(Skip) as skipped:
         judged(t, {("alarm", "cpuutilizationalarm-id"): alarm}, "cpu-alarm")
-    assert "CPUUtilizationAlarm (cpuutilizationalarm-id) Dimensions: the template's value is not known" in str(skipped.value)
+    assert "CPUUtilizationAlarm (cpuutilizationalarm-id) Dimensions: the template's value is not known" in str(
+        skipped.value
+    )
 
 
 # --- drift that survives AWS's own maintenance ---------------------------------------------------------
+
 
 def _cluster_live(version: str) -> dict:
     instances = {("instance", f"aurorainstance{n}-id"): {"AutoMinorVersionUpgrade": True} for n in (1, 2)}
@@ -270,10 +383,12 @@ def _cluster_live(version: str) -> dict:
 def test_a_newer_minor_aws_applied_holds_with_a_note_to_update_the_pin():
     detail = judged(TEMPLATE, _cluster_live("15.13"), "engine-version")
     assert "AuroraCluster.EngineVersion='15.13'" in detail
-    assert detail.endswith("; note: AuroraCluster (auroracluster-id) EngineVersion: AWS upgraded the minor "
-                           "(15.12 -> 15.13: automatic minor version upgrade); update the template's pin to 15.13 (no "
-                           "call sets 15.12 back: upgrade only: ModifyDBCluster's EngineVersion is the version to "
-                           "which you want to upgrade)")
+    assert detail.endswith(
+        "; note: AuroraCluster (auroracluster-id) EngineVersion: AWS upgraded the minor "
+        "(15.12 -> 15.13: automatic minor version upgrade); update the template's pin to 15.13 (no "
+        "call sets 15.12 back: upgrade only: ModifyDBCluster's EngineVersion is the version to "
+        "which you want to upgrade)"
+    )
 
 
 @pytest.mark.parametrize("live", ["15.10", "16.4"])
@@ -282,10 +397,12 @@ def test_an_older_minor_or_another_major_is_drift_and_the_fix_says_the_call_only
 
     with pytest.raises(Fail) as failed:
         judged(TEMPLATE, _cluster_live(live), "engine-version")
-    assert (f"AuroraCluster (auroracluster-id) EngineVersion is '{live}' live, '15.12' in the deployed template; fix: "
-            "set it back with rds:ModifyDBCluster (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/"
-            "API_ModifyDBCluster.html, upgrade only: ModifyDBCluster's EngineVersion is the version to which you want "
-            "to upgrade)") in str(failed.value)
+    assert (
+        f"AuroraCluster (auroracluster-id) EngineVersion is '{live}' live, '15.12' in the deployed template; fix: "
+        "set it back with rds:ModifyDBCluster (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/"
+        "API_ModifyDBCluster.html, upgrade only: ModifyDBCluster's EngineVersion is the version to which you want "
+        "to upgrade)"
+    ) in str(failed.value)
 
 
 def test_the_template_sets_automatic_minor_upgrades_at_the_cluster_level():

@@ -25,10 +25,19 @@ def test_drill_needs_a_stack_name(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:aurora-credentials-prod-AbCdEf"
-CLUSTER = {"Endpoint": "aurora-prod.cluster-abc.us-east-1.rds.amazonaws.com",
-           "ReaderEndpoint": "aurora-prod.cluster-ro-abc.us-east-1.rds.amazonaws.com", "Port": 5432}
-OWN = {"ClusterIdentifier": "aurora-prod", "DatabaseSecretArn": SECRET, "ClusterEndpoint": CLUSTER["Endpoint"],
-       "ClusterReaderEndpoint": CLUSTER["ReaderEndpoint"], "ClusterPort": "5432", "CPUAlarmName": "anything"}
+CLUSTER = {
+    "Endpoint": "aurora-prod.cluster-abc.us-east-1.rds.amazonaws.com",
+    "ReaderEndpoint": "aurora-prod.cluster-ro-abc.us-east-1.rds.amazonaws.com",
+    "Port": 5432,
+}
+OWN = {
+    "ClusterIdentifier": "aurora-prod",
+    "DatabaseSecretArn": SECRET,
+    "ClusterEndpoint": CLUSTER["Endpoint"],
+    "ClusterReaderEndpoint": CLUSTER["ReaderEndpoint"],
+    "ClusterPort": "5432",
+    "CPUAlarmName": "anything",
+}
 
 
 def test_outputs_naming_the_stacks_own_resources_pass() -> None:
@@ -38,13 +47,16 @@ def test_outputs_naming_the_stacks_own_resources_pass() -> None:
     assert _foreign_outputs({**OWN, "ClusterIdentifier": "Aurora-Prod"}, "aurora-prod", SECRET, CLUSTER) == []
 
 
-@pytest.mark.parametrize("key, value", [
-    ("ClusterIdentifier", "aurora-other"),
-    ("DatabaseSecretArn", SECRET.replace("prod", "other")),
-    ("ClusterEndpoint", "aurora-other.cluster-abc.us-east-1.rds.amazonaws.com"),
-    ("ClusterReaderEndpoint", CLUSTER["Endpoint"]),       # the writer's endpoint passed off as the reader's
-    ("ClusterPort", "5433"),
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("ClusterIdentifier", "aurora-other"),
+        ("DatabaseSecretArn", SECRET.replace("prod", "other")),
+        ("ClusterEndpoint", "aurora-other.cluster-abc.us-east-1.rds.amazonaws.com"),
+        ("ClusterReaderEndpoint", CLUSTER["Endpoint"]),  # the writer's endpoint passed off as the reader's
+        ("ClusterPort", "5433"),
+    ],
+)
 def test_an_output_naming_anything_else_is_named(key, value) -> None:
     found = _foreign_outputs({**OWN, key: value}, "aurora-prod", SECRET, CLUSTER)
     assert len(found) == 1 and found[0].startswith(f"{key} (names {value}, not the stack's own ")

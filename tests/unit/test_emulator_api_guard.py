@@ -30,9 +30,14 @@ PASSED = 418
 
 
 def _behind(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-    start_response(f"{PASSED} I'm a teapot", [("Access-Control-Allow-Origin", "*"),
-                                             ("Access-Control-Allow-Methods", "GET, POST"),
-                                             ("Content-Type", "text/plain")])
+    start_response(
+        f"{PASSED} I'm a teapot",
+        [
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Allow-Methods", "GET, POST"),
+            ("Content-Type", "text/plain"),
+        ],
+    )
     return [b"passed the guard"]
 
 
@@ -57,8 +62,12 @@ CALLS = [
     ("secretsmanager", "list_secrets", {}, "json"),
     ("sqs", "list_queues", {}, "json (query-compatible)"),
     ("cloudwatch", "describe_alarms", {}, "smithy-rpc-v2-cbor (query-compatible)"),
-    ("lambda", "invoke", {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:f", "Payload": b"{}"},
-     "rest-json, an ARN in the path"),
+    (
+        "lambda",
+        "invoke",
+        {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:f", "Payload": b"{}"},
+        "rest-json, an ARN in the path",
+    ),
     ("lambda", "list_functions", {"MaxItems": 5, "FunctionVersion": "ALL"}, "rest-json, a query string"),
 ]
 
@@ -85,25 +94,30 @@ def test_the_emulators_key_and_signature_pass(url: str, service: str, call: str,
 
 @pytest.mark.parametrize("service, call, params, speaks", CALLS, ids=[f"{c[0]}.{c[1]}" for c in CALLS])
 def test_another_key_a_wrong_secret_and_no_signature_are_refused_as_aws_refuses(
-        url: str, service: str, call: str, params: dict, speaks: str) -> None:
+    url: str, service: str, call: str, params: dict, speaks: str
+) -> None:
     json_protocol = speaks.startswith(("json", "rest-json")) and "query-compatible" not in speaks
-    other_key = _call(url, service, call, params, aws_access_key_id="AKIAANOTHERKEY000001", aws_secret_access_key=SECRET)
+    other_key = _call(
+        url, service, call, params, aws_access_key_id="AKIAANOTHERKEY000001", aws_secret_access_key=SECRET
+    )
     wrong_secret = _call(url, service, call, params, aws_access_key_id=KEY, aws_secret_access_key="guessed")
     unsigned = _call(url, service, call, params, config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
     assert (other_key, wrong_secret, unsigned) == (
         {"code": "UnrecognizedClientException" if json_protocol else "InvalidClientTokenId", "status": 403},
         {"code": "InvalidSignatureException" if json_protocol else "SignatureDoesNotMatch", "status": 403},
-        {"code": "MissingAuthenticationTokenException" if json_protocol else "MissingAuthenticationToken",
-         "status": 403},
+        {
+            "code": "MissingAuthenticationTokenException" if json_protocol else "MissingAuthenticationToken",
+            "status": 403,
+        },
     )
 
 
-def _signed(url: str, key: str = KEY, secret: str = SECRET, data: bytes | None = None,
-            headers: dict[str, str] | None = None) -> urllib.request.Request:
+def _signed(
+    url: str, key: str = KEY, secret: str = SECRET, data: bytes | None = None, headers: dict[str, str] | None = None
+) -> urllib.request.Request:
     request = AWSRequest(method="POST" if data is not None else "GET", url=url, data=data, headers=headers or {})
     SigV4Auth(Credentials(key, secret), "cloudformation", "us-east-1").add_auth(request)
-    return urllib.request.Request(url, data=data, headers=dict(request.headers.items()),
-                                  method=request.method)
+    return urllib.request.Request(url, data=data, headers=dict(request.headers.items()), method=request.method)
 
 
 def _answer(request: urllib.request.Request) -> tuple[int, dict[str, str], bytes]:
@@ -117,15 +131,18 @@ def _answer(request: urllib.request.Request) -> tuple[int, dict[str, str], bytes
 def test_no_cors_header_leaves_whoever_asks(url: str) -> None:
     origin = {"Origin": "http://attacker.example"}
     status, headers, body = _answer(_signed(url + "/moto-api/", headers=origin))
-    assert (status, body) == (PASSED, b"passed the guard")          # the application answered ...
-    assert not [h for h in headers if h.lower().startswith("access-control-")], headers   # ... without CORS
+    assert (status, body) == (PASSED, b"passed the guard")  # the application answered ...
+    assert not [h for h in headers if h.lower().startswith("access-control-")], headers  # ... without CORS
     status, headers, _ = _answer(urllib.request.Request(url + "/moto-api/", headers=origin, method="OPTIONS"))
     assert status == 403 and not [h for h in headers if h.lower().startswith("access-control-")], headers
 
 
 def test_a_body_other_than_the_one_signed_is_refused(url: str) -> None:
-    request = _signed(url + "/", data=b"Action=DescribeStacks&Version=2010-05-15",
-                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    request = _signed(
+        url + "/",
+        data=b"Action=DescribeStacks&Version=2010-05-15",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert _answer(request)[0] == PASSED
     request.data = b"Action=DeleteStack&StackName=prod&Version=2010-05-15"
     request.headers["Content-length"] = str(len(request.data))
@@ -145,8 +162,11 @@ def test_a_signature_older_or_newer_than_15_minutes_is_refused() -> None:
     SigV4Auth(Credentials(KEY, SECRET), "rds", "us-east-1").add_auth(request)
     environ, body = _environ(request)
     now = datetime.strptime(request.context["timestamp"], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
-    for later, refused in ((timedelta(minutes=14), None), (timedelta(minutes=16), api_guard.EXPIRED),
-                           (-timedelta(minutes=16), api_guard.EXPIRED)):
+    for later, refused in (
+        (timedelta(minutes=14), None),
+        (timedelta(minutes=16), api_guard.EXPIRED),
+        (-timedelta(minutes=16), api_guard.EXPIRED),
+    ):
         result = api_guard.check(environ, body, KEY, SECRET, now=now + later)
         assert (result[0] if result else None) == refused
 

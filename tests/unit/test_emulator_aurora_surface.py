@@ -8,11 +8,30 @@ from pathlib import Path
 from tapcheck.emulator.pgcluster import AURORA_CONF, REPLICA_STATUS_COLUMNS, PgCluster, aurora_version_of
 
 # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora_replica_status.html, in its order
-DOCUMENTED = ["server_id", "session_id", "durable_lsn", "highest_lsn_rcvd", "current_read_lsn",
-              "cur_replay_latency_in_usec", "active_txns", "is_current", "last_transport_error",
-              "last_error_timestamp", "last_update_timestamp", "feedback_xmin", "feedback_epoch",
-              "replica_lag_in_msec", "log_stream_speed_in_kib_per_second", "log_buffer_sequence_number",
-              "oldest_read_view_trx_id", "oldest_read_view_lsn", "pending_read_ios", "read_ios", "iops", "cpu"]
+DOCUMENTED = [
+    "server_id",
+    "session_id",
+    "durable_lsn",
+    "highest_lsn_rcvd",
+    "current_read_lsn",
+    "cur_replay_latency_in_usec",
+    "active_txns",
+    "is_current",
+    "last_transport_error",
+    "last_error_timestamp",
+    "last_update_timestamp",
+    "feedback_xmin",
+    "feedback_epoch",
+    "replica_lag_in_msec",
+    "log_stream_speed_in_kib_per_second",
+    "log_buffer_sequence_number",
+    "oldest_read_view_trx_id",
+    "oldest_read_view_lsn",
+    "pending_read_ios",
+    "read_ios",
+    "iops",
+    "cpu",
+]
 
 
 def test_aurora_version_is_major_minor_patch() -> None:
@@ -26,9 +45,19 @@ def test_replica_status_has_the_documented_columns_in_order() -> None:
 
 
 def test_aurora_conf_follows_the_parameter_group_and_a_failover(tmp_path: Path) -> None:
-    pgc = PgCluster(tmp_path, "c", 5432, "master", "secret-pw", None, {"rds.force_ssl": "1"},
-                    writer_host="127.0.0.2", reader_host="127.0.0.3", engine_version="15.4",
-                    instance_ids={"writer": "inst-a", "reader": "inst-b"})
+    pgc = PgCluster(
+        tmp_path,
+        "c",
+        5432,
+        "master",
+        "secret-pw",
+        None,
+        {"rds.force_ssl": "1"},
+        writer_host="127.0.0.2",
+        reader_host="127.0.0.3",
+        engine_version="15.4",
+        instance_ids={"writer": "inst-a", "reader": "inst-b"},
+    )
     pgc.writer_data.mkdir(parents=True)
     pgc._write_aurora_conf("writer")
     text = (pgc.writer_data / AURORA_CONF).read_text()

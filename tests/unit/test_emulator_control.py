@@ -73,18 +73,29 @@ def test_a_state_file_of_another_user_is_not_used(tmp_path: Path) -> None:
 
 def test_cli_lines_for_bad_port_and_missing_emulator(tmp_path: Path) -> None:
     env = dict(os.environ, TAPCHECK_EMULATOR_STATE=str(tmp_path / "state.json"))
-    proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "emulator", "start", "--port", "99999"],
-                          capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", "emulator", "start", "--port", "99999"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "out of range" in proc.stderr and "internal error" not in proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "tapcheck.cli", "smoke", "--stack-name", "x"],
-                          capture_output=True, text=True, env=env, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", "smoke", "--stack-name", "x"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert "the local emulator is not running" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_the_data_directory_goes_to_a_chosen_tmpdir_else_to_memory_when_it_has_room(tmp_path: Path,
-                                                                                   monkeypatch) -> None:
+def test_the_data_directory_goes_to_a_chosen_tmpdir_else_to_memory_when_it_has_room(
+    tmp_path: Path, monkeypatch
+) -> None:
     import tempfile
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
@@ -95,7 +106,7 @@ def test_the_data_directory_goes_to_a_chosen_tmpdir_else_to_memory_when_it_has_r
     shm = os.statvfs("/dev/shm") if os.path.isdir("/dev/shm") else None
     roomy = shm is not None and shm.f_bavail * shm.f_frsize >= control.SHM_MIN_FREE_BYTES
     assert control.data_parent() == ("/dev/shm" if roomy else tempfile.gettempdir())
-    monkeypatch.setattr(control, "SHM_MIN_FREE_BYTES", 1 << 62)   # no memory file system that large
+    monkeypatch.setattr(control, "SHM_MIN_FREE_BYTES", 1 << 62)  # no memory file system that large
     assert control.data_parent() == tempfile.gettempdir()
 
 
@@ -117,8 +128,9 @@ def test_a_private_file_is_never_created_through_a_planted_link(tmp_path: Path) 
     assert (tmp_path / "fresh.log").stat().st_mode & 0o777 == 0o600
 
 
-def test_start_refuses_a_link_planted_where_its_log_goes_and_starts_nothing(tmp_path: Path, monkeypatch,
-                                                                           nothing_may_start) -> None:
+def test_start_refuses_a_link_planted_where_its_log_goes_and_starts_nothing(
+    tmp_path: Path, monkeypatch, nothing_may_start
+) -> None:
     import tempfile
 
     private = tmp_path / "tapcheck-emu-planted"
@@ -142,8 +154,10 @@ def test_the_state_file_holding_the_credentials_is_the_users_alone(tmp_path: Pat
     control._write_state(state, {"port": 1, "root": "/nowhere", "credentials": creds})
     assert state.stat().st_mode & 0o777 == 0o600 and state.parent.stat().st_mode & 0o777 == 0o700
     st = control.read_state(state)
-    assert control.client_credentials(st) == {"aws_access_key_id": creds["access_key_id"],
-                                              "aws_secret_access_key": creds["secret_access_key"]}
+    assert control.client_credentials(st) == {
+        "aws_access_key_id": creds["access_key_id"],
+        "aws_secret_access_key": creds["secret_access_key"],
+    }
 
 
 def test_a_port_whose_last_server_just_stopped_can_be_taken_again() -> None:
@@ -158,8 +172,8 @@ def test_a_port_whose_last_server_just_stopped_can_be_taken_again() -> None:
         port = server.getsockname()[1]
         client = socket.create_connection(("127.0.0.1", port))
         accepted, _ = server.accept()
-        accepted.close()              # the server side closes first: its end waits in TIME_WAIT
+        accepted.close()  # the server side closes first: its end waits in TIME_WAIT
         client.close()
     with socket.socket() as plain, pytest.raises(OSError):
-        plain.bind(("127.0.0.1", port))        # what the old check did, and why it failed
+        plain.bind(("127.0.0.1", port))  # what the old check did, and why it failed
     assert control.port_bindable(port) is None

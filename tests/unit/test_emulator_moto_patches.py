@@ -88,7 +88,7 @@ def test_the_list_installs_without_postgresql_and_is_exactly_this(fresh: Recorde
     for name, target, kind in rows:
         print(f"  {kind:8} {target}.{name}")
     assert rows == EXPECTED
-    assert moto_patches.listing() == EXPECTED       # the list the server installs is the same
+    assert moto_patches.listing() == EXPECTED  # the list the server installs is the same
 
 
 def test_install_changes_each_name_and_undo_gives_moto_back(fresh: Recorder) -> None:
@@ -116,7 +116,7 @@ def test_installing_twice_is_refused_and_changes_nothing(fresh: Recorder) -> Non
         fresh.install()
     assert _snapshot(fresh) == installed
     fresh.undo()
-    fresh.install()          # after undo() it may be installed again
+    fresh.install()  # after undo() it may be installed again
     assert fresh.installed
 
 
@@ -131,15 +131,18 @@ def test_the_servers_install_is_guarded_the_same_way() -> None:
 
 
 def test_a_moto_lacking_a_patched_name_is_refused_by_name_and_left_untouched(
-        fresh: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from moto.rds.models import RDSBackend
 
-    monkeypatch.delattr(RDSBackend, "failover_db_cluster")          # as if moto had renamed it
+    monkeypatch.delattr(RDSBackend, "failover_db_cluster")  # as if moto had renamed it
     before = _snapshot(fresh)
     with pytest.raises(PatchError) as refused:
         fresh.install()
-    assert str(refused.value) == ("cannot change moto as declared:\n  moto.rds.models.RDSBackend has no "
-                                  "failover_db_cluster to wrap (did moto rename or remove it?)")
+    assert str(refused.value) == (
+        "cannot change moto as declared:\n  moto.rds.models.RDSBackend has no "
+        "failover_db_cluster to wrap (did moto rename or remove it?)"
+    )
     assert _snapshot(fresh) == before and not fresh.installed
 
 
@@ -147,8 +150,11 @@ def test_a_moto_that_gained_an_added_name_is_refused_by_name(fresh: Recorder, mo
     from moto.cloudwatch.responses import CloudWatchResponse
 
     monkeypatch.setattr(CloudWatchResponse, "describe_alarm_history", lambda self: None, raising=False)
-    with pytest.raises(PatchError, match="moto.cloudwatch.responses.CloudWatchResponse already has "
-                                         "describe_alarm_history: adding ours would hide moto's"):
+    with pytest.raises(
+        PatchError,
+        match="moto.cloudwatch.responses.CloudWatchResponse already has "
+        "describe_alarm_history: adding ours would hide moto's",
+    ):
         fresh.install()
     assert not fresh.installed
 
@@ -169,17 +175,21 @@ def test_replace_wrap_add_and_undo_on_a_fake_target() -> None:
     module.LIMIT = 3
     recorder = Recorder()
     recorder.replace(_Target, "name", lambda self: "ours")
-    recorder.wrap(_Target, "greet", lambda moto: lambda self: "wrapped " + moto(self))   # inherited from _Base
+    recorder.wrap(_Target, "greet", lambda moto: lambda self: "wrapped " + moto(self))  # inherited from _Base
     recorder.add(_Target, "extra", lambda self: "added")
     recorder.wrap(module, "LIMIT", lambda moto: moto + 1)
-    assert recorder.listing() == [("name", f"{__name__}._Target", "replace"), ("greet", f"{__name__}._Target", "wrap"),
-                                  ("extra", f"{__name__}._Target", "add"), ("LIMIT", "fake_moto", "wrap")]
+    assert recorder.listing() == [
+        ("name", f"{__name__}._Target", "replace"),
+        ("greet", f"{__name__}._Target", "wrap"),
+        ("extra", f"{__name__}._Target", "add"),
+        ("LIMIT", "fake_moto", "wrap"),
+    ]
     recorder.install()
     target = _Target()
     assert (target.name(), target.greet(), target.extra(), module.LIMIT) == ("ours", "wrapped base", "added", 4)
     recorder.undo()
     assert (target.name(), target.greet(), module.LIMIT) == ("moto", "base", 3)
-    assert "greet" not in vars(_Target) and not hasattr(_Target, "extra")   # inherited again, added removed
+    assert "greet" not in vars(_Target) and not hasattr(_Target, "extra")  # inherited again, added removed
 
 
 def test_one_change_per_name() -> None:

@@ -21,21 +21,35 @@ def refusal(declared: dict, given: dict, exists=None) -> str:
 
 def test_the_seed_templates_defaults_pass_and_its_constraints_refuse() -> None:
     declared = json.loads((ROOT / "lib" / "TapStack.json").read_text())["Parameters"]
-    net = {"SubnetId1": "subnet-0123456789abcdef0", "SubnetId2": "subnet-0123456789abcdef1",
-           "VpcSecurityGroupId": "sg-0123456789abcdef0"}
+    net = {
+        "SubnetId1": "subnet-0123456789abcdef0",
+        "SubnetId2": "subnet-0123456789abcdef1",
+        "VpcSecurityGroupId": "sg-0123456789abcdef0",
+    }
     values = validate(declared, net)
     assert values["EnvironmentSuffix"] == "prod" and values["MasterUsername"] == "dbadmin"
-    assert refusal(declared, {**net, "EnvironmentSuffix": "../etc"}) == \
-        "Parameter 'EnvironmentSuffix' failed to satisfy constraint: " + declared["EnvironmentSuffix"]["ConstraintDescription"]
+    assert (
+        refusal(declared, {**net, "EnvironmentSuffix": "../etc"})
+        == "Parameter 'EnvironmentSuffix' failed to satisfy constraint: "
+        + declared["EnvironmentSuffix"]["ConstraintDescription"]
+    )
     assert "failed to satisfy constraint" in refusal(declared, {**net, "DatabaseName": 'evil" CONNECTION LIMIT 0 --'})
     assert "failed to satisfy constraint" in refusal(declared, {**net, "MasterUsername": "a" * 17})
     assert "failed to satisfy constraint" in refusal(declared, {**net, "MasterUsername": 'x","y'})
 
 
-@pytest.mark.parametrize("value, ok", [
-    ("abc", True), ("ABC123", True), ("", False), ("ab-c", False), ("abc\n", False), ("abc abc", False),
-    ("xabc", True),
-])
+@pytest.mark.parametrize(
+    "value, ok",
+    [
+        ("abc", True),
+        ("ABC123", True),
+        ("", False),
+        ("ab-c", False),
+        ("abc\n", False),
+        ("abc abc", False),
+        ("xabc", True),
+    ],
+)
 def test_allowed_pattern_must_match_the_whole_value(value: str, ok: bool) -> None:
     declared = {"P": {"Type": "String", "AllowedPattern": "[a-zA-Z0-9]+"}}
     if ok:
@@ -98,17 +112,22 @@ def test_comma_delimited_list_members_are_trimmed_and_each_checked() -> None:
     assert refusal(patterned, {"C": "ab,c1"}) == "Parameter 'C' must match pattern [a-z]+"
 
 
-@pytest.mark.parametrize("ptype, value", [
-    ("AWS::EC2::Subnet::Id", "sg-0123456789abcdef0"),
-    ("AWS::EC2::Subnet::Id", "subnet-../../x"),
-    ("AWS::EC2::SecurityGroup::Id", "subnet-0123456789abcdef0"),
-    ("AWS::EC2::VPC::Id", "vpc-XYZ"),
-    ("AWS::EC2::AvailabilityZone::Name", "us-east-1"),
-    ("AWS::EC2::Image::Id", "ami-"),
-])
+@pytest.mark.parametrize(
+    "ptype, value",
+    [
+        ("AWS::EC2::Subnet::Id", "sg-0123456789abcdef0"),
+        ("AWS::EC2::Subnet::Id", "subnet-../../x"),
+        ("AWS::EC2::SecurityGroup::Id", "subnet-0123456789abcdef0"),
+        ("AWS::EC2::VPC::Id", "vpc-XYZ"),
+        ("AWS::EC2::AvailabilityZone::Name", "us-east-1"),
+        ("AWS::EC2::Image::Id", "ami-"),
+    ],
+)
 def test_aws_specific_types_refuse_values_of_the_wrong_shape(ptype: str, value: str) -> None:
-    assert refusal({"X": {"Type": ptype}}, {"X": value}) == \
-        f"Parameter validation failed: parameter value {value} for parameter name X does not exist"
+    assert (
+        refusal({"X": {"Type": ptype}}, {"X": value})
+        == f"Parameter validation failed: parameter value {value} for parameter name X does not exist"
+    )
 
 
 def test_aws_specific_values_must_exist_in_the_account() -> None:
@@ -116,13 +135,21 @@ def test_aws_specific_values_must_exist_in_the_account() -> None:
     exists = lambda ptype, value: value in existing  # noqa: E731
     declared = {"S": {"Type": "List<AWS::EC2::Subnet::Id>"}}
     assert validate(declared, {"S": "subnet-0123456789abcdef0"}, exists)
-    assert refusal(declared, {"S": "subnet-0123456789abcdef0,subnet-0123456789abcdef9"}, exists) == \
-        "Parameter validation failed: parameter value subnet-0123456789abcdef9 for parameter name S does not exist"
+    assert (
+        refusal(declared, {"S": "subnet-0123456789abcdef0,subnet-0123456789abcdef9"}, exists)
+        == "Parameter validation failed: parameter value subnet-0123456789abcdef9 for parameter name S does not exist"
+    )
 
 
 def test_constraint_description_replaces_the_reason() -> None:
-    declared = {"P": {"Type": "String", "AllowedPattern": "[a-z]+", "MaxLength": 3,
-                      "ConstraintDescription": "lower-case letters, at most 3"}}
+    declared = {
+        "P": {
+            "Type": "String",
+            "AllowedPattern": "[a-z]+",
+            "MaxLength": 3,
+            "ConstraintDescription": "lower-case letters, at most 3",
+        }
+    }
     expected = "Parameter 'P' failed to satisfy constraint: lower-case letters, at most 3"
     assert refusal(declared, {"P": "A"}) == expected
     assert refusal(declared, {"P": "abcd"}) == expected
@@ -140,7 +167,9 @@ def test_missing_and_unknown_parameters() -> None:
 
 
 def test_unknown_parameter_type_is_a_template_error() -> None:
-    assert refusal({"P": {"Type": "Strnig"}}, {"P": "x"}) == "Template format error: Unrecognized parameter type: Strnig"
+    assert (
+        refusal({"P": {"Type": "Strnig"}}, {"P": "x"}) == "Template format error: Unrecognized parameter type: Strnig"
+    )
 
 
 def test_skip_leaves_parameters_to_be_filled_in_later() -> None:
@@ -149,14 +178,17 @@ def test_skip_leaves_parameters_to_be_filled_in_later() -> None:
     assert refusal({**declared}, {"Env": "a"}) == "Parameters: [SubnetId1] must have values"
 
 
-@pytest.mark.parametrize("pattern, good, bad", [
-    (r"\p{Alpha}\p{Alnum}*", "db1", "1db"),
-    (r"[\p{Lower}\d]+", "ab12", "Ab12"),
-    (r"\P{Digit}+", "abc", "ab1"),
-    (r"\Qa.b\E", "a.b", "axb"),
-    (r"[a-z]+\z", "abc", "abc\n"),
-    (r"\p{Punct}", "!", "a"),
-])
+@pytest.mark.parametrize(
+    "pattern, good, bad",
+    [
+        (r"\p{Alpha}\p{Alnum}*", "db1", "1db"),
+        (r"[\p{Lower}\d]+", "ab12", "Ab12"),
+        (r"\P{Digit}+", "abc", "ab1"),
+        (r"\Qa.b\E", "a.b", "axb"),
+        (r"[a-z]+\z", "abc", "abc\n"),
+        (r"\p{Punct}", "!", "a"),
+    ],
+)
 def test_java_regular_expression_constructs_are_applied_as_java_does(pattern: str, good: str, bad: str) -> None:
     declared = {"P": {"Type": "String", "AllowedPattern": pattern}}
     assert validate(declared, {"P": good}) == {"P": good}
@@ -165,4 +197,5 @@ def test_java_regular_expression_constructs_are_applied_as_java_does(pattern: st
 
 def test_a_pattern_the_emulator_cannot_apply_is_a_template_error_not_a_pass() -> None:
     assert "is not a regular expression the emulator can apply" in refusal(
-        {"P": {"Type": "String", "AllowedPattern": "(unclosed"}}, {"P": "x"})
+        {"P": {"Type": "String", "AllowedPattern": "(unclosed"}}, {"P": "x"}
+    )

@@ -63,9 +63,16 @@ def _stale_state(tmp_path: Path, pid: int, process: dict | None) -> Path:
 
 @pytest.mark.parametrize("kind", ["old format: pid only", "another process's identity"])
 def test_emulator_stop_with_a_stale_state_file_kills_nothing(tmp_path: Path, bystander, kind: str) -> None:
-    process = None if kind.startswith("old") else {
-        "pid": bystander.pid, "start_ticks": 1, "boot_id": processes.identity(bystander.pid, settle_s=2.0)["boot_id"],
-        "cmdline": ["python", "-m", "tapcheck.emulator.server", "--port", "1"]}
+    process = (
+        None
+        if kind.startswith("old")
+        else {
+            "pid": bystander.pid,
+            "start_ticks": 1,
+            "boot_id": processes.identity(bystander.pid, settle_s=2.0)["boot_id"],
+            "cmdline": ["python", "-m", "tapcheck.emulator.server", "--port", "1"],
+        }
+    )
     (tmp_path / "x.log").write_text("not the emulator's log")
     state = _stale_state(tmp_path, bystander.pid, process)
     done = control.stop(state)
@@ -114,7 +121,8 @@ def test_leftover_postmaster_pid_naming_an_unrelated_process_is_not_signalled(tm
 
 
 def test_a_postgres_named_process_is_a_postmaster_only_in_its_data_directory_and_at_its_start_time(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     root = tmp_path / "emu"
     mark_root(root)
     data = _fake_data_dir(root)

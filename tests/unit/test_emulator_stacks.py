@@ -38,8 +38,10 @@ def test_the_creation_order_follows_the_gate_walker() -> None:
 
 
 def test_a_real_cycle_and_an_unknown_dependency_are_refused_as_cloudformation_words_them() -> None:
-    cycle = {"A": {"Type": "T", "Properties": {"X": {"Ref": "B"}}},
-             "B": {"Type": "T", "Properties": {"X": {"Fn::GetAtt": ["A", "Arn"]}}}}
+    cycle = {
+        "A": {"Type": "T", "Properties": {"X": {"Ref": "B"}}},
+        "B": {"Type": "T", "Properties": {"X": {"Fn::GetAtt": ["A", "Arn"]}}},
+    }
     with pytest.raises(ValidationError, match=r"Circular dependency between resources: \['A', 'B', 'A'\]"):
         dependency_order(cycle)
     with pytest.raises(ValidationError, match=r"Unresolved resource dependencies \[Nowhere\]"):
@@ -61,17 +63,32 @@ def test_stack_names_cloudformation_accepts(name: str) -> None:
     names.check_stack_name(name)
 
 
-@pytest.mark.parametrize("name, message", [
-    ("my_stack", "1 validation error detected: Value 'my_stack' at 'stackName' failed to satisfy constraint: "
-                 "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*"),
-    ("1stack", "1 validation error detected: Value '1stack' at 'stackName' failed to satisfy constraint: "
-               "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*"),
-    ("a" * 129, f"1 validation error detected: Value '{'a' * 129}' at 'stackName' failed to satisfy constraint: "
-                "Member must have length less than or equal to 128"),
-    ("", "2 validation errors detected: Value '' at 'stackName' failed to satisfy constraint: Member must satisfy "
-         "regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*; Value '' at 'stackName' failed to satisfy constraint: "
-         "Member must have length greater than or equal to 1"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        (
+            "my_stack",
+            "1 validation error detected: Value 'my_stack' at 'stackName' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*",
+        ),
+        (
+            "1stack",
+            "1 validation error detected: Value '1stack' at 'stackName' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*",
+        ),
+        (
+            "a" * 129,
+            f"1 validation error detected: Value '{'a' * 129}' at 'stackName' failed to satisfy constraint: "
+            "Member must have length less than or equal to 128",
+        ),
+        (
+            "",
+            "2 validation errors detected: Value '' at 'stackName' failed to satisfy constraint: Member must satisfy "
+            "regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*; Value '' at 'stackName' failed to satisfy constraint: "
+            "Member must have length greater than or equal to 1",
+        ),
+    ],
+)
 def test_stack_names_cloudformation_refuses(name: str, message: str) -> None:
     with pytest.raises(ValidationError) as refused:
         names.check_stack_name(name)
@@ -84,13 +101,19 @@ def test_a_change_set_may_name_its_stack_by_arn() -> None:
         names.check_change_set_stack_name("bad name")
 
 
-@pytest.mark.parametrize("logical_id, message", [
-    ("my-bucket", "Template format error: Resource name my-bucket is non alphanumeric."),
-    ("SNS_TOPIC", "Template format error: Resource name SNS_TOPIC is non alphanumeric."),
-    ("Émoji", "Template format error: Resource name Émoji is non alphanumeric."),
-    ("A" * 256, f"Template format error: Resource name {'A' * 256} is longer than 255 characters "
-                "(emulator wording: AWS's is undocumented)"),
-])
+@pytest.mark.parametrize(
+    "logical_id, message",
+    [
+        ("my-bucket", "Template format error: Resource name my-bucket is non alphanumeric."),
+        ("SNS_TOPIC", "Template format error: Resource name SNS_TOPIC is non alphanumeric."),
+        ("Émoji", "Template format error: Resource name Émoji is non alphanumeric."),
+        (
+            "A" * 256,
+            f"Template format error: Resource name {'A' * 256} is longer than 255 characters "
+            "(emulator wording: AWS's is undocumented)",
+        ),
+    ],
+)
 def test_logical_ids_cloudformation_refuses(logical_id: str, message: str) -> None:
     with pytest.raises(ValidationError) as refused:
         names.check_logical_ids({"Resources": {"Good1": {"Type": "T"}, logical_id: {"Type": "T"}}})

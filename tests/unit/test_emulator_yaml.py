@@ -11,7 +11,7 @@ class _Loader(yaml.SafeLoader):
     pass
 
 
-_Loader.add_multi_constructor("", construct_short_form)   # as moto registers it
+_Loader.add_multi_constructor("", construct_short_form)  # as moto registers it
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
 
 
@@ -27,10 +27,12 @@ def test_getatt_splits_at_the_first_dot_only():
 def test_sequence_and_mapping_arguments_are_values_with_nested_tags_read_too():
     assert _read("a: !GetAtt [Cluster, Endpoint.Port]") == {"a": {"Fn::GetAtt": ["Cluster", "Endpoint.Port"]}}
     assert _read("a: !Join ['', [!Ref X, '-', !Sub '${Y}']]") == {
-        "a": {"Fn::Join": ["", [{"Ref": "X"}, "-", {"Fn::Sub": "${Y}"}]]}}
+        "a": {"Fn::Join": ["", [{"Ref": "X"}, "-", {"Fn::Sub": "${Y}"}]]}
+    }
     assert _read("a: !Sub ['${A}', {A: !Ref B}]") == {"a": {"Fn::Sub": ["${A}", {"A": {"Ref": "B"}}]}}
     assert _read("a: !Transform {Name: X, Parameters: {P: !Ref Q}}") == {
-        "a": {"Fn::Transform": {"Name": "X", "Parameters": {"P": {"Ref": "Q"}}}}}
+        "a": {"Fn::Transform": {"Name": "X", "Parameters": {"P": {"Ref": "Q"}}}}
+    }
 
 
 def test_an_unquoted_date_stays_the_text_written():

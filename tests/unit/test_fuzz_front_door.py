@@ -26,37 +26,113 @@ SCALE = settings.default.max_examples / 100
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 90
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
-                    st.text(max_size=20))
-json_values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=10), inner, max_size=5)), max_leaves=40)
-INTRINSICS = ["Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Fn::If", "Fn::Select", "Fn::Split", "Fn::FindInMap",
-              "Fn::ImportValue", "Fn::Base64", "Fn::GetAZs", "Condition", "Fn::Equals", "Fn::Not"]
-TYPES = ["AWS::RDS::DBCluster", "AWS::RDS::DBInstance", "AWS::SNS::Topic", "AWS::CloudWatch::Alarm",
-         "AWS::SecretsManager::Secret", "AWS::RDS::DBSubnetGroup", "AWS::IAM::Role", "Custom::Thing", "AWS::Nope::Nope"]
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20)
+)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=10), inner, max_size=5)),
+    max_leaves=40,
+)
+INTRINSICS = [
+    "Ref",
+    "Fn::GetAtt",
+    "Fn::Sub",
+    "Fn::Join",
+    "Fn::If",
+    "Fn::Select",
+    "Fn::Split",
+    "Fn::FindInMap",
+    "Fn::ImportValue",
+    "Fn::Base64",
+    "Fn::GetAZs",
+    "Condition",
+    "Fn::Equals",
+    "Fn::Not",
+]
+TYPES = [
+    "AWS::RDS::DBCluster",
+    "AWS::RDS::DBInstance",
+    "AWS::SNS::Topic",
+    "AWS::CloudWatch::Alarm",
+    "AWS::SecretsManager::Secret",
+    "AWS::RDS::DBSubnetGroup",
+    "AWS::IAM::Role",
+    "Custom::Thing",
+    "AWS::Nope::Nope",
+]
 # Values shaped like template fragments: intrinsic functions with arbitrary arguments.
-cfn_values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4),
-    st.dictionaries(st.sampled_from(INTRINSICS), inner, min_size=1, max_size=1),
-    st.dictionaries(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef", min_size=1, max_size=8), inner, max_size=4)),
-    max_leaves=30)
+cfn_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(INTRINSICS), inner, min_size=1, max_size=1),
+        st.dictionaries(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef", min_size=1, max_size=8), inner, max_size=4),
+    ),
+    max_leaves=30,
+)
 resources = st.dictionaries(
     st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=6),
-    st.fixed_dictionaries({"Type": st.sampled_from(TYPES)},
-                          optional={"Properties": st.dictionaries(st.text("ABCDEFGHIJKLMNOP", min_size=1, max_size=8),
-                                                                  cfn_values, max_size=5),
-                                    "DependsOn": st.one_of(st.text(max_size=5), st.lists(st.text(max_size=5))),
-                                    "Condition": st.text(max_size=5),
-                                    "DeletionPolicy": st.sampled_from(["Delete", "Retain", "Snapshot", 3])}),
-    min_size=1, max_size=4)
-templates = st.fixed_dictionaries({"Resources": resources}, optional={
-    "Parameters": st.dictionaries(st.text(min_size=1, max_size=6), cfn_values, max_size=3),
-    "Conditions": st.dictionaries(st.text(min_size=1, max_size=6), cfn_values, max_size=2),
-    "Outputs": st.dictionaries(st.text(min_size=1, max_size=6), cfn_values, max_size=3),
-    "AWSTemplateFormatVersion": st.sampled_from(["2010-09-09", "2020", 1])})
-YAML_TOKENS = ["!Ref", "!Sub", "!GetAtt", "!Join", "!If", "!Bogus", ":", "- ", "  ", "\n", "{", "}", "[", "]", ",",
-               "&a", "*a", "<<: *a", "Resources", "Type", "AWS::SNS::Topic", "'", '"', "#", "|", ">", "---", "...",
-               "%YAML 1.2", "? ", "!!python/object:os.system", "!!binary", "x", "1", "true", "null", "~"]
+    st.fixed_dictionaries(
+        {"Type": st.sampled_from(TYPES)},
+        optional={
+            "Properties": st.dictionaries(st.text("ABCDEFGHIJKLMNOP", min_size=1, max_size=8), cfn_values, max_size=5),
+            "DependsOn": st.one_of(st.text(max_size=5), st.lists(st.text(max_size=5))),
+            "Condition": st.text(max_size=5),
+            "DeletionPolicy": st.sampled_from(["Delete", "Retain", "Snapshot", 3]),
+        },
+    ),
+    min_size=1,
+    max_size=4,
+)
+templates = st.fixed_dictionaries(
+    {"Resources": resources},
+    optional={
+        "Parameters": st.dictionaries(st.text(min_size=1, max_size=6), cfn_values, max_size=3),
+        "Conditions": st.dictionaries(st.text(min_size=1, max_size=6), cfn_values, max_size=2),
+        "Outputs": st.dictionaries(st.text(min_size=1, max_size=6), cfn_values, max_size=3),
+        "AWSTemplateFormatVersion": st.sampled_from(["2010-09-09", "2020", 1]),
+    },
+)
+YAML_TOKENS = [
+    "!Ref",
+    "!Sub",
+    "!GetAtt",
+    "!Join",
+    "!If",
+    "!Bogus",
+    ":",
+    "- ",
+    "  ",
+    "\n",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "&a",
+    "*a",
+    "<<: *a",
+    "Resources",
+    "Type",
+    "AWS::SNS::Topic",
+    "'",
+    '"',
+    "#",
+    "|",
+    ">",
+    "---",
+    "...",
+    "%YAML 1.2",
+    "? ",
+    "!!python/object:os.system",
+    "!!binary",
+    "x",
+    "1",
+    "true",
+    "null",
+    "~",
+]
 yamlish = st.lists(st.sampled_from(YAML_TOKENS), max_size=60).map("".join)
 
 
@@ -71,8 +147,16 @@ def _parse_ok_or_usage_error(text: str) -> None:
 
 
 @settings(max_examples=max(50, int(150 * SCALE)))
-@given(st.one_of(st.text(), json_values.map(json.dumps), templates.map(json.dumps), yamlish,
-                 json_values.map(lambda v: yaml.safe_dump(v)), templates.map(lambda v: yaml.safe_dump(v))))
+@given(
+    st.one_of(
+        st.text(),
+        json_values.map(json.dumps),
+        templates.map(json.dumps),
+        yamlish,
+        json_values.map(lambda v: yaml.safe_dump(v)),
+        templates.map(lambda v: yaml.safe_dump(v)),
+    )
+)
 def test_parse_text_returns_a_template_or_a_usage_error(text):
     _parse_ok_or_usage_error(text)
 
@@ -96,9 +180,15 @@ def _run_cli(tmp_path: Path, payload: bytes, suffix: str = ".json") -> tuple[int
 
 
 @settings(max_examples=max(30, int(60 * SCALE)))
-@given(payload=st.one_of(st.binary(max_size=300), st.text(max_size=200).map(str.encode),
-                         yamlish.map(str.encode), json_values.map(lambda v: json.dumps(v).encode())),
-       suffix=st.sampled_from([".json", ".yaml", ".template", ""]))
+@given(
+    payload=st.one_of(
+        st.binary(max_size=300),
+        st.text(max_size=200).map(str.encode),
+        yamlish.map(str.encode),
+        json_values.map(lambda v: json.dumps(v).encode()),
+    ),
+    suffix=st.sampled_from([".json", ".yaml", ".template", ""]),
+)
 def test_cli_on_arbitrary_bytes(tmp_path_factory, payload, suffix):
     _run_cli(tmp_path_factory.mktemp("fuzz"), payload, suffix)
 
@@ -148,8 +238,10 @@ NASTY = {
     "yaml-100k-nested-flow": (_deep_flow_yaml(100_000), ".yaml"),
     "yaml-billion-laughs": (_alias_bomb(), ".yaml"),
     "json-over-1MB": (_huge_json(), ".json"),
-    "json-900kB-many-strings": (json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic", "Properties": {
-        "DisplayName": "y" * 900_000}}}}), ".json"),
+    "json-900kB-many-strings": (
+        json.dumps({"Resources": {"T": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": "y" * 900_000}}}}),
+        ".json",
+    ),
 }
 
 
@@ -159,16 +251,23 @@ def test_nasty_input_in_process(tmp_path, name):
     _run_cli(tmp_path, text.encode(), suffix)
 
 
-@pytest.mark.parametrize("name", ["json-100k-nested-lists", "yaml-100k-nested-flow", "yaml-billion-laughs",
-                                  "json-over-1MB"])
+@pytest.mark.parametrize(
+    "name", ["json-100k-nested-lists", "yaml-100k-nested-flow", "yaml-billion-laughs", "json-over-1MB"]
+)
 def test_nasty_input_in_a_subprocess_never_hangs(tmp_path, name):
     text, suffix = NASTY[name]
     path = tmp_path / f"nasty{suffix}"
     path.write_text(text)
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     env.pop("TAPCHECK_DEBUG", None)
-    result = subprocess.run([sys.executable, "-m", "tapcheck.cli", "check", str(path)], capture_output=True, text=True,
-                            timeout=TIMEOUT, cwd=ROOT, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        cwd=ROOT,
+        env=env,
+    )
     assert result.returncode in (0, 1, 2), result.stderr
     assert "Traceback" not in result.stderr
     if result.returncode == 2:

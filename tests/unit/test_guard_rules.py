@@ -32,10 +32,9 @@ def test_there_are_rules():
 
 
 def test_cfn_guard_test_passes_on_the_whole_rules_directory():
-    done = subprocess.run([guard.find_binary(), "test", "-d", str(RULES)], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([guard.find_binary(), "test", "-d", str(RULES)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr
-    for rule_file in RULE_FILES:           # every rule file was actually exercised
+    for rule_file in RULE_FILES:  # every rule file was actually exercised
         assert f"{rule_file.name}" in done.stdout
 
 
@@ -44,12 +43,20 @@ def test_cfn_guard_test_fails_on_a_wrong_expectation(tmp_path):
     source = RULES / "r10_tags" / "required_tags.guard"
     (tmp_path / "tests").mkdir()
     (tmp_path / source.name).write_text(source.read_text())
-    (tmp_path / "tests" / "required_tags_tests.yml").write_text(yaml.safe_dump([{
-        "name": "untagged alarm wrongly expected to pass",
-        "input": {"Tapcheck": {"taggable_types": ["AWS::CloudWatch::Alarm"]},
-                  "Resources": {"Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {}}}},
-        "expectations": {"rules": {"required_tags": "PASS"}},
-    }]))
+    (tmp_path / "tests" / "required_tags_tests.yml").write_text(
+        yaml.safe_dump(
+            [
+                {
+                    "name": "untagged alarm wrongly expected to pass",
+                    "input": {
+                        "Tapcheck": {"taggable_types": ["AWS::CloudWatch::Alarm"]},
+                        "Resources": {"Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {}}},
+                    },
+                    "expectations": {"rules": {"required_tags": "PASS"}},
+                }
+            ]
+        )
+    )
     done = subprocess.run([guard.find_binary(), "test", "-d", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode != 0
 

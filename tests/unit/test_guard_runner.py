@@ -34,8 +34,9 @@ def project_rules(path) -> list:
 
 
 def control_tower(path) -> list:
-    return [f for f in unmerged(evaluate_file(str(path), tools=("control-tower",)).findings)
-            if f.source == "control-tower"]
+    return [
+        f for f in unmerged(evaluate_file(str(path), tools=("control-tower",)).findings) if f.source == "control-tower"
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,9 @@ def test_the_template_passes_every_project_rule():
 
 def test_the_seed_template_misses_the_alarm_tags():
     findings = project_rules(str(SEED))
-    assert {(f.requirements, f.rule, f.resource) for f in findings} == {(("R10",), "required_tags", "CPUUtilizationAlarm")}
+    assert {(f.requirements, f.rule, f.resource) for f in findings} == {
+        (("R10",), "required_tags", "CPUUtilizationAlarm")
+    }
     messages = sorted(f.message for f in findings)
     assert any("tag Environment" in m for m in messages)
     assert any("tag ManagedBy" in m for m in messages)
@@ -80,12 +83,14 @@ def _set_policy(logical_id, key, value):
             t["Resources"][logical_id].pop(key)
         else:
             t["Resources"][logical_id][key] = value
+
     return change
 
 
 def _set(logical_id, key, value):
     def change(t):
         props(t, logical_id)[key] = value
+
     return change
 
 
@@ -97,17 +102,29 @@ BREAKS = {
     # rule: (change to the template, requirement, resource at fault)
     "required_tags": (_drop_managed_by, ("R10",), "AuroraCluster"),
     "cluster_storage_encrypted": (_set("AuroraCluster", "StorageEncrypted", "false"), ("R3", "C7"), "AuroraCluster"),
-    "cluster_kms_key_aws_managed": (_set("AuroraCluster", "KmsKeyId", "arn:aws:kms:us-east-1:123456789012:key/k"),
-                                    ("C7",), "AuroraCluster"),
+    "cluster_kms_key_aws_managed": (
+        _set("AuroraCluster", "KmsKeyId", "arn:aws:kms:us-east-1:123456789012:key/k"),
+        ("C7",),
+        "AuroraCluster",
+    ),
     "secret_kms_key_aws_managed": (_set("DatabaseSecret", "KmsKeyId", "alias/my-key"), ("C7",), "DatabaseSecret"),
     "instance_performance_insights_key_aws_managed": (
-        _set("AuroraInstance2", "PerformanceInsightsKMSKeyId", "alias/aws/s3"), ("C7",), "AuroraInstance2"),
+        _set("AuroraInstance2", "PerformanceInsightsKMSKeyId", "alias/aws/s3"),
+        ("C7",),
+        "AuroraInstance2",
+    ),
     "deletion_policy_delete": (_set_policy("AuroraCluster", "DeletionPolicy", None), ("C9",), "AuroraCluster"),
     "update_replace_policy_delete": (_set_policy("AlarmTopic", "UpdateReplacePolicy", "Retain"), ("C9",), "AlarmTopic"),
-    "cluster_deletion_protection_disabled": (_set("AuroraCluster", "DeletionProtection", True), ("R3", "C2"),
-                                             "AuroraCluster"),
-    "cluster_backup_retention_7_days": (_set("AuroraCluster", "BackupRetentionPeriod", "1"), ("R4", "C3"),
-                                        "AuroraCluster"),
+    "cluster_deletion_protection_disabled": (
+        _set("AuroraCluster", "DeletionProtection", True),
+        ("R3", "C2"),
+        "AuroraCluster",
+    ),
+    "cluster_backup_retention_7_days": (
+        _set("AuroraCluster", "BackupRetentionPeriod", "1"),
+        ("R4", "C3"),
+        "AuroraCluster",
+    ),
     "cluster_parameter_group_log_statement_all": (_log_statement_ddl, ("R7", "C5"), "DBClusterParameterGroup"),
 }
 
@@ -130,10 +147,12 @@ def test_each_rule_reports_its_requirement(rule, template, tmp_path):
 
 def test_strings_where_cloudformation_takes_strings(template, tmp_path):
     relaxed = copy.deepcopy(template)
-    props(relaxed, "AuroraCluster").update(StorageEncrypted="true", DeletionProtection="false",
-                                           BackupRetentionPeriod="7")
+    props(relaxed, "AuroraCluster").update(
+        StorageEncrypted="true", DeletionProtection="false", BackupRetentionPeriod="7"
+    )
     props(relaxed, "AuroraCluster")["KmsKeyId"] = {
-        "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds"}
+        "Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds"
+    }
     props(relaxed, "DatabaseSecret")["KmsKeyId"] = "alias/aws/secretsmanager"
     assert project_rules(write(tmp_path, relaxed)) == []
 
@@ -156,10 +175,13 @@ def test_yaml_templates_long_and_short_form(template, tmp_path):
         "      KmsKeyId: !Ref KeyArn\n"
         "      Tags:\n"
         "        - {Key: Environment, Value: Production}\n"
-        "        - {Key: ManagedBy, Value: !Ref Owner}\n")
+        "        - {Key: ManagedBy, Value: !Ref Owner}\n"
+    )
     findings = project_rules(str(short))
-    assert {(f.requirements, f.rule) for f in findings} == {(("C7",), "cluster_kms_key_aws_managed"),
-                                                           (("R10",), "required_tags")}
+    assert {(f.requirements, f.rule) for f in findings} == {
+        (("C7",), "cluster_kms_key_aws_managed"),
+        (("R10",), "required_tags"),
+    }
     assert all(f.line for f in findings)
 
 
@@ -172,22 +194,30 @@ def test_a_template_named_without_a_known_suffix_is_still_checked(tmp_path):
 def test_control_tower_on_the_template_fails_only_the_two_waived_controls():
     findings = control_tower(str(TEMPLATE))
     assert sorted((f.requirements, f.rule, f.resource) for f in findings) == [
-        (("H6",), "CT.CLOUDWATCH.PR.3", "PostgresLogGroup"), (("H6",), "CT.RDS.PR.3", "AuroraCluster")]
+        (("H6",), "CT.CLOUDWATCH.PR.3", "PostgresLogGroup"),
+        (("H6",), "CT.RDS.PR.3", "AuroraCluster"),
+    ]
     assert all(f.waived_by for f in findings)
     finding = next(f for f in findings if f.rule == "CT.RDS.PR.3")
     assert finding.source == "control-tower"
-    assert finding.severity is Severity.WARNING                 # LOW in the control's metadata; still blocks
-    assert finding.waived_by and "C2" in finding.waived_by     # LOW blocks unless waived: rules/waivers.yaml waives it
+    assert finding.severity is Severity.WARNING  # LOW in the control's metadata; still blocks
+    assert finding.waived_by and "C2" in finding.waived_by  # LOW blocks unless waived: rules/waivers.yaml waives it
     assert finding.path == "/Resources/AuroraCluster/Properties/DeletionProtection"
     assert "deletion protection" in finding.message and finding.fix
 
 
 def test_control_tower_on_the_seed():
     findings = control_tower(str(SEED))
-    assert {f.rule for f in findings} == {"CT.CLOUDWATCH.PR.1", "CT.RDS.PR.27", "CT.RDS.PR.4", "CT.RDS.PR.2",
-                                          "CT.RDS.PR.9", "CT.RDS.PR.3"}
+    assert {f.rule for f in findings} == {
+        "CT.CLOUDWATCH.PR.1",
+        "CT.RDS.PR.27",
+        "CT.RDS.PR.4",
+        "CT.RDS.PR.2",
+        "CT.RDS.PR.9",
+        "CT.RDS.PR.3",
+    }
     alarm = next(f for f in findings if f.rule == "CT.CLOUDWATCH.PR.1")
-    assert alarm.severity is Severity.ERROR and alarm.resource == "CPUUtilizationAlarm"       # HIGH
+    assert alarm.severity is Severity.ERROR and alarm.resource == "CPUUtilizationAlarm"  # HIGH
     assert {f.resource for f in findings if f.rule == "CT.RDS.PR.2"} == {"AuroraInstance1", "AuroraInstance2"}
 
 
@@ -232,24 +262,39 @@ def test_missing_binary_says_how_to_install(monkeypatch):
 
 
 def test_an_unknown_report_shape_keeps_the_failure():
-    report = {"not_compliant": [{"Rule": {"name": "some_rule", "messages": {"custom_message": "[R10] x"},
-                                          "checks": [{"Mystery": {"path": "/Resources/A/Properties/B"}}]}}]}
+    report = {
+        "not_compliant": [
+            {
+                "Rule": {
+                    "name": "some_rule",
+                    "messages": {"custom_message": "[R10] x"},
+                    "checks": [{"Mystery": {"path": "/Resources/A/Properties/B"}}],
+                }
+            }
+        ]
+    }
     [failure] = parse.failures(report)
     assert (failure.rule, failure.message, failure.path) == ("some_rule", "[R10] x", "/Resources/A/Properties/B")
 
 
 def test_a_template_that_crashes_cfn_guard_is_a_usage_error(monkeypatch):
     """cfn-guard 3.1.1 overflows its stack on pathologically nested input (signal 11)."""
-    monkeypatch.setattr(guard_run.subprocess, "run",
-                        lambda command, **kw: subprocess.CompletedProcess(command, -11, "", ""))
+    monkeypatch.setattr(
+        guard_run.subprocess, "run", lambda command, **kw: subprocess.CompletedProcess(command, -11, "", "")
+    )
     with pytest.raises(UsageError) as raised:
         packs.run_project_rules(str(SEED))
     assert raised.value.subject == str(SEED) and "crashed" in raised.value.problem
 
 
 def test_cfn_guard_errors_are_usage_errors(monkeypatch):
-    monkeypatch.setattr(guard_run.subprocess, "run", lambda command, **kw: subprocess.CompletedProcess(
-        command, 5, "", "Parsing error handling rule file = x.guard, Error = Parser Error when parsing\nmore"))
+    monkeypatch.setattr(
+        guard_run.subprocess,
+        "run",
+        lambda command, **kw: subprocess.CompletedProcess(
+            command, 5, "", "Parsing error handling rule file = x.guard, Error = Parser Error when parsing\nmore"
+        ),
+    )
     with pytest.raises(UsageError) as raised:
         packs.run_project_rules(str(SEED))
     assert raised.value.subject == "cfn-guard" and "exit 5" in raised.value.problem
@@ -260,9 +305,18 @@ def test_controls_are_chosen_by_the_resources_types_not_types_named_inline(tmp_p
     """A StackSet carries other templates inline: their types are not this template's resources, and
     running their controls would only cost time (74 controls instead of 5 on a public Aurora stack)."""
     inline = json.dumps({"Resources": {"B": {"Type": "AWS::S3::Bucket"}, "Q": {"Type": "AWS::SQS::Queue"}}})
-    path = write(tmp_path, {"Resources": {"Set": {"Type": "AWS::CloudFormation::StackSet", "Properties": {
-        "StackSetName": "s", "PermissionModel": "SELF_MANAGED", "TemplateBody": inline}},
-        "Group": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 7}}}})
+    path = write(
+        tmp_path,
+        {
+            "Resources": {
+                "Set": {
+                    "Type": "AWS::CloudFormation::StackSet",
+                    "Properties": {"StackSetName": "s", "PermissionModel": "SELF_MANAGED", "TemplateBody": inline},
+                },
+                "Group": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 7}},
+            }
+        },
+    )
     chosen: list[str] = []
     real = packs.validate
 

@@ -28,7 +28,7 @@ from tapcheck.live import iam_policy, runner
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = str(ROOT / "lib" / "TapStack.json")
-LONGEST_STACK = "T" + "x-9" * 42 + "z"          # 128 characters: CloudFormation's maximum
+LONGEST_STACK = "T" + "x-9" * 42 + "z"  # 128 characters: CloudFormation's maximum
 SCOPES = [
     iam_policy.Scope("tapstack-prod", "111122223333", "us-east-1"),
     iam_policy.Scope(LONGEST_STACK, "999988887777", "eu-west-3"),
@@ -42,11 +42,14 @@ def _generated() -> list[tuple[str, dict]]:
     out = []
     for scope in SCOPES:
         for fire in (False, True):
-            docs, notes = iam_policy.policies(TEMPLATE, scope, {"EnvironmentSuffix": "prod"}, runner=True,
-                                              fire_alarm=fire)
+            docs, notes = iam_policy.policies(
+                TEMPLATE, scope, {"EnvironmentSuffix": "prod"}, runner=True, fire_alarm=fire
+            )
             assert notes == []
-            out += [(f"{name} {scope.stack_name[:12]} {scope.region}{' --fire-alarm' if fire else ''}", doc)
-                    for name, doc in docs.items()]
+            out += [
+                (f"{name} {scope.stack_name[:12]} {scope.region}{' --fire-alarm' if fire else ''}", doc)
+                for name, doc in docs.items()
+            ]
     return out
 
 
@@ -62,8 +65,9 @@ def test_docs_iam_and_the_readme_are_the_commands_output_for_the_example_stack()
     files = iam_policy.example_files()
     assert set(files) == {p.stem for p in (ROOT / "docs" / "iam").glob("*.json")}
     for name, text in files.items():
-        assert (ROOT / "docs" / "iam" / f"{name}.json").read_text() == text, f"docs/iam/{name}.json is stale: " \
-                                                                             "run scripts/iam-policies"
+        assert (ROOT / "docs" / "iam" / f"{name}.json").read_text() == text, (
+            f"docs/iam/{name}.json is stale: run scripts/iam-policies"
+        )
     readme = (ROOT / "README.md").read_text()
     block = readme.split("<!-- iam-policy:begin -->\n", 1)[1].split("<!-- iam-policy:end -->", 1)[0]
     assert block == iam_policy.example_markdown(), "README.md's iam-policy example is stale: run scripts/iam-policies"
@@ -80,7 +84,7 @@ def _lint(text: str) -> tuple[tuple[str, str], ...]:
     document = json.loads(text)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", UserWarning)           # parliament imports pkg_resources
+        warnings.simplefilter("ignore", UserWarning)  # parliament imports pkg_resources
         from parliament import analyze_policy_string
 
     found = []
@@ -93,21 +97,31 @@ def _lint(text: str) -> tuple[tuple[str, str], ...]:
 
 # Each finding the suite accepts, with why. (policy file stem, issue, a glob over what it names).
 JUSTIFIED = [
-    ("smoke-policy", "INVALID_ARN", "arn:aws*:iam::aws:policy/*",
-     "AWS managed policies' ARNs carry 'aws' where an account id stands "
-     "(https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html); parliament "
-     "expects 12 digits. H5 reads the AWS managed policy attached to the monitoring role."),
-    ("runner-policy", "PERMISSIONS_MANAGEMENT_ACTIONS",
-     "iam:attachrolepolicy,iam:createrole,iam:deleterole,iam:detachrolepolicy,iam:passrole",
-     "the runner makes and removes its own role; every one is limited to the runner's names for this stack, "
-     "CreateRole/AttachRolePolicy to the boundary, AttachRolePolicy/DetachRolePolicy to the VPC access policy "
-     "and PassRole to Lambda (test_no_policy_grants_role_escalation checks the conditions, which parliament "
-     "does not read)"),
-    ("runner-policy", "PRIVILEGE_ESCALATION",
-     "iam:passrole,lambda:createfunction,lambda:invokefunction",
-     "the runner passes its own role to its own function and invokes it: the role can only be one created "
-     "under the boundary tapcheck-runner-boundary, whose ceiling is a VPC function's network interfaces and "
-     "its log groups (runner-boundary), so the function can do no more than that"),
+    (
+        "smoke-policy",
+        "INVALID_ARN",
+        "arn:aws*:iam::aws:policy/*",
+        "AWS managed policies' ARNs carry 'aws' where an account id stands "
+        "(https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html); parliament "
+        "expects 12 digits. H5 reads the AWS managed policy attached to the monitoring role.",
+    ),
+    (
+        "runner-policy",
+        "PERMISSIONS_MANAGEMENT_ACTIONS",
+        "iam:attachrolepolicy,iam:createrole,iam:deleterole,iam:detachrolepolicy,iam:passrole",
+        "the runner makes and removes its own role; every one is limited to the runner's names for this stack, "
+        "CreateRole/AttachRolePolicy to the boundary, AttachRolePolicy/DetachRolePolicy to the VPC access policy "
+        "and PassRole to Lambda (test_no_policy_grants_role_escalation checks the conditions, which parliament "
+        "does not read)",
+    ),
+    (
+        "runner-policy",
+        "PRIVILEGE_ESCALATION",
+        "iam:passrole,lambda:createfunction,lambda:invokefunction",
+        "the runner passes its own role to its own function and invokes it: the role can only be one created "
+        "under the boundary tapcheck-runner-boundary, whose ceiling is a VPC function's network interfaces and "
+        "its log groups (runner-boundary), so the function can do no more than that",
+    ),
 ]
 
 
@@ -117,35 +131,63 @@ def _stem(label: str) -> str:
 
 @pytest.mark.parametrize("label,document", ALL, ids=[label for label, _ in ALL])
 def test_the_linter_finds_nothing_unjustified(label: str, document: dict) -> None:
-    unjustified = [f for f in lint(document)
-                   if not any(_stem(label) == stem and f[0] == issue and fnmatch.fnmatchcase(f[1], glob)
-                              for stem, issue, glob, _ in JUSTIFIED)]
+    unjustified = [
+        f
+        for f in lint(document)
+        if not any(
+            _stem(label) == stem and f[0] == issue and fnmatch.fnmatchcase(f[1], glob)
+            for stem, issue, glob, _ in JUSTIFIED
+        )
+    ]
     assert unjustified == [], f"{label}: {unjustified}"
 
 
 def test_every_justification_is_still_needed() -> None:
-    used = {(stem, issue, glob) for label, document in ALL for issue_named in lint(document)
-            for stem, issue, glob, _ in JUSTIFIED
-            if _stem(label) == stem and issue_named[0] == issue and fnmatch.fnmatchcase(issue_named[1], glob)}
+    used = {
+        (stem, issue, glob)
+        for label, document in ALL
+        for issue_named in lint(document)
+        for stem, issue, glob, _ in JUSTIFIED
+        if _stem(label) == stem and issue_named[0] == issue and fnmatch.fnmatchcase(issue_named[1], glob)
+    }
     assert used == {(s, i, g) for s, i, g, _ in JUSTIFIED}
 
 
 PLANTED = {
     "iam:PassRole on every role, no condition": (
-        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}, "RESOURCE_STAR"),
+        {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
+        "RESOURCE_STAR",
+    ),
     "an action AWS does not have": (
-        {"Effect": "Allow", "Action": "lambda:InvokeFunctions", "Resource": "*"}, "UNKNOWN_ACTION"),
+        {"Effect": "Allow", "Action": "lambda:InvokeFunctions", "Resource": "*"},
+        "UNKNOWN_ACTION",
+    ),
     "a condition key the action does not take (the statement would never allow)": (
-        {"Effect": "Allow", "Action": "iam:TagRole", "Resource": "arn:aws:iam::111122223333:role/x",
-         "Condition": {"ArnEquals": {"iam:PermissionsBoundary": "arn:aws:iam::111122223333:policy/b"}}},
-        "UNKNOWN_CONDITION_FOR_ACTION"),
+        {
+            "Effect": "Allow",
+            "Action": "iam:TagRole",
+            "Resource": "arn:aws:iam::111122223333:role/x",
+            "Condition": {"ArnEquals": {"iam:PermissionsBoundary": "arn:aws:iam::111122223333:policy/b"}},
+        },
+        "UNKNOWN_CONDITION_FOR_ACTION",
+    ),
     "a resource of the wrong type for the action": (
-        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-         "Resource": "arn:aws:sns:us-east-1:111122223333:topic"}, "RESOURCE_MISMATCH"),
+        {
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": "arn:aws:sns:us-east-1:111122223333:topic",
+        },
+        "RESOURCE_MISMATCH",
+    ),
     "a string operator on an ARN-typed key": (
-        {"Effect": "Allow", "Action": "iam:CreateRole", "Resource": "arn:aws:iam::111122223333:role/x",
-         "Condition": {"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::111122223333:policy/b"}}},
-        "MISMATCHED_TYPE_BUT_USABLE"),
+        {
+            "Effect": "Allow",
+            "Action": "iam:CreateRole",
+            "Resource": "arn:aws:iam::111122223333:role/x",
+            "Condition": {"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::111122223333:policy/b"}},
+        },
+        "MISMATCHED_TYPE_BUT_USABLE",
+    ),
 }
 
 
@@ -183,7 +225,7 @@ def _database_checks(document: dict) -> list[str]:
             if "*" in resources:
                 continue
             if not formats:
-                problems.append(f"{action} has no resource type, so {resources} never match (use \"*\")")
+                problems.append(f'{action} has no resource type, so {resources} never match (use "*")')
             elif not any(_arn_may_match(resource, f) for resource in resources for f in formats):
                 problems.append(f"{resources} are of no resource type of {action} ({formats})")
     return problems
@@ -203,8 +245,11 @@ def _arn_may_match(resource: str, arn_format: str) -> bool:
         if re.fullmatch(fmt, filled):
             return True
     parts = resource.split(":")
-    values = {"Partition": parts[1], "Region": parts[3] if parts[3] not in ("", "*") else "us-east-1",
-              "Account": parts[4]}
+    values = {
+        "Partition": parts[1],
+        "Region": parts[3] if parts[3] not in ("", "*") else "us-east-1",
+        "Account": parts[4],
+    }
     sample = re.sub(r"\$\{([^}]+)\}", lambda m: values.get(m.group(1), "x"), arn_format)
     return fnmatch.fnmatchcase(sample, resource.replace("[", "[[]"))
 
@@ -215,15 +260,25 @@ def test_every_action_key_and_resource_is_in_the_current_database(label: str, do
 
 
 def test_the_database_check_catches_a_planted_mistake() -> None:
-    bad = {"Statement": [
-        {"Effect": "Allow", "Action": ["sns:Unsubscribe"], "Resource": ["arn:aws:sns:us-east-1:111122223333:t"]},
-        {"Effect": "Allow", "Action": ["lambda:InvokeFunctions"], "Resource": "*"},
-        {"Effect": "Allow", "Action": ["iam:TagRole"], "Resource": ["arn:aws:iam::111122223333:role/x"],
-         "Condition": {"ArnEquals": {"iam:PermissionsBoundary": "arn:aws:iam::111122223333:policy/b"}}},
-        {"Effect": "Allow", "Action": ["kms:GetKeyPolicy"], "Resource": ["arn:aws:sns:us-east-1:111122223333:t"]},
-    ]}
+    bad = {
+        "Statement": [
+            {"Effect": "Allow", "Action": ["sns:Unsubscribe"], "Resource": ["arn:aws:sns:us-east-1:111122223333:t"]},
+            {"Effect": "Allow", "Action": ["lambda:InvokeFunctions"], "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": ["iam:TagRole"],
+                "Resource": ["arn:aws:iam::111122223333:role/x"],
+                "Condition": {"ArnEquals": {"iam:PermissionsBoundary": "arn:aws:iam::111122223333:policy/b"}},
+            },
+            {"Effect": "Allow", "Action": ["kms:GetKeyPolicy"], "Resource": ["arn:aws:sns:us-east-1:111122223333:t"]},
+        ]
+    }
     assert [p.split(" ")[0] + " " + p.split(" ")[1] for p in _database_checks(bad)] == [
-        "sns:Unsubscribe has", "unknown action", "iam:TagRole takes", "['arn:aws:sns:us-east-1:111122223333:t'] are"]
+        "sns:Unsubscribe has",
+        "unknown action",
+        "iam:TagRole takes",
+        "['arn:aws:sns:us-east-1:111122223333:t'] are",
+    ]
 
 
 # --- what no policy may grant ----------------------------------------------------------------------
@@ -250,9 +305,12 @@ def escalations(document: dict, account: str, partition: str = "aws") -> list[st
         if _covers(st, "iam:PassRole") and not _requires(st, "iam:PassedToService", "lambda.amazonaws.com"):
             found.append(f"{st.get('Sid')}: iam:PassRole not limited to Lambda")
         if _covers(st, "iam:AttachRolePolicy") and not (
-                _requires(st, "iam:PolicyARN", runner.vpc_access_policy(partition))
-                and _requires(st, "iam:PermissionsBoundary", boundary)):
-            found.append(f"{st.get('Sid')}: iam:AttachRolePolicy not limited to the VPC access policy under the boundary")
+            _requires(st, "iam:PolicyARN", runner.vpc_access_policy(partition))
+            and _requires(st, "iam:PermissionsBoundary", boundary)
+        ):
+            found.append(
+                f"{st.get('Sid')}: iam:AttachRolePolicy not limited to the VPC access policy under the boundary"
+            )
         for action in ("iam:CreateRole", "iam:PutRolePolicy"):
             if _covers(st, action) and not _requires(st, "iam:PermissionsBoundary", boundary):
                 found.append(f"{st.get('Sid')}: {action} without the permissions boundary")
@@ -269,23 +327,36 @@ def on_star(document: dict) -> list[str]:
     found = []
     for st in document["Statement"]:
         resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
-        if st["Effect"] != "Allow" or not any(r == "*" or re.fullmatch(r"arn:[^:]+:[^:]+:[^:]*:[^:]*:\*", r)
-                                              for r in resources):
+        if st["Effect"] != "Allow" or not any(
+            r == "*" or re.fullmatch(r"arn:[^:]+:[^:]+:[^:]*:[^:]*:\*", r) for r in resources
+        ):
             continue
         actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
-        found += [a for a in actions if a not in STAR_JUSTIFIED
-                  and any(fnmatch.fnmatchcase(a.lower(), f.lower()) for f in STAR_FORBIDDEN)]
+        found += [
+            a
+            for a in actions
+            if a not in STAR_JUSTIFIED and any(fnmatch.fnmatchcase(a.lower(), f.lower()) for f in STAR_FORBIDDEN)
+        ]
     return found
 
 
 @pytest.mark.parametrize("label,document", ALL, ids=[label for label, _ in ALL])
-def test_no_policy_grants_role_escalation_or_a_secret_alarm_topic_or_queue_on_star(label: str,
-                                                                                    document: dict) -> None:
-    accounts = {r.split(":")[4] for st in document["Statement"] for r in
-                (st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]) if r.startswith("arn:")}
-    partition = next((r.split(":")[1] for st in document["Statement"] for r in
-                      (st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]])
-                      if r.startswith("arn:")), "aws")
+def test_no_policy_grants_role_escalation_or_a_secret_alarm_topic_or_queue_on_star(label: str, document: dict) -> None:
+    accounts = {
+        r.split(":")[4]
+        for st in document["Statement"]
+        for r in (st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]])
+        if r.startswith("arn:")
+    }
+    partition = next(
+        (
+            r.split(":")[1]
+            for st in document["Statement"]
+            for r in (st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]])
+            if r.startswith("arn:")
+        ),
+        "aws",
+    )
     for account in accounts - {"", "aws"}:
         assert escalations(document, account, partition) == [], label
     assert on_star(document) == [], label
@@ -293,21 +364,47 @@ def test_no_policy_grants_role_escalation_or_a_secret_alarm_topic_or_queue_on_st
 
 def test_the_escalation_and_star_checks_catch_the_old_documented_policies() -> None:
     """The policies the README documented before (issue 21): each problem is found."""
-    old_runner = {"Statement": [
-        {"Sid": "TapcheckRunnerRole", "Effect": "Allow",
-         "Action": ["iam:CreateRole", "iam:TagRole", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:DeleteRole",
-                    "iam:ListRoleTags", "iam:PassRole"], "Resource": "arn:aws:iam::*:role/tapcheck-runner/*"}]}
+    old_runner = {
+        "Statement": [
+            {
+                "Sid": "TapcheckRunnerRole",
+                "Effect": "Allow",
+                "Action": [
+                    "iam:CreateRole",
+                    "iam:TagRole",
+                    "iam:AttachRolePolicy",
+                    "iam:DetachRolePolicy",
+                    "iam:DeleteRole",
+                    "iam:ListRoleTags",
+                    "iam:PassRole",
+                ],
+                "Resource": "arn:aws:iam::*:role/tapcheck-runner/*",
+            }
+        ]
+    }
     assert escalations(old_runner, "111122223333") == [
         "TapcheckRunnerRole: iam:PassRole not limited to Lambda",
         "TapcheckRunnerRole: iam:AttachRolePolicy not limited to the VPC access policy under the boundary",
-        "TapcheckRunnerRole: iam:CreateRole without the permissions boundary"]
-    old_smoke = {"Statement": [
-        {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "kms:DescribeKey"], "Resource": "*"},
-        {"Effect": "Allow", "Action": ["cloudwatch:SetAlarmState", "sns:Subscribe", "sns:Unsubscribe",
-                                       "sqs:DeleteQueue"], "Resource": "*"},
-        {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": "arn:aws:sns:us-east-1:111122223333:*"}]}
-    assert on_star(old_smoke) == ["secretsmanager:GetSecretValue", "cloudwatch:SetAlarmState", "sns:Subscribe",
-                                  "sqs:DeleteQueue", "sns:Publish"]
+        "TapcheckRunnerRole: iam:CreateRole without the permissions boundary",
+    ]
+    old_smoke = {
+        "Statement": [
+            {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue", "kms:DescribeKey"], "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": ["cloudwatch:SetAlarmState", "sns:Subscribe", "sns:Unsubscribe", "sqs:DeleteQueue"],
+                "Resource": "*",
+            },
+            {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": "arn:aws:sns:us-east-1:111122223333:*"},
+        ]
+    }
+    assert on_star(old_smoke) == [
+        "secretsmanager:GetSecretValue",
+        "cloudwatch:SetAlarmState",
+        "sns:Subscribe",
+        "sqs:DeleteQueue",
+        "sns:Publish",
+    ]
 
 
 # --- the command ------------------------------------------------------------------------------------
@@ -315,12 +412,17 @@ EXAMPLE = list(iam_policy.EXAMPLE)
 
 
 def test_the_runners_names_in_the_policy_are_the_stacks_alone() -> None:
-    docs, _ = iam_policy.policies(TEMPLATE, iam_policy.Scope(LONGEST_STACK, "999988887777", "eu-west-3"),
-                                  runner=True)
-    functions = {r for st in docs["runner-policy"]["Statement"] if st["Sid"] == "RunnerFunction" for r in st["Resource"]}
+    docs, _ = iam_policy.policies(TEMPLATE, iam_policy.Scope(LONGEST_STACK, "999988887777", "eu-west-3"), runner=True)
+    functions = {
+        r for st in docs["runner-policy"]["Statement"] if st["Sid"] == "RunnerFunction" for r in st["Resource"]
+    }
     assert functions == {f"arn:aws:lambda:eu-west-3:999988887777:function:tapcheck-runner-{LONGEST_STACK[:40]}-??????"}
-    roles = {r for st in docs["runner-policy"]["Statement"] if st["Sid"] == "RunnerRoleCreateWithBoundaryOnly"
-             for r in st["Resource"]}
+    roles = {
+        r
+        for st in docs["runner-policy"]["Statement"]
+        if st["Sid"] == "RunnerRoleCreateWithBoundaryOnly"
+        for r in st["Resource"]
+    }
     assert roles == {f"arn:aws:iam::999988887777:role/tapcheck-runner/tapcheck-runner-{LONGEST_STACK[:40]}-??????"}
 
 
@@ -360,23 +462,39 @@ def test_a_resource_without_a_name_or_a_stack_tag_is_scoped_to_its_type_and_said
         "tapcheck: AlarmTopicKey (AWS::KMS::Key) has no name and no tag that follows the stack: its actions are "
         "allowed on every AWS::KMS::Key in 111122223333 us-east-1",
         "tapcheck: DatabaseSecret (AWS::SecretsManager::Secret) has no name and no tag that follows the stack: its "
-        "actions are allowed on every AWS::SecretsManager::Secret in 111122223333 us-east-1"]
+        "actions are allowed on every AWS::SecretsManager::Secret in 111122223333 us-east-1",
+    ]
 
 
-@pytest.mark.parametrize("args,line", [
-    (["--stack-name", "", "--account", "111122223333", "--region", "us-east-1"],
-     "tapcheck: --stack-name '': is not a CloudFormation stack name"),
-    (["--stack-name", LONGEST_STACK + "x", "--account", "111122223333", "--region", "us-east-1"],
-     "is not a CloudFormation stack name"),
-    (["--stack-name", "1prod", "--account", "111122223333", "--region", "us-east-1"],
-     "is not a CloudFormation stack name"),
-    (["--stack-name", "prod", "--account", "1111", "--region", "us-east-1"],
-     "tapcheck: --account '1111': is not a 12-digit AWS account id"),
-    (["--stack-name", "prod", "--account", "111122223333", "--region", "moon"],
-     "tapcheck: --region 'moon': is not an AWS region name"),
-    (["--stack-name", "prod", "--account", "111122223333", "--region", "us-east-1", "--policy", "runner-policy"],
-     "tapcheck: --policy runner-policy: is not among the policies printed (smoke-policy) (fix: add --runner"),
-])
+@pytest.mark.parametrize(
+    "args,line",
+    [
+        (
+            ["--stack-name", "", "--account", "111122223333", "--region", "us-east-1"],
+            "tapcheck: --stack-name '': is not a CloudFormation stack name",
+        ),
+        (
+            ["--stack-name", LONGEST_STACK + "x", "--account", "111122223333", "--region", "us-east-1"],
+            "is not a CloudFormation stack name",
+        ),
+        (
+            ["--stack-name", "1prod", "--account", "111122223333", "--region", "us-east-1"],
+            "is not a CloudFormation stack name",
+        ),
+        (
+            ["--stack-name", "prod", "--account", "1111", "--region", "us-east-1"],
+            "tapcheck: --account '1111': is not a 12-digit AWS account id",
+        ),
+        (
+            ["--stack-name", "prod", "--account", "111122223333", "--region", "moon"],
+            "tapcheck: --region 'moon': is not an AWS region name",
+        ),
+        (
+            ["--stack-name", "prod", "--account", "111122223333", "--region", "us-east-1", "--policy", "runner-policy"],
+            "tapcheck: --policy runner-policy: is not among the policies printed (smoke-policy) (fix: add --runner",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_exit_2(args: list[str], line: str) -> None:
     out = tapcheck("iam-policy", *args)
     assert out.returncode == 2 and out.stdout == ""
@@ -397,7 +515,8 @@ def test_without_account_and_credentials_it_says_so(monkeypatch: pytest.MonkeyPa
     out = tapcheck("iam-policy", "--stack-name", "prod", "--region", "us-east-1")
     assert out.returncode == 2 and out.stderr == (
         "tapcheck: --account: not given, and no AWS credentials to read the account from (fix: pass --account "
-        "with the 12-digit id of the account the stack is in)\n")
+        "with the 12-digit id of the account the stack is in)\n"
+    )
     out = tapcheck("iam-policy", "--stack-name", "prod", "--account", "111122223333")
     assert out.returncode == 2 and out.stderr.startswith("tapcheck: --region: not given, and no region configured")
 
@@ -409,12 +528,16 @@ def test_without_account_the_credentials_account_is_used_and_said(stubbed_aws: A
 
     sts = boto3.Session().client("sts", region_name="us-east-1")
     stub = Stubber(sts)
-    stub.add_response("get_caller_identity", {"Account": "444455556666", "Arn": "arn:aws:iam::444455556666:user/x",
-                                              "UserId": "AIDAEXAMPLE"})
+    stub.add_response(
+        "get_caller_identity",
+        {"Account": "444455556666", "Arn": "arn:aws:iam::444455556666:user/x", "UserId": "AIDAEXAMPLE"},
+    )
     monkeypatch.setattr(boto3.Session, "client", lambda self, *a, **k: sts)
     with stub:
         out = tapcheck("iam-policy", "--stack-name", "prod", "--region", "us-east-1")
     assert out.returncode == 0, out.stderr
-    assert out.stderr == ("tapcheck: --account not given: using 444455556666, the account of the current "
-                          "credentials (STS GetCallerIdentity)\n")
+    assert out.stderr == (
+        "tapcheck: --account not given: using 444455556666, the account of the current "
+        "credentials (STS GetCallerIdentity)\n"
+    )
     assert "arn:aws:secretsmanager:us-east-1:444455556666:secret:aurora-credentials-prod-??????" in out.stdout

@@ -40,8 +40,9 @@ rule alarm_without_actions {
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> dict:
-    assert (WHEELS / "cdklabs_cdk_validator_cfnguard-0.0.62-py3-none-any.whl").is_file(), \
+    assert (WHEELS / "cdklabs_cdk_validator_cfnguard-0.0.62-py3-none-any.whl").is_file(), (
         "scripts/bootstrap.sh keeps the cfn-guard wheel in .tools/wheels/: run it"
+    )
     base = tmp_path_factory.mktemp("installed")
     # built from a copy of the sources, so that no build/ or egg-info is left in the checkout
     source = base / "source"
@@ -50,16 +51,38 @@ def installed(tmp_path_factory) -> dict:
     shutil.copytree(ROOT / "rules", source / "rules", ignore=skip)
     shutil.copy(ROOT / "pyproject.toml", source / "pyproject.toml")
     site = base / "site"
-    build = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                            "--no-deps", "--no-build-isolation", "--no-index", "--target", str(site), str(source)],
-                           capture_output=True, text=True, timeout=600)
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--target",
+            str(site),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert build.returncode == 0, build.stderr
     assert (site / "tapcheck" / "rules" / "r04_backups" / "requirement.toml").is_file()
     home = base / "home"
     home.mkdir()
     (home / ".cfnlintrc").write_text("ignore_checks:\n  - E\n  - W\n")
-    env = {**os.environ, "PYTHONPATH": str(site), "XDG_CACHE_HOME": str(base / "cache"), "HOME": str(home),
-           "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(WHEELS)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(site),
+        "XDG_CACHE_HOME": str(base / "cache"),
+        "HOME": str(home),
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(WHEELS),
+    }
     for name in ("TAPCHECK_CFN_GUARD", "TAPCHECK_WAIVERS", "TAPCHECK_NO_DOWNLOAD"):
         env.pop(name, None)
     return {"site": site, "env": env, "cache": base / "cache"}
@@ -75,34 +98,62 @@ def user_repo(tmp_path_factory) -> Path:
     (repo / "lib").mkdir()
     (repo / "lib" / "TapStack.json").write_text(TEMPLATE.read_text())
     broken = json.loads(TEMPLATE.read_text())
-    broken["Description"] = ["not", "a", "string"]           # cfn-lint E1004: S8 fails
+    broken["Description"] = ["not", "a", "string"]  # cfn-lint E1004: S8 fails
     alarm = broken["Resources"]["CPUUtilizationAlarm"]["Properties"]
-    alarm["Tags"] = [t for t in alarm["Tags"] if t["Key"] != "ManagedBy"]   # R10 fails
+    alarm["Tags"] = [t for t in alarm["Tags"] if t["Key"] != "ManagedBy"]  # R10 fails
     (repo / "lib" / "broken.json").write_text(json.dumps(broken, indent=2))
     return repo
 
 
 def verdict(report: dict) -> tuple:
-    blocking = sorted((f["rule"], f["resource"] or "", f["path"], tuple(f["requirements"]))
-                      for f in report["findings"] if f["severity"] != "info" and not f["waived_by"])
+    blocking = sorted(
+        (f["rule"], f["resource"] or "", f["path"], tuple(f["requirements"]))
+        for f in report["findings"]
+        if f["severity"] != "info" and not f["waived_by"]
+    )
     return report["compliant"], {r["id"]: r["status"] for r in report["requirements"]}, blocking
 
 
 def test_the_installed_package_gives_the_checkouts_verdict(installed, user_repo):
-    where = subprocess.run([sys.executable, "-c", "import tapcheck; print(tapcheck.__file__)"], cwd=user_repo,
-                           env=installed["env"], capture_output=True, text=True, timeout=60)
+    where = subprocess.run(
+        [sys.executable, "-c", "import tapcheck; print(tapcheck.__file__)"],
+        cwd=user_repo,
+        env=installed["env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert where.stdout.strip().startswith(str(installed["site"])), where
     args = ["check", "lib/TapStack.json", "lib/broken.json", "--format", "json"]
-    run = subprocess.run([sys.executable, "-m", "tapcheck.cli", *args], cwd=user_repo, env=installed["env"],
-                         capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", *args],
+        cwd=user_repo,
+        env=installed["env"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 1, run.stderr
     assert run.stderr.splitlines()[0].startswith("tapcheck: fetching cfn-guard 3.1.1"), run.stderr
-    assert len(run.stderr.splitlines()) == 1                  # the one progress line of the first use
+    assert len(run.stderr.splitlines()) == 1  # the one progress line of the first use
     assert (installed["cache"] / "tapcheck" / "cdk-validator-cfnguard-0.0.62" / ".tapcheck-complete").is_file()
 
-    reference = subprocess.run([sys.executable, "-m", "tapcheck.cli", "check", str(user_repo / "lib" / "TapStack.json"),
-                                str(user_repo / "lib" / "broken.json"), "--format", "json"],
-                               cwd=ROOT, capture_output=True, text=True, timeout=600)
+    reference = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tapcheck.cli",
+            "check",
+            str(user_repo / "lib" / "TapStack.json"),
+            str(user_repo / "lib" / "broken.json"),
+            "--format",
+            "json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert reference.returncode == 1, reference.stderr
     installed_reports = json.loads(run.stdout)["templates"]
     checkout_reports = json.loads(reference.stdout)["templates"]
@@ -119,7 +170,13 @@ def test_the_installed_package_gives_the_checkouts_verdict(installed, user_repo)
     [e1004] = [f for f in installed_reports[1]["findings"] if f["rule"] == "E1004"]
     assert ".cfnlintrc" in e1004["suppressed_by"]
 
-    second = subprocess.run([sys.executable, "-m", "tapcheck.cli", "check", "lib/TapStack.json"], cwd=user_repo,
-                            env=installed["env"], capture_output=True, text=True, timeout=600)
-    assert second.returncode == 0 and second.stderr == ""     # provisioned once
+    second = subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", "check", "lib/TapStack.json"],
+        cwd=user_repo,
+        env=installed["env"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert second.returncode == 0 and second.stderr == ""  # provisioned once
     assert second.stdout.startswith("config: none")

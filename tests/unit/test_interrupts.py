@@ -29,7 +29,7 @@ def handled():
 def test_a_signal_is_a_keyboard_interrupt_carrying_its_exit_code(handled, sig) -> None:
     with pytest.raises(KeyboardInterrupt) as info:
         os.kill(os.getpid(), sig)
-        for _ in range(1000):   # the handler runs between bytecodes
+        for _ in range(1000):  # the handler runs between bytecodes
             pass
     assert isinstance(info.value, interrupts.Interrupted)
     assert info.value.exit_code == {signal.SIGTERM: 143, signal.SIGHUP: 129, signal.SIGINT: 130}[sig]
@@ -42,7 +42,7 @@ def test_a_signal_during_a_cleanup_waits_for_its_end(handled) -> None:
             os.kill(os.getpid(), signal.SIGTERM)
             for _ in range(1000):
                 pass
-            done.append("cleaned up")     # reached: the signal was held
+            done.append("cleaned up")  # reached: the signal was held
     assert done == ["cleaned up"] and info.value.signum == signal.SIGTERM
 
 
@@ -59,7 +59,7 @@ def test_a_second_signal_while_unwinding_does_not_cut_the_cleanup_short(handled)
                 for _ in range(1000):
                     pass
                 done.append("cleaned up")
-    assert done == ["cleaned up"] and info.value.signum == signal.SIGTERM   # the first decides
+    assert done == ["cleaned up"] and info.value.signum == signal.SIGTERM  # the first decides
     assert interrupts.received() == signal.SIGTERM
 
 
@@ -96,8 +96,9 @@ PROGRAM = textwrap.dedent("""
 @pytest.mark.parametrize("how", ["raises", "handled"])
 @pytest.mark.parametrize("sig, code", [("SIGTERM", 143), ("SIGHUP", 129), ("SIGINT", 130)])
 def test_tapcheck_exits_128_plus_the_signal(sig, code, how) -> None:
-    run = subprocess.run([sys.executable, "-c", PROGRAM, sig, how], capture_output=True, text=True, cwd=ROOT,
-                         timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-c", PROGRAM, sig, how], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert run.returncode == code, run.stderr
     assert "Traceback" not in run.stderr
     if how == "raises":

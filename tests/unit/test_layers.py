@@ -30,8 +30,22 @@ LAYERS: list[set[str]] = [
     {"gate"},
     {"tools", "render", "waivers", "suppressions", "project", "inputs", "output", "governed"},
     {"requirements", "references", "policy_view", "service_requests"},
-    {"model", "loader", "policies", "template_refs", "graphs", "language_extensions", "resource_schemas",
-     "security_groups", "findings", "errors", "interrupts", "value_paths", "extras", "tapcheck"},
+    {
+        "model",
+        "loader",
+        "policies",
+        "template_refs",
+        "graphs",
+        "language_extensions",
+        "resource_schemas",
+        "security_groups",
+        "findings",
+        "errors",
+        "interrupts",
+        "value_paths",
+        "extras",
+        "tapcheck",
+    },
 ]
 LAYER_OF = {unit: len(LAYERS) - depth for depth, units in enumerate(LAYERS) for unit in units}
 
@@ -56,8 +70,12 @@ def _imports(path: Path) -> list[tuple[str, int]]:
         if isinstance(node, ast.Import):
             found += [(alias.name, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            submodules = [alias.name for alias in node.names if node.module == "tapcheck"
-                          and ((SOURCE / alias.name).is_dir() or (SOURCE / f"{alias.name}.py").is_file())]
+            submodules = [
+                alias.name
+                for alias in node.names
+                if node.module == "tapcheck"
+                and ((SOURCE / alias.name).is_dir() or (SOURCE / f"{alias.name}.py").is_file())
+            ]
             found += [(f"tapcheck.{name}", node.lineno) for name in submodules] or [(node.module, node.lineno)]
     return found
 
@@ -88,8 +106,11 @@ def test_every_unit_has_a_layer():
 
 
 def test_no_import_points_to_a_higher_layer():
-    upward = [f"{a} -> {b}: {', '.join(where)}" for (a, b), where in sorted(EDGES.items())
-              if LAYER_OF.get(b, 0) > LAYER_OF.get(a, 0)]
+    upward = [
+        f"{a} -> {b}: {', '.join(where)}"
+        for (a, b), where in sorted(EDGES.items())
+        if LAYER_OF.get(b, 0) > LAYER_OF.get(a, 0)
+    ]
     assert upward == []
 
 

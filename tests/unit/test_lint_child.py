@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def broken(tmp_path: Path):
     doc = json.loads((ROOT / "lib" / "TapStack.json").read_text())
     cluster = next(r for r in doc["Resources"].values() if r["Type"] == "AWS::RDS::DBCluster")
-    cluster["Properties"]["NotAProperty"] = 1            # E3002
+    cluster["Properties"]["NotAProperty"] = 1  # E3002
     cluster["Properties"]["BackupRetentionPeriod"] = 99  # E3034: above the 35-day maximum
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(doc, indent=1))

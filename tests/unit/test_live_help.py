@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 from cli_in_process import tapcheck
 
-COMMANDS = [("emulator", "start"), ("emulator", "stop"), ("deploy",), ("cancel-update",), ("smoke",),
-            ("drill", "failover"), ("runner", "cleanup"), ("destroy",)]
+COMMANDS = [
+    ("emulator", "start"),
+    ("emulator", "stop"),
+    ("deploy",),
+    ("cancel-update",),
+    ("smoke",),
+    ("drill", "failover"),
+    ("runner", "cleanup"),
+    ("destroy",),
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)

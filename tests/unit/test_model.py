@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from tapcheck.loader import parse_text
 from tapcheck.model import (
-    AttrRef, ParamRef, PseudoRef, ResourceRef, Str, Text, Unknown, as_bool, as_int, as_number, build_model,
+    AttrRef,
+    ParamRef,
+    PseudoRef,
+    ResourceRef,
+    Str,
+    Text,
+    Unknown,
+    as_bool,
+    as_int,
+    as_number,
+    build_model,
 )
 
 YAML = """
@@ -64,7 +74,9 @@ def test_parameters_without_default_stay_symbolic():
 
 def test_sub_with_resource_and_pseudo_parameters():
     props = model().resources["Db"].properties
-    assert props["Secret"] == Text((Str("{{resolve:secretsmanager:"), ResourceRef("Vault"), Str(":SecretString:password}}")))
+    assert props["Secret"] == Text(
+        (Str("{{resolve:secretsmanager:"), ResourceRef("Vault"), Str(":SecretString:password}}"))
+    )
     assert props["Stack"] == PseudoRef("AWS::StackName")
     assert props["Export"] == Text((PseudoRef("AWS::StackName"), Str("-Port")))
     assert props["Escaped"] == "${Literal}"
@@ -88,11 +100,11 @@ def test_conditions_if_novalue_select():
 def test_aws_default_policies():
     m = model()
     assert m.resources["Db"].deletion_policy == "Snapshot" and not m.resources["Db"].deletion_policy_explicit
-    assert m.resources["Db"].update_replace_policy == "Delete"     # UpdateReplacePolicy defaults to Delete everywhere
+    assert m.resources["Db"].update_replace_policy == "Delete"  # UpdateReplacePolicy defaults to Delete everywhere
     assert m.resources["Db2"].deletion_policy == "Delete"
     assert m.resources["Vault"].deletion_policy == "Delete"
-    assert m.resources["Member"].deletion_policy == "Delete"      # instance inside a cluster
-    assert m.resources["Lone"].deletion_policy == "Snapshot"      # stand-alone instance
+    assert m.resources["Member"].deletion_policy == "Delete"  # instance inside a cluster
+    assert m.resources["Lone"].deletion_policy == "Snapshot"  # stand-alone instance
 
 
 def test_coercion_as_cloudformation_does():
@@ -102,5 +114,7 @@ def test_coercion_as_cloudformation_does():
 
 
 def test_unsupported_functions_are_unknown_not_guessed():
-    tree = parse_text('{"Resources": {"A": {"Type": "AWS::SNS::Topic", "Properties": {"X": {"Fn::ImportValue": "y"}}}}}')
+    tree = parse_text(
+        '{"Resources": {"A": {"Type": "AWS::SNS::Topic", "Properties": {"X": {"Fn::ImportValue": "y"}}}}}'
+    )
     assert isinstance(build_model("t", tree).resources["A"].properties["X"], Unknown)

@@ -20,42 +20,72 @@ INSTANCE = "aurora-instance-1-prod"
 
 
 def trust(account: str = ACCOUNT) -> dict:
-    return {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account},
-                      "ArnLike": {"aws:SourceArn": f"arn:aws:rds:{REGION}:{account}:db:*"}}}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:rds:{REGION}:{account}:db:*"},
+                },
+            }
+        ],
+    }
 
 
 def logs_policy(account: str = ACCOUNT, region: str = REGION) -> dict:
     """AmazonRDSEnhancedMonitoringRole's grants, written for one account and region (as a team may inline them)."""
     group = f"arn:aws:logs:{region}:{account}:log-group:RDS*"
-    return {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:PutRetentionPolicy"], "Resource": group},
-        {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams",
-                                       "logs:GetLogEvents"], "Resource": f"{group}:log-stream:*"}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:PutRetentionPolicy"], "Resource": group},
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents"],
+                "Resource": f"{group}:log-stream:*",
+            },
+        ],
+    }
 
 
 @pytest.fixture
 def ctx(stubbed_aws) -> Context:
     context = Context(stubbed_aws, "s")
     context.__dict__["stack"] = {"StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/s/0a1b"}
-    context.__dict__["instances"] = [{"DBInstanceIdentifier": INSTANCE, "MonitoringInterval": 60,
-                                      "MonitoringRoleArn": ROLE_ARN}]
+    context.__dict__["instances"] = [
+        {"DBInstanceIdentifier": INSTANCE, "MonitoringInterval": 60, "MonitoringRoleArn": ROLE_ARN}
+    ]
     return context
 
 
 def judge(ctx: Context, trust_policy: dict, inline: dict) -> str:
     iam = ctx.target.client("iam")
     with Stubber(iam) as stub:
-        stub.add_response("get_role", {"Role": {
-            "RoleName": ROLE, "Arn": ROLE_ARN, "Path": "/", "RoleId": "AROAEXAMPLEEXAMPLE01",
-            "CreateDate": "2026-12-01T00:00:00Z", "AssumeRolePolicyDocument": json.dumps(trust_policy)}},
-            {"RoleName": ROLE})
+        stub.add_response(
+            "get_role",
+            {
+                "Role": {
+                    "RoleName": ROLE,
+                    "Arn": ROLE_ARN,
+                    "Path": "/",
+                    "RoleId": "AROAEXAMPLEEXAMPLE01",
+                    "CreateDate": "2026-12-01T00:00:00Z",
+                    "AssumeRolePolicyDocument": json.dumps(trust_policy),
+                }
+            },
+            {"RoleName": ROLE},
+        )
         stub.add_response("list_attached_role_policies", {"AttachedPolicies": []}, {"RoleName": ROLE})
         stub.add_response("list_role_policies", {"PolicyNames": ["logs"]}, {"RoleName": ROLE})
-        stub.add_response("get_role_policy", {"RoleName": ROLE, "PolicyName": "logs",
-                                              "PolicyDocument": json.dumps(inline)},
-                          {"RoleName": ROLE, "PolicyName": "logs"})
+        stub.add_response(
+            "get_role_policy",
+            {"RoleName": ROLE, "PolicyName": "logs", "PolicyDocument": json.dumps(inline)},
+            {"RoleName": ROLE, "PolicyName": "logs"},
+        )
         return enhanced_monitoring(ctx)
 
 

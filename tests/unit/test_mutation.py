@@ -19,7 +19,7 @@ from tapcheck.mutation.yaml_emit import to_yaml
 from tapcheck.requirements.registry import registry
 
 REQUIREMENTS = registry().requirements
-SCALE = settings.default.max_examples / 100          # 1 under the ci profile
+SCALE = settings.default.max_examples / 100  # 1 under the ci profile
 FAST_CHECKS = sorted({op.check for op in ops.OPERATORS if not op.tools})
 TOOL_CHECKS = sorted({op.check for op in ops.OPERATORS if op.tools})
 # Rewrites that change only the spelling, so a mutant rewritten by them is still the same mutant.
@@ -68,8 +68,10 @@ def test_mutant_is_killed_by_its_check(base_template_path, check_id, data):
     verdict = judge(mutant)
     note(f"{check_id} {name}: {verdict.summary()}")
     assert not verdict.compliant, f"{name} survived: the gate passes a template that breaks {check_id}"
-    assert verdict.kills(op.requirements), (f"{name} breaks {check_id} ({', '.join(op.requirements)}) but the gate "
-                                            f"blames only {sorted(verdict.requirements)}")
+    assert verdict.kills(op.requirements), (
+        f"{name} breaks {check_id} ({', '.join(op.requirements)}) but the gate "
+        f"blames only {sorted(verdict.requirements)}"
+    )
 
 
 @pytest.mark.parametrize("check_id", TOOL_CHECKS)
@@ -92,8 +94,15 @@ def test_rewritten_mutant_is_still_killed(base_template_path, data):
     base = _base(base_template_path)
     op, choice = data.draw(mutant_specs(base, tools=False), label="operator, choice")
     name, mutant = f"{op.name}({choice!r})", op(base, choice)
-    steps = data.draw(st.lists(st.tuples(st.sampled_from(SYNTACTIC), st.integers(0, 2**16)), min_size=1, max_size=4,
-                               unique_by=lambda s: s[0]), label="rewrites")
+    steps = data.draw(
+        st.lists(
+            st.tuples(st.sampled_from(SYNTACTIC), st.integers(0, 2**16)),
+            min_size=1,
+            max_size=4,
+            unique_by=lambda s: s[0],
+        ),
+        label="rewrites",
+    )
     for rewrite, seed in steps:
         mutant = BY_NAME[rewrite](mutant, seed)
     as_yaml = data.draw(st.booleans(), label="yaml")
@@ -126,7 +135,8 @@ def test_mutants_strategy_yields_id_name_and_template(base_template_path, data):
     """The public strategy: (check id, operator(choice), mutant template)."""
     from tapcheck.mutation.strategies import mutants
 
-    check_id, name, mutant = data.draw(mutants(_base(base_template_path), tools=False).map(
-        lambda m: (m[0], m[1], m[2])), label="mutant")
+    check_id, name, mutant = data.draw(
+        mutants(_base(base_template_path), tools=False).map(lambda m: (m[0], m[1], m[2])), label="mutant"
+    )
     assert check_id in registry().checks and "(" in name and "Resources" in mutant
     assert judge(mutant).kills(registry().requirements_of(check_id)), name

@@ -25,6 +25,7 @@ BASE = json.loads((ROOT / "lib" / "TapStack.json").read_text())
 
 # --- helpers ---------------------------------------------------------------------------------
 
+
 def edit() -> dict:
     return copy.deepcopy(BASE)
 
@@ -45,8 +46,12 @@ def props(template: dict, resource_type: str) -> dict:
 
 def plan(old: dict, new: dict | str, parameters: dict | None = None, allow: tuple = ()) -> Plan:
     new_text = new if isinstance(new, str) else json.dumps(new)
-    return make_plan(Version("old", parse_text(json.dumps(old))), Version("new", parse_text(new_text)),
-                     parameters or {}, [Allow(a, f"--allow {a}") for a in allow])
+    return make_plan(
+        Version("old", parse_text(json.dumps(old))),
+        Version("new", parse_text(new_text)),
+        parameters or {},
+        [Allow(a, f"--allow {a}") for a in allow],
+    )
 
 
 def change(result: Plan, resource: str):
@@ -70,6 +75,7 @@ PARAMS, ALARM, ROLE = "AWS::RDS::DBClusterParameterGroup", "AWS::CloudWatch::Ala
 
 
 # --- harmless edits pass ---------------------------------------------------------------------
+
 
 def _tag_value(t: dict) -> None:
     props(t, CLUSTER)["Tags"][0]["Value"] = "Staging"
@@ -99,10 +105,18 @@ def _capacity(t: dict) -> None:
     props(t, CLUSTER)["ServerlessV2ScalingConfiguration"]["MaxCapacity"] = 4
 
 
-@pytest.mark.parametrize("apply, changed", [
-    (_tag_value, {CLUSTER}), (_template_description, set()), (_secret_description, {SECRET}),
-    (_alarm_threshold, {ALARM}), (_log_statement, {PARAMS}), (_backup_retention, {CLUSTER}), (_capacity, {CLUSTER}),
-])
+@pytest.mark.parametrize(
+    "apply, changed",
+    [
+        (_tag_value, {CLUSTER}),
+        (_template_description, set()),
+        (_secret_description, {SECRET}),
+        (_alarm_threshold, {ALARM}),
+        (_log_statement, {PARAMS}),
+        (_backup_retention, {CLUSTER}),
+        (_capacity, {CLUSTER}),
+    ],
+)
 def test_harmless_edits_are_safe_in_place_updates(apply, changed):
     new = edit()
     apply(new)
@@ -125,6 +139,7 @@ def test_a_dynamic_parameter_is_not_pending_reboot():
 
 
 # --- replacing edits fail, naming the resource -----------------------------------------------
+
 
 def _cluster_identifier(t: dict) -> None:
     props(t, CLUSTER)["DBClusterIdentifier"] = "aurora-postgres-cluster-v2"
@@ -153,11 +168,17 @@ def _engine(t: dict) -> None:
         t["Resources"][lid]["Properties"]["Engine"] = "aurora-mysql"
 
 
-@pytest.mark.parametrize("apply, property_name", [
-    (_cluster_identifier, "DBClusterIdentifier"), (_suffix_default, "DBClusterIdentifier"),
-    (_database_name, "DatabaseName"), (_kms_key, "KmsKeyId"), (_unencrypted, "StorageEncrypted"),
-    (_engine, "Engine"),
-])
+@pytest.mark.parametrize(
+    "apply, property_name",
+    [
+        (_cluster_identifier, "DBClusterIdentifier"),
+        (_suffix_default, "DBClusterIdentifier"),
+        (_database_name, "DatabaseName"),
+        (_kms_key, "KmsKeyId"),
+        (_unencrypted, "StorageEncrypted"),
+        (_engine, "Engine"),
+    ],
+)
 def test_replacing_the_cluster_is_data_loss_and_blocks(apply, property_name):
     new = edit()
     apply(new)
@@ -168,7 +189,7 @@ def test_replacing_the_cluster_is_data_loss_and_blocks(apply, property_name):
     assert property_name in [p.name for p in replaced.properties]
     assert "data-loss" in risks(result, cluster)
     assert not result.safe and cluster in blocked(result)
-    assert result.changes[0].resource in blocked(result)       # the most dangerous first
+    assert result.changes[0].resource in blocked(result)  # the most dangerous first
 
 
 @pytest.mark.parametrize("apply", [_database_name, _kms_key, _unencrypted, _engine])
@@ -183,7 +204,7 @@ def test_a_changed_identifier_replaces_without_update_failure_but_its_instances_
     _cluster_identifier(new)
     result = plan(BASE, new)
     assert "update-fails" not in risks(result, logical_id(new, CLUSTER))
-    for lid in ids(new, INSTANCE):      # their DBClusterIdentifier reads the replaced cluster; names stay
+    for lid in ids(new, INSTANCE):  # their DBClusterIdentifier reads the replaced cluster; names stay
         instance = change(result, lid)
         assert instance.action == "replace"
         assert "update-fails" in risks(result, lid) and "data-loss" not in risks(result, lid)
@@ -195,8 +216,11 @@ def test_a_changed_suffix_replaces_everything_named_from_it():
     result = plan(BASE, new)
     from tapcheck.requirements.common import NAME_PROPERTY
 
-    named = [lid for lid, r in new["Resources"].items()
-             if "EnvironmentSuffix" in json.dumps(r.get("Properties", {}).get(NAME_PROPERTY.get(r["Type"], ""), ""))]
+    named = [
+        lid
+        for lid, r in new["Resources"].items()
+        if "EnvironmentSuffix" in json.dumps(r.get("Properties", {}).get(NAME_PROPERTY.get(r["Type"], ""), ""))
+    ]
     assert len(named) >= 8
     for lid in named:
         assert change(result, lid).action == "replace", lid
@@ -246,6 +270,7 @@ def test_a_policy_changed_in_the_same_edit_as_the_replacement_still_counts_delet
 
 # --- edits CloudFormation refuses -------------------------------------------------------------
 
+
 def _group_description(t: dict) -> None:
     props(t, PARAMS)["Description"] = "Query logging, TLS required"
 
@@ -258,9 +283,14 @@ def _role_path(t: dict) -> None:
     props(t, ROLE)["Path"] = "/rds/"
 
 
-@pytest.mark.parametrize("apply, resource_type", [
-    (_group_description, PARAMS), (_group_family, PARAMS), (_role_path, ROLE),
-])
+@pytest.mark.parametrize(
+    "apply, resource_type",
+    [
+        (_group_description, PARAMS),
+        (_group_family, PARAMS),
+        (_role_path, ROLE),
+    ],
+)
 def test_a_custom_named_replacement_with_the_same_name_fails(apply, resource_type):
     new = edit()
     apply(new)
@@ -292,6 +322,7 @@ def test_changing_a_resource_type_fails():
 
 # --- credentials that diverge ----------------------------------------------------------------
 
+
 def _master_username(t: dict) -> None:
     t["Parameters"]["MasterUsername"]["Default"] = "ledgeradmin"
 
@@ -301,7 +332,7 @@ def _password_length(t: dict) -> None:
 
 
 def _exclude_characters(t: dict) -> None:
-    props(t, SECRET)["GenerateSecretString"]["ExcludeCharacters"] = "\"@/\\ '`"     # one more than the base's
+    props(t, SECRET)["GenerateSecretString"]["ExcludeCharacters"] = "\"@/\\ '`"  # one more than the base's
 
 
 @pytest.mark.parametrize("apply", [_master_username, _password_length, _exclude_characters])
@@ -337,14 +368,16 @@ def test_a_new_user_name_never_reaches_a_cluster_that_is_only_updated():
 def test_a_reference_by_secret_name_is_found_too():
     new, old = edit(), edit()
     for template in (old, new):
-        props(template, CLUSTER)["MasterUserPassword"] = \
-            {"Fn::Sub": "{{resolve:secretsmanager:aurora-credentials-${EnvironmentSuffix}:SecretString:password}}"}
+        props(template, CLUSTER)["MasterUserPassword"] = {
+            "Fn::Sub": "{{resolve:secretsmanager:aurora-credentials-${EnvironmentSuffix}:SecretString:password}}"
+        }
     _password_length(new)
     detail = change(plan(old, new), logical_id(new, SECRET)).risks[0].detail
     assert "MasterUserPassword" in detail
 
 
 # --- interruption and pending reboot ---------------------------------------------------------
+
 
 def test_an_engine_version_upgrade_is_an_interruption_not_a_block():
     new = edit()
@@ -375,10 +408,13 @@ def test_an_aurora_only_parameter_is_unknown():
 
 # --- removals --------------------------------------------------------------------------------
 
+
 def test_removing_the_cluster_under_delete_is_data_loss():
     new = edit()
     cluster = logical_id(new, CLUSTER)
-    new["Resources"] = {lid: r for lid, r in new["Resources"].items() if cluster not in json.dumps(r) and lid != cluster}
+    new["Resources"] = {
+        lid: r for lid, r in new["Resources"].items() if cluster not in json.dumps(r) and lid != cluster
+    }
     new["Outputs"] = {k: v for k, v in new["Outputs"].items() if cluster not in json.dumps(v)}
     result = plan(BASE, new)
     assert change(result, cluster).action == "remove"
@@ -388,8 +424,10 @@ def test_removing_the_cluster_under_delete_is_data_loss():
 def test_removing_the_cluster_under_its_default_snapshot_policy_is_not_data_loss():
     old, new = edit(), edit()
     cluster = logical_id(new, CLUSTER)
-    del old["Resources"][cluster]["DeletionPolicy"]          # AWS default for a DB cluster: Snapshot
-    new["Resources"] = {lid: r for lid, r in new["Resources"].items() if cluster not in json.dumps(r) and lid != cluster}
+    del old["Resources"][cluster]["DeletionPolicy"]  # AWS default for a DB cluster: Snapshot
+    new["Resources"] = {
+        lid: r for lid, r in new["Resources"].items() if cluster not in json.dumps(r) and lid != cluster
+    }
     new["Outputs"] = {k: v for k, v in new["Outputs"].items() if cluster not in json.dumps(v)}
     result = plan(old, new)
     removed = change(result, cluster)
@@ -409,6 +447,7 @@ def test_adding_and_removing_plain_resources_is_safe():
 
 # --- rewrites that keep the meaning report no change -----------------------------------------
 
+
 def _reversed(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _reversed(v) for k, v in reversed(list(value.items()))}
@@ -425,7 +464,7 @@ def _sub_to_join(value: Any) -> Any:
         if list(value) == ["Fn::Sub"] and isinstance(value["Fn::Sub"], str):
             pieces, position = [], 0
             for match in _SUB_VARIABLE.finditer(value["Fn::Sub"]):
-                pieces.append(value["Fn::Sub"][position:match.start()])
+                pieces.append(value["Fn::Sub"][position : match.start()])
                 name = match.group(1)
                 if "." in name and not name.startswith("AWS::"):
                     pieces.append({"Fn::GetAtt": name.split(".", 1)})
@@ -464,9 +503,17 @@ def _getatt_strings(t: dict) -> dict:
     return json.loads(text)
 
 
-@pytest.mark.parametrize("rewrite", [
-    lambda t: _reversed(t), lambda t: _sub_to_join(t), _numbers_as_strings, _tags_reordered, _getatt_strings,
-], ids=["key-order", "sub-to-join", "strings-for-numbers", "tag-order", "getatt-string"])
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        lambda t: _reversed(t),
+        lambda t: _sub_to_join(t),
+        _numbers_as_strings,
+        _tags_reordered,
+        _getatt_strings,
+    ],
+    ids=["key-order", "sub-to-join", "strings-for-numbers", "tag-order", "getatt-string"],
+)
 def test_rewrites_that_keep_the_meaning_report_no_change(rewrite):
     new = rewrite(edit())
     assert json.dumps(new) != json.dumps(BASE)
@@ -486,6 +533,7 @@ def test_a_rewrite_plus_a_real_edit_reports_only_the_edit():
 
 
 # --- --allow ---------------------------------------------------------------------------------
+
 
 def _fully_renamed(t: dict) -> None:
     _cluster_identifier(t)

@@ -44,6 +44,7 @@ def longer_backups(template: dict) -> None:
 
 # --- two files ---------------------------------------------------------------------------------
 
+
 def test_identical_templates_exit_0_with_no_changes():
     run = tapcheck(str(TEMPLATE), str(TEMPLATE))
     assert run.returncode == 0, run.stderr
@@ -70,8 +71,9 @@ def test_json_has_the_documented_shape(tmp_path):
     assert run.returncode == 1
     document = json.loads(run.stdout)
     assert document["safe"] is False
-    assert {"resource", "type", "action", "replacement", "properties", "risks", "blocking", "reason"} <= \
-        set(document["changes"][0])
+    assert {"resource", "type", "action", "replacement", "properties", "risks", "blocking", "reason"} <= set(
+        document["changes"][0]
+    )
     cluster = next(c for c in document["changes"] if c["type"] == CLUSTER)
     assert cluster["action"] == "replace" and cluster["replacement"] == "true"
     assert cluster["properties"] == ["DatabaseName"]
@@ -116,13 +118,16 @@ def test_yaml_and_json_of_one_template_are_no_change(tmp_path):
     assert run.returncode == 0 and "no resource changes" in run.stdout
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["missing.json", "lib/TapStack.json"], "missing.json: no such file"),
-    (["lib/TapStack.json", "lib/TapStack.json", "lib/TapStack.json"], "takes [OLD] NEW"),
-    (["lib/TapStack.json", "lib/TapStack.json", "--param", "EnvironmentSuffix"], "is not KEY=VALUE"),
-    (["lib/TapStack.json", "lib/TapStack.json", "--param", "Nope=1"], "Nope is not a parameter"),
-    (["lib/TapStack.json", "lib/TapStack.json", "--allow", "Nope"], "names no resource"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["missing.json", "lib/TapStack.json"], "missing.json: no such file"),
+        (["lib/TapStack.json", "lib/TapStack.json", "lib/TapStack.json"], "takes [OLD] NEW"),
+        (["lib/TapStack.json", "lib/TapStack.json", "--param", "EnvironmentSuffix"], "is not KEY=VALUE"),
+        (["lib/TapStack.json", "lib/TapStack.json", "--param", "Nope=1"], "Nope is not a parameter"),
+        (["lib/TapStack.json", "lib/TapStack.json", "--allow", "Nope"], "names no resource"),
+    ],
+)
 def test_unusable_input_is_one_line_and_exit_2(args, expected):
     run = tapcheck(*args)
     assert run.returncode == 2
@@ -139,9 +144,14 @@ def test_an_invalid_template_is_one_line_and_exit_2(tmp_path):
 
 # --- git HEAD ------------------------------------------------------------------------------------
 
+
 def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -204,7 +214,7 @@ def test_the_pre_commit_hook_runs_the_head_mode_on_the_governed_templates():
     hooks = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     hook = hooks["tapcheck-plan"]
     assert hook["entry"] == "tapcheck plan --head --only-governed" and hook["language"] == "python"
-    assert "files" not in hook and hook["types"] == ["text"]        # it filters by the configuration itself
+    assert "files" not in hook and hook["types"] == ["text"]  # it filters by the configuration itself
 
 
 # --- .tapcheck-allow.yaml: one allow for the CLI, the hook and the workflow ---------------------
@@ -228,7 +238,8 @@ def test_a_blocked_plan_names_the_allow_file(repo):
     assert run.returncode == 1
     assert run.stdout.splitlines()[-1].endswith(
         "Fix the edit, or allow an intended change in .tapcheck-allow.yaml (resource, reason; docs/plan.md: "
-        "Allowing a change), or for one run with --allow RESOURCE")
+        "Allowing a change), or for one run with --allow RESOURCE"
+    )
 
 
 def test_the_allow_file_lets_an_intended_change_through_visibly_with_its_reason(repo):
@@ -253,16 +264,24 @@ def test_an_allow_file_entry_with_nothing_to_allow_is_noted(repo):
     allow_file(repo, [{"resource": "AuroraCluster", "reason": "deployed last week"}])
     run = tapcheck("--head", "lib/TapStack.json", cwd=repo)
     assert run.returncode == 0
-    assert ("NOTE    .tapcheck-allow.yaml: AuroraCluster (deployed last week) allows nothing here: AuroraCluster has "
-            "no blocking change") in run.stdout
+    assert (
+        "NOTE    .tapcheck-allow.yaml: AuroraCluster (deployed last week) allows nothing here: AuroraCluster has "
+        "no blocking change"
+    ) in run.stdout
 
 
-@pytest.mark.parametrize("entries, problem", [
-    ([{"resource": "AuroraCluster"}], "allow entry 1: allows AuroraCluster without a reason"),
-    ([{"resource": "AuroraCluster", "reason": " "}], "allow entry 1: allows AuroraCluster without a reason"),
-    ([{"reason": "x"}], "allow entry 1: names no resource"),
-    ([{"resource": "AuroraCluster", "reason": "x", "until": "friday"}], "allow entry 1: has unknown keys ['until']"),
-])
+@pytest.mark.parametrize(
+    "entries, problem",
+    [
+        ([{"resource": "AuroraCluster"}], "allow entry 1: allows AuroraCluster without a reason"),
+        ([{"resource": "AuroraCluster", "reason": " "}], "allow entry 1: allows AuroraCluster without a reason"),
+        ([{"reason": "x"}], "allow entry 1: names no resource"),
+        (
+            [{"resource": "AuroraCluster", "reason": "x", "until": "friday"}],
+            "allow entry 1: has unknown keys ['until']",
+        ),
+    ],
+)
 def test_an_allow_file_entry_needs_a_resource_and_a_reason(repo, entries, problem):
     renamed_database_in(repo)
     allow_file(repo, entries)
@@ -272,6 +291,7 @@ def test_an_allow_file_entry_needs_a_resource_and_a_reason(repo, entries, proble
 
 
 # --- --base: the workflow's plan against the pull request's base branch -------------------------
+
 
 def test_base_compares_with_another_revision_and_a_base_without_the_template_is_all_new(repo):
     git(repo, "branch", "-q", "base-without", "HEAD")
@@ -286,7 +306,8 @@ def test_base_compares_with_another_revision_and_a_base_without_the_template_is_
     assert new.stdout.splitlines()[:2] == [
         "tapcheck plan: base-without:lib/TapStack.json -> lib/TapStack.json",
         "  note: base-without:lib/TapStack.json does not exist (the file is not committed yet there): every "
-        "resource is new"]
+        "resource is new",
+    ]
     missing = tapcheck("--base", "origin/nope", "lib/TapStack.json", cwd=repo)
     assert missing.returncode == 2 and missing.stderr.startswith("tapcheck: --base origin/nope: names no commit")
 
@@ -300,19 +321,23 @@ def test_base_without_paths_plans_the_governed_templates(repo):
 
 # --- the pipeline's formats ---------------------------------------------------------------------
 
+
 def test_junit_has_a_failed_case_per_blocking_change_and_the_same_exit_code(tmp_path):
     import xml.etree.ElementTree as ET
 
     report = tmp_path / "plan.xml"
-    run = tapcheck(str(TEMPLATE), str(edited(tmp_path, "new.json", rename_database)), "--format", "junit",
-                   "--output", str(report))
+    run = tapcheck(
+        str(TEMPLATE), str(edited(tmp_path, "new.json", rename_database)), "--format", "junit", "--output", str(report)
+    )
     assert run.returncode == 1 and run.stdout == "", run.stdout + run.stderr
     suite = ET.parse(report).getroot().find("testsuite")
     failed = [c for c in suite.findall("testcase") if c.find("failure") is not None]
     # the renamed database replaces the cluster, and with it the instances that name it
-    assert [c.get("name") for c in failed] == ["AuroraCluster (AWS::RDS::DBCluster) replace",
-                                              "AuroraInstance1 (AWS::RDS::DBInstance) replace",
-                                              "AuroraInstance2 (AWS::RDS::DBInstance) replace"]
+    assert [c.get("name") for c in failed] == [
+        "AuroraCluster (AWS::RDS::DBCluster) replace",
+        "AuroraInstance1 (AWS::RDS::DBInstance) replace",
+        "AuroraInstance2 (AWS::RDS::DBInstance) replace",
+    ]
     assert "DatabaseName" in failed[0].find("failure").get("message")
     assert "data-loss" in failed[0].find("failure").get("message")
     assert suite.get("failures") == "3" and "NOT SAFE" in suite.find("system-out").text
@@ -320,8 +345,14 @@ def test_junit_has_a_failed_case_per_blocking_change_and_the_same_exit_code(tmp_
 
 def test_markdown_is_a_job_summary_with_the_verdict_and_a_row_per_change(tmp_path):
     summary = tmp_path / "summary.md"
-    run = tapcheck(str(TEMPLATE), str(edited(tmp_path, "new.json", rename_database)), "--format", "markdown",
-                   "--output", str(summary))
+    run = tapcheck(
+        str(TEMPLATE),
+        str(edited(tmp_path, "new.json", rename_database)),
+        "--format",
+        "markdown",
+        "--output",
+        str(summary),
+    )
     assert run.returncode == 1, run.stderr
     text = summary.read_text()
     assert text.startswith("### tapcheck plan:") and "**NOT SAFE**" in text.splitlines()[0]

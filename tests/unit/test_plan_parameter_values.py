@@ -40,8 +40,9 @@ def test_defaults_apply_when_no_value_is_given():
 
 
 def test_given_values_beat_defaults_and_drive_conditions():
-    model = build_model("t.yaml", parse_text(YAML), {"Suffix": "dev", "Subnets": "x, y, z", "Vpc": "vpc-1",
-                                                     "Size": "9"})
+    model = build_model(
+        "t.yaml", parse_text(YAML), {"Suffix": "dev", "Subnets": "x, y, z", "Vpc": "vpc-1", "Size": "9"}
+    )
     topic = model.resources["Topic"].properties
     assert topic["TopicName"] == "alarms-dev" and topic["TopicName"].params == {"Suffix"}
     assert topic["DisplayName"] == "other"

@@ -63,7 +63,9 @@ def test_every_tool_points_at_the_propertys_own_key(tmp_path, kind):
     findings = [f for f in evaluate_file(str(path)).findings if f.path.endswith("/BackupRetentionPeriod")]
     # the check and its guard rule are one finding; cfn-lint's type error lands on S8, another defect
     assert sorted((f.check, tuple(e.source for e in f.sources)) for f in findings) == [
-        ("backup-retention", ("tapcheck", "cfn-guard")), ("cfn-lint-clean", ("cfn-lint",))], findings
+        ("backup-retention", ("tapcheck", "cfn-guard")),
+        ("cfn-lint-clean", ("cfn-lint",)),
+    ], findings
     by_source = {e.source: (e.line, e.column) for f in findings for e in f.sources}
     assert set(by_source.values()) == {expected}, by_source
     assert {(f.line, f.column) for f in findings} == {expected}
@@ -76,8 +78,13 @@ def schema_validator() -> jsonschema.Draft4Validator:
 
 
 def sarif_of(*paths: Path, cwd: Path = ROOT) -> dict:
-    run = subprocess.run([sys.executable, "-m", "tapcheck.cli", "check", *map(str, paths), "--format", "sarif"],
-                         cwd=cwd, capture_output=True, text=True, timeout=180)
+    run = subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", "check", *map(str, paths), "--format", "sarif"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert run.returncode in (0, 1), run.stderr
     return json.loads(run.stdout)
 
@@ -89,7 +96,7 @@ def test_the_report_is_valid_sarif_2_1_0():
     assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
     broken = json.loads(json.dumps(report))
     broken["runs"][0]["results"][0]["level"] = "fatal"
-    assert list(validator.iter_errors(broken))        # the schema does reject what is wrong
+    assert list(validator.iter_errors(broken))  # the schema does reject what is wrong
 
 
 def test_notes_notifications_and_config_are_valid_sarif_too(tmp_path):
@@ -97,9 +104,24 @@ def test_notes_notifications_and_config_are_valid_sarif_too(tmp_path):
     (tmp_path / ".cfnlintrc").write_text("ignore_checks:\n  - W3005\n")
     (tmp_path / "broken.json").write_text('{"Resources": {')
     (tmp_path / "extra.guard").write_text("rule always_fails { Resources.*.Type == 'AWS::Nothing::Here' }\n")
-    run = subprocess.run([sys.executable, "-m", "tapcheck.cli", "check", str(SEED), "broken.json", "--rules",
-                          "extra.guard", "--format", "sarif"], cwd=tmp_path, capture_output=True, text=True,
-                         timeout=180)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tapcheck.cli",
+            "check",
+            str(SEED),
+            "broken.json",
+            "--rules",
+            "extra.guard",
+            "--format",
+            "sarif",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert run.returncode == 2, run.stderr
     report = json.loads(run.stdout)
     errors = list(schema_validator().iter_errors(report))
@@ -113,8 +135,10 @@ def test_notes_notifications_and_config_are_valid_sarif_too(tmp_path):
 
 def test_locations_are_repository_relative_and_rules_are_readable():
     run = sarif_of(SEED, TEMPLATE)["runs"][0]
-    top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    root = Path(top) if top else ROOT          # the work tree, else the current directory (a source tarball)
+    top = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    root = Path(top) if top else ROOT  # the work tree, else the current directory (a source tarball)
     assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == root.resolve().as_uri() + "/"
     for result in run["results"]:
         location = result["locations"][0]["physicalLocation"]["artifactLocation"]
@@ -131,7 +155,11 @@ def test_locations_are_repository_relative_and_rules_are_readable():
     assert float(encrypted["properties"]["security-severity"]) == 7.5 and "security" in encrypted["properties"]["tags"]
     assert "security-severity" not in rules["backup-window"]["properties"]
     waived = [r for r in run["results"] if r.get("suppressions")]
-    assert waived and waived[0]["suppressions"][0]["kind"] == "external" and waived[0]["properties"]["rule"] == "CT.RDS.PR.3"
+    assert (
+        waived
+        and waived[0]["suppressions"][0]["kind"] == "external"
+        and waived[0]["properties"]["rule"] == "CT.RDS.PR.3"
+    )
 
 
 def test_a_file_outside_the_repository_is_an_absolute_file_uri(tmp_path):

@@ -25,7 +25,7 @@ def test_the_hooks_take_every_text_file_and_filter_by_the_configuration_themselv
     from tapcheck.adopt import HOOKS
 
     shipped = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert shipped == HOOKS                         # `tapcheck init` writes the same entries
+    assert shipped == HOOKS  # `tapcheck init` writes the same entries
     for entry in shipped:
         assert "files" not in entry and entry["types"] == ["text"] and "--only-governed" in entry["entry"]
     assert hook()["language"] == "python" and hook()["entry"].startswith("tapcheck check")
@@ -38,16 +38,30 @@ def test_the_entry_skips_what_is_not_a_template(tmp_path):
     (tmp_path / "cloudformation" / "params.json").write_text(json.dumps([{"ParameterKey": "A", "ParameterValue": "b"}]))
     command = shlex.split(hook()["entry"])
     assert command[:2] == ["tapcheck", "check"]
-    run = subprocess.run([sys.executable, "-m", "tapcheck.cli", *command[1:], "cloudformation/db.json",
-                          "cloudformation/params.json"], cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    run = subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", *command[1:], "cloudformation/db.json", "cloudformation/params.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout == ""                                # --quiet: nothing to say about a compliant template
+    assert run.stdout == ""  # --quiet: nothing to say about a compliant template
     # ... but the file it skipped is named, with why (pre-commit shows it when the hook fails)
-    assert run.stderr.startswith("tapcheck: skipped cloudformation/params.json: not governed: declares no "
-                                 "AWS::RDS::DBCluster") and len(run.stderr.splitlines()) == 1
+    assert (
+        run.stderr.startswith(
+            "tapcheck: skipped cloudformation/params.json: not governed: declares no AWS::RDS::DBCluster"
+        )
+        and len(run.stderr.splitlines()) == 1
+    )
     broken = json.loads(TEMPLATE.read_text())
     del broken["Resources"]["AuroraCluster"]["Properties"]["BackupRetentionPeriod"]
     (tmp_path / "cloudformation" / "db.json").write_text(json.dumps(broken))
-    failing = subprocess.run([sys.executable, "-m", "tapcheck.cli", *command[1:], "cloudformation/db.json"],
-                             cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    failing = subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", *command[1:], "cloudformation/db.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert failing.returncode == 1 and "BackupRetentionPeriod" in failing.stdout

@@ -17,11 +17,35 @@ CATALOGUE = yaml.safe_load((ROOT / "docs" / "probe-catalogue.yaml").read_text())
 PROBE_MODULES = sorted((ROOT / "rules").glob("*/probes.py"))
 
 # SQL keywords in capitals, as the probes write them (prose such as "with a wrong password" is not SQL)
-_STATEMENT = re.compile(r"^\s*(SELECT|SHOW|SET TRANSACTION|SET|CREATE (?:TABLE|SCHEMA|FUNCTION|TRIGGER|ROLE)|"
-                        r"DROP (?:TABLE|SCHEMA)|INSERT|DELETE|UPDATE|ALTER \w+|GRANT|REVOKE|"
-                        r"WITH|COPY|TRUNCATE|CALL|DO|VACUUM|CHECKPOINT|LOAD|RESET)\b")
-_KEYWORDS = {"in", "exists", "values", "and", "or", "not", "as", "int", "text", "on", "lateral", "from", "key",
-             "primary", "default", "timestamptz", "select", "where", "any", "all", "cast", "join"}
+_STATEMENT = re.compile(
+    r"^\s*(SELECT|SHOW|SET TRANSACTION|SET|CREATE (?:TABLE|SCHEMA|FUNCTION|TRIGGER|ROLE)|"
+    r"DROP (?:TABLE|SCHEMA)|INSERT|DELETE|UPDATE|ALTER \w+|GRANT|REVOKE|"
+    r"WITH|COPY|TRUNCATE|CALL|DO|VACUUM|CHECKPOINT|LOAD|RESET)\b"
+)
+_KEYWORDS = {
+    "in",
+    "exists",
+    "values",
+    "and",
+    "or",
+    "not",
+    "as",
+    "int",
+    "text",
+    "on",
+    "lateral",
+    "from",
+    "key",
+    "primary",
+    "default",
+    "timestamptz",
+    "select",
+    "where",
+    "any",
+    "all",
+    "cast",
+    "join",
+}
 
 
 def sql_texts(path: Path) -> list[str]:
@@ -43,12 +67,13 @@ def used_items(text: str, module_text: str) -> set[tuple[str, str]]:
     items = {("statement", _STATEMENT.match(text).group(1).upper())}
     for call in re.finditer(r"\b([A-Za-z_][A-Za-z0-9_]*)\s*\(", text):
         name = call.group(1)
-        before = text[:call.start()].rstrip().split()[-1:] or [""]
+        before = text[: call.start()].rstrip().split()[-1:] or [""]
         # FROM f(...) is a set-returning function; TABLE/INTO/EXISTS x (...) a table's column list
         if name.lower() not in _KEYWORDS and before[0].upper() not in ("TABLE", "EXISTS", "INTO", "AS"):
             items.add(("function", name.lower()))
-    for name in re.findall(r"\b(?:FROM|JOIN|INTO|TABLE|EXISTS)\s+([A-Za-z_{][A-Za-z0-9_.{}]*)(?![A-Za-z0-9_.{}]|\s*\()",
-                           text, re.I):
+    for name in re.findall(
+        r"\b(?:FROM|JOIN|INTO|TABLE|EXISTS)\s+([A-Za-z_{][A-Za-z0-9_.{}]*)(?![A-Za-z0-9_.{}]|\s*\()", text, re.I
+    ):
         if name.upper() not in ("LATERAL", "IF"):
             # pg_catalog.pg_roles is pg_roles: the probes name the catalog's schema to dodge look-alikes
             items.add(("relation", _placeholder(name, module_text).removeprefix("pg_catalog.")))
@@ -99,14 +124,24 @@ def test_the_walk_finds_sql_and_would_catch_a_superuser_function(tmp_path):
     """The walker is not blind: it finds the C6 probe's SQL, and an uncatalogued superuser-only call."""
     c6 = ROOT / "rules" / "c06_two_azs" / "probes.py"
     found = set().union(*(used_items(t, c6.read_text()) for t in sql_texts(c6)))
-    assert {("function", "pg_is_in_recovery"), ("relation", "tapcheck_probe"), ("statement", "INSERT"),
-            ("function", "aurora_replica_status"), ("setting", "statement_timeout"), ("statement", "CREATE SCHEMA"),
-            ("statement", "SET TRANSACTION"), ("setting", "search_path"), ("relation", "pg_trigger")} <= found
+    assert {
+        ("function", "pg_is_in_recovery"),
+        ("relation", "tapcheck_probe"),
+        ("statement", "INSERT"),
+        ("function", "aurora_replica_status"),
+        ("setting", "statement_timeout"),
+        ("statement", "CREATE SCHEMA"),
+        ("statement", "SET TRANSACTION"),
+        ("setting", "search_path"),
+        ("relation", "pg_trigger"),
+    } <= found
     assert ("setting", "transaction") not in found
     assert ("relation", "aurora_replica_status") not in found
     fake = tmp_path / "probes.py"
-    fake.write_text('def p(conn):\n    return conn.execute(f"SELECT pg_read_file({1!r}) FROM pg_stat_activity")\n'
-                    'def q(conn):\n    conn.execute("ALTER SYSTEM SET log_statement = \'none\'")\n')
+    fake.write_text(
+        'def p(conn):\n    return conn.execute(f"SELECT pg_read_file({1!r}) FROM pg_stat_activity")\n'
+        "def q(conn):\n    conn.execute(\"ALTER SYSTEM SET log_statement = 'none'\")\n"
+    )
     found = set().union(*(used_items(t, fake.read_text()) for t in sql_texts(fake)))
     assert {("function", "pg_read_file"), ("relation", "pg_stat_activity"), ("statement", "ALTER SYSTEM")} <= found
     assert not found <= catalogued()

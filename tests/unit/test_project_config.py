@@ -47,7 +47,9 @@ def repo(tmp_path) -> Path:
     (tmp_path / "lib" / "TapStack.json").write_text(TEMPLATE.read_text())
     (tmp_path / "policy").mkdir()
     (tmp_path / "policy" / "alarm_without_actions.guard").write_text(ALARM_RULE)
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "userapp"\nversion = "1.0"\n\n[tool.black]\nline-length = 100\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "userapp"\nversion = "1.0"\n\n[tool.black]\nline-length = 100\n'
+    )
     return tmp_path
 
 
@@ -79,7 +81,7 @@ def test_config_rules_mapped_to_a_check_land_on_its_requirements(repo):
 
 
 def test_an_unmapped_extra_rule_fails_the_unmapped_row(repo):
-    (repo / ".tapcheck.yaml").write_text("rules: [policy]\n")      # .tapcheck.yaml is found first
+    (repo / ".tapcheck.yaml").write_text("rules: [policy]\n")  # .tapcheck.yaml is found first
     run = tapcheck("check", "TapStack.json", "--format", "json", cwd=repo / "lib")
     assert run.returncode == 1
     report = json.loads(run.stdout)
@@ -92,18 +94,21 @@ def test_options_add_rules_and_no_config_ignores_the_file(repo):
     add_config(repo, 'rules = ["policy"]\n')
     assert tapcheck("check", "lib/TapStack.json", "--no-config", cwd=repo).returncode == 0
     outside = repo.parent
-    run = tapcheck("check", str(repo / "lib" / "TapStack.json"), "--rules", str(repo / "policy"), "--no-config",
-                   cwd=outside)
+    run = tapcheck(
+        "check", str(repo / "lib" / "TapStack.json"), "--rules", str(repo / "policy"), "--no-config", cwd=outside
+    )
     assert run.returncode == 1 and "config: command-line options" in run.stdout
-    explicit = tapcheck("check", str(repo / "lib" / "TapStack.json"), "--config", str(repo / "pyproject.toml"),
-                        cwd=outside)
+    explicit = tapcheck(
+        "check", str(repo / "lib" / "TapStack.json"), "--config", str(repo / "pyproject.toml"), cwd=outside
+    )
     assert explicit.returncode == 1 and "alarm_without_actions" in explicit.stdout
 
 
 def test_project_waivers_are_governed_like_tapchecks(repo):
     (repo / "policy" / "waivers.yaml").write_text(
         "waivers:\n  - control: CT.CLOUDWATCH.PR.3\n    resource: AuroraCluster\n    requirement: C7\n"
-        "    reason: a control that never fires on a cluster\n")
+        "    reason: a control that never fires on a cluster\n"
+    )
     add_config(repo, 'waivers = "policy/waivers.yaml"\n')
     run = tapcheck("check", "lib/TapStack.json", "--format", "json", cwd=repo)
     assert run.returncode == 1, run.stderr
@@ -111,18 +116,20 @@ def test_project_waivers_are_governed_like_tapchecks(repo):
     assert unused["file"] == str(repo / "policy" / "waivers.yaml") and "CT.CLOUDWATCH.PR.3" in unused["message"]
     (repo / "policy" / "waivers.yaml").write_text(
         "waivers:\n  - control: CT.RDS.PR.99\n    resource_type: AWS::RDS::DBCluster\n    requirement: C2\n"
-        "    reason: C2 does not conflict with this control\n")
+        "    reason: C2 does not conflict with this control\n"
+    )
     unforced = tapcheck("check", "lib/TapStack.json", cwd=repo)
     assert unforced.returncode == 2 and "C2's checks do not conflict with it" in unforced.stderr
     (repo / "policy" / "waivers.yaml").write_text(
         "waivers:\n  - control: CT.RDS.PR.3\n    resource_type: AWS::RDS::DBCluster\n    requirement: H4\n"
-        "    reason: hardening cannot force an exception\n")
+        "    reason: hardening cannot force an exception\n"
+    )
     bad = tapcheck("check", "lib/TapStack.json", cwd=repo)
     assert bad.returncode == 2 and "not a requirement of the spec" in bad.stderr
 
 
 def test_find_stops_at_the_repository_root(tmp_path):
-    (tmp_path / ".tapcheck.yaml").write_text("rules: []\n")      # outside the repository: never read
+    (tmp_path / ".tapcheck.yaml").write_text("rules: []\n")  # outside the repository: never read
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     (repo / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
@@ -132,14 +139,20 @@ def test_find_stops_at_the_repository_root(tmp_path):
     assert find(repo / "a" / "b") == (repo / "pyproject.toml").resolve()
 
 
-@pytest.mark.parametrize("body, problem", [
-    ('unknown = 1\n', "unknown keys ['unknown']"),
-    ('rules = ["missing"]\n', "no such file or directory"),
-    ('rules = "policy"\n\n[tool.tapcheck.guard]\nalarm_without_actions = "no-such-check"\n', "which is not a check"),
-    ('rules = "policy"\n\n[tool.tapcheck.guard]\nnot_a_rule = "cpu-alarm"\n', "no extra rule file defines"),
-    ('waivers = "policy/none.yaml"\n', "no such file"),
-    ('rules = 7\n', "`rules` is not a list of paths"),
-])
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        ("unknown = 1\n", "unknown keys ['unknown']"),
+        ('rules = ["missing"]\n', "no such file or directory"),
+        (
+            'rules = "policy"\n\n[tool.tapcheck.guard]\nalarm_without_actions = "no-such-check"\n',
+            "which is not a check",
+        ),
+        ('rules = "policy"\n\n[tool.tapcheck.guard]\nnot_a_rule = "cpu-alarm"\n', "no extra rule file defines"),
+        ('waivers = "policy/none.yaml"\n', "no such file"),
+        ("rules = 7\n", "`rules` is not a list of paths"),
+    ],
+)
 def test_a_bad_config_is_one_line_and_exit_2(repo, body, problem):
     add_config(repo, body)
     with pytest.raises(UsageError) as raised:

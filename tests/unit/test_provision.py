@@ -52,7 +52,7 @@ def test_first_use_fetches_the_wheel_once_with_one_progress_line(offline_index, 
     assert (locate.tools_cache() / locate.INSTALL_NAME / locate.COMPLETE_MARKER).is_file()
     first = capsys.readouterr().err.splitlines()
     assert len(first) == 1 and "cdklabs-cdk-validator-cfnguard==0.0.62" in first[0], first
-    os.environ["PIP_FIND_LINKS"] = str(offline_index.parent / "no-such-dir")   # a second fetch would fail
+    os.environ["PIP_FIND_LINKS"] = str(offline_index.parent / "no-such-dir")  # a second fetch would fail
     assert locate.find_binary() == binary
     assert capsys.readouterr().err == ""
 
@@ -65,7 +65,7 @@ def test_a_half_written_cache_is_never_used_and_is_replaced(offline_index, tmp_p
     fake.chmod(0o755)
     leftover = locate.tools_cache() / f"{provision._PARTIAL_PREFIX}killed"
     leftover.mkdir()
-    assert locate.package_dir() is None                  # no marker: not complete
+    assert locate.package_dir() is None  # no marker: not complete
     binary = locate.find_binary()
     assert "3.1.1" in guard_version(binary)
     assert not leftover.exists()
@@ -103,15 +103,25 @@ def test_no_download_when_forbidden(offline_index, monkeypatch):
 
 def test_concurrent_first_runs_share_one_complete_install(offline_index, tmp_path):
     cache = tmp_path / "shared-cache"
-    code = ("import sys; from pathlib import Path; from tapcheck.tools.guard.provision import install_tools; "
-            "print(install_tools(Path(sys.argv[1])))")
-    runs = [subprocess.Popen([sys.executable, "-c", code, str(cache)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=dict(os.environ)) for _ in range(4)]
+    code = (
+        "import sys; from pathlib import Path; from tapcheck.tools.guard.provision import install_tools; "
+        "print(install_tools(Path(sys.argv[1])))"
+    )
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(cache)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        for _ in range(4)
+    ]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert all(run.returncode == 0 for run in runs), outputs
     assert {out.strip() for out, _ in outputs} == {str(cache / locate.INSTALL_NAME / "package")}
     progress = [line for _, err in outputs for line in err.splitlines()]
-    assert len(progress) == 1, progress                  # one fetched; the others waited and found it
+    assert len(progress) == 1, progress  # one fetched; the others waited and found it
     assert locate.is_complete(cache / locate.INSTALL_NAME)
     assert "3.1.1" in guard_version(str(locate.binary_in(cache / locate.INSTALL_NAME / "package")))
     assert sorted(p.name for p in cache.iterdir()) == sorted([locate.INSTALL_NAME, f".{locate.INSTALL_NAME}.lock"])
@@ -120,16 +130,29 @@ def test_concurrent_first_runs_share_one_complete_install(offline_index, tmp_pat
 def test_the_cli_reports_a_missing_tool_with_exit_3(tmp_path):
     """An installed tapcheck (no checkout) that cannot fetch cfn-guard: one line, exit 3."""
     site = tmp_path / "site"
-    shutil.copytree(ROOT / "src" / "tapcheck", site / "tapcheck", symlinks=False,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "src" / "tapcheck", site / "tapcheck", symlinks=False, ignore=shutil.ignore_patterns("__pycache__")
+    )
     empty = tmp_path / "empty-path"
     empty.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(site), "XDG_CACHE_HOME": str(tmp_path / "cache"), "PATH": str(empty),
-           "PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(tmp_path / "nothing")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(site),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "PATH": str(empty),
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(tmp_path / "nothing"),
+    }
     env.pop(locate.ENV_BINARY, None)
-    run = subprocess.run([sys.executable, "-m", "tapcheck.cli", "check", str(ROOT / "lib" / "TapStack.json")],
-                         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", "check", str(ROOT / "lib" / "TapStack.json")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert run.returncode == 3, run.stderr
     lines = run.stderr.strip().splitlines()
     assert lines[-1].startswith("tapcheck: cfn-guard: could not be fetched") and "Traceback" not in run.stderr
-    assert len(lines) == 2 and "fetching cfn-guard" in lines[0]      # the progress line, then the problem
+    assert len(lines) == 2 and "fetching cfn-guard" in lines[0]  # the progress line, then the problem

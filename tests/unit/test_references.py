@@ -13,18 +13,27 @@ ARN = "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:"
 
 def _template(key_ref) -> dict:
     return {
-        "Parameters": {"Suffix": {"Type": "String", "Default": "dev"},
-                       "TopicKey": {"Type": "String", "Default": "alias/alarms-dev"},
-                       "Stage": {"Type": "String", "Default": "prod"}},
+        "Parameters": {
+            "Suffix": {"Type": "String", "Default": "dev"},
+            "TopicKey": {"Type": "String", "Default": "alias/alarms-dev"},
+            "Stage": {"Type": "String", "Default": "prod"},
+        },
         "Mappings": {"Keys": {"prod": {"Alias": "alias/alarms-dev"}}},
         "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}},
         "Resources": {
             "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {}}},
             "OtherKey": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {}}},
-            "Alias": {"Type": "AWS::KMS::Alias", "Properties": {"AliasName": {"Fn::Sub": "alias/alarms-${Suffix}"},
-                                                               "TargetKeyId": {"Fn::GetAtt": ["Key", "Arn"]}}},
-            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::Sub": "alarms-${Suffix}"},
-                                                               "KmsMasterKeyId": key_ref}},
+            "Alias": {
+                "Type": "AWS::KMS::Alias",
+                "Properties": {
+                    "AliasName": {"Fn::Sub": "alias/alarms-${Suffix}"},
+                    "TargetKeyId": {"Fn::GetAtt": ["Key", "Arn"]},
+                },
+            },
+            "Topic": {
+                "Type": "AWS::SNS::Topic",
+                "Properties": {"TopicName": {"Fn::Sub": "alarms-${Suffix}"}, "KmsMasterKeyId": key_ref},
+            },
             "Role": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "monitoring", "Path": "/svc/"}},
         },
     }
@@ -36,24 +45,61 @@ def _key_of(key_ref):
     return found.logical_id if found else None
 
 
-@pytest.mark.parametrize("key_ref", [
-    {"Ref": "Key"}, {"Fn::GetAtt": ["Key", "Arn"]}, {"Fn::GetAtt": ["Key", "KeyId"]},
-    {"Ref": "Alias"}, "alias/alarms-dev", {"Fn::Sub": ARN + "alias/alarms-${Suffix}"},
-    {"Fn::Join": [":", ["arn", {"Ref": "AWS::Partition"}, "kms", {"Ref": "AWS::Region"}, {"Ref": "AWS::AccountId"},
-                        "alias/alarms-dev"]]},
-    {"Fn::Sub": ARN + "key/${Key}"}, {"Ref": "TopicKey"}, {"Fn::FindInMap": ["Keys", {"Ref": "Stage"}, "Alias"]},
-    {"Fn::If": ["IsProd", {"Ref": "Alias"}, {"Ref": "OtherKey"}]},
-], ids=["ref", "arn", "keyid", "alias-ref", "alias-name", "alias-arn-sub", "alias-arn-join", "key-arn-sub",
-        "parameter-default", "mapping", "if"])
+@pytest.mark.parametrize(
+    "key_ref",
+    [
+        {"Ref": "Key"},
+        {"Fn::GetAtt": ["Key", "Arn"]},
+        {"Fn::GetAtt": ["Key", "KeyId"]},
+        {"Ref": "Alias"},
+        "alias/alarms-dev",
+        {"Fn::Sub": ARN + "alias/alarms-${Suffix}"},
+        {
+            "Fn::Join": [
+                ":",
+                [
+                    "arn",
+                    {"Ref": "AWS::Partition"},
+                    "kms",
+                    {"Ref": "AWS::Region"},
+                    {"Ref": "AWS::AccountId"},
+                    "alias/alarms-dev",
+                ],
+            ]
+        },
+        {"Fn::Sub": ARN + "key/${Key}"},
+        {"Ref": "TopicKey"},
+        {"Fn::FindInMap": ["Keys", {"Ref": "Stage"}, "Alias"]},
+        {"Fn::If": ["IsProd", {"Ref": "Alias"}, {"Ref": "OtherKey"}]},
+    ],
+    ids=[
+        "ref",
+        "arn",
+        "keyid",
+        "alias-ref",
+        "alias-name",
+        "alias-arn-sub",
+        "alias-arn-join",
+        "key-arn-sub",
+        "parameter-default",
+        "mapping",
+        "if",
+    ],
+)
 def test_every_spelling_of_the_stacks_key_resolves_to_it(key_ref):
     assert _key_of(key_ref) == "Key"
 
 
-@pytest.mark.parametrize("key_ref", [
-    "alias/alarms-prod", "arn:aws:kms:us-east-1:111122223333:alias/alarms-dev",
-    {"Fn::Sub": "arn:${AWS::Partition}:kms:eu-west-1:${AWS::AccountId}:alias/alarms-dev"},
-    {"Fn::Sub": ARN + "key/1234abcd-12ab-34cd-56ef-1234567890ab"}, "alias/aws/sns",
-])
+@pytest.mark.parametrize(
+    "key_ref",
+    [
+        "alias/alarms-prod",
+        "arn:aws:kms:us-east-1:111122223333:alias/alarms-dev",
+        {"Fn::Sub": "arn:${AWS::Partition}:kms:eu-west-1:${AWS::AccountId}:alias/alarms-dev"},
+        {"Fn::Sub": ARN + "key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+        "alias/aws/sns",
+    ],
+)
 def test_other_keys_are_not_the_stacks(key_ref):
     assert _key_of(key_ref) is None
 
@@ -68,10 +114,14 @@ def test_role_and_topic_arns():
     assert role_of(model, resolve({"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/monitoring"})) is None
     assert role_of(model, resolve({"Fn::Sub": "arn:aws:iam::123456789012:role/svc/monitoring"})) is None
     topic_arn = "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:"
-    for spelling in ({"Ref": "Topic"}, {"Fn::GetAtt": ["Topic", "TopicArn"]}, {"Fn::Sub": topic_arn + "alarms-${Suffix}"},
-                     {"Fn::Sub": topic_arn + "${Topic.TopicName}"}):
+    for spelling in (
+        {"Ref": "Topic"},
+        {"Fn::GetAtt": ["Topic", "TopicArn"]},
+        {"Fn::Sub": topic_arn + "alarms-${Suffix}"},
+        {"Fn::Sub": topic_arn + "${Topic.TopicName}"},
+    ):
         assert topic_of(model, resolve(spelling)).logical_id == "Topic", spelling
-    assert topic_of(model, resolve("alarms-dev")) is None                  # a name is not an ARN
+    assert topic_of(model, resolve("alarms-dev")) is None  # a name is not an ARN
 
 
 def test_aws_managed_key_spellings():

@@ -11,19 +11,26 @@ from tapcheck.errors import EXIT_UNUSABLE, UsageError
 from tapcheck.live.target import Target, permission
 
 
-@pytest.mark.parametrize("service,operation,code,action", [
-    ("rds", "describe_db_clusters", "AccessDenied", "rds:DescribeDBClusters"),
-    ("secretsmanager", "get_secret_value", "AccessDeniedException", "secretsmanager:GetSecretValue"),
-    ("ec2", "describe_security_groups", "UnauthorizedOperation", "ec2:DescribeSecurityGroups"),
-    ("cloudwatch", "describe_alarms", "AccessDenied", "cloudwatch:DescribeAlarms"),
-    ("lambda", "invoke", "AccessDeniedException", "lambda:InvokeFunction"),
-    ("sns", "get_topic_attributes", "AuthorizationError", "sns:GetTopicAttributes"),
-])
-def test_a_refused_call_names_the_permission_in_one_line(stubbed_aws: Target, service: str, operation: str, code: str,
-                                                         action: str) -> None:
+@pytest.mark.parametrize(
+    "service,operation,code,action",
+    [
+        ("rds", "describe_db_clusters", "AccessDenied", "rds:DescribeDBClusters"),
+        ("secretsmanager", "get_secret_value", "AccessDeniedException", "secretsmanager:GetSecretValue"),
+        ("ec2", "describe_security_groups", "UnauthorizedOperation", "ec2:DescribeSecurityGroups"),
+        ("cloudwatch", "describe_alarms", "AccessDenied", "cloudwatch:DescribeAlarms"),
+        ("lambda", "invoke", "AccessDeniedException", "lambda:InvokeFunction"),
+        ("sns", "get_topic_attributes", "AuthorizationError", "sns:GetTopicAttributes"),
+    ],
+)
+def test_a_refused_call_names_the_permission_in_one_line(
+    stubbed_aws: Target, service: str, operation: str, code: str, action: str
+) -> None:
     client = stubbed_aws.client(service)
-    params = {"invoke": {"FunctionName": "f"}, "get_secret_value": {"SecretId": "s"},
-              "get_topic_attributes": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:t"}}.get(operation, {})
+    params = {
+        "invoke": {"FunctionName": "f"},
+        "get_secret_value": {"SecretId": "s"},
+        "get_topic_attributes": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:t"},
+    }.get(operation, {})
     with Stubber(client) as stub:
         stub.add_client_error(operation, service_error_code=code, http_status_code=403)
         with pytest.raises(UsageError) as refused:

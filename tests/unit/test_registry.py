@@ -55,12 +55,20 @@ def test_every_guard_rule_is_mapped_to_a_check_by_data():
 
 
 def test_every_probe_and_operator_names_a_known_check():
-    assert probes() and OPERATORS        # collecting either raises RegistryError on an unknown check
+    assert probes() and OPERATORS  # collecting either raises RegistryError on an unknown check
 
 
 def test_an_unmapped_finding_is_a_failing_row():
-    stray = Finding(requirements=(UNMAPPED,), check=UNMAPPED, rule="some_new_rule", resource=None, path="/",
-                    message="m", fix="f", source="cfn-guard")
+    stray = Finding(
+        requirements=(UNMAPPED,),
+        check=UNMAPPED,
+        rule="some_new_rule",
+        resource=None,
+        path="/",
+        message="m",
+        fix="f",
+        source="cfn-guard",
+    )
     rows = {r.id: r for r in summarize([stray])}
     assert rows[UNMAPPED].status is Status.FAIL
     assert all(r.status is Status.PASS for i, r in rows.items() if i != UNMAPPED)
@@ -77,4 +85,6 @@ def test_a_value_is_written_once_guard_rules_read_the_folders_values():
 
 def test_readme_requirement_table_is_the_discovered_one():
     readme = (ROOT / "README.md").read_text()
-    assert markdown(catalogue(probes(), OPERATORS)) in readme, "README.md's requirement table is stale: run scripts/readme-tables"
+    assert markdown(catalogue(probes(), OPERATORS)) in readme, (
+        "README.md's requirement table is stale: run scripts/readme-tables"
+    )

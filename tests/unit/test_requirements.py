@@ -16,9 +16,12 @@ from tapcheck.requirements.registry import examples, registry
 
 REQUIREMENTS = registry().requirements
 IDS = [r.id for r in REQUIREMENTS]
-EXAMPLES = [(r, kind, example) for r in REQUIREMENTS
-            for kind, found in zip(("passing", "failing"), examples(r))
-            for example in found]
+EXAMPLES = [
+    (r, kind, example)
+    for r in REQUIREMENTS
+    for kind, found in zip(("passing", "failing"), examples(r))
+    for example in found
+]
 
 
 @pytest.fixture(scope="session")
@@ -51,14 +54,16 @@ def _gate(tree: dict, tmp_path, name: str):
     return evaluate_loaded(LoadedTemplate(str(path), text, parse_text(text, str(path))), ALL_TOOLS)
 
 
-@pytest.mark.parametrize("requirement, kind, example", EXAMPLES,
-                         ids=[f"{r.id}-{kind}-{e.__name__}" for r, kind, e in EXAMPLES])
+@pytest.mark.parametrize(
+    "requirement, kind, example", EXAMPLES, ids=[f"{r.id}-{kind}-{e.__name__}" for r, kind, e in EXAMPLES]
+)
 def test_example(requirement, kind, example, template_dict, tmp_path):
     edited = copy.deepcopy(template_dict)
     example(edited)
     report = _gate(edited, tmp_path, kind)
-    blocking = [f"{','.join(f.requirements)} {f.rule} {f.resource} {f.path}: {f.message}"
-                for f in report.findings if f.blocking]
+    blocking = [
+        f"{','.join(f.requirements)} {f.rule} {f.resource} {f.path}: {f.message}" for f in report.findings if f.blocking
+    ]
     if kind == "failing":
         assert not report.compliant
         assert requirement.id in report.failed_requirements(), "\n".join(blocking)

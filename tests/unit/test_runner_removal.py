@@ -16,14 +16,15 @@ def test_what_could_not_be_removed_is_named_with_its_command(stubbed_aws: Target
         lam.add_client_error("delete_function", "ServiceException", "Lambda was unable to delete it", 500)
         _holds(iam, runner.role, [VPC_ACCESS_POLICY])
         iam.add_response("detach_role_policy", {}, {"RoleName": runner.role, "PolicyArn": VPC_ACCESS_POLICY})
-        iam.add_client_error("delete_role", "DeleteConflict", "Cannot delete entity, must detach all policies first.",
-                             409)
+        iam.add_client_error(
+            "delete_role", "DeleteConflict", "Cannot delete entity, must detach all policies first.", 409
+        )
         left = runner.remove()
     assert len(left) == 2, left
     assert "ServiceException" in left[0]
     assert "aws lambda delete-function --function-name tapcheck-runner-prod-abc" in left[0]
     assert "DeleteConflict" in left[1] and "aws iam delete-role --role-name tapcheck-runner-prod-abc" in left[1]
-    assert runner.function and runner.role        # still there: a later cleanup may try again
+    assert runner.function and runner.role  # still there: a later cleanup may try again
 
 
 def test_what_is_already_gone_counts_as_removed(stubbed_aws: Target) -> None:
@@ -44,8 +45,11 @@ def test_a_refused_removal_names_the_permission(stubbed_aws: Target) -> None:
 
 
 def _holds(iam: Stubber, role: str, attached: list[str], inline: list[str] | None = None) -> None:
-    iam.add_response("list_attached_role_policies", {"AttachedPolicies": [
-        {"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in attached]}, {"RoleName": role})
+    iam.add_response(
+        "list_attached_role_policies",
+        {"AttachedPolicies": [{"PolicyName": a.rsplit("/", 1)[-1], "PolicyArn": a} for a in attached]},
+        {"RoleName": role},
+    )
     iam.add_response("list_role_policies", {"PolicyNames": inline or []}, {"RoleName": role})
 
 
@@ -63,15 +67,17 @@ def test_a_role_holding_what_tapcheck_did_not_attach_is_left_whole(stubbed_aws: 
 
 
 def test_the_log_group_goes_after_the_function_and_stays_while_the_function_does(stubbed_aws: Target) -> None:
-    gone = Runner(stubbed_aws, "prod", function="tapcheck-runner-prod-abc123",
-                  log_group="/aws/lambda/tapcheck-runner-prod-abc123")
+    gone = Runner(
+        stubbed_aws, "prod", function="tapcheck-runner-prod-abc123", log_group="/aws/lambda/tapcheck-runner-prod-abc123"
+    )
     with Stubber(stubbed_aws.client("lambda")) as lam, Stubber(stubbed_aws.client("logs")) as logs:
         lam.add_response("delete_function", {}, {"FunctionName": gone.function})
         logs.add_response("delete_log_group", {}, {"logGroupName": gone.log_group})
         assert gone.remove() == []
     assert gone.function is None and gone.log_group is None
-    kept = Runner(stubbed_aws, "prod", function="tapcheck-runner-prod-abc123",
-                  log_group="/aws/lambda/tapcheck-runner-prod-abc123")
+    kept = Runner(
+        stubbed_aws, "prod", function="tapcheck-runner-prod-abc123", log_group="/aws/lambda/tapcheck-runner-prod-abc123"
+    )
     with Stubber(stubbed_aws.client("lambda")) as lam, Stubber(stubbed_aws.client("logs")) as logs:
         lam.add_client_error("delete_function", "ServiceException", "Lambda was unable to delete it", 500)
         left = kept.remove()
@@ -84,10 +90,10 @@ def test_runner_names_belong_to_one_stack_only() -> None:
 
     assert name_prefix("a") == "tapcheck-runner-a-"
     assert is_runner_name("tapcheck-runner-a-0f9e8d", "a")
-    assert not is_runner_name("tapcheck-runner-a-b-0f9e8d", "a")      # stack "a-b"'s runner
+    assert not is_runner_name("tapcheck-runner-a-b-0f9e8d", "a")  # stack "a-b"'s runner
     assert not is_runner_name("tapcheck-runner-a-0f9e8", "a")
     assert not is_runner_name("tapcheck-runner-a-0F9E8D", "a")
     assert not is_runner_name("tapcheck-runner-a-0f9e8dx", "a")
-    long = "s" + "x" * 127                                              # CloudFormation's longest stack name
-    assert len(name_prefix(long) + "0f9e8d") == 63 <= 64                # IAM role and Lambda function names: 64
+    long = "s" + "x" * 127  # CloudFormation's longest stack name
+    assert len(name_prefix(long) + "0f9e8d") == 63 <= 64  # IAM role and Lambda function names: 64
     assert name_pattern_glob(long) == "tapcheck-runner-" + long[:40] + "-??????"

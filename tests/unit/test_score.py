@@ -26,9 +26,11 @@ def test_mutation_score_is_100_percent_for_every_requirement(score):
     assert [r.id for r in REQUIREMENTS if r.id not in score.per_requirement()] == []
     assert not score.uncovered, f"requirements without mutants: {score.uncovered}"
     assert not score.survivors, "surviving mutants:\n" + "\n".join(
-        f"{m.label}: {m.verdict.summary()}" for m in score.survivors)
+        f"{m.label}: {m.verdict.summary()}" for m in score.survivors
+    )
 
 
 def test_every_rewrite_passes(score):
     assert score.rewrites and not score.flagged, "flagged rewrites:\n" + "\n".join(
-        f"{r.label}: {r.verdict.summary()}" for r in score.flagged)
+        f"{r.label}: {r.verdict.summary()}" for r in score.flagged
+    )

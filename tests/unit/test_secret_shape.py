@@ -13,12 +13,12 @@ from tapcheck.errors import UsageError
 from tapcheck.live.context import Context, Fail
 from tapcheck.live.secret_shape import MalformedSecret, credentials
 
-PASSWORD = "Zq8vT3nLw0pRk5yHs2dFg7jB4mXc9aNe"      # 32 characters, as RDS generates them
+PASSWORD = "Zq8vT3nLw0pRk5yHs2dFg7jB4mXc9aNe"  # 32 characters, as RDS generates them
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:aurora-credentials-prod-AbCdEf"
 
 SHAPES = {
-    PASSWORD: "is not JSON",                                                         # a bare password
-    '{"password": "' + PASSWORD + '", "username": "dbadmin"': "is not JSON",          # cut short
+    PASSWORD: "is not JSON",  # a bare password
+    '{"password": "' + PASSWORD + '", "username": "dbadmin"': "is not JSON",  # cut short
     '"' + PASSWORD + '"': "is JSON but not an object (a string)",
     "[" + json.dumps(PASSWORD) + "]": "is JSON but not an object (an array)",
     json.dumps({"username": "dbadmin", "pass": PASSWORD}): "has no key `password`",
@@ -30,7 +30,7 @@ SHAPES = {
 
 def leaks(text: str, secret: str = PASSWORD) -> list[str]:
     """Every 8-character piece of `secret` that appears in `text`."""
-    return sorted({secret[i:i + 8] for i in range(len(secret) - 7) if secret[i:i + 8] in text})
+    return sorted({secret[i : i + 8] for i in range(len(secret) - 7) if secret[i : i + 8] in text})
 
 
 @pytest.mark.parametrize("text", sorted(SHAPES), ids=lambda t: SHAPES[t])
@@ -50,8 +50,11 @@ def test_a_well_formed_secret_is_its_document() -> None:
 
 
 def _answer(stub: Stubber, text: str) -> None:
-    stub.add_response("get_secret_value", {"ARN": SECRET_ARN, "Name": "aurora-credentials-prod", "SecretString": text},
-                      {"SecretId": SECRET_ARN})
+    stub.add_response(
+        "get_secret_value",
+        {"ARN": SECRET_ARN, "Name": "aurora-credentials-prod", "SecretString": text},
+        {"SecretId": SECRET_ARN},
+    )
 
 
 BARE, CUT = PASSWORD, '{"password": "' + PASSWORD + '", "username": "dbadmin"'
@@ -77,8 +80,10 @@ def test_the_drill_refuses_naming_the_shape(stubbed_aws) -> None:
         _answer(stub, CUT)
         with pytest.raises(UsageError) as info:
             _credentials(stubbed_aws, SECRET_ARN, "tapstack-prod")
-    assert info.value.line() == (f"tapcheck: stack tapstack-prod: its secret {SECRET_ARN} is not JSON (fix: run "
-                                 "`tapcheck smoke` (R6) and repair the secret)")
+    assert info.value.line() == (
+        f"tapcheck: stack tapstack-prod: its secret {SECRET_ARN} is not JSON (fix: run "
+        "`tapcheck smoke` (R6) and repair the secret)"
+    )
 
 
 def test_r6_describes_a_password_with_characters_rds_rejects_without_them() -> None:
@@ -87,9 +92,11 @@ def test_r6_describes_a_password_with_characters_rds_rejects_without_them() -> N
 
     bad = PASSWORD[:28] + '@/"x'
     ctx = Context.__new__(Context)
-    ctx.__dict__.update(secret={"username": "dbadmin", "password": bad}, secret_arn=SECRET_ARN,
-                        target=type("T", (), {"client": lambda self, s: type("C", (), {
-                            "describe_secret": lambda self, **k: {}})()})())
+    ctx.__dict__.update(
+        secret={"username": "dbadmin", "password": bad},
+        secret_arn=SECRET_ARN,
+        target=type("T", (), {"client": lambda self, s: type("C", (), {"describe_secret": lambda self, **k: {}})()})(),
+    )
     with pytest.raises(Fail) as info:
         secret(ctx)
     forbidden = values_of("R6")["rds_forbidden_characters"]

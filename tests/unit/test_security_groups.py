@@ -16,8 +16,13 @@ def group(ingress: list[dict], egress: list[dict] | None = None, gid: str = "sg-
 
 
 def tcp(port_from: int, port_to: int, *, groups: tuple[str, ...] = (), cidrs: tuple[str, ...] = ()) -> dict:
-    return {"IpProtocol": "tcp", "FromPort": port_from, "ToPort": port_to,
-            "UserIdGroupPairs": [{"GroupId": g} for g in groups], "IpRanges": [{"CidrIp": c} for c in cidrs]}
+    return {
+        "IpProtocol": "tcp",
+        "FromPort": port_from,
+        "ToPort": port_to,
+        "UserIdGroupPairs": [{"GroupId": g} for g in groups],
+        "IpRanges": [{"CidrIp": c} for c in cidrs],
+    }
 
 
 def same_group(g: dict) -> str | None:
@@ -25,24 +30,30 @@ def same_group(g: dict) -> str | None:
     return missing_rule([g], SUBNETS, [g], SUBNETS, 5432)
 
 
-@pytest.mark.parametrize("ingress", [
-    [tcp(5432, 5432, groups=("sg-db",))],                       # from itself
-    [tcp(5000, 6000, groups=("sg-db",))],                       # a range holding the port
-    [tcp(5432, 5432, cidrs=("10.0.0.0/16",))],                  # the VPC's range holds both subnets
-    [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-db"}]}],  # every protocol
-    [{"IpProtocol": "6", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}],
-])
+@pytest.mark.parametrize(
+    "ingress",
+    [
+        [tcp(5432, 5432, groups=("sg-db",))],  # from itself
+        [tcp(5000, 6000, groups=("sg-db",))],  # a range holding the port
+        [tcp(5432, 5432, cidrs=("10.0.0.0/16",))],  # the VPC's range holds both subnets
+        [{"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-db"}]}],  # every protocol
+        [{"IpProtocol": "6", "FromPort": 5432, "ToPort": 5432, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}],
+    ],
+)
 def test_a_rule_admitting_the_group_or_its_subnets_opens_the_path(ingress: list[dict]) -> None:
     assert same_group(group(ingress)) is None
 
 
-@pytest.mark.parametrize("ingress", [
-    [],                                                         # nothing admitted
-    [tcp(5433, 5439, groups=("sg-db",))],                       # another port
-    [tcp(5432, 5432, groups=("sg-app",))],                      # another group
-    [tcp(5432, 5432, cidrs=("10.0.1.0/24",))],                  # one subnet of two
-    [{"IpProtocol": "udp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": "sg-db"}]}],
-])
+@pytest.mark.parametrize(
+    "ingress",
+    [
+        [],  # nothing admitted
+        [tcp(5433, 5439, groups=("sg-db",))],  # another port
+        [tcp(5432, 5432, groups=("sg-app",))],  # another group
+        [tcp(5432, 5432, cidrs=("10.0.1.0/24",))],  # one subnet of two
+        [{"IpProtocol": "udp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": "sg-db"}]}],
+    ],
+)
 def test_without_an_admitting_rule_the_inbound_side_is_named(ingress: list[dict]) -> None:
     assert same_group(group(ingress)) == "inbound"
 

@@ -106,21 +106,26 @@ def test_commands_that_need_the_name_itself_refuse_an_arn(calls, command) -> Non
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_a_valid_name_gets_as_far_as_the_target(calls, command) -> None:
     """The recorder sees what a command touches: with a valid name (and the confirmation) it is reached."""
-    run = tapcheck(*command, "--stack-name", "tapstack-prod", "--target", "aws", "--confirm-stack", "tapstack-prod"
-                   ) if command in (["destroy"], ["drill", "failover"]) else tapcheck(
-        *command, "--stack-name", "tapstack-prod", "--target", "aws")
+    run = (
+        tapcheck(*command, "--stack-name", "tapstack-prod", "--target", "aws", "--confirm-stack", "tapstack-prod")
+        if command in (["destroy"], ["drill", "failover"])
+        else tapcheck(*command, "--stack-name", "tapstack-prod", "--target", "aws")
+    )
     assert run.returncode == 2 and "stopped at target resolution" in run.stderr, run.stderr
     assert calls == ["resolve target"]
 
 
 # --- destroy and drill on AWS need the name repeated --------------------------------------------------
 
+
 @pytest.mark.parametrize("command", [["destroy"], ["drill", "failover"]], ids=" ".join)
 def test_without_the_confirmation_aws_refuses_before_anything(calls, command) -> None:
     run = tapcheck(*command, "--stack-name", "tapstack-prod", "--target", "aws")
     assert run.returncode == 2 and run.stderr.count("\n") == 1, run.stderr
-    assert "needs its name repeated" in run.stderr and "(fix: repeat the stack's name: --confirm-stack " \
-        "tapstack-prod)" in run.stderr
+    assert (
+        "needs its name repeated" in run.stderr
+        and "(fix: repeat the stack's name: --confirm-stack tapstack-prod)" in run.stderr
+    )
     assert calls == []
 
 
@@ -154,8 +159,10 @@ def test_at_a_terminal_the_name_is_asked_for() -> None:
     err = io.StringIO()
     stack_names.confirm("tapstack-prod", None, "destroy", stdin=_Terminal("tapstack-prod\n"), stderr=err)
     assert err.getvalue() == "tapcheck: destroy acts on the live stack tapstack-prod. Type its name to go on: "
-    for typed, problem in (("tapstack-pro\n", "the confirmation 'tapstack-pro' is not the stack's name"),
-                           ("", "no confirmation was typed")):
+    for typed, problem in (
+        ("tapstack-pro\n", "the confirmation 'tapstack-pro' is not the stack's name"),
+        ("", "no confirmation was typed"),
+    ):
         with pytest.raises(UsageError) as info:
             stack_names.confirm("tapstack-prod", None, "destroy", stdin=_Terminal(typed), stderr=io.StringIO())
         assert info.value.problem.startswith(problem)
@@ -176,9 +183,14 @@ def test_drill_library_refuses_aws_without_the_name_repeated() -> None:
 
 # --- every lookup keeps only the stack it asked about -------------------------------------------------
 
+
 def _stack(name: str, stack_id: str | None = None, status: str = "CREATE_COMPLETE") -> dict:
-    return {"StackName": name, "StackId": stack_id or ARN.replace("tapstack-prod", name),
-            "CreationTime": datetime(2026, 1, 1, tzinfo=timezone.utc), "StackStatus": status}
+    return {
+        "StackName": name,
+        "StackId": stack_id or ARN.replace("tapstack-prod", name),
+        "CreationTime": datetime(2026, 1, 1, tzinfo=timezone.utc),
+        "StackStatus": status,
+    }
 
 
 @pytest.mark.parametrize("ref", ["tapstack-prod", ARN])
@@ -193,13 +205,14 @@ def test_describe_refuses_an_answer_about_other_stacks(stubbed_aws, ref) -> None
         assert "is not among the 1 stack(s) CloudFormation described" in info.value.problem
         other_id = _stack("tapstack-prod", ARN.replace("1b2c3d4e", "99999999"))
         stub.add_response("describe_stacks", {"Stacks": [_stack("tapstack-dev"), other_id]}, {"StackName": ref})
-        if ref == ARN:   # same name, another stack id: not the stack that ARN names
+        if ref == ARN:  # same name, another stack id: not the stack that ARN names
             with pytest.raises(UsageError):
                 deploy.describe(stubbed_aws, ref)
         else:
             assert deploy.describe(stubbed_aws, ref) is not None
-        stub.add_response("describe_stacks", {"Stacks": [_stack("tapstack-dev"), _stack("tapstack-prod")]},
-                          {"StackName": ref})
+        stub.add_response(
+            "describe_stacks", {"Stacks": [_stack("tapstack-dev"), _stack("tapstack-prod")]}, {"StackName": ref}
+        )
         assert deploy.describe(stubbed_aws, ref)["StackId"] == ARN
         stub.assert_no_pending_responses()
 
@@ -209,11 +222,17 @@ def test_stack_status_ignores_other_stacks(stubbed_aws) -> None:
 
     cfn = stubbed_aws.client("cloudformation")
     with Stubber(cfn) as stub:
-        stub.add_response("describe_stacks", {"Stacks": [_stack("tapstack-dev", status="UPDATE_IN_PROGRESS")]},
-                          {"StackName": "tapstack-prod"})
+        stub.add_response(
+            "describe_stacks",
+            {"Stacks": [_stack("tapstack-dev", status="UPDATE_IN_PROGRESS")]},
+            {"StackName": "tapstack-prod"},
+        )
         assert stack_status(stubbed_aws, "tapstack-prod") is None
-        stub.add_response("describe_stacks", {"Stacks": [_stack("tapstack-dev"), _stack("tapstack-prod",
-                          status="UPDATE_IN_PROGRESS")]}, {"StackName": "tapstack-prod"})
+        stub.add_response(
+            "describe_stacks",
+            {"Stacks": [_stack("tapstack-dev"), _stack("tapstack-prod", status="UPDATE_IN_PROGRESS")]},
+            {"StackName": "tapstack-prod"},
+        )
         assert stack_status(stubbed_aws, "tapstack-prod") == "UPDATE_IN_PROGRESS"
     with pytest.raises(UsageError):
         stack_status(stubbed_aws, "")

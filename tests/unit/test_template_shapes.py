@@ -45,7 +45,7 @@ def test_foreach_loops_are_expanded_and_their_findings_point_at_the_loop(reports
     assert model.resources["Topic"].properties["DisplayName"] == "alarms"
     assert set(model.outputs) == {"Urlorders", "Urlpayments"}
     tagged = [f for f in reports["foreach"].findings if f.check == "required-tags" and f.resource == "Queuepayments"]
-    assert tagged and all(f.line == 10 for f in tagged)            # the Fn::ForEach::Queues line
+    assert tagged and all(f.line == 10 for f in tagged)  # the Fn::ForEach::Queues line
 
 
 def test_a_loop_over_a_list_known_only_at_deploy_time_is_not_guessed():
@@ -57,8 +57,11 @@ def test_a_loop_over_a_list_known_only_at_deploy_time_is_not_guessed():
 
 
 def test_tags_of_every_shape_are_read(reports):
-    missing = {(f.resource, f.message.split(" tag ")[1].split()[0]) for f in reports["tag_shapes"].findings
-               if f.check == "required-tags" and f.source == "tapcheck"}
+    missing = {
+        (f.resource, f.message.split(" tag ")[1].split()[0])
+        for f in reports["tag_shapes"].findings
+        if f.check == "required-tags" and f.source == "tapcheck"
+    }
     assert missing == {("Files", "ManagedBy"), ("Setting", "ManagedBy"), ("Users", "ManagedBy"), ("Queue", "ManagedBy")}
 
 
@@ -69,7 +72,10 @@ def test_a_reference_under_its_own_condition_is_not_dangling(reports):
 def test_split_of_a_join_keeps_each_subnet_and_unknowns_stay_unknown(reports):
     model = build_model("split", load_template(str(SHAPES / "split_and_unknowns.yaml")).tree)
     assert model.resources["Joined"].properties["SubnetIds"] == [ParamRef("SubnetA"), ParamRef("SubnetB")]
-    messages = {f.check: f.message for f in reports["split_and_unknowns"].findings
-                if f.resource == "Cluster" and f.source == "tapcheck"}
+    messages = {
+        f.check: f.message
+        for f in reports["split_and_unknowns"].findings
+        if f.resource == "Cluster" and f.source == "tapcheck"
+    }
     assert "known only at deploy time" in messages["storage-encrypted"]
     assert "Fn::ImportValue" in messages["aws-managed-keys"] and "deploy time" in messages["aws-managed-keys"]

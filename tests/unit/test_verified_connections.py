@@ -45,8 +45,14 @@ def pki(tmp_path_factory):
 
 def _ctx(pki, listener: Listener) -> Context:
     target = Target("aws", "us-east-1", ca_bundle=str(pki["bundle"]))
-    return Context(target, "tapstack-prod", db_host=listener.host, db_port=listener.port,
-                   db_reader_host=listener.host, db_reader_port=listener.port)
+    return Context(
+        target,
+        "tapstack-prod",
+        db_host=listener.host,
+        db_port=listener.port,
+        db_reader_host=listener.host,
+        db_reader_port=listener.port,
+    )
 
 
 def _attempt(ctx: Context) -> str:
@@ -58,8 +64,16 @@ def _attempt(ctx: Context) -> str:
 def _raw(listener: Listener, **options) -> None:
     """A client without tapcheck's options, to show what the listener sees when a password is sent."""
     with pytest.raises(psycopg.OperationalError):
-        psycopg.connect(host=listener.host, port=listener.port, user="dbadmin", password=PASSWORD,
-                        dbname="transactiondb", connect_timeout=5, gssencmode="disable", **options)
+        psycopg.connect(
+            host=listener.host,
+            port=listener.port,
+            user="dbadmin",
+            password=PASSWORD,
+            dbname="transactiondb",
+            connect_timeout=5,
+            gssencmode="disable",
+            **options,
+        )
 
 
 def test_a_server_with_a_certificate_from_another_ca_is_refused_before_anything_is_sent(pki) -> None:
@@ -69,7 +83,7 @@ def test_a_server_with_a_certificate_from_another_ca_is_refused_before_anything_
         seen = listener.wait(1)
         assert seen.tls_requested and seen.handshake.startswith("failed")
         assert seen.startup == {} and seen.password_messages == []
-        _raw(listener, sslmode="require")          # the same server, not verified: it gets the password
+        _raw(listener, sslmode="require")  # the same server, not verified: it gets the password
         assert [bytes(m) for m in listener.wait(2).password_messages] == [PASSWORD.encode() + b"\0"]
 
 
@@ -89,7 +103,7 @@ def test_a_verified_server_asking_for_a_password_other_than_by_scram_gets_none(p
         seen = listener.wait(1)
         assert seen.handshake == "done" and seen.startup["user"] == "dbadmin"
         assert seen.password_messages == []
-        _raw(listener, sslmode="verify-full", sslrootcert=str(pki["bundle"]))   # without require_auth it is sent
+        _raw(listener, sslmode="verify-full", sslrootcert=str(pki["bundle"]))  # without require_auth it is sent
         assert len(listener.wait(2).password_messages) == 1
 
 
@@ -111,8 +125,9 @@ def test_h1_takes_pg_hbas_refusal_of_plaintext_as_the_proof(pki) -> None:
 
     with Listener("hba-plaintext") as listener:
         text = _plaintext_refused(_ctx(pki, listener), "writer", "dbadmin", "transactiondb")
-        assert 'no pg_hba.conf entry for host "127.0.0.1", user "dbadmin", database "transactiondb", no encryption' \
-            in text
+        assert (
+            'no pg_hba.conf entry for host "127.0.0.1", user "dbadmin", database "transactiondb", no encryption' in text
+        )
         assert listener.wait(1).password_messages == []
 
 
@@ -120,8 +135,14 @@ class _Recording(Context):
     """A Context whose login attempts are recorded and refused as a server asking for a password does."""
 
     def __init__(self) -> None:
-        super().__init__(Target("aws", "us-east-1", ca_bundle="/unused"), "tapstack-prod",
-                         db_host="127.0.0.1", db_port=5432, db_reader_host="127.0.0.2", db_reader_port=5432)
+        super().__init__(
+            Target("aws", "us-east-1", ca_bundle="/unused"),
+            "tapstack-prod",
+            db_host="127.0.0.1",
+            db_port=5432,
+            db_reader_host="127.0.0.2",
+            db_reader_port=5432,
+        )
         self.__dict__["secret"] = {"username": "dbadmin", "password": PASSWORD, "dbname": "transactiondb"}
         self.tries: list[tuple[str, str, str]] = []
         self.logins: list[str] = []
@@ -142,9 +163,11 @@ def test_r6_tries_one_random_wrong_password_per_endpoint_for_the_master_user_onl
 
     ctx = _Recording()
     details = [password_required(ctx, role) for role in ("writer", "reader")]
-    assert details == ["writer: a wrong password is refused for the master user dbadmin",
-                       "reader: a wrong password is refused for the master user dbadmin"]
+    assert details == [
+        "writer: a wrong password is refused for the master user dbadmin",
+        "reader: a wrong password is refused for the master user dbadmin",
+    ]
     assert [(role, user) for role, user, _ in ctx.tries] == [("writer", "dbadmin"), ("reader", "dbadmin")]
-    assert ctx.logins == ["writer", "reader"]          # the secret's own login first: not a failed one
+    assert ctx.logins == ["writer", "reader"]  # the secret's own login first: not a failed one
     wrong = [password for _, _, password in ctx.tries]
     assert PASSWORD not in wrong and len(set(wrong)) == 2 and all(len(w) >= 24 for w in wrong)

@@ -26,16 +26,21 @@ PROJECT_WAIVERS = ROOT / "rules" / "waivers.yaml"
 def WAIVERS(tmp_path) -> Path:
     """One waiver, the deletion-protection one, so these tests do not depend on the project's list."""
     file = tmp_path / "waivers.yaml"
-    file.write_text("waivers:\n  - control: CT.RDS.PR.3\n    resource_type: AWS::RDS::DBCluster\n"
-                    "    requirement: C2\n    reason: C2 forces deletion protection off\n")
+    file.write_text(
+        "waivers:\n  - control: CT.RDS.PR.3\n    resource_type: AWS::RDS::DBCluster\n"
+        "    requirement: C2\n    reason: C2 forces deletion protection off\n"
+    )
     return file
 
 
 def control_tower(path) -> list[Finding]:
     """Control Tower's findings through the gate (on its rendering), before waivers."""
     report = evaluate_file(str(path), tools=("control-tower",))
-    return [f.__class__(**{**f.__dict__, "waived_by": None}) for f in unmerged(report.findings)
-            if f.source == "control-tower"]
+    return [
+        f.__class__(**{**f.__dict__, "waived_by": None})
+        for f in unmerged(report.findings)
+        if f.source == "control-tower"
+    ]
 
 
 def model_of(template: dict):
@@ -48,30 +53,41 @@ def template() -> dict:
 
 
 def ct_finding(resource: str = "AuroraCluster", requirement: str = "H6", rule: str = "CT.RDS.PR.3") -> Finding:
-    return Finding(requirements=(requirement,), check="control-tower", rule=rule, resource=resource,
-                   path=f"/Resources/{resource}/Properties/DeletionProtection",
-                   message="Require an Amazon RDS cluster to have deletion protection configured (LOW)",
-                   fix="Set the value of the 'DeletionProtection' parameter to true.",
-                   severity=Severity.WARNING, source="control-tower")
+    return Finding(
+        requirements=(requirement,),
+        check="control-tower",
+        rule=rule,
+        resource=resource,
+        path=f"/Resources/{resource}/Properties/DeletionProtection",
+        message="Require an Amazon RDS cluster to have deletion protection configured (LOW)",
+        fix="Set the value of the 'DeletionProtection' parameter to true.",
+        severity=Severity.WARNING,
+        source="control-tower",
+    )
 
 
 def test_the_project_waiver_file():
     waivers = load_waivers(PROJECT_WAIVERS)
     assert [(w.control, w.resource_type, w.requirement) for w in waivers] == [
-        ("CT.RDS.PR.3", "AWS::RDS::DBCluster", "C2"), ("CT.CLOUDWATCH.PR.3", "AWS::Logs::LogGroup", "C7")]
+        ("CT.RDS.PR.3", "AWS::RDS::DBCluster", "C2"),
+        ("CT.CLOUDWATCH.PR.3", "AWS::Logs::LogGroup", "C7"),
+    ]
     assert all(w.reason and w.line is not None for w in waivers)
 
 
 def test_the_project_waivers_cover_the_template_and_are_all_used(template):
     findings = apply_waivers(control_tower(TEMPLATE), model_of(template), PROJECT_WAIVERS)
-    assert sorted((f.rule, f.resource) for f in findings) == [("CT.CLOUDWATCH.PR.3", "PostgresLogGroup"),
-                                                              ("CT.RDS.PR.3", "AuroraCluster")]
-    assert all(f.waived_by and not f.blocking for f in findings)       # still reported, none unused
+    assert sorted((f.rule, f.resource) for f in findings) == [
+        ("CT.CLOUDWATCH.PR.3", "PostgresLogGroup"),
+        ("CT.RDS.PR.3", "AuroraCluster"),
+    ]
+    assert all(f.waived_by and not f.blocking for f in findings)  # still reported, none unused
 
 
 def test_deletion_protection_is_waived_on_the_template(template, WAIVERS):
-    findings = [f for f in apply_waivers(control_tower(TEMPLATE), model_of(template), WAIVERS)
-                if f.rule == "CT.RDS.PR.3"]
+    findings = [
+        f for f in apply_waivers(control_tower(TEMPLATE), model_of(template), WAIVERS) if f.rule == "CT.RDS.PR.3"
+    ]
     [finding] = findings
     assert finding.resource == "AuroraCluster"
     assert finding.waived_by and "C2" in finding.waived_by
@@ -123,8 +139,10 @@ def test_requirements_cannot_be_waived(template, WAIVERS):
 
 def test_a_waiver_by_logical_id(template, tmp_path):
     file = tmp_path / "waivers.yaml"
-    file.write_text("waivers:\n  - control: CT.RDS.PR.3\n    resource: AuroraCluster\n"
-                    "    requirement: C2\n    reason: forced by C2\n")
+    file.write_text(
+        "waivers:\n  - control: CT.RDS.PR.3\n    resource: AuroraCluster\n"
+        "    requirement: C2\n    reason: forced by C2\n"
+    )
     [finding] = apply_waivers([ct_finding()], model_of(template), file)
     assert finding.waived_by == "forced by C2"
 
@@ -143,22 +161,19 @@ MALFORMED = {
     "entry not a mapping": "waivers:\n  - CT.RDS.PR.3\n",
     "no reason": "waivers:\n  - {control: CT.RDS.PR.3, resource_type: AWS::RDS::DBCluster, requirement: C2}\n",
     "empty reason": "waivers:\n  - {control: CT.RDS.PR.3, resource_type: AWS::RDS::DBCluster, requirement: C2, "
-                    "reason: ''}\n",
+    "reason: ''}\n",
     "no scope": "waivers:\n  - {control: CT.RDS.PR.3, requirement: C2, reason: r}\n",
     "two scopes": "waivers:\n  - {control: CT.RDS.PR.3, resource_type: AWS::RDS::DBCluster, resource: X, "
-                  "requirement: C2, reason: r}\n",
+    "requirement: C2, reason: r}\n",
     "misspelt key": "waivers:\n  - {control: CT.RDS.PR.3, resource_typ: AWS::RDS::DBCluster, requirement: C2, "
-                    "reason: r}\n",
+    "reason: r}\n",
     "unknown requirement": "waivers:\n  - {control: CT.RDS.PR.3, resource_type: AWS::RDS::DBCluster, "
-                           "requirement: C99, reason: r}\n",
+    "requirement: C99, reason: r}\n",
     "hardening as the forcing requirement": "waivers:\n  - {control: CT.RDS.PR.3, resource_type: "
-                                            "AWS::RDS::DBCluster, requirement: H6, reason: r}\n",
-    "bad resource type": "waivers:\n  - {control: CT.RDS.PR.3, resource_type: DBCluster, requirement: C2, "
-                         "reason: r}\n",
-    "forced by a requirement whose checks do not conflict with the control":
-        "waivers:\n  - {control: CT.RDS.PR.3, resource_type: AWS::RDS::DBCluster, requirement: R9, reason: r}\n",
-    "a hardening check forced by an unrelated requirement":
-        "waivers:\n  - {control: iam-auth, resource_type: AWS::RDS::DBCluster, requirement: R9, reason: outputs}\n",
+    "AWS::RDS::DBCluster, requirement: H6, reason: r}\n",
+    "bad resource type": "waivers:\n  - {control: CT.RDS.PR.3, resource_type: DBCluster, requirement: C2, reason: r}\n",
+    "forced by a requirement whose checks do not conflict with the control": "waivers:\n  - {control: CT.RDS.PR.3, resource_type: AWS::RDS::DBCluster, requirement: R9, reason: r}\n",
+    "a hardening check forced by an unrelated requirement": "waivers:\n  - {control: iam-auth, resource_type: AWS::RDS::DBCluster, requirement: R9, reason: outputs}\n",
 }
 
 
@@ -184,15 +199,17 @@ def test_forced_by_must_name_a_requirement_whose_checks_conflict_with_the_contro
     declared = {r.id: r.conflicts_with for r in registry().requirements if r.conflicts_with}
     assert declared == {"C2": ("CT.RDS.PR.3",), "C7": ("CT.CLOUDWATCH.PR.3",)}
     file = tmp_path / "waivers.yaml"
-    file.write_text("waivers:\n  - {control: CT.RDS.PR.3, resource_type: AWS::RDS::DBCluster, requirement: R9, "
-                    "reason: outputs}\n")
+    file.write_text(
+        "waivers:\n  - {control: CT.RDS.PR.3, resource_type: AWS::RDS::DBCluster, requirement: R9, reason: outputs}\n"
+    )
     with pytest.raises(UsageError) as raised:
         load_waivers(file)
     assert "R9's checks do not conflict with it" in raised.value.problem
     assert "rules/r09_outputs/requirement.toml" in raised.value.problem
     assert raised.value.fix == "name C2, whose checks conflict with CT.RDS.PR.3"
-    file.write_text("waivers:\n  - {control: CT.RDS.PR.3, resource_type: AWS::RDS::DBCluster, requirement: C2, "
-                    "reason: C2}\n")
+    file.write_text(
+        "waivers:\n  - {control: CT.RDS.PR.3, resource_type: AWS::RDS::DBCluster, requirement: C2, reason: C2}\n"
+    )
     assert [w.requirement for w in load_waivers(file)] == ["C2"]
 
 
@@ -208,13 +225,19 @@ def protected_copy(directory: Path) -> Path:
 
 def batch_check(*paths: Path, fmt: str = "json") -> subprocess.CompletedProcess:
     """`tapcheck check` on several templates (so in forked workers), with tapcheck's own waivers."""
-    return subprocess.run([sys.executable, "-m", "tapcheck.cli", "check", *map(str, paths), "--format", fmt],
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", "check", *map(str, paths), "--format", fmt],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def unused_of(report: dict) -> list[tuple[str, str]]:
-    return [(t["template"], f["message"]) for t in report["templates"] for f in t["findings"]
-            if f["rule"] == UNUSED_RULE]
+    return [
+        (t["template"], f["message"]) for t in report["templates"] for f in t["findings"] if f["rule"] == UNUSED_RULE
+    ]
 
 
 def test_unused_is_judged_over_the_batch(tmp_path):
@@ -225,7 +248,7 @@ def test_unused_is_judged_over_the_batch(tmp_path):
     assert run.returncode == 1, run.stderr
     used = json.loads(run.stdout)
     assert unused_of(used) == []
-    assert [t["compliant"] for t in used["templates"]] == [True, False]          # C2 fails on the copy
+    assert [t["compliant"] for t in used["templates"]] == [True, False]  # C2 fails on the copy
     run = batch_check(protected, protected_copy(tmp_path / "b"))
     [(template, message)] = unused_of(json.loads(run.stdout))
     assert template == str(protected) and "CT.RDS.PR.3" in message
@@ -234,8 +257,13 @@ def test_unused_is_judged_over_the_batch(tmp_path):
 
 def test_quiet_names_each_failing_template(tmp_path):
     protected = protected_copy(tmp_path)
-    run = subprocess.run([sys.executable, "-m", "tapcheck.cli", "check", str(TEMPLATE), str(protected), "--quiet"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "tapcheck.cli", "check", str(TEMPLATE), str(protected), "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 1, run.stderr
     headers = [line for line in run.stdout.splitlines() if not line.startswith(" ")]
     findings = [line for line in run.stdout.splitlines() if line.startswith("  [")]

@@ -42,7 +42,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 from xml.sax.saxutils import escape
@@ -78,23 +78,41 @@ class Refusal:
     message: str
 
 
-MISSING = Refusal("MissingAuthenticationToken", "MissingAuthenticationTokenException", 403,
-                  "The request must contain either a valid (registered) AWS access key ID or X.509 certificate.")
-UNKNOWN_KEY = Refusal("InvalidClientTokenId", "UnrecognizedClientException", 403,
-                      "The security token included in the request is invalid.")
-BAD_SIGNATURE = Refusal("SignatureDoesNotMatch", "InvalidSignatureException", 403,
-                        "The request signature we calculated does not match the signature you provided. "
-                        "Check your AWS Secret Access Key and signing method. Consult the service documentation "
-                        "for details.")
-INCOMPLETE = Refusal("IncompleteSignature", "IncompleteSignatureException", 400,
-                     "The request signature does not conform to AWS standards.")
-EXPIRED = Refusal("RequestExpired", "RequestExpired", 400,
-                  "The request reached the service more than 15 minutes after the date stamp on the request or "
-                  "the date stamp on the request is more than 15 minutes in the future.")
+MISSING = Refusal(
+    "MissingAuthenticationToken",
+    "MissingAuthenticationTokenException",
+    403,
+    "The request must contain either a valid (registered) AWS access key ID or X.509 certificate.",
+)
+UNKNOWN_KEY = Refusal(
+    "InvalidClientTokenId", "UnrecognizedClientException", 403, "The security token included in the request is invalid."
+)
+BAD_SIGNATURE = Refusal(
+    "SignatureDoesNotMatch",
+    "InvalidSignatureException",
+    403,
+    "The request signature we calculated does not match the signature you provided. "
+    "Check your AWS Secret Access Key and signing method. Consult the service documentation "
+    "for details.",
+)
+INCOMPLETE = Refusal(
+    "IncompleteSignature",
+    "IncompleteSignatureException",
+    400,
+    "The request signature does not conform to AWS standards.",
+)
+EXPIRED = Refusal(
+    "RequestExpired",
+    "RequestExpired",
+    400,
+    "The request reached the service more than 15 minutes after the date stamp on the request or "
+    "the date stamp on the request is more than 15 minutes in the future.",
+)
 
 _AUTHORIZATION = re.compile(
     ALGORITHM + r"\s+Credential=(?P<key>[^/,\s]+)/(?P<date>\d{8})/(?P<region>[^/,\s]+)/(?P<service>[^/,\s]+)"
-    r"/aws4_request\s*,\s*SignedHeaders=(?P<headers>[a-z0-9\-;]+)\s*,\s*Signature=(?P<signature>[0-9a-f]{64})\s*")
+    r"/aws4_request\s*,\s*SignedHeaders=(?P<headers>[a-z0-9\-;]+)\s*,\s*Signature=(?P<signature>[0-9a-f]{64})\s*"
+)
 
 
 class _ExactHeaders(SigV4Auth):
@@ -150,13 +168,14 @@ def read_body(environ: dict[str, Any]) -> bytes:
 
 def _timestamp(text: str) -> datetime | None:
     try:
-        return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        return datetime.strptime(text, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     except ValueError:
         return None
 
 
-def check(environ: dict[str, Any], body: bytes, access_key_id: str, secret_access_key: str,
-          now: datetime | None = None) -> tuple[Refusal, str] | None:
+def check(
+    environ: dict[str, Any], body: bytes, access_key_id: str, secret_access_key: str, now: datetime | None = None
+) -> tuple[Refusal, str] | None:
     """None when the request is signed with the emulator's credentials, else (refusal, the
     credential scope's service or "" when there is none)."""
     authorization = _header(environ, "Authorization")
@@ -173,15 +192,18 @@ def check(environ: dict[str, Any], body: bytes, access_key_id: str, secret_acces
     when = _timestamp(amz_date)
     if "host" not in signed or "x-amz-date" not in signed or when is None or amz_date[:8] != match["date"]:
         return INCOMPLETE, service
-    if abs((now or datetime.now(timezone.utc)) - when) > MAX_SKEW:
+    if abs((now or datetime.now(UTC)) - when) > MAX_SKEW:
         return EXPIRED, service
     declared_hash = _header(environ, "X-Amz-Content-SHA256")
     if declared_hash is not None and declared_hash != hashlib.sha256(body).hexdigest():
-        return BAD_SIGNATURE, service      # the body is not the one signed
+        return BAD_SIGNATURE, service  # the body is not the one signed
     headers = {name: value for name in signed if (value := _header(environ, name)) is not None}
-    request = AWSRequest(method=str(environ.get("REQUEST_METHOD", "GET")),
-                         url=f"http://{_header(environ, 'Host') or ''}{_raw_path(environ)}",
-                         headers=headers, data=body)
+    request = AWSRequest(
+        method=str(environ.get("REQUEST_METHOD", "GET")),
+        url=f"http://{_header(environ, 'Host') or ''}{_raw_path(environ)}",
+        headers=headers,
+        data=body,
+    )
     request.context["timestamp"] = amz_date
     signer = _ExactHeaders(Credentials(access_key_id, secret_access_key), service, match["region"], signed)
     expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
@@ -236,25 +258,35 @@ def error_response(refusal: Refusal, speaks: str, service: str) -> tuple[str, li
     status = f"{refusal.status} {'Forbidden' if refusal.status == 403 else 'Bad Request'}"
     headers = [("x-amzn-RequestId", request_id)]
     if speaks == QUERY:
-        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{refusal.code}</Code>"
-                f"<Message>{escape(refusal.message)}</Message></Error><RequestId>{request_id}</RequestId>"
-                "</ErrorResponse>").encode()
+        body = (
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{refusal.code}</Code>"
+            f"<Message>{escape(refusal.message)}</Message></Error><RequestId>{request_id}</RequestId>"
+            "</ErrorResponse>"
+        ).encode()
         return status, headers + [("Content-Type", "text/xml")], body
     if speaks == EC2:
-        body = (f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{refusal.code}</Code>'
-                f"<Message>{escape(refusal.message)}</Message></Error></Errors><RequestID>{request_id}</RequestID>"
-                "</Response>").encode()
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>{refusal.code}</Code>'
+            f"<Message>{escape(refusal.message)}</Message></Error></Errors><RequestID>{request_id}</RequestID>"
+            "</Response>"
+        ).encode()
         return status, headers + [("Content-Type", "text/xml")], body
     code = refusal.json_code
     if service in _QUERY_COMPATIBLE:
         headers.append(("x-amzn-query-error", f"{refusal.code};Sender"))
     if speaks == CBOR:
-        return status, headers + [("Content-Type", "application/cbor"), ("Smithy-Protocol", "rpc-v2-cbor")], \
-            _cbor_map({"__type": code, "message": refusal.message})
+        return (
+            status,
+            headers + [("Content-Type", "application/cbor"), ("Smithy-Protocol", "rpc-v2-cbor")],
+            _cbor_map({"__type": code, "message": refusal.message}),
+        )
     headers.append(("x-amzn-ErrorType", code))
     content_type = "application/json" if speaks == REST_JSON else "application/x-amz-json-1.1"
-    return status, headers + [("Content-Type", content_type)], \
-        json.dumps({"__type": code, "message": refusal.message}).encode()
+    return (
+        status,
+        headers + [("Content-Type", content_type)],
+        json.dumps({"__type": code, "message": refusal.message}).encode(),
+    )
 
 
 def _without_cors(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:

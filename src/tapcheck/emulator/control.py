@@ -85,8 +85,11 @@ def read_state(path: str | os.PathLike[str] | None = None) -> dict | None:
     except OSError:
         return None
     if info.st_uid != os.geteuid():
-        raise UsageError(str(p), f"the emulator state file belongs to uid {info.st_uid}, not to you",
-                         "use your own state file: " + STATE_FIX)
+        raise UsageError(
+            str(p),
+            f"the emulator state file belongs to uid {info.st_uid}, not to you",
+            "use your own state file: " + STATE_FIX,
+        )
     try:
         st = json.loads(p.read_text())
     except (OSError, ValueError):
@@ -151,18 +154,30 @@ def require_running(path: str | os.PathLike[str] | None = None) -> dict:
     sp = state_path(path)
     st = read_state(sp)
     if not st:
-        raise UsageError("emulator", f"the local emulator is not running (no state in {sp})",
-                         "run `tapcheck emulator start` (or pass --target aws)")
+        raise UsageError(
+            "emulator",
+            f"the local emulator is not running (no state in {sp})",
+            "run `tapcheck emulator start` (or pass --target aws)",
+        )
     if not _ours(st):
-        raise UsageError("emulator", f"the local emulator recorded in {sp} is no longer running",
-                         "run `tapcheck emulator stop` to clean up, then `tapcheck emulator start`")
+        raise UsageError(
+            "emulator",
+            f"the local emulator recorded in {sp} is no longer running",
+            "run `tapcheck emulator stop` to clean up, then `tapcheck emulator start`",
+        )
     url = _url(st["port"])
     if not _responds(url, st.get("credentials")):
-        raise UsageError("emulator", f"the emulator at {url} (pid {st['process']['pid']}) is running but not answering",
-                         "run `tapcheck emulator stop`, then `tapcheck emulator start`")
+        raise UsageError(
+            "emulator",
+            f"the emulator at {url} (pid {st['process']['pid']}) is running but not answering",
+            "run `tapcheck emulator stop`, then `tapcheck emulator start`",
+        )
     if not st.get("credentials"):
-        raise UsageError("emulator", f"the emulator recorded in {sp} predates API credentials",
-                         "run `tapcheck emulator stop`, then `tapcheck emulator start`")
+        raise UsageError(
+            "emulator",
+            f"the emulator recorded in {sp} predates API credentials",
+            "run `tapcheck emulator stop`, then `tapcheck emulator start`",
+        )
     return {**st, "url": url}
 
 
@@ -180,8 +195,12 @@ def credentials(path: str | os.PathLike[str] | None = None) -> dict[str, str]:
 def environment(path: str | os.PathLike[str] | None = None) -> dict[str, str]:
     """The environment that points an AWS SDK or CLI at the running emulator."""
     st = require_running(path)
-    return {"AWS_ENDPOINT_URL": st["url"], "AWS_ACCESS_KEY_ID": st["credentials"]["access_key_id"],
-            "AWS_SECRET_ACCESS_KEY": st["credentials"]["secret_access_key"], "AWS_DEFAULT_REGION": REGION}
+    return {
+        "AWS_ENDPOINT_URL": st["url"],
+        "AWS_ACCESS_KEY_ID": st["credentials"]["access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": st["credentials"]["secret_access_key"],
+        "AWS_DEFAULT_REGION": REGION,
+    }
 
 
 def create_private_file(path: Path) -> int:
@@ -219,12 +238,15 @@ def _check_state_path(sp: Path) -> None:
 
 def _check_port(port: int | None) -> None:
     if port is not None and not 0 <= int(port) <= 65535:
-        raise UsageError("--port", f"{port} is out of range (TCP ports are 1-65535)",
-                         "pass --port between 1024 and 65535, or 0 for any free port")
+        raise UsageError(
+            "--port",
+            f"{port} is out of range (TCP ports are 1-65535)",
+            "pass --port between 1024 and 65535, or 0 for any free port",
+        )
 
 
 # Room /dev/shm must have to hold the emulator's clusters (each about 60 MB, WAL included).
-SHM_MIN_FREE_BYTES = 2 * 1024 ** 3
+SHM_MIN_FREE_BYTES = 2 * 1024**3
 
 
 def _pick_port(port: int | None) -> int:
@@ -264,8 +286,13 @@ def data_parent() -> str:
     return tempfile.gettempdir()
 
 
-def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
-          timeout: float = START_TIMEOUT_S, tie_to_caller: bool = False, network_boundary: bool = False) -> dict:
+def start(
+    port: int | None = None,
+    path: str | os.PathLike[str] | None = None,
+    timeout: float = START_TIMEOUT_S,
+    tie_to_caller: bool = False,
+    network_boundary: bool = False,
+) -> dict:
     """Start the emulator in the background and return its state once it answers.
     With `tie_to_caller` it also shuts itself down, cleaning up, when this process dies
     (used by the test suite and the benchmark so that a killed run leaves nothing).
@@ -280,11 +307,13 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
     if st and _ours(st):
         url = _url(st["port"])
         if not _responds(url):
-            raise UsageError("emulator", f"the emulator at {url} (pid {st['process']['pid']}) is running but not answering",
-                             "run `tapcheck emulator stop`, then start it again")
+            raise UsageError(
+                "emulator",
+                f"the emulator at {url} (pid {st['process']['pid']}) is running but not answering",
+                "run `tapcheck emulator stop`, then start it again",
+            )
         if port and int(st["port"]) != port:
-            raise UsageError("emulator", f"already running on port {st['port']}",
-                             "run `tapcheck emulator stop` first")
+            raise UsageError("emulator", f"already running on port {st['port']}", "run `tapcheck emulator stop` first")
         return {**st, "url": url}
     if st:
         stop(sp)  # stale state from a crashed emulator: clean up what is provably ours
@@ -295,28 +324,40 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
     port = _pick_port(port)
     busy = port_bindable(port)
     if busy is not None:
-        raise UsageError("emulator", f"cannot listen on 127.0.0.1:{port}: {_why(busy)}",
-                         "pass --port N (another free port, or 0 for any)")
+        raise UsageError(
+            "emulator",
+            f"cannot listen on 127.0.0.1:{port}: {_why(busy)}",
+            "pass --port N (another free port, or 0 for any)",
+        )
     try:
-        root = Path(tempfile.mkdtemp(prefix="tapcheck-emu-", dir=data_parent()))   # 0700, a generated name
+        root = Path(tempfile.mkdtemp(prefix="tapcheck-emu-", dir=data_parent()))  # 0700, a generated name
         mark_root(root)
         let_servers_through(root)
     except OSError as e:
-        raise UsageError(tempfile.gettempdir(), f"cannot create the emulator's data directory: {_why(e)}",
-                         "free disk space there or set TMPDIR to a writable directory") from None
-    try:   # the run's CA: it issues every cluster's server certificate, and the local target trusts it
+        raise UsageError(
+            tempfile.gettempdir(),
+            f"cannot create the emulator's data directory: {_why(e)}",
+            "free disk space there or set TMPDIR to a writable directory",
+        ) from None
+    try:  # the run's CA: it issues every cluster's server certificate, and the local target trusts it
         ca_cert = str(tls.ensure_ca(root))
     except OSError as e:
         _remove_root(root)
-        raise UsageError(str(root), f"cannot create the emulator's certificate authority: {_why(e)}",
-                         "free disk space there or set TMPDIR to a writable directory") from None
+        raise UsageError(
+            str(root),
+            f"cannot create the emulator's certificate authority: {_why(e)}",
+            "free disk space there or set TMPDIR to a writable directory",
+        ) from None
     log = root / LOG_NAME
     try:
         log_fd = create_private_file(log)
     except OSError as e:
         _remove_root(root)
-        raise UsageError(str(log), f"cannot create the emulator's log: {_why(e)}",
-                         "something else made that name: remove it and start again") from None
+        raise UsageError(
+            str(log),
+            f"cannot create the emulator's log: {_why(e)}",
+            "something else made that name: remove it and start again",
+        ) from None
     creds = new_credentials()
     env = dict(os.environ)
     if network_boundary:
@@ -326,42 +367,69 @@ def start(port: int | None = None, path: str | os.PathLike[str] | None = None,
     try:
         with os.fdopen(log_fd, "w") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "tapcheck.emulator.server", "--port", str(port), "--root", str(root),
-                 *(["--owner-pid", str(os.getpid())] if tie_to_caller else [])],
-                stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                cwd="/", env=env,
+                [
+                    sys.executable,
+                    "-m",
+                    "tapcheck.emulator.server",
+                    "--port",
+                    str(port),
+                    "--root",
+                    str(root),
+                    *(["--owner-pid", str(os.getpid())] if tie_to_caller else []),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                cwd="/",
+                env=env,
             )
         assert proc.stdin is not None
-        with proc.stdin:           # the credentials go to the server alone: no argument, no environment
+        with proc.stdin:  # the credentials go to the server alone: no argument, no environment
             proc.stdin.write(json.dumps(creds).encode() + b"\n")
     except OSError as e:
         _remove_root(root)
         raise UsageError("emulator", f"cannot start the server: {_why(e)}", f"check {tempfile.gettempdir()}") from None
     # Popen returns after exec, so the command line read here is the server's own.
     state: dict[str, Any] = {
-        "pid": proc.pid, "port": port, "url": _url(port), "root": str(root), "log": str(log), "ca_cert": ca_cert,
-        "started": time.time(), "network_boundary": boundary,
-        "process": processes.identity(proc.pid, settle_s=2.0) or {"pid": proc.pid}, "credentials": creds}
+        "pid": proc.pid,
+        "port": port,
+        "url": _url(port),
+        "root": str(root),
+        "log": str(log),
+        "ca_cert": ca_cert,
+        "started": time.time(),
+        "network_boundary": boundary,
+        "process": processes.identity(proc.pid, settle_s=2.0) or {"pid": proc.pid},
+        "credentials": creds,
+    }
     try:
         _write_state(sp, state)
     except OSError as e:
         _abort(proc, root)
-        raise UsageError(str(sp), f"cannot write the emulator state file: {_why(e)}; "
-                         "the server was stopped again", STATE_FIX) from None
+        raise UsageError(
+            str(sp), f"cannot write the emulator state file: {_why(e)}; the server was stopped again", STATE_FIX
+        ) from None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             last = _last_line(log)
             stop(sp)
-            raise UsageError("emulator", "server exited during start-up: " + last,
-                             "fix what its last line says, then run `tapcheck emulator start` again")
+            raise UsageError(
+                "emulator",
+                "server exited during start-up: " + last,
+                "fix what its last line says, then run `tapcheck emulator start` again",
+            )
         if _responds(state["url"], creds):
             return state
         time.sleep(0.1)
     last = _last_line(log)
     stop(sp)
-    raise UsageError("emulator", f"not ready after {timeout:.0f} s (its log's last line: {last})",
-                     "run `tapcheck emulator start` again; on a busy machine it may need longer")
+    raise UsageError(
+        "emulator",
+        f"not ready after {timeout:.0f} s (its log's last line: {last})",
+        "run `tapcheck emulator start` again; on a busy machine it may need longer",
+    )
 
 
 def _last_line(log: Path) -> str:

@@ -61,7 +61,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tapcheck.emulator.pgcluster import (  # noqa: F401 - server_running is read from here too
+from tapcheck.emulator.pgcluster import (
     PG_BIN,
     PgCluster,
     PgError,
@@ -86,16 +86,18 @@ class FailoverError(PgError):
 
 @dataclass
 class FailoverReport:
-    unplanned: bool              # the writer was not running: WAL it had not streamed is gone
+    unplanned: bool  # the writer was not running: WAL it had not streamed is gone
     writer_stop_lsn: str | None  # the old writer's shutdown checkpoint (planned only)
-    promoted_at_lsn: str         # what the standby had replayed when it was promoted
-    writer_down_s: float         # old writer stopped -> new writer accepting connections
-    total_s: float               # including the rebuild of the standby
+    promoted_at_lsn: str  # what the standby had replayed when it was promoted
+    writer_down_s: float  # old writer stopped -> new writer accepting connections
+    total_s: float  # including the rebuild of the standby
 
     def summary(self) -> str:
         kind = "unplanned (the writer was not running)" if self.unplanned else "planned"
-        return (f"{kind} failover: writer unavailable {self.writer_down_s:.2f} s, standby rebuilt, "
-                f"{self.total_s:.2f} s in all; promoted at {self.promoted_at_lsn}")
+        return (
+            f"{kind} failover: writer unavailable {self.writer_down_s:.2f} s, standby rebuilt, "
+            f"{self.total_s:.2f} s in all; promoted at {self.promoted_at_lsn}"
+        )
 
 
 def _lock_for(pgc: PgCluster) -> threading.Lock:
@@ -147,19 +149,24 @@ def _wait_replayed_past(pgc: PgCluster, lsn: str, bound_s: float) -> str:
     with pgc._admin("reader") as conn:
         while True:
             done, replayed = conn.execute(
-                "SELECT pg_last_wal_replay_lsn() > %s::pg_lsn, pg_last_wal_replay_lsn()", (lsn,)).fetchone()
+                "SELECT pg_last_wal_replay_lsn() > %s::pg_lsn, pg_last_wal_replay_lsn()", (lsn,)
+            ).fetchone()
             if done:
                 return str(replayed)
             if time.monotonic() > deadline:
                 raise FailoverError(
                     f"the standby replayed only up to {replayed} within {bound_s:.0f} s, short of the writer's "
-                    f"shutdown checkpoint at {lsn}; failover abandoned so that no committed write is lost")
+                    f"shutdown checkpoint at {lsn}; failover abandoned so that no committed write is lost"
+                )
             time.sleep(0.01)
 
 
 def _promote(pgc: PgCluster) -> None:
-    _run(f"promote the standby of {pgc.name}",
-         _as_pg([str(PG_BIN / "pg_ctl"), "promote", "-w", "-t", "30", "-D", str(pgc.reader_data)]), timeout=40)
+    _run(
+        f"promote the standby of {pgc.name}",
+        _as_pg([str(PG_BIN / "pg_ctl"), "promote", "-w", "-t", "30", "-D", str(pgc.reader_data)]),
+        timeout=40,
+    )
 
 
 def fail_over(pgc: PgCluster, wal_bound_s: float = WAL_CATCH_UP_BOUND_S) -> FailoverReport:
@@ -194,8 +201,13 @@ def fail_over(pgc: PgCluster, wal_bound_s: float = WAL_CATCH_UP_BOUND_S) -> Fail
         pgc._start("writer")
         pgc.writer_running = True
         writer_down = time.monotonic() - started
-        release_interlock(retired)   # a writer that died by SIGKILL left its segment
+        release_interlock(retired)  # a writer that died by SIGKILL left its segment
         shutil.rmtree(retired, ignore_errors=True)
         pgc.start_reader()
-        return FailoverReport(unplanned=unplanned, writer_stop_lsn=stop_lsn, promoted_at_lsn=promoted_at,
-                              writer_down_s=writer_down, total_s=time.monotonic() - started)
+        return FailoverReport(
+            unplanned=unplanned,
+            writer_stop_lsn=stop_lsn,
+            promoted_at_lsn=promoted_at,
+            writer_down_s=writer_down,
+            total_s=time.monotonic() - started,
+        )

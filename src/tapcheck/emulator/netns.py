@@ -49,7 +49,9 @@ def name_for(uid: str) -> str:
 
 
 def _ip(*args: str) -> None:
-    proc = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        ["ip", *args], capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL, check=False
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"ip {' '.join(args)} failed: {(proc.stderr or proc.stdout).strip()}")
 

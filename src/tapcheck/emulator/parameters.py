@@ -38,8 +38,8 @@ AWS_SPECIFIC_TYPES: dict[str, re.Pattern[str]] = {
     "AWS::EC2::AvailabilityZone::Name": re.compile(r"[a-z]{2}(-[a-z]+)+-\d+[a-z]"),
     "AWS::EC2::Image::Id": re.compile(r"ami-[0-9a-f]{8,17}"),
     "AWS::EC2::Instance::Id": re.compile(r"i-[0-9a-f]{8,17}"),
-    "AWS::EC2::KeyPair::KeyName": re.compile(r".{1,255}", re.S),
-    "AWS::EC2::SecurityGroup::GroupName": re.compile(r".{1,255}", re.S),
+    "AWS::EC2::KeyPair::KeyName": re.compile(r".{1,255}", re.DOTALL),
+    "AWS::EC2::SecurityGroup::GroupName": re.compile(r".{1,255}", re.DOTALL),
     "AWS::EC2::SecurityGroup::Id": re.compile(r"sg-[0-9a-f]{8,17}"),
     "AWS::EC2::Subnet::Id": re.compile(r"subnet-[0-9a-f]{8,17}"),
     "AWS::EC2::Volume::Id": re.compile(r"vol-[0-9a-f]{8,17}"),
@@ -102,9 +102,19 @@ def _members(value: str) -> list[str]:
 # Java's POSIX character classes (US-ASCII only in java.util.regex.Pattern), which Python's re
 # lacks, as the ranges they stand for.
 _JAVA_CLASSES = {
-    "Lower": "a-z", "Upper": "A-Z", "ASCII": "\\x00-\\x7f", "Alpha": "a-zA-Z", "Digit": "0-9",
-    "Alnum": "a-zA-Z0-9", "Punct": "!-/:-@\\[-`{-~", "Graph": "!-~", "Print": " -~", "Blank": " \\t",
-    "Cntrl": "\\x00-\\x1f\\x7f", "XDigit": "0-9a-fA-F", "Space": " \\t\\n\\x0b\\f\\r",
+    "Lower": "a-z",
+    "Upper": "A-Z",
+    "ASCII": "\\x00-\\x7f",
+    "Alpha": "a-zA-Z",
+    "Digit": "0-9",
+    "Alnum": "a-zA-Z0-9",
+    "Punct": "!-/:-@\\[-`{-~",
+    "Graph": "!-~",
+    "Print": " -~",
+    "Blank": " \\t",
+    "Cntrl": "\\x00-\\x1f\\x7f",
+    "XDigit": "0-9a-fA-F",
+    "Space": " \\t\\n\\x0b\\f\\r",
 }
 
 
@@ -130,7 +140,7 @@ def _from_java(pattern: str) -> str:
                 continue
             if nxt == "Q":
                 end = pattern.find("\\E", i + 2)
-                literal = pattern[i + 2:] if end < 0 else pattern[i + 2:end]
+                literal = pattern[i + 2 :] if end < 0 else pattern[i + 2 : end]
                 out.append(re.escape(literal))
                 i = len(pattern) if end < 0 else end + 2
                 continue
@@ -152,14 +162,17 @@ def _pattern(name: str, pattern: str) -> re.Pattern[str]:
     except re.error as e:
         # CloudFormation uses Java regular expressions; a construct neither Python nor the
         # rewrite above knows is refused here rather than guessed.
-        raise ParameterError(f"Template format error: Parameter '{name}' AllowedPattern {pattern!r} "
-                             f"is not a regular expression the emulator can apply ({e})") from None
+        raise ParameterError(
+            f"Template format error: Parameter '{name}' AllowedPattern {pattern!r} "
+            f"is not a regular expression the emulator can apply ({e})"
+        ) from None
 
 
 def check_declaration(name: str, spec: Any) -> None:
     if not isinstance(spec, Mapping) or "Type" not in spec:
-        raise ParameterError(f"Template format error: Every Parameters member must be an object "
-                             f"with a Type (parameter {name})")
+        raise ParameterError(
+            f"Template format error: Every Parameters member must be an object with a Type (parameter {name})"
+        )
     if not known_type(str(spec["Type"])):
         raise ParameterError(f"Template format error: Unrecognized parameter type: {spec['Type']}")
 
@@ -181,8 +194,9 @@ def check_value(name: str, spec: Mapping[str, Any], value: str, exists: ExistsCh
         for member in members:
             shaped = AWS_SPECIFIC_TYPES[aws_type].fullmatch(member) is not None
             if not shaped or (exists is not None and not exists(aws_type, member)):
-                raise ParameterError(f"Parameter validation failed: parameter value {member} "
-                                     f"for parameter name {name} does not exist")
+                raise ParameterError(
+                    f"Parameter validation failed: parameter value {member} for parameter name {name} does not exist"
+                )
     if ptype in ("Number", "List<Number>"):
         for member in members:
             if _number(member) is None:
@@ -234,8 +248,12 @@ def effective_values(declared: Mapping[str, Any], given: Mapping[str, Any]) -> d
     return values
 
 
-def validate(declared: Mapping[str, Any] | None, given: Mapping[str, Any],
-             exists: ExistsCheck | None = None, skip: tuple[str, ...] = ()) -> dict[str, str]:
+def validate(
+    declared: Mapping[str, Any] | None,
+    given: Mapping[str, Any],
+    exists: ExistsCheck | None = None,
+    skip: tuple[str, ...] = (),
+) -> dict[str, str]:
     """Check every parameter of a template against the given values (defaults filling the
     rest) as CloudFormation does on CreateStack and UpdateStack. Returns the effective values;
     raises ParameterError with CloudFormation's text on the first refusal. Names in `skip`

@@ -20,6 +20,7 @@ No moto import here: this module only knows PostgreSQL.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import pwd
@@ -87,13 +88,35 @@ REPLICA_STATUS_COLUMNS = (
 # PostgreSQL settings the emulator itself sets to run two servers of a cluster side by side on
 # loopback (addresses, sockets, TLS files, replication, small memory); a parameter group value for
 # them is recorded by the RDS API but not applied to the servers.
-EMULATOR_OWNED = frozenset({
-    "port", "listen_addresses", "unix_socket_directories", "data_directory", "config_file", "hba_file",
-    "ident_file", "external_pid_file", "ssl", "ssl_cert_file", "ssl_key_file", "wal_level", "max_wal_senders",
-    "hot_standby", "fsync", "full_page_writes", "synchronous_commit", "max_connections", "shared_buffers",
-    "primary_conninfo", "primary_slot_name", "restore_command", "archive_mode", "archive_command",
-    "dynamic_shared_memory_type",
-})
+EMULATOR_OWNED = frozenset(
+    {
+        "port",
+        "listen_addresses",
+        "unix_socket_directories",
+        "data_directory",
+        "config_file",
+        "hba_file",
+        "ident_file",
+        "external_pid_file",
+        "ssl",
+        "ssl_cert_file",
+        "ssl_key_file",
+        "wal_level",
+        "max_wal_senders",
+        "hot_standby",
+        "fsync",
+        "full_page_writes",
+        "synchronous_commit",
+        "max_connections",
+        "shared_buffers",
+        "primary_conninfo",
+        "primary_slot_name",
+        "restore_command",
+        "archive_mode",
+        "archive_command",
+        "dynamic_shared_memory_type",
+    }
+)
 
 
 # ADMIN_USER's password: generated per emulator process, known to it alone (every cluster of the
@@ -123,8 +146,10 @@ class PgError(RuntimeError):
 def pg_available() -> str | None:
     """None when the PostgreSQL 15 binaries are usable, else the reason they are not."""
     if not (PG_BIN / "initdb").exists():
-        return (f"PostgreSQL 15 server binaries not found in {PG_BIN} (install them with scripts/install-postgres15.sh, "
-                "or point TAPCHECK_PG_BIN at a PostgreSQL 15 bin directory)")
+        return (
+            f"PostgreSQL 15 server binaries not found in {PG_BIN} (install them with scripts/install-postgres15.sh, "
+            "or point TAPCHECK_PG_BIN at a PostgreSQL 15 bin directory)"
+        )
     if os.geteuid() == 0:
         try:
             pwd.getpwnam(RUN_AS)
@@ -161,7 +186,7 @@ def _chown(path: Path) -> None:
 def _run(step: str, cmd: list[str], timeout: float = 60, env: dict[str, str] | None = None) -> str:
     try:
         proc = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL
+            cmd, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL, check=False
         )
     except subprocess.TimeoutExpired:
         raise PgError(f"{step}: timed out after {timeout:.0f} s") from None
@@ -298,8 +323,10 @@ class PgCluster:
         # A copy of one initdb per emulator process: initdb costs about a second, a copy a few
         # hundredths; what differs between clusters (port, certificate, pg_hba) is written below.
         # The clusters of one emulator so share pg_control's system identifier; nothing reads it.
-        _run("copy of the initdb template", ["cp", "-a", str(_initdb_template(self.root, self.admin_password)),
-                                             str(self.writer_data)])
+        _run(
+            "copy of the initdb template",
+            ["cp", "-a", str(_initdb_template(self.root, self.admin_password)), str(self.writer_data)],
+        )
         self._make_certificate()
         conf = self.writer_data / "postgresql.conf"
         with conf.open("a") as f:
@@ -320,8 +347,7 @@ class PgCluster:
         from tapcheck.emulator import tls
 
         crt, key = self.writer_data / "server.crt", self.writer_data / "server.key"
-        tls.issue_server_certificate(self.root, [self.writer_host, self.reader_host], crt, key,
-                                     f"tapcheck-{self.uid}")
+        tls.issue_server_certificate(self.root, [self.writer_host, self.reader_host], crt, key, f"tapcheck-{self.uid}")
         _chown(key)
         _chown(crt)
 
@@ -333,10 +359,7 @@ class PgCluster:
                 "hostnossl all all 0.0.0.0/0 reject\n"
             )
         else:
-            net = (
-                "host all all 127.0.0.0/8 scram-sha-256\n"
-                "host replication all 127.0.0.0/8 scram-sha-256\n"
-            )
+            net = "host all all 127.0.0.0/8 scram-sha-256\nhost replication all 127.0.0.0/8 scram-sha-256\n"
         hba = data / "pg_hba.conf"
         # ADMIN_USER logs in over the unix sockets only; the network refuses it, as Aurora refuses
         # rdsadmin to its customers (AWS documents no rdsadmin login; docs silent on the wording).
@@ -357,8 +380,24 @@ class PgCluster:
         self._write_aurora_conf(role)
         _run(
             f"start {role} of {self.name}",
-            netns.inside(self.netns, _as_pg([str(PG_BIN / "pg_ctl"), "start", "-w", "-t", "30", "-D",
-                                             str(self.data(role)), "-l", str(self.dir / f"{role}.log"), "-o", opts])),
+            netns.inside(
+                self.netns,
+                _as_pg(
+                    [
+                        str(PG_BIN / "pg_ctl"),
+                        "start",
+                        "-w",
+                        "-t",
+                        "30",
+                        "-D",
+                        str(self.data(role)),
+                        "-l",
+                        str(self.dir / f"{role}.log"),
+                        "-o",
+                        opts,
+                    ]
+                ),
+            ),
             timeout=40,
         )
 
@@ -393,8 +432,11 @@ class PgCluster:
         with self._admin("writer") as conn:
             if self.database and self.database != "postgres":
                 # RDS creates DatabaseName for the master user, who owns it
-                conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                    sql.Identifier(self.database), sql.Identifier(self.master_user)))
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                        sql.Identifier(self.database), sql.Identifier(self.master_user)
+                    )
+                )
         self.apply_parameters(self.parameters)
         if self.pending_restart.get("writer"):
             # A new instance boots with its group's static values: nothing is pending at create.
@@ -410,9 +452,12 @@ class PgCluster:
             conn.execute(sql.SQL("GRANT {} TO rds_superuser").format(sql.Identifier(granted)))
         for granted in RDS_GRANTABLE_ROLES:
             conn.execute(sql.SQL("GRANT {} TO rds_superuser WITH ADMIN OPTION").format(sql.Identifier(granted)))
-        conn.execute(sql.SQL("CREATE ROLE {} WITH LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE NOREPLICATION "
-                             "VALID UNTIL 'infinity' PASSWORD {}").format(
-            sql.Identifier(self.master_user), sql.Literal(self.master_password)))
+        conn.execute(
+            sql.SQL(
+                "CREATE ROLE {} WITH LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE NOREPLICATION "
+                "VALID UNTIL 'infinity' PASSWORD {}"
+            ).format(sql.Identifier(self.master_user), sql.Literal(self.master_password))
+        )
         conn.execute(sql.SQL("GRANT rds_superuser TO {} WITH ADMIN OPTION").format(sql.Identifier(self.master_user)))
 
     def start_reader(self) -> None:
@@ -426,9 +471,25 @@ class PgCluster:
         env = dict(os.environ, PGPASSFILE=str(self.dir / "pgpass"))
         _run(
             f"pg_basebackup for reader of {self.name}",
-            _as_pg([str(PG_BIN / "pg_basebackup"), "-h", str(self._sock("writer")), "-p", str(self.port),
-                    "-U", ADMIN_USER, "-D", str(self.reader_data), "-R", "-c", "fast",
-                    "-X", "stream", "-w"]),
+            _as_pg(
+                [
+                    str(PG_BIN / "pg_basebackup"),
+                    "-h",
+                    str(self._sock("writer")),
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    ADMIN_USER,
+                    "-D",
+                    str(self.reader_data),
+                    "-R",
+                    "-c",
+                    "fast",
+                    "-X",
+                    "stream",
+                    "-w",
+                ]
+            ),
             env=env,
         )
         self._start("reader")
@@ -487,8 +548,13 @@ class PgCluster:
         import psycopg
 
         return psycopg.connect(
-            host=str(self._sock(role)), port=self.port, user=ADMIN_USER,
-            password=self.admin_password, dbname=dbname, autocommit=True, connect_timeout=10,
+            host=str(self._sock(role)),
+            port=self.port,
+            user=ADMIN_USER,
+            password=self.admin_password,
+            dbname=dbname,
+            autocommit=True,
+            connect_timeout=10,
         )
 
     def apply_parameters(self, parameters: dict[str, str]) -> list[str]:
@@ -513,15 +579,15 @@ class PgCluster:
             self._write_aurora_conf(role)
             with self._admin(role) as conn:
                 known = {
-                    name: context
-                    for name, context in conn.execute("SELECT name, context FROM pg_settings").fetchall()
+                    name: context for name, context in conn.execute("SELECT name, context FROM pg_settings").fetchall()
                 }
                 for name, value in sorted(self.parameters.items()):
                     if name in known and known[name] != "internal" and name not in EMULATOR_OWNED:
                         # ALTER SYSTEM takes no bind parameters: the value is quoted client-side.
                         # A value PostgreSQL refuses raises (the update then fails and rolls back).
-                        conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(
-                            sql.Identifier(name), sql.Literal(str(value))))
+                        conn.execute(
+                            sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(str(value)))
+                        )
                         applied.append(name)
                 # A parameter no longer in the group falls back to the engine default.
                 for name in sorted(self._applied - set(self.parameters)):
@@ -557,15 +623,16 @@ class PgCluster:
         if not self.writer_running:
             raise PgError(f"{self.name}: the writer is not running, the password cannot change")
         with self._admin("writer") as conn:
-            conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-                sql.Identifier(self.master_user), sql.Literal(password)))
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(self.master_user), sql.Literal(password))
+            )
         self.master_password = password
 
     def _write_passfile(self) -> None:
         """The admin's password for the emulator's own replication connections (pg_basebackup,
         the standby's primary_conninfo written by -R)."""
         passfile = self.dir / "pgpass"
-        passfile.write_text(f"*:*:*:{ADMIN_USER}:{self.admin_password}\n")   # token_urlsafe: no ':' or '\\'
+        passfile.write_text(f"*:*:*:{ADMIN_USER}:{self.admin_password}\n")  # token_urlsafe: no ':' or '\\'
         os.chmod(passfile, 0o600)
         _chown(passfile)
 
@@ -583,7 +650,7 @@ def server_running(data: Path) -> bool:
         return False
     if stat.rsplit(")", 1)[-1].split()[0] == "Z":
         return False
-    return any(a == "-D" and b == str(data) for a, b in zip(args, args[1:]))
+    return any(a == "-D" and b == str(data) for a, b in itertools.pairwise(args))
 
 
 def aurora_version_of(engine_version: str) -> str:
@@ -690,8 +757,24 @@ def _initdb_template(root: Path, admin_password: str) -> Path:
         os.chmod(pwfile, 0o600)
         _chown(pwfile)
         try:
-            _run("initdb", _as_pg([str(PG_BIN / "initdb"), "-N", "-D", str(partial), "-U", ADMIN_USER,
-                                   f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"]))
+            _run(
+                "initdb",
+                _as_pg(
+                    [
+                        str(PG_BIN / "initdb"),
+                        "-N",
+                        "-D",
+                        str(partial),
+                        "-U",
+                        ADMIN_USER,
+                        f"--pwfile={pwfile}",
+                        "--auth=scram-sha-256",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                    ]
+                ),
+            )
         finally:
             pwfile.unlink(missing_ok=True)
         with (partial / "postgresql.conf").open("a") as f:
@@ -721,8 +804,11 @@ def stop_postmaster(data: Path, timeout: float = STOP_TIMEOUT_S) -> str:
         processes.signal_postmaster(data, signal.SIGCONT)
         if processes.wait_gone(pid, wait, ticks):
             released = release_interlock(data) if sig == signal.SIGKILL else None
-            return (f"stopped PostgreSQL in {data}" + ("" if sig == signal.SIGINT else f" ({sig.name})")
-                    + (f", {released}" if released else ""))
+            return (
+                f"stopped PostgreSQL in {data}"
+                + ("" if sig == signal.SIGINT else f" ({sig.name})")
+                + (f", {released}" if released else "")
+            )
     if processes.live_postmaster(data) == pid:
         raise PgError(f"PostgreSQL in {data} (pid {pid}) did not stop")
     return f"stopped PostgreSQL in {data}"
@@ -742,10 +828,16 @@ def release_interlock(data: Path) -> str | None:
     except (OSError, IndexError, ValueError):
         return None
     for row in rows:
-        cols = row.split()   # key shmid perms size cpid lpid nattch ...
+        cols = row.split()  # key shmid perms size cpid lpid nattch ...
         if len(cols) > 6 and int(cols[1]) == shmid and int(cols[0]) == key and int(cols[6]) == 0:
-            proc = subprocess.run(["ipcrm", "-m", str(shmid)], capture_output=True, text=True, timeout=10,
-                                  stdin=subprocess.DEVNULL)
+            proc = subprocess.run(
+                ["ipcrm", "-m", str(shmid)],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                stdin=subprocess.DEVNULL,
+                check=False,
+            )
             return f"removed its shared memory segment {shmid}" if proc.returncode == 0 else None
     return None
 
@@ -805,5 +897,12 @@ def operator_connect(cluster_dir: Path, role: str, port: int, dbname: str = "pos
     import psycopg
 
     password = (cluster_dir / "pgpass").read_text().strip().split(":", 4)[4]
-    return psycopg.connect(host=str(cluster_dir / f"s{role[0]}"), port=port, user=ADMIN_USER, password=password,
-                           dbname=dbname, autocommit=True, connect_timeout=5)
+    return psycopg.connect(
+        host=str(cluster_dir / f"s{role[0]}"),
+        port=port,
+        user=ADMIN_USER,
+        password=password,
+        dbname=dbname,
+        autocommit=True,
+        connect_timeout=5,
+    )

@@ -34,7 +34,7 @@ def _stat_fields(pid: int) -> list[str] | None:
     except OSError:
         return None
     # comm (field 2) may hold spaces and parentheses: split after its closing parenthesis
-    return text[text.rindex(")") + 2:].split()
+    return text[text.rindex(")") + 2 :].split()
 
 
 def start_ticks(pid: int) -> int | None:

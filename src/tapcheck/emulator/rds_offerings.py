@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from tapcheck.requirements import engine_versions
@@ -39,8 +39,11 @@ def default_engine_version(engine: str) -> str | None:
     emulator's data plane is PostgreSQL 15, so it takes the newest supported 15.x."""
     if engine != AURORA_POSTGRESQL:
         return None
-    usable = [v for v in engine_versions.known_versions() - engine_versions.deprecated_versions()
-              if v.startswith("15.") and v[3:].isdigit()]
+    usable = [
+        v
+        for v in engine_versions.known_versions() - engine_versions.deprecated_versions()
+        if v.startswith("15.") and v[3:].isdigit()
+    ]
     return max(usable, key=lambda v: int(v[3:]), default=None)
 
 
@@ -50,7 +53,7 @@ def _extension(filename: str) -> dict:
     return json.loads(resources.files(package).joinpath(filename).read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _classes_by_version(engine: str) -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
     """cfn-lint's E3062 data: (EngineVersion pattern, instance classes) for the engine."""
     out = []
@@ -65,7 +68,7 @@ def _classes_by_version(engine: str) -> tuple[tuple[re.Pattern[str], frozenset[s
     return tuple(out)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _classes_in_region(engine: str, region: str) -> frozenset[str] | None:
     """cfn-lint's E3025 data (from the pricing API): instance classes of the engine in the region."""
     regional = _extension("dbinstanceclass_enum.json").get(region)
@@ -97,10 +100,12 @@ def instance_class_refusal(engine: str, version: str, instance_class: str, regio
         offered = False
     if offered:
         return None
-    return (f"RDS does not support creating a DB instance with the following combination: "
-            f"DBInstanceClass={instance_class}, Engine={engine}, EngineVersion={version}, "
-            f"LicenseModel=postgresql-license. For supported combinations of instance class and "
-            f"database engine version, see the documentation.")
+    return (
+        f"RDS does not support creating a DB instance with the following combination: "
+        f"DBInstanceClass={instance_class}, Engine={engine}, EngineVersion={version}, "
+        f"LicenseModel=postgresql-license. For supported combinations of instance class and "
+        f"database engine version, see the documentation."
+    )
 
 
 def parameter_group_family(engine: str, version: str) -> str:

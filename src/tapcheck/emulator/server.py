@@ -34,16 +34,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--root", required=True, help="private directory, removed on exit")
-    parser.add_argument("--owner-pid", type=int, default=0,
-                        help="shut down (and clean up) when this process is gone, e.g. a killed test run")
+    parser.add_argument(
+        "--owner-pid",
+        type=int,
+        default=0,
+        help="shut down (and clean up) when this process is gone, e.g. a killed test run",
+    )
     args = parser.parse_args(argv)
     if not args.host.startswith("127."):
         print("tapcheck-emulator: refusing a non-loopback address", file=sys.stderr)
         return 2
     credentials = _read_credentials()
     if credentials is None:
-        print("tapcheck-emulator: no API credentials on standard input (start it with `tapcheck emulator start`)",
-              file=sys.stderr)
+        print(
+            "tapcheck-emulator: no API credentials on standard input (start it with `tapcheck emulator start`)",
+            file=sys.stderr,
+        )
         return 2
     from tapcheck.emulator.pgcluster import mark_root
     from tapcheck.emulator.resources.clusters import ROOT_ENV
@@ -72,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     from moto.iam.models import iam_backends
 
     iam_backends[DEFAULT_ACCOUNT_ID]["aws"].get_policy(
-        "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
+        "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+    )
     app = ApiGuard(DomainDispatcherApplication(create_backend_app), *credentials)
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     done = threading.Event()
@@ -83,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     if args.owner_pid:
+
         def watch_owner() -> None:
             while not done.wait(0.5):
                 try:

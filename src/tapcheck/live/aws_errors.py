@@ -30,30 +30,55 @@ from typing import Any
 
 from tapcheck.errors import UsageError
 
-NETWORK_FIX = ("check the network and any proxy (HTTPS_PROXY, NO_PROXY), and the region or endpoint "
-               "(--region, AWS_ENDPOINT_URL)")
-CREDENTIALS_FIX = ("configure credentials for the standard chain (AWS_PROFILE, `aws sso login`, environment, "
-                   "instance role); `aws sts get-caller-identity` shows which are in use")
+NETWORK_FIX = (
+    "check the network and any proxy (HTTPS_PROXY, NO_PROXY), and the region or endpoint (--region, AWS_ENDPOINT_URL)"
+)
+CREDENTIALS_FIX = (
+    "configure credentials for the standard chain (AWS_PROFILE, `aws sso login`, environment, "
+    "instance role); `aws sts get-caller-identity` shows which are in use"
+)
 
 # The error codes AWS answers with that are the caller's environment, not tapcheck's, by family.
-THROTTLED = frozenset({"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-                       "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "SlowDown",
-                       "EC2ThrottledException", "BandwidthLimitExceeded"})
+THROTTLED = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "SlowDown",
+        "EC2ThrottledException",
+        "BandwidthLimitExceeded",
+    }
+)
 EXPIRED = frozenset({"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"})
-UNKNOWN_KEY = frozenset({"InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId",
-                         "AuthFailure"})
+UNKNOWN_KEY = frozenset({"InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId", "AuthFailure"})
 BAD_SIGNATURE = frozenset({"SignatureDoesNotMatch", "IncompleteSignature", "InvalidSignatureException"})
 
 # (codes, problem, fix) in the order the README's table lists them
 ANSWERED = (
-    (THROTTLED, "AWS throttled {operation} ({code}) and botocore's retries ran out",
-     "wait and run it again; something else in the account may be calling the same API fast"),
-    (EXPIRED, "the credentials have expired ({code} on {operation})",
-     "refresh them (`aws sso login`, or new session credentials) and run it again"),
-    (UNKNOWN_KEY, "AWS does not know the access key ({code} on {operation})",
-     "check AWS_ACCESS_KEY_ID or the profile: the key may be deleted, inactive or from another partition"),
-    (BAD_SIGNATURE, "AWS refused the request's signature ({code} on {operation})",
-     "check the secret access key (AWS_SECRET_ACCESS_KEY or the profile) and this machine's clock"),
+    (
+        THROTTLED,
+        "AWS throttled {operation} ({code}) and botocore's retries ran out",
+        "wait and run it again; something else in the account may be calling the same API fast",
+    ),
+    (
+        EXPIRED,
+        "the credentials have expired ({code} on {operation})",
+        "refresh them (`aws sso login`, or new session credentials) and run it again",
+    ),
+    (
+        UNKNOWN_KEY,
+        "AWS does not know the access key ({code} on {operation})",
+        "check AWS_ACCESS_KEY_ID or the profile: the key may be deleted, inactive or from another partition",
+    ),
+    (
+        BAD_SIGNATURE,
+        "AWS refused the request's signature ({code} on {operation})",
+        "check the secret access key (AWS_SECRET_ACCESS_KEY or the profile) and this machine's clock",
+    ),
 )
 
 
@@ -74,23 +99,31 @@ def describe(exc: BaseException) -> UsageError | None:
 def _describe_one(exc: BaseException) -> UsageError | None:
     try:
         from botocore import exceptions as bx
-    except ImportError:           # no botocore: nothing of it can have failed
+    except ImportError:  # no botocore: nothing of it can have failed
         return None
     kwargs = getattr(exc, "kwargs", {}) or {}
     endpoint = str(kwargs.get("endpoint_url") or "AWS").rstrip("/")
     if isinstance(exc, bx.ProxyConnectionError):
-        return UsageError(str(kwargs.get("proxy_url") or "proxy"),
-                          f"cannot connect to the proxy ({_reason(exc)})",
-                          "check HTTPS_PROXY / HTTP_PROXY (and NO_PROXY for endpoints that bypass it)")
+        return UsageError(
+            str(kwargs.get("proxy_url") or "proxy"),
+            f"cannot connect to the proxy ({_reason(exc)})",
+            "check HTTPS_PROXY / HTTP_PROXY (and NO_PROXY for endpoints that bypass it)",
+        )
     if isinstance(exc, bx.SSLError):
-        return UsageError(endpoint, f"TLS failed: {_reason(exc)}",
-                          "check the CA bundle (AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE) and any proxy that intercepts TLS")
+        return UsageError(
+            endpoint,
+            f"TLS failed: {_reason(exc)}",
+            "check the CA bundle (AWS_CA_BUNDLE, REQUESTS_CA_BUNDLE) and any proxy that intercepts TLS",
+        )
     if isinstance(exc, bx.ConnectTimeoutError):
         return UsageError(endpoint, "no connection within the connect timeout", NETWORK_FIX)
     if isinstance(exc, bx.EndpointConnectionError):
         if _name_not_resolved(exc):
-            return UsageError(endpoint, "cannot resolve the endpoint's host name (DNS)",
-                              "check the region (--region) or AWS_ENDPOINT_URL, and this machine's DNS")
+            return UsageError(
+                endpoint,
+                "cannot resolve the endpoint's host name (DNS)",
+                "check the region (--region) or AWS_ENDPOINT_URL, and this machine's DNS",
+            )
         return UsageError(endpoint, f"cannot connect ({_reason(exc)})", NETWORK_FIX)
     if isinstance(exc, bx.ReadTimeoutError):
         return UsageError(endpoint, "no answer within the read timeout", f"run it again; {NETWORK_FIX}")
@@ -99,8 +132,12 @@ def _describe_one(exc: BaseException) -> UsageError | None:
     if isinstance(exc, bx.NoCredentialsError):
         return UsageError("AWS credentials", "none found in the standard chain", CREDENTIALS_FIX)
     if isinstance(exc, bx.PartialCredentialsError):
-        return UsageError("AWS credentials", f"only part of them in {kwargs.get('provider', 'the chain')}: "
-                                             f"{kwargs.get('cred_var', 'a value')} is missing", CREDENTIALS_FIX)
+        return UsageError(
+            "AWS credentials",
+            f"only part of them in {kwargs.get('provider', 'the chain')}: "
+            f"{kwargs.get('cred_var', 'a value')} is missing",
+            CREDENTIALS_FIX,
+        )
     if isinstance(exc, (bx.CredentialRetrievalError, bx.TokenRetrievalError, bx.SSOError)):
         return UsageError("AWS credentials", f"cannot be obtained: {_one_line(exc)}", CREDENTIALS_FIX)
     if isinstance(exc, bx.NoRegionError):
@@ -140,8 +177,12 @@ def _name_not_resolved(exc: BaseException) -> bool:
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, socket.gaierror) or "Name or service not known" in str(current) \
-                or "nodename nor servname" in str(current) or "Temporary failure in name resolution" in str(current):
+        if (
+            isinstance(current, socket.gaierror)
+            or "Name or service not known" in str(current)
+            or "nodename nor servname" in str(current)
+            or "Temporary failure in name resolution" in str(current)
+        ):
             return True
         error = (getattr(current, "kwargs", {}) or {}).get("error")
         current = error if isinstance(error, BaseException) else (current.__cause__ or current.__context__)
@@ -155,7 +196,7 @@ def _reason(exc: BaseException) -> str:
     for marker in ("Failed to establish a new connection: ", "] "):
         if marker in text:
             text = text.split(marker, 1)[1]
-    text = re.sub(r"\s*\(_ssl\.c:\d+\)?", "", text)          # OpenSSL's source line: noise to a user
+    text = re.sub(r"\s*\(_ssl\.c:\d+\)?", "", text)  # OpenSSL's source line: noise to a user
     return text.rstrip(")'\" ")[:200] or type(exc).__name__
 
 

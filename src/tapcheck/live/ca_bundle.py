@@ -37,7 +37,7 @@ BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
 # The SHA-256 of the bundle at BUNDLE_URL, hex. None: not pinned (see the module's docstring).
 PINNED_SHA256: str | None = None
 FETCH_TIMEOUT_S = 30
-MAX_BYTES = 4 * 1024 * 1024          # the bundle is about 160 KB; anything far larger is not it
+MAX_BYTES = 4 * 1024 * 1024  # the bundle is about 160 KB; anything far larger is not it
 _IN_THIS_PROCESS = threading.Lock()
 SUBJECT = "the RDS certificate bundle"
 
@@ -56,9 +56,12 @@ def bundle_path() -> Path:
     UsageError (exit 2) when it is not pinned, cannot be fetched, or does not match."""
     pinned = PINNED_SHA256
     if not pinned:
-        raise UsageError(SUBJECT, "this tapcheck pins no SHA-256 for AWS's global bundle, so it does not download it "
-                         "(an unverified bundle is never used)",
-                         f"download {BUNDLE_URL}, check it, and pass --ca-bundle FILE")
+        raise UsageError(
+            SUBJECT,
+            "this tapcheck pins no SHA-256 for AWS's global bundle, so it does not download it "
+            "(an unverified bundle is never used)",
+            f"download {BUNDLE_URL}, check it, and pass --ca-bundle FILE",
+        )
     cached = cache_dir() / f"global-bundle-{pinned[:16]}.pem"
     if _matches(cached, pinned):
         return cached
@@ -68,10 +71,12 @@ def bundle_path() -> Path:
         data = _fetch(BUNDLE_URL)
         digest = _sha256(data)
         if digest != pinned:
-            raise UsageError(SUBJECT, f"{BUNDLE_URL} gave a bundle with SHA-256 {digest}, not the pinned {pinned}; "
-                             "nothing was saved or used",
-                             "if AWS changed the bundle, check the new one and pass it with --ca-bundle FILE (a "
-                             "tapcheck release updates the pin)")
+            raise UsageError(
+                SUBJECT,
+                f"{BUNDLE_URL} gave a bundle with SHA-256 {digest}, not the pinned {pinned}; nothing was saved or used",
+                "if AWS changed the bundle, check the new one and pass it with --ca-bundle FILE (a "
+                "tapcheck release updates the pin)",
+            )
         if b"-----BEGIN CERTIFICATE-----" not in data:
             raise UsageError(SUBJECT, f"{BUNDLE_URL} gave no PEM certificate", "pass --ca-bundle FILE")
         try:
@@ -80,8 +85,11 @@ def bundle_path() -> Path:
             partial.write_bytes(data)
             os.replace(partial, cached)
         except OSError as e:
-            raise UsageError(str(cached.parent), f"cannot cache {SUBJECT}: {e.strerror or e}",
-                             "set XDG_CACHE_HOME to a writable directory, or pass --ca-bundle FILE") from None
+            raise UsageError(
+                str(cached.parent),
+                f"cannot cache {SUBJECT}: {e.strerror or e}",
+                "set XDG_CACHE_HOME to a writable directory, or pass --ca-bundle FILE",
+            ) from None
     return cached
 
 
@@ -98,8 +106,11 @@ def _fetch(url: str) -> bytes:
             data = r.read(MAX_BYTES + 1)
     except (urllib.error.URLError, OSError, ValueError) as e:
         reason = getattr(e, "reason", None) or e
-        raise UsageError(SUBJECT, f"cannot be fetched from {url}: {' '.join(str(reason).split())[:200]}",
-                         f"check the network to {url.split('/')[2]}, or download it and pass --ca-bundle FILE") from None
+        raise UsageError(
+            SUBJECT,
+            f"cannot be fetched from {url}: {' '.join(str(reason).split())[:200]}",
+            f"check the network to {url.split('/')[2]}, or download it and pass --ca-bundle FILE",
+        ) from None
     if len(data) > MAX_BYTES:
         raise UsageError(SUBJECT, f"{url} answered with more than {MAX_BYTES} bytes", "pass --ca-bundle FILE")
     return data

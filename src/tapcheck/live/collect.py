@@ -4,9 +4,9 @@ tapcheck.live.drift). The requirements core discovers the folders; the live laye
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 from tapcheck.requirements.registry import RegistryError, folders, marked, registry, requirement_order
 from tapcheck.requirements.unit import PROBE_MARK, ProbeMark
@@ -17,7 +17,7 @@ class Probe:
     function: Callable
     mark: ProbeMark
     folder: str
-    requirements: tuple[str, ...]     # every requirement mapped to the probe's checks, in the spec's order
+    requirements: tuple[str, ...]  # every requirement mapped to the probe's checks, in the spec's order
 
     @property
     def name(self) -> str:
@@ -57,8 +57,9 @@ def probes() -> tuple[Probe, ...]:
         for function, mark in marked(folder, "probes", PROBE_MARK):
             for check_id in mark.checks:
                 if check_id not in known:
-                    raise RegistryError(f"rules/{folder.name}/probes.py: probe {function.__name__} proves "
-                                        f"unknown check {check_id!r}")
+                    raise RegistryError(
+                        f"rules/{folder.name}/probes.py: probe {function.__name__} proves unknown check {check_id!r}"
+                    )
             found.append(_probe(function, mark, folder.name))
         found += [_probe(function, mark, owner) for function, mark, owner in drift if owner == folder.name]
     return tuple(found)

@@ -14,6 +14,7 @@ to connect is a FAIL.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -38,14 +39,21 @@ class Skip(Exception):
     """The probe could not look, for a reason outside the stack (say what to pass to look)."""
 
 
-def check(condition: bool, message: str) -> None:
+def expect(condition: bool, message: str) -> None:
     if not condition:
         raise Fail(message)
 
 
 # What a refused connection means. Network-level: the client never reached a server.
-_UNREACHABLE = ("timeout expired", "timed out", "could not translate host name", "no route to host",
-                "network is unreachable", "name or service not known", "temporary failure in name resolution")
+_UNREACHABLE = (
+    "timeout expired",
+    "timed out",
+    "could not translate host name",
+    "no route to host",
+    "network is unreachable",
+    "name or service not known",
+    "temporary failure in name resolution",
+)
 _REFUSED = "connection refused"
 _TIMED_OUT = ("timeout expired", "timed out")
 
@@ -64,12 +72,12 @@ class Context:
     db_port: int | None = None
     db_reader_host: str | None = None
     db_reader_port: int | None = None
-    described: dict[str, Any] | None = field(default=None, repr=False)   # DescribeStacks' answer, when the caller has it
+    described: dict[str, Any] | None = field(default=None, repr=False)  # DescribeStacks' answer, when the caller has it
     # What the probes may change (issue 21): None is the target's default, which live/smoke.py states:
     # the local emulator may be written to and its alarm fired; on AWS nothing changes unless asked.
-    writes: bool | None = None        # --write-probes: a row written on the writer, read on the reader
-    fire_alarm: bool | None = None    # --fire-alarm: the CPU alarm set to ALARM and back
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    writes: bool | None = None  # --write-probes: a row written on the writer, read on the reader
+    fire_alarm: bool | None = None  # --fire-alarm: the CPU alarm set to ALARM and back
+    _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @property
     def may_write(self) -> bool:
@@ -107,7 +115,7 @@ class Context:
 
     def one(self, rtype: str) -> str:
         ids = self.physical(rtype)
-        check(len(ids) == 1, f"expected one {rtype} in the stack, found {len(ids)}")
+        expect(len(ids) == 1, f"expected one {rtype} in the stack, found {len(ids)}")
         return ids[0]
 
     # --- RDS -----------------------------------------------------------------------------
@@ -160,11 +168,13 @@ class Context:
             value = self.target.client("secretsmanager").get_secret_value(SecretId=self.secret_arn)
         except ClientError as e:
             error = e.response.get("Error", {})
-            raise Fail(f"the secret {self.secret_arn} cannot be read ({error.get('Code')}: "
-                       f"{one_line(error.get('Message', ''))}), so nothing can log in with it") from None
+            raise Fail(
+                f"the secret {self.secret_arn} cannot be read ({error.get('Code')}: "
+                f"{one_line(error.get('Message', ''))}), so nothing can log in with it"
+            ) from None
         try:
             return credentials(value.get("SecretString"))
-        except MalformedSecret as e:   # described by its shape: no part of the value is quoted
+        except MalformedSecret as e:  # described by its shape: no part of the value is quoted
             raise Fail(f"the secret {self.secret_arn} {e.shape}, so nothing can log in with it") from None
 
     # --- database connections ----------------------------------------------------------------
@@ -179,9 +189,13 @@ class Context:
     def endpoint(self, role: str = "writer") -> tuple[str, int]:
         if role == "reader":
             if self.db_host and not self.db_reader_host:
-                raise Skip("--db-host reaches the writer only; pass --db-reader-host (a tunnel to the reader "
-                           "endpoint) to probe the reader")
-            host = self.db_reader_host or self.outputs.get("ClusterReaderEndpoint") or self.cluster.get("ReaderEndpoint")
+                raise Skip(
+                    "--db-host reaches the writer only; pass --db-reader-host (a tunnel to the reader "
+                    "endpoint) to probe the reader"
+                )
+            host = (
+                self.db_reader_host or self.outputs.get("ClusterReaderEndpoint") or self.cluster.get("ReaderEndpoint")
+            )
             port = self.db_reader_port or self.db_port
         else:
             host = self.db_host or self.outputs.get("ClusterEndpoint") or self.cluster.get("Endpoint")
@@ -205,14 +219,15 @@ class Context:
         import psycopg
 
         host, port = self.endpoint(role)
-        self.trust_anchor()          # no CA bundle to verify the server with: the secret is not even read
+        self.trust_anchor()  # no CA bundle to verify the server with: the secret is not even read
         try:
             creds = self.secret
         except Fail as e:
             raise Fail(f"could not log in to the {role}: {e}") from None
         try:
-            return self.attempt(role, user=creds["username"], password=creds["password"],
-                                dbname=dbname or self.database())
+            return self.attempt(
+                role, user=creds["username"], password=creds["password"], dbname=dbname or self.database()
+            )
         except psycopg.OperationalError as e:
             raise self.refusal(role, host, port, e) from None
 
@@ -225,8 +240,14 @@ class Context:
         replication connection, which pg_hba.conf matches by its own lines."""
         from tapcheck.live import tls
 
-        return self._connect(role, user=user, password=password, dbname=dbname, replication=replication,
-                             **tls.verified(self.trust_anchor()))
+        return self._connect(
+            role,
+            user=user,
+            password=password,
+            dbname=dbname,
+            replication=replication,
+            **tls.verified(self.trust_anchor()),
+        )
 
     def plaintext_attempt(self, role: str, *, user: str, dbname: str, replication: bool = False) -> Any:
         """A connection attempt without TLS and without any password (tls.plaintext): a server
@@ -245,9 +266,16 @@ class Context:
         silent = self._memo.get(("timed out", host, port))
         if silent is not None:
             raise psycopg.OperationalError(f"{silent} (not retried: an earlier attempt in this run timed out)")
+        if replication:
+            options["replication"] = "true"
         try:
-            return psycopg.connect(host=host, port=port, connect_timeout=self.connect_timeout, autocommit=True,
-                                   **options, **({"replication": "true"} if replication else {}))
+            return psycopg.connect(
+                host=host,
+                port=port,
+                connect_timeout=self.connect_timeout,
+                autocommit=True,
+                **options,
+            )
         except psycopg.OperationalError as e:
             if any(marker in one_line(e).lower() for marker in _TIMED_OUT):
                 self._memo[("timed out", host, port)] = one_line(e)
@@ -261,7 +289,9 @@ class Context:
         if any(marker in lowered for marker in _UNREACHABLE) or (_REFUSED in lowered and "FATAL" not in text):
             if self.target.local:
                 return Fail(f"{where}, which the emulator serves, does not answer: {text}")
-            return Skip(f"no network path to {where} (a private endpoint): {text}; run the probes where the VPC is "
-                        f"reachable or pass --db-host/--db-port{' and --db-reader-host' if role == 'reader' else ''} "
-                        "through a tunnel")
+            return Skip(
+                f"no network path to {where} (a private endpoint): {text}; run the probes where the VPC is "
+                f"reachable or pass --db-host/--db-port{' and --db-reader-host' if role == 'reader' else ''} "
+                "through a tunnel"
+            )
         return Fail(f"{where} refused the connection: {text}")

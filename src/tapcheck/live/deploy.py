@@ -37,25 +37,33 @@ DEFAULT_CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")
 
 class DeployFailed(Exception):
     """The stack did not reach CREATE_COMPLETE (or DELETE_COMPLETE). `resource` and `reason`
-    name the cause; `check`, when set, is what was found left after cleaning up."""
+    name the cause; `survey`, when set, is what was found left after cleaning up."""
 
-    def __init__(self, stack: str, status: str, resource: str, reason: str,
-                 check: leftovers.Check | None = None) -> None:
+    def __init__(
+        self, stack: str, status: str, resource: str, reason: str, survey: leftovers.Survey | None = None
+    ) -> None:
         super().__init__(f"{stack}: {status}: {resource}: {reason}")
         self.stack, self.status, self.resource, self.reason = stack, status, resource, reason
-        self.check = check
+        self.survey = survey
 
 
 class DeployInterrupted(Exception):
     """Ctrl-C during deploy or destroy. On the local target a partial create was rolled back
-    (an update cancelled and rolled back) and `check` says what is left; otherwise `left` says
+    (an update cancelled and rolled back) and `survey` says what is left; otherwise `left` says
     what exists so far and `command` is what removes it."""
 
-    def __init__(self, stack: str, target: str, check: leftovers.Check | None = None,
-                 command: str | None = None, operation: str = "create", status: str | None = None,
-                 left: str = "") -> None:
+    def __init__(
+        self,
+        stack: str,
+        target: str,
+        survey: leftovers.Survey | None = None,
+        command: str | None = None,
+        operation: str = "create",
+        status: str | None = None,
+        left: str = "",
+    ) -> None:
         super().__init__(f"{operation} of {stack} interrupted")
-        self.stack, self.target, self.check, self.command = stack, target, check, command
+        self.stack, self.target, self.survey, self.command = stack, target, survey, command
         self.operation, self.status, self.left = operation, status, left
 
 
@@ -63,8 +71,7 @@ class DeployTimedOut(Exception):
     """The operation did not settle within --timeout; it goes on. `left` is what exists so far,
     `command` what removes it (or cancels the update)."""
 
-    def __init__(self, stack: str, operation: str, seconds: float, status: str | None, left: str,
-                 command: str) -> None:
+    def __init__(self, stack: str, operation: str, seconds: float, status: str | None, left: str, command: str) -> None:
         super().__init__(f"{operation} of {stack} not finished after {seconds:.0f} s")
         self.stack, self.operation, self.seconds, self.status = stack, operation, seconds, status
         self.left, self.command = left, command
@@ -76,9 +83,9 @@ class Deployed:
     stack_id: str
     outputs: dict[str, str]
     seconds: float
-    action: str = "create"             # create | update
-    changed: bool = True               # False: the update found nothing to change
-    plan: Any = None                   # the plan an update ran (tapcheck.plan.planner.Plan)
+    action: str = "create"  # create | update
+    changed: bool = True  # False: the update found nothing to change
+    plan: Any = None  # the plan an update ran (tapcheck.plan.planner.Plan)
     verdicts: list[Any] = field(default_factory=list)  # AWS: plan against change set, per resource
 
 
@@ -97,13 +104,18 @@ def describe(target: Target, stack_name: str) -> dict[str, Any]:
         stacks = target.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as e:
         if "does not exist" in str(e):
-            raise UsageError(f"stack {stack_name}", f"does not exist on target {target.name}",
-                             "check --stack-name and --target") from None
+            raise UsageError(
+                f"stack {stack_name}", f"does not exist on target {target.name}", "check --stack-name and --target"
+            ) from None
         raise
     stack = stack_names.pick(stacks, stack_name)
     if stack is None:
-        raise UsageError(f"stack {stack_name}", f"is not among the {len(stacks)} stack(s) CloudFormation described "
-                         f"on target {target.name}; nothing was done", "check --stack-name and --target")
+        raise UsageError(
+            f"stack {stack_name}",
+            f"is not among the {len(stacks)} stack(s) CloudFormation described "
+            f"on target {target.name}; nothing was done",
+            "check --stack-name and --target",
+        )
     return stack
 
 
@@ -134,11 +146,15 @@ def ensure_network(target: Target, stack_name: str) -> dict[str, str]:
         made["VpcId"] = ec2.create_vpc(CidrBlock="10.77.0.0/16", TagSpecifications=spec("vpc"))["Vpc"]["VpcId"]
         azs = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
         for i, az in enumerate(azs, start=1):
-            made[f"SubnetId{i}"] = ec2.create_subnet(VpcId=made["VpcId"], CidrBlock=f"10.77.{i}.0/24",
-                                                     AvailabilityZone=az, TagSpecifications=spec("subnet"))["Subnet"]["SubnetId"]
+            made[f"SubnetId{i}"] = ec2.create_subnet(
+                VpcId=made["VpcId"], CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=az, TagSpecifications=spec("subnet")
+            )["Subnet"]["SubnetId"]
         made["VpcSecurityGroupId"] = ec2.create_security_group(
-            GroupName=f"{stack_name}-db", Description="tapcheck database access", VpcId=made["VpcId"],
-            TagSpecifications=spec("security-group"))["GroupId"]
+            GroupName=f"{stack_name}-db",
+            Description="tapcheck database access",
+            VpcId=made["VpcId"],
+            TagSpecifications=spec("security-group"),
+        )["GroupId"]
     except BaseException:
         delete_network_ids(target, made)
         raise
@@ -180,8 +196,9 @@ def _wait(target: Target, stack_id: str, timeout: float) -> dict[str, Any]:
     while True:
         stack = stack_names.pick(cfn.describe_stacks(StackName=stack_id)["Stacks"], stack_id)
         if stack is None:
-            raise UsageError(f"stack {stack_id}", "was not in CloudFormation's answer about it",
-                             "run the command again")
+            raise UsageError(
+                f"stack {stack_id}", "was not in CloudFormation's answer about it", "run the command again"
+            )
         if not stack["StackStatus"].endswith("_IN_PROGRESS"):
             return stack
         if time.monotonic() > deadline:
@@ -234,8 +251,9 @@ def _no_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _roll_back(target: Target, stack: str, network: dict[str, str], timeout: float,
-               stack_made: bool = True) -> leftovers.Check:
+def _roll_back(
+    target: Target, stack: str, network: dict[str, str], timeout: float, stack_made: bool = True
+) -> leftovers.Survey:
     """Delete what this deploy made (the stack, if it asked for one, and the network) and
     look at what is left."""
     created: list[tuple[str, str, str]] = []
@@ -248,26 +266,35 @@ def _roll_back(target: Target, stack: str, network: dict[str, str], timeout: flo
         _wait(target, stack_id, timeout)
         stack = stack_id
     delete_network_ids(target, network)
-    return leftovers.check(target, stack, created, network)
+    return leftovers.survey(target, stack, created, network)
 
 
 def destroy_command(target: Target, stack: str) -> str:
-    return f"tapcheck destroy --stack-name {stack}" + ("" if target.local else f" --target aws --region {target.region}")
+    return f"tapcheck destroy --stack-name {stack}" + (
+        "" if target.local else f" --target aws --region {target.region}"
+    )
 
 
 def cancel_command(target: Target, stack: str) -> str:
-    return (f"tapcheck cancel-update --stack-name {stack}"
-            + ("" if target.local else f" --target aws --region {target.region}"))
+    return f"tapcheck cancel-update --stack-name {stack}" + (
+        "" if target.local else f" --target aws --region {target.region}"
+    )
 
 
 def _wait_s(target: Target, timeout: float | None) -> float:
     return timeout or (LOCAL_WAIT_S if target.local else AWS_WAIT_S)
 
 
-def deploy(target: Target, template: str | Path, stack_name: str,
-           params: dict[str, str] | None = None, timeout: float | None = None,
-           capabilities: Sequence[str] = DEFAULT_CAPABILITIES, allows: Sequence[str] = (),
-           out: TextIO | None = None) -> Deployed:
+def deploy(
+    target: Target,
+    template: str | Path,
+    stack_name: str,
+    params: dict[str, str] | None = None,
+    timeout: float | None = None,
+    capabilities: Sequence[str] = DEFAULT_CAPABILITIES,
+    allows: Sequence[str] = (),
+    out: TextIO | None = None,
+) -> Deployed:
     """Create the stack, or update it if it exists (plan first: see update.py), and wait for it,
     printing its events to `out` as they happen. `capabilities` are the acknowledgements passed to
     CloudFormation (default: both IAM ones, which this template needs); `allows` accept the
@@ -279,21 +306,31 @@ def deploy(target: Target, template: str | Path, stack_name: str,
     params = dict(params or {})
     unknown = sorted(set(params) - set(declared))
     if unknown:
-        raise UsageError(f"--param {unknown[0]}", "is not a parameter of the template",
-                         f"use one of {', '.join(sorted(declared))}")
+        raise UsageError(
+            f"--param {unknown[0]}", "is not a parameter of the template", f"use one of {', '.join(sorted(declared))}"
+        )
     wait_s = _wait_s(target, timeout)
     if stack_status(target, stack_name) not in (None, "DELETE_COMPLETE"):
         return _update(target, str(template), stack_name, params, wait_s, capabilities, list(allows), out)
     if allows:
-        raise UsageError(f"--allow {allows[0]}", f"stack {stack_name} does not exist yet: a create has no change to allow",
-                         "drop --allow, or name the stack you mean to update")
+        raise UsageError(
+            f"--allow {allows[0]}",
+            f"stack {stack_name} does not exist yet: a create has no change to allow",
+            "drop --allow, or name the stack you mean to update",
+        )
     network: dict[str, str] = {}
     needs_network = target.local and any(p in declared and p not in params for p in NETWORK_PARAMS)
-    missing = sorted(k for k, v in declared.items() if "Default" not in (v or {}) and k not in params
-                     and not (needs_network and k in NETWORK_PARAMS))
+    missing = sorted(
+        k
+        for k, v in declared.items()
+        if "Default" not in (v or {}) and k not in params and not (needs_network and k in NETWORK_PARAMS)
+    )
     if missing:
-        raise UsageError(f"stack {stack_name}", f"missing parameter(s) {', '.join(missing)}",
-                         "pass --param KEY=VALUE for each (on AWS: subnets in two AZs and a security group)")
+        raise UsageError(
+            f"stack {stack_name}",
+            f"missing parameter(s) {', '.join(missing)}",
+            "pass --param KEY=VALUE for each (on AWS: subnets in two AZs and a security group)",
+        )
     if needs_network:
         _local_prechecks(target, declared, params, stack_name)
     cfn = target.client("cloudformation")
@@ -309,9 +346,11 @@ def deploy(target: Target, template: str | Path, stack_name: str,
 
         def create() -> Any:
             return cfn.create_stack(
-                StackName=stack_name, TemplateBody=text,
+                StackName=stack_name,
+                TemplateBody=text,
                 Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in params.items()],
-                Capabilities=list(capabilities), OnFailure="ROLLBACK",
+                Capabilities=list(capabilities),
+                OnFailure="ROLLBACK",
             )["StackId"]
 
         try:
@@ -321,29 +360,37 @@ def deploy(target: Target, template: str | Path, stack_name: str,
             delete_network_ids(target, network)
             msg = e.response.get("Error", {}).get("Message", str(e))
             if _error_code(e) == "AlreadyExistsException":
-                raise UsageError(f"stack {stack_name}", "already exists",
-                                 "pick another --stack-name or destroy it") from None
+                raise UsageError(
+                    f"stack {stack_name}", "already exists", "pick another --stack-name or destroy it"
+                ) from None
             where = "(parameters)" if msg.startswith("Parameter") else "(template)"
             raise DeployFailed(stack_name, "CREATE_REJECTED", where, msg) from None
     except OperationTimeout as t:
         left = leftovers.describe_left(leftovers.made_by(stream.events, set()))
-        raise DeployTimedOut(stack_name, "create", t.seconds, t.status, left + _network_note(network),
-                             destroy_command(target, stack_name)) from None
+        raise DeployTimedOut(
+            stack_name,
+            "create",
+            t.seconds,
+            t.status,
+            left + _network_note(network),
+            destroy_command(target, stack_name),
+        ) from None
     except KeyboardInterrupt:
         if not target.local:
             left = leftovers.describe_left(leftovers.made_by(stream.events, set()))
-            raise DeployInterrupted(stack_name, target.name, command=destroy_command(target, stack_name) if sent else None,
-                                    left=left) from None
+            raise DeployInterrupted(
+                stack_name, target.name, command=destroy_command(target, stack_name) if sent else None, left=left
+            ) from None
         with _no_interrupts():
-            check = _roll_back(target, stack_name, network, wait_s, stack_made=sent)
-        raise DeployInterrupted(stack_name, target.name, check=check) from None
+            survey = _roll_back(target, stack_name, network, wait_s, stack_made=sent)
+        raise DeployInterrupted(stack_name, target.name, survey=survey) from None
     stack = describe(target, stack_id)
     if status != "CREATE_COMPLETE":
         resource, reason = first_failure(target, stack_id)
         # Leave nothing behind: a rolled-back stack still exists until deleted.
         with _no_interrupts():
-            check = _roll_back(target, stack_id, network, wait_s)
-        raise DeployFailed(stack_name, status or "DELETE_COMPLETE", resource, reason, check)
+            survey = _roll_back(target, stack_id, network, wait_s)
+        raise DeployFailed(stack_name, status or "DELETE_COMPLETE", resource, reason, survey)
     return Deployed(stack_name, stack_id, outputs_of(stack), time.monotonic() - started)
 
 
@@ -351,8 +398,16 @@ def _network_note(network: dict[str, str]) -> str:
     return f"; the network made for it ({', '.join(network.values())})" if network else ""
 
 
-def _update(target: Target, template: str, stack_name: str, params: dict[str, str], wait_s: float,
-            capabilities: Sequence[str], allows: list[str], out: TextIO | None) -> Deployed:
+def _update(
+    target: Target,
+    template: str,
+    stack_name: str,
+    params: dict[str, str],
+    wait_s: float,
+    capabilities: Sequence[str],
+    allows: list[str],
+    out: TextIO | None,
+) -> Deployed:
     """Plan, then update (see update.py)."""
     from botocore.exceptions import ClientError
 
@@ -362,7 +417,7 @@ def _update(target: Target, template: str, stack_name: str, params: dict[str, st
     current = describe(target, stack_name)
     prepared = update.prepare(target, template, current, params, allows)
     update.out_line(out, render.text([prepared.plan]).rstrip("\n"))
-    for kept in prepared.kept_defaults:     # a changed Default the update does not apply: say so, and how
+    for kept in prepared.kept_defaults:  # a changed Default the update does not apply: say so, and how
         update.out_line(out, kept.line())
     if not prepared.plan.safe:
         raise update.UpdateRefused(prepared.plan)
@@ -375,9 +430,14 @@ def _update(target: Target, template: str, stack_name: str, params: dict[str, st
     cfn = target.client("cloudformation")
     before = set(leftovers.physical_ids(target, stack_id))
     if target.local:
+
         def call() -> Any:
-            return cfn.update_stack(StackName=stack_id, TemplateBody=prepared.template_text,
-                                    Parameters=prepared.api_parameters, Capabilities=list(capabilities))
+            return cfn.update_stack(
+                StackName=stack_id,
+                TemplateBody=prepared.template_text,
+                Parameters=prepared.api_parameters,
+                Capabilities=list(capabilities),
+            )
     else:
         change_set_id, changes = update.create_change_set(target, prepared, list(capabilities))
         if not changes:
@@ -385,8 +445,11 @@ def _update(target: Target, template: str, stack_name: str, params: dict[str, st
             result.changed = False
             return result
         result.verdicts = update.compare_verdicts(prepared.plan.changes, changes)
-        update.out_line(out, f"change set {change_set_id}: CloudFormation's verdict beside the plan's\n"
-                        + update.render_verdicts(result.verdicts))
+        update.out_line(
+            out,
+            f"change set {change_set_id}: CloudFormation's verdict beside the plan's\n"
+            + update.render_verdicts(result.verdicts),
+        )
         if not all(r.agree for r in result.verdicts):
             cfn.delete_change_set(ChangeSetName=change_set_id, StackName=stack_id)
             raise update.VerdictsDisagree(result.verdicts, change_set_id)
@@ -403,26 +466,38 @@ def _update(target: Target, template: str, stack_name: str, params: dict[str, st
         if "No updates are to be performed" in msg:
             result.changed = False
             return result
-        raise DeployFailed(stack_name, "UPDATE_REJECTED", "(parameters)" if msg.startswith("Parameter") else "(template)",
-                           msg) from None
+        raise DeployFailed(
+            stack_name, "UPDATE_REJECTED", "(parameters)" if msg.startswith("Parameter") else "(template)", msg
+        ) from None
     except OperationTimeout as t:
         left = leftovers.describe_left(leftovers.made_by(stream.events, before))
-        raise DeployTimedOut(stack_name, "update", t.seconds, t.status,
-                             f"created by the update so far: {left}", cancel_command(target, stack_name)) from None
+        raise DeployTimedOut(
+            stack_name,
+            "update",
+            t.seconds,
+            t.status,
+            f"created by the update so far: {left}",
+            cancel_command(target, stack_name),
+        ) from None
     except KeyboardInterrupt:
         made = leftovers.made_by(stream.events, before)
         if not target.local:
-            raise DeployInterrupted(stack_name, target.name, operation="update", status=stack_status(target, stack_id),
-                                    command=cancel_command(target, stack_name),
-                                    left=f"created by the update so far: {leftovers.describe_left(made)}") from None
+            raise DeployInterrupted(
+                stack_name,
+                target.name,
+                operation="update",
+                status=stack_status(target, stack_id),
+                command=cancel_command(target, stack_name),
+                left=f"created by the update so far: {leftovers.describe_left(made)}",
+            ) from None
         with _no_interrupts():
             status = cancel_local_update(target, stack_id, stream, wait_s)
-            check = leftovers.check_made(target, stack_id, leftovers.made_by(stream.events, before))
-        raise DeployInterrupted(stack_name, target.name, check=check, operation="update", status=status) from None
+            survey = leftovers.survey_made(target, stack_id, leftovers.made_by(stream.events, before))
+        raise DeployInterrupted(stack_name, target.name, survey=survey, operation="update", status=status) from None
     if status != "UPDATE_COMPLETE":
         resource, reason = first_failure(target, stack_id)
-        check = leftovers.check_made(target, stack_id, leftovers.made_by(stream.events, before))
-        raise DeployFailed(stack_name, status or "unknown", resource, reason, check)
+        survey = leftovers.survey_made(target, stack_id, leftovers.made_by(stream.events, before))
+        raise DeployFailed(stack_name, status or "unknown", resource, reason, survey)
     final = describe(target, stack_id)
     result.outputs, result.seconds = outputs_of(final), time.monotonic() - started
     return result
@@ -449,29 +524,40 @@ def cancel_local_update(target: Target, stack_id: str, stream: EventStream, wait
         time.sleep(0.1)
 
 
-def cancel_update(target: Target, stack_name: str, timeout: float | None = None,
-                  out: TextIO | None = None) -> tuple[str | None, leftovers.Check]:
+def cancel_update(
+    target: Target, stack_name: str, timeout: float | None = None, out: TextIO | None = None
+) -> tuple[str | None, leftovers.Survey]:
     """CancelUpdateStack and follow the rollback; (final status, what the update left)."""
     stack = describe(target, stack_name)
     if stack["StackStatus"] != "UPDATE_IN_PROGRESS":
-        raise UsageError(f"stack {stack_name}", f"is {stack['StackStatus']}: there is no update in progress to cancel",
-                         "only an update that is still UPDATE_IN_PROGRESS can be cancelled")
+        raise UsageError(
+            f"stack {stack_name}",
+            f"is {stack['StackStatus']}: there is no update in progress to cancel",
+            "only an update that is still UPDATE_IN_PROGRESS can be cancelled",
+        )
     cfn = target.client("cloudformation")
     stream = EventStream(target, stack["StackId"], out)
     update_events = _current_operation(target, stack["StackId"])
     stream.prime()
-    _, status = follow(target, stream, lambda: cfn.cancel_update_stack(StackName=stack["StackId"]), _wait_s(target, timeout))
-    return status, leftovers.check_made(target, stack["StackId"], leftovers.made_by(update_events + stream.events, set()))
+    _, status = follow(
+        target, stream, lambda: cfn.cancel_update_stack(StackName=stack["StackId"]), _wait_s(target, timeout)
+    )
+    return status, leftovers.survey_made(
+        target, stack["StackId"], leftovers.made_by(update_events + stream.events, set())
+    )
 
 
 def _current_operation(target: Target, stack_id: str) -> list[dict[str, Any]]:
     """The events of the stack's latest user-initiated operation, oldest first."""
     cfn = target.client("cloudformation")
-    events = [e for page in cfn.get_paginator("describe_stack_events").paginate(StackName=stack_id)
-              for e in page["StackEvents"]]
+    events = [
+        e
+        for page in cfn.get_paginator("describe_stack_events").paginate(StackName=stack_id)
+        for e in page["StackEvents"]
+    ]
     for i, e in enumerate(events):
         if e["LogicalResourceId"] == e.get("StackName") and e.get("ResourceStatusReason") == "User Initiated":
-            return list(reversed(events[:i + 1]))
+            return list(reversed(events[: i + 1]))
     return list(reversed(events))
 
 
@@ -484,14 +570,27 @@ def destroy(target: Target, stack_name: str, timeout: float | None = None, out: 
     stream = EventStream(target, stack["StackId"], out)
     stream.prime()
     try:
-        _, status = follow(target, stream, lambda: cfn.delete_stack(StackName=stack["StackId"]), _wait_s(target, timeout))
+        _, status = follow(
+            target, stream, lambda: cfn.delete_stack(StackName=stack["StackId"]), _wait_s(target, timeout)
+        )
     except OperationTimeout as t:
-        raise DeployTimedOut(stack_name, "delete", t.seconds, t.status, _not_yet_deleted(target, stack["StackId"]),
-                             destroy_command(target, stack_name)) from None
+        raise DeployTimedOut(
+            stack_name,
+            "delete",
+            t.seconds,
+            t.status,
+            _not_yet_deleted(target, stack["StackId"]),
+            destroy_command(target, stack_name),
+        ) from None
     except KeyboardInterrupt:
-        raise DeployInterrupted(stack_name, target.name, operation="delete", status=stack_status(target, stack["StackId"]),
-                                left=_not_yet_deleted(target, stack["StackId"]),
-                                command=destroy_command(target, stack_name)) from None
+        raise DeployInterrupted(
+            stack_name,
+            target.name,
+            operation="delete",
+            status=stack_status(target, stack["StackId"]),
+            left=_not_yet_deleted(target, stack["StackId"]),
+            command=destroy_command(target, stack_name),
+        ) from None
     if status != "DELETE_COMPLETE":
         resource, reason = first_failure(target, stack["StackId"])
         raise DeployFailed(stack_name, status or "unknown", resource, reason)
@@ -500,6 +599,9 @@ def destroy(target: Target, stack_name: str, timeout: float | None = None, out: 
 
 
 def _not_yet_deleted(target: Target, stack_id: str) -> str:
-    left = [(logical, rtype, physical) for physical, (logical, rtype, status) in
-            leftovers.physical_ids(target, stack_id).items() if status != "DELETE_COMPLETE"]
+    left = [
+        (logical, rtype, physical)
+        for physical, (logical, rtype, status) in leftovers.physical_ids(target, stack_id).items()
+        if status != "DELETE_COMPLETE"
+    ]
     return leftovers.describe_left(left)

@@ -27,6 +27,8 @@ output naming any other cluster, secret, endpoint or port is refused before anyt
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import sys
 import threading
 import time
@@ -66,7 +68,7 @@ class Check:
     name: str
     ok: bool
     detail: str
-    seconds: float = 0.0      # how long reaching this verdict took (since the drill's previous one)
+    seconds: float = 0.0  # how long reaching this verdict took (since the drill's previous one)
 
     def line(self) -> str:
         return f"{'PASS' if self.ok else 'FAIL'} {REQ}  {self.name} - {self.detail}"
@@ -82,16 +84,17 @@ class DrillResult:
     lost: list[int] = field(default_factory=list)
     window_s: float = 0.0
     failed_writes: int = 0
-    api_s: float | None = None        # how long FailoverDBCluster took to answer
-    recovery_s: float | None = None   # FailoverDBCluster called -> first write of the steady run after it
+    api_s: float | None = None  # how long FailoverDBCluster took to answer
+    recovery_s: float | None = None  # FailoverDBCluster called -> first write of the steady run after it
     checks: list[Check] = field(default_factory=list)
-    _since: float = field(default_factory=lambda: time.monotonic(), repr=False)     # the previous verdict, or the start
+    _since: float = field(default_factory=lambda: time.monotonic(), repr=False)  # the previous verdict, or the start
 
     @property
     def ok(self) -> bool:
         return bool(self.checks) and all(c.ok for c in self.checks)
 
-    def check(self, name: str, ok: bool, detail: str) -> bool:
+    def record(self, name: str, ok: bool, detail: str) -> bool:
+        """Keep one check's verdict, timed since the previous one; returns `ok`."""
         now = time.monotonic()
         self.checks.append(Check(name, ok, detail, now - self._since))
         self._since = now
@@ -111,8 +114,9 @@ class _Database:
     """How to log in to the stack's cluster: the cluster's own endpoints, credentials from the
     stack's secret, the server verified before the password goes out (live/tls.py)."""
 
-    def __init__(self, target: Target, writer: Endpoint, reader: Endpoint, creds: dict[str, Any], dbname: str,
-                 ca_bundle: str):
+    def __init__(
+        self, target: Target, writer: Endpoint, reader: Endpoint, creds: dict[str, Any], dbname: str, ca_bundle: str
+    ):
         from tapcheck.live import tls
 
         self.target, self.writer, self.reader, self.creds, self.dbname = target, writer, reader, creds, dbname
@@ -124,8 +128,13 @@ class _Database:
         # verify-full against the CA bundle, SCRAM only: the password never goes in clear nor to a
         # server that did not prove itself
         return psycopg.connect(
-            host=endpoint.host, port=endpoint.port, user=self.creds["username"], password=self.creds["password"],
-            dbname=self.dbname, autocommit=True, **self.verified,
+            host=endpoint.host,
+            port=endpoint.port,
+            user=self.creds["username"],
+            password=self.creds["password"],
+            dbname=self.dbname,
+            autocommit=True,
+            **self.verified,
             connect_timeout=CONNECT_TIMEOUT_S[self.target.name],
             # A server that vanished mid-statement must not hang the loop (Linux, libpq >= 12).
             tcp_user_timeout=CONNECT_TIMEOUT_S[self.target.name] * 1000,
@@ -161,10 +170,8 @@ class _WriteLoad(threading.Thread):
                 with self._lock:
                     self.failures.append((time.monotonic(), " ".join(str(e).split())[:200]))
                 if conn is not None:
-                    try:
+                    with contextlib.suppress(Exception):  # the connection is being dropped either way
                         conn.close()
-                    except Exception:  # noqa: BLE001
-                        pass
                 conn = None
                 self.stop.wait(0.02)
         if conn is not None:
@@ -193,18 +200,24 @@ def _stack_parts(target: Target, stack_name: str) -> tuple[dict[str, str], dict[
 def _one(resources: dict[str, list[str]], rtype: str, stack_name: str) -> str:
     ids = resources.get(rtype) or []
     if len(ids) != 1:
-        raise UsageError(f"stack {stack_name}", f"has {len(ids)} {rtype} resources, the drill needs exactly one",
-                         "drill a stack with one Aurora cluster and one secret")
+        raise UsageError(
+            f"stack {stack_name}",
+            f"has {len(ids)} {rtype} resources, the drill needs exactly one",
+            "drill a stack with one Aurora cluster and one secret",
+        )
     return ids[0]
 
 
-def _foreign_outputs(outputs: dict[str, str], cluster_id: str, secret_id: str,
-                     cluster: dict[str, Any]) -> list[str]:
+def _foreign_outputs(outputs: dict[str, str], cluster_id: str, secret_id: str, cluster: dict[str, Any]) -> list[str]:
     """The stack's outputs that name something other than the stack's own cluster, secret, endpoints
     and port: `KEY (names X, not the stack's Y)` for each."""
-    own = {"ClusterIdentifier": cluster_id, "DatabaseSecretArn": secret_id,
-           "ClusterEndpoint": cluster.get("Endpoint"), "ClusterReaderEndpoint": cluster.get("ReaderEndpoint"),
-           "ClusterPort": str(cluster.get("Port")) if cluster.get("Port") is not None else None}
+    own = {
+        "ClusterIdentifier": cluster_id,
+        "DatabaseSecretArn": secret_id,
+        "ClusterEndpoint": cluster.get("Endpoint"),
+        "ClusterReaderEndpoint": cluster.get("ReaderEndpoint"),
+        "ClusterPort": str(cluster.get("Port")) if cluster.get("Port") is not None else None,
+    }
     # RDS keeps cluster identifiers and endpoints in lowercase ("stored as a lowercase string",
     # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html); an ARN is exact.
     folded = {"ClusterIdentifier", "ClusterEndpoint", "ClusterReaderEndpoint"}
@@ -213,7 +226,7 @@ def _foreign_outputs(outputs: dict[str, str], cluster_id: str, secret_id: str,
         named = outputs.get(key)
         if named is None:
             continue
-        same = (mine is not None and (named.lower() == str(mine).lower() if key in folded else named == str(mine)))
+        same = mine is not None and (named.lower() == str(mine).lower() if key in folded else named == str(mine))
         if not same:
             foreign.append(f"{key} (names {named}, not the stack's own {mine or 'nothing'})")
     return foreign
@@ -225,14 +238,18 @@ def _credentials(target: Target, secret_id: str, stack_name: str) -> dict[str, A
     value = target.client("secretsmanager").get_secret_value(SecretId=secret_id)
     try:
         return credentials(value.get("SecretString"))
-    except MalformedSecret as e:   # its shape only: no part of the value is ever quoted
-        raise UsageError(f"stack {stack_name}", f"its secret {secret_id} {e.shape}",
-                         "run `tapcheck smoke` (R6) and repair the secret") from None
+    except MalformedSecret as e:  # its shape only: no part of the value is ever quoted
+        raise UsageError(
+            f"stack {stack_name}",
+            f"its secret {secret_id} {e.shape}",
+            "run `tapcheck smoke` (R6) and repair the secret",
+        ) from None
 
 
 def _writer_of(cluster: dict[str, Any]) -> str | None:
-    return next((m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers") or [] if m.get("IsClusterWriter")),
-                None)
+    return next(
+        (m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers") or [] if m.get("IsClusterWriter")), None
+    )
 
 
 def _describe(target: Target, cluster_id: str) -> dict[str, Any]:
@@ -245,21 +262,33 @@ def _timeline(conn: Any) -> int | None:
     return int(row[0]) if row else None
 
 
-DISRUPTION = ("on AWS this forces a failover of the live cluster: the writer changes, both instances restart and "
-              "every connection drops")
+DISRUPTION = (
+    "on AWS this forces a failover of the live cluster: the writer changes, both instances restart and "
+    "every connection drops"
+)
 
 
 def require_consent(target_name: str, stack_name: str, confirm_stack: str | None) -> None:
     """The drill disrupts a live cluster: on AWS only once the stack's name has been repeated
     (the command line asks for it: stack_names.confirm)."""
     if target_name != "local" and confirm_stack != stack_name:
-        raise UsageError("drill failover", DISRUPTION + f"; it runs only with the stack's name repeated",
-                         f"pass --confirm-stack {stack_name}")
+        raise UsageError(
+            "drill failover",
+            DISRUPTION + "; it runs only with the stack's name repeated",
+            f"pass --confirm-stack {stack_name}",
+        )
 
 
-def run_drill(target: Target, stack_name: str, confirm_stack: str | None = None, out: Any = None,
-              db_host: str | None = None, db_port: int | None = None, db_reader_host: str | None = None,
-              db_reader_port: int | None = None) -> DrillResult:
+def run_drill(
+    target: Target,
+    stack_name: str,
+    confirm_stack: str | None = None,
+    out: Any = None,
+    db_host: str | None = None,
+    db_port: int | None = None,
+    db_reader_host: str | None = None,
+    db_reader_port: int | None = None,
+) -> DrillResult:
     """Run the failover drill and print one line per check. Raises UsageError when it
     cannot run (the stack, its secret or its writer endpoint unusable before the failover, or
     outputs naming what is not the stack's own)."""
@@ -272,12 +301,20 @@ def run_drill(target: Target, stack_name: str, confirm_stack: str | None = None,
     except (BotoCoreError, ClientError) as e:
         from tapcheck.live.aws_errors import describe
 
-        raise describe(e) or UsageError("drill failover", f"an AWS call failed: {' '.join(str(e).split())}",
-                                        "check the target and credentials") from None
+        raise describe(e) or UsageError(
+            "drill failover", f"an AWS call failed: {' '.join(str(e).split())}", "check the target and credentials"
+        ) from None
 
 
-def _run(target: Target, stack_name: str, out: Any, db_host: str | None, db_port: int | None,
-         db_reader_host: str | None, db_reader_port: int | None) -> DrillResult:
+def _run(
+    target: Target,
+    stack_name: str,
+    out: Any,
+    db_host: str | None,
+    db_port: int | None,
+    db_reader_host: str | None,
+    db_reader_port: int | None,
+) -> DrillResult:
     import psycopg
     from botocore.exceptions import ClientError
     from psycopg import sql
@@ -290,41 +327,67 @@ def _run(target: Target, stack_name: str, out: Any, db_host: str | None, db_port
     cluster = _describe(target, cluster_id)
     foreign = _foreign_outputs(outputs, cluster_id, secret_id, cluster)
     if foreign:
-        raise UsageError(f"stack {stack_name}", "its outputs name what is not among its own resources: "
-                         + "; ".join(foreign) + "; nothing was touched",
-                         "drill the stack that owns that cluster, or correct the outputs")
+        raise UsageError(
+            f"stack {stack_name}",
+            "its outputs name what is not among its own resources: " + "; ".join(foreign) + "; nothing was touched",
+            "drill the stack that owns that cluster, or correct the outputs",
+        )
     port = int(cluster.get("Port") or 5432)
     writer_host = db_host or cluster.get("Endpoint")
     reader_host = db_reader_host or cluster.get("ReaderEndpoint")
     if not writer_host or not reader_host:
-        raise UsageError(f"stack {stack_name}", f"its cluster {cluster_id} has no writer or reader endpoint",
-                         "pass --db-host and --db-reader-host")
-    ca_bundle = tls.trust_anchor(target)     # before the secret is read: no bundle, no password read
+        raise UsageError(
+            f"stack {stack_name}",
+            f"its cluster {cluster_id} has no writer or reader endpoint",
+            "pass --db-host and --db-reader-host",
+        )
+    ca_bundle = tls.trust_anchor(target)  # before the secret is read: no bundle, no password read
     creds = _credentials(target, secret_id, stack_name)
-    db = _Database(target, Endpoint(writer_host, db_port or port), Endpoint(reader_host, db_reader_port or db_port or port),
-                   creds, creds.get("dbname") or cluster.get("DatabaseName") or "postgres", ca_bundle)
+    db = _Database(
+        target,
+        Endpoint(writer_host, db_port or port),
+        Endpoint(reader_host, db_reader_port or db_port or port),
+        creds,
+        creds.get("dbname") or cluster.get("DatabaseName") or "postgres",
+        ca_bundle,
+    )
     old_writer = _writer_of(cluster) or "(none)"
     result = DrillResult(stack_name, cluster_id, old_writer)
     members = cluster.get("DBClusterMembers") or []
-    print(f"drill failover {stack_name} on {target.name}: cluster {cluster_id}, writer {old_writer}, "
-          f"{len(members)} instance(s)", file=out)
+    print(
+        f"drill failover {stack_name} on {target.name}: cluster {cluster_id}, writer {old_writer}, "
+        f"{len(members)} instance(s)",
+        file=out,
+    )
     if len(members) < 2:
-        result.check("a reader to fail over to", False,
-                     f"the cluster has {len(members)} instance(s); losing the writer loses the cluster")
+        result.record(
+            "a reader to fail over to",
+            False,
+            f"the cluster has {len(members)} instance(s); losing the writer loses the cluster",
+        )
         return _finish(result, out)
 
     table = f"tapcheck_drill_{uuid.uuid4().hex[:12]}"
     try:
         with db.connect(db.writer) as conn:
             if conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]:
-                raise UsageError(f"writer endpoint {db.writer}", "serves a read-only standby",
-                                 "run `tapcheck smoke` and repair the cluster first")
+                raise UsageError(
+                    f"writer endpoint {db.writer}",
+                    "serves a read-only standby",
+                    "run `tapcheck smoke` and repair the cluster first",
+                )
             timeline_before = _timeline(conn) if target.local else None
-            conn.execute(sql.SQL("CREATE TABLE {} (id bigint PRIMARY KEY, at timestamptz DEFAULT now())")
-                         .format(sql.Identifier(table)))
+            conn.execute(
+                sql.SQL("CREATE TABLE {} (id bigint PRIMARY KEY, at timestamptz DEFAULT now())").format(
+                    sql.Identifier(table)
+                )
+            )
     except psycopg.Error as e:
-        raise UsageError(f"writer endpoint {db.writer}", f"cannot write before the failover: {' '.join(str(e).split())}",
-                         "run `tapcheck smoke` and repair the cluster first") from None
+        raise UsageError(
+            f"writer endpoint {db.writer}",
+            f"cannot write before the failover: {' '.join(str(e).split())}",
+            "run `tapcheck smoke` and repair the cluster first",
+        ) from None
     try:
         _drill(target, db, table, result, timeline_before, out, ClientError)
     finally:
@@ -336,8 +399,15 @@ def _run(target: Target, stack_name: str, out: Any, db_host: str | None, db_port
     return _finish(result, out)
 
 
-def _drill(target: Target, db: _Database, table: str, result: DrillResult, timeline_before: int | None, out: Any,
-           client_error: type[Exception]) -> None:
+def _drill(
+    target: Target,
+    db: _Database,
+    table: str,
+    result: DrillResult,
+    timeline_before: int | None,
+    out: Any,
+    client_error: type[Exception],
+) -> None:
     import psycopg
     from psycopg import sql
 
@@ -347,19 +417,21 @@ def _drill(target: Target, db: _Database, table: str, result: DrillResult, timel
         deadline = time.monotonic() + WARMUP_BOUND_S
         while len(load.snapshot()[0]) < WARMUP_COMMITS:
             if time.monotonic() > deadline:
-                raise UsageError(f"writer endpoint {db.writer}",
-                                 f"fewer than {WARMUP_COMMITS} writes committed in {WARMUP_BOUND_S:.0f} s before the "
-                                 f"failover: {(load.snapshot()[1] or [(0, 'no error')])[-1][1]}",
-                                 "run `tapcheck smoke` and repair the cluster first")
+                raise UsageError(
+                    f"writer endpoint {db.writer}",
+                    f"fewer than {WARMUP_COMMITS} writes committed in {WARMUP_BOUND_S:.0f} s before the "
+                    f"failover: {(load.snapshot()[1] or [(0, 'no error')])[-1][1]}",
+                    "run `tapcheck smoke` and repair the cluster first",
+                )
             time.sleep(0.02)
         started = time.monotonic()
         try:
             target.client("rds").failover_db_cluster(DBClusterIdentifier=result.cluster_id)
         except client_error as e:
-            result.check("FailoverDBCluster accepted", False, " ".join(str(e).split()))
+            result.record("FailoverDBCluster accepted", False, " ".join(str(e).split()))
             return
         result.api_s = time.monotonic() - started
-        result.check("FailoverDBCluster accepted", True, f"returned after {result.api_s:.2f} s")
+        result.record("FailoverDBCluster accepted", True, f"returned after {result.api_s:.2f} s")
         _wait_new_writer(target, result, started)
         _wait_writes_resume(target, load, result, started)
     finally:
@@ -369,24 +441,33 @@ def _drill(target: Target, db: _Database, table: str, result: DrillResult, timel
     result.committed = len(commits)
     result.failed_writes = len(failures)
     done = [t for _, t in commits]
-    result.window_s = max((b - a for a, b in zip(done, done[1:])), default=0.0)
+    result.window_s = max((b - a for a, b in itertools.pairwise(done)), default=0.0)
     try:
         with db.connect(db.writer) as conn:
             writable = not conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
             present = {r[0] for r in conn.execute(sql.SQL("SELECT id FROM {}").format(sql.Identifier(table)))}
             timeline_after = _timeline(conn) if timeline_before is not None else None
     except psycopg.Error as e:
-        result.check("every committed row is on the writer endpoint's server", False,
-                     f"cannot read the committed rows back through {db.writer}: {' '.join(str(e).split())[:200]}")
+        result.record(
+            "every committed row is on the writer endpoint's server",
+            False,
+            f"cannot read the committed rows back through {db.writer}: {' '.join(str(e).split())[:200]}",
+        )
         return
     result.lost = sorted({i for i, _ in commits} - present)
-    result.check("every committed row is on the writer endpoint's server", writable and not result.lost,
-                 f"{result.committed} committed, {len(result.lost)} lost"
-                 + (f" (first lost ids {result.lost[:5]})" if result.lost else "")
-                 + ("" if writable else "; the writer endpoint serves a read-only standby"))
+    result.record(
+        "every committed row is on the writer endpoint's server",
+        writable and not result.lost,
+        f"{result.committed} committed, {len(result.lost)} lost"
+        + (f" (first lost ids {result.lost[:5]})" if result.lost else "")
+        + ("" if writable else "; the writer endpoint serves a read-only standby"),
+    )
     if timeline_before is not None:
-        result.check("the writer endpoint serves the promoted standby", (timeline_after or 0) > timeline_before,
-                     f"WAL timeline {timeline_before} -> {timeline_after}")
+        result.record(
+            "the writer endpoint serves the promoted standby",
+            (timeline_after or 0) > timeline_before,
+            f"WAL timeline {timeline_before} -> {timeline_after}",
+        )
     _check_reader(target, db, table, result)
 
 
@@ -396,12 +477,18 @@ def _wait_new_writer(target: Target, result: DrillResult, started: float) -> Non
         writer = _writer_of(_describe(target, result.cluster_id))
         if writer and writer != result.old_writer:
             result.new_writer = writer
-            result.check("describe_db_clusters names a new writer", True,
-                         f"{result.old_writer} -> {writer} (IsClusterWriter) after {time.monotonic() - started:.1f} s")
+            result.record(
+                "describe_db_clusters names a new writer",
+                True,
+                f"{result.old_writer} -> {writer} (IsClusterWriter) after {time.monotonic() - started:.1f} s",
+            )
             return
         if time.monotonic() - started > bound:
-            result.check("describe_db_clusters names a new writer", False,
-                         f"still {writer} as the writer {bound:.0f} s after FailoverDBCluster")
+            result.record(
+                "describe_db_clusters names a new writer",
+                False,
+                f"still {writer} as the writer {bound:.0f} s after FailoverDBCluster",
+            )
             return
         time.sleep(0.2 if target.local else 2.0)
 
@@ -419,14 +506,20 @@ def _wait_writes_resume(target: Target, load: _WriteLoad, result: DrillResult, s
             recovery = resumed[0] - started if last_failure is not None else 0.0
             result.recovery_s = recovery
             ok = recovery <= bound
-            result.check(f"the writer endpoint takes writes again within {bound:.0f} s", ok,
-                         f"first write committed {recovery:.2f} s after FailoverDBCluster was called"
-                         + (f" ({len([f for f in failures if f[0] >= started])} attempts failed meanwhile)"))
+            result.record(
+                f"the writer endpoint takes writes again within {bound:.0f} s",
+                ok,
+                f"first write committed {recovery:.2f} s after FailoverDBCluster was called"
+                + (f" ({len([f for f in failures if f[0] >= started])} attempts failed meanwhile)"),
+            )
             return
         if now - started > bound + stable:
             last = failures[-1][1] if failures else "no error"
-            result.check(f"the writer endpoint takes writes again within {bound:.0f} s", False,
-                         f"no steady writes {bound + stable:.0f} s after FailoverDBCluster; last error: {last}")
+            result.record(
+                f"the writer endpoint takes writes again within {bound:.0f} s",
+                False,
+                f"no steady writes {bound + stable:.0f} s after FailoverDBCluster; last error: {last}",
+            )
             return
         time.sleep(0.05)
 
@@ -442,24 +535,32 @@ def _check_reader(target: Target, db: _Database, table: str, result: DrillResult
         with db.connect(db.writer) as conn:
             conn.execute(sql.SQL("INSERT INTO {} (id) VALUES (%s)").format(sql.Identifier(table)), (marker,))
     except psycopg.Error as e:
-        result.check(name, False, f"could not write the marker row through {db.writer}: {' '.join(str(e).split())[:200]}")
+        result.record(
+            name, False, f"could not write the marker row through {db.writer}: {' '.join(str(e).split())[:200]}"
+        )
         return
     started = time.monotonic()
     last = "not tried"
-    select = sql.SQL("SELECT pg_is_in_recovery(), EXISTS (SELECT 1 FROM {} WHERE id = %s)").format(sql.Identifier(table))
+    select = sql.SQL("SELECT pg_is_in_recovery(), EXISTS (SELECT 1 FROM {} WHERE id = %s)").format(
+        sql.Identifier(table)
+    )
     while time.monotonic() - started <= bound:
         try:
             with db.connect(db.reader) as conn:
                 standby, seen = conn.execute(select, (marker,)).fetchone()
             if standby and seen:
-                result.check(name, True, f"a row written after the failover is visible on the reader's standby "
-                                         f"after {time.monotonic() - started:.2f} s")
+                result.record(
+                    name,
+                    True,
+                    f"a row written after the failover is visible on the reader's standby "
+                    f"after {time.monotonic() - started:.2f} s",
+                )
                 return
             last = "serves the writer, not a standby" if not standby else "the row is not there yet"
         except psycopg.Error as e:
             last = " ".join(str(e).split())[:200]
         time.sleep(0.1 if target.local else 2.0)
-    result.check(name, False, f"not within {bound:.0f} s at {db.reader}: {last}")
+    result.record(name, False, f"not within {bound:.0f} s at {db.reader}: {last}")
 
 
 def _finish(result: DrillResult, out: Any) -> DrillResult:
@@ -471,8 +572,10 @@ def _cases(result: DrillResult) -> list[Any]:
     from tapcheck.findings import Status
     from tapcheck.report.live import Case
 
-    return [Case(c.name, (REQ,), Status.PASS if c.ok else Status.FAIL, c.detail, c.seconds, text=c.line())
-            for c in result.checks]
+    return [
+        Case(c.name, (REQ,), Status.PASS if c.ok else Status.FAIL, c.detail, c.seconds, text=c.line())
+        for c in result.checks
+    ]
 
 
 def _summary(result: DrillResult) -> str:
@@ -485,9 +588,11 @@ def _text(result: DrillResult) -> str:
     """One line per check, the window measured, the summary."""
     lines = [c.line() for c in result.checks]
     if result.committed:
-        lines.append(f"write-unavailability window: {result.window_s:.2f} s (longest gap between two committed "
-                     f"writes); {result.committed} rows committed, {len(result.lost)} lost, {result.failed_writes} "
-                     f"write attempts failed")
+        lines.append(
+            f"write-unavailability window: {result.window_s:.2f} s (longest gap between two committed "
+            f"writes); {result.committed} rows committed, {len(result.lost)} lost, {result.failed_writes} "
+            f"write attempts failed"
+        )
     return "\n".join(lines + [_summary(result)]) + "\n"
 
 
@@ -498,8 +603,25 @@ def as_report(result: DrillResult, target: str) -> Any:
 
     cases = _cases(result)
     decided = verdict(cases)
-    figures = {"cluster": result.cluster_id, "old_writer": result.old_writer, "new_writer": result.new_writer,
-               "committed": result.committed, "lost": len(result.lost), "failed_writes": result.failed_writes,
-               "window_s": round(result.window_s, 3), "api_s": result.api_s, "recovery_s": result.recovery_s}
-    return LiveReport("drill failover", result.stack_name, target, cases, _summary(result), decided.exit_code,
-                      decided.failed_requirements, figures, text=_text(result))
+    figures = {
+        "cluster": result.cluster_id,
+        "old_writer": result.old_writer,
+        "new_writer": result.new_writer,
+        "committed": result.committed,
+        "lost": len(result.lost),
+        "failed_writes": result.failed_writes,
+        "window_s": round(result.window_s, 3),
+        "api_s": result.api_s,
+        "recovery_s": result.recovery_s,
+    }
+    return LiveReport(
+        "drill failover",
+        result.stack_name,
+        target,
+        cases,
+        _summary(result),
+        decided.exit_code,
+        decided.failed_requirements,
+        figures,
+        text=_text(result),
+    )

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from tapcheck.live.target import Target
@@ -41,8 +41,10 @@ def format_event(event: dict[str, Any], started: datetime) -> str:
     when = event.get("Timestamp")
     elapsed = max(0.0, (when - started).total_seconds()) if isinstance(when, datetime) else 0.0
     reason = event.get("ResourceStatusReason") or ""
-    line = (f"  [{elapsed:7.1f} s] {event.get('LogicalResourceId', ''):<26} {event.get('ResourceType', ''):<44} "
-            f"{event.get('ResourceStatus', '')}")
+    line = (
+        f"  [{elapsed:7.1f} s] {event.get('LogicalResourceId', ''):<26} {event.get('ResourceType', ''):<44} "
+        f"{event.get('ResourceStatus', '')}"
+    )
     return f"{line}  {reason}" if reason and reason != "User Initiated" else line
 
 
@@ -52,16 +54,16 @@ class EventStream:
     there already (a stack of the same name deleted earlier, the previous operations)."""
 
     target: Target
-    stack: str                          # name before the stack exists, its id afterwards
+    stack: str  # name before the stack exists, its id afterwards
     out: TextIO | None = None
-    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
     seen: set[str] = field(default_factory=set)
     events: list[dict[str, Any]] = field(default_factory=list)
     last_news: float = field(default_factory=time.monotonic)
 
     def prime(self) -> None:
         self.seen |= {e["EventId"] for e in self._fetch()}
-        self.started = datetime.now(timezone.utc)
+        self.started = datetime.now(UTC)
         self.last_news = time.monotonic()
 
     def _fetch(self) -> list[dict[str, Any]]:
@@ -72,11 +74,11 @@ class EventStream:
             pages = cfn.get_paginator("describe_stack_events").paginate(StackName=self.stack)
             events = []
             for page in pages:
-                batch = page["StackEvents"]       # newest first
+                batch = page["StackEvents"]  # newest first
                 fresh = [e for e in batch if e["EventId"] not in self.seen]
                 events.extend(fresh)
                 if len(fresh) < len(batch):
-                    break                         # reached what was seen already
+                    break  # reached what was seen already
             return events
         except ClientError as e:
             if "does not exist" in str(e):
@@ -98,7 +100,7 @@ class EventStream:
         return time.monotonic() - self.last_news
 
     def elapsed(self) -> float:
-        return (datetime.now(timezone.utc) - self.started).total_seconds()
+        return (datetime.now(UTC) - self.started).total_seconds()
 
 
 def stack_status(target: Target, stack: str) -> str | None:
@@ -125,7 +127,9 @@ class _Call(threading.Thread):
 
     def __init__(self, call: Callable[[], Any]) -> None:
         super().__init__(daemon=True, name="tapcheck-stack-call")
-        self.call, self.result, self.error = call, None, None
+        self.call = call
+        self.result: Any = None
+        self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
@@ -146,7 +150,7 @@ def follow(target: Target, stream: EventStream, call: Callable[[], Any], timeout
         worker.join(timeout=0 if not worker.is_alive() else min(delay, max(0.0, deadline - time.monotonic())))
         if worker.error is not None:
             raise worker.error
-        done = not worker.is_alive()      # read before the status: the call may end in between
+        done = not worker.is_alive()  # read before the status: the call may end in between
         stream.poll()
         status = stack_status(target, stream.stack)
         if done and settled(status):
@@ -155,8 +159,11 @@ def follow(target: Target, stream: EventStream, call: Callable[[], Any], timeout
         if time.monotonic() > deadline:
             raise OperationTimeout(timeout, status)
         if not target.local and stream.out is not None and stream.quiet_for() > QUIET_NOTICE_S:
-            print(f"  [{stream.elapsed():7.1f} s] ... still {status} (no new event for "
-                  f"{stream.quiet_for():.0f} s)", file=stream.out, flush=True)
+            print(
+                f"  [{stream.elapsed():7.1f} s] ... still {status} (no new event for {stream.quiet_for():.0f} s)",
+                file=stream.out,
+                flush=True,
+            )
             stream.last_news = time.monotonic()
         if not worker.is_alive():
             time.sleep(delay)

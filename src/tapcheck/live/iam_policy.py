@@ -79,10 +79,15 @@ class Named:
 
 def validate(stack_name: str, account: str | None, region: str) -> None:
     if not STACK_NAME.fullmatch(stack_name or ""):
-        raise UsageError(f"--stack-name {stack_name!r}", "is not a CloudFormation stack name (a letter, then letters, "
-                         "digits and hyphens, at most 128 characters)", "pass the name the stack was deployed with")
+        raise UsageError(
+            f"--stack-name {stack_name!r}",
+            "is not a CloudFormation stack name (a letter, then letters, digits and hyphens, at most 128 characters)",
+            "pass the name the stack was deployed with",
+        )
     if account is not None and not ACCOUNT.fullmatch(account):
-        raise UsageError(f"--account {account!r}", "is not a 12-digit AWS account id", "pass e.g. --account 111122223333")
+        raise UsageError(
+            f"--account {account!r}", "is not a 12-digit AWS account id", "pass e.g. --account 111122223333"
+        )
     if not REGION.fullmatch(region or ""):
         raise UsageError(f"--region {region!r}", "is not an AWS region name", "pass e.g. --region us-east-1")
 
@@ -107,13 +112,19 @@ def account_of(region: str) -> str:
 
     session = boto3.Session()
     if session.get_credentials() is None:
-        raise UsageError("--account", "not given, and no AWS credentials to read the account from",
-                         "pass --account with the 12-digit id of the account the stack is in")
+        raise UsageError(
+            "--account",
+            "not given, and no AWS credentials to read the account from",
+            "pass --account with the 12-digit id of the account the stack is in",
+        )
     try:
         return str(session.client("sts", region_name=region).get_caller_identity()["Account"])
     except (BotoCoreError, ClientError) as e:
-        raise UsageError("--account", f"not given, and STS GetCallerIdentity failed ({type(e).__name__}: "
-                         f"{' '.join(str(e).split())[:160]})", "pass --account with the 12-digit account id") from None
+        raise UsageError(
+            "--account",
+            f"not given, and STS GetCallerIdentity failed ({type(e).__name__}: {' '.join(str(e).split())[:160]})",
+            "pass --account with the 12-digit account id",
+        ) from None
 
 
 # --- the stack's names, from the template ----------------------------------------------------
@@ -125,8 +136,12 @@ def _literal(value: Any, scope: Scope) -> str | None:
     if isinstance(value, str):
         return str(value)
     if isinstance(value, Text):
-        pseudo = {"AWS::StackName": scope.stack_name, "AWS::Region": scope.region,
-                  "AWS::AccountId": scope.account, "AWS::Partition": scope.partition}
+        pseudo = {
+            "AWS::StackName": scope.stack_name,
+            "AWS::Region": scope.region,
+            "AWS::AccountId": scope.account,
+            "AWS::Partition": scope.partition,
+        }
         out = []
         for part in value.parts:
             if isinstance(part, str):
@@ -166,8 +181,10 @@ def _named(model: Any, scope: Scope, rtype: str, prop: str, arn_of: Any, lower: 
         if tag and found.condition is None:
             found.condition = {"StringEquals": {f"aws:ResourceTag/{tag[0]}": tag[1]}}
         elif not tag:
-            found.note = (f"{resource.logical_id} ({rtype}) has no name and no tag that follows the stack: "
-                          f"its actions are allowed on every {rtype} in {scope.account} {scope.region}")
+            found.note = (
+                f"{resource.logical_id} ({rtype}) has no name and no tag that follows the stack: "
+                f"its actions are allowed on every {rtype} in {scope.account} {scope.region}"
+            )
     found.arns = sorted(set(found.arns))
     return found
 
@@ -183,36 +200,75 @@ def stack_names(template_path: str, scope: Scope, parameters: dict[str, str]) ->
         return [scope.arn("iam", f"role{path}{name}", regional=False)]
 
     return {
-        "secret": _named(model, scope, "AWS::SecretsManager::Secret", "Name",
-                         # Secrets Manager appends "a dash and six random alphanumeric characters"
-                         # (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html);
-                         # '??????' matches exactly those six.
-                         lambda n, _: [scope.arn("secretsmanager", f"secret:{n}" + ("" if n == "*" else "-??????"))]),
-        "subnet_group": _named(model, scope, "AWS::RDS::DBSubnetGroup", "DBSubnetGroupName",
-                               lambda n, _: [scope.arn("rds", f"subgrp:{n}")], lower=True),
-        "cluster_parameter_group": _named(model, scope, "AWS::RDS::DBClusterParameterGroup",
-                                          "DBClusterParameterGroupName",
-                                          lambda n, _: [scope.arn("rds", f"cluster-pg:{n}")], lower=True),
-        "cluster": _named(model, scope, "AWS::RDS::DBCluster", "DBClusterIdentifier",
-                          lambda n, _: [scope.arn("rds", f"cluster:{n}")], lower=True),
-        "instances": _named(model, scope, "AWS::RDS::DBInstance", "DBInstanceIdentifier",
-                            lambda n, _: [scope.arn("rds", f"db:{n}")], lower=True),
+        "secret": _named(
+            model,
+            scope,
+            "AWS::SecretsManager::Secret",
+            "Name",
+            # Secrets Manager appends "a dash and six random alphanumeric characters"
+            # (https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_iam-permissions.html);
+            # '??????' matches exactly those six.
+            lambda n, _: [scope.arn("secretsmanager", f"secret:{n}" + ("" if n == "*" else "-??????"))],
+        ),
+        "subnet_group": _named(
+            model,
+            scope,
+            "AWS::RDS::DBSubnetGroup",
+            "DBSubnetGroupName",
+            lambda n, _: [scope.arn("rds", f"subgrp:{n}")],
+            lower=True,
+        ),
+        "cluster_parameter_group": _named(
+            model,
+            scope,
+            "AWS::RDS::DBClusterParameterGroup",
+            "DBClusterParameterGroupName",
+            lambda n, _: [scope.arn("rds", f"cluster-pg:{n}")],
+            lower=True,
+        ),
+        "cluster": _named(
+            model,
+            scope,
+            "AWS::RDS::DBCluster",
+            "DBClusterIdentifier",
+            lambda n, _: [scope.arn("rds", f"cluster:{n}")],
+            lower=True,
+        ),
+        "instances": _named(
+            model,
+            scope,
+            "AWS::RDS::DBInstance",
+            "DBInstanceIdentifier",
+            lambda n, _: [scope.arn("rds", f"db:{n}")],
+            lower=True,
+        ),
         # a log group's ARN as IAM evaluates it may carry ":*"; both forms are given
-        "log_groups": _named(model, scope, "AWS::Logs::LogGroup", "LogGroupName",
-                             lambda n, _: [scope.arn("logs", f"log-group:{n}"), scope.arn("logs", f"log-group:{n}:*")]),
+        "log_groups": _named(
+            model,
+            scope,
+            "AWS::Logs::LogGroup",
+            "LogGroupName",
+            lambda n, _: [scope.arn("logs", f"log-group:{n}"), scope.arn("logs", f"log-group:{n}:*")],
+        ),
         "roles": _named(model, scope, "AWS::IAM::Role", "RoleName", role_arns),
         "topics": _named(model, scope, "AWS::SNS::Topic", "TopicName", lambda n, _: [scope.arn("sns", n)]),
-        "alarms": _named(model, scope, "AWS::CloudWatch::Alarm", "AlarmName",
-                         lambda n, _: [scope.arn("cloudwatch", f"alarm:{n}")]),
+        "alarms": _named(
+            model, scope, "AWS::CloudWatch::Alarm", "AlarmName", lambda n, _: [scope.arn("cloudwatch", f"alarm:{n}")]
+        ),
         "keys": _named(model, scope, "AWS::KMS::Key", "__no_name__", lambda n, _: [scope.arn("kms", f"key/{n}")]),
     }
 
 
 # --- the documents ------------------------------------------------------------------------------
-def _statement(sid: str, actions: list[str], resources: list[str] | str,
-               condition: dict[str, Any] | None = None) -> dict[str, Any]:
-    st: dict[str, Any] = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions),
-                          "Resource": resources if isinstance(resources, str) else sorted(resources)}
+def _statement(
+    sid: str, actions: list[str], resources: list[str] | str, condition: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    st: dict[str, Any] = {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": sorted(actions),
+        "Resource": resources if isinstance(resources, str) else sorted(resources),
+    }
     if condition:
         st["Condition"] = condition
     return st
@@ -226,39 +282,63 @@ def smoke_policy(scope: Scope, names: dict[str, Named], fire_alarm: bool = False
     """What smoke reads, on the stack's own resources; with fire_alarm, what H4's opt-in firing adds."""
     rds_tags = ["rds:ListTagsForResource"]
     statements = [
-        _statement("StackReads", ["cloudformation:DescribeStacks", "cloudformation:GetTemplate",
-                                  "cloudformation:ListStackResources"],
-                   [scope.arn("cloudformation", f"stack/{scope.stack_name}/*")]),
+        _statement(
+            "StackReads",
+            ["cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:ListStackResources"],
+            [scope.arn("cloudformation", f"stack/{scope.stack_name}/*")],
+        ),
         *_on("ClusterReads", ["rds:DescribeDBClusters", *rds_tags], names["cluster"]),
         *_on("InstanceReads", ["rds:DescribeDBInstances", *rds_tags], names["instances"]),
         *_on("SubnetGroupReads", ["rds:DescribeDBSubnetGroups", *rds_tags], names["subnet_group"]),
-        *_on("ClusterParameterGroupReads", ["rds:DescribeDBClusterParameterGroups",
-                                            "rds:DescribeDBClusterParameters", *rds_tags],
-             names["cluster_parameter_group"]),
+        *_on(
+            "ClusterParameterGroupReads",
+            ["rds:DescribeDBClusterParameterGroups", "rds:DescribeDBClusterParameters", *rds_tags],
+            names["cluster_parameter_group"],
+        ),
         # the probes log in with the stack's secret: this secret only
         *_on("SecretRead", ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"], names["secret"]),
         # DescribeKey reads metadata of whichever key the stack's resources name: the cluster's and the
         # secret's are AWS managed keys (C7), which carry no tag of the stack and cannot be tagged
         # (https://docs.aws.amazon.com/kms/latest/developerguide/tagging-keys.html)
         _statement("KeyMetadata", ["kms:DescribeKey"], [scope.arn("kms", "key/*")]),
-        *_on("StackKeyReads", ["kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"],
-             names["keys"]),
-        *_on("AlarmReads", ["cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms",
-                            "cloudwatch:ListTagsForResource"], names["alarms"]),
+        *_on("StackKeyReads", ["kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"], names["keys"]),
+        *_on(
+            "AlarmReads",
+            ["cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource"],
+            names["alarms"],
+        ),
         # ListSubscriptionsByTopic: H4 judged without firing reads the topic's confirmed subscriptions
         # (issue 21, item 1)
-        *_on("TopicReads", ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource"],
-             names["topics"]),
+        *_on(
+            "TopicReads",
+            ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource"],
+            names["topics"],
+        ),
         *_on("LogGroupReads", ["logs:ListTagsForResource", "logs:ListTagsLogGroup"], names["log_groups"]),
-        *_on("MonitoringRoleReads", ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies",
-                                     "iam:ListRolePolicies", "iam:ListRoleTags"], names["roles"]),
+        *_on(
+            "MonitoringRoleReads",
+            [
+                "iam:GetRole",
+                "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies",
+                "iam:ListRolePolicies",
+                "iam:ListRoleTags",
+            ],
+            names["roles"],
+        ),
         # H5 judges the role by the policies attached to it now and its permissions boundary, whichever
         # they are: AWS managed or the account's own
-        _statement("MonitoringRolePolicies", ["iam:GetPolicy", "iam:GetPolicyVersion"],
-                   [f"arn:{scope.partition}:iam::aws:policy/*", scope.arn("iam", "policy/*", regional=False)]),
+        _statement(
+            "MonitoringRolePolicies",
+            ["iam:GetPolicy", "iam:GetPolicyVersion"],
+            [f"arn:{scope.partition}:iam::aws:policy/*", scope.arn("iam", "policy/*", regional=False)],
+        ),
         # no resource-level permission exists for these (Service Authorization Reference): "*"
-        _statement("NetworkAndLogGroupLists", ["ec2:DescribeSecurityGroups", "ec2:DescribeSubnets",
-                                               "ec2:DescribeVpcs", "logs:DescribeLogGroups"], "*"),
+        _statement(
+            "NetworkAndLogGroupLists",
+            ["ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "logs:DescribeLogGroups"],
+            "*",
+        ),
     ]
     if fire_alarm:
         statements += fire_alarm_statements(scope, names)
@@ -276,9 +356,17 @@ def fire_alarm_statements(scope: Scope, names: dict[str, Named]) -> list[dict[st
         # Unsubscribe has no resource type and no condition key (Service Authorization Reference,
         # Amazon SNS): it can only be granted on "*"
         _statement("UnsubscribeProbeQueue", ["sns:Unsubscribe"], "*"),
-        _statement("ProbeQueue", ["sqs:CreateQueue", "sqs:DeleteQueue", "sqs:GetQueueAttributes",
-                                  "sqs:ReceiveMessage", "sqs:SetQueueAttributes"],
-                   [scope.arn("sqs", f"{PROBE_QUEUE_PREFIX}*")]),
+        _statement(
+            "ProbeQueue",
+            [
+                "sqs:CreateQueue",
+                "sqs:DeleteQueue",
+                "sqs:GetQueueAttributes",
+                "sqs:ReceiveMessage",
+                "sqs:SetQueueAttributes",
+            ],
+            [scope.arn("sqs", f"{PROBE_QUEUE_PREFIX}*")],
+        ),
     ]
 
 
@@ -291,33 +379,72 @@ def runner_policy(scope: Scope) -> dict[str, Any]:
     boundary = runner.boundary_arn(scope.partition, scope.account)
     vpc_access = runner.vpc_access_policy(scope.partition)
     log_group = f"{runner.LOG_GROUP_PREFIX}{pattern}"
-    return {"Version": VERSION, "Statement": [
-        # iam:PermissionsBoundary: "Filters access if the specified policy is set as the permissions
-        # boundary on the IAM entity (user or role)"; iam:PolicyARN: "Filters access by the ARN of an
-        # IAM policy"; iam:PassedToService: "Filters access by the AWS service to which this role is
-        # passed" (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html)
-        # (both ARN-typed: ArnEquals). TagRole carries no iam:PermissionsBoundary in its request, so a
-        # statement requiring it would never allow TagRole: it stands alone, on the runner's names.
-        _statement("RunnerRoleCreateWithBoundaryOnly", ["iam:CreateRole"], [role],
-                   {"ArnEquals": {"iam:PermissionsBoundary": boundary}}),
-        _statement("RunnerRoleTag", ["iam:TagRole"], [role]),
-        _statement("RunnerRoleAttachVpcAccessOnly", ["iam:AttachRolePolicy"], [role],
-                   {"ArnEquals": {"iam:PolicyARN": vpc_access, "iam:PermissionsBoundary": boundary}}),
-        _statement("RunnerRoleDetachVpcAccessOnly", ["iam:DetachRolePolicy"], [role],
-                   {"ArnEquals": {"iam:PolicyARN": vpc_access}}),
-        _statement("RunnerRolePassToLambdaOnly", ["iam:PassRole"], [role],
-                   {"StringEquals": {"iam:PassedToService": LAMBDA_SERVICE}}),
-        _statement("RunnerRoleRemove", ["iam:DeleteRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies",
-                                        "iam:ListRoleTags"], [role]),
-        _statement("RunnerFunction", ["lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction",
-                                      "lambda:InvokeFunction", "lambda:ListTags", "lambda:TagResource"],
-                   [scope.arn("lambda", f"function:{pattern}")]),
-        _statement("RunnerLogGroup", ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:ListTagsForResource",
-                                      "logs:PutRetentionPolicy", "logs:TagResource"],
-                   [scope.arn("logs", f"log-group:{log_group}"), scope.arn("logs", f"log-group:{log_group}:*")]),
-        # listed by name (no resource-level permission exists for these), then read by tag above
-        _statement("RunnerFindLeftovers", ["iam:ListRoles", "lambda:ListFunctions"], "*"),
-    ]}
+    return {
+        "Version": VERSION,
+        "Statement": [
+            # iam:PermissionsBoundary: "Filters access if the specified policy is set as the permissions
+            # boundary on the IAM entity (user or role)"; iam:PolicyARN: "Filters access by the ARN of an
+            # IAM policy"; iam:PassedToService: "Filters access by the AWS service to which this role is
+            # passed" (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html)
+            # (both ARN-typed: ArnEquals). TagRole carries no iam:PermissionsBoundary in its request, so a
+            # statement requiring it would never allow TagRole: it stands alone, on the runner's names.
+            _statement(
+                "RunnerRoleCreateWithBoundaryOnly",
+                ["iam:CreateRole"],
+                [role],
+                {"ArnEquals": {"iam:PermissionsBoundary": boundary}},
+            ),
+            _statement("RunnerRoleTag", ["iam:TagRole"], [role]),
+            _statement(
+                "RunnerRoleAttachVpcAccessOnly",
+                ["iam:AttachRolePolicy"],
+                [role],
+                {"ArnEquals": {"iam:PolicyARN": vpc_access, "iam:PermissionsBoundary": boundary}},
+            ),
+            _statement(
+                "RunnerRoleDetachVpcAccessOnly",
+                ["iam:DetachRolePolicy"],
+                [role],
+                {"ArnEquals": {"iam:PolicyARN": vpc_access}},
+            ),
+            _statement(
+                "RunnerRolePassToLambdaOnly",
+                ["iam:PassRole"],
+                [role],
+                {"StringEquals": {"iam:PassedToService": LAMBDA_SERVICE}},
+            ),
+            _statement(
+                "RunnerRoleRemove",
+                ["iam:DeleteRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:ListRoleTags"],
+                [role],
+            ),
+            _statement(
+                "RunnerFunction",
+                [
+                    "lambda:CreateFunction",
+                    "lambda:DeleteFunction",
+                    "lambda:GetFunction",
+                    "lambda:InvokeFunction",
+                    "lambda:ListTags",
+                    "lambda:TagResource",
+                ],
+                [scope.arn("lambda", f"function:{pattern}")],
+            ),
+            _statement(
+                "RunnerLogGroup",
+                [
+                    "logs:CreateLogGroup",
+                    "logs:DeleteLogGroup",
+                    "logs:ListTagsForResource",
+                    "logs:PutRetentionPolicy",
+                    "logs:TagResource",
+                ],
+                [scope.arn("logs", f"log-group:{log_group}"), scope.arn("logs", f"log-group:{log_group}:*")],
+            ),
+            # listed by name (no resource-level permission exists for these), then read by tag above
+            _statement("RunnerFindLeftovers", ["iam:ListRoles", "lambda:ListFunctions"], "*"),
+        ],
+    }
 
 
 def runner_boundary(scope: Scope) -> dict[str, Any]:
@@ -329,23 +456,39 @@ def runner_boundary(scope: Scope) -> dict[str, Any]:
     from tapcheck.live import runner
 
     logs = f"arn:{scope.partition}:logs:*:{scope.account}:log-group:{runner.LOG_GROUP_PREFIX}{runner.NAME_PREFIX}*"
-    return {"Version": VERSION, "Statement": [
-        # the network-interface actions a VPC function's execution role needs
-        # (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions):
-        # the two Describe actions only on "*" ("This action only works if it's allowed on all
-        # resources"), the others on the account's EC2 resources
-        _statement("VpcFunctionNetworkInterfaces", [a for a in runner.VPC_FUNCTION_EC2_ACTIONS
-                                                    if not a.startswith("ec2:Describe")],
-                   [f"arn:{scope.partition}:ec2:*:{scope.account}:*"]),
-        _statement("VpcFunctionNetworkReads", [a for a in runner.VPC_FUNCTION_EC2_ACTIONS
-                                               if a.startswith("ec2:Describe")], "*"),
-        _statement("RunnerLogsOnly", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                   [logs, f"{logs}:*"]),
-    ]}
+    return {
+        "Version": VERSION,
+        "Statement": [
+            # the network-interface actions a VPC function's execution role needs
+            # (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions):
+            # the two Describe actions only on "*" ("This action only works if it's allowed on all
+            # resources"), the others on the account's EC2 resources
+            _statement(
+                "VpcFunctionNetworkInterfaces",
+                [a for a in runner.VPC_FUNCTION_EC2_ACTIONS if not a.startswith("ec2:Describe")],
+                [f"arn:{scope.partition}:ec2:*:{scope.account}:*"],
+            ),
+            _statement(
+                "VpcFunctionNetworkReads",
+                [a for a in runner.VPC_FUNCTION_EC2_ACTIONS if a.startswith("ec2:Describe")],
+                "*",
+            ),
+            _statement(
+                "RunnerLogsOnly",
+                ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                [logs, f"{logs}:*"],
+            ),
+        ],
+    }
 
 
-def policies(template_path: str, scope: Scope, parameters: dict[str, str] | None = None, runner: bool = False,
-             fire_alarm: bool = False) -> tuple[dict[str, dict[str, Any]], list[str]]:
+def policies(
+    template_path: str,
+    scope: Scope,
+    parameters: dict[str, str] | None = None,
+    runner: bool = False,
+    fire_alarm: bool = False,
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """{policy name: document} for the stack, and notes (what could not be scoped as tightly)."""
     validate(scope.stack_name, scope.account, scope.region)
     names = stack_names(template_path, scope, dict(parameters or {}))
@@ -361,8 +504,11 @@ def render(documents: dict[str, dict[str, Any]], only: str | None = None) -> str
     """JSON text: every document keyed by its name, or one document alone (`only`)."""
     if only is not None:
         if only not in documents:
-            raise UsageError(f"--policy {only}", f"is not among the policies printed ({', '.join(documents)})",
-                             "add --runner for runner-policy and runner-boundary")
+            raise UsageError(
+                f"--policy {only}",
+                f"is not among the policies printed ({', '.join(documents)})",
+                "add --runner for runner-policy and runner-boundary",
+            )
         return dumps(documents[only]) + "\n"
     return dumps(documents) + "\n"
 
@@ -372,10 +518,12 @@ _SHORT_LIST = re.compile(r'\[\n\s*("[^"\n]*"(?:,\n\s*"[^"\n]*")*)\n\s*\]')
 
 def dumps(document: Any) -> str:
     """Indented JSON with each short list of strings on one line (as people write policies)."""
+
     def inline(match: re.Match) -> str:
         items = [item.strip() for item in match.group(1).split(",\n")]
         one = "[" + ", ".join(items) + "]"
         return one if len(one) <= 100 else match.group(0)
+
     return _SHORT_LIST.sub(inline, json.dumps(document, indent=2))
 
 
@@ -405,6 +553,8 @@ def example_markdown() -> str:
     everything = _example(runner=True)
     plain = json.loads(_example())["smoke-policy"]["Statement"]
     firing = [st for st in json.loads(_example(fire_alarm=True))["smoke-policy"]["Statement"] if st not in plain]
-    return ("```console\n$ tapcheck iam-policy " + " ".join(EXAMPLE) + " --runner\n" + everything + "```\n\n"
-            "With `--fire-alarm`, smoke-policy gains these statements:\n\n"
-            "```json\n" + dumps(firing) + "\n```\n")
+    return (
+        "```console\n$ tapcheck iam-policy " + " ".join(EXAMPLE) + " --runner\n" + everything + "```\n\n"
+        "With `--fire-alarm`, smoke-policy gains these statements:\n\n"
+        "```json\n" + dumps(firing) + "\n```\n"
+    )

@@ -13,7 +13,7 @@ from tapcheck.live.target import Target
 
 
 @dataclass
-class Check:
+class Survey:
     """The outcome of looking: what is left, and how much was looked at."""
 
     left: list[str] = field(default_factory=list)
@@ -41,15 +41,19 @@ def created_resources(target: Target, stack: str) -> list[tuple[str, str, str]]:
     try:
         pages = cfn.get_paginator("describe_stack_events").paginate(StackName=stack)
         events = [e for page in pages for e in page["StackEvents"]]
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         if "does not exist" in str(e):
             return []
         raise
     seen: dict[str, tuple[str, str, str]] = {}
-    for e in events:
-        if e.get("ResourceStatus") == "CREATE_COMPLETE" and e.get("PhysicalResourceId") \
-                and e["LogicalResourceId"] != e.get("StackName"):
-            seen[e["LogicalResourceId"]] = (e["LogicalResourceId"], e["ResourceType"], e["PhysicalResourceId"])
+    for event in events:
+        if (
+            event.get("ResourceStatus") == "CREATE_COMPLETE"
+            and event.get("PhysicalResourceId")
+            and event["LogicalResourceId"] != event.get("StackName")
+        ):
+            logical = event["LogicalResourceId"]
+            seen[logical] = (logical, event["ResourceType"], event["PhysicalResourceId"])
     return list(seen.values())
 
 
@@ -68,31 +72,54 @@ def _probe(target: Target, rtype: str, physical: str) -> Callable[[], bool] | No
     """How to ask whether a resource of this type still exists; None for types not checked."""
     rds = lambda: target.client("rds")  # noqa: E731
     probes: dict[str, Callable[[], bool]] = {
-        "AWS::RDS::DBCluster": lambda: _exists(lambda: rds().describe_db_clusters(
-            DBClusterIdentifier=physical)["DBClusters"], ("DBClusterNotFoundFault",)),
-        "AWS::RDS::DBInstance": lambda: _exists(lambda: rds().describe_db_instances(
-            DBInstanceIdentifier=physical)["DBInstances"], ("DBInstanceNotFound", "DBInstanceNotFoundFault")),
-        "AWS::RDS::DBClusterParameterGroup": lambda: _exists(lambda: rds().describe_db_cluster_parameter_groups(
-            DBClusterParameterGroupName=physical)["DBClusterParameterGroups"], ("DBParameterGroupNotFound",)),
-        "AWS::RDS::DBSubnetGroup": lambda: _exists(lambda: rds().describe_db_subnet_groups(
-            DBSubnetGroupName=physical)["DBSubnetGroups"], ("DBSubnetGroupNotFoundFault",)),
+        "AWS::RDS::DBCluster": lambda: _exists(
+            lambda: rds().describe_db_clusters(DBClusterIdentifier=physical)["DBClusters"], ("DBClusterNotFoundFault",)
+        ),
+        "AWS::RDS::DBInstance": lambda: _exists(
+            lambda: rds().describe_db_instances(DBInstanceIdentifier=physical)["DBInstances"],
+            ("DBInstanceNotFound", "DBInstanceNotFoundFault"),
+        ),
+        "AWS::RDS::DBClusterParameterGroup": lambda: _exists(
+            lambda: rds().describe_db_cluster_parameter_groups(DBClusterParameterGroupName=physical)[
+                "DBClusterParameterGroups"
+            ],
+            ("DBParameterGroupNotFound",),
+        ),
+        "AWS::RDS::DBSubnetGroup": lambda: _exists(
+            lambda: rds().describe_db_subnet_groups(DBSubnetGroupName=physical)["DBSubnetGroups"],
+            ("DBSubnetGroupNotFoundFault",),
+        ),
         # A secret scheduled for deletion is on its way out: only a live one counts.
-        "AWS::SecretsManager::Secret": lambda: _exists(lambda: not target.client("secretsmanager").describe_secret(
-            SecretId=physical).get("DeletedDate"), ("ResourceNotFoundException",)),
-        "AWS::SNS::Topic": lambda: _exists(lambda: target.client("sns").get_topic_attributes(
-            TopicArn=physical)["Attributes"], ("NotFound", "NotFoundException")),
-        "AWS::CloudWatch::Alarm": lambda: _exists(lambda: target.client("cloudwatch").describe_alarms(
-            AlarmNames=[physical])["MetricAlarms"], ()),
-        "AWS::IAM::Role": lambda: _exists(lambda: target.client("iam").get_role(RoleName=physical)["Role"],
-                                          ("NoSuchEntity",)),
-        "AWS::Logs::LogGroup": lambda: _exists(lambda: any(
-            g["logGroupName"] == physical for g in target.client("logs").describe_log_groups(
-                logGroupNamePrefix=physical)["logGroups"]), ("ResourceNotFoundException",)),
+        "AWS::SecretsManager::Secret": lambda: _exists(
+            lambda: not target.client("secretsmanager").describe_secret(SecretId=physical).get("DeletedDate"),
+            ("ResourceNotFoundException",),
+        ),
+        "AWS::SNS::Topic": lambda: _exists(
+            lambda: target.client("sns").get_topic_attributes(TopicArn=physical)["Attributes"],
+            ("NotFound", "NotFoundException"),
+        ),
+        "AWS::CloudWatch::Alarm": lambda: _exists(
+            lambda: target.client("cloudwatch").describe_alarms(AlarmNames=[physical])["MetricAlarms"], ()
+        ),
+        "AWS::IAM::Role": lambda: _exists(
+            lambda: target.client("iam").get_role(RoleName=physical)["Role"], ("NoSuchEntity",)
+        ),
+        "AWS::Logs::LogGroup": lambda: _exists(
+            lambda: any(
+                g["logGroupName"] == physical
+                for g in target.client("logs").describe_log_groups(logGroupNamePrefix=physical)["logGroups"]
+            ),
+            ("ResourceNotFoundException",),
+        ),
         # A key scheduled for deletion is on its way out: CloudFormation schedules it after
         # PendingWindowInDays (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html).
-        "AWS::KMS::Key": lambda: _exists(lambda: target.client("kms").describe_key(
-            KeyId=physical)["KeyMetadata"]["KeyState"] not in ("PendingDeletion", "PendingReplicaDeletion"),
-            ("NotFoundException",)),
+        "AWS::KMS::Key": lambda: _exists(
+            lambda: (
+                target.client("kms").describe_key(KeyId=physical)["KeyMetadata"]["KeyState"]
+                not in ("PendingDeletion", "PendingReplicaDeletion")
+            ),
+            ("NotFoundException",),
+        ),
         "AWS::SecretsManager::SecretTargetAttachment": lambda: False,  # no resource of its own
     }
     return probes.get(rtype)
@@ -100,26 +127,24 @@ def _probe(target: Target, rtype: str, physical: str) -> Callable[[], bool] | No
 
 def _network_left(target: Target, network: dict[str, str]) -> list[str]:
     ec2 = target.client("ec2")
-    left = []
-    for key, rid in network.items():
-        if rid.startswith("vpc-"):
-            found = _exists(lambda: ec2.describe_vpcs(VpcIds=[rid])["Vpcs"], ("InvalidVpcID.NotFound",))
-        elif rid.startswith("subnet-"):
-            found = _exists(lambda: ec2.describe_subnets(SubnetIds=[rid])["Subnets"], ("InvalidSubnetID.NotFound",))
-        else:
-            found = _exists(lambda: ec2.describe_security_groups(GroupIds=[rid])["SecurityGroups"],
-                            ("InvalidGroup.NotFound",))
-        if found:
-            left.append(f"{key} {rid}")
-    return left
+    return [f"{key} {rid}" for key, rid in network.items() if _network_resource_exists(ec2, rid)]
 
 
-def check(target: Target, stack: str, created: list[tuple[str, str, str]],
-          network: dict[str, str] | None = None) -> Check:
+def _network_resource_exists(ec2: Any, rid: str) -> bool:
+    if rid.startswith("vpc-"):
+        return _exists(lambda: ec2.describe_vpcs(VpcIds=[rid])["Vpcs"], ("InvalidVpcID.NotFound",))
+    if rid.startswith("subnet-"):
+        return _exists(lambda: ec2.describe_subnets(SubnetIds=[rid])["Subnets"], ("InvalidSubnetID.NotFound",))
+    return _exists(lambda: ec2.describe_security_groups(GroupIds=[rid])["SecurityGroups"], ("InvalidGroup.NotFound",))
+
+
+def survey(
+    target: Target, stack: str, created: list[tuple[str, str, str]], network: dict[str, str] | None = None
+) -> Survey:
     """Look for what is left of a stack after its deletion or rollback."""
     from tapcheck.live.events import stack_status
 
-    out = Check()
+    out = Survey()
     status = stack_status(target, stack)
     out.looked_at.append("the stack")
     if status not in (None, "DELETE_COMPLETE"):
@@ -141,8 +166,9 @@ def check(target: Target, stack: str, created: list[tuple[str, str, str]],
                 continue
             for d in cluster_dirs(Path(target.emulator_root), physical.lower()):
                 running = processes_under(d)
-                out.left.append(f"PostgreSQL data of {physical} in {d}"
-                                + (f" with {len(running)} process(es)" if running else ""))
+                out.left.append(
+                    f"PostgreSQL data of {physical} in {d}" + (f" with {len(running)} process(es)" if running else "")
+                )
     return out
 
 
@@ -156,7 +182,7 @@ def physical_ids(target: Target, stack: str) -> dict[str, tuple[str, str, str]]:
             for r in page["StackResourceSummaries"]:
                 if r.get("PhysicalResourceId"):
                     found[r["PhysicalResourceId"]] = (r["LogicalResourceId"], r["ResourceType"], r["ResourceStatus"])
-    except Exception as e:  # noqa: BLE001
+    except Exception as e:
         if "does not exist" in str(e):
             return {}
         raise
@@ -173,18 +199,21 @@ def made_by(events: list[dict[str, Any]], before: set[str]) -> list[tuple[str, s
         if not physical or e.get("LogicalResourceId") == e.get("StackName") or physical in before:
             continue
         last[physical] = (e["LogicalResourceId"], e.get("ResourceType", ""), e.get("ResourceStatus", ""))
-    return [(logical, rtype, physical) for physical, (logical, rtype, status) in last.items()
-            if status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS")]
+    return [
+        (logical, rtype, physical)
+        for physical, (logical, rtype, status) in last.items()
+        if status in ("CREATE_COMPLETE", "UPDATE_COMPLETE", "CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS")
+    ]
 
 
 def describe_left(items: list[tuple[str, str, str]]) -> str:
     return ", ".join(f"{logical} {physical}" for logical, _, physical in items) or "nothing yet"
 
 
-def check_made(target: Target, stack: str, made: list[tuple[str, str, str]]) -> Check:
+def survey_made(target: Target, stack: str, made: list[tuple[str, str, str]]) -> Survey:
     """After a rolled-back or cancelled update: is anything the update created still there (the
     stack itself stays, with its previous resources)?"""
-    out = Check()
+    out = Survey()
     current = physical_ids(target, stack)
     out.looked_at.append("the stack's resources")
     outside = []
@@ -198,7 +227,7 @@ def check_made(target: Target, stack: str, made: list[tuple[str, str, str]]) -> 
     return out
 
 
-def _look_for(target: Target, resources: list[tuple[str, str, str]], out: Check) -> int:
+def _look_for(target: Target, resources: list[tuple[str, str, str]], out: Survey) -> int:
     """Ask the service whether each (logical, type, physical) still exists; record what is left and
     what no probe can look at. Returns how many were looked at."""
     checked = 0

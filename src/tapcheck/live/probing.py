@@ -11,8 +11,8 @@ A probe run's outcome is a tapcheck.report.live.Case, the one type every report 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from tapcheck.findings import Status
 from tapcheck.live.collect import Probe, probes
@@ -23,6 +23,7 @@ from tapcheck.report.live import Case
 @dataclass(frozen=True)
 class ProbeRun:
     """One probe, on one endpoint when it runs per endpoint."""
+
     probe: Probe
     role: str | None = None
 
@@ -36,8 +37,16 @@ class ProbeRun:
 
     def outcome(self, status: Status, detail: str, seconds: float = 0.0) -> Case:
         """This run's case in the reports."""
-        return Case(self.name, self.probe.requirements, status, detail, seconds, endpoint=self.role,
-                    plane=self.probe.plane, checks=self.probe.checks)
+        return Case(
+            self.name,
+            self.probe.requirements,
+            status,
+            detail,
+            seconds,
+            endpoint=self.role,
+            plane=self.probe.plane,
+            checks=self.probe.checks,
+        )
 
 
 def runs(only: Callable[[Probe], bool] | None = None) -> list[ProbeRun]:
@@ -61,7 +70,7 @@ def run_probe(run: ProbeRun, ctx: Context) -> Case:
         status, detail = Status.FAIL, str(e)
     except Skip as e:
         status, detail = Status.SKIP, str(e)
-    except Exception as e:  # noqa: BLE001 - an API error is a failed probe, with its reason
+    except Exception as e:
         from tapcheck.errors import UsageError
 
         if isinstance(e, UsageError):
@@ -72,20 +81,25 @@ def run_probe(run: ProbeRun, ctx: Context) -> Case:
     return run.outcome(status, str(detail), time.monotonic() - started)
 
 
-def run_all(ctx: Context, only: Callable[[Probe], bool] | None = None,
-            remote: Callable[[Context, list[ProbeRun]], dict[str, Case]] | None = None) -> list[Case]:
+def run_all(
+    ctx: Context,
+    only: Callable[[Probe], bool] | None = None,
+    remote: Callable[[Context, list[ProbeRun]], dict[str, Case]] | None = None,
+) -> list[Case]:
     """Every probe run's case, in order. With `remote` (the in-VPC runner, runner.run_remote), the
     data-plane runs are handed to it in one batch and their cases ({run id: case}) come back; the
     control-plane runs stay here."""
     selected = runs(only)
     far = [run for run in selected if remote is not None and run.probe.plane == "data"]
-    done = remote(ctx, far) if far else {}
+    done = remote(ctx, far) if remote is not None and far else {}
     cases = []
     for run in selected:
         if run not in far:
             cases.append(run_probe(run, ctx))
         else:
-            cases.append(done.get(run.id) or run.outcome(Status.SKIP, "the in-VPC runner returned no result for this run"))
+            cases.append(
+                done.get(run.id) or run.outcome(Status.SKIP, "the in-VPC runner returned no result for this run")
+            )
     return cases
 
 

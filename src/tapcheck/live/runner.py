@@ -71,8 +71,14 @@ LOG_GROUP_PREFIX = "/aws/lambda/"
 LOG_RETENTION_DAYS = 1
 # The execution-role permissions a VPC function needs, as AWSLambdaVPCAccessExecutionRole grants them
 # (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions).
-VPC_FUNCTION_EC2_ACTIONS = ("ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
-                            "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:UnassignPrivateIpAddresses")
+VPC_FUNCTION_EC2_ACTIONS = (
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:UnassignPrivateIpAddresses",
+)
 RUNTIME = "python3.11"
 HANDLER = "tapcheck.live.runner_handler.handler"
 FUNCTION_TIMEOUT_S = 300
@@ -108,10 +114,14 @@ def name_pattern_glob(stack_name: str) -> str:
 def is_runner_name(name: str, stack_name: str) -> bool:
     """The name is one the runner gives for this stack (not a longer stack name sharing the prefix)."""
     prefix = name_prefix(stack_name)
-    token = name[len(prefix):]
+    token = name[len(prefix) :]
     return name.startswith(prefix) and len(token) == TOKEN_HEX_CHARS and all(c in "0123456789abcdef" for c in token)
-TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                                                "Action": "sts:AssumeRole"}]}
+
+
+TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
 # A role just created may not yet be assumable by Lambda (IAM is eventually consistent:
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency);
 # CreateFunction then fails with InvalidParameterValueException and is retried for this long.
@@ -120,12 +130,21 @@ ROLE_PROPAGATION_S = 60
 # The psycopg wheels the function imports, for its runtime (CPython 3.11, manylinux2014 x86_64),
 # at the version pyproject.toml pins; their sha256 as PyPI serves them (checked 2026-12-04).
 WHEELS = (
-    ("psycopg==3.3.9", "psycopg-3.3.9-py3-none-any.whl",
-     "d2d7d04a1ce6dab4f5b27316bea3b52585cafa2f2d631e5b09dd69823f5c26f6"),
-    ("psycopg-binary==3.3.9", "psycopg_binary-3.3.9-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
-     "0953c1b94c73f97efce5b8fb1dad85cf5e4085b94902e439e27e6805ebc8be99"),
-    ("typing_extensions==4.16.0", "typing_extensions-4.16.0-py3-none-any.whl",
-     "481caa481374e813c1b176ada14e97f1f67a4539ce9cfeb3f350d78d6370c2e8"),
+    (
+        "psycopg==3.3.9",
+        "psycopg-3.3.9-py3-none-any.whl",
+        "d2d7d04a1ce6dab4f5b27316bea3b52585cafa2f2d631e5b09dd69823f5c26f6",
+    ),
+    (
+        "psycopg-binary==3.3.9",
+        "psycopg_binary-3.3.9-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.whl",
+        "0953c1b94c73f97efce5b8fb1dad85cf5e4085b94902e439e27e6805ebc8be99",
+    ),
+    (
+        "typing_extensions==4.16.0",
+        "typing_extensions-4.16.0-py3-none-any.whl",
+        "481caa481374e813c1b176ada14e97f1f67a4539ce9cfeb3f350d78d6370c2e8",
+    ),
 )
 _PACKAGE_FILES = (".py", ".toml", ".yaml", ".json")
 
@@ -147,15 +166,39 @@ def wheels() -> list[Path]:
         reqs = cache / "requirements.txt"
         reqs.write_text("".join(f"{spec} --hash=sha256:{digest}\n" for spec, _, digest in WHEELS))
         proc = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--require-hashes", "--no-deps",
-             "--only-binary=:all:", "--platform", "manylinux2014_x86_64", "--python-version", "3.11",
-             "--implementation", "cp", "-d", str(cache), "-r", str(reqs)],
-            capture_output=True, text=True, timeout=300)
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--require-hashes",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--platform",
+                "manylinux2014_x86_64",
+                "--python-version",
+                "3.11",
+                "--implementation",
+                "cp",
+                "-d",
+                str(cache),
+                "-r",
+                str(reqs),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         if proc.returncode != 0:
             last = (proc.stderr or proc.stdout).strip().splitlines()
-            raise UsageError("the in-VPC runner", f"cannot fetch psycopg for the Lambda runtime from PyPI "
-                             f"({last[-1] if last else 'pip exit ' + str(proc.returncode)})",
-                             "check the network to PyPI, or pass --no-runner (and --db-host through a tunnel)")
+            raise UsageError(
+                "the in-VPC runner",
+                f"cannot fetch psycopg for the Lambda runtime from PyPI "
+                f"({last[-1] if last else 'pip exit ' + str(proc.returncode)})",
+                "check the network to PyPI, or pass --no-runner (and --db-host through a tunnel)",
+            )
     for path, (_, _, digest) in zip(wanted, WHEELS):
         if not path.is_file() or _sha256(path) != digest:
             raise UsageError(str(path), "does not match its pinned sha256", f"delete {wheel_cache()} and run again")
@@ -209,7 +252,7 @@ def build_zip(ca_bundle: str | Path | None = None) -> bytes:
         for path, arcname in files:
             z.write(path, arcname)
     for old in list(cached.parent.glob("runner-*.zip")) + list(cached.parent.glob("runner-*.zip.sha256")):
-        old.unlink(missing_ok=True)          # one build kept: the current one
+        old.unlink(missing_ok=True)  # one build kept: the current one
     code = buf.getvalue()
     _write_private(cached.with_name(cached.name + ".sha256"), hashlib.sha256(code).hexdigest().encode())
     _write_private(cached, code)
@@ -274,13 +317,15 @@ class Placement:
 
 def placement(ctx: Any) -> Placement:
     cluster = ctx.cluster
-    subnet_group = ctx.target.client("rds").describe_db_subnet_groups(
-        DBSubnetGroupName=cluster["DBSubnetGroup"])["DBSubnetGroups"][0]
+    subnet_group = ctx.target.client("rds").describe_db_subnet_groups(DBSubnetGroupName=cluster["DBSubnetGroup"])[
+        "DBSubnetGroups"
+    ][0]
     # A function takes at most 16 subnets and 5 security groups
     # (https://docs.aws.amazon.com/lambda/latest/api/API_VpcConfig.html).
     subnets = [s["SubnetIdentifier"] for s in subnet_group.get("Subnets") or []][:16]
-    groups = [g["VpcSecurityGroupId"] for g in cluster.get("VpcSecurityGroups") or []
-              if g.get("Status", "active") == "active"][:5]
+    groups = [
+        g["VpcSecurityGroupId"] for g in cluster.get("VpcSecurityGroups") or [] if g.get("Status", "active") == "active"
+    ][:5]
     return Placement(subnets, groups, int(cluster.get("Port") or 5432))
 
 
@@ -296,14 +341,18 @@ def missing_ingress(ec2: Any, where: Placement) -> str | None:
         return None
     group, named = where.group_ids[0], ", ".join(where.group_ids)
     if side == "inbound":
-        return (f"no network path for the in-VPC runner: the cluster's security group {named} admits no TCP "
-                f"{where.port} from itself or from the subnets' addresses, so a function in it cannot reach the "
-                f"cluster; fix: aws ec2 authorize-security-group-ingress --group-id {group} --protocol tcp "
-                f"--port {where.port} --source-group {group} (or pass --no-runner with --db-host through a tunnel)")
-    return (f"no network path for the in-VPC runner: the cluster's security group {named} lets no TCP {where.port} "
-            f"out to itself or to the subnets' addresses; fix: aws ec2 authorize-security-group-egress --group-id "
-            f"{group} --ip-permissions 'IpProtocol=tcp,FromPort={where.port},ToPort={where.port},"
-            f"UserIdGroupPairs=[{{GroupId={group}}}]' (or pass --no-runner with --db-host through a tunnel)")
+        return (
+            f"no network path for the in-VPC runner: the cluster's security group {named} admits no TCP "
+            f"{where.port} from itself or from the subnets' addresses, so a function in it cannot reach the "
+            f"cluster; fix: aws ec2 authorize-security-group-ingress --group-id {group} --protocol tcp "
+            f"--port {where.port} --source-group {group} (or pass --no-runner with --db-host through a tunnel)"
+        )
+    return (
+        f"no network path for the in-VPC runner: the cluster's security group {named} lets no TCP {where.port} "
+        f"out to itself or to the subnets' addresses; fix: aws ec2 authorize-security-group-egress --group-id "
+        f"{group} --ip-permissions 'IpProtocol=tcp,FromPort={where.port},ToPort={where.port},"
+        f"UserIdGroupPairs=[{{GroupId={group}}}]' (or pass --no-runner with --db-host through a tunnel)"
+    )
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -333,13 +382,17 @@ class Runner:
                 if _gone(e, "ResourceNotFoundException"):
                     self.function = None
                 else:
-                    left.append(f"Lambda function {self.function} ({_why(e)}): aws lambda delete-function "
-                                f"--function-name {self.function}")
+                    left.append(
+                        f"Lambda function {self.function} ({_why(e)}): aws lambda delete-function "
+                        f"--function-name {self.function}"
+                    )
         if self.log_group:
             command = f"aws logs delete-log-group --log-group-name {self.log_group}"
             if self.function:
-                left.append(f"CloudWatch Logs log group {self.log_group} (kept while its function is there; it "
-                            f"expires after {LOG_RETENTION_DAYS} day): {command}")
+                left.append(
+                    f"CloudWatch Logs log group {self.log_group} (kept while its function is there; it "
+                    f"expires after {LOG_RETENTION_DAYS} day): {command}"
+                )
             else:
                 try:
                     self.target.client("logs").delete_log_group(logGroupName=self.log_group)
@@ -356,8 +409,12 @@ class Runner:
 
     def _remove_role(self) -> list[str]:
         iam, role = self.target.client("iam"), self.role
-        command = (f"aws iam detach-role-policy --role-name {role} --policy-arn {self.vpc_access} && "
-                   f"aws iam delete-role --role-name {role}")
+        if role is None:
+            return []
+        command = (
+            f"aws iam detach-role-policy --role-name {role} --policy-arn {self.vpc_access} && "
+            f"aws iam delete-role --role-name {role}"
+        )
         try:
             attached, inline = _role_holdings(iam, role)
         except Exception as e:  # noqa: BLE001
@@ -367,8 +424,12 @@ class Runner:
             return [f"IAM role {role} ({_why(e)}): {command}"]
         foreign = [a for a in attached if a != self.vpc_access] + [f"inline policy {n}" for n in inline]
         if foreign:
-            return [f"IAM role {role} (it holds {', '.join(foreign)}, which tapcheck did not attach; nothing was "
-                    f"detached): remove those, then {command}"]
+            return [
+                (
+                    f"IAM role {role} (it holds {', '.join(foreign)}, which tapcheck did not attach; nothing was "
+                    f"detached): remove those, then {command}"
+                )
+            ]
         try:
             if self.vpc_access in attached:
                 iam.detach_role_policy(RoleName=role, PolicyArn=self.vpc_access)
@@ -384,9 +445,14 @@ class Runner:
 
 def _role_holdings(iam: Any, role: str) -> tuple[list[str], list[str]]:
     """(managed policy ARNs attached to the role, names of its inline policies)."""
-    attached = [p["PolicyArn"] for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=role)
-                for p in page["AttachedPolicies"]]
-    inline = [n for page in iam.get_paginator("list_role_policies").paginate(RoleName=role) for n in page["PolicyNames"]]
+    attached = [
+        p["PolicyArn"]
+        for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=role)
+        for p in page["AttachedPolicies"]
+    ]
+    inline = [
+        n for page in iam.get_paginator("list_role_policies").paginate(RoleName=role) for n in page["PolicyNames"]
+    ]
     return attached, inline
 
 
@@ -420,11 +486,19 @@ def payload(ctx: Any, run_ids: list[str]) -> dict[str, Any]:
     """What the handler needs, read here (outside the VPC): endpoints, the cluster's names, the secret."""
     from tapcheck.live.context import Fail
 
-    cluster = {k: ctx.cluster.get(k) for k in ("Endpoint", "ReaderEndpoint", "Port", "MasterUsername", "DatabaseName",
-                                               "DBClusterMembers")}
-    body: dict[str, Any] = {"stack_name": ctx.stack_name, "target": ctx.target.name, "region": ctx.target.region,
-                            "outputs": ctx.outputs, "cluster": cluster, "runs": run_ids,
-                            "writes": ctx.may_write}     # --write-probes: the handler's probes may write
+    cluster = {
+        k: ctx.cluster.get(k)
+        for k in ("Endpoint", "ReaderEndpoint", "Port", "MasterUsername", "DatabaseName", "DBClusterMembers")
+    }
+    body: dict[str, Any] = {
+        "stack_name": ctx.stack_name,
+        "target": ctx.target.name,
+        "region": ctx.target.region,
+        "outputs": ctx.outputs,
+        "cluster": cluster,
+        "runs": run_ids,
+        "writes": ctx.may_write,
+    }  # --write-probes: the handler's probes may write
     try:
         body["secret"] = ctx.secret
     except Fail as e:
@@ -434,16 +508,20 @@ def payload(ctx: Any, run_ids: list[str]) -> dict[str, Any]:
 
 def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, Any]:
     """Run the data-plane probe runs `runs` (probing.ProbeRun) in a runner made for this call:
-    {run id: its case (tapcheck.report.live.Case)}. Removes the runner before returning or raising; what it could not remove is
-    printed to `out` (standard error) with the commands."""
+    {run id: its case (tapcheck.report.live.Case)}. Removes the runner before returning or raising;
+    what it could not remove is printed to `out` (standard error) with the commands."""
     from botocore.exceptions import ClientError
 
     out = out or sys.stderr
     # A refused call (here or below) ends the run naming the permission: target.py.
     where = placement(ctx)
     if not where.subnet_ids or not where.group_ids:
-        return _all(runs, "skip", "the cluster has no subnets or no active security group to place the in-VPC "
-                                  "runner in; pass --no-runner with --db-host through a tunnel")
+        return _all(
+            runs,
+            "skip",
+            "the cluster has no subnets or no active security group to place the in-VPC "
+            "runner in; pass --no-runner with --db-host through a tunnel",
+        )
     missing = missing_ingress(ctx.target.client("ec2"), where)
     if missing:
         return _all(runs, "skip", missing)
@@ -457,7 +535,7 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, Any]:
     tags = _tags(ctx)
     try:
         iam, lam = ctx.target.client("iam"), ctx.target.client("lambda")
-        with interrupts.deferred():   # made and recorded at once: a signal cannot fall between the two
+        with interrupts.deferred():  # made and recorded at once: a signal cannot fall between the two
             role_arn = _create_role(iam, name, ctx.stack_name, tags, boundary_arn(partition, account))
             runner.role = name
         iam.attach_role_policy(RoleName=name, PolicyArn=runner.vpc_access)
@@ -471,15 +549,26 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, Any]:
             try:
                 with interrupts.deferred():
                     lam.create_function(
-                        FunctionName=name, Runtime=RUNTIME, Role=role_arn, Handler=HANDLER, Code={"ZipFile": code},
-                        Timeout=FUNCTION_TIMEOUT_S, MemorySize=MEMORY_MB, Tags=tags, Architectures=["x86_64"],
+                        FunctionName=name,
+                        Runtime=RUNTIME,
+                        Role=role_arn,
+                        Handler=HANDLER,
+                        Code={"ZipFile": code},
+                        Timeout=FUNCTION_TIMEOUT_S,
+                        MemorySize=MEMORY_MB,
+                        Tags=tags,
+                        Architectures=["x86_64"],
                         Description=f"tapcheck in-VPC probe runner for stack {ctx.stack_name} (removed after the run)",
-                        VpcConfig={"SubnetIds": where.subnet_ids, "SecurityGroupIds": where.group_ids})
+                        VpcConfig={"SubnetIds": where.subnet_ids, "SecurityGroupIds": where.group_ids},
+                    )
                     runner.function = name
                 break
             except ClientError as e:
-                if (e.response.get("Error", {}).get("Code") == "InvalidParameterValueException"
-                        and "assume" in str(e).lower() and time.monotonic() < deadline):
+                if (
+                    e.response.get("Error", {}).get("Code") == "InvalidParameterValueException"
+                    and "assume" in str(e).lower()
+                    and time.monotonic() < deadline
+                ):
                     time.sleep(3)
                     continue
                 raise
@@ -489,11 +578,15 @@ def run_remote(ctx: Any, runs: list[Any], out: Any = None) -> dict[str, Any]:
         response = lam.invoke(FunctionName=name, InvocationType="RequestResponse", Payload=body.encode())
         document = json.loads(response["Payload"].read() or b"{}")
         if response.get("FunctionError"):
-            return _all(runs, "skip", f"the in-VPC runner failed ({document.get('errorType')}: "
-                                      f"{document.get('errorMessage')}); its probes could not look")
+            return _all(
+                runs,
+                "skip",
+                f"the in-VPC runner failed ({document.get('errorType')}: "
+                f"{document.get('errorMessage')}); its probes could not look",
+            )
         return _cases(runs, document["results"])
     finally:
-        with interrupts.deferred():   # a signal now waits until the function and the role are gone, or that is said
+        with interrupts.deferred():  # a signal now waits until the function and the role are gone, or that is said
             left = runner.remove()
             for line in left:
                 print(f"tapcheck: could not remove the runner's {line}", file=out)
@@ -516,8 +609,11 @@ def _cases(runs: list[Any], results: list[dict[str, Any]]) -> dict[str, Any]:
         run = by_id.get(result.get("id"))
         if run is None:
             continue
-        cases[run.id] = (Case.from_dict(result["case"]) if "case" in result
-                         else run.outcome(Status.FAIL, str(result.get("missing") or "the runner returned no case")))
+        cases[run.id] = (
+            Case.from_dict(result["case"])
+            if "case" in result
+            else run.outcome(Status.FAIL, str(result.get("missing") or "the runner returned no case"))
+        )
     return cases
 
 
@@ -534,17 +630,24 @@ def _create_role(iam: Any, name: str, stack_name: str, tags: dict[str, str], bou
     from botocore.exceptions import ClientError
 
     try:
-        return iam.create_role(RoleName=name, Path=ROLE_PATH, AssumeRolePolicyDocument=json.dumps(TRUST),
-                               Description=f"tapcheck in-VPC probe runner for stack {stack_name}",
-                               PermissionsBoundary=boundary,
-                               Tags=[{"Key": k, "Value": v} for k, v in tags.items()])["Role"]["Arn"]
+        return iam.create_role(
+            RoleName=name,
+            Path=ROLE_PATH,
+            AssumeRolePolicyDocument=json.dumps(TRUST),
+            Description=f"tapcheck in-VPC probe runner for stack {stack_name}",
+            PermissionsBoundary=boundary,
+            Tags=[{"Key": k, "Value": v} for k, v in tags.items()],
+        )["Role"]["Arn"]
     except ClientError as e:
         error = e.response.get("Error", {})
         if error.get("Code") in ("NoSuchEntity", "InvalidInput") and boundary in str(error.get("Message", "")):
-            raise UsageError("the in-VPC runner", f"its permissions boundary {boundary} does not exist "
-                             f"({error.get('Code')})", f"create it once in the account: aws iam create-policy "
-                             f"--policy-name {BOUNDARY_NAME} --policy-document file://runner-boundary.json "
-                             f"(tapcheck iam-policy --runner --policy runner-boundary), or pass --no-runner") from None
+            raise UsageError(
+                "the in-VPC runner",
+                f"its permissions boundary {boundary} does not exist ({error.get('Code')})",
+                f"create it once in the account: aws iam create-policy "
+                f"--policy-name {BOUNDARY_NAME} --policy-document file://runner-boundary.json "
+                f"(tapcheck iam-policy --runner --policy runner-boundary), or pass --no-runner",
+            ) from None
         raise
 
 
@@ -568,14 +671,15 @@ def cleanup(target: Any, stack_name: str) -> tuple[list[str], list[str]]:
     for page in lam.get_paginator("list_functions").paginate():
         for fn in page["Functions"]:
             name = fn["FunctionName"]
-            if is_runner_name(name, stack_name) and _tagged_for(lam.list_tags(Resource=fn["FunctionArn"]).get(
-                    "Tags", {}), stack_name):
+            if is_runner_name(name, stack_name) and _tagged_for(
+                lam.list_tags(Resource=fn["FunctionArn"]).get("Tags", {}), stack_name
+            ):
                 remove(Runner(target, stack_name, function=name), f"Lambda function {name}")
     prefix = LOG_GROUP_PREFIX + name_prefix(stack_name)
     for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=prefix):
         for group in page["logGroups"]:
             name = group["logGroupName"]
-            if not is_runner_name(name[len(LOG_GROUP_PREFIX):], stack_name):
+            if not is_runner_name(name[len(LOG_GROUP_PREFIX) :], stack_name):
                 continue
             # ListTagsForResource takes the group's ARN without the ":*" DescribeLogGroups may add
             arn = group.get("logGroupArn") or str(group["arn"]).removesuffix(":*")
@@ -589,6 +693,7 @@ def cleanup(target: Any, stack_name: str) -> tuple[list[str], list[str]]:
             tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name).get("Tags", [])}
             if _tagged_for(tags, stack_name):
                 partition = str(role.get("Arn", "arn:aws")).split(":")[1]
-                remove(Runner(target, stack_name, role=name, vpc_access=vpc_access_policy(partition)),
-                       f"IAM role {name}")
+                remove(
+                    Runner(target, stack_name, role=name, vpc_access=vpc_access_policy(partition)), f"IAM role {name}"
+                )
     return removed, left

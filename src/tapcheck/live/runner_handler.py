@@ -30,8 +30,11 @@ class PayloadContext(Context):
     """A Context whose AWS reads were made by the caller and handed over in the payload."""
 
     def __init__(self, payload: dict[str, Any]) -> None:
-        super().__init__(NoApiTarget(payload.get("target", "aws"), payload.get("region", "us-east-1")),
-                         payload["stack_name"], writes=bool(payload.get("writes")))
+        super().__init__(
+            NoApiTarget(payload.get("target", "aws"), payload.get("region", "us-east-1")),
+            payload["stack_name"],
+            writes=bool(payload.get("writes")),
+        )
         self._payload = payload
         self.__dict__["outputs"] = dict(payload.get("outputs") or {})
         self.__dict__["cluster"] = dict(payload.get("cluster") or {})
@@ -42,11 +45,12 @@ class PayloadContext(Context):
         private subnets cannot fetch one, and without it no password is sent."""
         bundle = Path(__file__).resolve().with_name(RUNNER_BUNDLE)
         if not bundle.is_file():
-            raise Fail("the in-VPC runner's package carries no CA bundle, so no server can be verified and no "
-                       "password is sent")
+            raise Fail(
+                "the in-VPC runner's package carries no CA bundle, so no server can be verified and no password is sent"
+            )
         return str(bundle)
 
-    @property  # type: ignore[override]
+    @property
     def secret(self) -> dict[str, Any]:
         if self._payload.get("secret_error"):
             raise Fail(self._payload["secret_error"])
@@ -62,7 +66,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     results = []
     for run_id in wanted:
         run = by_id.get(run_id)
-        if run is None:   # the caller's own runs are the same code: only a foreign payload names another
+        if run is None:  # the caller's own runs are the same code: only a foreign payload names another
             results.append({"id": run_id, "missing": f"the runner's code has no probe run {run_id}"})
             continue
         results.append({"id": run_id, "case": probing.run_probe(run, ctx).as_dict()})

@@ -14,8 +14,14 @@ import json
 from typing import Any
 
 KEYS = ("username", "password")
-_JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean",
-               type(None): "null"}
+_JSON_TYPES = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
 
 
 class MalformedSecret(Exception):
@@ -40,7 +46,9 @@ def credentials(text: Any) -> dict[str, Any]:
         if key not in document:
             raise MalformedSecret(f"has no key `{key}`")
         if not isinstance(document[key], str):
-            raise MalformedSecret(f"has a `{key}` that is not a string ({_JSON_TYPES.get(type(document[key]), 'another value')})")
+            raise MalformedSecret(
+                f"has a `{key}` that is not a string ({_JSON_TYPES.get(type(document[key]), 'another value')})"
+            )
         if not document[key]:
             raise MalformedSecret(f"has an empty `{key}`")
     return document

@@ -19,6 +19,7 @@ What smoke may change (issue 21), the rule `--help` and the README state:
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from tapcheck.errors import UsageError
@@ -29,8 +30,16 @@ def changes(local: bool, writes: bool | None, fire_alarm: bool | None) -> tuple[
     return (local if writes is None else writes), (local if fire_alarm is None else fire_alarm)
 
 
-def run_smoke(tgt: Any, stack_name: str, only: list[str] | None = None, strict: bool = False, runner: bool = False,
-              writes: bool | None = None, fire_alarm: bool | None = None, **db: Any) -> Any:
+def run_smoke(
+    tgt: Any,
+    stack_name: str,
+    only: list[str] | None = None,
+    strict: bool = False,
+    runner: bool = False,
+    writes: bool | None = None,
+    fire_alarm: bool | None = None,
+    **db: Any,
+) -> Any:
     """Run every probe against the stack: a LiveReport with one case per probe run. Exit 0 when every
     probe passed; 1 when one failed, naming its requirements — or skipped where a skip counts as
     failure (always on the local target, on AWS with --strict); 2 when nothing could be probed. A
@@ -45,21 +54,33 @@ def run_smoke(tgt: Any, stack_name: str, only: list[str] | None = None, strict: 
     may_write, may_fire = changes(tgt.local, writes, fire_alarm)
     ctx = Context(tgt, stack_name, described=stack, writes=may_write, fire_alarm=may_fire, **db)
     wanted = set(only or ())
-    remote = None
+    remote: Callable[[Any, list[Any]], dict[str, Any]] | None = None
     if runner:  # the data-plane probes run in a Lambda function in the stack's VPC (live/runner.py)
-        from tapcheck.live.runner import run_remote as remote
-    cases = probing.run_all(ctx, only=(lambda p: bool(wanted & set(p.requirements))) if only else None,
-                            remote=remote)
+        from tapcheck.live.runner import run_remote
+
+        remote = run_remote
+    cases = probing.run_all(ctx, only=(lambda p: bool(wanted & set(p.requirements))) if only else None, remote=remote)
     skip_fails = probing.skip_fails(tgt.local, strict)
     decided = verdict(cases, skip_fails)
     summary = decided.summary(f"smoke {stack_name}")
     if decided.skipped and skip_fails:
-        summary += (" (a skip fails the run on the local target, where nothing is outside the stack)" if tgt.local
-                    else " (--strict: a skip fails the run)")
+        summary += (
+            " (a skip fails the run on the local target, where nothing is outside the stack)"
+            if tgt.local
+            else " (--strict: a skip fails the run)"
+        )
     if not tgt.local:
         summary += f" ({_changed(may_write, may_fire)})"
-    return LiveReport("smoke", stack_name, "local" if tgt.local else "aws", cases, summary, decided.exit_code,
-                      decided.failed_requirements, {"write_probes": may_write, "fire_alarm": may_fire})
+    return LiveReport(
+        "smoke",
+        stack_name,
+        "local" if tgt.local else "aws",
+        cases,
+        summary,
+        decided.exit_code,
+        decided.failed_requirements,
+        {"write_probes": may_write, "fire_alarm": may_fire},
+    )
 
 
 def _changed(may_write: bool, may_fire: bool) -> str:
@@ -73,8 +94,9 @@ def _changed(may_write: bool, may_fire: bool) -> str:
     return "; ".join(said)
 
 
-def smoke(tgt: Any, stack_name: str, out: Any = None, only: list[str] | None = None, strict: bool = False,
-          **options: Any) -> int:
+def smoke(
+    tgt: Any, stack_name: str, out: Any = None, only: list[str] | None = None, strict: bool = False, **options: Any
+) -> int:
     """run_smoke, printed as text to `out` (standard output); returns the exit code."""
     from tapcheck.report import live
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any, Iterable, TextIO
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 from tapcheck.errors import UsageError
 
@@ -30,8 +31,10 @@ MAX_NAME_LENGTH = 128
 NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]*")
 # A stack ARN, within the API's pattern above: its partition, a region, an account, the stack's name
 # (itself a valid name) and CloudFormation's id.
-ARN = re.compile(r"arn:(aws|aws-us-gov|aws-cn):cloudformation:[a-z0-9-]+:[0-9]{12}:stack/"
-                 r"(?P<name>[a-zA-Z][-a-zA-Z0-9]*)/[-a-zA-Z0-9:/._+]+")
+ARN = re.compile(
+    r"arn:(aws|aws-us-gov|aws-cn):cloudformation:[a-z0-9-]+:[0-9]{12}:stack/"
+    r"(?P<name>[a-zA-Z][-a-zA-Z0-9]*)/[-a-zA-Z0-9:/._+]+"
+)
 OPTION = "--stack-name"
 
 
@@ -49,12 +52,15 @@ def problem(ref: Any, arn_ok: bool = True) -> str | None:
         found = ARN.fullmatch(ref)
         if found is None:
             return "is not a CloudFormation stack ARN (arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/ID)"
-        return None if len(found.group("name")) <= MAX_NAME_LENGTH else f"names a stack longer than {MAX_NAME_LENGTH} characters"
+        return (
+            None
+            if len(found.group("name")) <= MAX_NAME_LENGTH
+            else f"names a stack longer than {MAX_NAME_LENGTH} characters"
+        )
     if len(ref) > MAX_NAME_LENGTH:
         return f"is {len(ref)} characters long; CloudFormation allows at most {MAX_NAME_LENGTH}"
     if not NAME.fullmatch(ref):
-        return ("is not a stack name CloudFormation accepts: letters, digits and hyphens only, starting with a "
-                "letter")
+        return "is not a stack name CloudFormation accepts: letters, digits and hyphens only, starting with a letter"
     return None
 
 
@@ -64,8 +70,12 @@ def check(ref: Any, arn_ok: bool = True, option: str = OPTION) -> str:
     if why is not None:
         shown = ref if isinstance(ref, str) and ref and len(ref) <= 80 and ref.isprintable() else None
         subject = f"{option} {shown!r}" if shown is not None else option
-        raise UsageError(subject, why, "pass the stack's name as CloudFormation shows it, e.g. "
-                                       f"{option} tapstack-prod" + ("" if not arn_ok else " (or its stack ARN)"))
+        raise UsageError(
+            subject,
+            why,
+            "pass the stack's name as CloudFormation shows it, e.g. "
+            f"{option} tapstack-prod" + ("" if not arn_ok else " (or its stack ARN)"),
+        )
     return ref
 
 
@@ -83,8 +93,9 @@ def pick(stacks: Iterable[dict[str, Any]], ref: str) -> dict[str, Any] | None:
     return named[0] if len(named) == 1 else None
 
 
-def confirm(ref: str, given: str | None, command: str, stdin: TextIO | None = None,
-            stderr: TextIO | None = None) -> None:
+def confirm(
+    ref: str, given: str | None, command: str, stdin: TextIO | None = None, stderr: TextIO | None = None
+) -> None:
     """A destructive command on AWS goes ahead only once the stack's name has been repeated: with
     --confirm-stack NAME, or typed at a prompt when standard input is a terminal. UsageError (exit 2)
     otherwise; nothing has been called yet."""
@@ -98,8 +109,12 @@ def confirm(ref: str, given: str | None, command: str, stdin: TextIO | None = No
         except (AttributeError, ValueError):
             pass
         if not interactive:
-            raise UsageError(command, f"acts on the live stack {ref} and needs its name repeated; standard input "
-                             "is not a terminal, so nothing was asked", fix)
+            raise UsageError(
+                command,
+                f"acts on the live stack {ref} and needs its name repeated; standard input "
+                "is not a terminal, so nothing was asked",
+                fix,
+            )
         stderr.write(f"tapcheck: {command} acts on the live stack {ref}. Type its name to go on: ")
         stderr.flush()
         line = stdin.readline()

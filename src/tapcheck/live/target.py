@@ -10,8 +10,9 @@ from tapcheck.errors import UsageError
 from tapcheck.live import aws_errors
 
 # Error codes by which AWS refuses a call for want of a permission (IAM's and EC2's spellings).
-REFUSED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
-                           "AuthorizationError", "UnauthorizedAccess"})
+REFUSED_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "UnauthorizedAccess"}
+)
 # The IAM action is `<service prefix>:<API operation>` for every call tapcheck makes, except these
 # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html: Invoke
 # is authorised by lambda:InvokeFunction).
@@ -45,14 +46,17 @@ class Target:
 
             # Locally a stack is created inside one CreateStack call (seconds); an emulator that
             # stops answering must fail fast rather than wait out AWS-sized timeouts and retries.
-            cfg = Config(connect_timeout=2 if self.local else 5, read_timeout=LOCAL_READ_TIMEOUT_S if self.local else 120,
-                         retries={"max_attempts": 1 if self.local else 8, "mode": "standard"})
+            cfg = Config(
+                connect_timeout=2 if self.local else 5,
+                read_timeout=LOCAL_READ_TIMEOUT_S if self.local else 120,
+                retries={"max_attempts": 1 if self.local else 8, "mode": "standard"},
+            )
             kwargs: dict[str, Any] = {"region_name": self.region, "config": cfg}
             if self.local:
                 kwargs.update(endpoint_url=self.endpoint_url, **self.credentials)
             client = boto3.client(service, **kwargs)
             client.meta.events.register("after-call", _name_refused_permission)
-            aws_errors.watch(client)        # throttled, expired or unknown credentials: one line, exit 2
+            aws_errors.watch(client)  # throttled, expired or unknown credentials: one line, exit 2
             self._clients[service] = client
         return self._clients[service]
 
@@ -69,12 +73,16 @@ def _name_refused_permission(http_response: Any, parsed: dict[str, Any], model: 
     if code not in REFUSED_CODES:
         return
     action = permission(model.service_model.service_name, model.name)
-    raise UsageError("AWS", f"refused {action} ({code})",
-                     f"grant {action} to this identity (README, AWS section: the permissions smoke needs)")
+    raise UsageError(
+        "AWS",
+        f"refused {action} ({code})",
+        f"grant {action} to this identity (README, AWS section: the permissions smoke needs)",
+    )
 
 
-def resolve(name: str = "local", region: str | None = None, state: str | None = None,
-            ca_bundle: str | None = None) -> Target:
+def resolve(
+    name: str = "local", region: str | None = None, state: str | None = None, ca_bundle: str | None = None
+) -> Target:
     """A usable target, or a UsageError saying what is missing. `ca_bundle` (--ca-bundle) replaces
     the CA bundle database connections are verified against (live/tls.py)."""
     if name not in TARGETS:
@@ -90,9 +98,14 @@ def resolve(name: str = "local", region: str | None = None, state: str | None = 
         # the emulator's CA, as its state records it (an emulator started before it had one has none:
         # live/tls.trust_anchor then says to restart it)
         ca = st.get("ca_cert") or str(tls.ca_cert_path(st["root"]))
-        return Target("local", region or LOCAL_REGION, st["url"], emulator_root=st["root"],
-                      ca_bundle=ca_bundle or (ca if os.path.isfile(ca) else None),
-                      credentials=control.client_credentials(st))
+        return Target(
+            "local",
+            region or LOCAL_REGION,
+            st["url"],
+            emulator_root=st["root"],
+            ca_bundle=ca_bundle or (ca if os.path.isfile(ca) else None),
+            credentials=control.client_credentials(st),
+        )
     import boto3
 
     session = boto3.Session()
@@ -100,6 +113,9 @@ def resolve(name: str = "local", region: str | None = None, state: str | None = 
     if not region:
         raise UsageError("--target aws", "no AWS region configured", "set AWS_REGION or pass --region")
     if session.get_credentials() is None:
-        raise UsageError("--target aws", "no AWS credentials found in the standard chain",
-                         "configure credentials (env, profile, SSO or instance role)")
+        raise UsageError(
+            "--target aws",
+            "no AWS credentials found in the standard chain",
+            "configure credentials (env, profile, SSO or instance role)",
+        )
     return Target("aws", region, ca_bundle=ca_bundle)

@@ -33,11 +33,11 @@ from typing import Any
 
 from tapcheck.errors import MissingTool, UsageError
 
-REQUIRE_AUTH = "scram-sha-256,none"       # a password only by SCRAM; see the module's docstring
+REQUIRE_AUTH = "scram-sha-256,none"  # a password only by SCRAM; see the module's docstring
 # No password file is read: a path that cannot exist (/dev/null is no directory), so libpq neither
 # finds a password there nor warns about a file that is not a plain one, as it does for /dev/null.
 NO_PASSFILE = "/dev/null/none"
-REQUIRE_AUTH_LIBPQ = 160000          # require_auth appeared in libpq 16
+REQUIRE_AUTH_LIBPQ = 160000  # require_auth appeared in libpq 16
 # The bundle's name inside the in-VPC runner's package (runner.build_zip, runner_handler).
 RUNNER_BUNDLE = "rds-ca-bundle.pem"
 
@@ -48,15 +48,24 @@ def check_libpq() -> None:
 
     version = psycopg.pq.version()
     if version < REQUIRE_AUTH_LIBPQ:
-        raise MissingTool("psycopg", f"its libpq {version} predates require_auth (libpq 16): a password could go "
-                          "to a server asking for it in clear", "pip install 'psycopg[binary]==3.3.9'")
+        raise MissingTool(
+            "psycopg",
+            f"its libpq {version} predates require_auth (libpq 16): a password could go "
+            "to a server asking for it in clear",
+            "pip install 'psycopg[binary]==3.3.9'",
+        )
 
 
 def verified(ca_bundle: str | Path) -> dict[str, Any]:
     """libpq options for a connection that sends a password: TLS verified against `ca_bundle`, SCRAM only."""
     check_libpq()
-    return {"sslmode": "verify-full", "sslrootcert": str(ca_bundle), "require_auth": REQUIRE_AUTH,
-            "gssencmode": "disable", "passfile": NO_PASSFILE}
+    return {
+        "sslmode": "verify-full",
+        "sslrootcert": str(ca_bundle),
+        "require_auth": REQUIRE_AUTH,
+        "gssencmode": "disable",
+        "passfile": NO_PASSFILE,
+    }
 
 
 def plaintext() -> dict[str, Any]:
@@ -66,21 +75,33 @@ def plaintext() -> dict[str, Any]:
     ("none: the server must not prompt the client for an authentication exchange", libpq-connect page
     above) instead of answering it."""
     check_libpq()
-    return {"sslmode": "disable", "gssencmode": "disable", "password": "", "passfile": NO_PASSFILE,
-            "require_auth": "none"}
+    return {
+        "sslmode": "disable",
+        "gssencmode": "disable",
+        "password": "",
+        "passfile": NO_PASSFILE,
+        "require_auth": "none",
+    }
 
 
 def check_bundle(path: str | Path, option: str = "--ca-bundle") -> str:
     """`path` when it is a readable file of PEM certificates, else UsageError (exit 2)."""
     p = Path(path)
     if not p.is_file():
-        raise UsageError(f"{option} {path}", "is not a file", "name the PEM bundle of the RDS certificate authorities "
-                         "(https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem)")
+        raise UsageError(
+            f"{option} {path}",
+            "is not a file",
+            "name the PEM bundle of the RDS certificate authorities "
+            "(https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem)",
+        )
     try:
         ssl.create_default_context(cafile=str(p))
     except (ssl.SSLError, OSError, ValueError) as e:
-        raise UsageError(f"{option} {path}", f"holds no PEM certificate that can be read ({type(e).__name__})",
-                         "name a PEM bundle of CA certificates") from None
+        raise UsageError(
+            f"{option} {path}",
+            f"holds no PEM certificate that can be read ({type(e).__name__})",
+            "name a PEM bundle of CA certificates",
+        ) from None
     return str(p)
 
 
@@ -95,8 +116,11 @@ def trust_anchor(target: Any) -> str:
             ca = emulator_tls.ca_cert_path(target.emulator_root)
             if ca.is_file():
                 return str(ca)
-        raise UsageError("emulator", "its certificate authority is missing, so no server can be verified",
-                         "run `tapcheck emulator stop`, then `tapcheck emulator start`")
+        raise UsageError(
+            "emulator",
+            "its certificate authority is missing, so no server can be verified",
+            "run `tapcheck emulator stop`, then `tapcheck emulator start`",
+        )
     from tapcheck.live import ca_bundle
 
     return str(ca_bundle.bundle_path())

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from tapcheck.errors import UsageError
@@ -24,8 +24,13 @@ from tapcheck.live.target import Target
 
 # Stack states an update may start from (UpdateStack refuses the others; ROLLBACK_COMPLETE can
 # only be deleted): https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-describing-stacks.html
-UPDATABLE_STATES = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
-                    "IMPORT_ROLLBACK_COMPLETE")
+UPDATABLE_STATES = (
+    "CREATE_COMPLETE",
+    "UPDATE_COMPLETE",
+    "UPDATE_ROLLBACK_COMPLETE",
+    "IMPORT_COMPLETE",
+    "IMPORT_ROLLBACK_COMPLETE",
+)
 CHANGE_SET_WAIT_S = 600.0
 POLICY_ATTRIBUTES = ("DeletionPolicy", "UpdateReplacePolicy")
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
@@ -59,7 +64,7 @@ class Prepared:
     new_values: dict[str, str]
     api_parameters: list[dict[str, Any]]
     plan: Any
-    unchanged: bool                       # same template text and parameter values
+    unchanged: bool  # same template text and parameter values
     kept_defaults: list[KeptValue] = field(default_factory=list)
 
 
@@ -71,19 +76,24 @@ class KeptValue:
     (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Parameter.html) -- as
     `aws cloudformation deploy` does. So the new Default is not applied, and `tapcheck plan --head`
     (which resolves each version with its own Defaults) reports a change the deploy does not make."""
+
     parameter: str
     kept: str
     new_default: str
-    hidden: bool                          # NoEcho, masked by DescribeStacks, or a secret-like name
+    hidden: bool  # NoEcho, masked by DescribeStacks, or a secret-like name
 
     def line(self) -> str:
         if self.hidden:
-            return (f"NOTE    parameter {self.parameter}: the template changes its Default, but the stack keeps its "
-                    f"current value (not shown: NoEcho); parameters not given keep their values on an update. To "
-                    f"apply the new Default: --param {self.parameter}=<the new value>")
-        return (f"NOTE    parameter {self.parameter}: the template's Default is now {self.new_default!r}, but the "
-                f"stack keeps {self.kept!r} (parameters not given keep their values on an update, as `aws "
-                f"cloudformation deploy` does). To apply the new Default: --param {self.parameter}={self.new_default}")
+            return (
+                f"NOTE    parameter {self.parameter}: the template changes its Default, but the stack keeps its "
+                f"current value (not shown: NoEcho); parameters not given keep their values on an update. To "
+                f"apply the new Default: --param {self.parameter}=<the new value>"
+            )
+        return (
+            f"NOTE    parameter {self.parameter}: the template's Default is now {self.new_default!r}, but the "
+            f"stack keeps {self.kept!r} (parameters not given keep their values on an update, as `aws "
+            f"cloudformation deploy` does). To apply the new Default: --param {self.parameter}={self.new_default}"
+        )
 
 
 def kept_defaults(old_tree: dict, new_tree: dict, given: dict[str, str], old_values: dict[str, str]) -> list[KeptValue]:
@@ -98,13 +108,14 @@ def kept_defaults(old_tree: dict, new_tree: dict, given: dict[str, str], old_val
         if key in given or key not in old_values or not isinstance(declaration, dict) or "Default" not in declaration:
             continue
         new_default = _parameter_text(declaration["Default"])
-        before = old_declared.get(key) if isinstance(old_declared.get(key), dict) else {}
+        before = old_declared.get(key)
+        if not isinstance(before, dict):
+            before = {}
         if "Default" in before and _parameter_text(before["Default"]) == new_default:
-            continue                       # the Default did not change
+            continue  # the Default did not change
         if old_values[key] == new_default:
-            continue                       # the stack already runs with it
-        hidden = (str(declaration.get("NoEcho", "")).lower() == "true" or old_values[key] == "****"
-                  or is_sensitive(key))
+            continue  # the stack already runs with it
+        hidden = str(declaration.get("NoEcho", "")).lower() == "true" or old_values[key] == "****" or is_sensitive(key)
         kept.append(KeptValue(key, old_values[key], new_default, hidden))
     return kept
 
@@ -143,8 +154,9 @@ def _deployed_template(target: Target, stack_name: str) -> str:
     return body if isinstance(body, str) else json.dumps(body)
 
 
-def prepare(target: Target, template_path: str, stack: dict[str, Any], given: dict[str, str],
-            allows: list[str]) -> Prepared:
+def prepare(
+    target: Target, template_path: str, stack: dict[str, Any], given: dict[str, str], allows: list[str]
+) -> Prepared:
     from tapcheck.loader import load_template, parse_text
     from tapcheck.plan.planner import Allow, make_plan
     from tapcheck.plan.sources import Version
@@ -152,16 +164,23 @@ def prepare(target: Target, template_path: str, stack: dict[str, Any], given: di
     name = stack["StackName"]
     status = stack["StackStatus"]
     if status not in UPDATABLE_STATES:
-        fix = ("destroy it and deploy again" if status == "ROLLBACK_COMPLETE"
-               else "wait for the operation in progress to finish" if status.endswith("_IN_PROGRESS")
-               else "repair or destroy the stack first")
+        fix = (
+            "destroy it and deploy again"
+            if status == "ROLLBACK_COMPLETE"
+            else "wait for the operation in progress to finish"
+            if status.endswith("_IN_PROGRESS")
+            else "repair or destroy the stack first"
+        )
         raise UsageError(f"stack {name}", f"is {status} and cannot be updated", fix)
     new = load_template(template_path)
     declared = new.tree.get("Parameters") or {}
     unknown = sorted(set(given) - {str(k) for k in declared})
     if unknown:
-        raise UsageError(f"--param {unknown[0]}", "is not a parameter of the template",
-                         f"use one of {', '.join(sorted(str(k) for k in declared))}")
+        raise UsageError(
+            f"--param {unknown[0]}",
+            "is not a parameter of the template",
+            f"use one of {', '.join(sorted(str(k) for k in declared))}",
+        )
     old_text = _deployed_template(target, name)
     old_tree = parse_text(old_text, f"stack {name} (deployed)")
     old_values = {p["ParameterKey"]: p.get("ResolvedValue", p["ParameterValue"]) for p in stack.get("Parameters") or []}
@@ -177,17 +196,35 @@ def prepare(target: Target, template_path: str, stack: dict[str, Any], given: di
         # else: the template's Default applies (a required parameter without one is refused below)
     missing = sorted(str(k) for k, v in declared.items() if str(k) not in new_values and "Default" not in (v or {}))
     if missing:
-        raise UsageError(f"stack {name}", f"missing parameter(s) {', '.join(missing)}", "pass --param KEY=VALUE for each")
+        raise UsageError(
+            f"stack {name}", f"missing parameter(s) {', '.join(missing)}", "pass --param KEY=VALUE for each"
+        )
     resources = {str(r) for tree in (old_tree, new.tree) for r in (tree.get("Resources") or {})}
     for allow in allows:
         if allow not in resources:
-            raise UsageError(f"--allow {allow}", f"names no resource of either version ({allow})",
-                             "give the logical id of the resource whose change you intend")
-    plan = make_plan(Version(f"stack {name} (deployed)", old_tree), Version(template_path, new.tree), new_values,
-                     [Allow(a, f"--allow {a}") for a in allows], old_parameters=old_values)
+            raise UsageError(
+                f"--allow {allow}",
+                f"names no resource of either version ({allow})",
+                "give the logical id of the resource whose change you intend",
+            )
+    plan = make_plan(
+        Version(f"stack {name} (deployed)", old_tree),
+        Version(template_path, new.tree),
+        new_values,
+        [Allow(a, f"--allow {a}") for a in allows],
+        old_parameters=old_values,
+    )
     unchanged = old_text == new.text and all(new_values.get(k) == v for k, v in old_values.items())
-    return Prepared(stack, new.text, old_values, new_values, api, plan, unchanged,
-                    kept_defaults(old_tree, new.tree, given, old_values))
+    return Prepared(
+        stack,
+        new.text,
+        old_values,
+        new_values,
+        api,
+        plan,
+        unchanged,
+        kept_defaults(old_tree, new.tree, given, old_values),
+    )
 
 
 # --- plan against change set ------------------------------------------------------------------
@@ -240,7 +277,10 @@ def compare_verdicts(plan_changes: list[Any], cfn_changes: list[dict[str, Any]])
                 if theirs == ours:
                     row.agree = True
                 elif theirs == "conditional" and ours == "true":
-                    row.agree, row.note = True, "CloudFormation cannot tell before the update (Dynamic); the plan says replaced"
+                    row.agree, row.note = (
+                        True,
+                        "CloudFormation cannot tell before the update (Dynamic); the plan says replaced",
+                    )
                 else:
                     row.note = f"the plan says replacement {ours}, CloudFormation {c.get('Replacement')}"
         rows.append(row)
@@ -254,14 +294,16 @@ def render_verdicts(rows: list[VerdictRow]) -> str:
     lines = [f"  {'resource':<{width}}  {'plan':<{plan_w}}  {'CloudFormation':<{cfn_w}}  verdict"]
     for r in rows:
         verdict = "agree" if r.agree else "DISAGREE"
-        lines.append(f"  {r.resource:<{width}}  {r.plan:<{plan_w}}  {r.cloudformation:<{cfn_w}}  {verdict}"
-                     + (f" ({r.note})" if r.note else ""))
+        lines.append(
+            f"  {r.resource:<{width}}  {r.plan:<{plan_w}}  {r.cloudformation:<{cfn_w}}  {verdict}"
+            + (f" ({r.note})" if r.note else "")
+        )
     return "\n".join(lines)
 
 
 # --- the update itself ------------------------------------------------------------------------
 def change_set_name() -> str:
-    return "tapcheck-" + datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return "tapcheck-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
 
 
 def create_change_set(target: Target, prepared: Prepared, capabilities: list[str]) -> tuple[str, list[dict[str, Any]]]:
@@ -270,10 +312,15 @@ def create_change_set(target: Target, prepared: Prepared, capabilities: list[str
     is deleted then)."""
     cfn = target.client("cloudformation")
     name = prepared.stack["StackName"]
-    created = cfn.create_change_set(StackName=name, ChangeSetName=change_set_name(), ChangeSetType="UPDATE",
-                                    TemplateBody=prepared.template_text, Parameters=prepared.api_parameters,
-                                    Capabilities=list(capabilities),
-                                    Description="tapcheck deploy: update checked against tapcheck plan")
+    created = cfn.create_change_set(
+        StackName=name,
+        ChangeSetName=change_set_name(),
+        ChangeSetType="UPDATE",
+        TemplateBody=prepared.template_text,
+        Parameters=prepared.api_parameters,
+        Capabilities=list(capabilities),
+        Description="tapcheck deploy: update checked against tapcheck plan",
+    )
     change_set_id = created["Id"]
     deadline = time.monotonic() + CHANGE_SET_WAIT_S
     while True:
@@ -284,14 +331,20 @@ def create_change_set(target: Target, prepared: Prepared, capabilities: list[str
             cfn.delete_change_set(ChangeSetName=change_set_id, StackName=name)
             if any(text in reason for text in NO_CHANGES):
                 return change_set_id, []
-            raise UsageError(f"stack {name}", f"CloudFormation could not create the change set: {reason}",
-                             "fix the template or the parameters")
+            raise UsageError(
+                f"stack {name}",
+                f"CloudFormation could not create the change set: {reason}",
+                "fix the template or the parameters",
+            )
         if status == "CREATE_COMPLETE":
             break
         if time.monotonic() > deadline:
-            raise UsageError(f"stack {name}", f"the change set is still {status} after {CHANGE_SET_WAIT_S:.0f} s",
-                             f"look at it in the console, or delete it: aws cloudformation delete-change-set "
-                             f"--change-set-name {change_set_id}")
+            raise UsageError(
+                f"stack {name}",
+                f"the change set is still {status} after {CHANGE_SET_WAIT_S:.0f} s",
+                f"look at it in the console, or delete it: aws cloudformation delete-change-set "
+                f"--change-set-name {change_set_id}",
+            )
         time.sleep(0.2 if target.local else 3.0)
     changes = [c["ResourceChange"] for c in described.get("Changes") or [] if c.get("Type") == "Resource"]
     token = described.get("NextToken")

@@ -24,7 +24,7 @@ from tapcheck.model import build_model
 class Verdict:
     compliant: bool
     blocking: list[Finding] = field(default_factory=list)
-    unusable: str | None = None          # the loader refused the text (a UsageError line)
+    unusable: str | None = None  # the loader refused the text (a UsageError line)
 
     @property
     def requirements(self) -> set[str]:
@@ -48,8 +48,9 @@ class Verdict:
             return f"unusable: {self.unusable}"
         if self.compliant:
             return "compliant"
-        return "; ".join(f"{','.join(f.requirements)} {f.rule} {f.resource or ''} {f.path}: {f.message}"
-                         for f in self.blocking[:8])
+        return "; ".join(
+            f"{','.join(f.requirements)} {f.rule} {f.resource or ''} {f.path}: {f.message}" for f in self.blocking[:8]
+        )
 
 
 def to_text(candidate: dict | str) -> str:

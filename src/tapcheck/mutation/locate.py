@@ -13,8 +13,16 @@ import copy
 from typing import Any
 
 from tapcheck.requirements.common import (
-    ALARM, CLUSTER, CLUSTER_PARAMETER_GROUP, DB_PARAMETER_GROUP, INSTANCE, ROLE, SECRET, SECRET_ATTACHMENT,
-    SUBNET_GROUP, TOPIC,
+    ALARM,
+    CLUSTER,
+    CLUSTER_PARAMETER_GROUP,
+    DB_PARAMETER_GROUP,
+    INSTANCE,
+    ROLE,
+    SECRET,
+    SECRET_ATTACHMENT,
+    SUBNET_GROUP,
+    TOPIC,
 )
 from tapcheck.requirements.registry import values_of
 from tapcheck.template_refs import referenced_ids, sub_variables
@@ -37,8 +45,11 @@ def set_or_remove(body: dict, key: str, value) -> None:
 
 
 def resources(template: dict, resource_type: str | None = None) -> list[tuple[str, dict]]:
-    return [(k, r) for k, r in template.get("Resources", {}).items()
-            if isinstance(r, dict) and (resource_type is None or r.get("Type") == resource_type)]
+    return [
+        (k, r)
+        for k, r in template.get("Resources", {}).items()
+        if isinstance(r, dict) and (resource_type is None or r.get("Type") == resource_type)
+    ]
 
 
 def one(template: dict, resource_type: str) -> tuple[str, dict]:
@@ -71,8 +82,11 @@ def referred(template: dict, value: Any, resource_type: str) -> tuple[str, dict]
 
 def cluster_instances(template: dict) -> list[tuple[str, dict]]:
     cluster_id, _ = cluster(template)
-    found = [(k, r) for k, r in resources(template, INSTANCE)
-             if cluster_id in referenced_ids(properties(r).get("DBClusterIdentifier"))]
+    found = [
+        (k, r)
+        for k, r in resources(template, INSTANCE)
+        if cluster_id in referenced_ids(properties(r).get("DBClusterIdentifier"))
+    ]
     if not found:
         raise NotApplicable("instances of the cluster")
     return found
@@ -105,7 +119,7 @@ def cpu_alarm(template: dict) -> tuple[str, dict]:
         p = properties(alarm)
         metric = p
         if "Metrics" in p:
-            stats = [m.get("MetricStat") for m in p["Metrics"] if isinstance(m, dict) and m.get("MetricStat")]
+            stats = [m["MetricStat"] for m in p["Metrics"] if isinstance(m, dict) and m.get("MetricStat")]
             metric = (stats[0].get("Metric") or {}) if stats else {}
         if metric.get("MetricName") == "CPUUtilization" and cluster_id in referenced_ids(metric.get("Dimensions")):
             return key, alarm
@@ -160,25 +174,32 @@ def add_resource(template: dict, base: str, resource_type: str, props: dict, tag
     body = dict(props)
     if tagged:
         body["Tags"] = standard_tags(base.lower())
-    template["Resources"][key] = {"Type": resource_type, "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
-                                  "Properties": body}
+    template["Resources"][key] = {
+        "Type": resource_type,
+        "DeletionPolicy": "Delete",
+        "UpdateReplacePolicy": "Delete",
+        "Properties": body,
+    }
     return key
 
 
 def rename_references(node: Any, old: str, new: str) -> Any:
     """A copy of node with every reference to `old` pointing at `new`."""
     if isinstance(node, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, arg in node.items():
             if key == "Ref" and arg == old:
                 out[key] = new
             elif key == "Fn::GetAtt" and isinstance(arg, list) and arg and arg[0] == old:
                 out[key] = [new] + arg[1:]
             elif key == "Fn::GetAtt" and isinstance(arg, str) and arg.split(".", 1)[0] == old:
-                out[key] = new + arg[len(old):]
+                out[key] = new + arg[len(old) :]
             elif key == "Fn::Sub":
-                out[key] = [_swap_sub(arg[0], old, new)] + [rename_references(a, old, new) for a in arg[1:]] \
-                    if isinstance(arg, list) else _swap_sub(arg, old, new)
+                out[key] = (
+                    [_swap_sub(arg[0], old, new)] + [rename_references(a, old, new) for a in arg[1:]]
+                    if isinstance(arg, list)
+                    else _swap_sub(arg, old, new)
+                )
             else:
                 out[key] = rename_references(arg, old, new)
         return out
@@ -192,7 +213,7 @@ def _swap_sub(text: Any, old: str, new: str) -> Any:
         return text
     for variable in set(sub_variables(text)):
         if variable == old or variable.startswith(old + "."):
-            text = text.replace("${" + variable + "}", "${" + new + variable[len(old):] + "}")
+            text = text.replace("${" + variable + "}", "${" + new + variable[len(old) :] + "}")
     return text
 
 
@@ -217,7 +238,15 @@ def attach_group_copy_without(t: dict, parameter: str, base: str, name: str) -> 
 def instance_parameter_override(t: dict, parameter: str, value: Any) -> None:
     """An instance-level DB parameter group setting one parameter, attached to the first instance."""
     family = values_of("R7")["family"]
-    group = add_resource(t, "InstanceParameterGroup", DB_PARAMETER_GROUP, {
-        "DBParameterGroupName": {"Fn::Sub": "aurora-instance-params-${" + SUFFIX + "}"},
-        "Description": "Instance parameters", "Family": family, "Parameters": {parameter: value}})
+    group = add_resource(
+        t,
+        "InstanceParameterGroup",
+        DB_PARAMETER_GROUP,
+        {
+            "DBParameterGroupName": {"Fn::Sub": "aurora-instance-params-${" + SUFFIX + "}"},
+            "Description": "Instance parameters",
+            "Family": family,
+            "Parameters": {parameter: value},
+        },
+    )
     properties(cluster_instances(t)[0][1])["DBParameterGroupName"] = {"Ref": group}

@@ -13,20 +13,41 @@ import copy
 import random
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tapcheck.mutation.locate import (
-    NotApplicable, alarm_metric_fields, alarm_topic, cluster, cluster_instances, cluster_props, cpu_alarm,
-    credential_secret, new_id, properties, referred, rename_references, resources, taggable,
+    NotApplicable,
+    alarm_metric_fields,
+    alarm_topic,
+    cluster,
+    cluster_instances,
+    cluster_props,
+    cpu_alarm,
+    credential_secret,
+    new_id,
+    properties,
+    referred,
+    rename_references,
+    resources,
+    taggable,
 )
 from tapcheck.requirements.common import CLUSTER, CLUSTER_PARAMETER_GROUP, KMS_KEY, ROLE, SUBNET_GROUP, TOPIC
-
-KMS_ALIAS = "AWS::KMS::Alias"
 from tapcheck.template_refs import referenced_ids
 
-PSEUDO = {"AWS::AccountId", "AWS::NotificationARNs", "AWS::NoValue", "AWS::Partition", "AWS::Region", "AWS::StackId",
-          "AWS::StackName", "AWS::URLSuffix"}
+KMS_ALIAS = "AWS::KMS::Alias"
+
+PSEUDO = {
+    "AWS::AccountId",
+    "AWS::NotificationARNs",
+    "AWS::NoValue",
+    "AWS::Partition",
+    "AWS::Region",
+    "AWS::StackId",
+    "AWS::StackName",
+    "AWS::URLSuffix",
+}
 
 
 @dataclass(frozen=True)
@@ -76,21 +97,30 @@ def _walk(node: Any, fn: Callable[[Any], Any]) -> Any:
 
 
 def _is_intrinsic(node: Any) -> bool:
-    return isinstance(node, dict) and len(node) == 1 and next(iter(node)) in ("Ref", "Condition") \
-        or isinstance(node, dict) and len(node) == 1 and next(iter(node)).startswith("Fn::")
+    return (
+        isinstance(node, dict)
+        and len(node) == 1
+        and next(iter(node)) in ("Ref", "Condition")
+        or isinstance(node, dict)
+        and len(node) == 1
+        and next(iter(node)).startswith("Fn::")
+    )
 
 
 # --- the rewrites ------------------------------------------------------------------------------
 
+
 @rewrite
 def shuffle_keys(t: dict, rnd: random.Random) -> None:
     """Key order of every mapping (JSON objects are unordered)."""
+
     def shuffle(node):
         if isinstance(node, dict):
             items = list(node.items())
             rnd.shuffle(items)
             return dict(items)
         return node
+
     shuffled = _walk(t, shuffle)
     t.clear()
     t.update(shuffled)
@@ -102,8 +132,11 @@ def rename_logical_ids(t: dict, rnd: random.Random) -> None:
     ids = [i for i in t["Resources"] if not i.startswith("Fn::ForEach::")]
     chosen = [i for i in ids if rnd.random() < 0.7] or [rnd.choice(ids)]
     for old in chosen:
-        new = new_id(t, "".join(rnd.choice(string.ascii_uppercase) for _ in range(1))
-                     + "".join(rnd.choice(string.ascii_letters + string.digits) for _ in range(rnd.randint(3, 12))))
+        new = new_id(
+            t,
+            "".join(rnd.choice(string.ascii_uppercase) for _ in range(1))
+            + "".join(rnd.choice(string.ascii_letters + string.digits) for _ in range(rnd.randint(3, 12))),
+        )
         if new in PSEUDO:
             continue
         resources_ = {}
@@ -146,16 +179,22 @@ def _stringify(value: Any, rnd: random.Random) -> Any:
 @rewrite
 def scalars_as_strings(t: dict, rnd: random.Random) -> None:
     """Numbers and booleans of resource properties written as strings, as CloudFormation allows."""
+
     def convert(node):
         if _is_intrinsic(node):
             return node
         if isinstance(node, dict):
-            return {k: convert(v) if isinstance(v, (dict, list)) else (_stringify(v, rnd) if rnd.random() < 0.8 else v)
-                    for k, v in node.items()}
+            return {
+                k: convert(v) if isinstance(v, (dict, list)) else (_stringify(v, rnd) if rnd.random() < 0.8 else v)
+                for k, v in node.items()
+            }
         if isinstance(node, list):
-            return [convert(v) if isinstance(v, (dict, list)) else (_stringify(v, rnd) if rnd.random() < 0.8 else v)
-                    for v in node]
+            return [
+                convert(v) if isinstance(v, (dict, list)) else (_stringify(v, rnd) if rnd.random() < 0.8 else v)
+                for v in node
+            ]
         return node
+
     for _, resource in resources(t):
         if "Properties" in resource:
             resource["Properties"] = convert(resource["Properties"])
@@ -169,7 +208,7 @@ def _sub_to_join(text: str) -> dict | None:
     position = 0
     for match in _VARIABLE.finditer(text):
         if match.start() > position:
-            parts.append(text[position:match.start()])
+            parts.append(text[position : match.start()])
         name = match.group(1)
         if name.startswith("!"):
             parts.append("${" + name[1:] + "}")
@@ -195,8 +234,13 @@ def _join_to_sub(arg: Any) -> dict | None:
             pieces.append(part.replace("${", "${!"))
         elif isinstance(part, dict) and list(part) == ["Ref"] and isinstance(part["Ref"], str):
             pieces.append("${" + part["Ref"] + "}")
-        elif isinstance(part, dict) and list(part) == ["Fn::GetAtt"] and isinstance(part["Fn::GetAtt"], list) \
-                and len(part["Fn::GetAtt"]) == 2 and all(isinstance(x, str) for x in part["Fn::GetAtt"]):
+        elif (
+            isinstance(part, dict)
+            and list(part) == ["Fn::GetAtt"]
+            and isinstance(part["Fn::GetAtt"], list)
+            and len(part["Fn::GetAtt"]) == 2
+            and all(isinstance(x, str) for x in part["Fn::GetAtt"])
+        ):
             pieces.append("${" + ".".join(part["Fn::GetAtt"]) + "}")
         else:
             return None
@@ -206,14 +250,16 @@ def _join_to_sub(arg: Any) -> dict | None:
 @rewrite
 def sub_join_swapped(t: dict, rnd: random.Random) -> None:
     """Fn::Sub written as Fn::Join (and Fn::Join as Fn::Sub)."""
+
     def swap(node):
         if isinstance(node, dict) and len(node) == 1 and rnd.random() < 0.75:
-            (key, arg), = node.items()
+            ((key, arg),) = node.items()
             if key == "Fn::Sub" and isinstance(arg, str):
                 return _sub_to_join(arg) or node
             if key == "Fn::Join":
                 return _join_to_sub(arg) or node
         return node
+
     for section in ("Resources", "Outputs"):
         if section in t:
             t[section] = _walk(t[section], swap)
@@ -222,12 +268,19 @@ def sub_join_swapped(t: dict, rnd: random.Random) -> None:
 @rewrite
 def getatt_dotted(t: dict, rnd: random.Random) -> None:
     """Fn::GetAtt [X, Attr] written as the string "X.Attr"."""
+
     def dotted(node):
-        if isinstance(node, dict) and list(node) == ["Fn::GetAtt"] and isinstance(node["Fn::GetAtt"], list) \
-                and len(node["Fn::GetAtt"]) == 2 and all(isinstance(x, str) for x in node["Fn::GetAtt"]) \
-                and rnd.random() < 0.8:
+        if (
+            isinstance(node, dict)
+            and list(node) == ["Fn::GetAtt"]
+            and isinstance(node["Fn::GetAtt"], list)
+            and len(node["Fn::GetAtt"]) == 2
+            and all(isinstance(x, str) for x in node["Fn::GetAtt"])
+            and rnd.random() < 0.8
+        ):
             return {"Fn::GetAtt": ".".join(node["Fn::GetAtt"])}
         return node
+
     for section in ("Resources", "Outputs"):
         if section in t:
             t[section] = _walk(t[section], dotted)
@@ -256,7 +309,7 @@ def alarm_metrics_form(t: dict, rnd: random.Random) -> None:
         return
     metric = {k: body.pop(k) for k in ("Namespace", "MetricName", "Dimensions") if k in body}
     stat = {"Metric": metric, "Period": body.pop("Period"), "Stat": body.pop("Statistic")}
-    entry = {"Id": rnd.choice(["cpu", "m1", "clustercpu"]), "MetricStat": stat}
+    entry: dict[str, Any] = {"Id": rnd.choice(["cpu", "m1", "clustercpu"]), "MetricStat": stat}
     if rnd.random() < 0.5:
         entry["ReturnData"] = True
     body["Metrics"] = [entry]
@@ -266,10 +319,26 @@ def alarm_metrics_form(t: dict, rnd: random.Random) -> None:
 def aws_managed_key_named(t: dict, rnd: random.Random) -> None:
     """The AWS managed key named explicitly: alias/aws/rds (or its ARN, with Sub or Join), alias/aws/secretsmanager
     for the secret."""
-    cluster_props(t)["KmsKeyId"] = rnd.choice([
-        "alias/aws/rds", {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds"},
-        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":kms:", {"Ref": "AWS::Region"}, ":",
-                           {"Ref": "AWS::AccountId"}, ":alias/aws/rds"]]}])
+    cluster_props(t)["KmsKeyId"] = rnd.choice(
+        [
+            "alias/aws/rds",
+            {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:alias/aws/rds"},
+            {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":kms:",
+                        {"Ref": "AWS::Region"},
+                        ":",
+                        {"Ref": "AWS::AccountId"},
+                        ":alias/aws/rds",
+                    ],
+                ]
+            },
+        ]
+    )
     if rnd.random() < 0.5:
         properties(credential_secret(t)[1])["KmsKeyId"] = "alias/aws/secretsmanager"
 
@@ -283,15 +352,25 @@ def engine_minor_changed(t: dict, rnd: random.Random) -> None:
 
 
 def _benign_topic(t: dict) -> tuple[str, dict]:
-    return "AuditTopic", {"Type": TOPIC, "Properties": {
-        "TopicName": {"Fn::Sub": "aurora-audit-${EnvironmentSuffix}"}, "KmsMasterKeyId": "alias/aws/sns"}}
+    return "AuditTopic", {
+        "Type": TOPIC,
+        "Properties": {
+            "TopicName": {"Fn::Sub": "aurora-audit-${EnvironmentSuffix}"},
+            "KmsMasterKeyId": "alias/aws/sns",
+        },
+    }
 
 
 def _benign_ssm_parameter(t: dict) -> tuple[str, dict]:
-    return "EndpointParameter", {"Type": "AWS::SSM::Parameter", "Properties": {
-        "Name": {"Fn::Sub": "/aurora/${EnvironmentSuffix}/endpoint"}, "Type": "String",
-        "Value": {"Fn::GetAtt": [cluster(t)[0], "Endpoint.Address"]},
-        "Tags": {"Environment": "Production", "ManagedBy": "CloudFormation"}}}
+    return "EndpointParameter", {
+        "Type": "AWS::SSM::Parameter",
+        "Properties": {
+            "Name": {"Fn::Sub": "/aurora/${EnvironmentSuffix}/endpoint"},
+            "Type": "String",
+            "Value": {"Fn::GetAtt": [cluster(t)[0], "Endpoint.Address"]},
+            "Tags": {"Environment": "Production", "ManagedBy": "CloudFormation"},
+        },
+    }
 
 
 @rewrite
@@ -300,8 +379,11 @@ def benign_resource_added(t: dict, rnd: random.Random) -> None:
     base, resource = rnd.choice([_benign_topic, _benign_ssm_parameter])(t)
     body = resource["Properties"]
     if "Tags" not in body:
-        body["Tags"] = [{"Key": "Environment", "Value": "Production"}, {"Key": "ManagedBy", "Value": "CloudFormation"},
-                        {"Key": "Name", "Value": {"Fn::Sub": base.lower() + "-${EnvironmentSuffix}"}}]
+        body["Tags"] = [
+            {"Key": "Environment", "Value": "Production"},
+            {"Key": "ManagedBy", "Value": "CloudFormation"},
+            {"Key": "Name", "Value": {"Fn::Sub": base.lower() + "-${EnvironmentSuffix}"}},
+        ]
     if rnd.random() < 0.5:
         resource["DeletionPolicy"] = resource["UpdateReplacePolicy"] = "Delete"
     t["Resources"][new_id(t, base)] = resource
@@ -356,8 +438,13 @@ def value_from_mapping(t: dict, rnd: random.Random) -> None:
     for key in ("BackupRetentionPeriod", "PreferredBackupWindow"):
         if key in body and not isinstance(body[key], dict):
             top[key] = body[key]
-            body[key] = {"Fn::FindInMap": [next(k for k, v in t["Mappings"].items() if v is mapping),
-                                           next(k for k, v in mapping.items() if v is top), key]}
+            body[key] = {
+                "Fn::FindInMap": [
+                    next(k for k, v in t["Mappings"].items() if v is mapping),
+                    next(k for k, v in mapping.items() if v is top),
+                    key,
+                ]
+            }
 
 
 @rewrite
@@ -369,8 +456,12 @@ def value_under_condition(t: dict, rnd: random.Random) -> None:
     if "StorageEncrypted" not in body:
         raise NotApplicable("StorageEncrypted")
     parameter, condition = new_id(t, "StorageMode"), new_id(t, "PlainStorage")
-    t.setdefault("Parameters", {})[parameter] = {"Type": "String", "Default": "encrypted",
-                                                 "AllowedValues": ["encrypted"], "Description": "Storage mode"}
+    t.setdefault("Parameters", {})[parameter] = {
+        "Type": "String",
+        "Default": "encrypted",
+        "AllowedValues": ["encrypted"],
+        "Description": "Storage mode",
+    }
     t.setdefault("Conditions", {})[condition] = {"Fn::Equals": [{"Ref": parameter}, "plain"]}
     body["StorageEncrypted"] = {"Fn::If": [condition, {"Ref": "AWS::NoValue"}, body["StorageEncrypted"]]}
 
@@ -383,8 +474,12 @@ def value_from_constrained_parameter(t: dict, rnd: random.Random) -> None:
     if not isinstance(value, str):
         raise NotApplicable("log_statement")
     name = new_id(t, "QueryLogging")
-    t.setdefault("Parameters", {})[name] = {"Type": "String", "Default": value, "AllowedValues": [value],
-                                            "Description": "Statements the database logs"}
+    t.setdefault("Parameters", {})[name] = {
+        "Type": "String",
+        "Default": value,
+        "AllowedValues": [value],
+        "Description": "Statements the database logs",
+    }
     group["Parameters"]["log_statement"] = {"Ref": name}
 
 
@@ -405,8 +500,9 @@ def instances_from_foreach(t: dict, rnd: random.Random) -> None:
     instances = cluster_instances(t)
     ids = {key for key, _ in instances}
     others = {k: r for k, r in t["Resources"].items() if k not in ids}
-    if any(ids & referenced_ids(r) for r in others.values()) or any(ids & referenced_ids(o) for o in
-                                                                        t.get("Outputs", {}).values()):
+    if any(ids & referenced_ids(r) for r in others.values()) or any(
+        ids & referenced_ids(o) for o in t.get("Outputs", {}).values()
+    ):
         raise NotApplicable("something refers to an instance")
     if any(isinstance(r, dict) and r.get("DependsOn") for _, r in instances):
         raise NotApplicable("ordered instances")
@@ -428,6 +524,7 @@ def instances_from_foreach(t: dict, rnd: random.Random) -> None:
 
 # --- the same key, role or topic, named another way (tapcheck.references resolves them) -------
 
+
 @rewrite
 def topic_key_through_alias(t: dict, rnd: random.Random) -> None:
     """The alarm topic names its key through an AWS::KMS::Alias of the stack (Ref, name or alias ARN), or by
@@ -438,13 +535,23 @@ def topic_key_through_alias(t: dict, rnd: random.Random) -> None:
         raise NotApplicable("the topic's key is not named by Ref or Arn")
     alias = new_id(t, "AlarmTopicKeyAlias")
     name = "alias/aurora-alarms-${EnvironmentSuffix}"
-    t["Resources"][alias] = {"Type": KMS_ALIAS, "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
-                             "Properties": {"AliasName": {"Fn::Sub": name},
-                                            "TargetKeyId": rnd.choice([{"Ref": key}, {"Fn::GetAtt": [key, "Arn"]}])}}
-    topic["KmsMasterKeyId"] = rnd.choice([
-        {"Ref": alias}, {"Fn::Sub": name},
-        {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:" + name},
-        {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${%s}" % key}])
+    t["Resources"][alias] = {
+        "Type": KMS_ALIAS,
+        "DeletionPolicy": "Delete",
+        "UpdateReplacePolicy": "Delete",
+        "Properties": {
+            "AliasName": {"Fn::Sub": name},
+            "TargetKeyId": rnd.choice([{"Ref": key}, {"Fn::GetAtt": [key, "Arn"]}]),
+        },
+    }
+    topic["KmsMasterKeyId"] = rnd.choice(
+        [
+            {"Ref": alias},
+            {"Fn::Sub": name},
+            {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:" + name},
+            {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${" + key + "}"},
+        ]
+    )
 
 
 @rewrite
@@ -454,13 +561,19 @@ def monitoring_role_arn_by_sub(t: dict, rnd: random.Random) -> None:
     for _, instance in cluster_instances(t):
         body = properties(instance)
         arn = body.get("MonitoringRoleArn")
-        role = (arn.get("Fn::GetAtt") if isinstance(arn, dict) else None)
-        role = role.split(".")[0] if isinstance(role, str) and role.endswith(".Arn") else \
-            (role[0] if isinstance(role, list) and role[1:] == ["Arn"] else None)
-        if role is None or t["Resources"].get(role, {}).get("Type") != ROLE or \
-                properties(t["Resources"][role]).get("Path", "/") != "/":
+        role = arn.get("Fn::GetAtt") if isinstance(arn, dict) else None
+        role = (
+            role.split(".")[0]
+            if isinstance(role, str) and role.endswith(".Arn")
+            else (role[0] if isinstance(role, list) and role[1:] == ["Arn"] else None)
+        )
+        if (
+            role is None
+            or t["Resources"].get(role, {}).get("Type") != ROLE
+            or properties(t["Resources"][role]).get("Path", "/") != "/"
+        ):
             continue
-        body["MonitoringRoleArn"] = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${%s}" % role}
+        body["MonitoringRoleArn"] = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${" + role + "}"}
         changed = True
     if not changed:
         raise NotApplicable("no MonitoringRoleArn by GetAtt Arn")
@@ -474,12 +587,13 @@ def alarm_topic_arn_by_sub(t: dict, rnd: random.Random) -> None:
     changed = False
     for prop in ("AlarmActions", "OKActions", "InsufficientDataActions"):
         actions = alarm.get(prop)
-        for index, action in enumerate(actions if isinstance(actions, list) else []):
+        if not isinstance(actions, list):
+            continue
+        for index, action in enumerate(actions):
             if isinstance(action, dict) and action.get("Ref") in topics:
                 topic = action["Ref"]
-                actions[index] = rnd.choice([
-                    {"Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${%s.TopicName}" % topic},
-                    {"Fn::GetAtt": [topic, "TopicArn"]}])
+                by_name = "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:${" + topic + ".TopicName}"
+                actions[index] = rnd.choice([{"Fn::Sub": by_name}, {"Fn::GetAtt": [topic, "TopicArn"]}])
                 changed = True
     if not changed:
         raise NotApplicable("no action by Ref of a topic")
@@ -494,21 +608,29 @@ def service_grants_conditioned(t: dict, rnd: random.Random) -> None:
     key, _ = referred(t, properties(alarm_topic(t)[1]).get("KmsMasterKeyId"), KMS_KEY)
     changed = False
     for statement in properties(t["Resources"][key]).get("KeyPolicy", {}).get("Statement", []):
-        if "cloudwatch.amazonaws.com" in str(statement.get("Principal")) and statement.get("Effect") == "Allow" \
-                and "Condition" not in statement:
+        if (
+            "cloudwatch.amazonaws.com" in str(statement.get("Principal"))
+            and statement.get("Effect") == "Allow"
+            and "Condition" not in statement
+        ):
             account = rnd.choice([{"Ref": "AWS::AccountId"}, {"Fn::Sub": "${AWS::AccountId}"}])
             # by pattern, not GetAtt: the alarm depends on the topic, which depends on the key
             arn = "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*"
             source = {rnd.choice(["ArnLike", "StringLike"]): {"aws:SourceArn": {"Fn::Sub": arn}}}
-            statement["Condition"] = {"StringEquals": {rnd.choice(["aws:SourceAccount", "AWS:SourceAccount"]): account},
-                                      **source}
+            statement["Condition"] = {
+                "StringEquals": {rnd.choice(["aws:SourceAccount", "AWS:SourceAccount"]): account},
+                **source,
+            }
             changed = True
     for _, role in resources(t, ROLE):
         for statement in properties(role).get("AssumeRolePolicyDocument", {}).get("Statement", []):
             if "monitoring.rds.amazonaws.com" in str(statement.get("Principal")) and "Condition" not in statement:
                 statement["Condition"] = {
                     "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
-                    "ArnLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:*"}}}
+                    "ArnLike": {
+                        "aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:rds:${AWS::Region}:${AWS::AccountId}:db:*"}
+                    },
+                }
                 changed = True
     if not changed:
         raise NotApplicable("no unconditioned service grant")
@@ -516,4 +638,4 @@ def service_grants_conditioned(t: dict, rnd: random.Random) -> None:
 
 BY_NAME.update({r.name: r for r in REWRITES})
 
-__all__ = ["REWRITES", "BY_NAME", "Rewrite", "compose"]
+__all__ = ["BY_NAME", "REWRITES", "Rewrite", "compose"]

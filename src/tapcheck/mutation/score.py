@@ -12,8 +12,9 @@ from __future__ import annotations
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from tapcheck.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from tapcheck.mutation.evaluate import Verdict, judge, load_base
@@ -22,8 +23,8 @@ from tapcheck.mutation.rewrites import REWRITES, Rewrite
 from tapcheck.mutation.yaml_emit import to_yaml
 from tapcheck.requirements.registry import registry
 
-REWRITE_SEEDS = 3          # fast-path seeds per rewrite
-COMPOSED_SEEDS = 2         # full compositions through the whole gate (each as JSON and as YAML)
+REWRITE_SEEDS = 3  # fast-path seeds per rewrite
+COMPOSED_SEEDS = 2  # full compositions through the whole gate (each as JSON and as YAML)
 
 
 @dataclass
@@ -87,19 +88,28 @@ class Score:
         return not self.survivors and not self.flagged and not self.uncovered
 
     def table(self) -> str:
-        lines = [f"Mutation score of the gate on {self.template}", "",
-                 f"{'requirement':<12}{'operators':>10}{'mutants':>9}{'killed':>8}{'score':>9}"]
+        lines = [
+            f"Mutation score of the gate on {self.template}",
+            "",
+            f"{'requirement':<12}{'operators':>10}{'mutants':>9}{'killed':>8}{'score':>9}",
+        ]
         for rid, (operators, generated, killed) in self.per_requirement().items():
             score = f"{100 * killed / generated:.0f} %" if generated else "n/a"
             lines.append(f"{rid:<12}{operators:>10}{generated:>9}{killed:>8}{score:>9}")
         total_generated, total_killed = len(self.mutants), sum(m.killed for m in self.mutants)
         overall = f"{100 * total_killed / total_generated:.1f} %" if total_generated else "n/a"
-        lines.append(f"{'all':<12}{len({m.operator for m in self.mutants}):>10}"
-                     f"{total_generated:>9}{total_killed:>8}{overall:>9}")
+        lines.append(
+            f"{'all':<12}{len({m.operator for m in self.mutants}):>10}{total_generated:>9}{total_killed:>8}{overall:>9}"
+        )
         passed = sum(r.passed for r in self.rewrites)
         full = [r for r in self.rewrites if r.tools]
-        lines += ["", f"rewrites: {passed}/{len(self.rewrites)} pass "
-                      f"({sum(r.passed for r in full)}/{len(full)} through the full gate with cfn-lint and cfn-guard)"]
+        lines += [
+            "",
+            (
+                f"rewrites: {passed}/{len(self.rewrites)} pass "
+                f"({sum(r.passed for r in full)}/{len(full)} through the full gate with cfn-lint and cfn-guard)"
+            ),
+        ]
         for rid in self.uncovered:
             lines.append(f"NO OPERATOR: {rid} has no mutant that applies to this template")
         for m in self.survivors:
@@ -110,8 +120,9 @@ class Score:
         return "\n".join(lines)
 
 
-def mutant_plan(template: dict, examples: int | None = None, seed: int = 0,
-                operators: list[Operator] = OPERATORS) -> list[tuple[Operator, Any]]:
+def mutant_plan(
+    template: dict, examples: int | None = None, seed: int = 0, operators: list[Operator] = OPERATORS
+) -> list[tuple[Operator, Any]]:
     """Every (operator, choice) to judge; with examples, a seeded sample of that many per check."""
     plan: list[tuple[Operator, Any]] = []
     rng = random.Random(seed)
@@ -119,7 +130,7 @@ def mutant_plan(template: dict, examples: int | None = None, seed: int = 0,
         own = [(op, choice) for op in operators if op.check == check for choice in op.choices(template)]
         if examples is not None and len(own) > examples:
             # keep every operator represented before sampling more of them
-            first = {}
+            first: dict[str, tuple[Operator, Any]] = {}
             for op, choice in own:
                 first.setdefault(op.name, (op, choice))
             rest = [pair for pair in own if pair not in first.values()]
@@ -146,14 +157,18 @@ def rewrite_plan(rewrites: list[Rewrite] = REWRITES) -> list[tuple[str, list[tup
     return plan
 
 
-def run_score(template_path: str, examples: int | None = None, seed: int = 0,
-              progress: Callable[[str], None] | None = None) -> Score:
+def run_score(
+    template_path: str, examples: int | None = None, seed: int = 0, progress: Callable[[str], None] | None = None
+) -> Score:
     started = time.monotonic()
     base = load_base(template_path)
     baseline = judge(base, tools=True, label="base.json")
     if not baseline.compliant:
-        raise UsageError(template_path, "is not compliant, so mutants of it prove nothing: "
-                         + baseline.summary()[:200], "run `tapcheck check` and fix the template first")
+        raise UsageError(
+            template_path,
+            "is not compliant, so mutants of it prove nothing: " + baseline.summary()[:200],
+            "run `tapcheck check` and fix the template first",
+        )
     score = Score(template_path)
     for op, choice in mutant_plan(base, examples, seed):
         verdict = judge(op(base, choice), tools=op.tools)
@@ -174,7 +189,8 @@ def main(args) -> int:
     examples = getattr(args, "examples", None)
     if examples is not None and examples < 1:
         raise UsageError("--examples", f"must be at least 1, not {examples}", "pass a positive number")
-    score = run_score(args.template, examples, getattr(args, "seed", None) or 0,
-                      progress=lambda line: print(line, file=sys.stderr))
+    score = run_score(
+        args.template, examples, getattr(args, "seed", None) or 0, progress=lambda line: print(line, file=sys.stderr)
+    )
     print(score.table())
     return EXIT_OK if score.perfect else EXIT_FINDINGS

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from hypothesis import strategies as st
 
@@ -18,13 +18,21 @@ from tapcheck.mutation.rewrites import REWRITES, Rewrite
 from tapcheck.mutation.yaml_emit import to_yaml
 
 
-def applicable(template: dict, operators: Iterable[Operator] = OPERATORS, requirement: str | None = None,
-               tools: bool | None = None, check: str | None = None) -> list[Operator]:
-    return [op for op in operators
-            if (requirement is None or requirement in op.requirements)
-            and (check is None or op.check == check)
-            and (tools is None or op.tools == tools)
-            and op.choices(template)]
+def applicable(
+    template: dict,
+    operators: Iterable[Operator] = OPERATORS,
+    requirement: str | None = None,
+    tools: bool | None = None,
+    check: str | None = None,
+) -> list[Operator]:
+    return [
+        op
+        for op in operators
+        if (requirement is None or requirement in op.requirements)
+        and (check is None or op.check == check)
+        and (tools is None or op.tools == tools)
+        and op.choices(template)
+    ]
 
 
 def choices(op: Operator, template: dict) -> st.SearchStrategy:
@@ -32,8 +40,13 @@ def choices(op: Operator, template: dict) -> st.SearchStrategy:
     return st.one_of(fixed, op.strategy(template)) if op.strategy is not None else fixed
 
 
-def mutant_specs(template: dict, requirement: str | None = None, tools: bool | None = None,
-                 operators: Iterable[Operator] = OPERATORS, check: str | None = None) -> st.SearchStrategy:
+def mutant_specs(
+    template: dict,
+    requirement: str | None = None,
+    tools: bool | None = None,
+    operators: Iterable[Operator] = OPERATORS,
+    check: str | None = None,
+) -> st.SearchStrategy:
     """(operator, choice) for operators applicable to the template: short to print when shrunk."""
     ops = applicable(template, operators, requirement, tools, check)
     if not ops:
@@ -41,24 +54,32 @@ def mutant_specs(template: dict, requirement: str | None = None, tools: bool | N
     return st.sampled_from(ops).flatmap(lambda op: choices(op, template).map(lambda choice: (op, choice)))
 
 
-def mutants(template: dict, requirement: str | None = None, tools: bool | None = None,
-            operators: Iterable[Operator] = OPERATORS) -> st.SearchStrategy:
+def mutants(
+    template: dict, requirement: str | None = None, tools: bool | None = None, operators: Iterable[Operator] = OPERATORS
+) -> st.SearchStrategy:
     """(check id, operator name, mutant) for operators applicable to the template."""
     return mutant_specs(template, requirement, tools, operators).map(
-        lambda spec: (spec[0].check, f"{spec[0].name}({spec[1]!r})", spec[0](template, spec[1])))
+        lambda spec: (spec[0].check, f"{spec[0].name}({spec[1]!r})", spec[0](template, spec[1]))
+    )
 
 
 @st.composite
 def rewrite_steps(draw, available: Iterable[Rewrite] = REWRITES, max_steps: int | None = None):
     pool = list(available)
-    chosen = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=max_steps or len(pool),
-                           unique_by=lambda r: r.name))
+    chosen = draw(
+        st.lists(st.sampled_from(pool), min_size=1, max_size=max_steps or len(pool), unique_by=lambda r: r.name)
+    )
     return [(r, draw(st.integers(0, 2**16))) for r in chosen]
 
 
 @st.composite
-def rewrites(draw, template: dict, yaml: bool | None = None, available: Iterable[Rewrite] = REWRITES,
-             max_steps: int | None = None):
+def rewrites(
+    draw,
+    template: dict,
+    yaml: bool | None = None,
+    available: Iterable[Rewrite] = REWRITES,
+    max_steps: int | None = None,
+):
     """A rewrite of template: a dict, or YAML text (yaml=None: drawn)."""
     result = template
     for rewrite, seed in draw(rewrite_steps(available, max_steps)):

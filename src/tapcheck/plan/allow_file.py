@@ -30,7 +30,7 @@ _EXAMPLE = "allow: [{resource: AuroraCluster, template: templates/db.json, reaso
 class Entry:
     resource: str
     reason: str
-    templates: tuple[str, ...] | None       # globs relative to the file's directory; None: any template
+    templates: tuple[str, ...] | None  # globs relative to the file's directory; None: any template
     file: Path
 
     def source(self) -> str:
@@ -82,14 +82,22 @@ def load(path: Path) -> list[Entry]:
         if not isinstance(resource, str) or not resource.strip():
             raise UsageError(where, "names no resource", "give the logical id: resource: AuroraCluster")
         if not isinstance(reason, str) or not reason.strip():
-            raise UsageError(where, f"allows {resource.strip()} without a reason",
-                             "say why the change is intended: reason: ...")
+            raise UsageError(
+                where, f"allows {resource.strip()} without a reason", "say why the change is intended: reason: ..."
+            )
         templates = item.get("template")
         if isinstance(templates, str):
             templates = [templates]
-        if templates is not None and (not isinstance(templates, list)
-                                      or not all(isinstance(t, str) and t.strip() for t in templates)):
+        if templates is not None and (
+            not isinstance(templates, list) or not all(isinstance(t, str) and t.strip() for t in templates)
+        ):
             raise UsageError(where, "`template` is not a path or a list of paths", "template: templates/db.json")
-        entries.append(Entry(resource.strip(), " ".join(reason.split()),
-                             tuple(t.strip() for t in templates) if templates is not None else None, path))
+        entries.append(
+            Entry(
+                resource.strip(),
+                " ".join(reason.split()),
+                tuple(t.strip() for t in templates) if templates is not None else None,
+                path,
+            )
+        )
     return entries

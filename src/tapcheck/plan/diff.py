@@ -9,6 +9,7 @@ replaced.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,9 @@ from tapcheck.plan.replacement import behaviour
 from tapcheck.plan.values import MISSING, Renewed, canonical, contains_unknown, plain
 from tapcheck.value_paths import values_at
 
-UPDATE_BEHAVIORS = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html"
+UPDATE_BEHAVIORS = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html"
+)
 
 
 @dataclass
@@ -26,26 +29,26 @@ class PropertyChange:
     name: str
     old: Any
     new: Any
-    replacement: str                 # "true" | "false" | "conditional"
+    replacement: str  # "true" | "false" | "conditional"
     why: str
     interruption: str | None = None
-    maybe: bool = False              # only "may change": it reads a value an update may leave as it is
+    maybe: bool = False  # only "may change": it reads a value an update may leave as it is
 
 
 @dataclass
 class Risk:
-    name: str                        # data-loss | update-fails | credentials-diverge | interruption | pending-reboot
+    name: str  # data-loss | update-fails | credentials-diverge | interruption | pending-reboot
     detail: str
-    certain: bool = True             # False: it depends on something only AWS knows ("unknown")
-    source: str = ""                 # the page that documents the behaviour
+    certain: bool = True  # False: it depends on something only AWS knows ("unknown")
+    source: str = ""  # the page that documents the behaviour
 
 
 @dataclass
 class Change:
     resource: str
     type: str
-    action: str                      # add | remove | modify | replace
-    replacement: str                 # "true" | "false" | "conditional"
+    action: str  # add | remove | modify | replace
+    replacement: str  # "true" | "false" | "conditional"
     old: Resource | None
     new: Resource | None
     properties: list[PropertyChange] = field(default_factory=list)
@@ -62,7 +65,7 @@ def diff_models(old: Model, new: Model) -> list[Change]:
     retyped = {lid for lid in common if old.resources[lid].type != new.resources[lid].type}
     added = [lid for lid in new.resources if lid not in old.resources]
     removed = [lid for lid in old.resources if lid not in new.resources]
-    fresh = set(retyped) | set(added)            # physical ids that are new whatever else happens
+    fresh = set(retyped) | set(added)  # physical ids that are new whatever else happens
 
     # A resource that may be replaced (conditional) makes its readers' values "may change" too:
     # CloudFormation evaluates "a reference to a resource that is conditionally recreated" as
@@ -70,8 +73,11 @@ def diff_models(old: Model, new: Model) -> list[Change]:
     replaced: set[str] = set()
     maybe: set[str] = set()
     while True:
-        updates = {lid: _compare(old.resources[lid], new.resources[lid], fresh | replaced, maybe - replaced)
-                   for lid in common if lid not in retyped}
+        updates = {
+            lid: _compare(old.resources[lid], new.resources[lid], fresh | replaced, maybe - replaced)
+            for lid in common
+            if lid not in retyped
+        }
         now_replaced = {lid for lid, props in updates.items() if _replacement(props) == "true"}
         now_maybe = {lid for lid, props in updates.items() if _replacement(props) == "conditional"}
         if now_replaced <= replaced and now_maybe <= maybe:
@@ -88,15 +94,23 @@ def diff_models(old: Model, new: Model) -> list[Change]:
         changes.append(Change(lid, resource.type, "remove", "false", resource, None))
     for lid in sorted(retyped):
         before, after = old.resources[lid], new.resources[lid]
-        change = Change(lid, after.type, "replace", "true", before, after,
-                        [PropertyChange("Type", before.type, after.type, "true", "the resource type changes")])
+        change = Change(
+            lid,
+            after.type,
+            "replace",
+            "true",
+            before,
+            after,
+            [PropertyChange("Type", before.type, after.type, "true", "the resource type changes")],
+        )
         changes.append(change)
     for lid, props in updates.items():
         if props:
             replacement = _replacement(props)
             action = "replace" if replacement == "true" else "modify"
-            changes.append(Change(lid, new.resources[lid].type, action, replacement,
-                                  old.resources[lid], new.resources[lid], props))
+            changes.append(
+                Change(lid, new.resources[lid].type, action, replacement, old.resources[lid], new.resources[lid], props)
+            )
     return changes
 
 
@@ -105,7 +119,9 @@ def _replacement(props: list[PropertyChange]) -> str:
     return "true" if "true" in kinds else ("conditional" if "conditional" in kinds else "false")
 
 
-def _compare(old: Resource, new: Resource, renewed_ids: set[str], maybe_ids: set[str] = frozenset()) -> list[PropertyChange]:
+def _compare(
+    old: Resource, new: Resource, renewed_ids: set[str], maybe_ids: AbstractSet[str] = frozenset()
+) -> list[PropertyChange]:
     changes = []
     names = list(old.properties) + [n for n in new.properties if n not in old.properties]
     for name in names:
@@ -116,8 +132,14 @@ def _compare(old: Resource, new: Resource, renewed_ids: set[str], maybe_ids: set
     return changes
 
 
-def _compare_property(resource_type: str, name: str, old: Resource, new: Resource,
-                      renewed_ids: set[str], maybe_ids: set[str] = frozenset()) -> PropertyChange | None:
+def _compare_property(
+    resource_type: str,
+    name: str,
+    old: Resource,
+    new: Resource,
+    renewed_ids: set[str],
+    maybe_ids: AbstractSet[str] = frozenset(),
+) -> PropertyChange | None:
     before, after = old.properties.get(name, MISSING), new.properties.get(name, MISSING)
     node, root = schemas.comparison_node(resource_type, name)
     refs_only, with_attributes = Renewed(renewed_ids), Renewed(set(renewed_ids) | set(maybe_ids), attributes=True)
@@ -129,8 +151,14 @@ def _compare_property(resource_type: str, name: str, old: Resource, new: Resourc
         if raw_before == raw_after and not _mentions(after, renewed_ids):
             return None
         found = behaviour(resource_type, name, before, after, lambda path: True)
-        return PropertyChange(name, before, after, _at_most_conditional(found.replacement),
-                              found.why + "; its value is only known at deploy time", found.interruption)
+        return PropertyChange(
+            name,
+            before,
+            after,
+            _at_most_conditional(found.replacement),
+            found.why + "; its value is only known at deploy time",
+            found.interruption,
+        )
 
     old_form = canonical(before, node, root)
     if old_form == canonical(after, node, root, refs_only):
@@ -138,13 +166,14 @@ def _compare_property(resource_type: str, name: str, old: Resource, new: Resourc
             return None
         # Only a GetAtt of a replaced resource, or a value read from a resource that may be
         # replaced, differs: it may or may not take a new value.
-        found = behaviour(resource_type, name, before, after,
-                          lambda path: _differs(before, after, path, with_attributes))
+        found = behaviour(
+            resource_type, name, before, after, lambda path: _differs(before, after, path, with_attributes)
+        )
         why = found.why + _because(after, renewed_ids, "may change: it reads an attribute of")
-        why += _because(after, set(maybe_ids) - set(renewed_ids), "may change: it reads",
-                        "which may be replaced")
-        return PropertyChange(name, before, after, _at_most_conditional(found.replacement), why, found.interruption,
-                              maybe=True)
+        why += _because(after, set(maybe_ids) - set(renewed_ids), "may change: it reads", "which may be replaced")
+        return PropertyChange(
+            name, before, after, _at_most_conditional(found.replacement), why, found.interruption, maybe=True
+        )
 
     found = behaviour(resource_type, name, before, after, lambda path: _differs(before, after, path, refs_only))
     reason = found.why + _because(after, renewed_ids, "changes: it reads the physical id of")
@@ -190,10 +219,15 @@ def update_replace_policy(resource: Resource) -> str:
 
 def _policy_changes(old: Resource, new: Resource) -> list[PropertyChange]:
     changes = []
-    pairs = (("DeletionPolicy", str(old.deletion_policy), str(new.deletion_policy)),
-             ("UpdateReplacePolicy", update_replace_policy(old), update_replace_policy(new)))
+    pairs = (
+        ("DeletionPolicy", str(old.deletion_policy), str(new.deletion_policy)),
+        ("UpdateReplacePolicy", update_replace_policy(old), update_replace_policy(new)),
+    )
     for name, before, after in pairs:
         if before != after:
-            changes.append(PropertyChange(name, before, after, "false",
-                                          f"{name} {before} -> {after}: an attribute, no update of the resource"))
+            changes.append(
+                PropertyChange(
+                    name, before, after, "false", f"{name} {before} -> {after}: an attribute, no update of the resource"
+                )
+            )
     return changes

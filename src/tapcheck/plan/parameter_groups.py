@@ -35,7 +35,9 @@ USERS = {
     "AWS::RDS::DBParameterGroup": ("AWS::RDS::DBInstance", "DBParameterGroupName"),
 }
 MODIFY_API = "https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBClusterParameterGroup.html"
-DBCLUSTER_PAGE = "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html"
+DBCLUSTER_PAGE = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html"
+)
 _POSTGRES_15 = re.compile(r"^(aurora-postgresql|postgres)15$")
 
 
@@ -44,13 +46,17 @@ def pending_reboot(change: Change, new: Model) -> None:
         return
     if change.type in USERS and any(p.name == "Parameters" for p in change.properties):
         _changed_parameters(change, new)
-    for group_type, (user_type, prop) in USERS.items():
+    for user_type, prop in USERS.values():
         if change.type == user_type and any(p.name == prop for p in change.properties):
             # "If you apply a parameter group to an existing DB cluster, then its DB instances
             # might need to reboot" (DBClusterParameterGroupName on DBCLUSTER_PAGE)
-            change.add_risk("pending-reboot", f"{prop} changes: the newly attached group's settings may wait for a "
-                                              "reboot, which CloudFormation does not do (unknown offline which ones)",
-                            certain=False, source=DBCLUSTER_PAGE)
+            change.add_risk(
+                "pending-reboot",
+                f"{prop} changes: the newly attached group's settings may wait for a "
+                "reboot, which CloudFormation does not do (unknown offline which ones)",
+                certain=False,
+                source=DBCLUSTER_PAGE,
+            )
 
 
 def classify(name: str, family: Any) -> str:
@@ -68,11 +74,17 @@ def _changed_parameters(change: Change, new: Model) -> None:
     before = _as_mapping(change.old.properties.get("Parameters", MISSING) if change.old else MISSING)
     after = _as_mapping(change.new.properties.get("Parameters", MISSING) if change.new else MISSING)
     if before is None or after is None:
-        change.add_risk("pending-reboot", "the parameters are not known before deployment: whether any is static is "
-                                          "unknown", certain=False)
+        change.add_risk(
+            "pending-reboot",
+            "the parameters are not known before deployment: whether any is static is unknown",
+            certain=False,
+        )
         return
-    names = sorted(n for n in set(before) | set(after)
-                   if canonical(before.get(n, MISSING), {}, {}) != canonical(after.get(n, MISSING), {}, {}))
+    names = sorted(
+        n
+        for n in set(before) | set(after)
+        if canonical(before.get(n, MISSING), {}, {}) != canonical(after.get(n, MISSING), {}, {})
+    )
     family = change.new.properties.get("Family") if change.new else None
     kinds = {name: classify(name, family) for name in names}
     static = [n for n, kind in kinds.items() if kind == "static"]
@@ -83,12 +95,20 @@ def _changed_parameters(change: Change, new: Model) -> None:
     if dynamic:
         change.notes.append(f"dynamic (applied at once, per PostgreSQL 15's contexts): {', '.join(dynamic)}")
     if static:
-        change.add_risk("pending-reboot", f"static {', '.join(static)} ({where}): applied only after a reboot of "
-                                          "the instances, which CloudFormation never does", source=MODIFY_API)
+        change.add_risk(
+            "pending-reboot",
+            f"static {', '.join(static)} ({where}): applied only after a reboot of "
+            "the instances, which CloudFormation never does",
+            source=MODIFY_API,
+        )
     if unknown:
-        change.add_risk("pending-reboot", f"unknown whether {', '.join(unknown)} is static: its apply type is only "
-                                          "published by the RDS API (DescribeDBClusterParameters ApplyType)",
-                        certain=False, source=MODIFY_API)
+        change.add_risk(
+            "pending-reboot",
+            f"unknown whether {', '.join(unknown)} is static: its apply type is only "
+            "published by the RDS API (DescribeDBClusterParameters ApplyType)",
+            certain=False,
+            source=MODIFY_API,
+        )
 
 
 def _as_mapping(value: Any) -> dict | None:
@@ -115,7 +135,8 @@ def _users(change: Change, new: Model) -> list[str]:
             continue
         value = resource.properties.get(prop, MISSING)
         if value == ResourceRef(change.resource) or (
-                name is not MISSING and value is not MISSING and flat_text(value).lower() == flat_text(name).lower()):
+            name is not MISSING and value is not MISSING and flat_text(value).lower() == flat_text(name).lower()
+        ):
             users.append(logical_id)
     return users
 

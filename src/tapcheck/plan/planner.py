@@ -16,7 +16,7 @@ ACTION_ORDER = ("replace", "remove", "modify", "add")
 @dataclass
 class Allow:
     resource: str
-    source: str           # "--allow AuroraCluster" or "TAPCHECK_PLAN_ALLOW=AuroraCluster"
+    source: str  # "--allow AuroraCluster" or "TAPCHECK_PLAN_ALLOW=AuroraCluster"
 
 
 @dataclass
@@ -27,7 +27,7 @@ class Plan:
     changes: list[Change]
     unused_allows: list[Allow] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    old_parameters: dict[str, str] | None = None    # None: the same values as `parameters`
+    old_parameters: dict[str, str] | None = None  # None: the same values as `parameters`
     # how a blocked change can be let through, where this plan runs (the summary line says it)
     allow_hint: str = "allow an intended change explicitly with --allow RESOURCE"
 
@@ -47,21 +47,38 @@ def is_blocking(change: Change) -> bool:
 def danger(change: Change) -> tuple:
     """Sort key: blocking first, then allowed-blocking, then by the worst risk and the action."""
     worst = min((ORDER.index(r.name) + (0 if r.certain else 0.5) for r in change.risks), default=len(ORDER))
-    return (not is_blocking(change), not blocking_risks(change), worst, ACTION_ORDER.index(change.action),
-            change.resource)
+    return (
+        not is_blocking(change),
+        not blocking_risks(change),
+        worst,
+        ACTION_ORDER.index(change.action),
+        change.resource,
+    )
 
 
-def make_plan(old: Version, new: Version, parameters: dict[str, str], allows: list[Allow],
-              old_parameters: dict[str, str] | None = None) -> Plan:
+def make_plan(
+    old: Version,
+    new: Version,
+    parameters: dict[str, str],
+    allows: list[Allow],
+    old_parameters: dict[str, str] | None = None,
+) -> Plan:
     """`parameters` resolve both versions, unless `old_parameters` is given for the old one: a
     deployed stack's current values against the values an update submits (deploy does that)."""
+    if new.tree is None:  # the new version is read from a file; only an old one may be missing
+        raise ValueError(f"{new.label}: a plan needs the new version's template")
     new_model = build_model(new.label, new.tree, parameters)
     old_values = parameters if old_parameters is None else old_parameters
     old_model = build_model(old.label, old.tree, old_values) if old.tree is not None else _empty(old.label)
     changes = diff_models(old_model, new_model)
     assess(changes, old_model, new_model)
-    plan = Plan(old.label, new.label, dict(parameters), changes,
-                old_parameters=None if old_parameters is None else dict(old_parameters))
+    plan = Plan(
+        old.label,
+        new.label,
+        dict(parameters),
+        changes,
+        old_parameters=None if old_parameters is None else dict(old_parameters),
+    )
     if old.tree is None:
         plan.notes.append(f"{old.label} does not exist (the file is not committed yet there): every resource is new")
     by_id = {c.resource: c for c in changes}

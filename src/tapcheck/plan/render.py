@@ -39,11 +39,15 @@ def _values(prop: PropertyChange) -> str:
     """`Name old -> new`; for mappings only the keys that differ; once when the text is equal
     (a reference whose target gets a new physical id)."""
     if isinstance(prop.old, dict) and isinstance(prop.new, dict) and not is_sensitive(prop.name):
-        keys = [k for k in list(prop.old) + [k for k in prop.new if k not in prop.old]
-                if show(prop.old.get(k, MISSING)) != show(prop.new.get(k, MISSING))]
+        keys = [
+            k
+            for k in list(prop.old) + [k for k in prop.new if k not in prop.old]
+            if show(prop.old.get(k, MISSING)) != show(prop.new.get(k, MISSING))
+        ]
         if keys:
-            return ", ".join(f"{prop.name}.{k} {show(prop.old.get(k, MISSING))} -> {show(prop.new.get(k, MISSING))}"
-                             for k in keys)
+            return ", ".join(
+                f"{prop.name}.{k} {show(prop.old.get(k, MISSING))} -> {show(prop.new.get(k, MISSING))}" for k in keys
+            )
     before, after = _value(prop, prop.old), _value(prop, prop.new)
     return f"{prop.name} {before}" if before == after else f"{prop.name} {before} -> {after}"
 
@@ -72,8 +76,9 @@ def text(plans: list[Plan]) -> str:
         lines.extend(f"  note: {note}" for note in plan.notes)
         for change in plan.changes:
             risks = f" [{', '.join(_risk_labels(change))}]" if change.risks else ""
-            lines.append(f"{_status(change):7} {change.action:7} {change.resource} ({change.type}){risks}: "
-                         f"{reason(change)}")
+            lines.append(
+                f"{_status(change):7} {change.action:7} {change.resource} ({change.type}){risks}: {reason(change)}"
+            )
         for allow in plan.unused_allows:
             lines.append(f"NOTE    {allow.source} allows nothing here: {allow.resource} has no blocking change")
         lines.append(summary(plan))
@@ -81,31 +86,35 @@ def text(plans: list[Plan]) -> str:
 
 
 def _parameter_text(plan: Plan) -> str:
-    if plan.old_parameters is None:
+    old_parameters = plan.old_parameters
+    if old_parameters is None:
         return f" with {', '.join(f'{k}={v}' for k, v in plan.parameters.items())}" if plan.parameters else ""
+
     def shown(key: str, value: str | None) -> str:
         # DescribeStacks masks a NoEcho parameter as "****": never print the new value beside it
-        hidden = plan.old_parameters.get(key) == "****" or is_sensitive(key)
+        hidden = old_parameters.get(key) == "****" or is_sensitive(key)
         return "(unset)" if value is None else ("(hidden)" if hidden else value)
 
-    changed = [f"{k} {shown(k, plan.old_parameters.get(k))} -> {shown(k, v)}" for k, v in plan.parameters.items()
-               if plan.old_parameters.get(k) != v]
+    changed = [
+        f"{k} {shown(k, old_parameters.get(k))} -> {shown(k, v)}"
+        for k, v in plan.parameters.items()
+        if old_parameters.get(k) != v
+    ]
     return f" with parameters changed: {', '.join(changed)}" if changed else " with the same parameter values"
 
 
 def summary(plan: Plan) -> str:
     allowed = [c for c in plan.changes if c.allowed_by]
-    allowed_text = "; ".join(f"{c.resource} ({', '.join(blocking_risks(c))}) allowed by {c.allowed_by}"
-                             for c in allowed)
+    allowed_text = "; ".join(
+        f"{c.resource} ({', '.join(blocking_risks(c))}) allowed by {c.allowed_by}" for c in allowed
+    )
     if not plan.safe:
         blocked = [c for c in plan.changes if is_blocking(c)]
         named = ", ".join(f"{c.resource} ({', '.join(blocking_risks(c))})" for c in blocked)
-        return (f"NOT SAFE: {named}. Fix the edit, or {plan.allow_hint}"
-                + (f"; {allowed_text}" if allowed else ""))
+        return f"NOT SAFE: {named}. Fix the edit, or {plan.allow_hint}" + (f"; {allowed_text}" if allowed else "")
     if not plan.changes:
         return "safe: no resource changes"
-    return (f"safe: {len(plan.changes)} change(s), none blocking"
-            + (f"; {allowed_text}" if allowed else ""))
+    return f"safe: {len(plan.changes)} change(s), none blocking" + (f"; {allowed_text}" if allowed else "")
 
 
 def as_dict(plan: Plan) -> dict:
@@ -116,9 +125,14 @@ def as_dict(plan: Plan) -> dict:
         "parameters": plan.parameters,
         **({"old_parameters": plan.old_parameters} if plan.old_parameters is not None else {}),
         "changes": [_change(c) for c in plan.changes],
-        "unused_allows": [{"resource": a.resource, "source": a.source,
-                           "message": f"{a.source} allows nothing: {a.resource} has no blocking change"}
-                          for a in plan.unused_allows],
+        "unused_allows": [
+            {
+                "resource": a.resource,
+                "source": a.source,
+                "message": f"{a.source} allows nothing: {a.resource} has no blocking change",
+            }
+            for a in plan.unused_allows
+        ],
         "notes": plan.notes,
     }
 
@@ -135,11 +149,20 @@ def _change(change: Change) -> dict:
         "blocking": is_blocking(change),
         "allowed_by": change.allowed_by,
         "reason": reason(change),
-        "details": [{"property": p.name, "old": _value(p, p.old), "new": _value(p, p.new),
-                     "replacement": p.replacement, "why": p.why, "may_change_only": p.maybe}
-                    for p in change.properties],
-        "risk_details": [{"risk": r.name, "certain": r.certain, "detail": r.detail, "source": r.source}
-                         for r in change.risks],
+        "details": [
+            {
+                "property": p.name,
+                "old": _value(p, p.old),
+                "new": _value(p, p.new),
+                "replacement": p.replacement,
+                "why": p.why,
+                "may_change_only": p.maybe,
+            }
+            for p in change.properties
+        ],
+        "risk_details": [
+            {"risk": r.name, "certain": r.certain, "detail": r.detail, "source": r.source} for r in change.risks
+        ],
     }
 
 
@@ -160,13 +183,21 @@ def as_report(plans: list[Plan]):
     from tapcheck.findings import Status
     from tapcheck.report.live import Case, LiveReport
 
-    cases = [Case(f"{change.resource} ({change.type}) {change.action}", (),
-                  Status.FAIL if is_blocking(change) else Status.PASS, reason(change))
-             for plan in plans for change in plan.changes]
+    cases = [
+        Case(
+            f"{change.resource} ({change.type}) {change.action}",
+            (),
+            Status.FAIL if is_blocking(change) else Status.PASS,
+            reason(change),
+        )
+        for plan in plans
+        for change in plan.changes
+    ]
     subject = "; ".join(f"{plan.old} -> {plan.new}" for plan in plans)
     safe = all(plan.safe for plan in plans)
-    return LiveReport("plan", subject, None, cases, "\n".join(summary(plan) for plan in plans), 0 if safe else 1,
-                      text=text(plans))
+    return LiveReport(
+        "plan", subject, None, cases, "\n".join(summary(plan) for plan in plans), 0 if safe else 1, text=text(plans)
+    )
 
 
 def markdown(plans: list[Plan]) -> str:
@@ -179,8 +210,14 @@ def markdown(plans: list[Plan]) -> str:
         if plan.changes:
             lines += ["| status | action | resource | type | risks | why |", "|---|---|---|---|---|---|"]
             for change in plan.changes:
-                cells = [_status(change), change.action, f"`{change.resource}`", change.type,
-                         ", ".join(_risk_labels(change)) or "-", reason(change)]
+                cells = [
+                    _status(change),
+                    change.action,
+                    f"`{change.resource}`",
+                    change.type,
+                    ", ".join(_risk_labels(change)) or "-",
+                    reason(change),
+                ]
                 lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
         lines += ["", summary(plan), ""]
     return "\n".join(lines)

@@ -7,8 +7,9 @@ say, each from its AWS source.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tapcheck.model import as_str
 from tapcheck.plan import schema as schemas
@@ -23,10 +24,23 @@ RESOURCE_REFERENCE = "https://docs.aws.amazon.com/AWSCloudFormation/latest/Templ
 SOME_INTERRUPTIONS = {
     "AWS::RDS::DBCluster": {"Engine", "EngineVersion", "GlobalClusterIdentifier", "MasterUsername"},
     "AWS::RDS::DBInstance": {
-        "AutoMinorVersionUpgrade", "AvailabilityZone", "BackupRetentionPeriod", "DBClusterSnapshotIdentifier",
-        "DBInstanceClass", "DBParameterGroupName", "DBSnapshotIdentifier", "Engine", "EngineVersion", "MultiAZ",
-        "PreferredMaintenanceWindow", "RestoreTime", "SourceDBClusterIdentifier",
-        "SourceDBInstanceAutomatedBackupsArn", "SourceDBInstanceIdentifier", "SourceDbiResourceId", "StorageType",
+        "AutoMinorVersionUpgrade",
+        "AvailabilityZone",
+        "BackupRetentionPeriod",
+        "DBClusterSnapshotIdentifier",
+        "DBInstanceClass",
+        "DBParameterGroupName",
+        "DBSnapshotIdentifier",
+        "Engine",
+        "EngineVersion",
+        "MultiAZ",
+        "PreferredMaintenanceWindow",
+        "RestoreTime",
+        "SourceDBClusterIdentifier",
+        "SourceDBInstanceAutomatedBackupsArn",
+        "SourceDBInstanceIdentifier",
+        "SourceDbiResourceId",
+        "StorageType",
         "UseLatestRestorableTime",
     },
 }
@@ -39,13 +53,14 @@ _PAGES = {
 
 @dataclass(frozen=True)
 class Behaviour:
-    replacement: str                 # "true" | "false" | "conditional"
+    replacement: str  # "true" | "false" | "conditional"
     why: str
     interruption: str | None = None  # why the in-place update means downtime
 
 
-def behaviour(resource_type: str, name: str, old: Any, new: Any,
-              differs: Callable[[tuple[str, ...]], bool]) -> Behaviour:
+def behaviour(
+    resource_type: str, name: str, old: Any, new: Any, differs: Callable[[tuple[str, ...]], bool]
+) -> Behaviour:
     """The update behaviour of a changed top-level property `name`.
 
     differs(path) tells whether the values at a property path ("*" = every list item) differ.
@@ -62,8 +77,12 @@ def behaviour(resource_type: str, name: str, old: Any, new: Any,
         # (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-update-behaviors.html)
         return Behaviour("true", f"{name} is create-only in the {resource_type} schema: a change replaces")
     if any(differs(path) for path in schemas.conditional_create_only(resource_type) if path[0] == name):
-        return Behaviour("conditional", f"{name} is conditionally create-only in the {resource_type} schema: "
-                                        "replaced if the change cannot be made in place", interruption)
+        return Behaviour(
+            "conditional",
+            f"{name} is conditionally create-only in the {resource_type} schema: "
+            "replaced if the change cannot be made in place",
+            interruption,
+        )
     return Behaviour("false", f"{name} is updated in place", interruption)
 
 
@@ -76,13 +95,21 @@ def _dbcluster_engine(old: Any, new: Any) -> Behaviour:
     # (ModifyDBCluster has no Engine parameter: https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBCluster.html)
     before, after = _text(old), _text(new)
     if (before is None and old is not MISSING) or (after is None and new is not MISSING):
-        return Behaviour("conditional", "Engine changes to a value not known before deployment: replaced unless "
-                                        "it is aurora -> aurora-mysql")
+        return Behaviour(
+            "conditional",
+            "Engine changes to a value not known before deployment: replaced unless it is aurora -> aurora-mysql",
+        )
     if before == "aurora" and after == "aurora-mysql":
-        return Behaviour("false", "Engine aurora -> aurora-mysql is the one engine change RDS makes in place",
-                         f"Engine: Update requires: Some interruptions ({_PAGES['AWS::RDS::DBCluster']})")
-    return Behaviour("true", f"Engine {_label(before)} -> {_label(after)} cannot be made in place "
-                             "(the RDS handler refuses it as NotUpdatable): the cluster is replaced")
+        return Behaviour(
+            "false",
+            "Engine aurora -> aurora-mysql is the one engine change RDS makes in place",
+            f"Engine: Update requires: Some interruptions ({_PAGES['AWS::RDS::DBCluster']})",
+        )
+    return Behaviour(
+        "true",
+        f"Engine {_label(before)} -> {_label(after)} cannot be made in place "
+        "(the RDS handler refuses it as NotUpdatable): the cluster is replaced",
+    )
 
 
 def _text(value: Any) -> str | None:

@@ -24,11 +24,14 @@ ORDER = ("data-loss", "update-fails", "credentials-diverge", "interruption", "pe
 
 DELETION_POLICY = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html"
 CUSTOM_NAME_KC = "https://repost.aws/knowledge-center/cloudformation-custom-name"
-DYNAMIC_REFERENCES = ("https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
-                      "dynamic-references-secretsmanager.html")
+DYNAMIC_REFERENCES = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html"
+)
 REGENERATES = "https://github.com/aws-cloudformation/cloudformation-coverage-roadmap/issues/2210"
 RDS_TYPES = ("AWS::RDS::DBCluster", "AWS::RDS::DBInstance")
-UPDATE_REPLACE_POLICY = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatereplacepolicy.html"
+UPDATE_REPLACE_POLICY = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatereplacepolicy.html"
+)
 AURORA_DELETE = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_DeleteCluster.html"
 STACK_STATUS = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-describing-stacks.html"
 
@@ -52,6 +55,7 @@ def assess(changes: list[Change], old: Model, new: Model) -> None:
 
 # --- data-loss and what the policies do instead ----------------------------------------------
 
+
 def _holds_data(resource: Resource) -> bool:
     if resource.type in ("AWS::RDS::DBCluster", "AWS::SecretsManager::Secret"):
         return True
@@ -64,8 +68,10 @@ def _what_policy_does(policy: str, resource_type: str, when: str) -> str:
     if policy == "Snapshot":
         return f"{when}, CloudFormation takes a final snapshot, then deletes it: the data survives only in the snapshot"
     if policy in ("Retain", "RetainExceptOnCreate"):
-        return (f"{when}, CloudFormation keeps it outside the stack ({policy}): still running and billed, "
-                "its custom name still taken")
+        return (
+            f"{when}, CloudFormation keeps it outside the stack ({policy}): still running and billed, "
+            "its custom name still taken"
+        )
     return f"{when}, policy {policy}"
 
 
@@ -76,30 +82,41 @@ def _replaced(change: Change) -> None:
         # "Update of resource type is not permitted. The new template modifies resource type of the
         # following resources: [...]" -- the change set fails. AWS docs are silent; the error text
         # is quoted in https://github.com/aws/aws-sam-cli/issues/6786
-        change.add_risk("update-fails", f"the type changes from {change.old.type} to {change.new.type}: "
-                                        "CloudFormation refuses (\"Update of resource type is not permitted\")",
-                        source="https://github.com/aws/aws-sam-cli/issues/6786")
+        change.add_risk(
+            "update-fails",
+            f"the type changes from {change.old.type} to {change.new.type}: "
+            'CloudFormation refuses ("Update of resource type is not permitted")',
+            source="https://github.com/aws/aws-sam-cli/issues/6786",
+        )
         return
     _same_name_replacement(change, certain=True)
     if not _holds_data(change.old):
         if change.type == "AWS::RDS::DBInstance":
-            change.add_risk("interruption", "the instance is replaced: its endpoint changes and its connections drop; "
-                                            "the data is in the cluster volume and stays", source=AURORA_DELETE)
+            change.add_risk(
+                "interruption",
+                "the instance is replaced: its endpoint changes and its connections drop; "
+                "the data is in the cluster volume and stays",
+                source=AURORA_DELETE,
+            )
         return
     policies = {update_replace_policy(change.old), update_replace_policy(change.new)}
     explicit = "UpdateReplacePolicy" in change.new.raw
     # Which version's UpdateReplacePolicy CloudFormation applies when both change at once is not
     # documented, so Delete in either counts.
     if "Delete" in policies:
-        change.add_risk("data-loss", "it is replaced by a new, empty one, and UpdateReplacePolicy Delete"
-                                     f"{'' if explicit else ' (the default)'} deletes the old one with its data",
-                        source=UPDATE_REPLACE_POLICY)
+        change.add_risk(
+            "data-loss",
+            "it is replaced by a new, empty one, and UpdateReplacePolicy Delete"
+            f"{'' if explicit else ' (the default)'} deletes the old one with its data",
+            source=UPDATE_REPLACE_POLICY,
+        )
     else:
         policy = update_replace_policy(change.new)
         change.notes.append(_what_policy_does(policy, change.type, "the old one is replaced: instead of deleting it"))
     if change.type in RDS_TYPES:
-        change.add_risk("interruption", "the replacement is a new, empty database at a new endpoint",
-                        source=UPDATE_REPLACE_POLICY)
+        change.add_risk(
+            "interruption", "the replacement is a new, empty database at a new endpoint", source=UPDATE_REPLACE_POLICY
+        )
 
 
 def _maybe_replaced(change: Change) -> None:
@@ -107,9 +124,13 @@ def _maybe_replaced(change: Change) -> None:
         return
     _same_name_replacement(change, certain=False)
     if _holds_data(change.old) and "Delete" in {update_replace_policy(change.old), update_replace_policy(change.new)}:
-        change.add_risk("data-loss", "if CloudFormation cannot make the change in place it replaces the resource, "
-                                     "and UpdateReplacePolicy Delete deletes the old one with its data", certain=False,
-                        source=UPDATE_REPLACE_POLICY)
+        change.add_risk(
+            "data-loss",
+            "if CloudFormation cannot make the change in place it replaces the resource, "
+            "and UpdateReplacePolicy Delete deletes the old one with its data",
+            certain=False,
+            source=UPDATE_REPLACE_POLICY,
+        )
 
 
 def _removed(change: Change) -> None:
@@ -122,8 +143,11 @@ def _removed(change: Change) -> None:
     policy = str(resource.deletion_policy)
     if _holds_data(resource):
         if policy == "Delete":
-            change.add_risk("data-loss", f"removing it deletes it and its data (DeletionPolicy Delete{_default(resource)})",
-                            source=DELETION_POLICY)
+            change.add_risk(
+                "data-loss",
+                f"removing it deletes it and its data (DeletionPolicy Delete{_default(resource)})",
+                source=DELETION_POLICY,
+            )
         else:
             change.notes.append(_what_policy_does(policy, resource.type, "when removed"))
     if resource.type in RDS_TYPES:
@@ -135,6 +159,7 @@ def _default(resource: Resource) -> str:
 
 
 # --- update-fails ----------------------------------------------------------------------------
+
 
 def _name(resource: Resource) -> tuple[str | None, Any]:
     prop = schemas.name_property(resource.type)
@@ -155,6 +180,8 @@ def _same_name(resource_type: str, left: Any, right: Any) -> bool:
 
 
 def _same_name_replacement(change: Change, certain: bool) -> None:
+    if change.old is None or change.new is None:  # a modify or replace has both
+        return
     prop, before = _name(change.old)
     _, after = _name(change.new)
     if prop is None or not _same_name(change.type, before, after):
@@ -163,9 +190,11 @@ def _same_name_replacement(change: Change, certain: bool) -> None:
     # Rename 'X' and update the stack again." (CUSTOM_NAME_KC); "You can't perform an update that
     # causes a custom-named resource to be replaced" (https://docs.aws.amazon.com/AWSCloudFormation/
     # latest/TemplateReference/aws-properties-name.html)
-    detail = (f"it needs replacement but its custom name {prop}={flat_text(after)} stays the same: CloudFormation "
-              f"refuses (\"cannot update a stack when a custom-named resource requires replacing\"); change {prop} too "
-              "or remove it")
+    detail = (
+        f"it needs replacement but its custom name {prop}={flat_text(after)} stays the same: CloudFormation "
+        f'refuses ("cannot update a stack when a custom-named resource requires replacing"); change {prop} too '
+        "or remove it"
+    )
     change.add_risk("update-fails", detail if certain else "if replaced: " + detail, certain, source=CUSTOM_NAME_KC)
 
 
@@ -174,19 +203,24 @@ def _name_collisions(changes: list[Change]) -> None:
     # resources first and then deletes the old resources" (UPDATE_COMPLETE_CLEANUP_IN_PROGRESS,
     # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-describing-stacks.html),
     # so the create fails because the name is taken.
-    removed = [c for c in changes if c.action == "remove" and c.old is not None]
+    removed = [(c, c.old) for c in changes if c.action == "remove" and c.old is not None]
     for change in changes:
         if change.action != "add" or change.new is None:
             continue
         prop, name = _name(change.new)
-        for gone in removed:
-            if gone.type == change.type and prop is not None and _same_name(change.type, _name(gone.old)[1], name):
-                change.add_risk("update-fails", f"it is created with {prop}={flat_text(name)} while {gone.resource} "
-                                                "still holds that name (old resources are deleted only after new "
-                                                "ones are created): the create fails", source=STACK_STATUS)
+        for gone, gone_old in removed:
+            if gone.type == change.type and prop is not None and _same_name(change.type, _name(gone_old)[1], name):
+                change.add_risk(
+                    "update-fails",
+                    f"it is created with {prop}={flat_text(name)} while {gone.resource} "
+                    "still holds that name (old resources are deleted only after new "
+                    "ones are created): the create fails",
+                    source=STACK_STATUS,
+                )
 
 
 # --- credentials-diverge ---------------------------------------------------------------------
+
 
 def _diverging_credentials(changes: list[Change], by_id: dict[str, Change], new: Model) -> None:
     for change in changes:
@@ -200,10 +234,10 @@ def _diverging_credentials(changes: list[Change], by_id: dict[str, Change], new:
         for consumer, prop, key in secret_readers(new, change.resource, change.new):
             reader = by_id.get(consumer)
             if reader is not None and reader.action == "replace":
-                continue          # a new resource resolves the reference afresh
+                continue  # a new resource resolves the reference afresh
             user_key = key is not None and "user" in key.lower()
             if user_key and not template_changed:
-                continue          # the user name is generated from the template, which is unchanged
+                continue  # the user name is generated from the template, which is unchanged
             if reader is not None and not (user_key and new.resources[consumer].type in RDS_TYPES):
                 # "you must perform a stack update that updates the resource containing the dynamic
                 # reference, either by updating the resource property that contains the
@@ -218,7 +252,9 @@ def _diverging_credentials(changes: list[Change], by_id: dict[str, Change], new:
                 f"{', '.join(sorted(set(changed) & {'GenerateSecretString', 'SecretString'}))} changes, so the secret "
                 f"value is regenerated, but the dynamic reference in {', '.join(stale)} keeps its text, so "
                 "CloudFormation does not resolve it again: the database keeps the old credentials while the secret "
-                "holds new ones", source=f"{DYNAMIC_REFERENCES} {REGENERATES}")
+                "holds new ones",
+                source=f"{DYNAMIC_REFERENCES} {REGENERATES}",
+            )
 
 
 def _template_changed(change: Change) -> bool:
@@ -226,8 +262,9 @@ def _template_changed(change: Change) -> bool:
     after = (change.new.properties.get("GenerateSecretString") or {}) if change.new else {}
     if not isinstance(before, dict) or not isinstance(after, dict):
         return True
-    return canonical(before.get("SecretStringTemplate", MISSING), {}, {}) != \
-        canonical(after.get("SecretStringTemplate", MISSING), {}, {})
+    return canonical(before.get("SecretStringTemplate", MISSING), {}, {}) != canonical(
+        after.get("SecretStringTemplate", MISSING), {}, {}
+    )
 
 
 _PREFIX = "{{resolve:secretsmanager:"
@@ -257,14 +294,14 @@ def _dynamic_references(value: Any) -> list[str]:
         return [r for v in value.values() for r in _dynamic_references(v)]
     if isinstance(value, list):
         return [r for v in value for r in _dynamic_references(v)]
-    if isinstance(value, (str, Text)) or isinstance(value, ResourceRef):
+    if isinstance(value, (str, Text, ResourceRef)):
         text = flat_text(value)
         found, start = [], text.find(_PREFIX)
         while start >= 0:
             end = text.find("}}", start)
             if end < 0:
                 break
-            found.append(text[start + len(_PREFIX):end])
+            found.append(text[start + len(_PREFIX) : end])
             start = text.find(_PREFIX, end)
         return found
     return []
@@ -282,6 +319,7 @@ def _split_reference(body: str) -> tuple[str, str | None]:
 
 # --- interruption ----------------------------------------------------------------------------
 
+
 def _interruptions(change: Change) -> None:
     if change.action != "modify":
         return
@@ -289,4 +327,3 @@ def _interruptions(change: Change) -> None:
         if prop.interruption:
             text, _, page = prop.interruption.partition(" (")
             change.add_risk("interruption", text, source=page.rstrip(")"))
-

@@ -17,8 +17,8 @@ from tapcheck.loader import MAX_TEMPLATE_BYTES, load_template, parse_text
 
 @dataclass
 class Version:
-    label: str            # what the output calls it: a path, or HEAD:<path in the repository>
-    tree: dict | None     # None: there is no such version (a file not yet committed)
+    label: str  # what the output calls it: a path, or HEAD:<path in the repository>
+    tree: dict | None  # None: there is no such version (a file not yet committed)
 
 
 def from_file(path: str) -> Version:
@@ -36,12 +36,18 @@ def from_rev(path: str, rev: str = "HEAD") -> Version:
     directory = os.path.dirname(os.path.abspath(path)) or "."
     top = _git(directory, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
-        raise UsageError(path, "is not in a git repository, so it has no committed version to compare with",
-                         "pass both versions: tapcheck plan OLD NEW")
+        raise UsageError(
+            path,
+            "is not in a git repository, so it has no committed version to compare with",
+            "pass both versions: tapcheck plan OLD NEW",
+        )
     root = top.stdout.decode("utf-8", "replace").strip()
     if rev != "HEAD" and _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").returncode != 0:
-        raise UsageError(f"--base {rev}", "names no commit of this repository",
-                         "fetch it first (actions/checkout with fetch-depth: 0 fetches every branch)")
+        raise UsageError(
+            f"--base {rev}",
+            "names no commit of this repository",
+            "fetch it first (actions/checkout with fetch-depth: 0 fetches every branch)",
+        )
     relative = Path(os.path.relpath(os.path.realpath(path), os.path.realpath(root))).as_posix()
     label = f"{rev}:{relative}"
     shown = _git(root, "show", f"{rev}:{relative}")
@@ -49,8 +55,11 @@ def from_rev(path: str, rev: str = "HEAD") -> Version:
         return Version(label, None)
     raw = shown.stdout
     if len(raw) > MAX_TEMPLATE_BYTES:
-        raise UsageError(label, f"is {len(raw):,} bytes; CloudFormation accepts at most {MAX_TEMPLATE_BYTES:,}",
-                         "split the template into nested stacks")
+        raise UsageError(
+            label,
+            f"is {len(raw):,} bytes; CloudFormation accepts at most {MAX_TEMPLATE_BYTES:,}",
+            "split the template into nested stacks",
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -60,9 +69,12 @@ def from_rev(path: str, rev: str = "HEAD") -> Version:
 
 def _git(directory: str, *args: str) -> subprocess.CompletedProcess:
     try:
-        return subprocess.run(["git", "-C", directory, *args], capture_output=True, timeout=60)
+        return subprocess.run(["git", "-C", directory, *args], capture_output=True, timeout=60, check=False)
     except FileNotFoundError:
-        raise UsageError("git", "is not installed, so the version at HEAD cannot be read",
-                         "install git, or pass both versions: tapcheck plan OLD NEW") from None
+        raise UsageError(
+            "git",
+            "is not installed, so the version at HEAD cannot be read",
+            "install git, or pass both versions: tapcheck plan OLD NEW",
+        ) from None
     except subprocess.TimeoutExpired:
         raise UsageError("git", "did not answer within 60 s", "pass both versions: tapcheck plan OLD NEW") from None

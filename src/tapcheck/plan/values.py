@@ -13,7 +13,8 @@ canonicalised twice: as old (assume unchanged) and as new (assume changed).
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from tapcheck.model import AttrRef, ParamRef, PseudoRef, ResourceRef, Text, Unknown, as_bool, as_number, as_str
 from tapcheck.plan import schema as schemas
@@ -25,7 +26,7 @@ class Renewed:
 
     def __init__(self, refs: Iterable[str] = (), attributes: bool = False) -> None:
         self.refs = frozenset(refs)
-        self.attributes = attributes     # also treat GetAtt of those resources as changed
+        self.attributes = attributes  # also treat GetAtt of those resources as changed
 
     def ref(self, logical_id: str) -> str:
         return "new" if logical_id in self.refs else "same"
@@ -52,12 +53,21 @@ def canonical(value: Any, node: dict, root: dict, renewed: Renewed = UNCHANGED) 
     if isinstance(value, Unknown):
         return ("unknown", value.reason)
     if isinstance(value, Text):
-        return ("text", tuple(("s", str(p)) if isinstance(p, str) else canonical(p, {}, root, renewed)
-                              for p in value.parts))
+        return (
+            "text",
+            tuple(("s", str(p)) if isinstance(p, str) else canonical(p, {}, root, renewed) for p in value.parts),
+        )
     resolved = schemas.resolve_ref(node, root)
     if isinstance(value, dict):
-        return ("obj", tuple(sorted((str(k), canonical(v, schemas.child(resolved, root, str(k)), root, renewed))
-                                    for k, v in value.items())))
+        return (
+            "obj",
+            tuple(
+                sorted(
+                    (str(k), canonical(v, schemas.child(resolved, root, str(k)), root, renewed))
+                    for k, v in value.items()
+                )
+            ),
+        )
     if isinstance(value, list):
         items_node = schemas.child(resolved, root, None)
         items = [canonical(v, items_node, root, renewed) for v in value]
@@ -117,6 +127,7 @@ def flat_text(value: Any) -> str:
 
 # --- display ---------------------------------------------------------------------------------
 
+
 def is_sensitive(property_name: str) -> bool:
     """Values never printed: passwords, tokens, literal secret strings."""
     lowered = property_name.lower()
@@ -126,7 +137,7 @@ def is_sensitive(property_name: str) -> bool:
 def show(value: Any, limit: int = 80) -> str:
     """A short human form of a resolved value."""
     text = _show(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _show(value: Any) -> str:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Sequence
+from typing import Protocol
 
-from tapcheck.gate import Report
+from tapcheck.gate import Report, Unchecked
 
 
-def renderer(name: str) -> Callable[[list[Report]], str]:
+class Renderer(Protocol):
+    def __call__(self, reports: list[Report], quiet: bool = False, unchecked: Sequence[Unchecked] = ()) -> str: ...
+
+
+def renderer(name: str) -> Renderer:
     from tapcheck.report import json_format, junit, sarif, text
 
     return {"text": text.render, "json": json_format.render, "sarif": sarif.render, "junit": junit.render}[name]

@@ -6,7 +6,7 @@ one errored test case, so a CI summary shows it beside the others."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 from xml.etree import ElementTree as ET
 
 from tapcheck.findings import Finding, Status
@@ -17,8 +17,15 @@ def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unche
     suites = ET.Element("testsuites", name="tapcheck")
     for report in reports:
         failures = sum(1 for r in report.results if r.status is Status.FAIL)
-        suite = ET.SubElement(suites, "testsuite", name=report.path, tests=str(len(report.results)),
-                              failures=str(failures), errors="0", skipped="0")
+        suite = ET.SubElement(
+            suites,
+            "testsuite",
+            name=report.path,
+            tests=str(len(report.results)),
+            failures=str(failures),
+            errors="0",
+            skipped="0",
+        )
         if report.project is not None:
             properties = ET.SubElement(suite, "properties")
             ET.SubElement(properties, "property", name="config", value=report.project.describe())
@@ -32,7 +39,7 @@ def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unche
             if notes:
                 ET.SubElement(case, "system-out").text = "\n".join(_note(f) for f in notes)
         unclaimed = [f for f in report.findings if not f.requirements]
-        if unclaimed:     # notes no requirement row carries (a suppression of a rule tapcheck does not run)
+        if unclaimed:  # notes no requirement row carries (a suppression of a rule tapcheck does not run)
             ET.SubElement(suite, "system-out").text = "\n".join(_note(f) for f in unclaimed)
     for item in unchecked:
         suite = ET.SubElement(suites, "testsuite", name=item.path, tests="1", failures="0", errors="1", skipped="0")

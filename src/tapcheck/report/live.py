@@ -30,15 +30,16 @@ class Case:
     """One outcome, from the probe (or drill check, or planned change) that made it to every
     report format: a probe run returns it (tapcheck.live.probing.run_probe), the in-VPC runner
     sends it back as JSON (as_dict / from_dict), the renderers below print it."""
-    name: str                          # probe (or check, or resource) name
+
+    name: str  # probe (or check, or resource) name
     requirements: tuple[str, ...]
-    status: Status                     # PASS, FAIL or SKIP
+    status: Status  # PASS, FAIL or SKIP
     detail: str
     seconds: float = 0.0
-    endpoint: str | None = None        # writer / reader, for a probe run per endpoint
-    plane: str | None = None           # control / data / behaviour, for a probe
+    endpoint: str | None = None  # writer / reader, for a probe run per endpoint
+    plane: str | None = None  # control / data / behaviour, for a probe
     checks: tuple[str, ...] = ()
-    text: str | None = None            # its command's own text line, when not the probe line (the drill's)
+    text: str | None = None  # its command's own text line, when not the probe line (the drill's)
 
     def line(self) -> str:
         """The case as the text report prints it."""
@@ -55,20 +56,35 @@ class Case:
 
     def as_dict(self) -> dict[str, Any]:
         """The case as the JSON report writes it (and as the in-VPC runner returns it)."""
-        return {"name": self.name, "requirements": list(self.requirements), "checks": list(self.checks),
-                "endpoint": self.endpoint, "plane": self.plane, "status": self.status.value, "detail": self.detail,
-                "seconds": round(self.seconds, 3)}
+        return {
+            "name": self.name,
+            "requirements": list(self.requirements),
+            "checks": list(self.checks),
+            "endpoint": self.endpoint,
+            "plane": self.plane,
+            "status": self.status.value,
+            "detail": self.detail,
+            "seconds": round(self.seconds, 3),
+        }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Case":
-        return cls(str(data["name"]), tuple(data.get("requirements") or ()), Status(data["status"]),
-                   str(data.get("detail", "")), float(data.get("seconds") or 0.0), data.get("endpoint"),
-                   data.get("plane"), tuple(data.get("checks") or ()))
+    def from_dict(cls, data: dict[str, Any]) -> Case:
+        return cls(
+            str(data["name"]),
+            tuple(data.get("requirements") or ()),
+            Status(data["status"]),
+            str(data.get("detail", "")),
+            float(data.get("seconds") or 0.0),
+            data.get("endpoint"),
+            data.get("plane"),
+            tuple(data.get("checks") or ()),
+        )
 
 
 @dataclass(frozen=True)
 class Verdict:
     """What a list of cases decides: the exit code, the failed requirements, the counts."""
+
     exit_code: int
     failed_requirements: list[str]
     passed: int
@@ -101,19 +117,21 @@ def verdict(cases: list[Case], skip_fails: bool = False) -> Verdict:
 
 @dataclass
 class LiveReport:
-    command: str                       # "smoke", "drill failover", "plan"
-    subject: str                       # the stack name, or "OLD -> NEW" for a plan
-    target: str | None                 # "local" / "aws"; None for a plan
+    command: str  # "smoke", "drill failover", "plan"
+    subject: str  # the stack name, or "OLD -> NEW" for a plan
+    target: str | None  # "local" / "aws"; None for a plan
     cases: list[Case]
     summary: str
     exit_code: int
     failed_requirements: list[str] = field(default_factory=list)
-    figures: dict[str, Any] = field(default_factory=dict)   # e.g. the drill's window and rows
-    text: str | None = None            # a command's own text rendering, when it has one (plan)
+    figures: dict[str, Any] = field(default_factory=dict)  # e.g. the drill's window and rows
+    text: str | None = None  # a command's own text rendering, when it has one (plan)
 
     def counts(self) -> dict[str, int]:
-        return {status.value: sum(1 for c in self.cases if c.status is status)
-                for status in (Status.PASS, Status.FAIL, Status.SKIP)}
+        return {
+            status.value: sum(1 for c in self.cases if c.status is status)
+            for status in (Status.PASS, Status.FAIL, Status.SKIP)
+        }
 
 
 def render(report: LiveReport, fmt: str) -> str:
@@ -150,10 +168,16 @@ def json_text(report: LiveReport) -> str:
 def junit(report: LiveReport) -> str:
     counts = report.counts()
     suites = ET.Element("testsuites", name=f"tapcheck {report.command}")
-    suite = ET.SubElement(suites, "testsuite", name=f"tapcheck {report.command} {report.subject}",
-                          tests=str(len(report.cases)), failures=str(counts["fail"]), errors="0",
-                          skipped=str(counts["skip"]),
-                          time=f"{sum(c.seconds for c in report.cases):.3f}")
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name=f"tapcheck {report.command} {report.subject}",
+        tests=str(len(report.cases)),
+        failures=str(counts["fail"]),
+        errors="0",
+        skipped=str(counts["skip"]),
+        time=f"{sum(c.seconds for c in report.cases):.3f}",
+    )
     named = ({"target": report.target} if report.target else {}) | report.figures
     if named:
         properties = ET.SubElement(suite, "properties")

@@ -23,8 +23,9 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import Any
 
 from tapcheck import __version__
 from tapcheck.findings import Finding, RuleDoc, Severity
@@ -43,7 +44,7 @@ CONTROL_SECURITY_SEVERITY = {"CRITICAL": 9.0, "HIGH": 7.0, "MEDIUM": 5.0, "LOW":
 OWN_CHECKS = {
     UNMAPPED: "A finding of a guard or tool rule that no requirement claims (missing from the mapping)",
     SUPPRESSION_CHECK: "A suppression (.cfnlintrc, Metadata cfn-lint config, Metadata.guard.SuppressedRules) "
-                       "that the gate does not honour",
+    "that the gate does not honour",
 }
 
 
@@ -54,12 +55,15 @@ def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unche
     for report in reports:
         docs.update(report.rule_docs)
     findings = [f for r in reports for f in r.findings]
-    rules, index = [], {}
+    rules: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
     for check_id in sorted({f.check for f in findings if rule_id(f) == f.check} | set(reg.checks)):
         index[check_id] = len(rules)
         rules.append(_rule(check_id, reg))
-    tool_rules = sorted({rule_id(f) for f in findings if rule_id(f) != f.check}
-                        | {e.rule for f in findings for e in f.sources if e.source in OWN_RULE_SOURCES})
+    tool_rules = sorted(
+        {rule_id(f) for f in findings if rule_id(f) != f.check}
+        | {e.rule for f in findings for e in f.sources if e.source in OWN_RULE_SOURCES}
+    )
     for tool_rule in tool_rules:
         if tool_rule not in index:
             index[tool_rule] = len(rules)
@@ -70,8 +74,9 @@ def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unche
             region = {"startLine": max(1, f.line or 1)}
             if f.column:
                 region["startColumn"] = f.column
-            text = (f"{f.message} Fix: {f.fix} ({f.rule}, {f.source}; "
-                    f"requirements {', '.join(f.requirements) or 'none'})")
+            text = (
+                f"{f.message} Fix: {f.fix} ({f.rule}, {f.source}; requirements {', '.join(f.requirements) or 'none'})"
+            )
             if len(f.sources) > 1:
                 text += " Also found by " + "; ".join(f"{e.source} {e.rule}: {e.message}" for e in f.sources[1:]) + "."
             if f.suppressed_by:
@@ -81,23 +86,42 @@ def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unche
                 "ruleIndex": index[rule_id(f)],
                 "level": LEVEL.get(f.severity, "note"),
                 "message": {"text": text},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": _artifact(f.file or report.path, root),
-                    "region": region,
-                }, "logicalLocations": [{"fullyQualifiedName": f.path or "/", "kind": "resource"}]}],
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": _artifact(f.file or report.path, root),
+                            "region": region,
+                        },
+                        "logicalLocations": [{"fullyQualifiedName": f.path or "/", "kind": "resource"}],
+                    }
+                ],
                 "partialFingerprints": {"tapcheck/v1": f"{f.rule}:{f.resource}:{f.path}"},
-                "properties": {"rule": f.rule, "check": f.check, "source": f.source, "resource": f.resource,
-                               "requirements": list(f.requirements), "suppressedBy": f.suppressed_by,
-                               "advisory": f.advisory, "evidence": [e.to_dict() for e in f.sources]},
+                "properties": {
+                    "rule": f.rule,
+                    "check": f.check,
+                    "source": f.source,
+                    "resource": f.resource,
+                    "requirements": list(f.requirements),
+                    "suppressedBy": f.suppressed_by,
+                    "advisory": f.advisory,
+                    "evidence": [e.to_dict() for e in f.sources],
+                },
             }
             if f.waived_by:
                 result["suppressions"] = [{"kind": "external", "justification": f.waived_by}]
             results.append(result)
-    invocation = {"executionSuccessful": not unchecked, "toolExecutionNotifications": [
-        {"level": "error", "message": {"text": item.problem},
-         "locations": [{"physicalLocation": {"artifactLocation": _artifact(item.path, root)}}],
-         "properties": {"exitCode": item.exit_code}}
-        for item in unchecked]}
+    invocation = {
+        "executionSuccessful": not unchecked,
+        "toolExecutionNotifications": [
+            {
+                "level": "error",
+                "message": {"text": item.problem},
+                "locations": [{"physicalLocation": {"artifactLocation": _artifact(item.path, root)}}],
+                "properties": {"exitCode": item.exit_code},
+            }
+            for item in unchecked
+        ],
+    }
     project = next((r.project for r in reports if r.project is not None), None)
     driver = {"name": "tapcheck", "version": __version__, "rules": rules}
     uri = project_uri()
@@ -106,13 +130,15 @@ def render(reports: list[Report], quiet: bool = False, unchecked: Sequence[Unche
     sarif = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": driver},
-            "originalUriBaseIds": {BASE_ID: {"uri": root.as_uri() + "/"}},
-            "invocations": [invocation],
-            "results": results,
-            "properties": {"config": project.as_dict() if project is not None else None},
-        }],
+        "runs": [
+            {
+                "tool": {"driver": driver},
+                "originalUriBaseIds": {BASE_ID: {"uri": root.as_uri() + "/"}},
+                "invocations": [invocation],
+                "results": results,
+                "properties": {"config": project.as_dict() if project is not None else None},
+            }
+        ],
     }
     return json.dumps(sarif, indent=2) + "\n"
 
@@ -138,14 +164,15 @@ def project_uri() -> str | None:
     return found[0] if found and found[0].startswith(("https://", "http://")) else None
 
 
-def _tool_rule(tool_rule: str, doc: RuleDoc | None, findings: list[Finding]) -> dict:
+def _tool_rule(tool_rule: str, doc: RuleDoc | None, findings: list[Finding]) -> dict[str, Any]:
     """A cfn-lint rule or a Control Tower control, in its own words; its tags the requirements its
     findings break."""
-    requirements = sorted({r for f in findings if tool_rule in {e.rule for e in f.sources} for r in f.requirements},
-                          key=requirement_order)
+    requirements = sorted(
+        {r for f in findings if tool_rule in {e.rule for e in f.sources} for r in f.requirements}, key=requirement_order
+    )
     source = doc.source if doc else next((e.source for f in findings for e in f.sources if e.rule == tool_rule), "")
     title = doc.title if doc and doc.title else tool_rule
-    rule = {
+    rule: dict[str, Any] = {
         "id": tool_rule,
         "name": "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", tool_rule) if part),
         "shortDescription": {"text": title[:1000]},
@@ -161,12 +188,12 @@ def _tool_rule(tool_rule: str, doc: RuleDoc | None, findings: list[Finding]) -> 
     return rule
 
 
-def _rule(check_id: str, reg) -> dict:
+def _rule(check_id: str, reg) -> dict[str, Any]:
     check = reg.checks.get(check_id)
     requirement_ids = reg.requirements_of(check_id) if check_id != SUPPRESSION_CHECK else ()
     requirements = [reg.requirement(i) for i in requirement_ids if i != UNMAPPED]
     description = check.doc if check and check.doc else OWN_CHECKS.get(check_id, check_id)
-    rule = {
+    rule: dict[str, Any] = {
         "id": check_id,
         "name": "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", check_id) if part),
         "shortDescription": {"text": description.split("\n")[0][:200]},
@@ -189,8 +216,13 @@ def _source_root(reports: list[Report]) -> Path:
     for report in reports:
         folder = Path(report.path).resolve().parent
         try:
-            done = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
-                                  capture_output=True, text=True, timeout=10)
+            done = subprocess.run(
+                ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired):
             break
         if done.returncode == 0 and done.stdout.strip():

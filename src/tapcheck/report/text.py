@@ -4,7 +4,7 @@ resource, path, line, message and fix (and the other tools' words on the same de
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from tapcheck.findings import Finding, Status
 from tapcheck.gate import Report, Unchecked
@@ -30,13 +30,16 @@ def _config_line(reports: list[Report]) -> str:
 def _one(report: Report, quiet: bool) -> str:
     blocking = [f for f in report.findings if f.blocking]
     other = [f for f in report.findings if not f.blocking]
-    if quiet:       # each failing template named, then its blocking findings (a waiver's point at its file)
+    if quiet:  # each failing template named, then its blocking findings (a waiver's point at its file)
         if not blocking:
             return ""
         header = f"{report.path}: NOT COMPLIANT ({len(blocking)} blocking)\n"
         return header + "".join(_finding(f) + "\n" for f in blocking)
-    lines = [f"{report.path}: {'COMPLIANT' if report.compliant else 'NOT COMPLIANT'}", "",
-             f"  {'id':<8} {'status':<7} requirement  [checks]"]
+    lines = [
+        f"{report.path}: {'COMPLIANT' if report.compliant else 'NOT COMPLIANT'}",
+        "",
+        f"  {'id':<8} {'status':<7} requirement  [checks]",
+    ]
     for result in report.results:
         checks = ", ".join(result.checks)
         lines.append(f"  {result.id:<8} {MARK[result.status]:<7} {result.title}  [{checks}]")
@@ -55,8 +58,7 @@ def _finding(f: Finding) -> str:
     location = f.file + (f":{f.line}" if f.line else "") + (f":{f.column}" if f.line and f.column else "")
     requirements = ",".join(f.requirements) or "-"
     kind = f.severity.value.upper() + (" (advisory)" if f.advisory else "")
-    text = (f"  [{requirements}] {kind} {f.rule} {where} {f.path} {location}\n"
-            f"      {f.message}\n      fix: {f.fix}")
+    text = f"  [{requirements}] {kind} {f.rule} {where} {f.path} {location}\n      {f.message}\n      fix: {f.fix}"
     for other in f.sources[1:]:
         text += f"\n      also {other.source} {other.rule}: {other.message}"
     if f.suppressed_by:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from tapcheck.model import Model, ParamRef, Resource, Str, Text, as_bool, as_str, show
 from tapcheck.requirements.unit import Violation, violation
@@ -32,12 +33,20 @@ def exactly_one(model: Model, resource_type: str, what: str) -> Iterator[Violati
     """The violation when the design's single resource of a type is missing or repeated."""
     found = model.of_type(resource_type)
     if not found:
-        yield violation(None, "/Resources", f"No {resource_type} in the template: {what} is missing",
-                        f"Add the {resource_type} resource")
+        yield violation(
+            None,
+            "/Resources",
+            f"No {resource_type} in the template: {what} is missing",
+            f"Add the {resource_type} resource",
+        )
     elif len(found) > 1:
         names = ", ".join(r.logical_id for r in found)
-        yield violation(found[1], "", f"{len(found)} {resource_type} resources ({names}); the design has exactly one",
-                        f"Keep a single {resource_type}")
+        yield violation(
+            found[1],
+            "",
+            f"{len(found)} {resource_type} resources ({names}); the design has exactly one",
+            f"Keep a single {resource_type}",
+        )
 
 
 def the_cluster(model: Model) -> Resource | None:
@@ -48,16 +57,19 @@ def the_cluster(model: Model) -> Resource | None:
 def of_the_cluster(check: Callable[[Model, Resource], Iterable[Violation]]) -> Callable[[Model], Iterator[Violation]]:
     """check(model, cluster) on the template's one Aurora cluster. Without exactly one cluster it
     says nothing: the-cluster check reports that once, under every requirement that needs it."""
+
     @functools.wraps(check)
     def run(model: Model) -> Iterator[Violation]:
         cluster = the_cluster(model)
         if cluster is not None:
             yield from check(model, cluster)
+
     return run
 
 
-def flag_violations(resource: Resource, prop: str, expected: bool, default: bool, problem: str, fix: str,
-                    rule: str = "") -> Iterator[Violation]:
+def flag_violations(
+    resource: Resource, prop: str, expected: bool, default: bool, problem: str, fix: str, rule: str = ""
+) -> Iterator[Violation]:
     """A boolean property that must be `expected`; `default` is AWS's value when it is absent.
     `problem` may name the value found as {value}."""
     value = resource.get(prop, default)
@@ -127,7 +139,7 @@ def dynamic_reference(value: Any) -> tuple[str, Any, str] | None:
     if len(parts) == 1:
         if not (head.startswith("{{resolve:") and head.endswith("}}")):
             return None
-        fields = head[len("{{resolve:"):-2].split(":")
+        fields = head[len("{{resolve:") : -2].split(":")
         if fields[0] == "secretsmanager" and len(fields) >= 2:
             # secret id may be an ARN, which itself holds colons: key is after 'SecretString'
             rest = fields[1:]
@@ -139,7 +151,7 @@ def dynamic_reference(value: Any) -> tuple[str, Any, str] | None:
         return fields[0], ":".join(fields[1:]), ""
     if not head.startswith("{{resolve:") or not tail.endswith("}}"):
         return None
-    service = head[len("{{resolve:"):].rstrip(":")
+    service = head[len("{{resolve:") :].rstrip(":")
     rest = tail[:-2].lstrip(":").split(":")
     key = rest[1] if len(rest) >= 2 and rest[0] == "SecretString" else ""
     return service, parts[1], key
@@ -168,6 +180,7 @@ def iter_strings(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
 
 
 # --- helpers for the examples: edit a raw template by resource type, never by logical id ----
+
 
 def first(template: dict, resource_type: str) -> dict:
     for resource in template["Resources"].values():

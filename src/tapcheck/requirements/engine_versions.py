@@ -7,7 +7,7 @@ cfn-lint never disagree and a cfn-lint upgrade brings AWS's newest deprecations 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 ENGINE = "aurora-postgresql"
@@ -26,12 +26,12 @@ def _versions(filename: str, branch: str) -> frozenset[str]:
     return frozenset()
 
 
-@lru_cache(maxsize=None)
+@cache
 def known_versions() -> frozenset[str]:
     return _versions("engine_version.json", "then")
 
 
-@lru_cache(maxsize=None)
+@cache
 def deprecated_versions() -> frozenset[str]:
     return _versions("engine_version_deprecated.json", "if")
 

@@ -12,16 +12,17 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 from tapcheck.requirements.unit import CHECK_MARK, Check, Requirement, folder_data
 
 RULES_PACKAGE = "tapcheck.rules"
-UNMAPPED = "unmapped"          # the row a finding of no known check lands on: it fails the gate
+UNMAPPED = "unmapped"  # the row a finding of no known check lands on: it fails the gate
 _ID = re.compile(r"^([RCSH])(\d+)$")
 
 
@@ -65,8 +66,11 @@ def marked(folder: Path, module_name: str, mark: str) -> list[tuple[Callable, An
 def _marked(module: ModuleType | None, mark: str) -> list[tuple[Callable, Any]]:
     if module is None:
         return []
-    found = [(value, getattr(value, mark)) for value in vars(module).values()
-             if callable(value) and hasattr(value, mark) and getattr(value, "__module__", None) == module.__name__]
+    found = [
+        (value, getattr(value, mark))
+        for value in vars(module).values()
+        if callable(value) and hasattr(value, mark) and getattr(value, "__module__", None) == module.__name__
+    ]
     return sorted(found, key=lambda item: item[0].__code__.co_firstlineno)
 
 
@@ -74,8 +78,8 @@ def _marked(module: ModuleType | None, mark: str) -> list[tuple[Callable, Any]]:
 class Registry:
     requirements: tuple[Requirement, ...]
     checks: dict[str, Check]
-    guard_rules: dict[str, str]                 # guard rule name -> check id
-    tool_rules: dict[tuple[str, str], str]      # (tool, rule id) -> check id
+    guard_rules: dict[str, str]  # guard rule name -> check id
+    tool_rules: dict[tuple[str, str], str]  # (tool, rule id) -> check id
     # a tool's rule (Control Tower control) that, where it fires on the spot a check fails, is the
     # same defect as that check's finding: [same-defect] tables (tapcheck.findings.merge)
     same_defect: dict[str, str] = field(default_factory=dict)
@@ -103,24 +107,35 @@ def registry() -> Registry:
         data = folder_data(folder)
         requirement_id = str(data.get("id", ""))
         if not _ID.match(requirement_id):
-            raise RegistryError(f"rules/{folder.name}/requirement.toml: id {requirement_id!r} is not R1, C2, S3 or H4 style")
+            raise RegistryError(
+                f"rules/{folder.name}/requirement.toml: id {requirement_id!r} is not R1, C2, S3 or H4 style"
+            )
         module = _module(folder, "checks")
         for function, check_id in _marked(module, CHECK_MARK):
             if check_id in checks:
-                raise RegistryError(f"rules/{folder.name}: check {check_id!r} is also defined in rules/{checks[check_id].folder}")
+                raise RegistryError(
+                    f"rules/{folder.name}: check {check_id!r} is also defined in rules/{checks[check_id].folder}"
+                )
             checks[check_id] = Check(check_id, folder.name, function, (function.__doc__ or "").strip())
         for check_id, declared in (data.get("tool_checks") or {}).items():
             # checks whose evidence is a tool's alone (cfn-lint, Control Tower)
             if check_id in checks:
                 raise RegistryError(f"rules/{folder.name}: tool check {check_id!r} is also a static check")
             checks[check_id] = Check(check_id, folder.name, None, str(declared))
-        requirements.append(Requirement(
-            id=requirement_id, title=str(data["title"]), spec=str(data["spec"]), folder=folder.name,
-            aws_docs=tuple(data.get("aws_docs", ())), checks=tuple(data.get("checks", ())),
-            values=dict(data.get("values", {})), no_probe_reason=data.get("no_probe_reason") or None,
-            security_severity=float(data["security_severity"]) if "security_severity" in data else None,
-            conflicts_with=tuple(str(c) for c in data.get("conflicts_with", ())),
-        ))
+        requirements.append(
+            Requirement(
+                id=requirement_id,
+                title=str(data["title"]),
+                spec=str(data["spec"]),
+                folder=folder.name,
+                aws_docs=tuple(data.get("aws_docs", ())),
+                checks=tuple(data.get("checks", ())),
+                values=dict(data.get("values", {})),
+                no_probe_reason=data.get("no_probe_reason") or None,
+                security_severity=float(data["security_severity"]) if "security_severity" in data else None,
+                conflicts_with=tuple(str(c) for c in data.get("conflicts_with", ())),
+            )
+        )
     for folder in folders():
         data = folder_data(folder)
         for rule, check_id in (data.get("guard") or {}).items():
@@ -142,7 +157,9 @@ def registry() -> Registry:
     for requirement in requirements:
         for check_id in requirement.checks:
             if check_id not in checks:
-                raise RegistryError(f"rules/{requirement.folder}/requirement.toml lists check {check_id!r}, which no folder defines")
+                raise RegistryError(
+                    f"rules/{requirement.folder}/requirement.toml lists check {check_id!r}, which no folder defines"
+                )
             checks[check_id].requirements += (requirement.id,)
     for check in checks.values():
         check.requirements = tuple(sorted(set(check.requirements), key=requirement_order))
@@ -153,8 +170,10 @@ def examples(requirement: Requirement) -> tuple[tuple[Callable, ...], tuple[Call
     """(passing examples, failing examples) of a requirement: imported only when asked for."""
     module = _module(rules_root() / requirement.folder, "examples")
     names = sorted(dir(module or object))
-    return (tuple(getattr(module, n) for n in names if n.startswith("passing_example")),
-            tuple(getattr(module, n) for n in names if n.startswith("failing_example")))
+    return (
+        tuple(getattr(module, n) for n in names if n.startswith("passing_example")),
+        tuple(getattr(module, n) for n in names if n.startswith("failing_example")),
+    )
 
 
 def values_of(requirement_id: str) -> dict[str, Any]:

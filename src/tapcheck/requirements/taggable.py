@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 from tapcheck.resource_schemas import resource_schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def tag_property(resource_type: str) -> str | None:
     """The property that holds tags for a taggable type; None if the type takes none (or is unknown)."""
     schema = resource_schema(resource_type)

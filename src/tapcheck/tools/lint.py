@@ -17,6 +17,7 @@ import pickle
 import sys
 import threading
 from enum import Enum
+from typing import Any
 
 from tapcheck.findings import Finding, RuleDoc, Severity
 from tapcheck.loader import LoadedTemplate
@@ -29,7 +30,8 @@ SEVERITY = {"error": Severity.ERROR, "warning": Severity.WARNING, "informational
 
 class Linting(str, Enum):
     """How the gate runs cfn-lint: a parameter of the gate, chosen by whoever owns the process."""
-    HERE = "here"       # in this process, when the findings are asked for
+
+    HERE = "here"  # in this process, when the findings are asked for
     # in a child forked now, while this process runs the checks and cfn-guard (cfn-lint is CPU-bound
     # Python: a thread would hold the GIL the checks need). Only for a process the caller owns:
     # the child is forked on Linux alone, and only while this is the process's one thread (a fork
@@ -46,7 +48,7 @@ class LintJob:
         self.fd: int | None = None
 
     def result(self) -> tuple[list[Finding], dict[str, RuleDoc]]:
-        if self.pid is None:
+        if self.pid is None or self.fd is None:  # set together when the child was forked
             return lint(self.loaded)
         chunks = []
         with os.fdopen(self.fd, "rb") as pipe:
@@ -70,7 +72,7 @@ def start(loaded: LoadedTemplate, how: Linting = Linting.HERE) -> LintJob:
         os.close(read_fd)
         os.close(write_fd)
         return job
-    if pid == 0:                                    # the child: lint, send the findings, leave
+    if pid == 0:  # the child: lint, send the findings, leave
         code = 1
         try:
             os.close(read_fd)
@@ -78,7 +80,7 @@ def start(loaded: LoadedTemplate, how: Linting = Linting.HERE) -> LintJob:
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(data)
             code = 0
-        except BaseException:  # noqa: BLE001 - the parent lints again and reports the error
+        except BaseException:  # noqa: BLE001, S110 - the parent lints again and reports the error
             pass
         os._exit(code)
     os.close(write_fd)
@@ -108,9 +110,13 @@ def lint(loaded: LoadedTemplate) -> tuple[list[Finding], dict[str, RuleDoc]]:
 
 
 def _doc(rule) -> RuleDoc:
-    return RuleDoc(id=rule.id, source=TOOL, title=" ".join(str(getattr(rule, "shortdesc", "") or rule.id).split()),
-                   description=" ".join(str(getattr(rule, "description", "") or "").split()),
-                   help_uri=getattr(rule, "source_url", "") or None)
+    return RuleDoc(
+        id=rule.id,
+        source=TOOL,
+        title=" ".join(str(getattr(rule, "shortdesc", "") or rule.id).split()),
+        description=" ".join(str(getattr(rule, "description", "") or "").split()),
+        help_uri=getattr(rule, "source_url", "") or None,
+    )
 
 
 def gate_config():
@@ -125,6 +131,7 @@ def gate_config():
 def without_lint_metadata(tree: dict) -> dict:
     """The template without its `cfn-lint` Metadata entries (template and resource level), sharing
     every other node (and so the line numbers) with the original, which stays untouched."""
+
     def strip(node):
         metadata = node.get("Metadata") if isinstance(node, dict) else None
         if not isinstance(metadata, dict) or "cfn-lint" not in metadata:
@@ -147,8 +154,9 @@ def _like(original: dict, items: dict) -> dict:
     """A dict of the loader's node class (with the original's marks) holding items."""
     start, end = getattr(original, "start_mark", None), getattr(original, "end_mark", None)
     if start is not None:
+        node_class: Any = type(original)  # cfn-lint's dict_node: (items, start mark, end mark)
         try:
-            return type(original)(dict(items), start, end)
+            return node_class(dict(items), start, end)
         except TypeError:
             pass
     return dict(items)
@@ -170,7 +178,7 @@ def _rules(config):
 def _finding(match, loaded: LoadedTemplate) -> Finding:
     rule_id = match.rule.id
     severity = SEVERITY.get(getattr(match.rule, "severity", "error"), Severity.ERROR)
-    where = getattr(match, "path", None) or []      # E0002 (a rule crashed) carries no path
+    where = getattr(match, "path", None) or []  # E0002 (a rule crashed) carries no path
     pointer = "/" + "/".join(str(p) for p in where)
     resource = None
     if len(where) > 1 and where[0] == "Resources":
@@ -178,7 +186,9 @@ def _finding(match, loaded: LoadedTemplate) -> Finding:
     reg = registry()
     check = reg.check_of_tool_rule(TOOL, rule_id)
     return Finding(
-        requirements=reg.requirements_of(check), check=check, rule=rule_id,
+        requirements=reg.requirements_of(check),
+        check=check,
+        rule=rule_id,
         resource=resource,
         path=pointer,
         message=" ".join(str(match.message).split()),

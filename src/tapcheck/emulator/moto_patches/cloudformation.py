@@ -28,11 +28,13 @@ Method = Callable[..., Any]
 # --- the model table --------------------------------------------------------------------------
 def _model_list(moto: Callable[[], list[type[CloudFormationModel]]]) -> Callable[[], list[type[CloudFormationModel]]]:
     """moto's models, less those of a type the emulator models, then the emulator's (MODELS)."""
+
     @functools.lru_cache
     def get_model_list() -> list[type[CloudFormationModel]]:
         ours = {model.cloudformation_type() for model in MODELS}
-        return [m for m in moto() if m.__module__.startswith("moto.") and m.cloudformation_type() not in ours] + \
-            list(MODELS)
+        return [m for m in moto() if m.__module__.startswith("moto.") and m.cloudformation_type() not in ours] + list(
+            MODELS
+        )
 
     return get_model_list
 
@@ -62,8 +64,9 @@ def _parse_resource(moto: Method) -> Method:
 
 
 def _parse_and_create_resource(moto: Method) -> Method:
-    def parse_and_create_resource(logical_id: str, resource_json: dict[str, Any], resources_map: Any,
-                                  account_id: str, region_name: str) -> Any:
+    def parse_and_create_resource(
+        logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str, region_name: str
+    ) -> Any:
         preflight.refuse_taken_name(logical_id, resource_json, resources_map, account_id, region_name)
         return moto(logical_id, resource_json, resources_map, account_id, region_name)
 
@@ -80,8 +83,14 @@ def _exports(moto: property) -> property:
 
 # --- the backend ------------------------------------------------------------------------------
 def _update_stack(moto: Method) -> Method:
-    def update_stack(self: CloudFormationBackend, name: str, template: str, role_arn: str | None,
-                     parameters: list[dict[str, Any]], tags: dict[str, str] | None) -> Stack:
+    def update_stack(
+        self: CloudFormationBackend,
+        name: str,
+        template: str,
+        role_arn: str | None,
+        parameters: list[dict[str, Any]],
+        tags: dict[str, str] | None,
+    ) -> Stack:
         names.check_logical_ids(Stack.parse_template(template))
         stack = self.get_stack(name)
         resolved = self._resolve_update_parameters(instance=stack, incoming_params=parameters)
@@ -92,8 +101,15 @@ def _update_stack(moto: Method) -> Method:
 
 
 def _create_change_set(moto: Method) -> Method:
-    def create_change_set(self: CloudFormationBackend, stack_name: str, change_set_name: str, template: str,
-                          parameters: dict[str, str], *args: Any, **kwargs: Any) -> Any:
+    def create_change_set(
+        self: CloudFormationBackend,
+        stack_name: str,
+        change_set_name: str,
+        template: str,
+        parameters: dict[str, str],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
         names.check_change_set_stack_name(stack_name)
         names.check_logical_ids(Stack.parse_template(template))
         preflight.check_parameters(template, parameters, self.account_id, self.region_name)
@@ -131,6 +147,7 @@ def _template_of(response: CloudFormationResponse) -> str | None:
 
 def _capabilities_checked(moto: Method) -> Method:
     """CreateStack, UpdateStack, CreateChangeSet: the Capabilities parameter stays in the response."""
+
     def checked(self: CloudFormationResponse) -> Any:
         preflight.check_capabilities(_template_of(self), self._get_param("Capabilities", []))
         return moto(self)
@@ -149,9 +166,12 @@ def declare(patches: Recorder) -> None:
     # templates: YAML short forms and unquoted dates read as CloudFormation reads them
     patches.replace(cfn_models, "yaml_tag_constructor", construct_short_form, "!GetAtt X.A.B, sequence forms")
     patches.replace(cfn_responses, "yaml_tag_constructor", construct_short_form, "the same, where responses parse")
-    patches.wrap(yaml.Loader, "yaml_constructors",
-                 lambda moto: {**moto, "tag:yaml.org,2002:timestamp": yaml.Loader.construct_yaml_str},
-                 "an unquoted date stays the text written")
+    patches.wrap(
+        yaml.Loader,
+        "yaml_constructors",
+        lambda moto: {**moto, "tag:yaml.org,2002:timestamp": yaml.Loader.construct_yaml_str},
+        "an unquoted date stays the text written",
+    )
     # the model table: the emulator's models in place of moto's for the types both define
     patches.wrap(parsing, "get_model_list", _model_list, "moto's models and the emulator's (resources.MODELS)")
     patches.wrap(parsing, "get_model_map", _model_map, "read from the list above")
@@ -165,8 +185,12 @@ def declare(patches: Recorder) -> None:
     patches.wrap(Stack, "outputs", _outputs, "none unless the stack is complete")
     patches.wrap(Stack, "exports", _exports, "none unless the stack is complete")
     patches.replace(Stack, "stack_resources", property(lifecycle.stack_resources), "only what the stack made")
-    patches.replace(CloudFormationBackend, "_resolve_update_parameters", lifecycle.resolve_update_parameters,
-                    "UsePreviousValue of a Default")
+    patches.replace(
+        CloudFormationBackend,
+        "_resolve_update_parameters",
+        lifecycle.resolve_update_parameters,
+        "UsePreviousValue of a Default",
+    )
     patches.replace(CloudFormationBackend, "create_stack", lifecycle.create_stack, "refusals first, then create")
     patches.replace(CloudFormationBackend, "delete_stack", lifecycle.delete_stack, "a failed delete keeps the stack")
     patches.wrap(CloudFormationBackend, "update_stack", _update_stack, "logical ids and parameters checked")

@@ -18,8 +18,9 @@ _HISTORY_PARAMETERS = ("AlarmName", "HistoryItemType", "StartDate", "EndDate", "
 
 
 def _set_alarm_state(moto: Method) -> Method:
-    def set_alarm_state(self: CloudWatchBackend, alarm_name: str, reason: str, reason_data: str,
-                        state_value: str) -> None:
+    def set_alarm_state(
+        self: CloudWatchBackend, alarm_name: str, reason: str, reason_data: str, state_value: str
+    ) -> None:
         alarm = self.alarms.get(alarm_name)
         old_state, old_reason = (alarm.state_value, alarm.state_reason) if alarm else (None, None)
         moto(self, alarm_name, reason, reason_data, state_value)

@@ -32,9 +32,11 @@ def _generate_default_keys(moto: Method) -> Method:
 def _lockout_checked(moto: Method) -> Method:
     """CreateKey, PutKeyPolicy: the request's Policy and BypassPolicyLockoutSafetyCheck, which moto's
     backend never sees."""
+
     def checked(self: KmsResponse) -> Any:
-        if not self._get_param("BypassPolicyLockoutSafetyCheck") and \
-                kms.locks_out(self._get_param("Policy"), self.current_account):
+        if not self._get_param("BypassPolicyLockoutSafetyCheck") and kms.locks_out(
+            self._get_param("Policy"), self.current_account
+        ):
             raise JsonRESTError("MalformedPolicyDocumentException", kms.LOCKOUT_MESSAGE)
         return moto(self)
 

@@ -16,7 +16,7 @@ Method = Callable[..., Any]
 def _invoke_lambda(moto: Method) -> Method:
     def invoke(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
         if not str(self.run_time or "").startswith("python"):
-            return moto(self, event)      # moto's Docker path: no Docker here, it fails as moto's does
+            return moto(self, event)  # moto's Docker path: no Docker here, it fails as moto's does
         self.logs_backend.ensure_log_group(self.logs_group_name)
         return lambda_runner.run_handler(self, event)
 

@@ -102,8 +102,9 @@ def _delete_db_instance(moto: Method) -> Method:
 
 
 def _failover_db_cluster(moto: Method) -> Method:
-    def failover_db_cluster(self: RDSBackend, db_cluster_identifier: str,
-                            target_db_instance_identifier: str | None = None) -> DBCluster:
+    def failover_db_cluster(
+        self: RDSBackend, db_cluster_identifier: str, target_db_instance_identifier: str | None = None
+    ) -> DBCluster:
         cluster_id, target = rds_calls.failover_arguments(self, db_cluster_identifier, target_db_instance_identifier)
         existing = self.clusters.get(cluster_id)
         old_writer = existing.writer if existing is not None else None
@@ -140,18 +141,30 @@ def declare(patches: Recorder) -> None:
     patches.wrap(RDSBackend, "create_subnet_group", _create_subnet_group, "names RDS refuses")
     patches.wrap(RDSBackend, "delete_db_cluster", _delete_db_cluster, "automated backups go with the cluster")
     patches.wrap(RDSBackend, "modify_db_cluster", _modify_db_cluster, "IAM auth, log exports; servers follow")
-    patches.wrap(RDSBackend, "modify_db_cluster_parameter_group", _modify_db_cluster_parameter_group,
-                 "default groups refused; servers follow")
-    patches.wrap(RDSBackend, "describe_db_cluster_parameter_groups", _describe_db_cluster_parameter_groups,
-                 "default groups exist")
+    patches.wrap(
+        RDSBackend,
+        "modify_db_cluster_parameter_group",
+        _modify_db_cluster_parameter_group,
+        "default groups refused; servers follow",
+    )
+    patches.wrap(
+        RDSBackend,
+        "describe_db_cluster_parameter_groups",
+        _describe_db_cluster_parameter_groups,
+        "default groups exist",
+    )
     patches.wrap(RDSBackend, "describe_db_cluster_parameters", _describe_db_cluster_parameters, "default groups exist")
     patches.wrap(RDSBackend, "create_db_instance", _create_db_instance, "RDS creates the log export's group")
     patches.wrap(RDSBackend, "reboot_db_instance", _reboot_db_instance, "restarts the instance's server")
     patches.wrap(RDSBackend, "delete_db_instance", _delete_db_instance, "stops (or fails over) its server")
     patches.wrap(RDSBackend, "failover_db_cluster", _failover_db_cluster, "the data plane fails over")
     patches.replace(RDSBackend, "modify_db_subnet_group", rds_calls.modify_db_subnet_group, "moto lost the group")
-    patches.add(RDSResponse, "reset_db_cluster_parameter_group", reset_db_cluster_parameter_group,
-                "ResetDBClusterParameterGroup")
+    patches.add(
+        RDSResponse,
+        "reset_db_cluster_parameter_group",
+        reset_db_cluster_parameter_group,
+        "ResetDBClusterParameterGroup",
+    )
     patches.wrap(DBCluster, "endpoint", _endpoint, "the writer server's address")
     patches.wrap(DBCluster, "reader_endpoint", _reader_endpoint, "the reader server's address")
     patches.wrap(DBCluster, "db_cluster_members", _db_cluster_members, "DBClusterParameterGroupStatus")

@@ -73,7 +73,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self._rows: list[Patch] = []
-        self._saved: list[tuple[Any, str, Any]] = []   # (target, name, its own value or ABSENT)
+        self._saved: list[tuple[Any, str, Any]] = []  # (target, name, its own value or ABSENT)
         self._installed = False
 
     # --- declaring ------------------------------------------------------------------------
@@ -94,8 +94,9 @@ class Recorder:
             raise PatchError(f"{patch.where}.{patch.name}: declared after install()")
         for row in self._rows:
             if row.target is patch.target and row.name == patch.name:
-                raise PatchError(f"{patch.where}.{patch.name} is declared twice ({row.kind}, then {patch.kind}): "
-                                 "one change per name")
+                raise PatchError(
+                    f"{patch.where}.{patch.name} is declared twice ({row.kind}, then {patch.kind}): one change per name"
+                )
         self._rows.append(patch)
 
     # --- reading --------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.cloudwatch.models import CloudWatchBackend
@@ -62,7 +62,9 @@ CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 # What CloudWatch needs of the topic's key (knowledge-center page above).
 REQUIRED_KMS_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
 KEY_ACCESS_ERROR = "CloudWatch Alarms does not have authorization to access the SNS topic encryption key."
-TOPIC_POLICY_ERROR = "the topic policy denies cloudwatch.amazonaws.com sns:Publish (emulator wording: AWS's is undocumented)"
+TOPIC_POLICY_ERROR = (
+    "the topic policy denies cloudwatch.amazonaws.com sns:Publish (emulator wording: AWS's is undocumented)"
+)
 STATE_ACTIONS = {"ALARM": "alarm_actions", "OK": "ok_actions", "INSUFFICIENT_DATA": "insufficient_data_actions"}
 
 # The alarm history, which moto does not keep: (account, region) -> items, oldest first.
@@ -71,9 +73,15 @@ _HISTORY: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
 
 # --- the topic's key ----------------------------------------------------------------
-def key_policy_grants_cloudwatch(policy: Any, *, partition: str = "aws", region: str = "us-east-1",
-                                 account: str = "123456789012", key_id: str = "key", alarm_name: str = "alarm"
-                                 ) -> tuple[bool, str]:
+def key_policy_grants_cloudwatch(
+    policy: Any,
+    *,
+    partition: str = "aws",
+    region: str = "us-east-1",
+    account: str = "123456789012",
+    key_id: str = "key",
+    alarm_name: str = "alarm",
+) -> tuple[bool, str]:
     """Whether a key policy lets CloudWatch use the key for this alarm (REQUIRED_KMS_ACTIONS), and if
     not, why: decided by the gate's own evaluator (tapcheck.policies) on the request CloudWatch makes,
     with the context keys AWS documents for it (tapcheck.service_requests.CLOUDWATCH_USES_TOPIC_KEY:
@@ -87,8 +95,9 @@ def key_policy_grants_cloudwatch(policy: Any, *, partition: str = "aws", region:
             return False, "the key policy is not JSON"
     if not isinstance(document, dict) or not statements(document):
         return False, "the key has no key policy"
-    requests = CLOUDWATCH_USES_TOPIC_KEY.requests(partition=partition, region=region, account=account,
-                                                  key_id=key_id, alarm_name=alarm_name)
+    requests = CLOUDWATCH_USES_TOPIC_KEY.requests(
+        partition=partition, region=region, account=account, key_id=key_id, alarm_name=alarm_name
+    )
     missing = []
     for request in requests:
         decision = evaluate(document, request)
@@ -98,17 +107,22 @@ def key_policy_grants_cloudwatch(policy: Any, *, partition: str = "aws", region:
             missing.append(f"{request.action} ({'denied' if decision.outcome is Outcome.DENY else 'not allowed'})")
     if not missing:
         return True, f"the key policy allows {CLOUDWATCH_PRINCIPAL} " + " and ".join(REQUIRED_KMS_ACTIONS)
-    return False, f"the key policy does not let {CLOUDWATCH_PRINCIPAL} use it for alarm {alarm_name}: {', '.join(missing)}"
+    return (
+        False,
+        f"the key policy does not let {CLOUDWATCH_PRINCIPAL} use it for alarm {alarm_name}: {', '.join(missing)}",
+    )
 
 
-def topic_policy_denies_cloudwatch(policy: Any, *, partition: str, region: str, account: str, topic_name: str,
-                                   alarm_name: str) -> bool:
+def topic_policy_denies_cloudwatch(
+    policy: Any, *, partition: str, region: str, account: str, topic_name: str, alarm_name: str
+) -> bool:
     """An explicit Deny of the topic policy that applies, or may apply, to CloudWatch publishing this
     alarm (CLOUDWATCH_PUBLISHES_TO_TOPIC). Only a Deny stops it: an alarm publishes to a topic of its own
     account under SNS's default topic policy, whose Allow CloudWatch's request cannot decide."""
     denies = {"Statement": [st for st in statements(policy) if st.get("Effect") == "Deny"]}
-    [request] = CLOUDWATCH_PUBLISHES_TO_TOPIC.requests(partition=partition, region=region, account=account,
-                                                       topic_name=topic_name, alarm_name=alarm_name)
+    [request] = CLOUDWATCH_PUBLISHES_TO_TOPIC.requests(
+        partition=partition, region=region, account=account, topic_name=topic_name, alarm_name=alarm_name
+    )
     return evaluate(denies, request).outcome in (Outcome.DENY, Outcome.UNKNOWN)
 
 
@@ -119,8 +133,9 @@ def _kms_for(spec: str, account_id: str, region: str) -> KmsBackend:
     return kms_backends[account_id][region]
 
 
-def topic_key_problem(kms_key_id: str, account_id: str, region: str, alarm_name: str, partition: str = "aws"
-                      ) -> str | None:
+def topic_key_problem(
+    kms_key_id: str, account_id: str, region: str, alarm_name: str, partition: str = "aws"
+) -> str | None:
     """Why CloudWatch cannot publish the alarm's notification to a topic encrypted with `kms_key_id`, or None."""
     kms = _kms_for(kms_key_id, account_id, region)
     if kms.get_alias_name(kms_key_id) == AWS_MANAGED_SNS_ALIAS:
@@ -134,8 +149,9 @@ def topic_key_problem(kms_key_id: str, account_id: str, region: str, alarm_name:
         return f"the topic's key {key.id} is an AWS managed key ({names}) whose policy CloudWatch cannot use"
     if not key.enabled or getattr(key, "key_state", "Enabled") != "Enabled":
         return f"the topic's key {key.id} is {getattr(key, 'key_state', 'Disabled')}"
-    ok, why = key_policy_grants_cloudwatch(key.policy, partition=partition, region=region, account=account_id,
-                                           key_id=key.id, alarm_name=alarm_name)
+    ok, why = key_policy_grants_cloudwatch(
+        key.policy, partition=partition, region=region, account=account_id, key_id=key.id, alarm_name=alarm_name
+    )
     return None if ok else why
 
 
@@ -150,7 +166,7 @@ def _region_name(region: str) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _stamp(when: datetime) -> str:
@@ -187,10 +203,17 @@ def _notification(alarm: Any, account_id: str, region: str, old_state: str, when
     }
 
 
-def _record(backend: CloudWatchBackend, alarm: Any, item_type: str, summary: str, data: dict[str, Any],
-            when: datetime) -> None:
-    item = {"AlarmName": alarm.name, "AlarmType": "MetricAlarm", "Timestamp": when, "HistoryItemType": item_type,
-            "HistorySummary": summary[:255], "HistoryData": json.dumps(data)[:4095]}
+def _record(
+    backend: CloudWatchBackend, alarm: Any, item_type: str, summary: str, data: dict[str, Any], when: datetime
+) -> None:
+    item = {
+        "AlarmName": alarm.name,
+        "AlarmType": "MetricAlarm",
+        "Timestamp": when,
+        "HistoryItemType": item_type,
+        "HistorySummary": summary[:255],
+        "HistoryData": json.dumps(data)[:4095],
+    }
     with _history_lock:
         _HISTORY.setdefault((backend.account_id, backend.region_name), []).append(item)
 
@@ -213,8 +236,9 @@ def _publish(backend: CloudWatchBackend, alarm: Any, arn: str, old_state: str, w
     # The topic's access policy is evaluated too: an explicit Deny of sns:Publish that may apply to
     # CloudWatch publishing this alarm stops the action (reference_policies_evaluation-logic.html). AWS
     # does not document the history text for this case; TOPIC_POLICY_ERROR is the emulator's wording.
-    if topic_policy_denies_cloudwatch(topic.policy, partition=partition, region=region, account=account_id,
-                                      topic_name=parts[5], alarm_name=alarm.name):
+    if topic_policy_denies_cloudwatch(
+        topic.policy, partition=partition, region=region, account=account_id, topic_name=parts[5], alarm_name=alarm.name
+    ):
         log.warning("alarm %s cannot publish to %s: its topic policy denies %s", alarm.name, arn, CLOUDWATCH_PRINCIPAL)
         return TOPIC_POLICY_ERROR
     message = _notification(alarm, backend.account_id, backend.region_name, old_state, when)
@@ -232,8 +256,11 @@ def run_actions(backend: CloudWatchBackend, alarm: Any, old_state: str) -> None:
         return
     for arn in list(getattr(alarm, STATE_ACTIONS.get(alarm.state_value, ""), None) or []):
         when = _now()
-        data: dict[str, Any] = {"actionState": "Succeeded", "notificationResource": arn,
-                                "stateUpdateTimestamp": _stamp(alarm.state_updated_timestamp)}
+        data: dict[str, Any] = {
+            "actionState": "Succeeded",
+            "notificationResource": arn,
+            "stateUpdateTimestamp": _stamp(alarm.state_updated_timestamp),
+        }
         if ":sns:" not in arn:
             error: str | None = "the tapcheck emulator runs SNS actions only"
         else:
@@ -247,8 +274,9 @@ def run_actions(backend: CloudWatchBackend, alarm: Any, old_state: str) -> None:
         _record(backend, alarm, "Action", summary, data, when)
 
 
-def state_changed(backend: CloudWatchBackend, alarm: Any, old_state: str | None, old_reason: str | None,
-                  reason: str) -> None:
+def state_changed(
+    backend: CloudWatchBackend, alarm: Any, old_state: str | None, old_reason: str | None, reason: str
+) -> None:
     """After SetAlarmState: a changed state is recorded in the history and runs its actions."""
     if old_state == alarm.state_value:
         return  # unchanged: no history item, no action (API_SetAlarmState, above)
@@ -256,21 +284,39 @@ def state_changed(backend: CloudWatchBackend, alarm: Any, old_state: str | None,
     # Summary and data as the AWS CLI reference example shows a StateUpdate item
     # (aws/aws-cli awscli/examples/cloudwatch/describe-alarm-history.rst, published at
     # https://docs.aws.amazon.com/cli/latest/reference/cloudwatch/describe-alarm-history.html).
-    _record(backend, alarm, "StateUpdate", f"Alarm updated from {old_state} to {alarm.state_value}",
-            {"version": "1.0", "oldState": {"stateValue": old_state, "stateReason": old_reason},
-             "newState": {"stateValue": alarm.state_value, "stateReason": reason}}, when)
+    _record(
+        backend,
+        alarm,
+        "StateUpdate",
+        f"Alarm updated from {old_state} to {alarm.state_value}",
+        {
+            "version": "1.0",
+            "oldState": {"stateValue": old_state, "stateReason": old_reason},
+            "newState": {"stateValue": alarm.state_value, "stateReason": reason},
+        },
+        when,
+    )
     run_actions(backend, alarm, old_state or "")
 
 
-def describe_alarm_history(backend: CloudWatchBackend, alarm_name: str | None = None,
-                           item_type: str | None = None, start: datetime | None = None,
-                           end: datetime | None = None, newest_first: bool = True) -> list[dict[str, Any]]:
+def describe_alarm_history(
+    backend: CloudWatchBackend,
+    alarm_name: str | None = None,
+    item_type: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    newest_first: bool = True,
+) -> list[dict[str, Any]]:
     with _history_lock:
         items = list(_HISTORY.get((backend.account_id, backend.region_name), []))
-    items = [i for i in items
-             if (not alarm_name or i["AlarmName"] == alarm_name)
-             and (not item_type or i["HistoryItemType"] == item_type)
-             and (start is None or i["Timestamp"] >= start) and (end is None or i["Timestamp"] <= end)]
+    items = [
+        i
+        for i in items
+        if (not alarm_name or i["AlarmName"] == alarm_name)
+        and (not item_type or i["HistoryItemType"] == item_type)
+        and (start is None or i["Timestamp"] >= start)
+        and (end is None or i["Timestamp"] <= end)
+    ]
     return sorted(items, key=lambda i: i["Timestamp"], reverse=newest_first)
 
 
@@ -281,12 +327,16 @@ def history_page(backend: CloudWatchBackend, params: dict[str, Any]) -> dict[str
     filters by AlarmName, HistoryItemType, StartDate/EndDate; ScanBy TimestampDescending
     (newest first, taken as the default) or TimestampAscending; MaxRecords with a NextToken."""
     items = describe_alarm_history(
-        backend, params.get("AlarmName"), params.get("HistoryItemType"),
-        _as_datetime(params.get("StartDate")), _as_datetime(params.get("EndDate")),
-        newest_first=(params.get("ScanBy") or "TimestampDescending") != "TimestampAscending")
+        backend,
+        params.get("AlarmName"),
+        params.get("HistoryItemType"),
+        _as_datetime(params.get("StartDate")),
+        _as_datetime(params.get("EndDate")),
+        newest_first=(params.get("ScanBy") or "TimestampDescending") != "TimestampAscending",
+    )
     start = int(params.get("NextToken") or 0)
     size = int(params.get("MaxRecords") or 100)
-    result: dict[str, Any] = {"AlarmHistoryItems": items[start:start + size]}
+    result: dict[str, Any] = {"AlarmHistoryItems": items[start : start + size]}
     if start + size < len(items):
         result["NextToken"] = str(start + size)
     return result
@@ -294,9 +344,9 @@ def history_page(backend: CloudWatchBackend, params: dict[str, Any]) -> dict[str
 
 def _as_datetime(value: Any) -> datetime | None:
     if value is None or isinstance(value, datetime):
-        return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, timezone.utc)
+        return datetime.fromtimestamp(value, UTC)
     text = str(value).replace("Z", "+00:00")
     parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

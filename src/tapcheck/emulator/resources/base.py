@@ -24,8 +24,10 @@ def handler_error(message: str, service: str | None = None, code: str = "Invalid
     https://docs.aws.amazon.com/cloudformation-cli/latest/userguide/resource-type-test-contract.html)."""
     if service:
         message = f"{message} (Service: {service}, Status Code: 400, Request ID: {uuid.uuid4()})"
-    return ValidationError(message=f'Resource handler returned message: "{message}" '
-                                   f"(RequestToken: {uuid.uuid4()}, HandlerErrorCode: {code})")
+    return ValidationError(
+        message=f'Resource handler returned message: "{message}" '
+        f"(RequestToken: {uuid.uuid4()}, HandlerErrorCode: {code})"
+    )
 
 
 def tag_list(props: dict[str, Any]) -> list[dict[str, str]]:
@@ -112,8 +114,12 @@ class EmulatedResource(CloudFormationModel):
 
     @classmethod
     def update_from_cloudformation_json(
-        cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
-        account_id: str, region_name: str,
+        cls,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
     ) -> Any:
         # Stack updates go through tapcheck.emulator.stacks.update, which decides between
         # in place and replacement; moto's own update path must not delete-then-create.

@@ -65,5 +65,5 @@ def shutdown() -> None:
     for pgc in clusters:
         try:
             pgc.destroy()
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("destroying %s", pgc.name)

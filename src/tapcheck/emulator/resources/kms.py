@@ -51,9 +51,13 @@ class KmsKey(EmulatedResource):
 
     @classmethod
     def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
-    ) -> "KmsKey":
+    ) -> KmsKey:
         props = cloudformation_json.get("Properties") or {}
         backend = kms_backends[account_id][region_name]
         policy = props.get("KeyPolicy")
@@ -61,9 +65,10 @@ class KmsKey(EmulatedResource):
             raise handler_error(LOCKOUT_MESSAGE, "Kms")
         key = backend.create_key(
             policy=json.dumps(policy) if isinstance(policy, (dict, list)) else policy,
-            key_usage=props.get("KeyUsage", "ENCRYPT_DECRYPT"), key_spec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),
-            description=props.get("Description") or "", tags=[{"TagKey": t["Key"], "TagValue": t["Value"]}
-                                                               for t in tag_list(props)],
+            key_usage=props.get("KeyUsage", "ENCRYPT_DECRYPT"),
+            key_spec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+            description=props.get("Description") or "",
+            tags=[{"TagKey": t["Key"], "TagValue": t["Value"]} for t in tag_list(props)],
         )
         key.key_rotation_status = as_bool(props.get("EnableKeyRotation"))
         key.enabled = as_bool(props.get("Enabled"), True)
@@ -78,8 +83,11 @@ class KmsKey(EmulatedResource):
         key = self.obj
         backend.update_key_description(key.id, new.get("Description") or "")
         policy = new.get("KeyPolicy")
-        if policy is not None and not as_bool(new.get("BypassPolicyLockoutSafetyCheck")) and \
-                locks_out(policy, self.account_id):
+        if (
+            policy is not None
+            and not as_bool(new.get("BypassPolicyLockoutSafetyCheck"))
+            and locks_out(policy, self.account_id)
+        ):
             raise handler_error(LOCKOUT_MESSAGE, "Kms")
         if policy is not None:
             backend.put_key_policy(key.id, json.dumps(policy) if isinstance(policy, (dict, list)) else policy)
@@ -92,8 +100,9 @@ class KmsKey(EmulatedResource):
             backend.tagger.tag_resource(key.id, tags)
 
     def delete(self, account_id: str, region_name: str) -> None:
-        kms_backends[account_id][region_name].schedule_key_deletion(self.physical_id,
-                                                                    getattr(self, "pending_window", DEFAULT_PENDING_WINDOW_DAYS))
+        kms_backends[account_id][region_name].schedule_key_deletion(
+            self.physical_id, getattr(self, "pending_window", DEFAULT_PENDING_WINDOW_DAYS)
+        )
 
 
 # On AWS, alias/aws/sns names the account's AWS managed SNS key (created on first use); moto
@@ -133,16 +142,23 @@ def locks_out(policy: Any, account_id: str) -> bool:
         try:
             policy = json.loads(policy)
         except ValueError:
-            return False              # not JSON: KMS refuses it as malformed, which is moto's to say
+            return False  # not JSON: KMS refuses it as malformed, which is moto's to say
     found = statements(policy)
-    for statement in found:          # "If either of the required Resource or Action elements are missing
-        if "Resource" not in statement:   # from a key policy statement, the policy statement has no effect"
+    for statement in found:  # "If either of the required Resource or Action elements are missing
+        if "Resource" not in statement:  # from a key policy statement, the policy statement has no effect"
             continue
         covers = statement_covers(statement, "kms:PutKeyPolicy")
-        if statement.get("Effect") == "Deny" and covers and "Condition" not in statement \
-                and _everyone(statement.get("Principal")):
+        if (
+            statement.get("Effect") == "Deny"
+            and covers
+            and "Condition" not in statement
+            and _everyone(statement.get("Principal"))
+        ):
             return True
-    return not any(statement.get("Effect") == "Allow" and "Resource" in statement
-                   and statement_covers(statement, "kms:PutKeyPolicy")
-                   and ("NotPrincipal" in statement or _account_principal(statement.get("Principal"), account_id))
-                   for statement in found)
+    return not any(
+        statement.get("Effect") == "Allow"
+        and "Resource" in statement
+        and statement_covers(statement, "kms:PutKeyPolicy")
+        and ("NotPrincipal" in statement or _account_principal(statement.get("Principal"), account_id))
+        for statement in found
+    )

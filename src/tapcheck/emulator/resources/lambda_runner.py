@@ -63,9 +63,11 @@ TASK_ROOT = "/var/task"
 # Run by root in the handler's own mount namespace, then exec'd into the unprivileged handler:
 # a /var and a /tmp of its own, the package bound read-only at /var/task. $1 is the package's
 # directory; the rest is the command.
-_MOUNTS = ('set -e; mount -t tmpfs -o mode=0755,size=1m tapcheck-lambda /var; mkdir /var/task; '
-           'mount --bind "$1" /var/task; mount -o remount,bind,ro /var/task; '
-           'mount -t tmpfs -o mode=1777,size=512m tapcheck-lambda /tmp; cd /var/task; shift; exec "$@"')
+_MOUNTS = (
+    "set -e; mount -t tmpfs -o mode=0755,size=1m tapcheck-lambda /var; mkdir /var/task; "
+    'mount --bind "$1" /var/task; mount -o remount,bind,ro /var/task; '
+    'mount -t tmpfs -o mode=1777,size=512m tapcheck-lambda /tmp; cd /var/task; shift; exec "$@"'
+)
 
 # Runs inside the subprocess: import the handler from the unpacked zip, call it with the event
 # read from stdin, write {"ok": result} or {"error": {...}} as one JSON document on stdout.
@@ -93,8 +95,15 @@ def _unprivileged(cmd: list[str]) -> list[str]:
     if os.geteuid() != 0:
         return cmd
     user = pwd.getpwnam(HANDLER_USER)
-    return ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--clear-groups", "--no-new-privs",
-            "--", *cmd]
+    return [
+        "setpriv",
+        f"--reuid={user.pw_uid}",
+        f"--regid={user.pw_gid}",
+        "--clear-groups",
+        "--no-new-privs",
+        "--",
+        *cmd,
+    ]
 
 
 def _task_root(workdir: Path) -> str:
@@ -106,37 +115,60 @@ def _sandboxed(cmd: list[str], workdir: Path) -> list[str]:
     """The command that runs `cmd` as the handler (see "User" above)."""
     if os.geteuid() != 0:
         return cmd
-    return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", _MOUNTS, "lambda-sandbox",
-            str(workdir), *_unprivileged(cmd)]
+    return [
+        "unshare",
+        "--mount",
+        "--propagation",
+        "private",
+        "--",
+        "/bin/sh",
+        "-c",
+        _MOUNTS,
+        "lambda-sandbox",
+        str(workdir),
+        *_unprivileged(cmd),
+    ]
+
+
+_OWN_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def _version(runtime: str) -> str:
-    """"python3.11" -> "3.11"; the emulator's own version for a runtime name without one."""
+    """Runtime name to Python version ("python3.11" -> "3.11"); the emulator's own version for a
+    runtime name without one."""
     found = re.fullmatch(r"python(\d+\.\d+)", runtime)
-    return found.group(1) if found else "%d.%d" % sys.version_info[:2]
+    return found.group(1) if found else _OWN_VERSION
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def interpreter(runtime: str) -> str:
     """A Python of the runtime's version that the handler's user can run. The emulator's own base
     interpreter (not its virtualenv: with -I -S the handler sees its package and the standard
     library only) when it is that version and that user can reach it; else the system's."""
     version = _version(runtime)
     base = getattr(sys, "_base_executable", None) or sys.executable
-    if os.geteuid() != 0 and "%d.%d" % sys.version_info[:2] == version:
+    if os.geteuid() != 0 and _OWN_VERSION == version:
         return base
-    candidates = [base, shutil.which(f"python{version}"), f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"]
+    candidates = [
+        base,
+        shutil.which(f"python{version}"),
+        f"/usr/bin/python{version}",
+        f"/usr/local/bin/python{version}",
+    ]
     for candidate in dict.fromkeys(c for c in candidates if c):
         probe = _unprivileged([candidate, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
         try:
-            answer = subprocess.run(probe, capture_output=True, text=True, timeout=20, cwd="/",
-                                    stdin=subprocess.DEVNULL).stdout.strip()
+            answer = subprocess.run(
+                probe, capture_output=True, text=True, timeout=20, cwd="/", stdin=subprocess.DEVNULL, check=False
+            ).stdout.strip()
         except (OSError, subprocess.TimeoutExpired):
             continue
         if answer == version:
             return candidate
-    raise NoRuntime(f"no python{version} that user {HANDLER_USER} can run on this machine "
-                    f"(install python{version} where every user can run it)")
+    raise NoRuntime(
+        f"no python{version} that user {HANDLER_USER} can run on this machine "
+        f"(install python{version} where every user can run it)"
+    )
 
 
 def _readable_by_all(workdir: Path) -> None:
@@ -153,12 +185,24 @@ def _readable_by_all(workdir: Path) -> None:
 
 def _as_api(group: Any) -> dict[str, Any]:
     """A moto security group in DescribeSecurityGroups' shape (what security_groups.py reads)."""
+
     def perms(rules: list[Any]) -> list[dict[str, Any]]:
-        return [{"IpProtocol": r.ip_protocol, "FromPort": r.from_port, "ToPort": r.to_port,
-                 "IpRanges": [r.ip_range] if r.ip_range.get("CidrIp") else [],
-                 "UserIdGroupPairs": [r.source_group] if r.source_group.get("GroupId") else []} for r in rules]
-    return {"GroupId": group.id, "IpPermissions": perms(group.ingress_rules),
-            "IpPermissionsEgress": perms(group.egress_rules)}
+        return [
+            {
+                "IpProtocol": r.ip_protocol,
+                "FromPort": r.from_port,
+                "ToPort": r.to_port,
+                "IpRanges": [r.ip_range] if r.ip_range.get("CidrIp") else [],
+                "UserIdGroupPairs": [r.source_group] if r.source_group.get("GroupId") else [],
+            }
+            for r in rules
+        ]
+
+    return {
+        "GroupId": group.id,
+        "IpPermissions": perms(group.ingress_rules),
+        "IpPermissionsEgress": perms(group.egress_rules),
+    }
 
 
 def namespace_for(fn: Any) -> str | None:
@@ -191,9 +235,16 @@ def namespace_for(fn: Any) -> str | None:
         if cluster is None or subnet_group is None or subnet_group.vpc_id != fn_subnets[0].vpc_id:
             continue
         groups = [ec2.get_security_group_from_id(g) for g in cluster.vpc_security_group_ids or []]
-        if security_groups.missing_rule(fn_groups, [s.cidr_block for s in fn_subnets],
-                                        [_as_api(g) for g in groups if g is not None],
-                                        [s.cidr_block for s in subnet_group._subnets], int(cluster.port)) is None:
+        if (
+            security_groups.missing_rule(
+                fn_groups,
+                [s.cidr_block for s in fn_subnets],
+                [_as_api(g) for g in groups if g is not None],
+                [s.cidr_block for s in subnet_group._subnets],
+                int(cluster.port),
+            )
+            is None
+        ):
             return pgc.netns
     return None
 
@@ -207,18 +258,31 @@ def run_handler(fn: Any, event: Any) -> tuple[str, bool, str]:
         python = interpreter(str(fn.run_time or ""))
     except NoRuntime as e:
         return json.dumps({"errorMessage": str(e), "errorType": "Runtime.Unavailable"}), True, str(e)
-    workdir = Path(tempfile.mkdtemp(prefix="lambda-", dir=clusters.data_root()))   # inside the private directory
+    workdir = Path(tempfile.mkdtemp(prefix="lambda-", dir=clusters.data_root()))  # inside the private directory
     try:
         with zipfile.ZipFile(io.BytesIO(fn.code_bytes)) as z:
             z.extractall(workdir)
         _readable_by_all(workdir)
-        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **(fn.environment_vars or {}),
-               "AWS_LAMBDA_FUNCTION_NAME": fn.function_name, "AWS_REGION": fn.region,
-               "AWS_LAMBDA_FUNCTION_TIMEOUT": str(fn.timeout)}
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            **(fn.environment_vars or {}),
+            "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
+            "AWS_REGION": fn.region,
+            "AWS_LAMBDA_FUNCTION_TIMEOUT": str(fn.timeout),
+        }
         env["LAMBDA_TASK_ROOT"] = _task_root(workdir)
         cmd = _sandboxed([python, "-I", "-S", "-c", _BOOTSTRAP, _task_root(workdir), fn.handler], workdir)
-        proc = subprocess.Popen(netns.inside(namespace_for(fn), cmd), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                env=env, cwd=workdir, start_new_session=True, text=True)
+        proc = subprocess.Popen(
+            netns.inside(namespace_for(fn), cmd),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=workdir,
+            start_new_session=True,
+            text=True,
+        )
         try:
             out, err = proc.communicate(json.dumps(event if event is not None else {}), timeout=float(fn.timeout))
         except subprocess.TimeoutExpired:
@@ -230,8 +294,12 @@ def run_handler(fn: Any, event: Any) -> tuple[str, bool, str]:
         try:
             document = json.loads(last)
         except ValueError:
-            document = {"error": {"errorMessage": f"Runtime exited with exit status {proc.returncode}",
-                                  "errorType": "Runtime.ExitError"}}
+            document = {
+                "error": {
+                    "errorMessage": f"Runtime exited with exit status {proc.returncode}",
+                    "errorType": "Runtime.ExitError",
+                }
+            }
         if "error" in document:
             return json.dumps(document["error"]), True, err
         return json.dumps(document["ok"]), False, err

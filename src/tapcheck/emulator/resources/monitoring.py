@@ -23,33 +23,62 @@ class MetricAlarm(EmulatedResource):
 
     @classmethod
     def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
-    ) -> "MetricAlarm":
+    ) -> MetricAlarm:
         p = cloudformation_json["Properties"]
         if "Metrics" in p:
             raise ValidationError(message="metric-math alarms are not supported by the emulator")
-        cw: Any = cloudwatch_backends[account_id][region_name]   # moto's hints: Period is optional on AWS
+        cw: Any = cloudwatch_backends[account_id][region_name]  # moto's hints: Period is optional on AWS
         alarm = cw.put_metric_alarm(
-            name=resource_name, namespace=p.get("Namespace"), metric_name=p.get("MetricName"),
-            comparison_operator=p["ComparisonOperator"], evaluation_periods=int(p["EvaluationPeriods"]),
-            period=int(p["Period"]) if "Period" in p else None, threshold=float(p["Threshold"]),
-            statistic=p.get("Statistic"), description=p.get("AlarmDescription"),
+            name=resource_name,
+            namespace=p.get("Namespace"),
+            metric_name=p.get("MetricName"),
+            comparison_operator=p["ComparisonOperator"],
+            evaluation_periods=int(p["EvaluationPeriods"]),
+            period=int(p["Period"]) if "Period" in p else None,
+            threshold=float(p["Threshold"]),
+            statistic=p.get("Statistic"),
+            description=p.get("AlarmDescription"),
             dimensions=[{"Name": d["Name"], "Value": d["Value"]} for d in p.get("Dimensions") or []],
             alarm_actions=list(p.get("AlarmActions") or []),
             datapoints_to_alarm=int(p["DatapointsToAlarm"]) if "DatapointsToAlarm" in p else None,
-            extended_statistic=p.get("ExtendedStatistic"), ok_actions=list(p.get("OKActions") or []),
-            insufficient_data_actions=list(p.get("InsufficientDataActions") or []), unit=p.get("Unit"),
-            actions_enabled=as_bool(p.get("ActionsEnabled"), True), treat_missing_data=p.get("TreatMissingData"),
+            extended_statistic=p.get("ExtendedStatistic"),
+            ok_actions=list(p.get("OKActions") or []),
+            insufficient_data_actions=list(p.get("InsufficientDataActions") or []),
+            unit=p.get("Unit"),
+            actions_enabled=as_bool(p.get("ActionsEnabled"), True),
+            treat_missing_data=p.get("TreatMissingData"),
             tags=tag_list(p),
         )
         return cls(alarm.name, account_id, region_name, alarm)
 
-    UPDATABLE = frozenset({
-        "AlarmDescription", "MetricName", "Namespace", "Statistic", "ExtendedStatistic", "Period", "EvaluationPeriods",
-        "Threshold", "ComparisonOperator", "Dimensions", "TreatMissingData", "AlarmActions", "OKActions",
-        "InsufficientDataActions", "DatapointsToAlarm", "ActionsEnabled", "Unit", "Tags",
-    })
+    UPDATABLE = frozenset(
+        {
+            "AlarmDescription",
+            "MetricName",
+            "Namespace",
+            "Statistic",
+            "ExtendedStatistic",
+            "Period",
+            "EvaluationPeriods",
+            "Threshold",
+            "ComparisonOperator",
+            "Dimensions",
+            "TreatMissingData",
+            "AlarmActions",
+            "OKActions",
+            "InsufficientDataActions",
+            "DatapointsToAlarm",
+            "ActionsEnabled",
+            "Unit",
+            "Tags",
+        }
+    )
 
     def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         # PutMetricAlarm on the same name: "When you update an existing alarm, its state is left
@@ -58,8 +87,11 @@ class MetricAlarm(EmulatedResource):
         cw = cloudwatch_backends[self.account_id][self.region_name]
         before = self.obj
         cw.tagger.delete_all_tags_for_resource(before.alarm_arn)
-        updated = type(self).create_from_cloudformation_json(self.physical_id, {"Properties": new}, self.account_id,
-                                                              self.region_name).obj
+        updated = (
+            type(self)
+            .create_from_cloudformation_json(self.physical_id, {"Properties": new}, self.account_id, self.region_name)
+            .obj
+        )
         for attr in ("state_value", "state_reason", "state_reason_data", "state_updated_timestamp", "history"):
             setattr(updated, attr, getattr(before, attr))
         self.obj = updated
@@ -78,9 +110,13 @@ class Topic(EmulatedResource):
 
     @classmethod
     def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
-    ) -> "Topic":
+    ) -> Topic:
         p = cloudformation_json["Properties"]
         sns = sns_backends[account_id][region_name]
         attrs = {k: str(p[k]) for k in ("DisplayName", "KmsMasterKeyId", "FifoTopic") if k in p}
@@ -113,9 +149,13 @@ class IamRole(EmulatedResource):
 
     @classmethod
     def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
-    ) -> "IamRole":
+    ) -> IamRole:
         props = cloudformation_json["Properties"]
         role = MotoRole.create_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
         iam = iam_backends[account_id][get_partition(region_name)]
@@ -123,8 +163,9 @@ class IamRole(EmulatedResource):
             iam.attach_role_policy(arn, role.name)
         return cls(role.name, account_id, region_name, role)
 
-    UPDATABLE = frozenset({"Description", "AssumeRolePolicyDocument", "ManagedPolicyArns", "MaxSessionDuration",
-                           "Tags"})
+    UPDATABLE = frozenset(
+        {"Description", "AssumeRolePolicyDocument", "ManagedPolicyArns", "MaxSessionDuration", "Tags"}
+    )
 
     def update_in_place(self, old: dict[str, Any], new: dict[str, Any]) -> None:
         iam = iam_backends[self.account_id][get_partition(self.region_name)]
@@ -161,13 +202,18 @@ class LogGroup(EmulatedResource):
 
     @classmethod
     def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
-    ) -> "LogGroup":
+    ) -> LogGroup:
         props = cloudformation_json.get("Properties") or {}
-        logs: Any = logs_backends[account_id][region_name]   # moto's hints take RetentionInDays as str
-        group = logs.create_log_group(resource_name, {t["Key"]: t["Value"] for t in tag_list(props)},
-                                      kmsKeyId=props.get("KmsKeyId"))
+        logs: Any = logs_backends[account_id][region_name]  # moto's hints take RetentionInDays as str
+        group = logs.create_log_group(
+            resource_name, {t["Key"]: t["Value"] for t in tag_list(props)}, kmsKeyId=props.get("KmsKeyId")
+        )
         if props.get("RetentionInDays") is not None:
             logs.put_retention_policy(resource_name, int(props["RetentionInDays"]))
         return cls(group.name, account_id, region_name, group)

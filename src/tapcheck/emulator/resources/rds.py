@@ -15,6 +15,8 @@ from moto.rds import models as _rds_models
 from moto.rds.models import DBInstance, RDSBackend, rds_backends
 
 from tapcheck.emulator import rds_offerings
+from tapcheck.emulator.failover import fail_over
+from tapcheck.emulator.pgcluster import PgCluster, PgError, pg_available, server_running
 from tapcheck.emulator.resources import clusters
 from tapcheck.emulator.resources.base import (
     AttributeReaders,
@@ -25,8 +27,6 @@ from tapcheck.emulator.resources.base import (
     tag_list,
 )
 from tapcheck.emulator.resources.clusters import log
-from tapcheck.emulator.failover import fail_over
-from tapcheck.emulator.pgcluster import PgCluster, PgError, pg_available, server_running
 
 
 class DBClusterParameterGroup(EmulatedResource):
@@ -35,9 +35,13 @@ class DBClusterParameterGroup(EmulatedResource):
 
     @classmethod
     def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
-    ) -> "DBClusterParameterGroup":
+    ) -> DBClusterParameterGroup:
         props = cloudformation_json["Properties"]
         rds = rds_backends[account_id][region_name]
         group = rds.create_db_cluster_parameter_group(
@@ -74,9 +78,13 @@ class DBSubnetGroup(EmulatedResource):
 
     @classmethod
     def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
-    ) -> "DBSubnetGroup":
+    ) -> DBSubnetGroup:
         props = cloudformation_json["Properties"]
         refusal = subnet_group_name_refusal(resource_name)
         if refusal:
@@ -84,7 +92,8 @@ class DBSubnetGroup(EmulatedResource):
         if len(set(props.get("SubnetIds") or [])) < 2:
             raise _az_coverage_error("1")
         group = _rds_models.DBSubnetGroup.create_from_cloudformation_json(
-            resource_name.lower(), cloudformation_json, account_id, region_name)
+            resource_name.lower(), cloudformation_json, account_id, region_name
+        )
         azs = {s["SubnetAvailabilityZone"]["Name"] for s in group.subnets}
         if len(azs) < 2:
             rds_backends[account_id][region_name].delete_subnet_group(group.name)
@@ -115,8 +124,10 @@ class DBSubnetGroup(EmulatedResource):
 
 
 def _az_coverage_error(coverage: str) -> ValidationError:
-    return ValidationError(message="The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. "
-                                   f"Current AZ coverage: {coverage}. Add subnets to cover at least 2 AZs.")
+    return ValidationError(
+        message="The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. "
+        f"Current AZ coverage: {coverage}. Add subnets to cover at least 2 AZs."
+    )
 
 
 def _failure(exc: BaseException) -> str:
@@ -148,8 +159,14 @@ def _param_list(params: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for k, v in params.items():
         kind = apply_type(k)
-        out.append({"ParameterName": k, "ParameterValue": str(v), "ApplyType": kind,
-                    "ApplyMethod": "pending-reboot" if kind == "static" else "immediate"})
+        out.append(
+            {
+                "ParameterName": k,
+                "ParameterValue": str(v),
+                "ApplyType": kind,
+                "ApplyMethod": "pending-reboot" if kind == "static" else "immediate",
+            }
+        )
     return out
 
 
@@ -168,12 +185,21 @@ def ensure_default_cluster_parameter_group(rds: RDSBackend, family: str) -> str:
     if name not in rds.db_cluster_parameter_groups:
         # moto's models carry CloudFormationModel's @abstractmethod markers, yet are concrete
         group = cast(Any, _rds_models.DBClusterParameterGroup)(
-            backend=rds, db_cluster_parameter_group_name=name, db_parameter_group_family=family,
-            description=f"Default cluster parameter group for {family}", tags=[],
+            backend=rds,
+            db_cluster_parameter_group_name=name,
+            db_parameter_group_family=family,
+            description=f"Default cluster parameter group for {family}",
+            tags=[],
         )
         for key, value in rds_offerings.default_cluster_parameters(family).items():
-            group.parameters[key] = {"ParameterName": key, "ParameterValue": value, "Source": "engine-default",
-                                     "ApplyType": "dynamic", "IsModifiable": True, "ApplyMethod": "immediate"}
+            group.parameters[key] = {
+                "ParameterName": key,
+                "ParameterValue": value,
+                "Source": "engine-default",
+                "ApplyType": "dynamic",
+                "IsModifiable": True,
+                "ApplyMethod": "immediate",
+            }
         rds.db_cluster_parameter_groups[name] = group
     return name
 
@@ -202,9 +228,11 @@ _SUBNET_GROUP = re.compile(r"[A-Za-z][A-Za-z0-9._ -]{0,254}")
 def subnet_group_name_refusal(name: str) -> str | None:
     if _SUBNET_GROUP.fullmatch(name) and name.lower() != "default":
         return None
-    return ("The parameter DBSubnetGroupName is not a valid identifier. It must begin with a letter, contain no "
-            "more than 255 letters, numbers, periods, underscores, spaces, or hyphens, and must not be default "
-            "(emulator wording: AWS's is undocumented).")
+    return (
+        "The parameter DBSubnetGroupName is not a valid identifier. It must begin with a letter, contain no "
+        "more than 255 letters, numbers, periods, underscores, spaces, or hyphens, and must not be default "
+        "(emulator wording: AWS's is undocumented)."
+    )
 
 
 _RESERVED_MASTER_USERS = frozenset({"rdsadmin", "rds_superuser", "rds_replication", "rds_password", "public"})
@@ -212,12 +240,16 @@ _RESERVED_MASTER_USERS = frozenset({"rdsadmin", "rds_superuser", "rds_replicatio
 
 def identifier_refusal(cluster_id: str, user: str | None, password: str | None, database: str | None) -> str | None:
     if not _CLUSTER_ID.fullmatch(cluster_id):
-        return ("The parameter DBClusterIdentifier is not a valid identifier. Identifiers must begin with a "
-                "letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen "
-                "or contain two consecutive hyphens.")
+        return (
+            "The parameter DBClusterIdentifier is not a valid identifier. Identifiers must begin with a "
+            "letter; must contain only ASCII letters, digits, and hyphens; and must not end with a hyphen "
+            "or contain two consecutive hyphens."
+        )
     if user is not None and not _MASTER_USER.fullmatch(user):
-        return ("The parameter MasterUsername is not a valid identifier. Identifiers must begin with a letter "
-                "and contain only ASCII letters, digits, and underscores (1 to 16 characters).")
+        return (
+            "The parameter MasterUsername is not a valid identifier. Identifiers must begin with a letter "
+            "and contain only ASCII letters, digits, and underscores (1 to 16 characters)."
+        )
     if user is not None and (user.lower() in _RESERVED_MASTER_USERS or user.lower().startswith("pg_")):
         # "Can't be a reserved word for the chosen database engine" (master user name constraints,
         # https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/CHAP_Limits.html#RDS_Limits.Constraints);
@@ -225,8 +257,10 @@ def identifier_refusal(cluster_id: str, user: str | None, password: str | None, 
         # (https://www.postgresql.org/docs/15/sql-createrole.html). AWS documents no error text.
         return f"MasterUsername {user} cannot be used as it is a reserved word used by the engine"
     if password is not None and not _PASSWORD.fullmatch(password):
-        return ("The parameter MasterUserPassword is not a valid password. Only printable ASCII characters "
-                "besides '/', '@', '\"', ' ' may be used.")
+        return (
+            "The parameter MasterUserPassword is not a valid password. Only printable ASCII characters "
+            "besides '/', '@', '\"', ' ' may be used."
+        )
     if database is not None and not _DATABASE.fullmatch(database):
         return "DatabaseName must begin with a letter and contain only alphanumeric characters."
     return None
@@ -240,7 +274,9 @@ def _aws_managed_key(account_id: str, region_name: str, service: str) -> str:
         key = kms.describe_key(alias)  # moto creates reserved aws/* aliases on first use
     except Exception:  # noqa: BLE001
         key = kms.create_key(
-            policy=None, key_usage="ENCRYPT_DECRYPT", key_spec="SYMMETRIC_DEFAULT",
+            policy=None,
+            key_usage="ENCRYPT_DECRYPT",
+            key_spec="SYMMETRIC_DEFAULT",
             description=f"Default key that protects my {service.upper()} data when no other key is defined",
             tags=None,
         )
@@ -262,9 +298,13 @@ class AuroraCluster(EmulatedResource):
 
     @classmethod
     def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
-    ) -> "AuroraCluster":
+    ) -> AuroraCluster:
         props = cloudformation_json["Properties"]
         rds = rds_backends[account_id][region_name]
         cluster_id = resource_name.lower()
@@ -292,7 +332,9 @@ class AuroraCluster(EmulatedResource):
         if pg_group and pg_group.lower() not in rds.db_cluster_parameter_groups:
             raise ValidationError(message=f"DBClusterParameterGroup not found: {pg_group}")
         if not pg_group and engine == rds_offerings.AURORA_POSTGRESQL and version:
-            pg_group = ensure_default_cluster_parameter_group(rds, rds_offerings.parameter_group_family(engine, version))
+            pg_group = ensure_default_cluster_parameter_group(
+                rds, rds_offerings.parameter_group_family(engine, version)
+            )
         scaling = props.get("ServerlessV2ScalingConfiguration")
         azs = None
         if subnet_group:
@@ -327,8 +369,9 @@ class AuroraCluster(EmulatedResource):
             raise ValidationError(message="The parameter MasterUsername must be provided and must not be blank.")
         if not kwargs_["manage_master_user_password"] and not kwargs_["master_user_password"]:
             raise ValidationError(message="The parameter MasterUserPassword must be provided and must not be blank.")
-        refusal = identifier_refusal(cluster_id, kwargs_["master_username"], kwargs_["master_user_password"],
-                                          kwargs_["database_name"])
+        refusal = identifier_refusal(
+            cluster_id, kwargs_["master_username"], kwargs_["master_user_password"], kwargs_["database_name"]
+        )
         if refusal:
             raise handler_error(refusal, "Rds")
         if engine == rds_offerings.AURORA_POSTGRESQL:
@@ -344,9 +387,14 @@ class AuroraCluster(EmulatedResource):
             pgc = None
             try:
                 pgc = PgCluster(
-                    clusters.data_root(), cluster_id, int(cluster.port), cluster.master_username or "",
-                    kwargs_["master_user_password"], cluster.database_name,
-                    group_parameters(rds, cluster.parameter_group), engine_version=str(cluster.engine_version or ""),
+                    clusters.data_root(),
+                    cluster_id,
+                    int(cluster.port),
+                    cluster.master_username or "",
+                    kwargs_["master_user_password"],
+                    cluster.database_name,
+                    group_parameters(rds, cluster.parameter_group),
+                    engine_version=str(cluster.engine_version or ""),
                 )
                 pgc.create()
             except Exception as e:  # noqa: BLE001 - whatever failed, remove what was made
@@ -360,13 +408,27 @@ class AuroraCluster(EmulatedResource):
     # What ModifyDBCluster changes (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ModifyDBCluster.html),
     # plus the two it cannot and the RDS handler passes over without failing: MasterUsername
     # (ModifyDBCluster has no such parameter) and AvailabilityZones.
-    UPDATABLE = frozenset({
-        "BackupRetentionPeriod", "PreferredBackupWindow", "PreferredMaintenanceWindow", "DeletionProtection",
-        "EnableIAMDatabaseAuthentication", "CopyTagsToSnapshot", "DBClusterParameterGroupName",
-        "ServerlessV2ScalingConfiguration", "EnableCloudwatchLogsExports", "Tags", "MasterUserPassword",
-        "MasterUsername", "AvailabilityZones", "VpcSecurityGroupIds", "EngineVersion", "Engine",
-        "AutoMinorVersionUpgrade",
-    })
+    UPDATABLE = frozenset(
+        {
+            "BackupRetentionPeriod",
+            "PreferredBackupWindow",
+            "PreferredMaintenanceWindow",
+            "DeletionProtection",
+            "EnableIAMDatabaseAuthentication",
+            "CopyTagsToSnapshot",
+            "DBClusterParameterGroupName",
+            "ServerlessV2ScalingConfiguration",
+            "EnableCloudwatchLogsExports",
+            "Tags",
+            "MasterUserPassword",
+            "MasterUsername",
+            "AvailabilityZones",
+            "VpcSecurityGroupIds",
+            "EngineVersion",
+            "Engine",
+            "AutoMinorVersionUpgrade",
+        }
+    )
 
     @classmethod
     def not_updatable(cls, old: dict[str, Any], new: dict[str, Any]) -> str | None:
@@ -391,8 +453,10 @@ class AuroraCluster(EmulatedResource):
         rds = rds_backends[self.account_id][self.region_name]
         version = new.get("EngineVersion")
         if version not in (None, "") and str(version).split(".")[0] != str(cluster.engine_version).split(".")[0]:
-            raise ValidationError(message=f"EngineVersion {version}: the tapcheck emulator runs PostgreSQL "
-                                          f"{str(cluster.engine_version).split('.')[0]} and cannot upgrade a major version")
+            raise ValidationError(
+                message=f"EngineVersion {version}: the tapcheck emulator runs PostgreSQL "
+                f"{str(cluster.engine_version).split('.')[0]} and cannot upgrade a major version"
+            )
         mods: dict[str, Any] = {"db_cluster_identifier": cluster.db_cluster_identifier}
         simple: dict[str, tuple[str, Callable[[Any], Any]]] = {
             "BackupRetentionPeriod": ("backup_retention_period", int),
@@ -414,7 +478,9 @@ class AuroraCluster(EmulatedResource):
                 raise ValidationError(message=f"DBClusterParameterGroup not found: {group}")
             mods["db_cluster_parameter_group_name"] = group.lower()
         if "ServerlessV2ScalingConfiguration" in new:
-            mods["serverless_v2_scaling_configuration"] = _scaling_configuration(new["ServerlessV2ScalingConfiguration"])
+            mods["serverless_v2_scaling_configuration"] = _scaling_configuration(
+                new["ServerlessV2ScalingConfiguration"]
+            )
         if version not in (None, ""):
             mods["engine_version"] = str(version)
         password = new.get("MasterUserPassword")
@@ -462,7 +528,11 @@ class AuroraInstance(EmulatedResource):
 
     @classmethod
     def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
     ) -> Any:
         props = cloudformation_json["Properties"]
@@ -477,7 +547,8 @@ class AuroraInstance(EmulatedResource):
             raise ValidationError(message=f"DBCluster {cluster_id} not found")
         engine = props.get("Engine") or cluster.engine
         refusal = props.get("DBInstanceClass") and rds_offerings.instance_class_refusal(
-            engine, str(cluster.engine_version), str(props["DBInstanceClass"]), region_name)
+            engine, str(cluster.engine_version), str(props["DBInstanceClass"]), region_name
+        )
         if refusal:
             raise handler_error(refusal, "Rds")
         az = props.get("AvailabilityZone")
@@ -506,14 +577,17 @@ class AuroraInstance(EmulatedResource):
             "copy_tags_to_snapshot": cluster.copy_tags_to_snapshot,
             "port": cluster.port,
         }
-        instance: Any = rds.create_db_instance(db_kwargs)     # a clustered instance (is_cluster_writer)
+        instance: Any = rds.create_db_instance(db_kwargs)  # a clustered instance (is_cluster_writer)
         wrapper = cls(instance.db_instance_identifier, account_id, region_name, instance)
         pgc = clusters.lookup(account_id, region_name, cluster_id)
         if pgc is not None:
-            role = "writer" if instance.is_cluster_writer and not pgc.writer_running else (
-                "reader" if not pgc.reader_running else None)
+            role = (
+                "writer"
+                if instance.is_cluster_writer and not pgc.writer_running
+                else ("reader" if not pgc.reader_running else None)
+            )
             if role is not None:
-                pgc.instance_ids[role] = instance.db_instance_identifier   # for aurora_replica_status()
+                pgc.instance_ids[role] = instance.db_instance_identifier  # for aurora_replica_status()
             try:
                 if role == "writer":
                     pgc.start_writer()
@@ -531,10 +605,19 @@ class AuroraInstance(EmulatedResource):
                 raise ValidationError(message=_failure(e)) from None
         return wrapper
 
-    UPDATABLE = frozenset({
-        "Tags", "PubliclyAccessible", "MonitoringInterval", "MonitoringRoleArn", "AutoMinorVersionUpgrade",
-        "PromotionTier", "DBInstanceClass", "PreferredMaintenanceWindow", "Engine",
-    })
+    UPDATABLE = frozenset(
+        {
+            "Tags",
+            "PubliclyAccessible",
+            "MonitoringInterval",
+            "MonitoringRoleArn",
+            "AutoMinorVersionUpgrade",
+            "PromotionTier",
+            "DBInstanceClass",
+            "PreferredMaintenanceWindow",
+            "Engine",
+        }
+    )
 
     @classmethod
     def not_updatable(cls, old: dict[str, Any], new: dict[str, Any]) -> str | None:
@@ -559,7 +642,8 @@ class AuroraInstance(EmulatedResource):
             raise ValidationError(message="the tapcheck emulator cannot update a DB instance outside a cluster")
         if new.get("DBInstanceClass"):
             refusal = rds_offerings.instance_class_refusal(
-                inst.engine, str(inst.engine_version), str(new["DBInstanceClass"]), self.region_name)
+                inst.engine, str(inst.engine_version), str(new["DBInstanceClass"]), self.region_name
+            )
             if refusal:
                 raise handler_error(refusal, "Rds")
             inst.db_instance_class = str(new["DBInstanceClass"])
@@ -591,8 +675,11 @@ def release_server(rds: Any, instance: Any) -> None:
     if pgc is None:
         return
     cluster = rds.clusters.get(cluster_id)
-    others = [m for m in (cluster._members if cluster is not None else [])
-              if m.db_instance_identifier != instance.db_instance_identifier]
+    others = [
+        m
+        for m in (cluster._members if cluster is not None else [])
+        if m.db_instance_identifier != instance.db_instance_identifier
+    ]
     _release_server(pgc, getattr(instance, "is_cluster_writer", False), others)
 
 

@@ -95,8 +95,12 @@ def create_cluster_arguments(rds: RDSBackend, kwargs: dict[str, Any]) -> dict[st
     """CreateDBCluster's arguments with the engine's default version and parameter group filled in,
     once RDS's identifier rules hold (moto checks none of them: a 64-character or underscored
     identifier, a reserved master user name)."""
-    refusal = identifier_refusal(str(kwargs.get("db_cluster_identifier") or ""), kwargs.get("master_username"),
-                                 kwargs.get("master_user_password"), kwargs.get("database_name"))
+    refusal = identifier_refusal(
+        str(kwargs.get("db_cluster_identifier") or ""),
+        kwargs.get("master_username"),
+        kwargs.get("master_user_password"),
+        kwargs.get("database_name"),
+    )
     if refusal:
         raise rds_errors.InvalidParameterValue(refusal)
     engine, version = kwargs.get("engine"), kwargs.get("engine_version")
@@ -104,8 +108,11 @@ def create_cluster_arguments(rds: RDSBackend, kwargs: dict[str, Any]) -> dict[st
         return kwargs
     version = str(version or rds_offerings.default_engine_version(engine))
     family = rds_offerings.parameter_group_family(engine, version)
-    return {**kwargs, "engine_version": version,
-            "db_cluster_parameter_group_name": ensure_default_cluster_parameter_group(rds, family)}
+    return {
+        **kwargs,
+        "engine_version": version,
+        "db_cluster_parameter_group_name": ensure_default_cluster_parameter_group(rds, family),
+    }
 
 
 def refuse_subnet_group_name(name: str) -> None:
@@ -224,7 +231,7 @@ def export_logs(rds: RDSBackend, instance: DBInstance) -> None:
     logs = logs_backends[rds.account_id][rds.region_name]
     name = log_group_name(cluster.db_cluster_identifier)
     if name not in logs.groups:
-        logs.create_log_group(name, {})          # no retention: CloudWatch Logs keeps events for ever
+        logs.create_log_group(name, {})  # no retention: CloudWatch Logs keeps events for ever
 
 
 # --- failover ---------------------------------------------------------------------------------
@@ -260,9 +267,14 @@ def move_data_plane(rds: RDSBackend, cluster: DBCluster, old_writer: Any) -> Non
         new_writer.is_cluster_writer = False
         old_writer.is_cluster_writer = True
         raise InvalidDBClusterStateFault(
-            f"Failover of DB cluster {cluster.db_cluster_identifier} failed: {e}") from None
-    log.warning("cluster %s: %s; writer is now %s", cluster.db_cluster_identifier, report.summary(),
-                new_writer.db_instance_identifier)
+            f"Failover of DB cluster {cluster.db_cluster_identifier} failed: {e}"
+        ) from None
+    log.warning(
+        "cluster %s: %s; writer is now %s",
+        cluster.db_cluster_identifier,
+        report.summary(),
+        new_writer.db_instance_identifier,
+    )
 
 
 # --- calls moto lacks or gets wrong -----------------------------------------------------------
@@ -277,7 +289,8 @@ def modify_db_subnet_group(self: RDSBackend, subnet_name: str, description: str 
         raise rds_errors.RDSClientError(
             "DBSubnetGroupDoesNotCoverEnoughAZs",
             "The DB subnet group doesn't meet Availability Zone (AZ) coverage requirement. Current AZ coverage: "
-            f"{', '.join(azs) or 'none'}. Add subnets to cover at least 2 AZs.")
+            f"{', '.join(azs) or 'none'}. Add subnets to cover at least 2 AZs.",
+        )
     group.subnets = subnets
     if description is not None:
         group.description = description
@@ -294,9 +307,19 @@ def reset_db_cluster_parameter_group(self: RDSBackend, name: str, reset_all: boo
     unknown = [p for p in wanted if p not in defaults]
     if unknown:
         raise rds_errors.InvalidParameterValue(
-            f"the emulator knows no default value of {', '.join(sorted(unknown))} for {group.db_parameter_group_family} (only of "
-            f"{', '.join(sorted(defaults))})")
-    self.modify_db_cluster_parameter_group(name, [
-        {"ParameterName": p, "ParameterValue": defaults[p], "ApplyType": apply_type(p),
-         "ApplyMethod": "pending-reboot" if apply_type(p) == "static" else "immediate"} for p in wanted])
+            f"the emulator knows no default value of {', '.join(sorted(unknown))} "
+            f"for {group.db_parameter_group_family} (only of {', '.join(sorted(defaults))})"
+        )
+    self.modify_db_cluster_parameter_group(
+        name,
+        [
+            {
+                "ParameterName": p,
+                "ParameterValue": defaults[p],
+                "ApplyType": apply_type(p),
+                "ApplyMethod": "pending-reboot" if apply_type(p) == "static" else "immediate",
+            }
+            for p in wanted
+        ],
+    )
     return group

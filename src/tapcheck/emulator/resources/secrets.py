@@ -19,15 +19,25 @@ class Secret(EmulatedResource):
 
     @classmethod
     def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
-    ) -> "Secret":
+    ) -> Secret:
         props = cloudformation_json["Properties"]
-        backend: Any = secretsmanager_backends[account_id][region_name]   # moto's hints say str where it takes None
+        backend: Any = secretsmanager_backends[account_id][region_name]  # moto's hints say str where it takes None
         backend.create_secret(
-            name=resource_name, secret_string=_secret_string(props, backend), secret_binary=None,
-            description=props.get("Description"), tags=tag_list(props), kms_key_id=props.get("KmsKeyId"),
-            client_request_token=None, replica_regions=[], force_overwrite=False,
+            name=resource_name,
+            secret_string=_secret_string(props, backend),
+            secret_binary=None,
+            description=props.get("Description"),
+            tags=tag_list(props),
+            kms_key_id=props.get("KmsKeyId"),
+            client_request_token=None,
+            replica_regions=[],
+            force_overwrite=False,
         )
         secret = backend.secrets[resource_name]
         return cls(secret.arn, account_id, region_name, secret)
@@ -41,8 +51,9 @@ class Secret(EmulatedResource):
         https://github.com/aws/aws-cdk/issues/7518). Description, tags and key change in place."""
         backend: Any = secretsmanager_backends[self.account_id][self.region_name]
         secret = self.obj
-        if old.get("GenerateSecretString") != new.get("GenerateSecretString") or \
-                old.get("SecretString") != new.get("SecretString"):
+        if old.get("GenerateSecretString") != new.get("GenerateSecretString") or old.get("SecretString") != new.get(
+            "SecretString"
+        ):
             # What the secret held besides the generated value (a SecretTargetAttachment's host,
             # port...) is not carried over: the handler writes the new value whole (AWS docs are
             # silent on this; the attachment is not run again unless it changes itself).
@@ -52,7 +63,7 @@ class Secret(EmulatedResource):
         secret.tags = tag_list(new)
 
     def delete(self, account_id: str, region_name: str) -> None:
-        backend: Any = secretsmanager_backends[account_id][region_name]   # moto's hints say str where it takes None
+        backend: Any = secretsmanager_backends[account_id][region_name]  # moto's hints say str where it takes None
         backend.delete_secret(self.physical_id, None, True)
 
 
@@ -95,9 +106,13 @@ class SecretTargetAttachment(EmulatedResource):
 
     @classmethod
     def create_from_cloudformation_json(
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
-    ) -> "SecretTargetAttachment":
+    ) -> SecretTargetAttachment:
         return cls(_attach(cloudformation_json["Properties"], account_id, region_name), account_id, region_name)
 
     UPDATABLE = frozenset({"TargetId", "TargetType"})
@@ -122,7 +137,8 @@ def _attach(props: dict[str, Any], account_id: str, region_name: str) -> str:
             raise ValidationError(message=f"DB cluster {target_id} not found")
         extra: dict[str, Any] = {
             "engine": "postgres" if cluster.engine.endswith("postgresql") else "mysql",
-            "host": cluster.endpoint, "port": cluster.port,
+            "host": cluster.endpoint,
+            "port": cluster.port,
             "dbClusterIdentifier": cluster.db_cluster_identifier,
         }
         if cluster.database_name:
@@ -131,8 +147,12 @@ def _attach(props: dict[str, Any], account_id: str, region_name: str) -> str:
         instance = rds.databases.get(target_id)
         if instance is None:
             raise ValidationError(message=f"DB instance {target_id} not found")
-        extra = {"engine": instance.engine, "host": instance.address, "port": instance.port,
-                 "dbInstanceIdentifier": instance.db_instance_identifier}
+        extra = {
+            "engine": instance.engine,
+            "host": instance.address,
+            "port": instance.port,
+            "dbInstanceIdentifier": instance.db_instance_identifier,
+        }
     else:
         raise ValidationError(message=f"TargetType {target_type} is not supported by the emulator")
     current = sm.get_secret_value(secret_id, None, None)

@@ -20,9 +20,8 @@ created (AWS computes it asynchronously: CREATE_PENDING, CREATE_IN_PROGRESS); `B
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Callable
+from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import Change, ChangeSet, CloudFormationBackend
@@ -53,8 +52,13 @@ def _details(preview: stack_update.Preview) -> tuple[list[str], list[dict[str, A
         details.append(detail)
     for attribute in verdict.attributes:
         scope.append(attribute)
-        details.append({"Target": {"Attribute": attribute, "RequiresRecreation": rules.NEVER},
-                        "Evaluation": rules.STATIC, "ChangeSource": "DirectModification"})
+        details.append(
+            {
+                "Target": {"Attribute": attribute, "RequiresRecreation": rules.NEVER},
+                "Evaluation": rules.STATIC,
+                "ChangeSource": "DirectModification",
+            }
+        )
     return sorted(set(scope)), details
 
 
@@ -81,24 +85,33 @@ def parameters_of(change_set: ChangeSet) -> dict[str, Any]:
 
 def changes(change_set: ChangeSet) -> list[DetailedChange]:
     """ChangeSet.diff for an UPDATE change set: what stack_update.preview finds."""
-    return [DetailedChange(p) for p in stack_update.preview(change_set.stack, change_set.template_dict,
-                                                             parameters_of(change_set))]
+    return [
+        DetailedChange(p)
+        for p in stack_update.preview(change_set.stack, change_set.template_dict, parameters_of(change_set))
+    ]
 
 
-def execute(self: CloudFormationBackend, change_set_name: str, stack_name: str | None,
-            moto_execute: Callable[[CloudFormationBackend, str, str | None], None]) -> None:
+def execute(
+    self: CloudFormationBackend,
+    change_set_name: str,
+    stack_name: str | None,
+    moto_execute: Callable[[CloudFormationBackend, str, str | None], None],
+) -> None:
     """ExecuteChangeSet of an UPDATE change set runs the same update as UpdateStack; a CREATE
     change set keeps moto's behaviour (`moto_execute`)."""
-    change_set = self.describe_change_set(change_set_name)   # refuses an unknown name itself
+    change_set = self.describe_change_set(change_set_name)  # refuses an unknown name itself
     assert change_set is not None
     if change_set.change_set_type != "UPDATE":
         moto_execute(self, change_set_name, stack_name)
         return
     if change_set.execution_status != "AVAILABLE":
-        raise ValidationError(message=f"ChangeSet [{change_set.change_set_id}] cannot be executed in its current "
-                                      f"execution status of [{change_set.execution_status}]")
+        raise ValidationError(
+            message=f"ChangeSet [{change_set.change_set_id}] cannot be executed in its current "
+            f"execution status of [{change_set.execution_status}]"
+        )
     stack = self.stacks[change_set.stack_id]
     change_set.execution_status = "EXECUTE_IN_PROGRESS"
-    stack.update(change_set.template, change_set.role_arn, parameters=parameters_of(change_set),
-                 tags=change_set.tags or None)
+    stack.update(
+        change_set.template, change_set.role_arn, parameters=parameters_of(change_set), tags=change_set.tags or None
+    )
     change_set.execution_status = "EXECUTE_COMPLETE" if stack.status == "UPDATE_COMPLETE" else "EXECUTE_FAILED"

@@ -22,7 +22,7 @@ def _resolve_one(service: str, ref: str, account_id: str, region: str) -> str:
             secret_id, rest = parts[0], parts[1:]
         rest += [""] * (4 - len(rest))
         _kind, json_key, stage, version = rest[:4]
-        sm: Any = secretsmanager_backends[account_id][region]   # moto's hints say str where it takes None
+        sm: Any = secretsmanager_backends[account_id][region]  # moto's hints say str where it takes None
         try:
             value = sm.get_secret_value(secret_id, version or None, stage or None)
         except Exception:  # noqa: BLE001

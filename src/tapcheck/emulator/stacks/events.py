@@ -57,7 +57,7 @@ def reason(exc: BaseException) -> str:
 
 def _already_gone(exc: BaseException) -> bool:
     """Does the service say the resource does not exist (deleted outside the stack)?"""
-    code = getattr(exc, "error_type", "")   # moto's service errors carry the AWS error code there
+    code = getattr(exc, "error_type", "")  # moto's service errors carry the AWS error code there
     code = code if isinstance(code, str) else ""
     name = type(exc).__name__
     return any(mark in text for text in (code, name) for mark in ("NotFound", "NoSuchEntity"))
@@ -74,20 +74,28 @@ def delete_physical(rm: Any, instance: Any, body: dict[str, Any]) -> str | None:
     https://github.com/aws-cloudformation/aws-cloudformation-resource-providers-logs/issues/8)."""
     try:
         rm._delete_resource(instance, body)
-    except Exception as e:  # noqa: BLE001 - re-raised unless the service says it is gone
+    except Exception as e:
         if not _already_gone(e):
             raise
         return f"Resource not found, so already deleted ({reason(e)})"
     return None
 
 
-def resource_event(stack: Stack, logical_id: str, rtype: str, status: str, physical_id: str = "",
-                   status_reason: str | None = None) -> None:
-    stack.events.append(Event(
-        stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
-        physical_resource_id=physical_id, resource_type=rtype, resource_status=status,
-        resource_status_reason=status_reason, resource_properties=None,
-    ))
+def resource_event(
+    stack: Stack, logical_id: str, rtype: str, status: str, physical_id: str = "", status_reason: str | None = None
+) -> None:
+    stack.events.append(
+        Event(
+            stack_id=stack.stack_id,
+            stack_name=stack.name,
+            logical_resource_id=logical_id,
+            physical_resource_id=physical_id,
+            resource_type=rtype,
+            resource_status=status,
+            resource_status_reason=status_reason,
+            resource_properties=None,
+        )
+    )
 
 
 def physical(instance: Any) -> str:
@@ -97,7 +105,9 @@ def physical(instance: Any) -> str:
 def deletion_policy(body: dict[str, Any]) -> str:
     """The resource's DeletionPolicy, CloudFormation's default when absent: the gate's model holds
     that default (Snapshot for a DB cluster and a stand-alone DB instance), so both agree."""
-    return str(body.get("DeletionPolicy") or default_deletion_policy(body.get("Type", ""), body.get("Properties") or {}))
+    return str(
+        body.get("DeletionPolicy") or default_deletion_policy(body.get("Type", ""), body.get("Properties") or {})
+    )
 
 
 def is_resource(instance: Any) -> bool:

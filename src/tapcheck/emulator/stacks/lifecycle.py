@@ -20,8 +20,8 @@ from tapcheck.emulator.resources import clusters
 from tapcheck.emulator.stacks import names, preflight, state
 from tapcheck.emulator.stacks.dynamic_references import resolve_dynamic_references
 from tapcheck.emulator.stacks.events import (
-    deletion_policy,
     delete_physical,
+    deletion_policy,
     dependency_order,
     is_resource,
     physical,
@@ -32,8 +32,13 @@ from tapcheck.emulator.stacks.update import record
 
 # Stack states in which moto's lazily evaluated outputs and resources are real: a rolled-back or
 # deleted stack must show neither (moto would create missing resources on access).
-_COMPLETE = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "UPDATE_IN_PROGRESS",
-             "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+_COMPLETE = (
+    "CREATE_COMPLETE",
+    "UPDATE_COMPLETE",
+    "UPDATE_ROLLBACK_COMPLETE",
+    "UPDATE_IN_PROGRESS",
+    "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+)
 
 
 def delete_resources(stack: Stack, prefix: str) -> str | None:
@@ -53,7 +58,9 @@ def delete_resources(stack: Stack, prefix: str) -> str | None:
         rtype = body["Type"]
         policy = deletion_policy(body)
         if policy == "Retain":
-            resource_event(stack, logical, rtype, f"{prefix}_SKIPPED", physical(instance), "Retained (DeletionPolicy Retain)")
+            resource_event(
+                stack, logical, rtype, f"{prefix}_SKIPPED", physical(instance), "Retained (DeletionPolicy Retain)"
+            )
             rm._parsed_resources.pop(logical, None)
             continue
         resource_event(stack, logical, rtype, f"{prefix}_IN_PROGRESS", physical(instance))
@@ -69,7 +76,7 @@ def delete_resources(stack: Stack, prefix: str) -> str | None:
         rm._parsed_resources.pop(logical, None)
         resource_event(stack, logical, rtype, f"{prefix}_COMPLETE", physical(instance), gone)
     for logical, pgc in retiring.items():
-        if logical in rm._parsed_resources:     # its delete failed: the cluster lives on
+        if logical in rm._parsed_resources:  # its delete failed: the cluster lives on
             pgc.retiring = False
     return failure
 
@@ -157,8 +164,9 @@ def delete(self: Stack) -> None:
     self.status = "DELETE_COMPLETE"
 
 
-def resolve_update_parameters(self: CloudFormationBackend, instance: Any,
-                              incoming_params: list[dict[str, str]]) -> dict[str, str]:
+def resolve_update_parameters(
+    self: CloudFormationBackend, instance: Any, incoming_params: list[dict[str, str]]
+) -> dict[str, str]:
     """CloudFormationBackend._resolve_update_parameters: UsePreviousValue takes the previous value
     even when it came from a Default."""
     previous_values = dict(getattr(getattr(instance, "resource_map", None), "resolved_parameters", {}) or {})
@@ -171,10 +179,18 @@ def resolve_update_parameters(self: CloudFormationBackend, instance: Any,
     return params
 
 
-def create_stack(self: CloudFormationBackend, name: str, template: str, parameters: dict[str, Any],
-                 notification_arns: list[str] | None = None, tags: dict[str, str] | None = None,
-                 role_arn: str | None = None, enable_termination_protection: bool | None = False,
-                 timeout_in_mins: int | None = None, stack_policy_body: str | None = None) -> Stack:
+def create_stack(
+    self: CloudFormationBackend,
+    name: str,
+    template: str,
+    parameters: dict[str, Any],
+    notification_arns: list[str] | None = None,
+    tags: dict[str, str] | None = None,
+    role_arn: str | None = None,
+    enable_termination_protection: bool | None = False,
+    timeout_in_mins: int | None = None,
+    stack_policy_body: str | None = None,
+) -> Stack:
     """CloudFormationBackend.create_stack. What CloudFormation refuses before it creates anything
     (a stack name or logical id it does not accept, a name taken, parameters) leaves no stack record."""
     names.check_stack_name(name)
@@ -185,10 +201,19 @@ def create_stack(self: CloudFormationBackend, name: str, template: str, paramete
     stack_id = generate_stack_id(name, self.region_name, self.account_id)
     # moto's Stack carries CloudFormationModel's @abstractmethod markers, yet is concrete
     stack = cast(Any, Stack)(
-        stack_id=stack_id, name=name, template=template, parameters=parameters, account_id=self.account_id,
-        region_name=self.region_name, notification_arns=notification_arns, tags=tags, role_arn=role_arn,
-        cross_stack_resources=self.exports, enable_termination_protection=enable_termination_protection,
-        timeout_in_mins=timeout_in_mins, stack_policy_body=stack_policy_body,
+        stack_id=stack_id,
+        name=name,
+        template=template,
+        parameters=parameters,
+        account_id=self.account_id,
+        region_name=self.region_name,
+        notification_arns=notification_arns,
+        tags=tags,
+        role_arn=role_arn,
+        cross_stack_resources=self.exports,
+        enable_termination_protection=enable_termination_protection,
+        timeout_in_mins=timeout_in_mins,
+        stack_policy_body=stack_policy_body,
     )
     with state.STACK_LOCKS[stack_id]:
         self.stacks[stack_id] = stack
@@ -247,5 +272,6 @@ def stack_resources(self: Stack) -> list[Any]:
     """Stack.stack_resources: the resources the template declares and the stack made, never a
     resource moto would create on access."""
     rm = self.resource_map
-    return [v for k, v in rm._parsed_resources.items()
-            if k in rm._resource_json_map and isinstance(v, CloudFormationModel)]
+    return [
+        v for k, v in rm._parsed_resources.items() if k in rm._resource_json_map and isinstance(v, CloudFormationModel)
+    ]

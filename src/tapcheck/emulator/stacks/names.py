@@ -39,18 +39,26 @@ LOGICAL_ID = re.compile(r"[A-Za-z0-9]+")
 LOGICAL_ID_MAX = 255
 
 
-def stack_name_problems(name: str, pattern: str = STACK_NAME_PATTERN, max_length: int | None = STACK_NAME_MAX) -> list[str]:
+def stack_name_problems(
+    name: str, pattern: str = STACK_NAME_PATTERN, max_length: int | None = STACK_NAME_MAX
+) -> list[str]:
     """CloudFormation's constraint failures for a StackName, in its words (empty when accepted)."""
     problems = []
     if not re.fullmatch(pattern, name):
-        problems.append(f"Value '{name}' at 'stackName' failed to satisfy constraint: Member must satisfy "
-                        f"regular expression pattern: {pattern}")
+        problems.append(
+            f"Value '{name}' at 'stackName' failed to satisfy constraint: Member must satisfy "
+            f"regular expression pattern: {pattern}"
+        )
     if len(name) < 1:
-        problems.append(f"Value '{name}' at 'stackName' failed to satisfy constraint: Member must have length "
-                        "greater than or equal to 1")
+        problems.append(
+            f"Value '{name}' at 'stackName' failed to satisfy constraint: Member must have length "
+            "greater than or equal to 1"
+        )
     if max_length is not None and len(name) > max_length:
-        problems.append(f"Value '{name}' at 'stackName' failed to satisfy constraint: Member must have length "
-                        f"less than or equal to {max_length}")
+        problems.append(
+            f"Value '{name}' at 'stackName' failed to satisfy constraint: Member must have length "
+            f"less than or equal to {max_length}"
+        )
     return problems
 
 
@@ -75,8 +83,10 @@ def logical_id_problem(logical_id: Any) -> str | None:
     if not LOGICAL_ID.fullmatch(text):
         return f"Template format error: Resource name {text} is non alphanumeric."
     if len(text) > LOGICAL_ID_MAX:
-        return (f"Template format error: Resource name {text} is longer than {LOGICAL_ID_MAX} characters "
-                "(emulator wording: AWS's is undocumented)")
+        return (
+            f"Template format error: Resource name {text} is longer than {LOGICAL_ID_MAX} characters "
+            "(emulator wording: AWS's is undocumented)"
+        )
     return None
 
 

@@ -92,14 +92,17 @@ TAKEN: dict[str, Callable[[str, str, str], bool]] = {
     "AWS::IAM::Role": _iam_role_exists,
 }
 # RDS stores these names in lower case; the other services keep the case they were given.
-LOWER_CASE = {"AWS::RDS::DBCluster", "AWS::RDS::DBInstance", "AWS::RDS::DBClusterParameterGroup",
-              "AWS::RDS::DBSubnetGroup"}
+LOWER_CASE = {
+    "AWS::RDS::DBCluster",
+    "AWS::RDS::DBInstance",
+    "AWS::RDS::DBClusterParameterGroup",
+    "AWS::RDS::DBSubnetGroup",
+}
 
 
 def already_exists(rtype: str, name: str) -> ValidationError:
     shown = name.lower() if rtype in LOWER_CASE else name
-    return handler_error(f"Resource of type '{rtype}' with identifier '{shown}' already exists.",
-                         code="AlreadyExists")
+    return handler_error(f"Resource of type '{rtype}' with identifier '{shown}' already exists.", code="AlreadyExists")
 
 
 # --- capabilities -------------------------------------------------------------------------
@@ -113,8 +116,9 @@ def check_capabilities(template: str | None, given: list[str]) -> None:
         raise InsufficientCapabilities(capabilities.refusal(lacking))
 
 
-def refuse_taken_name(logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str,
-                      region: str) -> None:
+def refuse_taken_name(
+    logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str, region: str
+) -> None:
     """Before a resource is created: its name must not exist outside the stack already."""
     rtype = resource_json.get("Type", "")
     taken = TAKEN.get(rtype)

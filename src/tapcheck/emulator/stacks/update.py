@@ -43,12 +43,13 @@ from typing import Any
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import Stack
+from moto.core.common_models import CloudFormationModel
 
 from tapcheck.emulator.resources.base import EmulatedResource
+from tapcheck.emulator.stacks import events as ev
 from tapcheck.emulator.stacks import state
 from tapcheck.emulator.stacks import update_rules as rules
 from tapcheck.emulator.stacks.dynamic_references import resolve_dynamic_references
-from tapcheck.emulator.stacks import events as ev
 from tapcheck.emulator.stacks.state import STACK_LOCKS, ResourceState
 
 # Event reason of a resource being replaced. AWS documents no event reasons; this is the wording
@@ -59,8 +60,10 @@ CANCELLED = "Resource update cancelled"
 
 class CustomNameReplacement(Exception):
     def __init__(self, name: str) -> None:
-        super().__init__(f"CloudFormation cannot update a stack when a custom-named resource requires replacing. "
-                         f"Rename {name} and update the stack again.")
+        super().__init__(
+            f"CloudFormation cannot update a stack when a custom-named resource requires replacing. "
+            f"Rename {name} and update the stack again."
+        )
         self.message = str(self)
 
 
@@ -108,8 +111,15 @@ class Decision:
     why: str = ""
 
 
-def decide(instance: Any, rtype: str, old_declared: dict[str, Any], new_declared: dict[str, Any],
-           old_body: dict[str, Any], new_body: dict[str, Any], executing: bool) -> Decision:
+def decide(
+    instance: Any,
+    rtype: str,
+    old_declared: dict[str, Any],
+    new_declared: dict[str, Any],
+    old_body: dict[str, Any],
+    new_body: dict[str, Any],
+    executing: bool,
+) -> Decision:
     """In place or replacement, from the schema's create-only lists and, for a conditionally
     create-only change, from the model's handler rule (not_updatable) when the update runs."""
     verdict = rules.Verdict(rules.compare(rtype, old_declared, new_declared), rules.policy_changes(old_body, new_body))
@@ -118,7 +128,9 @@ def decide(instance: Any, rtype: str, old_declared: dict[str, Any], new_declared
         names = ", ".join(verdict.names(rules.ALWAYS))
         return Decision(verdict, True, f"{names} create-only in the {rtype} schema")
     if rules.CONDITIONALLY in recreations and executing:
-        refusal = type(instance).not_updatable(old_declared, new_declared) if isinstance(instance, EmulatedResource) else None
+        refusal = (
+            type(instance).not_updatable(old_declared, new_declared) if isinstance(instance, EmulatedResource) else None
+        )
         if refusal:
             return Decision(verdict, True, refusal)
     return Decision(verdict, False)
@@ -128,10 +140,10 @@ def decide(instance: Any, rtype: str, old_declared: dict[str, Any], new_declared
 @dataclass
 class Step:
     logical: str
-    kind: str                               # add | modify | replace
-    instance: Any = None                    # the resource before the update (modify, replace)
-    state: ResourceState | None = None      # its (declared, applied) before the update
-    created: Any = None                     # the resource the update made (add, replace)
+    kind: str  # add | modify | replace
+    instance: Any = None  # the resource before the update (modify, replace)
+    state: ResourceState | None = None  # its (declared, applied) before the update
+    created: Any = None  # the resource the update made (add, replace)
 
 
 @dataclass
@@ -147,15 +159,21 @@ def request_cancel(stack: Stack) -> None:
     state.request_cancel(stack.stack_id)
 
 
-def run(stack: Stack, template: str, role_arn: str | None = None, parameters: dict[str, Any] | None = None,
-        tags: dict[str, str] | None = None) -> None:
+def run(
+    stack: Stack,
+    template: str,
+    role_arn: str | None = None,
+    parameters: dict[str, Any] | None = None,
+    tags: dict[str, str] | None = None,
+) -> None:
     """Stack.update for the emulator (UpdateStack, ExecuteChangeSet)."""
     with STACK_LOCKS[stack.stack_id]:
         _run(stack, template, role_arn, parameters, tags)
 
 
-def _run(stack: Stack, template: str, role_arn: str | None, parameters: dict[str, Any] | None,
-         tags: dict[str, str] | None) -> None:
+def _run(
+    stack: Stack, template: str, role_arn: str | None, parameters: dict[str, Any] | None, tags: dict[str, str] | None
+) -> None:
     rm = stack.resource_map
     state.clear_cancel(stack.stack_id)
     stack._add_stack_event("UPDATE_IN_PROGRESS", "User Initiated")
@@ -205,7 +223,9 @@ def _run(stack: Stack, template: str, role_arn: str | None, parameters: dict[str
     state.clear_cancel(stack.stack_id)
 
 
-def _step(stack: Stack, rm: Any, logical: str, body: dict[str, Any], old_json: dict[str, Any], outcome: Outcome) -> None:
+def _step(
+    stack: Stack, rm: Any, logical: str, body: dict[str, Any], old_json: dict[str, Any], outcome: Outcome
+) -> None:
     rtype = body["Type"]
     existing = rm._parsed_resources.get(logical) if logical in old_json else None
     try:
@@ -218,13 +238,15 @@ def _step(stack: Stack, rm: Any, logical: str, body: dict[str, Any], old_json: d
         old_body = old_json[logical]
         if old_body.get("Type") != rtype:
             # AWS docs are silent; the text is the one quoted in https://github.com/aws/aws-sam-cli/issues/6786
-            raise ValidationError(message="Update of resource type is not permitted. The new template modifies "
-                                          f"resource type of the following resources: [{logical}]")
+            raise ValidationError(
+                message="Update of resource type is not permitted. The new template modifies "
+                f"resource type of the following resources: [{logical}]"
+            )
         recorded = _states(rm).get(logical) or (declared_properties(rm, old_body), {})
         new_declared = declared_properties(rm, body)
         decision = decide(existing, rtype, recorded[0], new_declared, old_body, body, executing=True)
         if not decision.verdict.properties:
-            return            # unchanged, or only DeletionPolicy/UpdateReplacePolicy: nothing to call
+            return  # unchanged, or only DeletionPolicy/UpdateReplacePolicy: nothing to call
         physical = ev.physical(existing)
         if decision.replace:
             name = rules.same_custom_name(rtype, recorded[0], new_declared)
@@ -233,8 +255,9 @@ def _step(stack: Stack, rm: Any, logical: str, body: dict[str, Any], old_json: d
             ev.resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", physical, f"{REPLACING} ({decision.why})")
             created = _create(rm, logical, body)
             outcome.steps.append(Step(logical, "replace", existing, recorded, created))
-            ev.resource_event(stack, logical, rtype, "UPDATE_IN_PROGRESS", ev.physical(created),
-                               "Resource creation Initiated")
+            ev.resource_event(
+                stack, logical, rtype, "UPDATE_IN_PROGRESS", ev.physical(created), "Resource creation Initiated"
+            )
             ev.resource_event(stack, logical, rtype, "UPDATE_COMPLETE", ev.physical(created))
             return
         applied = resolve_dynamic_references(new_declared, rm._account_id, rm._region_name)
@@ -245,8 +268,7 @@ def _step(stack: Stack, rm: Any, logical: str, body: dict[str, Any], old_json: d
     except Exception as e:  # noqa: BLE001
         reason = ev.reason(e)
         status = "CREATE_FAILED" if existing is None else "UPDATE_FAILED"
-        ev.resource_event(stack, logical, rtype, status, ev.physical(existing) if existing is not None else "",
-                           reason)
+        ev.resource_event(stack, logical, rtype, status, ev.physical(existing) if existing is not None else "", reason)
         outcome.failure = (logical, reason)
 
 
@@ -254,7 +276,10 @@ def _create(rm: Any, logical: str, body: dict[str, Any]) -> Any:
     rtype = body["Type"]
     if parsing.resource_class_from_type(rtype) is None:
         raise ValidationError(message=f"Resource type {rtype} is not supported by the tapcheck emulator")
-    created = parsing.parse_and_create_resource(logical, body, rm, rm._account_id, rm._region_name)
+    # moto annotates the result with a TypeVar no argument binds (mypy reads it as None alone)
+    created: CloudFormationModel | None = parsing.parse_and_create_resource(
+        logical, body, rm, rm._account_id, rm._region_name
+    )
     if created is None:
         raise ValidationError(message=f"{logical} could not be created")
     rm._parsed_resources[logical] = created
@@ -262,24 +287,36 @@ def _create(rm: Any, logical: str, body: dict[str, Any]) -> Any:
     return created
 
 
-def _update_in_place(rm: Any, logical: str, body: dict[str, Any], existing: Any, recorded: ResourceState,
-                     new_declared: dict[str, Any], applied: dict[str, Any], verdict: rules.Verdict) -> None:
+def _update_in_place(
+    rm: Any,
+    logical: str,
+    body: dict[str, Any],
+    existing: Any,
+    recorded: ResourceState,
+    new_declared: dict[str, Any],
+    applied: dict[str, Any],
+    verdict: rules.Verdict,
+) -> None:
     if isinstance(existing, EmulatedResource):
         cannot = [name for name in verdict.names() if name not in type(existing).UPDATABLE]
         if cannot:
-            raise ValidationError(message=f"the tapcheck emulator cannot update {', '.join(cannot)} of "
-                                          f"{existing.CFN_TYPE} in place")
+            raise ValidationError(
+                message=f"the tapcheck emulator cannot update {', '.join(cannot)} of {existing.CFN_TYPE} in place"
+            )
         existing.update_in_place(recorded[1], applied)
     else:
-        updated = parsing.parse_and_update_resource(logical, body, rm, rm._account_id, rm._region_name)
+        updated: CloudFormationModel | None = parsing.parse_and_update_resource(
+            logical, body, rm, rm._account_id, rm._region_name
+        )
         if updated is None:
             raise ValidationError(message=f"Update of {body['Type']} is not supported by the tapcheck emulator")
         rm._parsed_resources[logical] = updated
     _states(rm)[logical] = (new_declared, applied)
 
 
-def _delete_old(stack: Stack, rm: Any, logical: str, instance: Any, body: dict[str, Any], policy: str,
-                what: str) -> None:
+def _delete_old(
+    stack: Stack, rm: Any, logical: str, instance: Any, body: dict[str, Any], policy: str, what: str
+) -> None:
     """Delete a resource the stack no longer uses, as `policy` says; failures are logged as
     DELETE_FAILED events and do not fail the update (AWS completes it and leaves the resource)."""
     rtype = body["Type"]
@@ -309,23 +346,41 @@ def _complete(stack: Stack, rm: Any, old_json: dict[str, Any], new_json: dict[st
         if logical in replaced:
             # Which version's UpdateReplacePolicy applies when the edit changes it too is not
             # documented; the new template's is used.
-            _delete_old(stack, rm, logical, replaced[logical].instance, old_json[logical],
-                        rules.update_replace_policy(new_json[logical]), "UpdateReplacePolicy")
+            _delete_old(
+                stack,
+                rm,
+                logical,
+                replaced[logical].instance,
+                old_json[logical],
+                rules.update_replace_policy(new_json[logical]),
+                "UpdateReplacePolicy",
+            )
         elif logical in gone:
             instance = rm._parsed_resources.pop(logical, None)
             _states(rm).pop(logical, None)
             if not ev.is_resource(instance):
                 continue
-            _delete_old(stack, rm, logical, instance, old_json[logical], ev.deletion_policy(old_json[logical]),
-                        "DeletionPolicy")
+            _delete_old(
+                stack, rm, logical, instance, old_json[logical], ev.deletion_policy(old_json[logical]), "DeletionPolicy"
+            )
 
 
-def _roll_back(stack: Stack, rm: Any, old_template: Any, old_doc: dict[str, Any], old_json: dict[str, Any],
-               old_inputs: dict[str, Any], new_json: dict[str, Any], outcome: Outcome) -> None:
+def _roll_back(
+    stack: Stack,
+    rm: Any,
+    old_template: Any,
+    old_doc: dict[str, Any],
+    old_json: dict[str, Any],
+    old_inputs: dict[str, Any],
+    new_json: dict[str, Any],
+    outcome: Outcome,
+) -> None:
     logical, reason = outcome.failure or ("", "")
     stack.status = "UPDATE_ROLLBACK_IN_PROGRESS"
-    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS",
-                           f"The following resource(s) failed to update: [{logical}]. " if logical else reason)
+    stack._add_stack_event(
+        "UPDATE_ROLLBACK_IN_PROGRESS",
+        f"The following resource(s) failed to update: [{logical}]. " if logical else reason,
+    )
     _load(rm, old_doc, old_inputs)
     problem = None
     for step in reversed(outcome.steps):
@@ -337,8 +392,9 @@ def _roll_back(stack: Stack, rm: Any, old_template: Any, old_doc: dict[str, Any]
                 if isinstance(step.instance, EmulatedResource) and step.state and step.state[1]:
                     step.instance.update_in_place(current[1] if current else {}, step.state[1])
                 else:
-                    parsing.parse_and_update_resource(step.logical, old_json[step.logical], rm, rm._account_id,
-                                                      rm._region_name)
+                    parsing.parse_and_update_resource(
+                        step.logical, old_json[step.logical], rm, rm._account_id, rm._region_name
+                    )
                 if step.state is not None:
                     _states(rm)[step.logical] = step.state
                 ev.resource_event(stack, step.logical, rtype, "UPDATE_COMPLETE", ev.physical(step.instance))
@@ -364,8 +420,9 @@ def _roll_back(stack: Stack, rm: Any, old_template: Any, old_doc: dict[str, Any]
             ev.resource_event(stack, step.logical, body["Type"], "DELETE_COMPLETE", ev.physical(step.created), gone)
         except Exception as e:  # noqa: BLE001
             problem = problem or f"{step.logical}: {ev.reason(e)}"
-            ev.resource_event(stack, step.logical, body["Type"], "DELETE_FAILED", ev.physical(step.created),
-                               ev.reason(e))
+            ev.resource_event(
+                stack, step.logical, body["Type"], "DELETE_FAILED", ev.physical(step.created), ev.reason(e)
+            )
     stack.template = old_template
     stack._parse_template()
     stack.output_map = stack._create_output_map()
@@ -376,7 +433,7 @@ def _roll_back(stack: Stack, rm: Any, old_template: Any, old_doc: dict[str, Any]
 # --- previewing (change sets) -----------------------------------------------------------------
 @dataclass
 class Preview:
-    action: str                    # Add | Modify | Remove
+    action: str  # Add | Modify | Remove
     logical: str
     rtype: str
     physical: str = ""
@@ -390,8 +447,14 @@ def preview(stack: Stack, template: str | dict[str, Any], parameters: dict[str, 
     rm = stack.resource_map
     new_doc = stack.parse_template(template) if isinstance(template, str) else template
     with STACK_LOCKS[stack.stack_id]:
-        saved = (rm._template, dict(rm.input_parameters), dict(rm.resolved_parameters), rm._resource_json_map,
-                 dict(rm._parsed_resources), getattr(rm, "lazy_condition_map", None))
+        saved = (
+            rm._template,
+            dict(rm.input_parameters),
+            dict(rm.resolved_parameters),
+            rm._resource_json_map,
+            dict(rm._parsed_resources),
+            getattr(rm, "lazy_condition_map", None),
+        )
         old_json = copy.deepcopy(rm._resource_json_map)
         try:
             _load(rm, new_doc, parameters)
@@ -407,8 +470,15 @@ def preview(stack: Stack, template: str | dict[str, Any], parameters: dict[str, 
                     out.append(Preview("Add", logical, body["Type"]))
                     continue
                 recorded = _states(rm).get(logical) or ({}, {})
-                decision = decide(existing, body["Type"], recorded[0], declared_properties(rm, body), old_json[logical],
-                                  body, executing=False)
+                decision = decide(
+                    existing,
+                    body["Type"],
+                    recorded[0],
+                    declared_properties(rm, body),
+                    old_json[logical],
+                    body,
+                    executing=False,
+                )
                 if decision.verdict.changed:
                     out.append(Preview("Modify", logical, body["Type"], ev.physical(existing), decision.verdict))
                 if decision.verdict.replacement in ("True", "Conditional"):

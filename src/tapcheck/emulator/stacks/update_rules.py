@@ -75,8 +75,8 @@ def pending_sources(value: Any) -> set[str]:
 @dataclass(frozen=True)
 class PropertyChange:
     name: str
-    requires_recreation: str      # Always | Conditionally | Never
-    evaluation: str               # Static | Dynamic
+    requires_recreation: str  # Always | Conditionally | Never
+    evaluation: str  # Static | Dynamic
     causes: tuple[str, ...] = ()  # logical ids whose new physical id or attribute makes it Dynamic
 
 
@@ -85,7 +85,7 @@ class Verdict:
     """What the update does to one existing resource."""
 
     properties: list[PropertyChange] = field(default_factory=list)
-    attributes: list[str] = field(default_factory=list)   # DeletionPolicy / UpdateReplacePolicy changes
+    attributes: list[str] = field(default_factory=list)  # DeletionPolicy / UpdateReplacePolicy changes
 
     @property
     def changed(self) -> bool:

@@ -28,10 +28,14 @@ def construct_short_form(loader: yaml.Loader, tag: str, node: yaml.Node) -> dict
         value: Any = loader.construct_sequence(node, deep=True)
     elif isinstance(node, yaml.MappingNode):
         value = loader.construct_mapping(node, deep=True)
-    else:
+    elif isinstance(node, yaml.ScalarNode):
         value = loader.construct_scalar(node)
         if tag == "!GetAtt" and isinstance(value, str):
             value = value.split(".", 1)
+    else:  # YAML has no fourth kind of node
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{tag} on an unknown node {type(node).__name__}", node.start_mark
+        )
     return {key: value}
 
 

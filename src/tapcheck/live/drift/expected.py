@@ -14,8 +14,9 @@ values CloudFormation gave them:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tapcheck.live.context import Context
 from tapcheck.live.drift.reader import Reader
@@ -43,7 +44,7 @@ class Unbound(Exception):
 @dataclass
 class Deployed:
     model: Model
-    physical: dict[str, str]         # logical id -> physical id
+    physical: dict[str, str]  # logical id -> physical id
     pseudo: dict[str, Any]
 
 
@@ -55,16 +56,18 @@ def deployed(ctx: Context) -> Deployed:
 
         label = f"stack {ctx.stack_name} (deployed)"
         body = ctx.target.client("cloudformation").get_template(
-            StackName=ctx.stack["StackId"], TemplateStage="Original")["TemplateBody"]
+            StackName=ctx.stack["StackId"], TemplateStage="Original"
+        )["TemplateBody"]
         if isinstance(body, dict):
-            tree = body          # boto3 hands a JSON template back parsed: no need to load cfn-lint's decoder
+            tree = body  # boto3 hands a JSON template back parsed: no need to load cfn-lint's decoder
         else:
             from tapcheck.loader import parse_text
 
-            tree = parse_text(body, label)      # YAML, short forms included, as the gate reads it
+            tree = parse_text(body, label)  # YAML, short forms included, as the gate reads it
         model = build_model(label, tree, ctx.parameters)
-        physical = {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in ctx.resources
-                    if r.get("PhysicalResourceId")}
+        physical = {
+            r["LogicalResourceId"]: r["PhysicalResourceId"] for r in ctx.resources if r.get("PhysicalResourceId")
+        }
         memo["drift deployed"] = Deployed(model, physical, pseudo_parameters(ctx.stack))
     return memo["drift deployed"]
 
@@ -72,10 +75,15 @@ def deployed(ctx: Context) -> Deployed:
 def pseudo_parameters(stack: dict[str, Any]) -> dict[str, Any]:
     """arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<id>"""
     _, partition, _, region, account, _ = str(stack["StackId"]).split(":", 5)
-    return {"AWS::Partition": partition, "AWS::Region": region, "AWS::AccountId": account,
-            "AWS::StackName": stack["StackName"], "AWS::StackId": stack["StackId"],
-            "AWS::URLSuffix": "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com",
-            "AWS::NotificationARNs": list(stack.get("NotificationARNs") or [])}
+    return {
+        "AWS::Partition": partition,
+        "AWS::Region": region,
+        "AWS::AccountId": account,
+        "AWS::StackName": stack["StackName"],
+        "AWS::StackId": stack["StackId"],
+        "AWS::URLSuffix": "amazonaws.com.cn" if partition == "aws-cn" else "amazonaws.com",
+        "AWS::NotificationARNs": list(stack.get("NotificationARNs") or []),
+    }
 
 
 def bind(value: Any, deployed: Deployed, reader: Reader) -> Any:

@@ -113,8 +113,10 @@ def _statement(statement: Any) -> Any:
         elif key in ("Principal", "NotPrincipal") and isinstance(value, dict):
             out[key] = {k: _sorted_list(v) for k, v in value.items()}
         elif key == "Condition" and isinstance(value, dict):
-            out[key] = {op: {k: _sorted_list(v) for k, v in (body or {}).items()} if isinstance(body, dict) else body
-                        for op, body in value.items()}
+            out[key] = {
+                op: {k: _sorted_list(v) for k, v in (body or {}).items()} if isinstance(body, dict) else body
+                for op, body in value.items()
+            }
         else:
             out[key] = _plain(value)
     return out

@@ -12,8 +12,9 @@ as soon as it is written.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from tapcheck.live.context import Context, Fail, Skip
 from tapcheck.live.drift.expected import Deployed, Unbound, bind, deployed
@@ -28,6 +29,7 @@ DRIFT_PAGE = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/usi
 @dataclass(frozen=True)
 class Item:
     """One row on one resource (key: the tag or parameter a "*" row stands for, else the path's end)."""
+
     row: Row
     resource: Resource
     key: str
@@ -112,14 +114,17 @@ def shown(value: Any) -> str:
 
 def brief(value: Any, limit: int = 60) -> str:
     text = shown(value)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def difference(template: Any, live: Any) -> str:
     """How two values differ: for policy documents, the statements only one side has."""
     if isinstance(template, dict) and isinstance(live, dict) and "Statement" in template and "Statement" in live:
-        parts = [f"{k} {shown(live.get(k))} live, {shown(template.get(k))} in the deployed template"
-                 for k in sorted(set(template) | set(live)) if k != "Statement" and template.get(k) != live.get(k)]
+        parts = [
+            f"{k} {shown(live.get(k))} live, {shown(template.get(k))} in the deployed template"
+            for k in sorted(set(template) | set(live))
+            if k != "Statement" and template.get(k) != live.get(k)
+        ]
         only_live = [st for st in live["Statement"] if st not in template["Statement"]]
         only_template = [st for st in template["Statement"] if st not in live["Statement"]]
         if only_live:
@@ -133,17 +138,20 @@ def difference(template: Any, live: Any) -> str:
 def drift_text(item: Item, where: str, template: Any, live: Any) -> str:
     intended = "the live document" if isinstance(live, dict) else shown(live)
     one_way = f", {item.row.one_way}" if item.row.one_way else ""
-    return (f"{where} {item.label} {difference(template, live)}; fix: set it back with {' or '.join(item.row.calls)} "
-            f"({item.row.page}{one_way}), or deploy a template that sets {intended}")
+    return (
+        f"{where} {item.label} {difference(template, live)}; fix: set it back with {' or '.join(item.row.calls)} "
+        f"({item.row.page}{one_way}), or deploy a template that sets {intended}"
+    )
 
 
 @dataclass
 class Verdict:
     """What check's rows found on the stack, item by item (logical id, label)."""
-    held: dict[tuple[str, str], str] = field(default_factory=dict)      # -> the value, briefly
-    drifted: dict[tuple[str, str], str] = field(default_factory=dict)   # -> the sentence saying how, and the fix
-    unknown: dict[tuple[str, str], str] = field(default_factory=dict)   # -> why the template's value is not known
-    notes: dict[tuple[str, str], str] = field(default_factory=dict)     # held, by AWS's own change: what to update
+
+    held: dict[tuple[str, str], str] = field(default_factory=dict)  # -> the value, briefly
+    drifted: dict[tuple[str, str], str] = field(default_factory=dict)  # -> the sentence saying how, and the fix
+    unknown: dict[tuple[str, str], str] = field(default_factory=dict)  # -> why the template's value is not known
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)  # held, by AWS's own change: what to update
     gone: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # resource -> (why, its labels)
 
 
@@ -157,7 +165,9 @@ def evaluate(ctx: Context, check: str) -> Verdict:
         for item in mine:
             key = (resource.logical_id, item.label)
             if physical is None:
-                verdict.gone.setdefault(where, ("the stack lists no physical resource for it", []))[1].append(item.label)
+                verdict.gone.setdefault(where, ("the stack lists no physical resource for it", []))[1].append(
+                    item.label
+                )
                 continue
             try:
                 template = expected_value(item, dep, reader)
@@ -188,7 +198,9 @@ def judge(ctx: Context, check: str) -> str:
     drifted = list(verdict.drifted.values()) + [
         f"{where} is gone ({why}), so its {', '.join(labels)} as the deployed template sets them cannot hold; fix: "
         f"recreate it through CloudFormation (a resource deleted outside the stack is drift CloudFormation does not "
-        f"repair: {DRIFT_PAGE})" for where, (why, labels) in verdict.gone.items()]
+        f"repair: {DRIFT_PAGE})"
+        for where, (why, labels) in verdict.gone.items()
+    ]
     if drifted:
         requirements = ", ".join(registry().requirements_of(check))
         raise Fail(f"drift from the deployed template ({requirements}): " + "; ".join(drifted))
@@ -215,6 +227,7 @@ def probe_name(check: str) -> str:
 def _probe_function(check: str) -> Callable[[Context], str]:
     def run(ctx: Context) -> str:
         return judge(ctx, check)
+
     run.__name__ = run.__qualname__ = probe_name(check)
     run.__doc__ = _title(check)
     return run
@@ -226,5 +239,7 @@ def drift_probes() -> list[tuple[Callable[[Context], str], ProbeMark, str]]:
     from tapcheck.requirements.registry import registry
 
     known = registry().checks
-    return [(_probe_function(check), ProbeMark((check,), _title(check), "control", False), known[check].folder)
-            for check in checks()]
+    return [
+        (_probe_function(check), ProbeMark((check,), _title(check), "control", False), known[check].folder)
+        for check in checks()
+    ]

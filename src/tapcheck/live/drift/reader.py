@@ -7,14 +7,22 @@ its error. Only read calls: nothing here changes the stack.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from tapcheck.live.context import Context, one_line
 
 # Error codes by which each service says "no such resource" (their API references' Errors sections).
 _NOT_FOUND = {
-    "DBClusterNotFoundFault", "DBInstanceNotFound", "DBSubnetGroupNotFoundFault", "DBParameterGroupNotFound",
-    "DBClusterParameterGroupNotFound", "ResourceNotFoundException", "NoSuchEntity", "NotFoundException", "NotFound",
+    "DBClusterNotFoundFault",
+    "DBInstanceNotFound",
+    "DBSubnetGroupNotFoundFault",
+    "DBParameterGroupNotFound",
+    "DBClusterParameterGroupNotFound",
+    "ResourceNotFoundException",
+    "NoSuchEntity",
+    "NotFoundException",
+    "NotFound",
 }
 
 
@@ -50,36 +58,58 @@ class Reader:
 
     # --- RDS ---------------------------------------------------------------------------------
     def cluster(self, pid: str) -> dict:
-        return self._once(("cluster", pid), "DescribeDBClusters", lambda: self.client("rds").describe_db_clusters(
-            DBClusterIdentifier=pid)["DBClusters"][0])
+        return self._once(
+            ("cluster", pid),
+            "DescribeDBClusters",
+            lambda: self.client("rds").describe_db_clusters(DBClusterIdentifier=pid)["DBClusters"][0],
+        )
 
     def instance(self, pid: str) -> dict:
-        return self._once(("instance", pid), "DescribeDBInstances", lambda: self.client("rds").describe_db_instances(
-            DBInstanceIdentifier=pid)["DBInstances"][0])
+        return self._once(
+            ("instance", pid),
+            "DescribeDBInstances",
+            lambda: self.client("rds").describe_db_instances(DBInstanceIdentifier=pid)["DBInstances"][0],
+        )
 
     def subnet_group(self, pid: str) -> dict:
-        return self._once(("subnet group", pid), "DescribeDBSubnetGroups", lambda: self.client(
-            "rds").describe_db_subnet_groups(DBSubnetGroupName=pid)["DBSubnetGroups"][0])
+        return self._once(
+            ("subnet group", pid),
+            "DescribeDBSubnetGroups",
+            lambda: self.client("rds").describe_db_subnet_groups(DBSubnetGroupName=pid)["DBSubnetGroups"][0],
+        )
 
     def cluster_parameter_group(self, pid: str) -> dict:
-        return self._once(("cluster parameter group", pid), "DescribeDBClusterParameterGroups", lambda: self.client(
-            "rds").describe_db_cluster_parameter_groups(DBClusterParameterGroupName=pid)["DBClusterParameterGroups"][0])
+        return self._once(
+            ("cluster parameter group", pid),
+            "DescribeDBClusterParameterGroups",
+            lambda: self.client("rds").describe_db_cluster_parameter_groups(DBClusterParameterGroupName=pid)[
+                "DBClusterParameterGroups"
+            ][0],
+        )
 
     def cluster_parameters(self, pid: str) -> dict[str, Any]:
         def read() -> dict[str, Any]:
-            pages = self.client("rds").get_paginator("describe_db_cluster_parameters").paginate(
-                DBClusterParameterGroupName=pid)
+            pages = (
+                self.client("rds")
+                .get_paginator("describe_db_cluster_parameters")
+                .paginate(DBClusterParameterGroupName=pid)
+            )
             return {p["ParameterName"]: p.get("ParameterValue") for page in pages for p in page["Parameters"]}
+
         return self._once(("cluster parameters", pid), "DescribeDBClusterParameters", read)
 
     def rds_tags(self, arn: str) -> list:
-        return self._once(("rds tags", arn), "ListTagsForResource", lambda: self.client("rds").list_tags_for_resource(
-            ResourceName=arn)["TagList"])
+        return self._once(
+            ("rds tags", arn),
+            "ListTagsForResource",
+            lambda: self.client("rds").list_tags_for_resource(ResourceName=arn)["TagList"],
+        )
 
     # --- Secrets Manager, IAM, KMS, SNS, CloudWatch, CloudWatch Logs ------------------------------
     def secret(self, pid: str) -> dict:
-        return self._once(("secret", pid), "DescribeSecret", lambda: self.client("secretsmanager").describe_secret(
-            SecretId=pid))
+        return self._once(
+            ("secret", pid), "DescribeSecret", lambda: self.client("secretsmanager").describe_secret(SecretId=pid)
+        )
 
     def role(self, pid: str) -> dict:
         def read() -> dict:
@@ -89,6 +119,7 @@ class Reader:
             role["AttachedPolicyArns"] = [p["PolicyArn"] for page in pages for p in page["AttachedPolicies"]]
             role["Tags"] = iam.list_role_tags(RoleName=pid)["Tags"]
             return role
+
         return self._once(("role", pid), "GetRole", read)
 
     def key(self, pid: str) -> dict:
@@ -99,6 +130,7 @@ class Reader:
             key["Policy"] = kms.get_key_policy(KeyId=pid, PolicyName="default")["Policy"]
             key["Tags"] = kms.list_resource_tags(KeyId=pid)["Tags"]
             return key
+
         return self._once(("key", pid), "DescribeKey", read)
 
     def key_id(self, name: Any) -> Any:
@@ -108,8 +140,11 @@ class Reader:
         if not name:
             return None
         try:
-            return self._once(("key id", str(name)), "DescribeKey",
-                              lambda: self.client("kms").describe_key(KeyId=str(name))["KeyMetadata"]["KeyId"])
+            return self._once(
+                ("key id", str(name)),
+                "DescribeKey",
+                lambda: self.client("kms").describe_key(KeyId=str(name))["KeyMetadata"]["KeyId"],
+            )
         except Gone:
             return str(name)
 
@@ -119,6 +154,7 @@ class Reader:
             attributes = dict(sns.get_topic_attributes(TopicArn=pid)["Attributes"])
             attributes["Tags"] = sns.list_tags_for_resource(ResourceArn=pid)["Tags"]
             return attributes
+
         return self._once(("topic", pid), "GetTopicAttributes", read)
 
     def alarm(self, pid: str) -> dict:
@@ -127,6 +163,7 @@ class Reader:
             alarm = dict(cloudwatch.describe_alarms(AlarmNames=[pid], AlarmTypes=["MetricAlarm"])["MetricAlarms"][0])
             alarm["Tags"] = cloudwatch.list_tags_for_resource(ResourceARN=alarm["AlarmArn"])["Tags"]
             return alarm
+
         return self._once(("alarm", pid), "DescribeAlarms", read)
 
     def log_group(self, pid: str) -> dict:
@@ -142,5 +179,5 @@ class Reader:
             arn = group.get("logGroupArn") or str(group["arn"]).removesuffix(":*")
             group["tags"] = logs.list_tags_for_resource(resourceArn=arn)["tags"]
             return group
-        return self._once(("log group", pid), "DescribeLogGroups", read)
 
+        return self._once(("log group", pid), "DescribeLogGroups", read)

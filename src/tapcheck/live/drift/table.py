@@ -18,8 +18,9 @@ password (no API reads it back), PendingWindowInDays (used only when the key is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tapcheck.live.drift import normalise as n
 from tapcheck.live.drift.reader import Reader
@@ -39,7 +40,7 @@ SNS = "https://docs.aws.amazon.com/sns/latest/api/"
 SECRETS = "https://docs.aws.amazon.com/secretsmanager/latest/apireference/"
 LOGS = "https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/"
 
-Read = Callable[[Reader, str, str], Any]          # (reader, physical id, key of a "*" row) -> live value
+Read = Callable[[Reader, str, str], Any]  # (reader, physical id, key of a "*" row) -> live value
 
 
 @dataclass(frozen=True)
@@ -52,22 +53,29 @@ class Row:
     calls: tuple[str, ...]
     page: str
     default: Any = ABSENT
-    resolve: Callable[[Reader, Any], Any] | None = None     # both sides, before normalise (key references)
-    same: Callable[[Any, Any], bool] | None = None          # (template, live) when equal is not ==
+    resolve: Callable[[Reader, Any], Any] | None = None  # both sides, before normalise (key references)
+    same: Callable[[Any, Any], bool] | None = None  # (template, live) when equal is not ==
     # (template, live) -> a note when the difference is AWS's own doing and no call could undo it: the
     # value holds, reported with what to change in the template
     note: Callable[[Any, Any], str | None] | None = None
-    one_way: str = ""        # which way the calls can move the value, when only one way ("upgrade only")
+    one_way: str = ""  # which way the calls can move the value, when only one way ("upgrade only")
 
     @property
     def label(self) -> str:
         return ".".join(self.path)
 
 
-_CALLS = {"cluster": "rds:DescribeDBClusters", "instance": "rds:DescribeDBInstances",
-          "subnet_group": "rds:DescribeDBSubnetGroups", "secret": "secretsmanager:DescribeSecret", "role": "iam:GetRole",
-          "key": "kms:DescribeKey", "topic": "sns:GetTopicAttributes", "alarm": "cloudwatch:DescribeAlarms",
-          "log_group": "logs:DescribeLogGroups"}
+_CALLS = {
+    "cluster": "rds:DescribeDBClusters",
+    "instance": "rds:DescribeDBInstances",
+    "subnet_group": "rds:DescribeDBSubnetGroups",
+    "secret": "secretsmanager:DescribeSecret",
+    "role": "iam:GetRole",
+    "key": "kms:DescribeKey",
+    "topic": "sns:GetTopicAttributes",
+    "alarm": "cloudwatch:DescribeAlarms",
+    "log_group": "logs:DescribeLogGroups",
+}
 
 
 def _reads(source: str, read: Read) -> Read:
@@ -77,7 +85,9 @@ def _reads(source: str, read: Read) -> Read:
 
 
 def _field(describe: str, name: str, call: str | None = None) -> Read:
-    return _reads(f"{call or _CALLS[describe]} {name}", lambda reader, pid, key: getattr(reader, describe)(pid).get(name))
+    return _reads(
+        f"{call or _CALLS[describe]} {name}", lambda reader, pid, key: getattr(reader, describe)(pid).get(name)
+    )
 
 
 def _engine_version_same(template: Any, live: Any) -> bool:
@@ -107,17 +117,23 @@ def _engine_minor_upgraded(template: Any, live: Any) -> str | None:
     pinned, running = _version(template), _version(live)
     if pinned is None or running is None or len(pinned) < 2 or running[0] != pinned[0] or running <= pinned:
         return None
-    return (f"AWS upgraded the minor ({template} -> {live}: automatic minor version upgrade); update the template's "
-            f"pin to {live} (no call sets {template} back: {ENGINE_VERSION_ONE_WAY})")
+    return (
+        f"AWS upgraded the minor ({template} -> {live}: automatic minor version upgrade); update the template's "
+        f"pin to {live} (no call sets {template} back: {ENGINE_VERSION_ONE_WAY})"
+    )
 
 
 def _tag_rows(rtype: str, read_tags: Read, calls: tuple[str, ...], page: str) -> list[Row]:
     """The Name tag belongs to S5 (names and Name tags carry the suffix), every other tag to R10."""
+
     def read(reader: Reader, pid: str, key: str) -> Any:
         return n.tags(read_tags(reader, pid, key)).get(key)
+
     _reads(f"{read_tags.__doc__}[key]", read)
-    return [Row(rtype, ("Tags", "Name"), "names-carry-suffix", read, n.text, calls, page),
-            Row(rtype, ("Tags", ANY), "required-tags", read, n.text, calls, page)]
+    return [
+        Row(rtype, ("Tags", "Name"), "names-carry-suffix", read, n.text, calls, page),
+        Row(rtype, ("Tags", ANY), "required-tags", read, n.text, calls, page),
+    ]
 
 
 CLUSTER, INSTANCE = "AWS::RDS::DBCluster", "AWS::RDS::DBInstance"
@@ -130,41 +146,138 @@ _RDS_TAG_CALLS = ("rds:AddTagsToResource", "rds:RemoveTagsFromResource")
 def _cluster_rows() -> list[Row]:
     c, modify = "cluster", ("rds:ModifyDBCluster",)
     return [
-        Row(CLUSTER, ("EngineVersion",), "engine-version", _field(c, "EngineVersion"), n.text, modify, MODIFY_CLUSTER,
-            same=_engine_version_same, note=_engine_minor_upgraded, one_way=ENGINE_VERSION_ONE_WAY),
+        Row(
+            CLUSTER,
+            ("EngineVersion",),
+            "engine-version",
+            _field(c, "EngineVersion"),
+            n.text,
+            modify,
+            MODIFY_CLUSTER,
+            same=_engine_version_same,
+            note=_engine_minor_upgraded,
+            one_way=ENGINE_VERSION_ONE_WAY,
+        ),
         # Aurora upgrades the minor only when the cluster and every instance allow it (AWS Config's
         # rds-automatic-minor-version-upgrade-enabled: "For Amazon Aurora clusters, automatic minor version
         # upgrades require that all instances in the cluster and the cluster itself have this setting enabled")
-        Row(CLUSTER, ("AutoMinorVersionUpgrade",), "engine-version", _field(c, "AutoMinorVersionUpgrade"), n.boolean,
-            modify, MODIFY_CLUSTER),
-        Row(CLUSTER, ("DBClusterParameterGroupName",), "parameter-group-attached", _field(c, "DBClusterParameterGroup"),
-            n.lower, modify, MODIFY_CLUSTER),
-        Row(CLUSTER, ("VpcSecurityGroupIds",), "security-group",
-            _reads("rds:DescribeDBClusters VpcSecurityGroups[].VpcSecurityGroupId", lambda r, pid, key: [
-                g["VpcSecurityGroupId"] for g in r.cluster(pid).get("VpcSecurityGroups") or []]),
-            n.id_set, modify, MODIFY_CLUSTER),
-        Row(CLUSTER, ("DeletionProtection",), "cluster-deletion-protection-off", _field(c, "DeletionProtection"),
-            n.boolean, modify, MODIFY_CLUSTER),
-        Row(CLUSTER, ("BackupRetentionPeriod",), "backup-retention", _field(c, "BackupRetentionPeriod"), n.integer,
-            modify, MODIFY_CLUSTER),
-        Row(CLUSTER, ("PreferredBackupWindow",), "backup-window", _field(c, "PreferredBackupWindow"), n.lower, modify,
-            MODIFY_CLUSTER),
-        Row(CLUSTER, ("PreferredMaintenanceWindow",), "maintenance-window", _field(c, "PreferredMaintenanceWindow"),
-            n.lower, modify, MODIFY_CLUSTER),
-        Row(CLUSTER, ("EnableCloudwatchLogsExports",), "postgresql-log-export", _field(c, "EnabledCloudwatchLogsExports"),
-            n.id_set, modify, MODIFY_CLUSTER),
-        Row(CLUSTER, ("ServerlessV2ScalingConfiguration", "MinCapacity"), "capacity",
-            _reads("rds:DescribeDBClusters ServerlessV2ScalingConfiguration.MinCapacity", lambda r, pid, key: (
-                r.cluster(pid).get("ServerlessV2ScalingConfiguration") or {}).get("MinCapacity")),
-            n.number, modify, MODIFY_CLUSTER),
-        Row(CLUSTER, ("ServerlessV2ScalingConfiguration", "MaxCapacity"), "capacity",
-            _reads("rds:DescribeDBClusters ServerlessV2ScalingConfiguration.MaxCapacity", lambda r, pid, key: (
-                r.cluster(pid).get("ServerlessV2ScalingConfiguration") or {}).get("MaxCapacity")),
-            n.number, modify, MODIFY_CLUSTER),
-        Row(CLUSTER, ("EnableIAMDatabaseAuthentication",), "iam-auth", _field(c, "IAMDatabaseAuthenticationEnabled"),
-            n.boolean, modify, MODIFY_CLUSTER),
-        Row(CLUSTER, ("CopyTagsToSnapshot",), "copy-tags", _field(c, "CopyTagsToSnapshot"), n.boolean, modify,
-            MODIFY_CLUSTER),
+        Row(
+            CLUSTER,
+            ("AutoMinorVersionUpgrade",),
+            "engine-version",
+            _field(c, "AutoMinorVersionUpgrade"),
+            n.boolean,
+            modify,
+            MODIFY_CLUSTER,
+        ),
+        Row(
+            CLUSTER,
+            ("DBClusterParameterGroupName",),
+            "parameter-group-attached",
+            _field(c, "DBClusterParameterGroup"),
+            n.lower,
+            modify,
+            MODIFY_CLUSTER,
+        ),
+        Row(
+            CLUSTER,
+            ("VpcSecurityGroupIds",),
+            "security-group",
+            _reads(
+                "rds:DescribeDBClusters VpcSecurityGroups[].VpcSecurityGroupId",
+                lambda r, pid, key: [g["VpcSecurityGroupId"] for g in r.cluster(pid).get("VpcSecurityGroups") or []],
+            ),
+            n.id_set,
+            modify,
+            MODIFY_CLUSTER,
+        ),
+        Row(
+            CLUSTER,
+            ("DeletionProtection",),
+            "cluster-deletion-protection-off",
+            _field(c, "DeletionProtection"),
+            n.boolean,
+            modify,
+            MODIFY_CLUSTER,
+        ),
+        Row(
+            CLUSTER,
+            ("BackupRetentionPeriod",),
+            "backup-retention",
+            _field(c, "BackupRetentionPeriod"),
+            n.integer,
+            modify,
+            MODIFY_CLUSTER,
+        ),
+        Row(
+            CLUSTER,
+            ("PreferredBackupWindow",),
+            "backup-window",
+            _field(c, "PreferredBackupWindow"),
+            n.lower,
+            modify,
+            MODIFY_CLUSTER,
+        ),
+        Row(
+            CLUSTER,
+            ("PreferredMaintenanceWindow",),
+            "maintenance-window",
+            _field(c, "PreferredMaintenanceWindow"),
+            n.lower,
+            modify,
+            MODIFY_CLUSTER,
+        ),
+        Row(
+            CLUSTER,
+            ("EnableCloudwatchLogsExports",),
+            "postgresql-log-export",
+            _field(c, "EnabledCloudwatchLogsExports"),
+            n.id_set,
+            modify,
+            MODIFY_CLUSTER,
+        ),
+        Row(
+            CLUSTER,
+            ("ServerlessV2ScalingConfiguration", "MinCapacity"),
+            "capacity",
+            _reads(
+                "rds:DescribeDBClusters ServerlessV2ScalingConfiguration.MinCapacity",
+                lambda r, pid, key: (r.cluster(pid).get("ServerlessV2ScalingConfiguration") or {}).get("MinCapacity"),
+            ),
+            n.number,
+            modify,
+            MODIFY_CLUSTER,
+        ),
+        Row(
+            CLUSTER,
+            ("ServerlessV2ScalingConfiguration", "MaxCapacity"),
+            "capacity",
+            _reads(
+                "rds:DescribeDBClusters ServerlessV2ScalingConfiguration.MaxCapacity",
+                lambda r, pid, key: (r.cluster(pid).get("ServerlessV2ScalingConfiguration") or {}).get("MaxCapacity"),
+            ),
+            n.number,
+            modify,
+            MODIFY_CLUSTER,
+        ),
+        Row(
+            CLUSTER,
+            ("EnableIAMDatabaseAuthentication",),
+            "iam-auth",
+            _field(c, "IAMDatabaseAuthenticationEnabled"),
+            n.boolean,
+            modify,
+            MODIFY_CLUSTER,
+        ),
+        Row(
+            CLUSTER,
+            ("CopyTagsToSnapshot",),
+            "copy-tags",
+            _field(c, "CopyTagsToSnapshot"),
+            n.boolean,
+            modify,
+            MODIFY_CLUSTER,
+        ),
         *_tag_rows(CLUSTER, _field(c, "TagList"), _RDS_TAG_CALLS, RDS_TAGS),
     ]
 
@@ -172,16 +285,51 @@ def _cluster_rows() -> list[Row]:
 def _instance_rows() -> list[Row]:
     i, modify = "instance", ("rds:ModifyDBInstance",)
     return [
-        Row(INSTANCE, ("DBInstanceClass",), "serverless-instances", _field(i, "DBInstanceClass"), n.text, modify,
-            MODIFY_INSTANCE),
-        Row(INSTANCE, ("PubliclyAccessible",), "instances-private", _field(i, "PubliclyAccessible"), n.boolean, modify,
-            MODIFY_INSTANCE),
-        Row(INSTANCE, ("AutoMinorVersionUpgrade",), "engine-version", _field(i, "AutoMinorVersionUpgrade"), n.boolean,
-            modify, MODIFY_INSTANCE),
-        Row(INSTANCE, ("MonitoringInterval",), "enhanced-monitoring", _field(i, "MonitoringInterval"), n.integer, modify,
-            MODIFY_INSTANCE),
-        Row(INSTANCE, ("MonitoringRoleArn",), "enhanced-monitoring", _field(i, "MonitoringRoleArn"), n.text, modify,
-            MODIFY_INSTANCE),
+        Row(
+            INSTANCE,
+            ("DBInstanceClass",),
+            "serverless-instances",
+            _field(i, "DBInstanceClass"),
+            n.text,
+            modify,
+            MODIFY_INSTANCE,
+        ),
+        Row(
+            INSTANCE,
+            ("PubliclyAccessible",),
+            "instances-private",
+            _field(i, "PubliclyAccessible"),
+            n.boolean,
+            modify,
+            MODIFY_INSTANCE,
+        ),
+        Row(
+            INSTANCE,
+            ("AutoMinorVersionUpgrade",),
+            "engine-version",
+            _field(i, "AutoMinorVersionUpgrade"),
+            n.boolean,
+            modify,
+            MODIFY_INSTANCE,
+        ),
+        Row(
+            INSTANCE,
+            ("MonitoringInterval",),
+            "enhanced-monitoring",
+            _field(i, "MonitoringInterval"),
+            n.integer,
+            modify,
+            MODIFY_INSTANCE,
+        ),
+        Row(
+            INSTANCE,
+            ("MonitoringRoleArn",),
+            "enhanced-monitoring",
+            _field(i, "MonitoringRoleArn"),
+            n.text,
+            modify,
+            MODIFY_INSTANCE,
+        ),
         *_tag_rows(INSTANCE, _field(i, "TagList"), _RDS_TAG_CALLS, RDS_TAGS),
     ]
 
@@ -214,53 +362,137 @@ def _subnet_group_rows() -> list[Row]:
         return r.rds_tags(r.subnet_group(pid)["DBSubnetGroupArn"])
 
     return [
-        Row(SUBNETS, ("SubnetIds",), "subnets-from-parameters",
-            _reads("rds:DescribeDBSubnetGroups Subnets[].SubnetIdentifier", lambda r, pid, key: [
-                s["SubnetIdentifier"] for s in r.subnet_group(pid).get("Subnets") or []]),
-            n.id_set, modify, page),
-        Row(SUBNETS, ("DBSubnetGroupDescription",), "subnets-from-parameters",
-            _field("subnet_group", "DBSubnetGroupDescription"), n.text, modify, page),
+        Row(
+            SUBNETS,
+            ("SubnetIds",),
+            "subnets-from-parameters",
+            _reads(
+                "rds:DescribeDBSubnetGroups Subnets[].SubnetIdentifier",
+                lambda r, pid, key: [s["SubnetIdentifier"] for s in r.subnet_group(pid).get("Subnets") or []],
+            ),
+            n.id_set,
+            modify,
+            page,
+        ),
+        Row(
+            SUBNETS,
+            ("DBSubnetGroupDescription",),
+            "subnets-from-parameters",
+            _field("subnet_group", "DBSubnetGroupDescription"),
+            n.text,
+            modify,
+            page,
+        ),
         *_tag_rows(SUBNETS, group_tags, _RDS_TAG_CALLS, RDS_TAGS),
     ]
 
 
 def _secret_rows() -> list[Row]:
     return [
-        Row(SECRET, ("Description",), "secret-attached", _field("secret", "Description"), n.text,
-            ("secretsmanager:UpdateSecret",), SECRETS + "API_UpdateSecret.html"),
-        *_tag_rows(SECRET, _field("secret", "Tags"), ("secretsmanager:TagResource", "secretsmanager:UntagResource"),
-                   SECRETS + "API_TagResource.html"),
+        Row(
+            SECRET,
+            ("Description",),
+            "secret-attached",
+            _field("secret", "Description"),
+            n.text,
+            ("secretsmanager:UpdateSecret",),
+            SECRETS + "API_UpdateSecret.html",
+        ),
+        *_tag_rows(
+            SECRET,
+            _field("secret", "Tags"),
+            ("secretsmanager:TagResource", "secretsmanager:UntagResource"),
+            SECRETS + "API_TagResource.html",
+        ),
     ]
 
 
 def _role_rows() -> list[Row]:
     return [
-        Row(ROLE, ("Description",), "enhanced-monitoring", _field("role", "Description"), n.text,
-            ("iam:UpdateRoleDescription",), IAM + "API_UpdateRoleDescription.html"),
-        Row(ROLE, ("AssumeRolePolicyDocument",), "enhanced-monitoring", _field("role", "AssumeRolePolicyDocument"),
-            n.policy, ("iam:UpdateAssumeRolePolicy",), IAM + "API_UpdateAssumeRolePolicy.html"),
-        Row(ROLE, ("ManagedPolicyArns",), "enhanced-monitoring", _reads(
-            "iam:ListAttachedRolePolicies AttachedPolicies[].PolicyArn",
-            lambda r, pid, key: r.role(pid)["AttachedPolicyArns"]), n.id_set,
-            ("iam:DetachRolePolicy", "iam:AttachRolePolicy"), IAM + "API_DetachRolePolicy.html"),
-        *_tag_rows(ROLE, _field("role", "Tags", "iam:ListRoleTags"), ("iam:TagRole", "iam:UntagRole"), IAM + "API_TagRole.html"),
+        Row(
+            ROLE,
+            ("Description",),
+            "enhanced-monitoring",
+            _field("role", "Description"),
+            n.text,
+            ("iam:UpdateRoleDescription",),
+            IAM + "API_UpdateRoleDescription.html",
+        ),
+        Row(
+            ROLE,
+            ("AssumeRolePolicyDocument",),
+            "enhanced-monitoring",
+            _field("role", "AssumeRolePolicyDocument"),
+            n.policy,
+            ("iam:UpdateAssumeRolePolicy",),
+            IAM + "API_UpdateAssumeRolePolicy.html",
+        ),
+        Row(
+            ROLE,
+            ("ManagedPolicyArns",),
+            "enhanced-monitoring",
+            _reads(
+                "iam:ListAttachedRolePolicies AttachedPolicies[].PolicyArn",
+                lambda r, pid, key: r.role(pid)["AttachedPolicyArns"],
+            ),
+            n.id_set,
+            ("iam:DetachRolePolicy", "iam:AttachRolePolicy"),
+            IAM + "API_DetachRolePolicy.html",
+        ),
+        *_tag_rows(
+            ROLE, _field("role", "Tags", "iam:ListRoleTags"), ("iam:TagRole", "iam:UntagRole"), IAM + "API_TagRole.html"
+        ),
     ]
 
 
 def _key_rows() -> list[Row]:
     owner = "alarm-topic-deliverable"
     return [
-        Row(KEY, ("Description",), owner, _field("key", "Description"), n.text, ("kms:UpdateKeyDescription",),
-            KMS + "API_UpdateKeyDescription.html"),
-        Row(KEY, ("EnableKeyRotation",), owner, _field("key", "KeyRotationEnabled", "kms:GetKeyRotationStatus"), n.boolean,
-            ("kms:DisableKeyRotation", "kms:EnableKeyRotation"), KMS + "API_DisableKeyRotation.html"),
-        Row(KEY, ("KeyPolicy",), owner, _field("key", "Policy", "kms:GetKeyPolicy"), n.policy, ("kms:PutKeyPolicy",),
-            KMS + "API_PutKeyPolicy.html"),
+        Row(
+            KEY,
+            ("Description",),
+            owner,
+            _field("key", "Description"),
+            n.text,
+            ("kms:UpdateKeyDescription",),
+            KMS + "API_UpdateKeyDescription.html",
+        ),
+        Row(
+            KEY,
+            ("EnableKeyRotation",),
+            owner,
+            _field("key", "KeyRotationEnabled", "kms:GetKeyRotationStatus"),
+            n.boolean,
+            ("kms:DisableKeyRotation", "kms:EnableKeyRotation"),
+            KMS + "API_DisableKeyRotation.html",
+        ),
+        Row(
+            KEY,
+            ("KeyPolicy",),
+            owner,
+            _field("key", "Policy", "kms:GetKeyPolicy"),
+            n.policy,
+            ("kms:PutKeyPolicy",),
+            KMS + "API_PutKeyPolicy.html",
+        ),
         # Enabled: "Specifies whether the KMS key is enabled ... default true"
         # (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html)
-        Row(KEY, ("Enabled",), owner, _field("key", "Enabled"), n.boolean, ("kms:DisableKey", "kms:EnableKey"),
-            KMS + "API_DisableKey.html", default=True),
-        *_tag_rows(KEY, _field("key", "Tags", "kms:ListResourceTags"), ("kms:TagResource", "kms:UntagResource"), KMS + "API_TagResource.html"),
+        Row(
+            KEY,
+            ("Enabled",),
+            owner,
+            _field("key", "Enabled"),
+            n.boolean,
+            ("kms:DisableKey", "kms:EnableKey"),
+            KMS + "API_DisableKey.html",
+            default=True,
+        ),
+        *_tag_rows(
+            KEY,
+            _field("key", "Tags", "kms:ListResourceTags"),
+            ("kms:TagResource", "kms:UntagResource"),
+            KMS + "API_TagResource.html",
+        ),
     ]
 
 
@@ -268,9 +500,22 @@ def _topic_rows() -> list[Row]:
     set_attributes, page = ("sns:SetTopicAttributes",), SNS + "API_SetTopicAttributes.html"
     return [
         Row(TOPIC, ("DisplayName",), "alarm-notifies", _field("topic", "DisplayName"), n.text, set_attributes, page),
-        Row(TOPIC, ("KmsMasterKeyId",), "alarm-topic-deliverable", _field("topic", "KmsMasterKeyId"), n.text,
-            set_attributes, page, resolve=lambda r, value: r.key_id(value)),
-        *_tag_rows(TOPIC, _field("topic", "Tags", "sns:ListTagsForResource"), ("sns:TagResource", "sns:UntagResource"), SNS + "API_TagResource.html"),
+        Row(
+            TOPIC,
+            ("KmsMasterKeyId",),
+            "alarm-topic-deliverable",
+            _field("topic", "KmsMasterKeyId"),
+            n.text,
+            set_attributes,
+            page,
+            resolve=lambda r, value: r.key_id(value),
+        ),
+        *_tag_rows(
+            TOPIC,
+            _field("topic", "Tags", "sns:ListTagsForResource"),
+            ("sns:TagResource", "sns:UntagResource"),
+            SNS + "API_TagResource.html",
+        ),
     ]
 
 
@@ -278,8 +523,16 @@ def _alarm_rows() -> list[Row]:
     put = ("cloudwatch:PutMetricAlarm",)
 
     def row(prop: str, check: str, normalise: Callable[[Any], Any], **extra: Any) -> Row:
-        return Row(ALARM_TYPE, (prop,), check, _field("alarm", prop), normalise, extra.pop("calls", put),
-                   extra.pop("page", PUT_ALARM), **extra)
+        return Row(
+            ALARM_TYPE,
+            (prop,),
+            check,
+            _field("alarm", prop),
+            normalise,
+            extra.pop("calls", put),
+            extra.pop("page", PUT_ALARM),
+            **extra,
+        )
 
     return [
         row("AlarmDescription", "cpu-alarm-duration", n.text),
@@ -297,26 +550,55 @@ def _alarm_rows() -> list[Row]:
         row("OKActions", "alarm-notifies", n.id_set),
         # ActionsEnabled: "The default is TRUE"
         # (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html)
-        row("ActionsEnabled", "alarm-notifies", n.boolean, default=True,
+        row(
+            "ActionsEnabled",
+            "alarm-notifies",
+            n.boolean,
+            default=True,
             calls=("cloudwatch:DisableAlarmActions", "cloudwatch:EnableAlarmActions"),
-            page=ALARM + "API_DisableAlarmActions.html"),
-        *_tag_rows(ALARM_TYPE, _field("alarm", "Tags", "cloudwatch:ListTagsForResource"), ("cloudwatch:TagResource", "cloudwatch:UntagResource"),
-                   ALARM + "API_TagResource.html"),
+            page=ALARM + "API_DisableAlarmActions.html",
+        ),
+        *_tag_rows(
+            ALARM_TYPE,
+            _field("alarm", "Tags", "cloudwatch:ListTagsForResource"),
+            ("cloudwatch:TagResource", "cloudwatch:UntagResource"),
+            ALARM + "API_TagResource.html",
+        ),
     ]
 
 
 def _log_group_rows() -> list[Row]:
     return [
-        Row(LOG_GROUP, ("RetentionInDays",), "postgresql-log-group", _field("log_group", "retentionInDays"), n.integer,
-            ("logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy"), LOGS + "API_PutRetentionPolicy.html"),
-        *_tag_rows(LOG_GROUP, _field("log_group", "tags", "logs:ListTagsForResource"), ("logs:TagResource", "logs:UntagResource"),
-                   LOGS + "API_TagResource.html"),
+        Row(
+            LOG_GROUP,
+            ("RetentionInDays",),
+            "postgresql-log-group",
+            _field("log_group", "retentionInDays"),
+            n.integer,
+            ("logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy"),
+            LOGS + "API_PutRetentionPolicy.html",
+        ),
+        *_tag_rows(
+            LOG_GROUP,
+            _field("log_group", "tags", "logs:ListTagsForResource"),
+            ("logs:TagResource", "logs:UntagResource"),
+            LOGS + "API_TagResource.html",
+        ),
     ]
 
 
 ROWS: tuple[Row, ...] = tuple(
-    _cluster_rows() + _instance_rows() + _parameter_group_rows() + _subnet_group_rows() + _secret_rows()
-    + _role_rows() + _key_rows() + _topic_rows() + _alarm_rows() + _log_group_rows())
+    _cluster_rows()
+    + _instance_rows()
+    + _parameter_group_rows()
+    + _subnet_group_rows()
+    + _secret_rows()
+    + _role_rows()
+    + _key_rows()
+    + _topic_rows()
+    + _alarm_rows()
+    + _log_group_rows()
+)
 
 
 def checks() -> list[str]:
@@ -339,7 +621,7 @@ NOT_CHECKED: dict[tuple[str, str], str] = {
     (CLUSTER, "DBSubnetGroupName"): CREATE_ONLY,
     (CLUSTER, "StorageEncrypted"): CREATE_ONLY,
     (CLUSTER, "MasterUserPassword"): "ModifyDBCluster sets it, but no AWS API reads a password back; the R6/C4 "
-                                     "probes log in with the secret's password instead",
+    "probes log in with the secret's password instead",
     (INSTANCE, "DBInstanceIdentifier"): CREATE_ONLY,
     (INSTANCE, "DBClusterIdentifier"): CREATE_ONLY,
     (INSTANCE, "Engine"): CREATE_ONLY,
@@ -349,11 +631,11 @@ NOT_CHECKED: dict[tuple[str, str], str] = {
     (PARAMS, "Family"): CREATE_ONLY,
     (SECRET, "Name"): CREATE_ONLY,
     (SECRET, "GenerateSecretString"): "how CloudFormation generates the value once, at create; no API reads it "
-                                      "back as a setting (the value itself is R6's secret probe's)",
+    "back as a setting (the value itself is R6's secret probe's)",
     ("AWS::SecretsManager::SecretTargetAttachment", "SecretId"): CREATE_ONLY,
     ("AWS::SecretsManager::SecretTargetAttachment", "TargetId"): "no API call of its own: the attachment writes the "
-                                                                 "cluster's connection details into the secret's "
-                                                                 "value, which R6's secret probe checks",
+    "cluster's connection details into the secret's "
+    "value, which R6's secret probe checks",
     ("AWS::SecretsManager::SecretTargetAttachment", "TargetType"): "as TargetId",
     (ROLE, "RoleName"): CREATE_ONLY,
     (KEY, "PendingWindowInDays"): "used only when the key is deleted (ScheduleKeyDeletion); no API reads it back",
@@ -368,18 +650,23 @@ def markdown() -> str:
     from tapcheck.requirements.registry import registry
 
     reg = registry()
-    counts = {}
+    counts: dict[str, int] = {}
     for row in ROWS:
         counts[row.type] = counts.get(row.type, 0) + 1
-    lines = [f"{len(ROWS)} rows: " + ", ".join(f"{rtype} {count}" for rtype, count in counts.items()) + ".", "",
-             "| resource type | property | check (requirements) | live value from | operator's call | AWS page |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"{len(ROWS)} rows: " + ", ".join(f"{rtype} {count}" for rtype, count in counts.items()) + ".",
+        "",
+        "| resource type | property | check (requirements) | live value from | operator's call | AWS page |",
+        "|---|---|---|---|---|---|",
+    ]
     for row in ROWS:
         default = f" (default {str(row.default).lower()})" if row.default is not ABSENT else ""
         reads = (row.read.__doc__ or "").strip() or "-"
         calls = ", ".join(row.calls) + (f" ({row.one_way})" if row.one_way else "")
-        lines.append(f"| {row.type} | {row.label}{default} | {row.check} ({', '.join(reg.requirements_of(row.check))}) "
-                     f"| {reads} | {calls} | {row.page} |")
+        lines.append(
+            f"| {row.type} | {row.label}{default} | {row.check} ({', '.join(reg.requirements_of(row.check))}) "
+            f"| {reads} | {calls} | {row.page} |"
+        )
     lines += ["", "| resource type | property without a row | why |", "|---|---|---|"]
     lines += [f"| {rtype} | {prop} | {why} |" for (rtype, prop), why in NOT_CHECKED.items()]
     return "\n".join(lines) + "\n"

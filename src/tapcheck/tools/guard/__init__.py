@@ -4,4 +4,11 @@
 from tapcheck.tools.guard.locate import cfn_guard_binary, control_tower_dir, find_binary
 from tapcheck.tools.guard.packs import run_control_tower, run_extra_rules, run_project_rules
 
-__all__ = ["cfn_guard_binary", "control_tower_dir", "find_binary", "run_control_tower", "run_extra_rules", "run_project_rules"]
+__all__ = [
+    "cfn_guard_binary",
+    "control_tower_dir",
+    "find_binary",
+    "run_control_tower",
+    "run_extra_rules",
+    "run_project_rules",
+]

@@ -22,7 +22,7 @@ from tapcheck.errors import MissingTool
 
 NPM_PACKAGE = "@cdklabs/cdk-validator-cfnguard"
 PYPI_PACKAGE = "cdklabs-cdk-validator-cfnguard"
-PACKAGE_VERSION = "0.0.62"             # ships cfn-guard 3.1.1 and the Control Tower rules
+PACKAGE_VERSION = "0.0.62"  # ships cfn-guard 3.1.1 and the Control Tower rules
 NPM_VERSION = PACKAGE_VERSION
 CFN_GUARD_VERSION = "3.1.1"
 # The npm tarball inside the wheel, and its SHA-256 (the same bytes `npm pack` fetches): what
@@ -42,8 +42,11 @@ def checkout_root() -> Path | None:
     """The source checkout this module runs from (a development install), if any."""
     here = Path(__file__).resolve()
     for directory in here.parents:
-        if (directory / "pyproject.toml").is_file() and (directory / "rules").is_dir() \
-                and (directory / "src" / "tapcheck").is_dir():
+        if (
+            (directory / "pyproject.toml").is_file()
+            and (directory / "rules").is_dir()
+            and (directory / "src" / "tapcheck").is_dir()
+        ):
             return directory
     return None
 
@@ -62,8 +65,10 @@ def tools_cache() -> Path:
 
 
 def install_fix() -> str:
-    return (f"run tapcheck install-tools (it fetches {PYPI_PACKAGE}=={PACKAGE_VERSION} from PyPI, or "
-            f"{NPM_PACKAGE}@{NPM_VERSION} with npm), or scripts/bootstrap.sh in the checkout")
+    return (
+        f"run tapcheck install-tools (it fetches {PYPI_PACKAGE}=={PACKAGE_VERSION} from PyPI, or "
+        f"{NPM_PACKAGE}@{NPM_VERSION} with npm), or scripts/bootstrap.sh in the checkout"
+    )
 
 
 def is_complete(install: Path) -> bool:
@@ -101,16 +106,21 @@ def find_binary() -> str:
     if configured:
         if os.path.isfile(configured) and os.access(configured, os.X_OK):
             return configured
-        raise MissingTool("cfn-guard", f"not installed at {configured} ({ENV_BINARY})",
-                          f"unset {ENV_BINARY} or point it at a cfn-guard 3.x binary; {install_fix()}")
+        raise MissingTool(
+            "cfn-guard",
+            f"not installed at {configured} ({ENV_BINARY})",
+            f"unset {ENV_BINARY} or point it at a cfn-guard 3.x binary; {install_fix()}",
+        )
     package = package_dir(provision=True)
     if package is None:
         raise MissingTool("cfn-guard", f"not installed ({ENV_NO_DOWNLOAD} forbids fetching it)", install_fix())
     candidate = binary_in(package)
     if candidate is None or not candidate.is_file():
-        raise MissingTool("cfn-guard", f"{PYPI_PACKAGE} {PACKAGE_VERSION} has no binary for "
-                          f"{platform.system()} {platform.machine()}",
-                          f"install cfn-guard {CFN_GUARD_VERSION} yourself and set {ENV_BINARY} to it")
+        raise MissingTool(
+            "cfn-guard",
+            f"{PYPI_PACKAGE} {PACKAGE_VERSION} has no binary for {platform.system()} {platform.machine()}",
+            f"install cfn-guard {CFN_GUARD_VERSION} yourself and set {ENV_BINARY} to it",
+        )
     if not os.access(candidate, os.X_OK):
         raise MissingTool(str(candidate), "is not executable", f"chmod +x {candidate}")
     return str(candidate)

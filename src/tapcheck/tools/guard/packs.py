@@ -30,14 +30,15 @@ _RESOURCE_TYPE = re.compile(r"AWS::[A-Za-z0-9]+::[A-Za-z0-9]+")
 
 # --- Control Tower control metadata ---------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Control:
-    id: str                     # CT.RDS.PR.3
-    rule_file: str              # .../cfn-guard/rds/ct-rds-pr-3.guard
+    id: str  # CT.RDS.PR.3
+    rule_file: str  # .../cfn-guard/rds/ct-rds-pr-3.guard
     display_name: str
     description: str
     remediation: str
-    severity: str               # CRITICAL | HIGH | MEDIUM | LOW
+    severity: str  # CRITICAL | HIGH | MEDIUM | LOW
     resource_types: frozenset
 
 
@@ -55,7 +56,8 @@ def controls(root: str) -> dict[str, Control]:
             metadata = {}
         control_id = metadata.get("Id") or rule_file.stem.upper().replace("-", ".")
         found[control_id] = Control(
-            id=control_id, rule_file=str(rule_file),
+            id=control_id,
+            rule_file=str(rule_file),
             display_name=metadata.get("DisplayName", ""),
             description=metadata.get("Description", ""),
             remediation=metadata.get("RemediationMessage", ""),
@@ -87,11 +89,13 @@ def control_docs(control_ids: set[str]) -> dict[str, RuleDoc]:
     for control_id in sorted(control_ids):
         control = catalogue.get(control_id)
         docs[control_id] = RuleDoc(
-            id=control_id, source="control-tower",
+            id=control_id,
+            source="control-tower",
             title=(control.display_name if control else "") or f"AWS Control Tower proactive control {control_id}",
             description=(control.description if control else "") or "",
             help_uri=control_page(control_id) if control_id.startswith("CT.") else None,
-            severity=control.severity if control else None)
+            severity=control.severity if control else None,
+        )
     return docs
 
 
@@ -111,6 +115,7 @@ def resource_types_in(text: str) -> set[str]:
 
 
 # --- the two packs ---------------------------------------------------------------------------
+
 
 def rule_files() -> list[Path]:
     """Every project guard rule file, one per requirement folder rule."""
@@ -149,11 +154,21 @@ def _run_rules(files: list[Path], template_path: str, mapping: dict[str, str], w
                 continue
             seen.add(key)
             check = mapping.get(failure.rule, UNMAPPED)
-            findings.append(Finding(
-                requirements=reg.requirements_of(check), check=check, rule=failure.rule, resource=resource,
-                path=failure.path, message=message, fix=fix, severity=Severity.ERROR, source="cfn-guard",
-                file=str(template_path), line=failure.line,
-            ))
+            findings.append(
+                Finding(
+                    requirements=reg.requirements_of(check),
+                    check=check,
+                    rule=failure.rule,
+                    resource=resource,
+                    path=failure.path,
+                    message=message,
+                    fix=fix,
+                    severity=Severity.ERROR,
+                    source="cfn-guard",
+                    file=str(template_path),
+                    line=failure.line,
+                )
+            )
     return findings
 
 
@@ -170,8 +185,9 @@ def run_control_tower(template_path: str, resource_types: set[str] | None = None
         try:
             text = Path(template_path).read_text(encoding="utf-8-sig", errors="replace")
         except OSError as exc:
-            raise UsageError(str(template_path), f"cannot be read: {exc.strerror or exc}",
-                             "check the file's permissions") from None
+            raise UsageError(
+                str(template_path), f"cannot be read: {exc.strerror or exc}", "check the file's permissions"
+            ) from None
         resource_types = declared_types(text)
     types = resource_types
     selected = [c.rule_file for c in catalogue.values() if "*" in c.resource_types or c.resource_types & types]
@@ -191,15 +207,27 @@ def run_control_tower(template_path: str, resource_types: set[str] | None = None
                 continue
             seen.add(key)
             text = re.sub(r"^\[[^\]]*\]:?\s*", "", failure.message)
-            message = (control.display_name if control and control.display_name
-                       else text.split("[FIX]")[0].strip() or f"Control Tower rule {failure.rule} failed")
+            message = (
+                control.display_name
+                if control and control.display_name
+                else text.split("[FIX]")[0].strip() or f"Control Tower rule {failure.rule} failed"
+            )
             fix = _after(failure.message, "[FIX]:") or (control.remediation if control else "")
             severity = control.severity if control else "HIGH"
             check = reg.check_of_tool_rule("control-tower", control_id)
-            findings.append(Finding(
-                requirements=reg.requirements_of(check), check=check, rule=control_id, resource=resource,
-                path=failure.path, message=f"{message} ({severity})", fix=fix,
-                severity=Severity.ERROR if severity in ("CRITICAL", "HIGH") else Severity.WARNING,
-                source="control-tower", file=str(template_path), line=failure.line,
-            ))
+            findings.append(
+                Finding(
+                    requirements=reg.requirements_of(check),
+                    check=check,
+                    rule=control_id,
+                    resource=resource,
+                    path=failure.path,
+                    message=f"{message} ({severity})",
+                    fix=fix,
+                    severity=Severity.ERROR if severity in ("CRITICAL", "HIGH") else Severity.WARNING,
+                    source="control-tower",
+                    file=str(template_path),
+                    line=failure.line,
+                )
+            )
     return findings

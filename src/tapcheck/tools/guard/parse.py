@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 _LINE = re.compile(r"\[L:(\d+),C:\d+\]")
 _KEY = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -12,10 +13,10 @@ _KEY = re.compile(r"[A-Za-z0-9_.\-]+")
 
 @dataclass(frozen=True)
 class GuardFailure:
-    rule: str           # the named rule that failed
-    message: str        # the custom message of the failing clause (or of its enclosing rule)
-    path: str           # JSON pointer of the value at fault
-    line: int | None    # 1-based line in the template, when cfn-guard knew it
+    rule: str  # the named rule that failed
+    message: str  # the custom message of the failing clause (or of its enclosing rule)
+    path: str  # JSON pointer of the value at fault
+    line: int | None  # 1-based line in the template, when cfn-guard knew it
 
 
 def failures(report: Any) -> list[GuardFailure]:
@@ -40,7 +41,7 @@ def _custom(node: Any) -> str:
     if not text:
         return ""
     text = str(text)
-    if text.startswith(";"):      # cfn-guard 3.1.1 joins a message's lines with ";" in some reports
+    if text.startswith(";"):  # cfn-guard 3.1.1 joins a message's lines with ";" in some reports
         text = text.replace(";", " ")
     return " ".join(text.split())
 
@@ -65,7 +66,7 @@ def _leaves(node: Any, inherited: str) -> Iterator[tuple[str, str, int | None]]:
     elif "Clause" in node or "Block" in node:
         clause = node.get("Clause") or node.get("Block") or {}
         if isinstance(clause, dict) and len(clause) == 1 and isinstance(next(iter(clause.values())), dict):
-            clause = next(iter(clause.values()))      # Binary | Unary | ...
+            clause = next(iter(clause.values()))  # Binary | Unary | ...
         yield _custom(clause) or inherited, _path(clause), _line(clause)
     else:  # a node kind this version does not know: keep the failure, never drop it
         yield inherited, _path(node), _line(node)
@@ -98,7 +99,7 @@ def _line(node: Any) -> int | None:
     text = str((messages or {}).get("error_message") or "") if isinstance(messages, dict) else ""
     for match in _LINE.finditer(text):
         if int(match.group(1)) > 0:
-            return int(match.group(1)) + 1      # cfn-guard counts lines from 0
+            return int(match.group(1)) + 1  # cfn-guard counts lines from 0
     return None
 
 
@@ -111,7 +112,7 @@ def _after(text: str, label: str, stop: str | None = None) -> str:
     start = text.find(label)
     if start < 0:
         return ""
-    rest = text[start + len(label):]
+    rest = text[start + len(label) :]
     if stop and stop in rest:
-        rest = rest[:rest.index(stop)]
+        rest = rest[: rest.index(stop)]
     return rest.strip()

