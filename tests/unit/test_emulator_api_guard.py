@@ -167,10 +167,10 @@ def test_a_signature_older_or_newer_than_15_minutes_is_refused() -> None:
         (timedelta(minutes=16), api_guard.EXPIRED),
         (-timedelta(minutes=16), api_guard.EXPIRED),
     ):
-        result = api_guard.check(environ, body, KEY, SECRET, now=now + later)
+        result = api_guard.refusal_of(environ, body, KEY, SECRET, now=now + later)
         assert (result[0] if result else None) == refused
 
 
 def test_an_authorization_that_is_not_sigv4_is_incomplete() -> None:
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "HTTP_AUTHORIZATION": f"AWS {KEY}:c2lnbmF0dXJl"}
-    assert api_guard.check(environ, b"", KEY, SECRET) == (api_guard.INCOMPLETE, "")
+    assert api_guard.refusal_of(environ, b"", KEY, SECRET) == (api_guard.INCOMPLETE, "")

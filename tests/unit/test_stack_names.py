@@ -35,19 +35,19 @@ INVALID = {
 
 @pytest.mark.parametrize("name", VALID)
 def test_names_cloudformation_accepts(name) -> None:
-    assert stack_names.problem(name) is None and stack_names.check(name) == name
+    assert stack_names.problem(name) is None and stack_names.validated(name) == name
 
 
 @pytest.mark.parametrize("name", sorted(INVALID))
 def test_names_cloudformation_refuses(name) -> None:
     assert stack_names.problem(name).startswith(INVALID[name])
     with pytest.raises(UsageError) as info:
-        stack_names.check(name)
+        stack_names.validated(name)
     assert info.value.line().count("\n") == 0
 
 
 def test_a_stack_arn_is_accepted_where_a_running_stack_is_looked_up_but_not_to_create_one() -> None:
-    assert stack_names.check(ARN) == ARN
+    assert stack_names.validated(ARN) == ARN
     assert stack_names.problem(ARN, arn_ok=False) == "is an ARN; this command takes the stack's name"
 
 

@@ -173,7 +173,7 @@ def _timestamp(text: str) -> datetime | None:
         return None
 
 
-def check(
+def refusal_of(
     environ: dict[str, Any], body: bytes, access_key_id: str, secret_access_key: str, now: datetime | None = None
 ) -> tuple[Refusal, str] | None:
     """None when the request is signed with the emulator's credentials, else (refusal, the
@@ -294,7 +294,7 @@ def _without_cors(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 class ApiGuard:
-    """WSGI middleware: refuses what check() refuses, strips CORS headers from what it lets through."""
+    """WSGI middleware: refuses what refusal_of() refuses, strips CORS headers from what it lets through."""
 
     def __init__(self, app: App, access_key_id: str, secret_access_key: str) -> None:
         self.app = app
@@ -303,7 +303,7 @@ class ApiGuard:
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         body = read_body(environ)
-        refused = check(environ, body, self._key, self._secret)
+        refused = refusal_of(environ, body, self._key, self._secret)
         if refused is not None:
             refusal, service = refused
             service = service_of(environ, service)

@@ -336,7 +336,7 @@ def _stack_name(args: argparse.Namespace, arn_ok: bool = True) -> str:
     """--stack-name as CloudFormation accepts it, checked before anything else (stack_names.py)."""
     from tapcheck.live import stack_names
 
-    return stack_names.check(args.stack_name, arn_ok=arn_ok)
+    return stack_names.validated(args.stack_name, arn_ok=arn_ok)
 
 
 def _confirmed(args: argparse.Namespace, command: str) -> None:

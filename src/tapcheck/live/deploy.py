@@ -99,7 +99,7 @@ def describe(target: Target, stack_name: str) -> dict[str, Any]:
     answers a missing name with every stack (stack_names.py)."""
     from botocore.exceptions import ClientError
 
-    stack_names.check(stack_name)
+    stack_names.validated(stack_name)
     try:
         stacks = target.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as e:

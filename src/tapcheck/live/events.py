@@ -111,7 +111,7 @@ def stack_status(target: Target, stack: str) -> str | None:
 
     from tapcheck.live import stack_names
 
-    stack_names.check(stack)
+    stack_names.validated(stack)
     try:
         stacks = target.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
     except ClientError as e:

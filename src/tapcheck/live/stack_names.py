@@ -64,7 +64,7 @@ def problem(ref: Any, arn_ok: bool = True) -> str | None:
     return None
 
 
-def check(ref: Any, arn_ok: bool = True, option: str = OPTION) -> str:
+def validated(ref: Any, arn_ok: bool = True, option: str = OPTION) -> str:
     """`ref` when CloudFormation accepts it as a stack name (or stack ARN), else UsageError (exit 2)."""
     why = problem(ref, arn_ok)
     if why is not None:
