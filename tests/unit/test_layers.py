@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"report", "batch"},
     {"gate"},
     {"tools", "render", "waivers", "suppressions", "project", "inputs", "output", "governed"},
-    {"requirements", "references", "policy_view", "service_requests"},
+    {"requirements", "references", "policy_view", "service_requests", "key_lockout"},
     {
         "model",
         "loader",

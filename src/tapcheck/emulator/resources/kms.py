@@ -18,24 +18,21 @@ key policy in the future." (the text as reported from CreateKey and PutKeyPolicy
 https://github.com/aws-solutions/innovation-sandbox-on-aws/issues/31, and
 https://repost.aws/knowledge-center/update-key-policy-future; the API pages give the code only).
 
-The emulator refuses only what no caller of the account could pass: no statement allows
-kms:PutKeyPolicy to a principal of the account (its root, its id, one of its IAM principals, or
-"*"), or an unconditional Deny takes it from everyone. Who the caller is (the deploying role) and
-whether a statement's Condition matches its request are the policy evaluator's to decide
-(tapcheck.policies, issue 22): until the emulator asks it, a conditional Allow counts as one that
-may apply, and a conditional Deny as one that may not -- a policy AWS would accept is never refused.
+The emulator refuses what the gate's S8 finds locked (tapcheck.key_lockout, on the policy evaluator):
+no principal of the account could make the next PutKeyPolicy. A policy that depends on who creates
+the key (a condition the request cannot decide, a statement naming particular principals of the
+account) is accepted: a policy AWS would accept is never refused.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, ClassVar
 
 from moto.kms.models import kms_backends
 
 from tapcheck.emulator.resources.base import AttributeReaders, EmulatedResource, as_bool, handler_error, tag_list
-from tapcheck.policies import as_list, statement_covers, statements
+from tapcheck.key_lockout import Lockout, judge
 
 LOCKOUT_MESSAGE = "The new key policy will not allow you to update the key policy in the future."
 
@@ -61,7 +58,7 @@ class KmsKey(EmulatedResource):
         props = cloudformation_json.get("Properties") or {}
         backend = kms_backends[account_id][region_name]
         policy = props.get("KeyPolicy")
-        if not as_bool(props.get("BypassPolicyLockoutSafetyCheck")) and locks_out(policy, account_id):
+        if not as_bool(props.get("BypassPolicyLockoutSafetyCheck")) and locks_out(policy, account_id, region_name):
             raise handler_error(LOCKOUT_MESSAGE, "Kms")
         key = backend.create_key(
             policy=json.dumps(policy) if isinstance(policy, (dict, list)) else policy,
@@ -86,7 +83,7 @@ class KmsKey(EmulatedResource):
         if (
             policy is not None
             and not as_bool(new.get("BypassPolicyLockoutSafetyCheck"))
-            and locks_out(policy, self.account_id)
+            and locks_out(policy, self.account_id, self.region_name)
         ):
             raise handler_error(LOCKOUT_MESSAGE, "Kms")
         if policy is not None:
@@ -116,24 +113,7 @@ def mark_aws_managed(backend: Any, key_id: str | None) -> None:
         backend.keys[key_id].key_manager = "AWS"
 
 
-def _account_principal(principal: Any, account_id: str) -> bool:
-    """Does a statement's Principal name someone of the account ("*", its id, its root, its IAM principals)?"""
-    if principal == "*":
-        return True
-    if not isinstance(principal, dict):
-        return False
-    for value in as_list(principal.get("AWS")):
-        text = str(value)
-        if text in ("*", account_id) or re.match(rf"arn:[^:]+:(iam|sts)::{re.escape(account_id)}:", text):
-            return True
-    return False
-
-
-def _everyone(principal: Any) -> bool:
-    return principal == "*" or (isinstance(principal, dict) and "*" in as_list(principal.get("AWS")))
-
-
-def locks_out(policy: Any, account_id: str) -> bool:
+def locks_out(policy: Any, account_id: str, region: str = "us-east-1", partition: str = "aws") -> bool:
     """Would KMS's lockout safety check refuse `policy` (a key policy document or its JSON) for every
     caller of `account_id`? A missing policy is KMS's default one, which does not lock anyone out."""
     if policy in (None, ""):
@@ -143,22 +123,5 @@ def locks_out(policy: Any, account_id: str) -> bool:
             policy = json.loads(policy)
         except ValueError:
             return False  # not JSON: KMS refuses it as malformed, which is moto's to say
-    found = statements(policy)
-    for statement in found:  # "If either of the required Resource or Action elements are missing
-        if "Resource" not in statement:  # from a key policy statement, the policy statement has no effect"
-            continue
-        covers = statement_covers(statement, "kms:PutKeyPolicy")
-        if (
-            statement.get("Effect") == "Deny"
-            and covers
-            and "Condition" not in statement
-            and _everyone(statement.get("Principal"))
-        ):
-            return True
-    return not any(
-        statement.get("Effect") == "Allow"
-        and "Resource" in statement
-        and statement_covers(statement, "kms:PutKeyPolicy")
-        and ("NotPrincipal" in statement or _account_principal(statement.get("Principal"), account_id))
-        for statement in found
-    )
+    key_arn = f"arn:{partition}:kms:{region}:{account_id}:key/new-key"
+    return judge(policy, partition=partition, account=account_id, key_arn=key_arn).lockout is Lockout.LOCKED
