@@ -161,6 +161,15 @@ def test_destroying_the_stack_schedules_its_kms_key_for_deletion_after_the_pendi
     assert meta.get("PendingDeletionWindowInDays", 7) == 7
 
 
+def test_the_network_deploy_makes_admits_the_database_port_from_its_own_group(live_stack, local_target) -> None:
+    """The local network deploy creates lets the group's members (the in-VPC runner) reach the cluster."""
+    group = live_stack.parameters["VpcSecurityGroupId"]
+    rules = local_target.client("ec2").describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissions"]
+    assert [
+        (r["IpProtocol"], r["FromPort"], r["ToPort"], [p["GroupId"] for p in r["UserIdGroupPairs"]]) for r in rules
+    ] == [("tcp", 5432, 5432, [group])]
+
+
 def test_generated_password_honours_generate_secret_string(live_stack) -> None:
     """GenerateSecretString: length, excluded characters and RequireEachIncludedType."""
     import string

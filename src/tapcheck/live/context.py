@@ -287,6 +287,12 @@ class Context:
         lowered = text.lower()
         where = f"the {role} endpoint {host}:{port}"
         if any(marker in lowered for marker in _UNREACHABLE) or (_REFUSED in lowered and "FATAL" not in text):
+            if self.target.local and self.target.network_boundary:
+                return Fail(
+                    f"{where} is inside the emulator's network boundary, which this host cannot reach by TCP "
+                    f'({text}); probe through the in-VPC runner (eval "$(tapcheck emulator env)" and '
+                    "--target aws), or start the emulator without --network-boundary"
+                )
             if self.target.local:
                 return Fail(f"{where}, which the emulator serves, does not answer: {text}")
             return Skip(

@@ -135,6 +135,9 @@ def read_template(path: str | Path) -> tuple[str, dict[str, Any]]:
     return loaded.text, loaded.tree
 
 
+DB_PORT = 5432  # Aurora PostgreSQL's default port, the template's (its Port is not set)
+
+
 def ensure_network(target: Target, stack_name: str) -> dict[str, str]:
     """Local target only: a VPC, two subnets in two AZs and a security group for the stack.
     Returns the parameter values plus "VpcId"; removes what it made if a step fails."""
@@ -149,12 +152,21 @@ def ensure_network(target: Target, stack_name: str) -> dict[str, str]:
             made[f"SubnetId{i}"] = ec2.create_subnet(
                 VpcId=made["VpcId"], CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=az, TagSpecifications=spec("subnet")
             )["Subnet"]["SubnetId"]
-        made["VpcSecurityGroupId"] = ec2.create_security_group(
+        made["VpcSecurityGroupId"] = group = ec2.create_security_group(
             GroupName=f"{stack_name}-db",
             Description="tapcheck database access",
             VpcId=made["VpcId"],
             TagSpecifications=spec("security-group"),
         )["GroupId"]
+        # The group admits the database port from its own members, as a private cluster's group does for
+        # what runs beside it: the in-VPC runner takes the cluster's groups, and with the emulator's
+        # network boundary on, it reaches the cluster only through this rule (security_groups.py).
+        ec2.authorize_security_group_ingress(
+            GroupId=group,
+            IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": DB_PORT, "ToPort": DB_PORT, "UserIdGroupPairs": [{"GroupId": group}]}
+            ],
+        )
     except BaseException:
         delete_network_ids(target, made)
         raise

@@ -33,6 +33,8 @@ class Target:
     ca_bundle: str | None = None
     # local target: the API credentials the emulator wrote to its state file (boto3's keyword names)
     credentials: dict[str, str] = field(default_factory=dict, repr=False)
+    # local target: the emulator keeps each cluster in a network namespace (no TCP path from this host)
+    network_boundary: bool = False
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -105,6 +107,7 @@ def resolve(
             emulator_root=st["root"],
             ca_bundle=ca_bundle or (ca if os.path.isfile(ca) else None),
             credentials=control.client_credentials(st),
+            network_boundary=bool(st.get("network_boundary")),
         )
     import boto3
 
