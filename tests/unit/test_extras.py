@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 from cli_in_process import tapcheck
+from source_copy import copy_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEELHOUSE = ROOT / ".tools" / "wheelhouse"
@@ -31,11 +30,7 @@ VERSION = "0.1.0"
 def built_wheel(tmp_path_factory) -> Path:
     assert (WHEELHOUSE / ".pyproject-sha256").is_file(), "scripts/bootstrap.sh fills .tools/wheelhouse/: run it"
     base = tmp_path_factory.mktemp("extras-build")
-    source = base / "source"
-    skip = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    shutil.copytree(ROOT / "src", source / "src", symlinks=True, ignore=skip)
-    shutil.copytree(ROOT / "rules", source / "rules", ignore=skip)
-    shutil.copy(ROOT / "pyproject.toml", source / "pyproject.toml")
+    source = copy_sources(base)
     dist = base / "dist"
     build = subprocess.run(
         [

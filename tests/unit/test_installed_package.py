@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from source_copy import copy_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "lib" / "TapStack.json"
@@ -44,12 +44,7 @@ def installed(tmp_path_factory) -> dict:
         "scripts/bootstrap.sh keeps the cfn-guard wheel in .tools/wheels/: run it"
     )
     base = tmp_path_factory.mktemp("installed")
-    # built from a copy of the sources, so that no build/ or egg-info is left in the checkout
-    source = base / "source"
-    skip = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    shutil.copytree(ROOT / "src", source / "src", symlinks=True, ignore=skip)
-    shutil.copytree(ROOT / "rules", source / "rules", ignore=skip)
-    shutil.copy(ROOT / "pyproject.toml", source / "pyproject.toml")
+    source = copy_sources(base)
     site = base / "site"
     build = subprocess.run(
         [
