@@ -5,6 +5,17 @@ from tapcheck.requirements.common import ALARM, KMS_KEY, TOPIC, logical_id, prop
 ALIAS = "AWS::KMS::Alias"
 
 
+def _topic_policy(template: dict, topic: object, statements: list[dict]) -> None:
+    """A stack-owned AWS::SNS::TopicPolicy on the alarm's topic (it replaces the topic's default policy)."""
+    template["Resources"]["AlarmTopicPolicy"] = {
+        "Type": "AWS::SNS::TopicPolicy",
+        "Properties": {
+            "Topics": [{"Ref": topic}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+        },
+    }
+
+
 def passing_example(template: dict) -> None:
     alarm = props(template, ALARM)
     alarm["InsufficientDataActions"] = list(alarm["AlarmActions"])  # an added action
@@ -26,24 +37,19 @@ def passing_example_key_through_alias(template: dict) -> None:
 
 def passing_example_topic_policy_allows(template: dict) -> None:
     """A topic policy that lets CloudWatch publish and denies only others."""
-    template["Resources"]["AlarmTopicPolicy"] = {
-        "Type": "AWS::SNS::TopicPolicy",
-        "Properties": {
-            "Topics": [{"Ref": logical_id(template, TOPIC)}],
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                        "Action": "sns:Publish",
-                        "Resource": {"Ref": logical_id(template, TOPIC)},
-                    },
-                    {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sns:DeleteTopic", "Resource": "*"},
-                ],
+    _topic_policy(
+        template,
+        logical_id(template, TOPIC),
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": {"Ref": logical_id(template, TOPIC)},
             },
-        },
-    }
+            {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sns:DeleteTopic", "Resource": "*"},
+        ],
+    )
 
 
 def failing_example(template: dict) -> None:
@@ -61,23 +67,18 @@ def failing_example_key_asymmetric(template: dict) -> None:
 
 
 def failing_example_topic_policy_denies(template: dict) -> None:
-    template["Resources"]["AlarmTopicPolicy"] = {
-        "Type": "AWS::SNS::TopicPolicy",
-        "Properties": {
-            "Topics": [{"Ref": logical_id(template, TOPIC)}],
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Deny",
-                        "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                        "Action": "sns:*",
-                        "Resource": "*",
-                    }
-                ],
-            },
-        },
-    }
+    _topic_policy(
+        template,
+        logical_id(template, TOPIC),
+        [
+            {
+                "Effect": "Deny",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": "sns:*",
+                "Resource": "*",
+            }
+        ],
+    )
 
 
 # --- policies decided as AWS decides them, with the conditions AWS recommends ---------------------
@@ -101,38 +102,31 @@ def passing_example_recommended_conditions(template: dict) -> None:
         "ArnLike": {"aws:SourceArn": ALARM_ARN},
     }
     topic = logical_id(template, TOPIC)
-    template["Resources"]["AlarmTopicPolicy"] = {
-        "Type": "AWS::SNS::TopicPolicy",
-        "Properties": {
-            "Topics": [{"Ref": topic}],
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "AlarmsOfThisAccount",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                        "Action": "sns:Publish",
-                        "Resource": {"Ref": topic},
-                        "Condition": {
-                            "ArnLike": {"aws:SourceArn": {"Fn::GetAtt": [logical_id(template, ALARM), "Arn"]}}
-                        },
-                    },
-                    {
-                        "Sid": "OnlyThisOrganization",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "sns:Publish",
-                        "Resource": {"Ref": topic},
-                        "Condition": {
-                            "StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-exampleorgid"},
-                            "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
-                        },
-                    },
-                ],
+    _topic_policy(
+        template,
+        topic,
+        [
+            {
+                "Sid": "AlarmsOfThisAccount",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": {"Ref": topic},
+                "Condition": {"ArnLike": {"aws:SourceArn": {"Fn::GetAtt": [logical_id(template, ALARM), "Arn"]}}},
             },
-        },
-    }
+            {
+                "Sid": "OnlyThisOrganization",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sns:Publish",
+                "Resource": {"Ref": topic},
+                "Condition": {
+                    "StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-exampleorgid"},
+                    "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+                },
+            },
+        ],
+    )
 
 
 def passing_example_undocumented_key_is_a_warning(template: dict) -> None:
@@ -148,30 +142,24 @@ def failing_example_key_grant_for_another_account(template: dict) -> None:
 
 def failing_example_topic_policy_for_another_alarm(template: dict) -> None:
     topic = logical_id(template, TOPIC)
-    template["Resources"]["AlarmTopicPolicy"] = {
-        "Type": "AWS::SNS::TopicPolicy",
-        "Properties": {
-            "Topics": [{"Ref": topic}],
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                        "Action": "sns:Publish",
-                        "Resource": {"Ref": topic},
-                        "Condition": {
-                            "ArnLike": {
-                                "aws:SourceArn": {
-                                    "Fn::Sub": (
-                                        "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:"
-                                        "alarm:billing-*"
-                                    )
-                                }
-                            }
-                        },
+    _topic_policy(
+        template,
+        topic,
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": {"Ref": topic},
+                "Condition": {
+                    "ArnLike": {
+                        "aws:SourceArn": {
+                            "Fn::Sub": (
+                                "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:billing-*"
+                            )
+                        }
                     }
-                ],
-            },
-        },
-    }
+                },
+            }
+        ],
+    )
