@@ -3,8 +3,10 @@ findings are the ones cfn-lint gives in-process, and a child that fails is never
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import pickle
 import signal
 import threading
 from pathlib import Path
@@ -72,3 +74,38 @@ def test_nothing_forks_unless_the_caller_asks(broken):
     job = lint.start(broken)
     assert job.pid is None
     assert {f.rule for f in job.result()[0]} >= {"E3002", "E3034"}
+
+
+def test_the_child_sends_plain_values_without_reading_the_requirement_folders(broken, monkeypatch):
+    """The child only lints (the folders are read once, by the parent, which maps rules to checks):
+    what it sends back pickles, and turns into the same findings."""
+
+    def no_registry():
+        raise AssertionError("the lint child read the requirement folders")
+
+    monkeypatch.setattr(lint, "registry", no_registry)
+    found, docs = lint.matches(broken)
+    assert {m.rule for m in found} >= {"E3002", "E3034"}
+    sent = pickle.loads(pickle.dumps((found, docs)))
+    assert sent == (found, docs)
+    monkeypatch.undo()
+    assert _key(([lint._finding(m, broken) for m in sent[0]], sent[1])) == _key(lint.lint(broken))
+
+
+def test_the_child_lints_without_collecting(broken, forking, monkeypatch, tmp_path):
+    """It lints one template and leaves: the collector is off there, whatever the parent does."""
+    states = tmp_path / "collector"
+    real = lint.matches
+
+    def recording(loaded):
+        with states.open("a") as out:
+            out.write(f"{os.getpid()} {'on' if gc.isenabled() else 'off'}\n")
+        return real(loaded)
+
+    monkeypatch.setattr(lint, "matches", recording)
+    assert gc.isenabled()
+    job = lint.start(broken, lint.Linting.CHILD)
+    findings, _ = job.result()
+    assert gc.isenabled()  # the parent's collector untouched
+    assert states.read_text() == f"{job.pid} off\n"  # linted once, in the child, not collecting
+    assert {f.rule for f in findings} >= {"E3002", "E3034"}

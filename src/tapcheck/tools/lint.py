@@ -12,10 +12,12 @@ regions, configure_rules, ...) are left out of the tree cfn-lint reads.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import sys
 import threading
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -39,6 +41,20 @@ class Linting(str, Enum):
     CHILD = "child"
 
 
+@dataclass(frozen=True)
+class LintMatch:
+    """One of cfn-lint's matches as plain values: what a child sends back (cfn-lint's own objects
+    hold its node classes, which do not pickle), turned into a finding where the registry is."""
+
+    rule: str
+    severity: str
+    path: tuple[str | int, ...]
+    message: str
+    source_url: str
+    line: int | None
+    column: int | None
+
+
 class LintJob:
     """cfn-lint's findings for one template (and its rules' docs), from a forked child or computed on result()."""
 
@@ -55,10 +71,11 @@ class LintJob:
             while chunk := pipe.read(1 << 16):
                 chunks.append(chunk)
         _, status = os.waitpid(self.pid, 0)
-        if os.waitstatus_to_exitcode(status) == 0 and chunks:
-            return pickle.loads(b"".join(chunks))
-        # the child failed (killed, or cfn-lint raised): lint here, where an error surfaces as usual
-        return lint(self.loaded)
+        if os.waitstatus_to_exitcode(status) != 0 or not chunks:
+            # the child failed (killed, or cfn-lint raised): lint here, where an error surfaces as usual
+            return lint(self.loaded)
+        matches, docs = pickle.loads(b"".join(chunks))
+        return [_finding(m, self.loaded) for m in matches], docs
 
 
 def start(loaded: LoadedTemplate, how: Linting = Linting.HERE) -> LintJob:
@@ -72,11 +89,12 @@ def start(loaded: LoadedTemplate, how: Linting = Linting.HERE) -> LintJob:
         os.close(read_fd)
         os.close(write_fd)
         return job
-    if pid == 0:  # the child: lint, send the findings, leave
+    if pid == 0:  # the child: lint, send the matches, leave (this process maps them to requirements)
         code = 1
         try:
+            gc.disable()  # it lints one template and leaves: collecting would only slow it down
             os.close(read_fd)
-            data = pickle.dumps(lint(loaded))
+            data = pickle.dumps(matches(loaded))
             with os.fdopen(write_fd, "wb") as pipe:
                 pipe.write(data)
             code = 0
@@ -100,13 +118,33 @@ def run(loaded: LoadedTemplate) -> list[Finding]:
 def lint(loaded: LoadedTemplate) -> tuple[list[Finding], dict[str, RuleDoc]]:
     """cfn-lint's findings, and each rule that fired in cfn-lint's own words (id, shortdesc,
     description, source_url) for the report's rule list."""
+    found, docs = matches(loaded)
+    return [_finding(m, loaded) for m in found], docs
+
+
+def matches(loaded: LoadedTemplate) -> tuple[list[LintMatch], dict[str, RuleDoc]]:
+    """What cfn-lint finds in the template, as plain values (nothing of the requirement folders is
+    needed here: a child forked to lint does not read them)."""
     from cfnlint.api import run_template_by_data
 
     config = gate_config()
     rules = _rules(config)
-    matches = list(run_template_by_data(without_lint_metadata(loaded.tree), config, rules))
-    docs = {m.rule.id: _doc(m.rule) for m in matches}
-    return [_finding(m, loaded) for m in matches], docs
+    found = list(run_template_by_data(without_lint_metadata(loaded.tree), config, rules))
+    docs = {m.rule.id: _doc(m.rule) for m in found}
+    return [_plain(m) for m in found], docs
+
+
+def _plain(match) -> LintMatch:
+    where = getattr(match, "path", None) or []  # E0002 (a rule crashed) carries no path
+    return LintMatch(
+        rule=str(match.rule.id),
+        severity=str(getattr(match.rule, "severity", "error")),
+        path=tuple(p if isinstance(p, int) else str(p) for p in where),
+        message=" ".join(str(match.message).split()),
+        source_url=str(getattr(match.rule, "source_url", "") or ""),
+        line=getattr(match, "linenumber", None),
+        column=getattr(match, "columnnumber", None),
+    )
 
 
 def _doc(rule) -> RuleDoc:
@@ -175,27 +213,24 @@ def _rules(config):
     return _RULES_CACHE[key]
 
 
-def _finding(match, loaded: LoadedTemplate) -> Finding:
-    rule_id = match.rule.id
-    severity = SEVERITY.get(getattr(match.rule, "severity", "error"), Severity.ERROR)
-    where = getattr(match, "path", None) or []  # E0002 (a rule crashed) carries no path
-    pointer = "/" + "/".join(str(p) for p in where)
+def _finding(match: LintMatch, loaded: LoadedTemplate) -> Finding:
+    pointer = "/" + "/".join(str(p) for p in match.path)
     resource = None
-    if len(where) > 1 and where[0] == "Resources":
-        resource = str(where[1])
+    if len(match.path) > 1 and match.path[0] == "Resources":
+        resource = str(match.path[1])
     reg = registry()
-    check = reg.check_of_tool_rule(TOOL, rule_id)
+    check = reg.check_of_tool_rule(TOOL, match.rule)
     return Finding(
         requirements=reg.requirements_of(check),
         check=check,
-        rule=rule_id,
+        rule=match.rule,
         resource=resource,
         path=pointer,
-        message=" ".join(str(match.message).split()),
-        fix=f"See {match.rule.source_url}" if getattr(match.rule, "source_url", "") else "See the cfn-lint rule",
-        severity=severity,
+        message=match.message,
+        fix=f"See {match.source_url}" if match.source_url else "See the cfn-lint rule",
+        severity=SEVERITY.get(match.severity, Severity.ERROR),
         source="cfn-lint",
         file=loaded.path,
-        line=getattr(match, "linenumber", None),
-        column=getattr(match, "columnnumber", None),
+        line=match.line,
+        column=match.column,
     )
