@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import selectors
@@ -71,9 +72,15 @@ def check_all(
         outcomes = [_check_one(t, parsed, project, tools, Linting.HERE) for t in templates]
     else:
         _prepare(tools)
-        outcomes = _in_workers(
-            templates, count, lambda i: _check_one(templates[i], parsed, project, tools, Linting.HERE)
-        )
+        # Python's advice for fork without exec (gc.freeze): what the workers inherit is kept out of
+        # their collections, which would otherwise walk (and copy) every page of it.
+        gc.freeze()
+        try:
+            outcomes = _in_workers(
+                templates, count, lambda i: _check_one(templates[i], parsed, project, tools, Linting.HERE)
+            )
+        finally:
+            gc.unfreeze()
     batch = Batch()
     for template, outcome in zip(templates, outcomes):
         if outcome.missing_tool is not None:
@@ -237,6 +244,7 @@ def _fork(check: Any, inherited: list[int]) -> _Worker:
     if pid == 0:  # the worker: one template per line read, until there is none
         code = 0
         try:
+            gc.enable()  # a worker lives for many templates: it collects (the console script does not)
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
             for fd in (task_write, result_read, *inherited):  # the other workers' pipes: theirs to close
                 _close(fd)

@@ -11,6 +11,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tapcheck import batch, loader
 from tapcheck.inputs import expand
 
@@ -99,3 +101,52 @@ def test_a_directorys_templates_are_decoded_once(tmp_path, monkeypatch):
     result = batch.check_all(inputs.templates, parsed=inputs.parsed, workers=1)
     assert [r.compliant for r in result.reports] == [True, True] and result.unchecked == []
     assert sorted(Path(label).name for label in decoded) == ["one.json", "params.json", "two.yaml"]
+
+
+# A fresh process, its collector on or off as its caller chose (the console script turns it off):
+# each evaluation records whether its worker collects and whether anything is frozen there.
+COLLECTOR_SCRIPT = textwrap.dedent("""
+    import gc, json, os, sys
+    from tapcheck import batch, gate
+
+    state, records, *templates = sys.argv[1:]
+    if state == "off":
+        gc.disable()
+    real = gate.evaluate_loaded
+
+    def evaluate(loaded, *args, **kwargs):
+        with open(records, "a") as out:
+            out.write(json.dumps([os.getpid(), gc.isenabled(), gc.get_freeze_count() > 0]) + "\\n")
+        return real(loaded, *args, **kwargs)
+
+    gate.evaluate_loaded = evaluate
+    result = batch.check_all(templates, workers=2)
+    print(json.dumps({"main": os.getpid(), "compliant": [r.compliant for r in result.reports],
+                      "enabled": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+""")
+
+
+@pytest.mark.parametrize("state", ["on", "off"])
+def test_workers_collect_apart_from_what_they_inherit_and_the_caller_is_left_as_found(tmp_path, state):
+    """Python's advice for fork without exec (gc.freeze): the parent freezes what the workers inherit
+    just before forking them and thaws it after; the workers, which live for many templates,
+    collect; the caller's collector is as it was."""
+    templates = []
+    for name in ("a.json", "b.json", "c.json"):
+        shutil.copyfile(TEMPLATE, tmp_path / name)
+        templates.append(str(tmp_path / name))
+    records = tmp_path / "records"
+    run = subprocess.run(
+        [sys.executable, "-c", COLLECTOR_SCRIPT, state, str(records), *templates],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["compliant"] == [True, True, True]
+    assert result["enabled"] is (state == "on") and result["frozen"] == 0
+    seen = [json.loads(line) for line in records.read_text().splitlines()]
+    assert len(seen) == 3 and all(pid != result["main"] for pid, _, _ in seen)
+    assert all(enabled and frozen for _, enabled, frozen in seen)
