@@ -45,22 +45,25 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def run_batch(tmp_path: Path, how: str) -> tuple[dict, list[int], list[str]]:
-    copies = []
+def copies_of_the_template(tmp_path: Path) -> list[str]:
     for name in ("a.json", "b.json", "c.json"):
         shutil.copyfile(TEMPLATE, tmp_path / name)
-        copies.append(str(tmp_path / name))
+    return [str(tmp_path / name) for name in ("a.json", "b.json", "c.json")]
+
+
+def in_a_fresh_process(script: str, *argv: str) -> dict:
+    """What the script prints (JSON), run in a new process whose one thread lets the batch fork."""
+    run = subprocess.run([sys.executable, "-c", script, *argv], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def run_batch(tmp_path: Path, how: str) -> tuple[dict, list[int], list[str]]:
+    copies = copies_of_the_template(tmp_path)
     templates = [copies[0], str(SEED), copies[1], copies[2]]
     pids = tmp_path / "pids"
-    run = subprocess.run(
-        [sys.executable, "-c", SCRIPT, how, str(pids), *templates],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
-    return json.loads(run.stdout), [int(p) for p in pids.read_text().split()], templates
+    result = in_a_fresh_process(SCRIPT, how, str(pids), *templates)
+    return result, [int(p) for p in pids.read_text().split()], templates
 
 
 def test_a_killed_worker_loses_its_template_alone(tmp_path):
@@ -131,20 +134,8 @@ def test_workers_collect_apart_from_what_they_inherit_and_the_caller_is_left_as_
     """Python's advice for fork without exec (gc.freeze): the parent freezes what the workers inherit
     just before forking them and thaws it after; the workers, which live for many templates,
     collect; the caller's collector is as it was."""
-    templates = []
-    for name in ("a.json", "b.json", "c.json"):
-        shutil.copyfile(TEMPLATE, tmp_path / name)
-        templates.append(str(tmp_path / name))
     records = tmp_path / "records"
-    run = subprocess.run(
-        [sys.executable, "-c", COLLECTOR_SCRIPT, state, str(records), *templates],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
-    result = json.loads(run.stdout)
+    result = in_a_fresh_process(COLLECTOR_SCRIPT, state, str(records), *copies_of_the_template(tmp_path))
     assert result["compliant"] == [True, True, True]
     assert result["enabled"] is (state == "on") and result["frozen"] == 0
     seen = [json.loads(line) for line in records.read_text().splitlines()]
