@@ -40,7 +40,7 @@ def version_text() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     from tapcheck import __version__
-    from tapcheck.tools.guard.locate import CFN_GUARD_VERSION, PACKAGE_VERSION, PYPI_PACKAGE
+    from tapcheck.tools.guard.pinned import CFN_GUARD_VERSION, PACKAGE_VERSION, PYPI_PACKAGE
 
     try:
         lint = version("cfn-lint")

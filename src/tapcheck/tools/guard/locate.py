@@ -1,9 +1,8 @@
 """Where cfn-guard and its rule packs are: the pinned binary, the Control Tower rules, the
 project's own rules. Never the current directory: an installed tapcheck uses its own rules.
 
-The pinned package (cfn-guard 3.1.1 and the AWS Control Tower proactive-control rules) is the
-npm tarball of @cdklabs/cdk-validator-cfnguard 0.0.62, which the PyPI wheel
-cdklabs-cdk-validator-cfnguard 0.0.62 carries byte for byte. It is looked for in:
+The pinned package (cfn-guard 3.1.1 and the AWS Control Tower rules; what it is and how it is
+laid out: pinned.py, which provisioning reads too) is looked for in:
 
 1. TAPCHECK_CFN_GUARD (a binary; the Control Tower rules still come from the package);
 2. the checkout's .tools/ (scripts/bootstrap.sh), when tapcheck runs from a source checkout;
@@ -19,23 +18,21 @@ import platform
 from pathlib import Path
 
 from tapcheck.errors import MissingTool
+from tapcheck.tools.guard.pinned import (
+    CFN_GUARD_VERSION,
+    INSTALL_NAME,
+    NPM_PACKAGE,
+    NPM_VERSION,
+    PACKAGE_DIR,
+    PACKAGE_VERSION,
+    PYPI_PACKAGE,
+    binary_in,
+    is_complete,
+    tools_cache,
+)
 
-NPM_PACKAGE = "@cdklabs/cdk-validator-cfnguard"
-PYPI_PACKAGE = "cdklabs-cdk-validator-cfnguard"
-PACKAGE_VERSION = "0.0.62"  # ships cfn-guard 3.1.1 and the Control Tower rules
-NPM_VERSION = PACKAGE_VERSION
-CFN_GUARD_VERSION = "3.1.1"
-# The npm tarball inside the wheel, and its SHA-256 (the same bytes `npm pack` fetches): what
-# tapcheck unpacks is checked against it, whichever registry it came from.
-WHEEL_MEMBER = f"cdklabs/cdk_validator_cfnguard/_jsii/cdk-validator-cfnguard@{PACKAGE_VERSION}.jsii.tgz"
-TARBALL_SHA256 = "660c14562d4c79d524d0623d80d494e41797acae9da23ecb10915d7f66ada80c"
-INSTALL_NAME = f"cdk-validator-cfnguard-{PACKAGE_VERSION}"
-PACKAGE_DIR = Path(".tools") / INSTALL_NAME / "package"
-COMPLETE_MARKER = ".tapcheck-complete"  # written last, before the directory is renamed into place
 ENV_BINARY = "TAPCHECK_CFN_GUARD"
 ENV_NO_DOWNLOAD = "TAPCHECK_NO_DOWNLOAD"
-_ARCHITECTURES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
-_SYSTEMS = {"linux": "ubuntu", "darwin": "macos"}
 
 
 def checkout_root() -> Path | None:
@@ -58,22 +55,11 @@ def rules_dir() -> Path:
     return rules_root()
 
 
-def tools_cache() -> Path:
-    """Where tapcheck provisions cfn-guard when there is no checkout (pip install, pre-commit)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "tapcheck"
-
-
 def install_fix() -> str:
     return (
         f"run tapcheck install-tools (it fetches {PYPI_PACKAGE}=={PACKAGE_VERSION} from PyPI, or "
         f"{NPM_PACKAGE}@{NPM_VERSION} with npm), or scripts/bootstrap.sh in the checkout"
     )
-
-
-def is_complete(install: Path) -> bool:
-    """An unpacked package that provisioning finished (a half-written one is never used)."""
-    return (install / COMPLETE_MARKER).is_file() and (install / "package" / "bin").is_dir()
 
 
 def package_dir(provision: bool = False) -> Path | None:
@@ -89,15 +75,6 @@ def package_dir(provision: bool = False) -> Path | None:
 
         return install_tools()
     return None
-
-
-def binary_in(package: Path) -> Path | None:
-    """The package's cfn-guard for this system and CPU, if it ships one."""
-    system = _SYSTEMS.get(platform.system().lower())
-    arch = _ARCHITECTURES.get(platform.machine().lower())
-    if system is None or arch is None:
-        return None
-    return package / "bin" / system / arch / "cfn-guard"
 
 
 def find_binary() -> str:

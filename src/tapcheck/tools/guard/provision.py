@@ -7,7 +7,7 @@ the wheel and npm is installed (`npm pack` of the same package gives the same ta
 
 A cache that other processes read at any moment is written so that none of them can see it
 half-done:
-- the tarball must match the pinned SHA-256 (locate.TARBALL_SHA256) before anything is unpacked;
+- the tarball must match the pinned SHA-256 (pinned.TARBALL_SHA256) before anything is unpacked;
 - it is unpacked into a scratch directory beside the target, marked complete, then renamed into
   place in one step (rename is atomic on one file system);
 - one provisioning at a time: an exclusive lock on a file in the cache. A concurrent first run
@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tapcheck.errors import MissingTool
-from tapcheck.tools.guard.locate import (
+from tapcheck.tools.guard.pinned import (
     CFN_GUARD_VERSION,
     COMPLETE_MARKER,
     INSTALL_NAME,
