@@ -142,7 +142,10 @@ def test_a_name_built_from_a_parameter_is_not_named_by_its_default_written_out()
     tree = {
         "Parameters": {"Suffix": {"Type": "String", "Default": "prod"}, "Other": {"Type": "String", "Default": "prod"}},
         "Resources": {
-            "Group": {"Type": "AWS::RDS::DBSubnetGroup", "Properties": {"DBSubnetGroupName": {"Fn::Sub": "group-${Suffix}"}}},
+            "Group": {
+                "Type": "AWS::RDS::DBSubnetGroup",
+                "Properties": {"DBSubnetGroupName": {"Fn::Sub": "group-${Suffix}"}},
+            },
             "Fixed": {"Type": "AWS::RDS::DBSubnetGroup", "Properties": {"DBSubnetGroupName": "fixed"}},
         },
     }
