@@ -21,8 +21,12 @@ def is_aws_managed(value, service: str) -> bool:
 
 @check("aws-managed-keys")
 def aws_managed_keys(model: Model):
-    """The cluster's storage key, the instances' Performance Insights key and the secret's key are AWS managed."""
+    """The cluster's storage key, the cluster's and instances' Performance Insights key and the secret's key are AWS managed."""  # noqa: E501 - a check's description is one line (registry)
     keyed = [(c, "KmsKeyId", "rds") for c in model.of_type(CLUSTER)]
+    # An Aurora cluster takes Performance Insights and its key at cluster level too ("Valid for Cluster
+    # Type: Aurora DB clusters and Multi-AZ DB clusters", PerformanceInsightsKmsKeyId):
+    # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-rds-dbcluster.html
+    keyed += [(c, "PerformanceInsightsKmsKeyId", "rds") for c in model.of_type(CLUSTER)]
     keyed += [(i, "PerformanceInsightsKMSKeyId", "rds") for i in model.of_type(INSTANCE)]
     keyed += [(s, "KmsKeyId", "secretsmanager") for s in model.of_type(SECRET)]
     for resource, prop, service in keyed:

@@ -23,3 +23,10 @@ def failing_example(template: dict) -> None:
         },
     }
     props(template, CLUSTER)["KmsKeyId"] = {"Fn::GetAtt": ["CustomerKey", "Arn"]}
+
+
+def failing_example_cluster_performance_insights_key(template: dict) -> None:
+    """Performance Insights turned on for the whole cluster, its data under a customer managed key."""
+    failing_example(template)
+    cluster = props(template, CLUSTER)
+    cluster["PerformanceInsightsKmsKeyId"] = cluster.pop("KmsKeyId")

@@ -1,6 +1,6 @@
 """R6 — a rewrite that keeps the requirement met, and a change that breaks it."""
 
-from tapcheck.requirements.common import SECRET, props
+from tapcheck.requirements.common import CLUSTER, SECRET, first, logical_id, props
 
 
 def passing_example(template: dict) -> None:
@@ -16,3 +16,17 @@ def failing_example(template: dict) -> None:
 def failing_example_single_quote_allowed(template: dict) -> None:
     """The seed's alphabet before issue 22: ' may appear, which the Aurora quotas page refuses."""
     props(template, SECRET)["GenerateSecretString"]["ExcludeCharacters"] = '"@/\\ '
+
+
+def failing_example_secret_named_as_in_the_default_deployment(template: dict) -> None:
+    """The password read from the secret by its name at the defaults ('aurora-credentials-prod'), with a
+    DependsOn: a stack deployed with another EnvironmentSuffix reads the prod stack's secret."""
+    from tapcheck.model import Resolver
+
+    secret_id = logical_id(template, SECRET)
+    name = str(Resolver(template).resolve(props(template, SECRET)["Name"]))
+    cluster = first(template, CLUSTER)
+    for prop, key in (("MasterUserPassword", "password"), ("MasterUsername", "username")):
+        cluster["Properties"][prop] = f"{{{{resolve:secretsmanager:{name}:SecretString:{key}}}}}"
+    depends = cluster.get("DependsOn", [])
+    cluster["DependsOn"] = (depends if isinstance(depends, list) else [depends]) + [secret_id]

@@ -1,6 +1,6 @@
 """R8 — a rewrite that keeps the requirement met, and a change that breaks it."""
 
-from tapcheck.requirements.common import ALARM, props
+from tapcheck.requirements.common import ALARM, CLUSTER, props
 
 
 def passing_example(template: dict) -> None:
@@ -31,3 +31,21 @@ def passing_example_metric_of_this_account(template: dict) -> None:
 def failing_example_metric_of_another_account(template: dict) -> None:
     """A cross-account alarm: the metric it watches is another account's, not this cluster's."""
     _metrics_form(template, "111122223333")
+
+
+def _default_name(template: dict, resource_type: str, prop: str) -> str:
+    """The name a resource gets at the parameters' defaults, as plain text."""
+    from tapcheck.model import Resolver
+
+    return str(Resolver(template).resolve(props(template, resource_type)[prop]))
+
+
+def passing_example_dimension_is_the_clusters_name(template: dict) -> None:
+    """The cluster named as it names itself: the same text from the same parameter, in every deployment."""
+    props(template, ALARM)["Dimensions"][0]["Value"] = props(template, CLUSTER)["DBClusterIdentifier"]
+
+
+def failing_example_dimension_is_the_default_deployments_name(template: dict) -> None:
+    """The cluster's name at the defaults, written out ('aurora-postgres-cluster-prod'): a stack deployed
+    with another EnvironmentSuffix watches the prod cluster's CPU, not its own."""
+    props(template, ALARM)["Dimensions"][0]["Value"] = _default_name(template, CLUSTER, "DBClusterIdentifier")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 NO_VALUE = object()  # AWS::NoValue: the property is removed
+_AZ_LIST = "Fn::GetAZs of"  # the reason of an Unknown that stands for a region's list of zones
 
 
 class Str(str):
@@ -369,6 +370,7 @@ class Resolver:
             "Fn::Split": self._split,
             "Fn::Length": self._length,
             "Fn::ToJsonString": self._to_json_string,
+            "Fn::GetAZs": self._get_azs,
         }.get(fn)
         if handler is None:
             return Unknown(fn)
@@ -450,9 +452,24 @@ class Resolver:
     def _select(self, arg: Any) -> Any:
         index, items = self.resolve(arg[0]), self.resolve(arg[1])
         position = as_int(index)
+        if position is not None and isinstance(items, Unknown) and items.reason.startswith(_AZ_LIST):
+            # one zone of the list, unknown before deploy but the same zone wherever the same item
+            # is selected, and another zone for another item (a list of zones names each once)
+            return Unknown(f"Fn::Select [{position}, {items.reason}]")
         if position is None or not isinstance(items, list):
             return Unknown("Fn::Select")
         return items[position]
+
+    def _get_azs(self, arg: Any) -> Any:
+        """The region's Availability Zones, known only at deploy time. "Specifying an empty string is
+        equivalent to specifying AWS::Region":
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-getavailabilityzones.html"""
+        region = self.resolve(arg)
+        if region == "" or region == PseudoRef("AWS::Region"):
+            return Unknown(f"{_AZ_LIST} ${{AWS::Region}}")
+        if isinstance(region, str):
+            return Unknown(f"{_AZ_LIST} {region}")
+        return Unknown("Fn::GetAZs")
 
     def _split(self, arg: Any) -> Any:
         delimiter, source = str(arg[0]), self.resolve(arg[1])

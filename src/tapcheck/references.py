@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tapcheck.model import AttrRef, Model, PseudoRef, Resource, ResourceRef, Str, Text, _concat
+from tapcheck.model import AttrRef, Model, PseudoRef, Resource, ResourceRef, Str, Text, _concat, params_in
 
 KMS_KEY = "AWS::KMS::Key"
 KMS_ALIAS = "AWS::KMS::Alias"
@@ -111,12 +111,17 @@ def names(model: Model, value: Any, resource: Resource, referrer: Resource | Non
 
     A literal name does not order creation, so when the referrer is created from it
     (referrer given) the name only counts with an explicit DependsOn on the resource.
+
+    A name built from parameters (aurora-postgres-cluster-${EnvironmentSuffix}) is only matched
+    by a value built from the same parameters: the literal 'aurora-postgres-cluster-prod' equals
+    it at the parameter's default alone, and names another stack's resource in every other
+    deployment.
     """
     if isinstance(value, ResourceRef):
         return value.logical_id == resource.logical_id
     name_property = NAME_PROPERTY.get(resource.type)
     own_name = resource.get(name_property) if name_property else None
-    if own_name is None or value is None or value != own_name:
+    if own_name is None or value is None or value != own_name or params_in(value) != params_in(own_name):
         return False
     return referrer is None or resource.logical_id in referrer.depends_on
 

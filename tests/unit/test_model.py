@@ -118,3 +118,19 @@ def test_unsupported_functions_are_unknown_not_guessed():
         '{"Resources": {"A": {"Type": "AWS::SNS::Topic", "Properties": {"X": {"Fn::ImportValue": "y"}}}}}'
     )
     assert isinstance(build_model("t", tree).resources["A"].properties["X"], Unknown)
+
+
+def test_zones_picked_from_getazs_keep_their_identity():
+    """Fn::Select of Fn::GetAZs is unknown before deploy, but the same item of the same region's list is the
+    same zone ('' and !Ref AWS::Region both mean the stack's region) and another item another zone."""
+    zone = {
+        "first": {"Fn::Select": [0, {"Fn::GetAZs": ""}]},
+        "first_again": {"Fn::Select": ["0", {"Fn::GetAZs": {"Ref": "AWS::Region"}}]},
+        "second": {"Fn::Select": [1, {"Fn::GetAZs": ""}]},
+        "elsewhere": {"Fn::Select": [0, {"Fn::GetAZs": "eu-west-1"}]},
+    }
+    tree = {"Resources": {"A": {"Type": "AWS::SNS::Topic", "Properties": zone}}}
+    props = build_model("t", tree).resources["A"].properties
+    assert all(isinstance(v, Unknown) for v in props.values())
+    assert props["first"] == props["first_again"]
+    assert len({props["first"], props["second"], props["elsewhere"]}) == 3

@@ -132,3 +132,28 @@ def test_aws_managed_key_spellings():
     assert aws_managed_service(resolve("arn:aws-us-gov:kms:us-gov-west-1:123456789012:alias/aws/rds")) == "rds"
     assert aws_managed_service(resolve({"Ref": "Alias"})) is None
     assert aws_managed_service(resolve("alias/awsome/rds")) is None
+
+
+def test_a_name_built_from_a_parameter_is_not_named_by_its_default_written_out():
+    """'group-prod' equals the group's name group-${Suffix} at the default alone: in a stack deployed with
+    another Suffix it names another stack's group. A value built from the same parameter names it."""
+    from tapcheck.references import names
+
+    tree = {
+        "Parameters": {"Suffix": {"Type": "String", "Default": "prod"}, "Other": {"Type": "String", "Default": "prod"}},
+        "Resources": {
+            "Group": {
+                "Type": "AWS::RDS::DBSubnetGroup",
+                "Properties": {"DBSubnetGroupName": {"Fn::Sub": "group-${Suffix}"}},
+            },
+            "Fixed": {"Type": "AWS::RDS::DBSubnetGroup", "Properties": {"DBSubnetGroupName": "fixed"}},
+        },
+    }
+    model = build_model("t.json", tree)
+    resolve = model.resolver.resolve
+    group, fixed = model.resources["Group"], model.resources["Fixed"]
+    assert names(model, resolve({"Fn::Sub": "group-${Suffix}"}), group)
+    assert names(model, resolve({"Fn::Join": ["-", ["group", {"Ref": "Suffix"}]]}), group)
+    assert not names(model, resolve("group-prod"), group)
+    assert not names(model, resolve({"Fn::Sub": "group-${Other}"}), group)
+    assert names(model, resolve("fixed"), fixed)

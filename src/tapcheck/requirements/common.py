@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from tapcheck.model import Model, ParamRef, Resource, Str, Text, as_bool, as_str, show
+from tapcheck.model import Model, ParamRef, Resource, Str, Text, as_bool, as_str, params_in, show
 from tapcheck.requirements.unit import Violation, violation
 
 CLUSTER = "AWS::RDS::DBCluster"
@@ -137,24 +137,30 @@ def dynamic_reference(value: Any) -> tuple[str, Any, str] | None:
         return None
     head, tail = str(parts[0]), str(parts[-1])
     if len(parts) == 1:
-        if not (head.startswith("{{resolve:") and head.endswith("}}")):
-            return None
-        fields = head[len("{{resolve:") : -2].split(":")
-        if fields[0] == "secretsmanager" and len(fields) >= 2:
-            # secret id may be an ARN, which itself holds colons: key is after 'SecretString'
-            rest = fields[1:]
-            if "SecretString" in rest:
-                at = rest.index("SecretString")
-                key = rest[at + 1] if len(rest) > at + 1 else ""
-                return "secretsmanager", ":".join(rest[:at]), key
-            return "secretsmanager", ":".join(rest), ""
-        return fields[0], ":".join(fields[1:]), ""
+        # the secret id keeps the parameters the text was built from (a name with ${EnvironmentSuffix})
+        return _split_literal_reference(head, params_in(parts[0]))
     if not head.startswith("{{resolve:") or not tail.endswith("}}"):
         return None
     service = head[len("{{resolve:") :].rstrip(":")
     rest = tail[:-2].lstrip(":").split(":")
     key = rest[1] if len(rest) >= 2 and rest[0] == "SecretString" else ""
     return service, parts[1], key
+
+
+def _split_literal_reference(head: str, params: frozenset) -> tuple[str, Any, str] | None:
+    """dynamic_reference of one literal string; the secret id is a Str remembering `params`."""
+    if not (head.startswith("{{resolve:") and head.endswith("}}")):
+        return None
+    fields = head[len("{{resolve:") : -2].split(":")
+    if fields[0] == "secretsmanager" and len(fields) >= 2:
+        # secret id may be an ARN, which itself holds colons: key is after 'SecretString'
+        rest = fields[1:]
+        if "SecretString" in rest:
+            at = rest.index("SecretString")
+            key = rest[at + 1] if len(rest) > at + 1 else ""
+            return "secretsmanager", Str(":".join(rest[:at]), params), key
+        return "secretsmanager", Str(":".join(rest), params), ""
+    return fields[0], Str(":".join(fields[1:]), params), ""
 
 
 def credential_secret(model: Model, cluster: Resource) -> Resource | None:
