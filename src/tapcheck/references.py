@@ -61,14 +61,15 @@ def _pattern_text(value: Any) -> tuple[str, list] | None:
     return "".join(out), symbols
 
 
-def _restore(text: str, symbols: list) -> Any:
-    """The inverse of _pattern_text for a piece of it."""
+def _restore(text: str, symbols: list, params: frozenset = frozenset()) -> Any:
+    """The inverse of _pattern_text for a piece of it; its literal text keeps the parameters the
+    whole value was built from."""
     pieces: list = []
     for index, piece in enumerate(text.split("\x00")):
         if index % 2:
             pieces.append(symbols[int(piece)])
         elif piece:
-            pieces.append(Str(piece))
+            pieces.append(Str(piece, params))
     return _concat(pieces)
 
 
@@ -82,11 +83,14 @@ def arn_tail(value: Any, pattern: re.Pattern) -> tuple | None:
         return None
     text, symbols = found
     match = pattern.fullmatch(text)
-    return tuple(_restore(group, symbols) for group in match.groups()) if match else None
+    params = params_in(value)
+    return tuple(_restore(group, symbols, params) for group in match.groups()) if match else None
 
 
 def _same(a: Any, b: Any) -> bool:
-    return a is not None and b is not None and a == b
+    """The same name in every deployment: equal, and built from the same parameters (the literal
+    'alias/alarms-dev' equals alias/alarms-${Suffix} at the default 'dev' alone)."""
+    return a is not None and b is not None and a == b and params_in(a) == params_in(b)
 
 
 # --- resources named by Ref or by their name -----------------------------------------------------
