@@ -9,8 +9,9 @@ attaches to an existing stack (probes only). Options: src/tapcheck/live/pytest_p
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

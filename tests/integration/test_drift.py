@@ -15,8 +15,9 @@ from __future__ import annotations
 import io
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -104,7 +105,7 @@ def _tags(stack: Drifting, rtype: str) -> list[Change]:
         original = {t["Key"]: t["Value"] for t in rds.list_tags_for_resource(ResourceName=arn)["TagList"]}
         put = lambda tags: rds.add_tags_to_resource(
             ResourceName=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
-        )  # noqa: E731
+        )
         drop = lambda key: rds.remove_tags_from_resource(ResourceName=arn, TagKeys=[key])  # noqa: E731
         calls = ("rds:AddTagsToResource", "rds:RemoveTagsFromResource")
     elif service == "SecretsManager":
@@ -676,9 +677,7 @@ def test_the_emulated_operator_calls_refuse_what_aws_refuses_and_lose_nothing(st
     params = stack.physical(stack.logical("AWS::RDS::DBClusterParameterGroup"))
     values = lambda: {
         p["ParameterName"]: p.get("ParameterValue")
-        for p in rds.describe_db_cluster_parameters(  # noqa: E731
-            DBClusterParameterGroupName=params
-        )["Parameters"]
+        for p in rds.describe_db_cluster_parameters(DBClusterParameterGroupName=params)["Parameters"]
     }
     kept = values()
     with pytest.raises(ClientError) as refused:

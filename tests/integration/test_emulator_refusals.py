@@ -14,7 +14,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from botocore.exceptions import ClientError
 
 from tapcheck.errors import UsageError
@@ -589,25 +588,23 @@ def test_cli_capabilities_choice(local_target, live_options, emulator) -> None:
     import sys
 
     env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
-    run = (
-        lambda *a: subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "tapcheck.cli",
-                "deploy",
-                live_options.template,  # noqa: E731
-                "--stack-name",
-                f"tapcheck-clicap-{uuid.uuid4().hex[:6]}",
-                "--param",
-                f"EnvironmentSuffix={_suffix()}",
-                *a,
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
+    run = lambda *a: subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tapcheck.cli",
+            "deploy",
+            live_options.template,
+            "--stack-name",
+            f"tapcheck-clicap-{uuid.uuid4().hex[:6]}",
+            "--param",
+            f"EnvironmentSuffix={_suffix()}",
+            *a,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     proc = run("--capabilities", "CAPABILITY_IAM")
     assert proc.returncode == 1, proc.stderr

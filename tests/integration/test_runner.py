@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from test_faults import BrokenStack, Smoke, data_probes
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,12 +24,10 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-
 from test_faults import BrokenStack, Smoke, stack  # noqa: F401 - `stack` is a fixture
 from test_runner import (  # noqa: F401 - fixtures
     _ingress,
@@ -70,7 +68,7 @@ def catalog(stack: BrokenStack) -> dict[str, list]:
 _WRITING = re.compile(
     r"LOG:\s+(?:statement|execute [^:]*):\s*(CREATE|INSERT|UPDATE|DELETE|DROP|ALTER|GRANT|REVOKE|"
     r"TRUNCATE|COPY|DO|SELECT\s+set_config|SET\s+(?!search_path|statement_timeout|TRANSACTION))\b",
-    re.I,
+    re.IGNORECASE,
 )
 
 

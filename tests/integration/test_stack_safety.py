@@ -11,14 +11,12 @@ code path pointed at it (AWS_ENDPOINT_URL, NOTES.md):
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -182,8 +180,8 @@ def test_a_malformed_secret_appears_in_no_output_of_smoke_or_drill(
 ) -> None:
     """Smoke runs once on each target (the local one in this process, rendered in every format as
     the command renders it; the AWS path as a command, text), the drill once per format."""
-    from tapcheck.live.smoke import run_smoke
     from tapcheck.live.context import Context
+    from tapcheck.live.smoke import run_smoke
     from tapcheck.report import live
 
     name = two_stacks[1]

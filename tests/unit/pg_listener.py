@@ -148,7 +148,7 @@ class Listener:
         self.sock.close()
         self.thread.join(timeout=5)
 
-    def __enter__(self) -> "Listener":
+    def __enter__(self) -> Listener:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -5,7 +5,7 @@ emulator cannot produce some of these answers (moto confirms every subscription 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.stub import Stubber
@@ -66,7 +66,7 @@ GOOD_POLICY = json.dumps(
         ],
     }
 )
-T0 = datetime(2026, 12, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 def _sub(arn: str, protocol: str = "email") -> dict:

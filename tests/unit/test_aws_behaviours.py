@@ -304,7 +304,9 @@ def test_every_behaviour_row_cites_a_page_and_names_tests_that_exist():
         assert refs, f"{row['behaviour']}: no test named"
         for path, name in refs:
             source = (ROOT / path).read_text()
-            assert re.search(rf"^def {name}\(", source, re.M), f"{row['behaviour']}: {path}::{name} does not exist"
+            assert re.search(rf"^def {name}\(", source, re.MULTILINE), (
+                f"{row['behaviour']}: {path}::{name} does not exist"
+            )
 
 
 def test_the_probe_helpers_keep_allowed_and_denied_apart():

@@ -336,7 +336,7 @@ def test_cli_main_says_it_in_one_line_with_exit_2(monkeypatch, capsys):
 class _ExpiredToken(http.server.BaseHTTPRequestHandler):
     """A loopback endpoint answering every call as AWS does for an expired session token."""
 
-    def do_POST(self):  # noqa: N802 - http.server's name
+    def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         body = (
             b"<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>The security token "

@@ -28,7 +28,7 @@ class _Server:
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 server.requests += 1
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(server.body)))

@@ -140,7 +140,7 @@ def test_every_action_from_outside_the_repository_is_pinned_to_a_commit():
     loose = [u for u in outside if not re.fullmatch(r"[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}", u)]
     assert loose == [], f"pin these to a commit SHA (a tag can be moved): {loose}"
     text = WORKFLOW.read_text()
-    assert all(re.search(rf"uses: {re.escape(u)}  # v\d+\.\d+\.\d+$", text, re.M) for u in outside), (
+    assert all(re.search(rf"uses: {re.escape(u)}  # v\d+\.\d+\.\d+$", text, re.MULTILINE) for u in outside), (
         "each pin says the tag it was taken from"
     )
 

@@ -9,7 +9,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -161,7 +161,7 @@ def test_a_signature_older_or_newer_than_15_minutes_is_refused() -> None:
     request = AWSRequest(method="GET", url="http://127.0.0.1:1/", headers={"Host": "127.0.0.1:1"})
     SigV4Auth(Credentials(KEY, SECRET), "rds", "us-east-1").add_auth(request)
     environ, body = _environ(request)
-    now = datetime.strptime(request.context["timestamp"], "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+    now = datetime.strptime(request.context["timestamp"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
     for later, refused in (
         (timedelta(minutes=14), None),
         (timedelta(minutes=16), api_guard.EXPIRED),

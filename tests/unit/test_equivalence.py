@@ -21,7 +21,7 @@ from tapcheck.mutation.yaml_emit import to_yaml
 SCALE = settings.default.max_examples / 100
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _base(path: str) -> dict:
     return load_base(path)
 

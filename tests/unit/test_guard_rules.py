@@ -24,7 +24,7 @@ def cases_file(rule_file: Path) -> Path:
 
 
 def named_rules(rule_file: Path) -> list[str]:
-    return re.findall(r"^rule\s+(\w+)", rule_file.read_text(), re.M)
+    return re.findall(r"^rule\s+(\w+)", rule_file.read_text(), re.MULTILINE)
 
 
 def test_there_are_rules():
@@ -78,7 +78,7 @@ def test_rule_header_and_messages(rule_file):
         assert field in header, f"header lacks {field}"
     for scenario in ("a) SKIP", "b) PASS", "c) FAIL"):
         assert scenario in header
-    messages = re.findall(r"<<(.*?)>>", text, re.S)
+    messages = re.findall(r"<<(.*?)>>", text, re.DOTALL)
     assert messages, "every check carries a message"
     for message in messages:
         assert message.split()[0] == rule_file.stem, message

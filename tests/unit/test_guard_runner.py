@@ -15,8 +15,7 @@ import pytest
 import yaml
 
 from tapcheck.errors import MissingTool, UsageError
-from tapcheck.findings import Severity
-from tapcheck.findings import unmerged
+from tapcheck.findings import Severity, unmerged
 from tapcheck.gate import evaluate_file
 from tapcheck.tools import guard
 from tapcheck.tools.guard import locate, packs, parse

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from cli_in_process import tapcheck
+
 from tapcheck.live import iam_policy, runner
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +79,7 @@ def lint(document: dict) -> list[tuple[str, str]]:
     return list(_lint(json.dumps(document, sort_keys=True)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _lint(text: str) -> tuple[tuple[str, str], ...]:
     document = json.loads(text)
     with warnings.catch_warnings():

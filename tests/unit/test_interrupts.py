@@ -37,12 +37,11 @@ def test_a_signal_is_a_keyboard_interrupt_carrying_its_exit_code(handled, sig) -
 
 def test_a_signal_during_a_cleanup_waits_for_its_end(handled) -> None:
     done = []
-    with pytest.raises(interrupts.Interrupted) as info:
-        with interrupts.deferred():
-            os.kill(os.getpid(), signal.SIGTERM)
-            for _ in range(1000):
-                pass
-            done.append("cleaned up")  # reached: the signal was held
+    with pytest.raises(interrupts.Interrupted) as info, interrupts.deferred():
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):
+            pass
+        done.append("cleaned up")  # reached: the signal was held
     assert done == ["cleaned up"] and info.value.signum == signal.SIGTERM
 
 

@@ -26,7 +26,7 @@ TOOL_CHECKS = sorted({op.check for op in ops.OPERATORS if op.tools})
 SYNTACTIC = ["shuffle_keys", "rename_logical_ids", "scalars_as_strings", "sub_join_swapped", "reorder_and_extend_tags"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _base(path: str) -> dict:
     return load_base(path)
 

@@ -72,12 +72,14 @@ def used_items(text: str, module_text: str) -> set[tuple[str, str]]:
         if name.lower() not in _KEYWORDS and before[0].upper() not in ("TABLE", "EXISTS", "INTO", "AS"):
             items.add(("function", name.lower()))
     for name in re.findall(
-        r"\b(?:FROM|JOIN|INTO|TABLE|EXISTS)\s+([A-Za-z_{][A-Za-z0-9_.{}]*)(?![A-Za-z0-9_.{}]|\s*\()", text, re.I
+        r"\b(?:FROM|JOIN|INTO|TABLE|EXISTS)\s+([A-Za-z_{][A-Za-z0-9_.{}]*)(?![A-Za-z0-9_.{}]|\s*\()",
+        text,
+        re.IGNORECASE,
     ):
         if name.upper() not in ("LATERAL", "IF"):
             # pg_catalog.pg_roles is pg_roles: the probes name the catalog's schema to dodge look-alikes
             items.add(("relation", _placeholder(name, module_text).removeprefix("pg_catalog.")))
-    for name in re.findall(r"^\s*(?:SHOW|SET)\s+(?!TRANSACTION\b)([A-Za-z_.]+)", text, re.I):
+    for name in re.findall(r"^\s*(?:SHOW|SET)\s+(?!TRANSACTION\b)([A-Za-z_.]+)", text, re.IGNORECASE):
         items.add(("setting", name.lower()))
     return items
 
@@ -85,7 +87,7 @@ def used_items(text: str, module_text: str) -> set[tuple[str, str]]:
 def _placeholder(name: str, module_text: str) -> str:
     """{PROBE_TABLE} -> the module constant's value."""
     if name == "{}":
-        found = re.search(r'^PROBE_TABLE = "([a-z_]+)"', module_text, re.M)
+        found = re.search(r'^PROBE_TABLE = "([a-z_]+)"', module_text, re.MULTILINE)
         return found.group(1) if found else name
     return name.lower()
 

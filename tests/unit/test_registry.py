@@ -50,7 +50,9 @@ def test_shared_facts_are_one_check_carrying_every_requirement():
 
 def test_every_guard_rule_is_mapped_to_a_check_by_data():
     declared = {rule for rule in REG.guard_rules}
-    on_disk = {m for f in rules_root().glob("*/*.guard") for m in re.findall(r"^rule\s+(\w+)", f.read_text(), re.M)}
+    on_disk = {
+        m for f in rules_root().glob("*/*.guard") for m in re.findall(r"^rule\s+(\w+)", f.read_text(), re.MULTILINE)
+    }
     assert on_disk == declared
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from cli_in_process import ROOT, tapcheck
 
 SNAPSHOTS = {"seed_template": "tests/fixtures/seed_template.json", "TapStack": "lib/TapStack.json"}
@@ -17,5 +16,5 @@ SNAPSHOTS = {"seed_template": "tests/fixtures/seed_template.json", "TapStack": "
 def test_the_json_report_is_the_snapshot(name):
     run = tapcheck("check", SNAPSHOTS[name], "--format", "json", "--no-config")
     expected = json.loads((ROOT / "tests" / "fixtures" / "results" / f"{name}.json").read_text())
-    assert json.loads(run.stdout) == expected, f"the report changed: run scripts/update-snapshots and review the diff"
+    assert json.loads(run.stdout) == expected, "the report changed: run scripts/update-snapshots and review the diff"
     assert run.returncode == (0 if expected["compliant"] else 1)

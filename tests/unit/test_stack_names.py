@@ -6,12 +6,12 @@ destroy and drill on AWS need the name repeated."""
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from botocore.stub import Stubber
-
 from cli_in_process import tapcheck
+
 from tapcheck.errors import UsageError
 from tapcheck.live import stack_names
 
@@ -188,7 +188,7 @@ def _stack(name: str, stack_id: str | None = None, status: str = "CREATE_COMPLET
     return {
         "StackName": name,
         "StackId": stack_id or ARN.replace("tapstack-prod", name),
-        "CreationTime": datetime(2026, 1, 1, tzinfo=timezone.utc),
+        "CreationTime": datetime(2026, 1, 1, tzinfo=UTC),
         "StackStatus": status,
     }
 

@@ -4,7 +4,7 @@ the models' handler rules), how deploy checks CloudFormation's change set agains
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -160,7 +160,7 @@ def test_every_resource_either_side_changes_gets_a_row() -> None:
 
 # --- events -------------------------------------------------------------------------------------
 def test_an_event_shows_the_time_since_the_operation_started_and_its_reason() -> None:
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     line = format_event(
         {
             "Timestamp": start + timedelta(seconds=754.25),

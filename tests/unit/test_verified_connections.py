@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-
 from pg_listener import Listener
+
 from tapcheck.emulator import tls as emulator_tls
 from tapcheck.live.context import Context, Fail
 from tapcheck.live.target import Target
