@@ -53,11 +53,13 @@ def inventory(target) -> dict[str, set[str]]:
     }
 
 
-def _client_error(call) -> tuple[str, str]:
+def _client_error(call, /, **kwargs) -> tuple[str, str]:
+    """The error code and message of call(**kwargs), which must raise ClientError. The arguments are
+    passed here, not closed over in a lambda, so a loop's current values are the ones sent."""
     from botocore.exceptions import ClientError
 
     with pytest.raises(ClientError) as info:
-        call()
+        call(**kwargs)
     err = info.value.response["Error"]
     return err["Code"], err["Message"]
 
@@ -153,7 +155,7 @@ def test_parameter_types_on_create_update_and_change_set(local_target, network) 
     for change, text in refusals:
         name = f"tapcheck-types-{uuid.uuid4().hex[:6]}"
         code, message = _client_error(
-            lambda: cfn.create_stack(StackName=name, TemplateBody=body, Parameters=_params(**{**good, **change}))
+            cfn.create_stack, StackName=name, TemplateBody=body, Parameters=_params(**{**good, **change})
         )
         assert code == "ValidationError" and text in message, (change, message)
         with pytest.raises(UsageError):  # no stack record is left
@@ -325,13 +327,12 @@ def test_the_rds_and_kms_apis_refuse_what_aws_refuses_and_create_nothing(local_t
     suffix = _suffix()
     for identifier in ("c" * 64, "under_score", "double--hyphen", "1digit"):
         code, message = _client_error(
-            lambda: rds.create_db_cluster(
-                DBClusterIdentifier=identifier,
-                Engine="aurora-postgresql",
-                EngineVersion="15.12",
-                MasterUsername="someone",
-                MasterUserPassword="password12",
-            )
+            rds.create_db_cluster,
+            DBClusterIdentifier=identifier,
+            Engine="aurora-postgresql",
+            EngineVersion="15.12",
+            MasterUsername="someone",
+            MasterUserPassword="password12",
         )
         assert (code, message.split(" Identifiers")[0]) == (
             "InvalidParameterValue",
@@ -341,9 +342,10 @@ def test_the_rds_and_kms_apis_refuse_what_aws_refuses_and_create_nothing(local_t
     net = deploy.ensure_network(local_target, f"names-{suffix}")
     for name in ("default", "Default", "9groups", "slash/group", "g" * 256):
         code, _ = _client_error(
-            lambda: rds.create_db_subnet_group(
-                DBSubnetGroupName=name, DBSubnetGroupDescription="x", SubnetIds=[net["SubnetId1"], net["SubnetId2"]]
-            )
+            rds.create_db_subnet_group,
+            DBSubnetGroupName=name,
+            DBSubnetGroupDescription="x",
+            SubnetIds=[net["SubnetId1"], net["SubnetId2"]],
         )
         assert code == "InvalidParameterValue"
     locked = json.dumps(
