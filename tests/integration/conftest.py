@@ -8,6 +8,7 @@ attaches to an existing stack (probes only). Options: src/tapcheck/live/pytest_p
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,3 +145,94 @@ def live_stack(live_options: Any, target: Any) -> Iterator[Any]:
             target.client("rds").describe_db_clusters(DBClusterIdentifier=cluster_id)
         with pytest.raises(ClientError):
             target.client("secretsmanager").get_secret_value(SecretId=secret_arn)
+
+
+# --- fixtures more than one module uses: defined here once, not imported into each module ----------
+# `stack` serves test_faults.py and test_smoke_safety.py; a module wanting another stack defines its
+# own `stack`, which takes precedence. The boundary fixtures are module-scoped, as they were: each
+# module requesting them starts an emulator of its own.
+@pytest.fixture
+def stack(local_target, live_options, emulator):
+    """A stack of its own for one drill, destroyed afterwards: the destroy must succeed after the
+    fault and leave no stack, cluster, data directory or PostgreSQL process behind."""
+    from botocore.exceptions import ClientError
+    from test_faults import BrokenStack, _deploy, _interlock_segments
+
+    from tapcheck.live import deploy
+
+    name = _deploy(local_target, live_options.template, "flt")
+    broken = BrokenStack(local_target, name, emulator["root"])
+    yield broken
+    segments = _interlock_segments(broken.cluster_dir)
+    try:
+        deploy.destroy(local_target, name)
+    except deploy.DeployFailed as e:
+        pytest.fail(f"destroy after the fault failed ({e.status}): resource {e.resource}: {e.reason}")
+    with pytest.raises(UsageError):
+        deploy.describe(local_target, name)
+    with pytest.raises(ClientError):
+        local_target.client("rds").describe_db_clusters(DBClusterIdentifier=broken.cluster_id)
+    assert not broken.cluster_dir.exists(), f"{broken.cluster_dir} left behind"
+    assert not pg_processes_under(str(broken.cluster_dir)), "PostgreSQL processes left behind"
+    left = segments & {int(row.split()[1]) for row in Path("/proc/sysvipc/shm").read_text().splitlines()[1:]}
+    assert not left, f"System V shared memory segments of the stack's servers left behind: {left}"
+    assert (
+        local_target.client("ec2").describe_vpcs(Filters=[{"Name": f"tag:{deploy.NETWORK_TAG}", "Values": [name]}])[
+            "Vpcs"
+        ]
+        == []
+    ), "the stack's VPC left behind"
+
+
+@pytest.fixture(scope="module")
+def boundary_emulator(tmp_path_factory: pytest.TempPathFactory, live_options: Any) -> Any:
+    from test_runner import foreign_namespaces
+
+    from tapcheck.emulator import control, netns
+
+    if live_options.target != "local" or live_options.stack_name:
+        pytest.skip("starts an emulator of its own: local target only")
+    if netns.unavailable():
+        if os.geteuid() == 0:  # CI runs as root: the runner path must be exercised there
+            pytest.fail(netns.unavailable())
+        pytest.skip(netns.unavailable())
+    before = set(netns.existing())
+    state = tmp_path_factory.mktemp("boundary") / "state.json"
+    st = control.start(port=0, path=state, tie_to_caller=True, network_boundary=True)
+    assert st["network_boundary"] is True
+    try:
+        yield {**st, "state": str(state), "before": before}
+    finally:
+        control.stop(state)
+        left = set(netns.existing()) - before - foreign_namespaces(st["root"])
+        assert not left, f"namespaces left: {left}"
+        assert not Path(st["root"]).exists()
+        assert not control.processes_under(st["root"]), "PostgreSQL left behind"
+
+
+@pytest.fixture(scope="module")
+def aws_env(boundary_emulator: Any) -> dict[str, str]:
+    from tapcheck.emulator import control
+
+    env = dict(os.environ, **control.environment(boundary_emulator["state"]))
+    env["TAPCHECK_CA_BUNDLE"] = boundary_emulator["ca_cert"]  # the servers verify against the emulator's CA
+    env.pop("AWS_PROFILE", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def boundary_stack(boundary_emulator: Any, live_options: Any) -> Any:
+    from test_faults import BrokenStack
+    from test_runner import _ingress, subscribe_on_call
+
+    from tapcheck.live import deploy
+    from tapcheck.live.target import resolve
+
+    tgt = resolve("local", state=boundary_emulator["state"])
+    name = f"tapcheck-rnr-{uuid.uuid4().hex[:6]}"
+    deploy.deploy(tgt, live_options.template, name, {"EnvironmentSuffix": "rnr" + uuid.uuid4().hex[:6]})
+    broken = BrokenStack(tgt, name, boundary_emulator["root"])
+    subscribe_on_call(broken)  # a production stack has someone to page: smoke's read-only H4 requires it
+    yield broken
+    _ingress(broken, allow=False)
+    deploy.destroy(tgt, name)

@@ -478,38 +478,6 @@ class BrokenStack:
         return Smoke(rc, out.getvalue())
 
 
-@pytest.fixture
-def stack(local_target, live_options, emulator):
-    """A stack of its own for one drill, destroyed afterwards: the destroy must succeed after the
-    fault and leave no stack, cluster, data directory or PostgreSQL process behind."""
-    from botocore.exceptions import ClientError
-
-    from tapcheck.live import deploy
-
-    name = _deploy(local_target, live_options.template, "flt")
-    broken = BrokenStack(local_target, name, emulator["root"])
-    yield broken
-    segments = _interlock_segments(broken.cluster_dir)
-    try:
-        deploy.destroy(local_target, name)
-    except deploy.DeployFailed as e:
-        pytest.fail(f"destroy after the fault failed ({e.status}): resource {e.resource}: {e.reason}")
-    with pytest.raises(UsageError):
-        deploy.describe(local_target, name)
-    with pytest.raises(ClientError):
-        local_target.client("rds").describe_db_clusters(DBClusterIdentifier=broken.cluster_id)
-    assert not broken.cluster_dir.exists(), f"{broken.cluster_dir} left behind"
-    assert not pg_processes_under(str(broken.cluster_dir)), "PostgreSQL processes left behind"
-    left = segments & {int(row.split()[1]) for row in Path("/proc/sysvipc/shm").read_text().splitlines()[1:]}
-    assert not left, f"System V shared memory segments of the stack's servers left behind: {left}"
-    assert (
-        local_target.client("ec2").describe_vpcs(Filters=[{"Name": f"tag:{deploy.NETWORK_TAG}", "Values": [name]}])[
-            "Vpcs"
-        ]
-        == []
-    ), "the stack's VPC left behind"
-
-
 def _interlock_segments(cluster_dir: Path) -> set[int]:
     """The System V segments the cluster's postmasters hold or held (postmaster.pid's seventh line:
     key and id), a killed one's included."""

@@ -64,40 +64,6 @@ def handler_processes(emulator_pid: int) -> list[int]:
     return ours
 
 
-@pytest.fixture(scope="module")
-def boundary_emulator(tmp_path_factory: pytest.TempPathFactory, live_options: Any) -> Any:
-    from tapcheck.emulator import control, netns
-
-    if live_options.target != "local" or live_options.stack_name:
-        pytest.skip("starts an emulator of its own: local target only")
-    if netns.unavailable():
-        if os.geteuid() == 0:  # CI runs as root: the runner path must be exercised there
-            pytest.fail(netns.unavailable())
-        pytest.skip(netns.unavailable())
-    before = set(netns.existing())
-    state = tmp_path_factory.mktemp("boundary") / "state.json"
-    st = control.start(port=0, path=state, tie_to_caller=True, network_boundary=True)
-    assert st["network_boundary"] is True
-    try:
-        yield {**st, "state": str(state), "before": before}
-    finally:
-        control.stop(state)
-        left = set(netns.existing()) - before - foreign_namespaces(st["root"])
-        assert not left, f"namespaces left: {left}"
-        assert not Path(st["root"]).exists()
-        assert not control.processes_under(st["root"]), "PostgreSQL left behind"
-
-
-@pytest.fixture(scope="module")
-def aws_env(boundary_emulator: Any) -> dict[str, str]:
-    from tapcheck.emulator import control
-
-    env = dict(os.environ, **control.environment(boundary_emulator["state"]))
-    env["TAPCHECK_CA_BUNDLE"] = boundary_emulator["ca_cert"]  # the servers verify against the emulator's CA
-    env.pop("AWS_PROFILE", None)
-    return env
-
-
 @pytest.fixture
 def aws_path(boundary_emulator: Any, aws_code_path_to: Any) -> Any:
     """The AWS code path in this process, pointed at the boundary emulator (AWS_ENDPOINT_URL); its
@@ -106,21 +72,6 @@ def aws_path(boundary_emulator: Any, aws_code_path_to: Any) -> Any:
 
     aws_code_path_to(boundary_emulator["state"])
     return Target("aws", "us-east-1", ca_bundle=boundary_emulator["ca_cert"])
-
-
-@pytest.fixture(scope="module")
-def boundary_stack(boundary_emulator: Any, live_options: Any) -> Any:
-    from tapcheck.live import deploy
-    from tapcheck.live.target import resolve
-
-    tgt = resolve("local", state=boundary_emulator["state"])
-    name = f"tapcheck-rnr-{uuid.uuid4().hex[:6]}"
-    deploy.deploy(tgt, live_options.template, name, {"EnvironmentSuffix": "rnr" + uuid.uuid4().hex[:6]})
-    broken = BrokenStack(tgt, name, boundary_emulator["root"])
-    subscribe_on_call(broken)  # a production stack has someone to page: smoke's read-only H4 requires it
-    yield broken
-    _ingress(broken, allow=False)
-    deploy.destroy(tgt, name)
 
 
 def subscribe_on_call(stack: BrokenStack) -> str:

@@ -28,16 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_faults import BrokenStack, Smoke, stack  # noqa: F401 - `stack` is a fixture
-from test_runner import (  # noqa: F401 - fixtures
-    _ingress,
-    assert_nothing_left,
-    aws_env,
-    boundary_emulator,
-    boundary_stack,
-    handler_processes,
-    subscribe_on_call,
-)
+from test_faults import BrokenStack, Smoke
+from test_runner import _ingress, assert_nothing_left, handler_processes, subscribe_on_call
 
 ROOT = Path(__file__).resolve().parents[2]
 LOW = "app_owner"  # the low-privileged role of the escalation drill
