@@ -607,6 +607,7 @@ def test_cli_capabilities_choice(local_target, live_options, emulator) -> None:
         text=True,
         env=env,
         timeout=120,
+        check=False,
     )
     proc = run("--capabilities", "CAPABILITY_IAM")
     assert proc.returncode == 1, proc.stderr

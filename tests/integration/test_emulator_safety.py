@@ -35,6 +35,7 @@ def _cli(*args: str, env: dict | None = None, timeout: float = 120) -> subproces
         env=env,
         timeout=timeout,
         cwd=ROOT,
+        check=False,
     )
 
 

@@ -195,14 +195,16 @@ def test_cli_on_the_aws_path_refuses_without_the_name_repeated_then_drills(local
         (["--confirm-stack", stack + "x"], "is not the stack's name"),
     ):
         refused = subprocess.run(
-            cmd + extra, capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL
+            cmd + extra, capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL, check=False
         )
         assert refused.returncode == 2, refused.stdout + refused.stderr
         assert problem in refused.stderr and f"--confirm-stack {stack}" in refused.stderr, refused.stderr
         assert refused.stderr.count("\n") == 1 and refused.stdout == "", refused.stderr
         assert _writer(_cluster(local_target, stack)) == before  # nothing happened
 
-    ran = subprocess.run(cmd + ["--confirm-stack", stack], capture_output=True, text=True, env=env, timeout=300)
+    ran = subprocess.run(
+        cmd + ["--confirm-stack", stack], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "0 lost" in ran.stdout and "5 passed, 0 failed" in ran.stdout, ran.stdout
     assert _writer(_cluster(local_target, stack)) != before
@@ -245,6 +247,7 @@ def test_a_decoy_stacks_outputs_cannot_steer_the_drill_to_another_stacks_cluster
             text=True,
             env=_aws_env(emulator),
             timeout=120,
+            check=False,
         )
         assert ran.returncode == 2 and ran.stdout == "", ran.stdout + ran.stderr
         line = ran.stderr.strip()
@@ -285,6 +288,7 @@ def test_a_cluster_with_one_instance_fails_c6(local_target, live_options, tmp_pa
             text=True,
             env=env,
             timeout=120,
+            check=False,
         )
         assert ran.returncode == 1, ran.stdout + ran.stderr
         assert "FAIL C6  a reader to fail over to - the cluster has 1 instance(s)" in ran.stdout
@@ -301,6 +305,7 @@ def test_cli_exit_codes_on_the_local_target(local_target, emulator) -> None:
         text=True,
         env=env,
         timeout=60,
+        check=False,
     )
     assert missing.returncode == 2 and "does not exist" in missing.stderr, missing.stdout + missing.stderr
 

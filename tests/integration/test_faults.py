@@ -128,6 +128,7 @@ def test_template_with_log_statement_none_deploys_and_smoke_cli_names_r7(
             text=True,
             env=env,
             timeout=120,
+            check=False,
         )
         assert proc.returncode == 1, proc.stdout + proc.stderr
         assert "failed requirements: R7, C5" in proc.stdout
@@ -196,6 +197,7 @@ def test_failed_deploy_cli_prints_resource_and_reason(local_target, emulator, te
         text=True,
         env=env,
         timeout=120,
+        check=False,
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "resource AuroraCluster" in proc.stderr
@@ -513,6 +515,7 @@ def test_writer_killed_fails_every_probe_that_logs_in_to_the_writer(stack, emula
         text=True,
         env=env,
         timeout=120,
+        check=False,
     )
     smoke = Smoke(proc.returncode, proc.stdout)
     assert "Traceback" not in proc.stderr, proc.stderr

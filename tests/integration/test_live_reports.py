@@ -41,7 +41,12 @@ def broken_stack(local_target, live_options, tmp_path_factory):
 def smoke_cli(emulator, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
     return subprocess.run(
-        [sys.executable, "-m", "tapcheck.cli", "smoke", *args], capture_output=True, text=True, env=env, timeout=180
+        [sys.executable, "-m", "tapcheck.cli", "smoke", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=False,
     )
 
 

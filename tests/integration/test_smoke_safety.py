@@ -127,6 +127,7 @@ def smoke_cli(env: dict[str, str], name: str, *extra: str, target: str = "aws") 
         env=env,
         cwd=ROOT,
         timeout=300,
+        check=False,
     )
     return Smoke(proc.returncode, proc.stdout + proc.stderr)
 

@@ -64,6 +64,7 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
         cwd=ROOT,
         timeout=300,
         stdin=subprocess.DEVNULL,
+        check=False,
     )
 
 

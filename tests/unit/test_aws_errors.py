@@ -375,6 +375,7 @@ def test_smoke_on_aws_with_expired_credentials_is_one_line_exit_2(tmp_path):
             capture_output=True,
             text=True,
             timeout=120,
+            check=False,
         )
     finally:
         server.shutdown()

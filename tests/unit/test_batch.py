@@ -53,7 +53,9 @@ def copies_of_the_template(tmp_path: Path) -> list[str]:
 
 def in_a_fresh_process(script: str, *argv: str) -> dict:
     """What the script prints (JSON), run in a new process whose one thread lets the batch fork."""
-    run = subprocess.run([sys.executable, "-c", script, *argv], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", script, *argv], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
 

@@ -55,6 +55,7 @@ def console(tmp_path: Path, *argv: str, thread: bool = False) -> tuple[subproces
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
     )
     return done, marks.read_text().splitlines() if marks.exists() else []
 
@@ -103,6 +104,7 @@ def test_a_reader_that_leaves_early_changes_nothing(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         timeout=300,
+        check=False,
     )
     assert reader.stdin is not None
     reader.stdin.close()

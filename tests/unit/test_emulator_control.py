@@ -79,6 +79,7 @@ def test_cli_lines_for_bad_port_and_missing_emulator(tmp_path: Path) -> None:
         text=True,
         env=env,
         timeout=60,
+        check=False,
     )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "out of range" in proc.stderr and "internal error" not in proc.stderr
@@ -88,6 +89,7 @@ def test_cli_lines_for_bad_port_and_missing_emulator(tmp_path: Path) -> None:
         text=True,
         env=env,
         timeout=60,
+        check=False,
     )
     assert proc.returncode == 2
     assert "the local emulator is not running" in proc.stderr and "Traceback" not in proc.stderr

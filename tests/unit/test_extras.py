@@ -49,6 +49,7 @@ def built_wheel(tmp_path_factory) -> Path:
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
     )
     assert build.returncode == 0, build.stderr
     return dist
@@ -80,6 +81,7 @@ def make_venv(where: Path, requirement: str, dist: Path) -> Path:
         text=True,
         timeout=600,
         env={**os.environ, "PIP_CONSTRAINT": ""},
+        check=False,
     )
     assert install.returncode == 0, install.stdout + install.stderr
     return where
@@ -119,6 +121,7 @@ def run(venv: Path, *args: str, cwd: Path, timeout: int = 120, **env: str) -> su
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
     )
 
 
@@ -220,6 +223,7 @@ def test_the_lsp_extra_serves(built_wheel, tmp_path):
         env=environment,
         capture_output=True,
         timeout=120,
+        check=False,
     )
     assert served.returncode == 0, served.stderr.decode()
     assert b'"serverInfo": {"name": "tapcheck"' in served.stdout or b'"name":"tapcheck"' in served.stdout, served.stdout

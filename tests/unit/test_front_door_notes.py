@@ -21,7 +21,7 @@ TEMPLATE = ROOT / "lib" / "TapStack.json"
 
 def tapcheck(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "tapcheck.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "tapcheck.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
     )
 
 

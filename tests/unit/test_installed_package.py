@@ -64,6 +64,7 @@ def installed(tmp_path_factory) -> dict:
         capture_output=True,
         text=True,
         timeout=600,
+        check=False,
     )
     assert build.returncode == 0, build.stderr
     assert (site / "tapcheck" / "rules" / "r04_backups" / "requirement.toml").is_file()
@@ -117,6 +118,7 @@ def test_the_installed_package_gives_the_checkouts_verdict(installed, user_repo)
         capture_output=True,
         text=True,
         timeout=60,
+        check=False,
     )
     assert where.stdout.strip().startswith(str(installed["site"])), where
     args = ["check", "lib/TapStack.json", "lib/broken.json", "--format", "json"]
@@ -127,6 +129,7 @@ def test_the_installed_package_gives_the_checkouts_verdict(installed, user_repo)
         capture_output=True,
         text=True,
         timeout=600,
+        check=False,
     )
     assert run.returncode == 1, run.stderr
     assert run.stderr.splitlines()[0].startswith("tapcheck: fetching cfn-guard 3.1.1"), run.stderr
@@ -148,6 +151,7 @@ def test_the_installed_package_gives_the_checkouts_verdict(installed, user_repo)
         capture_output=True,
         text=True,
         timeout=600,
+        check=False,
     )
     assert reference.returncode == 1, reference.stderr
     installed_reports = json.loads(run.stdout)["templates"]
@@ -172,6 +176,7 @@ def test_the_installed_package_gives_the_checkouts_verdict(installed, user_repo)
         capture_output=True,
         text=True,
         timeout=600,
+        check=False,
     )
     assert second.returncode == 0 and second.stderr == ""  # provisioned once
     assert second.stdout.startswith("config: none")

@@ -175,6 +175,7 @@ def check(path: Path, fmt: str) -> dict:
         capture_output=True,
         text=True,
         timeout=180,
+        check=False,
     )
     assert run.returncode == 1, run.stderr
     return json.loads(run.stdout)

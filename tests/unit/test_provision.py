@@ -42,7 +42,7 @@ def offline_index(monkeypatch, tmp_path) -> Path:
 
 
 def guard_version(binary: str) -> str:
-    return subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+    return subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30, check=True).stdout.strip()
 
 
 def test_first_use_fetches_the_wheel_once_with_one_progress_line(offline_index, capsys):
@@ -151,6 +151,7 @@ def test_the_cli_reports_a_missing_tool_with_exit_3(tmp_path):
         text=True,
         env=env,
         timeout=300,
+        check=False,
     )
     assert run.returncode == 3, run.stderr
     lines = run.stderr.strip().splitlines()

@@ -230,6 +230,7 @@ def batch_check(*paths: Path, fmt: str = "json") -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
     )
 
 
@@ -262,6 +263,7 @@ def test_quiet_names_each_failing_template(tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
+        check=False,
     )
     assert run.returncode == 1, run.stderr
     headers = [line for line in run.stdout.splitlines() if not line.startswith(" ")]
