@@ -106,12 +106,12 @@ def live_stack(live_options: Any, target: Any) -> Iterator[Any]:
     from tapcheck.live import deploy
     from tapcheck.live.context import Context
 
-    db = dict(
-        db_host=live_options.db_host,
-        db_port=live_options.db_port,
-        db_reader_host=live_options.db_reader_host,
-        db_reader_port=live_options.db_reader_port,
-    )
+    db = {
+        "db_host": live_options.db_host,
+        "db_port": live_options.db_port,
+        "db_reader_host": live_options.db_reader_host,
+        "db_reader_port": live_options.db_reader_port,
+    }
     if live_options.stack_name:
         try:
             deploy.describe(target, live_options.stack_name)

@@ -167,58 +167,58 @@ def _cluster(stack: Drifting, other_sg: str) -> list[Change]:
         # A newer minor is what AWS's automatic upgrade does: it holds, with a note (tests/unit/test_drift_table.py).
         # An older one stands here for any version the template does not hold (the emulator does not
         # refuse the downgrade that AWS's ModifyDBCluster cannot make).
-        ("EngineVersion", dict(EngineVersion="15.10"), dict(EngineVersion=before["EngineVersion"]), ()),
-        ("AutoMinorVersionUpgrade", dict(AutoMinorVersionUpgrade=False), dict(AutoMinorVersionUpgrade=True), ()),
+        ("EngineVersion", {"EngineVersion": "15.10"}, {"EngineVersion": before["EngineVersion"]}, ()),
+        ("AutoMinorVersionUpgrade", {"AutoMinorVersionUpgrade": False}, {"AutoMinorVersionUpgrade": True}, ()),
         (
             "DBClusterParameterGroupName",
-            dict(DBClusterParameterGroupName="default.aurora-postgresql15"),
-            dict(DBClusterParameterGroupName=before["DBClusterParameterGroup"]),
+            {"DBClusterParameterGroupName": "default.aurora-postgresql15"},
+            {"DBClusterParameterGroupName": before["DBClusterParameterGroup"]},
             (),
         ),
         (
             "VpcSecurityGroupIds",
-            dict(VpcSecurityGroupIds=[other_sg]),
-            dict(VpcSecurityGroupIds=[g["VpcSecurityGroupId"] for g in before["VpcSecurityGroups"]]),
+            {"VpcSecurityGroupIds": [other_sg]},
+            {"VpcSecurityGroupIds": [g["VpcSecurityGroupId"] for g in before["VpcSecurityGroups"]]},
             (),
         ),
-        ("DeletionProtection", dict(DeletionProtection=True), dict(DeletionProtection=False), ()),
+        ("DeletionProtection", {"DeletionProtection": True}, {"DeletionProtection": False}, ()),
         (
             "BackupRetentionPeriod",
-            dict(BackupRetentionPeriod=3),
-            dict(BackupRetentionPeriod=before["BackupRetentionPeriod"]),
+            {"BackupRetentionPeriod": 3},
+            {"BackupRetentionPeriod": before["BackupRetentionPeriod"]},
             (),
         ),
         (
             "PreferredBackupWindow",
-            dict(PreferredBackupWindow="05:00-06:00"),
-            dict(PreferredBackupWindow=before["PreferredBackupWindow"]),
+            {"PreferredBackupWindow": "05:00-06:00"},
+            {"PreferredBackupWindow": before["PreferredBackupWindow"]},
             (),
         ),
         (
             "PreferredMaintenanceWindow",
-            dict(PreferredMaintenanceWindow="sun:04:00-sun:05:00"),
-            dict(PreferredMaintenanceWindow=before["PreferredMaintenanceWindow"]),
+            {"PreferredMaintenanceWindow": "sun:04:00-sun:05:00"},
+            {"PreferredMaintenanceWindow": before["PreferredMaintenanceWindow"]},
             (),
         ),
         (
             "EnableCloudwatchLogsExports",
-            dict(CloudwatchLogsExportConfiguration={"DisableLogTypes": ["postgresql"]}),
-            dict(CloudwatchLogsExportConfiguration={"EnableLogTypes": ["postgresql"]}),
+            {"CloudwatchLogsExportConfiguration": {"DisableLogTypes": ["postgresql"]}},
+            {"CloudwatchLogsExportConfiguration": {"EnableLogTypes": ["postgresql"]}},
             (),
         ),
         (
             "ServerlessV2ScalingConfiguration.MinCapacity",
-            dict(ServerlessV2ScalingConfiguration={"MinCapacity": 1, "MaxCapacity": 2}),
-            dict(ServerlessV2ScalingConfiguration=scaling),
+            {"ServerlessV2ScalingConfiguration": {"MinCapacity": 1, "MaxCapacity": 2}},
+            {"ServerlessV2ScalingConfiguration": scaling},
             ("ServerlessV2ScalingConfiguration.MaxCapacity",),
         ),
         (
             "EnableIAMDatabaseAuthentication",
-            dict(EnableIAMDatabaseAuthentication=False),
-            dict(EnableIAMDatabaseAuthentication=True),
+            {"EnableIAMDatabaseAuthentication": False},
+            {"EnableIAMDatabaseAuthentication": True},
             (),
         ),
-        ("CopyTagsToSnapshot", dict(CopyTagsToSnapshot=False), dict(CopyTagsToSnapshot=True), ()),
+        ("CopyTagsToSnapshot", {"CopyTagsToSnapshot": False}, {"CopyTagsToSnapshot": True}, ()),
     ]
     return [
         Change(logical, label, ("rds:ModifyDBCluster",), modify(**change), modify(**back), also)
@@ -236,11 +236,11 @@ def _instance(stack: Drifting) -> list[Change]:
 
     other_role = before["MonitoringRoleArn"].rsplit("/", 1)[0] + "/someone-elses-monitoring-role"
     cases = [
-        ("DBInstanceClass", dict(DBInstanceClass="db.r6g.large"), dict(DBInstanceClass=before["DBInstanceClass"])),
-        ("PubliclyAccessible", dict(PubliclyAccessible=True), dict(PubliclyAccessible=False)),
-        ("AutoMinorVersionUpgrade", dict(AutoMinorVersionUpgrade=False), dict(AutoMinorVersionUpgrade=True)),
-        ("MonitoringInterval", dict(MonitoringInterval=30), dict(MonitoringInterval=before["MonitoringInterval"])),
-        ("MonitoringRoleArn", dict(MonitoringRoleArn=other_role), dict(MonitoringRoleArn=before["MonitoringRoleArn"])),
+        ("DBInstanceClass", {"DBInstanceClass": "db.r6g.large"}, {"DBInstanceClass": before["DBInstanceClass"]}),
+        ("PubliclyAccessible", {"PubliclyAccessible": True}, {"PubliclyAccessible": False}),
+        ("AutoMinorVersionUpgrade", {"AutoMinorVersionUpgrade": False}, {"AutoMinorVersionUpgrade": True}),
+        ("MonitoringInterval", {"MonitoringInterval": 30}, {"MonitoringInterval": before["MonitoringInterval"]}),
+        ("MonitoringRoleArn", {"MonitoringRoleArn": other_role}, {"MonitoringRoleArn": before["MonitoringRoleArn"]}),
     ]
     return [
         Change(logical, label, ("rds:ModifyDBInstance",), modify(**change), modify(**back))

@@ -128,13 +128,13 @@ def _params(**values: str) -> list[dict[str, str]]:
 
 def test_parameter_types_on_create_update_and_change_set(local_target, network) -> None:
     cfn = local_target.client("cloudformation")
-    good = dict(
-        Count="3",
-        Ports="80,443",
-        Names="a, b",
-        Subnet=network["SubnetId1"],
-        Subnets=f"{network['SubnetId1']},{network['SubnetId2']}",
-    )
+    good = {
+        "Count": "3",
+        "Ports": "80,443",
+        "Names": "a, b",
+        "Subnet": network["SubnetId1"],
+        "Subnets": f"{network['SubnetId1']},{network['SubnetId2']}",
+    }
     body = json.dumps(TYPES_TEMPLATE)
     refusals = [
         ({"Count": "three"}, "Parameter 'Count' must be a number"),
@@ -564,14 +564,14 @@ def test_cluster_without_parameter_group_gets_the_aurora_postgresql15_default(lo
                 "SecretString"
             ]
         )
-        common = dict(
-            host=outputs["ClusterEndpoint"],
-            port=int(outputs["ClusterPort"]),
-            user=creds["username"],
-            password=creds["password"],
-            dbname="postgres",
-            connect_timeout=5,
-        )
+        common = {
+            "host": outputs["ClusterEndpoint"],
+            "port": int(outputs["ClusterPort"]),
+            "user": creds["username"],
+            "password": creds["password"],
+            "dbname": "postgres",
+            "connect_timeout": 5,
+        }
         with psycopg.connect(sslmode="require", **common) as conn:  # TLS available
             assert conn.info.pgconn.ssl_in_use
             assert conn.execute("SHOW log_statement").fetchone()[0] == "none"

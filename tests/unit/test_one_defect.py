@@ -91,7 +91,7 @@ def test_the_worst_severity_wins_whoever_speaks():
 
 def test_each_missing_tag_is_one_finding_with_the_guard_clause_that_names_it():
     tags = "/Resources/Secret/Properties/Tags"
-    kw = dict(check="required-tags", requirements=("R10",), resource="Secret")
+    kw = {"check": "required-tags", "requirements": ("R10",), "resource": "Secret"}
     env = finding("tapcheck", "required-tags", tags, "AWS::SecretsManager::Secret tag Environment is missing", **kw)
     owner = finding("tapcheck", "required-tags", tags, "AWS::SecretsManager::Secret tag ManagedBy is missing", **kw)
     guard_owner = finding("cfn-guard", "required_tags", tags + "/0/Key", "the resource lacks the tag ManagedBy.", **kw)
