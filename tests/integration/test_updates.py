@@ -199,9 +199,11 @@ def test_a_changed_default_is_kept_at_the_stacks_value_and_deploy_says_how_to_ap
     assert result.action == "update" and result.plan.safe and result.plan.changes == []
     notes = [line for line in out.getvalue().splitlines() if line.startswith("NOTE    parameter")]
     assert notes == [
-        "NOTE    parameter MasterUsername: the template's Default is now 'ledgeradmin', but the stack "
-        "keeps 'dbadmin' (parameters not given keep their values on an update, as `aws cloudformation "
-        "deploy` does). To apply the new Default: --param MasterUsername=ledgeradmin"
+        (
+            "NOTE    parameter MasterUsername: the template's Default is now 'ledgeradmin', but the stack "
+            "keeps 'dbadmin' (parameters not given keep their values on an update, as `aws cloudformation "
+            "deploy` does). To apply the new Default: --param MasterUsername=ledgeradmin"
+        )
     ]
     assert stack.secret()["username"] == "dbadmin"
 

@@ -68,24 +68,32 @@ def test_stack_names_cloudformation_accepts(name: str) -> None:
     [
         (
             "my_stack",
-            "1 validation error detected: Value 'my_stack' at 'stackName' failed to satisfy constraint: "
-            "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*",
+            (
+                "1 validation error detected: Value 'my_stack' at 'stackName' failed to satisfy constraint: "
+                "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*"
+            ),
         ),
         (
             "1stack",
-            "1 validation error detected: Value '1stack' at 'stackName' failed to satisfy constraint: "
-            "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*",
+            (
+                "1 validation error detected: Value '1stack' at 'stackName' failed to satisfy constraint: "
+                "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*"
+            ),
         ),
         (
             "a" * 129,
-            f"1 validation error detected: Value '{'a' * 129}' at 'stackName' failed to satisfy constraint: "
-            "Member must have length less than or equal to 128",
+            (
+                f"1 validation error detected: Value '{'a' * 129}' at 'stackName' failed to satisfy constraint: "
+                "Member must have length less than or equal to 128"
+            ),
         ),
         (
             "",
-            "2 validation errors detected: Value '' at 'stackName' failed to satisfy constraint: Member must satisfy "
-            "regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*; Value '' at 'stackName' failed to satisfy constraint: "
-            "Member must have length greater than or equal to 1",
+            (
+                "2 validation errors detected: Value '' at 'stackName' failed to satisfy constraint: Member must satisfy "
+                "regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*; Value '' at 'stackName' failed to satisfy constraint: "
+                "Member must have length greater than or equal to 1"
+            ),
         ),
     ],
 )
@@ -109,8 +117,10 @@ def test_a_change_set_may_name_its_stack_by_arn() -> None:
         ("Émoji", "Template format error: Resource name Émoji is non alphanumeric."),
         (
             "A" * 256,
-            f"Template format error: Resource name {'A' * 256} is longer than 255 characters "
-            "(emulator wording: AWS's is undocumented)",
+            (
+                f"Template format error: Resource name {'A' * 256} is longer than 255 characters "
+                "(emulator wording: AWS's is undocumented)"
+            ),
         ),
     ],
 )

@@ -92,8 +92,10 @@ def installed(venv: Path) -> set[str]:
         [
             str(venv / "bin" / "python"),
             "-c",
-            "import importlib.metadata as m; print('\\n'.join(sorted(d.metadata['Name'].lower() "
-            "for d in m.distributions())))",
+            (
+                "import importlib.metadata as m; print('\\n'.join(sorted(d.metadata['Name'].lower() "
+                "for d in m.distributions())))"
+            ),
         ],
         capture_output=True,
         text=True,

@@ -28,8 +28,10 @@ def tapcheck(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
 TABS = {
     "indentation": ("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n\tBucketName: x\n", 5, 1),
     "a blank line": (
-        "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: abc\n"
-        "\t\n      Tags: []\n",
+        (
+            "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketName: abc\n"
+            "\t\n      Tags: []\n"
+        ),
         6,
         1,
     ),

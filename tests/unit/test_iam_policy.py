@@ -101,26 +101,32 @@ JUSTIFIED = [
         "smoke-policy",
         "INVALID_ARN",
         "arn:aws*:iam::aws:policy/*",
-        "AWS managed policies' ARNs carry 'aws' where an account id stands "
-        "(https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html); parliament "
-        "expects 12 digits. H5 reads the AWS managed policy attached to the monitoring role.",
+        (
+            "AWS managed policies' ARNs carry 'aws' where an account id stands "
+            "(https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html); parliament "
+            "expects 12 digits. H5 reads the AWS managed policy attached to the monitoring role."
+        ),
     ),
     (
         "runner-policy",
         "PERMISSIONS_MANAGEMENT_ACTIONS",
         "iam:attachrolepolicy,iam:createrole,iam:deleterole,iam:detachrolepolicy,iam:passrole",
-        "the runner makes and removes its own role; every one is limited to the runner's names for this stack, "
-        "CreateRole/AttachRolePolicy to the boundary, AttachRolePolicy/DetachRolePolicy to the VPC access policy "
-        "and PassRole to Lambda (test_no_policy_grants_role_escalation checks the conditions, which parliament "
-        "does not read)",
+        (
+            "the runner makes and removes its own role; every one is limited to the runner's names for this stack, "
+            "CreateRole/AttachRolePolicy to the boundary, AttachRolePolicy/DetachRolePolicy to the VPC access policy "
+            "and PassRole to Lambda (test_no_policy_grants_role_escalation checks the conditions, which parliament "
+            "does not read)"
+        ),
     ),
     (
         "runner-policy",
         "PRIVILEGE_ESCALATION",
         "iam:passrole,lambda:createfunction,lambda:invokefunction",
-        "the runner passes its own role to its own function and invokes it: the role can only be one created "
-        "under the boundary tapcheck-runner-boundary, whose ceiling is a VPC function's network interfaces and "
-        "its log groups (runner-boundary), so the function can do no more than that",
+        (
+            "the runner passes its own role to its own function and invokes it: the role can only be one created "
+            "under the boundary tapcheck-runner-boundary, whose ceiling is a VPC function's network interfaces and "
+            "its log groups (runner-boundary), so the function can do no more than that"
+        ),
     ),
 ]
 
@@ -459,10 +465,14 @@ def test_a_resource_without_a_name_or_a_stack_tag_is_scoped_to_its_type_and_said
     assert statements["SecretRead"]["Resource"] == ["arn:aws:secretsmanager:us-east-1:111122223333:secret:*"]
     assert "Condition" not in statements["SecretRead"] and "Condition" not in statements["StackKeyReads"]
     assert out.stderr.splitlines() == [
-        "tapcheck: AlarmTopicKey (AWS::KMS::Key) has no name and no tag that follows the stack: its actions are "
-        "allowed on every AWS::KMS::Key in 111122223333 us-east-1",
-        "tapcheck: DatabaseSecret (AWS::SecretsManager::Secret) has no name and no tag that follows the stack: its "
-        "actions are allowed on every AWS::SecretsManager::Secret in 111122223333 us-east-1",
+        (
+            "tapcheck: AlarmTopicKey (AWS::KMS::Key) has no name and no tag that follows the stack: its actions are "
+            "allowed on every AWS::KMS::Key in 111122223333 us-east-1"
+        ),
+        (
+            "tapcheck: DatabaseSecret (AWS::SecretsManager::Secret) has no name and no tag that follows the stack: its "
+            "actions are allowed on every AWS::SecretsManager::Secret in 111122223333 us-east-1"
+        ),
     ]
 
 

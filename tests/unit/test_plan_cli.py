@@ -305,8 +305,10 @@ def test_base_compares_with_another_revision_and_a_base_without_the_template_is_
     assert new.returncode == 0, new.stdout + new.stderr
     assert new.stdout.splitlines()[:2] == [
         "tapcheck plan: base-without:lib/TapStack.json -> lib/TapStack.json",
-        "  note: base-without:lib/TapStack.json does not exist (the file is not committed yet there): every "
-        "resource is new",
+        (
+            "  note: base-without:lib/TapStack.json does not exist (the file is not committed yet there): every "
+            "resource is new"
+        ),
     ]
     missing = tapcheck("--base", "origin/nope", "lib/TapStack.json", cwd=repo)
     assert missing.returncode == 2 and missing.stderr.startswith("tapcheck: --base origin/nope: names no commit")
