@@ -103,51 +103,87 @@ def _tags(stack: Drifting, rtype: str) -> list[Change]:
     if service == "RDS":
         arn, rds = rds_arn(), stack.client("rds")
         original = {t["Key"]: t["Value"] for t in rds.list_tags_for_resource(ResourceName=arn)["TagList"]}
-        put = lambda tags: rds.add_tags_to_resource(
-            ResourceName=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
-        )
-        drop = lambda key: rds.remove_tags_from_resource(ResourceName=arn, TagKeys=[key])  # noqa: E731
+
+        def put(tags):
+            return rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
+        def drop(key):
+            return rds.remove_tags_from_resource(ResourceName=arn, TagKeys=[key])
+
         calls = ("rds:AddTagsToResource", "rds:RemoveTagsFromResource")
     elif service == "SecretsManager":
         sm = stack.client("secretsmanager")
         original = {t["Key"]: t["Value"] for t in sm.describe_secret(SecretId=pid)["Tags"]}
-        put = lambda tags: sm.tag_resource(SecretId=pid, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])  # noqa: E731
-        drop = lambda key: sm.untag_resource(SecretId=pid, TagKeys=[key])  # noqa: E731
+
+        def put(tags):
+            return sm.tag_resource(SecretId=pid, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
+        def drop(key):
+            return sm.untag_resource(SecretId=pid, TagKeys=[key])
+
         calls = ("secretsmanager:TagResource", "secretsmanager:UntagResource")
     elif service == "IAM":
         iam = stack.client("iam")
         original = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=pid)["Tags"]}
-        put = lambda tags: iam.tag_role(RoleName=pid, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])  # noqa: E731
-        drop = lambda key: iam.untag_role(RoleName=pid, TagKeys=[key])  # noqa: E731
+
+        def put(tags):
+            return iam.tag_role(RoleName=pid, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
+        def drop(key):
+            return iam.untag_role(RoleName=pid, TagKeys=[key])
+
         calls = ("iam:TagRole", "iam:UntagRole")
     elif service == "KMS":
         kms = stack.client("kms")
         original = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=pid)["Tags"]}
-        put = lambda tags: kms.tag_resource(KeyId=pid, Tags=[{"TagKey": k, "TagValue": v} for k, v in tags.items()])  # noqa: E731
-        drop = lambda key: kms.untag_resource(KeyId=pid, TagKeys=[key])  # noqa: E731
+
+        def put(tags):
+            return kms.tag_resource(KeyId=pid, Tags=[{"TagKey": k, "TagValue": v} for k, v in tags.items()])
+
+        def drop(key):
+            return kms.untag_resource(KeyId=pid, TagKeys=[key])
+
         calls = ("kms:TagResource", "kms:UntagResource")
     elif service == "SNS":
         sns = stack.client("sns")
         original = {t["Key"]: t["Value"] for t in sns.list_tags_for_resource(ResourceArn=pid)["Tags"]}
-        put = lambda tags: sns.tag_resource(ResourceArn=pid, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])  # noqa: E731
-        drop = lambda key: sns.untag_resource(ResourceArn=pid, TagKeys=[key])  # noqa: E731
+
+        def put(tags):
+            return sns.tag_resource(ResourceArn=pid, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
+        def drop(key):
+            return sns.untag_resource(ResourceArn=pid, TagKeys=[key])
+
         calls = ("sns:TagResource", "sns:UntagResource")
     elif service == "CloudWatch":
         cw = stack.client("cloudwatch")
         arn = cw.describe_alarms(AlarmNames=[pid])["MetricAlarms"][0]["AlarmArn"]
         original = {t["Key"]: t["Value"] for t in cw.list_tags_for_resource(ResourceARN=arn)["Tags"]}
-        put = lambda tags: cw.tag_resource(ResourceARN=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])  # noqa: E731
-        drop = lambda key: cw.untag_resource(ResourceARN=arn, TagKeys=[key])  # noqa: E731
+
+        def put(tags):
+            return cw.tag_resource(ResourceARN=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
+        def drop(key):
+            return cw.untag_resource(ResourceARN=arn, TagKeys=[key])
+
         calls = ("cloudwatch:TagResource", "cloudwatch:UntagResource")
     else:
         logs = stack.client("logs")
         group = logs.describe_log_groups(logGroupNamePrefix=pid)["logGroups"][0]
         arn = group.get("logGroupArn") or group["arn"].removesuffix(":*")
         original = logs.list_tags_for_resource(resourceArn=arn)["tags"]
-        put = lambda tags: logs.tag_resource(resourceArn=arn, tags=tags)  # noqa: E731
-        drop = lambda key: logs.untag_resource(resourceArn=arn, tagKeys=[key])  # noqa: E731
+
+        def put(tags):
+            return logs.tag_resource(resourceArn=arn, tags=tags)
+
+        def drop(key):
+            return logs.untag_resource(resourceArn=arn, tagKeys=[key])
+
         calls = ("logs:TagResource", "logs:UntagResource")
-    restore = lambda: put({env: original[env], name: original[name]})  # noqa: E731
+
+    def restore():
+        return put({env: original[env], name: original[name]})
+
     return [
         Change(logical, f"Tags.{env}", (calls[0],), lambda: put({env: "Staging"}), restore),
         Change(logical, f"Tags.{name}", (calls[1], calls[0]), lambda: drop(name), restore),
@@ -263,9 +299,12 @@ def _parameter_group(stack: Drifting) -> list[Change]:
             Parameters=[{"ParameterName": parameter, "ParameterValue": value, "ApplyMethod": "immediate"}],
         )
 
-    reset = lambda: rds.reset_db_cluster_parameter_group(  # noqa: E731
-        DBClusterParameterGroupName=name, Parameters=[{"ParameterName": "rds.force_ssl", "ApplyMethod": "immediate"}]
-    )
+    def reset():
+        return rds.reset_db_cluster_parameter_group(
+            DBClusterParameterGroupName=name,
+            Parameters=[{"ParameterName": "rds.force_ssl", "ApplyMethod": "immediate"}],
+        )
+
     return [
         Change(
             logical,
@@ -289,9 +328,12 @@ def _subnet_group(stack: Drifting, third_subnet: str) -> list[Change]:
     name = stack.physical(logical)
     before = rds.describe_db_subnet_groups(DBSubnetGroupName=name)["DBSubnetGroups"][0]
     subnets = [s["SubnetIdentifier"] for s in before["Subnets"]]
-    restore = lambda: rds.modify_db_subnet_group(  # noqa: E731
-        DBSubnetGroupName=name, DBSubnetGroupDescription=before["DBSubnetGroupDescription"], SubnetIds=subnets
-    )
+
+    def restore():
+        return rds.modify_db_subnet_group(
+            DBSubnetGroupName=name, DBSubnetGroupDescription=before["DBSubnetGroupDescription"], SubnetIds=subnets
+        )
+
     return [
         Change(
             logical,
@@ -511,7 +553,10 @@ def _network(stack: Drifting) -> tuple[str, str]:
     params = stack.ctx.parameters
     subnets = ec2.describe_subnets(SubnetIds=[params["SubnetId1"], params["SubnetId2"]])["Subnets"]
     vpc, used = subnets[0]["VpcId"], {s["AvailabilityZone"] for s in subnets}
-    spec = lambda kind: [{"ResourceType": kind, "Tags": [{"Key": NETWORK_TAG, "Value": stack.name}]}]  # noqa: E731
+
+    def spec(kind):
+        return [{"ResourceType": kind, "Tags": [{"Key": NETWORK_TAG, "Value": stack.name}]}]
+
     az = next(
         z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"] if z["ZoneName"] not in used
     )
@@ -675,10 +720,13 @@ def test_the_emulated_operator_calls_refuse_what_aws_refuses_and_lose_nothing(st
     assert rds.describe_db_subnet_groups(DBSubnetGroupName=group)["DBSubnetGroups"][0]["Subnets"] == before["Subnets"]
 
     params = stack.physical(stack.logical("AWS::RDS::DBClusterParameterGroup"))
-    values = lambda: {
-        p["ParameterName"]: p.get("ParameterValue")
-        for p in rds.describe_db_cluster_parameters(DBClusterParameterGroupName=params)["Parameters"]
-    }
+
+    def values():
+        return {
+            p["ParameterName"]: p.get("ParameterValue")
+            for p in rds.describe_db_cluster_parameters(DBClusterParameterGroupName=params)["Parameters"]
+        }
+
     kept = values()
     with pytest.raises(ClientError) as refused:
         rds.reset_db_cluster_parameter_group(

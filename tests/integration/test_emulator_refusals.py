@@ -592,25 +592,28 @@ def test_cli_capabilities_choice(local_target, live_options, emulator) -> None:
     import sys
 
     env = dict(os.environ, TAPCHECK_EMULATOR_STATE=emulator["state"])
-    run = lambda *a: subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tapcheck.cli",
-            "deploy",
-            live_options.template,
-            "--stack-name",
-            f"tapcheck-clicap-{uuid.uuid4().hex[:6]}",
-            "--param",
-            f"EnvironmentSuffix={_suffix()}",
-            *a,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+
+    def run(*a):
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tapcheck.cli",
+                "deploy",
+                live_options.template,
+                "--stack-name",
+                f"tapcheck-clicap-{uuid.uuid4().hex[:6]}",
+                "--param",
+                f"EnvironmentSuffix={_suffix()}",
+                *a,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+
     proc = run("--capabilities", "CAPABILITY_IAM")
     assert proc.returncode == 1, proc.stderr
     assert "Requires capabilities : [CAPABILITY_NAMED_IAM]" in proc.stderr

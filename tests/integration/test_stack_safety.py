@@ -78,7 +78,10 @@ def test_destroy_on_the_aws_path_deletes_only_the_stack_named_and_only_once_conf
 
     first, second = two_stacks
     env = _aws_env(emulator)
-    statuses = lambda: [deploy.stack_status(local_target, n) for n in two_stacks]  # noqa: E731
+
+    def statuses():
+        return [deploy.stack_status(local_target, n) for n in two_stacks]
+
     assert statuses() == ["CREATE_COMPLETE", "CREATE_COMPLETE"]
     for args, problem in (
         (["--stack-name", ""], "tapcheck: --stack-name: is empty"),

@@ -132,7 +132,10 @@ def test_aws_specific_types_refuse_values_of_the_wrong_shape(ptype: str, value: 
 
 def test_aws_specific_values_must_exist_in_the_account() -> None:
     existing = {"subnet-0123456789abcdef0"}
-    exists = lambda ptype, value: value in existing  # noqa: E731
+
+    def exists(ptype, value):
+        return value in existing
+
     declared = {"S": {"Type": "List<AWS::EC2::Subnet::Id>"}}
     assert validate(declared, {"S": "subnet-0123456789abcdef0"}, exists)
     assert (

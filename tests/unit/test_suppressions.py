@@ -171,7 +171,10 @@ def test_suppressions_change_no_verdict_and_show_in_every_format(tmp_path):
     assert {r["id"]: r["status"] for r in bare["requirements"]} == {
         r["id"]: r["status"] for r in report["requirements"]
     }
-    blocking = lambda rep: sorted((f["rule"], f["resource"] or "") for f in rep["findings"] if f["severity"] != "info")  # noqa: E731
+
+    def blocking(rep):
+        return sorted((f["rule"], f["resource"] or "") for f in rep["findings"] if f["severity"] != "info")
+
     assert blocking(bare) == blocking(report)
 
     broken_with_suppressions(tmp_path)
