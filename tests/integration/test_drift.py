@@ -50,7 +50,7 @@ class Drifting:
         return next(r["PhysicalResourceId"] for r in self.ctx.resources if r["LogicalResourceId"] == logical)
 
     def logical(self, rtype: str) -> str:
-        return sorted(r["LogicalResourceId"] for r in self.ctx.resources if r["ResourceType"] == rtype)[0]
+        return min(r["LogicalResourceId"] for r in self.ctx.resources if r["ResourceType"] == rtype)
 
     def fresh(self) -> Any:
         from tapcheck.live.context import Context
