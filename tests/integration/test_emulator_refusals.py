@@ -554,7 +554,7 @@ def test_cluster_without_parameter_group_gets_the_aurora_postgresql15_default(lo
             ]
         }
         assert values["rds.force_ssl"] == "0" and values["log_statement"] == "none"
-        code, message = _client_error(
+        _, message = _client_error(
             lambda: rds.modify_db_cluster_parameter_group(
                 DBClusterParameterGroupName="default.aurora-postgresql15",
                 Parameters=[{"ParameterName": "log_statement", "ParameterValue": "all", "ApplyMethod": "immediate"}],

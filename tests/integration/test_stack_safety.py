@@ -118,7 +118,7 @@ def test_the_emulators_servers_verify_against_its_ca_and_against_no_other(
         with ctx.connect(role) as conn:
             assert conn.info.pgconn.ssl_in_use
             assert conn.execute("SELECT current_setting('ssl')").fetchone()[0] == "on"
-    other_key, other = tls.make_ca("not the emulator")
+    _, other = tls.make_ca("not the emulator")
     (tmp_path / "other.pem").write_bytes(tls._pem_cert(other))
     host, port = ctx.endpoint("writer")
     with pytest.raises(psycopg.OperationalError, match="certificate verify failed"):
