@@ -19,6 +19,7 @@ import struct
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 SSL_REQUEST = 80877103
 GSSENC_REQUEST = 80877104
@@ -148,7 +149,7 @@ class Listener:
         self.sock.close()
         self.thread.join(timeout=5)
 
-    def __enter__(self) -> Listener:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
