@@ -54,7 +54,7 @@ def test_identical_templates_exit_0_with_no_changes():
 def test_an_in_place_edit_exits_0_and_names_the_change(tmp_path):
     run = tapcheck(str(TEMPLATE), str(edited(tmp_path, "new.json", longer_backups)))
     assert run.returncode == 0, run.stdout + run.stderr
-    line = next(l for l in run.stdout.splitlines() if "AuroraCluster" in l)
+    line = next(row for row in run.stdout.splitlines() if "AuroraCluster" in row)
     assert line.split()[:2] == ["OK", "modify"] and "BackupRetentionPeriod 7 -> 14" in line
 
 
