@@ -95,5 +95,5 @@ def test_runner_names_belong_to_one_stack_only() -> None:
     assert not is_runner_name("tapcheck-runner-a-0F9E8D", "a")
     assert not is_runner_name("tapcheck-runner-a-0f9e8dx", "a")
     long = "s" + "x" * 127  # CloudFormation's longest stack name
-    assert len(name_prefix(long) + "0f9e8d") == 63 <= 64  # IAM role and Lambda function names: 64
+    assert len(name_prefix(long) + "0f9e8d") == 63  # within the 64 characters of IAM role and Lambda function names
     assert name_pattern_glob(long) == "tapcheck-runner-" + long[:40] + "-??????"
