@@ -252,6 +252,6 @@ def test_the_lookups_in_the_live_code_all_go_through_the_check() -> None:
         for call in re.findall(r"\.(describe_stacks|list_stacks)\(", text):
             found.setdefault(path.name, []).append(call)
     assert found == {"deploy.py": ["describe_stacks", "describe_stacks"], "events.py": ["describe_stacks"]}
-    for name in found:
+    for name, calls in found.items():
         text = (Path(tapcheck.live.__file__).parent / name).read_text()
-        assert text.count("stack_names.pick(") == len(found[name])
+        assert text.count("stack_names.pick(") == len(calls)
