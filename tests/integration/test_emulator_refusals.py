@@ -265,8 +265,8 @@ def _pg_dirs(emulator, cluster_id: str) -> list[Path]:
             ("AuroraInstance1", "DBInstanceClass", "db.t2.small"),
             "AuroraInstance1",
             (
-                "RDS does not support creating a DB instance with the following combination: DBInstanceClass=db.t2.small, "
-                "Engine=aurora-postgresql, EngineVersion=15.12"
+                "RDS does not support creating a DB instance with the following combination: "
+                "DBInstanceClass=db.t2.small, Engine=aurora-postgresql, EngineVersion=15.12"
             ),
         ),
         (("AuroraInstance2", "DBInstanceClass", "db.m1.small"), "AuroraInstance2", "DBInstanceClass=db.m1.small"),

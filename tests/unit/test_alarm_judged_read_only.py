@@ -259,7 +259,10 @@ def test_the_newest_action_on_the_topic_decides(ctx) -> None:
                     ]
                 }
             ),
-            f"the key policy of {KEY} does not let cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* for this alarm",
+            (
+                f"the key policy of {KEY} does not let cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey* "
+                "for this alarm"
+            ),
         ),
     ],
     ids=["disabled", "pending-deletion", "aws-managed", "policy-without-generate-data-key"],

@@ -269,7 +269,8 @@ def test_a_role_arn_written_with_sub_is_the_stacks_role():
     for resource in t["Resources"].values():
         if resource["Type"] == "AWS::RDS::DBInstance":
             resource["Properties"]["MonitoringRoleArn"] = {
-                "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aurora-monitoring-role-${EnvironmentSuffix}"
+                "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/"
+                "aurora-monitoring-role-${EnvironmentSuffix}"
             }
     assert "enhanced-monitoring" not in failing_checks(t)
     _role(t)["Path"] = "/service/"

@@ -90,8 +90,9 @@ def test_stack_names_cloudformation_accepts(name: str) -> None:
         (
             "",
             (
-                "2 validation errors detected: Value '' at 'stackName' failed to satisfy constraint: Member must satisfy "
-                "regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*; Value '' at 'stackName' failed to satisfy constraint: "
+                "2 validation errors detected: Value '' at 'stackName' failed to satisfy constraint: "
+                "Member must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*; "
+                "Value '' at 'stackName' failed to satisfy constraint: "
                 "Member must have length greater than or equal to 1"
             ),
         ),

@@ -171,8 +171,10 @@ MALFORMED = {
     "hardening as the forcing requirement": "waivers:\n  - {control: CT.RDS.PR.3, resource_type: "
     "AWS::RDS::DBCluster, requirement: H6, reason: r}\n",
     "bad resource type": "waivers:\n  - {control: CT.RDS.PR.3, resource_type: DBCluster, requirement: C2, reason: r}\n",
-    "forced by a requirement whose checks do not conflict with the control": "waivers:\n  - {control: CT.RDS.PR.3, resource_type: AWS::RDS::DBCluster, requirement: R9, reason: r}\n",
-    "a hardening check forced by an unrelated requirement": "waivers:\n  - {control: iam-auth, resource_type: AWS::RDS::DBCluster, requirement: R9, reason: outputs}\n",
+    "forced by a requirement whose checks do not conflict with the control": "waivers:\n  - {control: CT.RDS.PR.3, "
+    "resource_type: AWS::RDS::DBCluster, requirement: R9, reason: r}\n",
+    "a hardening check forced by an unrelated requirement": "waivers:\n  - {control: iam-auth, "
+    "resource_type: AWS::RDS::DBCluster, requirement: R9, reason: outputs}\n",
 }
 
 
