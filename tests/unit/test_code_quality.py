@@ -1,6 +1,7 @@
-"""Code quality as part of the suite: ruff (lint and format) and mypy pass over src/ and rules/ with
-the settings in pyproject.toml, and each of them does fail on a broken input, so a pass means
-something. The tools are the [test] extra's pinned versions, run from this interpreter's bin/.
+"""Code quality as part of the suite: ruff (lint and format) passes over src/, rules/ and tests/, and
+mypy over src/ and rules/, with the settings in pyproject.toml; each of them does fail on a broken
+input, so a pass means something. The tools are the [test] extra's pinned versions, run from this
+interpreter's bin/.
 
 mypy keeps its cache in .tools/mypy-cache (pyproject.toml): about 11 s on a fresh checkout, under
 a second once the cache is warm."""
@@ -18,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 CONFIG = ROOT / "pyproject.toml"
-LINTED = ("src", "rules")  # src/tapcheck/rules is a symlink to rules/: ruff does not follow it
+LINTED = ("src", "rules", "tests")  # src/tapcheck/rules is a symlink to rules/: ruff does not follow it
 FORMATTED = ("src", "rules", "tests")
 IGNORE = re.compile(r"#\s*type:\s*ignore\b(?P<rest>.*)$")
 
@@ -39,7 +40,7 @@ def python_files_mypy_should_see() -> int:
     return count
 
 
-def test_ruff_lint_finds_nothing_in_src_and_rules():
+def test_ruff_lint_finds_nothing_in_src_rules_and_tests():
     done = run("ruff", "check", "--output-format", "concise", *LINTED)
     assert done.returncode == 0, f"ruff check {' '.join(LINTED)}:\n{done.stdout}{done.stderr}"
 

@@ -312,7 +312,7 @@ def judged(template: dict, reads: dict[tuple, Any], check: str) -> str:
     from tapcheck.live.context import Context
     from tapcheck.live.drift.probe import judge
 
-    ctx = Context(target=None, stack_name="s")  # type: ignore[arg-type]
+    ctx = Context(target=None, stack_name="s")  # type: ignore[arg-type]  # no target: every read is memoised
     ctx._memo["drift deployed"] = deployed(template)
     for key, answer in reads.items():
         ctx._memo[("drift", *key)] = answer
