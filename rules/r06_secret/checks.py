@@ -10,6 +10,7 @@ from tapcheck.requirements.common import (
     SECRET_ATTACHMENT,
     credential_secret,
     dynamic_reference,
+    dynamic_reference_version,
     names,
     of_the_cluster,
     parameter_of,
@@ -154,6 +155,7 @@ def credentials_wiring(model: Model, cluster: Resource):
     password_ref = dynamic_reference(cluster.get("MasterUserPassword"))
     if secret is None or generator is None or password_ref is None:  # the "secret" check reports these
         return
+    yield from _versioned_references(model, cluster, secret)
     key = generator.get("GenerateStringKey")
     if not key or password_ref[2] != key:
         yield violation(
@@ -195,6 +197,38 @@ def credentials_wiring(model: Model, cluster: Resource):
             "The secret's username does not come from the MasterUsername parameter",
             'Use Fn::Sub {"username":"${MasterUsername}"}',
         )
+
+
+# The cluster must be fed the secret's current value, the one Secrets Manager hands out by default:
+# "If you don't specify either a VersionStage or VersionId, Secrets Manager returns the AWSCURRENT
+# version." (GetSecretValue, VersionStage; read in AWS's generated SDK reference,
+# https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/secretsmanager/aws.sdk.kotlin.services.secretsmanager.model/-get-secret-value-request/version-stage.html);
+# AWSPENDING and AWSPREVIOUS are rotation's next and last values (DescribeSecret, VersionIdsToStages), and
+# CloudFormation's page asks for "dynamic references without specifying version-stage or version-id
+# parameters to support proper secret rotation workflows"
+# (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html).
+CURRENT_STAGE = "AWSCURRENT"
+
+
+def _versioned_references(model: Model, cluster: Resource, secret: Resource):
+    """MasterUsername and MasterUserPassword read the credentials secret's current version: no
+    version-stage but AWSCURRENT, no version-id."""
+    for prop in ("MasterUserPassword", "MasterUsername"):
+        value = cluster.get(prop)
+        ref = dynamic_reference(value)
+        if ref is None or ref[0] != "secretsmanager" or not names(model, ref[1], secret, cluster):
+            continue
+        stage, version_id = dynamic_reference_version(value)
+        if stage not in ("", CURRENT_STAGE) or version_id:
+            pinned = f"version-stage {stage!r}" if stage not in ("", CURRENT_STAGE) else f"version-id {version_id!r}"
+            yield violation(
+                cluster,
+                (prop,),
+                f"{prop} reads the secret's {pinned}, not its current value (AWSCURRENT): the cluster is "
+                "not fed the credentials the secret hands out",
+                "Drop the version-stage and version-id fields: {{resolve:secretsmanager:${Secret}:SecretString:"
+                f"{V['password_key'] if prop == 'MasterUserPassword' else V['username_key']}}}}}",
+            )
 
 
 @check("secret-attached")

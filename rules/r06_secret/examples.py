@@ -30,3 +30,28 @@ def failing_example_secret_named_as_in_the_default_deployment(template: dict) ->
         cluster["Properties"][prop] = f"{{{{resolve:secretsmanager:{name}:SecretString:{key}}}}}"
     depends = cluster.get("DependsOn", [])
     cluster["DependsOn"] = (depends if isinstance(depends, list) else [depends]) + [secret_id]
+
+
+def passing_example_current_version_named(template: dict) -> None:
+    """AWSCURRENT spelled out, and empty version fields: the same version a versionless reference reads."""
+    cluster = first(template, CLUSTER)["Properties"]
+    secret = "${" + logical_id(template, SECRET) + "}"
+    reference = f"{{{{resolve:secretsmanager:{secret}:SecretString"
+    cluster["MasterUserPassword"] = {"Fn::Sub": f"{reference}:password:AWSCURRENT}}}}"}
+    cluster["MasterUsername"] = {"Fn::Sub": f"{reference}:username::}}}}"}
+
+
+def failing_example_password_from_the_previous_version(template: dict) -> None:
+    """The password read from AWSPREVIOUS: after a rotation the cluster gets the value the secret replaced."""
+    secret = "${" + logical_id(template, SECRET) + "}"
+    first(template, CLUSTER)["Properties"]["MasterUserPassword"] = {
+        "Fn::Sub": f"{{{{resolve:secretsmanager:{secret}:SecretString:password:AWSPREVIOUS}}}}"
+    }
+
+
+def failing_example_username_pinned_to_a_version_id(template: dict) -> None:
+    secret = "${" + logical_id(template, SECRET) + "}"
+    version_id = "EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE"
+    first(template, CLUSTER)["Properties"]["MasterUsername"] = {
+        "Fn::Sub": f"{{{{resolve:secretsmanager:{secret}:SecretString:username::{version_id}}}}}"
+    }

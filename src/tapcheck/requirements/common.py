@@ -147,6 +147,23 @@ def dynamic_reference(value: Any) -> tuple[str, Any, str] | None:
     return service, parts[1], key
 
 
+def dynamic_reference_version(value: Any) -> tuple[str, str]:
+    """(version-stage, version-id) of `{{resolve:secretsmanager:<secret>:SecretString:<key>:<stage>:<id>}}`,
+    "" for a field not given (the reference's pattern:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html)."""
+    if isinstance(value, Text):
+        tail = value.parts[-1] if value.parts else ""
+    else:
+        tail = value
+    if not isinstance(tail, str) or not str(tail).endswith("}}"):
+        return "", ""
+    fields = str(tail)[:-2].split(":")
+    if "SecretString" not in fields:
+        return "", ""
+    after = fields[fields.index("SecretString") + 1 :] + ["", "", ""]
+    return after[1], after[2]
+
+
 def _split_literal_reference(head: str, params: frozenset) -> tuple[str, Any, str] | None:
     """dynamic_reference of one literal string; the secret id is a Str remembering `params`."""
     if not (head.startswith("{{resolve:") and head.endswith("}}")):
