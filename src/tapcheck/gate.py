@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from tapcheck.findings import Finding, RuleDoc, Severity, Status, merge
 from tapcheck.loader import LoadedTemplate, load_template, position_of
-from tapcheck.model import Model, build_model, source_pointer
+from tapcheck.model import Model, build_model, deployment_variants, source_pointer
 from tapcheck.requirements.registry import UNMAPPED, registry
 from tapcheck.tools.lint import Linting
 
@@ -68,15 +68,47 @@ class Unchecked:
 
 
 def check_requirements(model: Model, file: str = "", file_tree: dict | None = None) -> list[Finding]:
-    """Every static check's findings; lines and columns from file_tree (the parsed file), else the model's."""
-    findings: list[Finding] = []
+    """Every static check's findings; lines and columns from file_tree (the parsed file), else the model's.
+
+    A template whose resources or outputs exist in some deployments only (a Condition on
+    AWS::Region, say: tapcheck.model.deployment_variants) is checked in each of them: every
+    requirement must hold in every deployment, and a finding of some deployments only says in
+    which one it was found."""
     file_tree = file_tree if file_tree is not None else model.raw
+    deployments = deployment_variants(model)
+    if not deployments:
+        return _check_one_model(model, model, file, file_tree)
+    found = [(d.label, _check_one_model(d.model, model, file, file_tree)) for d in deployments]
+    everywhere = set.intersection(*({_same_finding(f) for f in findings} for _, findings in found))
+    merged: list[Finding] = []
+    seen: set[tuple] = set()
+    for label, findings in found:
+        for finding in findings:
+            key = _same_finding(finding)
+            if key in seen:
+                continue
+            seen.add(key)
+            merged.append(
+                finding
+                if key in everywhere
+                else replace(finding, message=f"{finding.message} (in a deployment where {label})")
+            )
+    return merged
+
+
+def _same_finding(finding: Finding) -> tuple:
+    return finding.check, finding.rule, finding.path, finding.message
+
+
+def _check_one_model(model: Model, base: Model, file: str, file_tree: dict) -> list[Finding]:
+    """The checks on one model; positions through the template as parsed (base: its model)."""
+    findings: list[Finding] = []
     reg = registry()
     for check in reg.checks.values():
         if check.function is None:
             continue
         for v in check.function(model):
-            line, column = position_of(file_tree, source_pointer(model, v.path))
+            line, column = position_of(file_tree, source_pointer(base, v.path))
             findings.append(
                 Finding(
                     requirements=reg.requirements_of(check.id),
