@@ -13,9 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from tapcheck.deployments import deployment_variants
 from tapcheck.findings import Finding, RuleDoc, Severity, Status, merge
 from tapcheck.loader import LoadedTemplate, load_template, position_of
-from tapcheck.model import Model, build_model, deployment_variants, source_pointer
+from tapcheck.model import Model, build_model, source_pointer
 from tapcheck.requirements.registry import UNMAPPED, registry
 from tapcheck.tools.lint import Linting
 
@@ -71,7 +72,7 @@ def check_requirements(model: Model, file: str = "", file_tree: dict | None = No
     """Every static check's findings; lines and columns from file_tree (the parsed file), else the model's.
 
     A template whose resources or outputs exist in some deployments only (a Condition on
-    AWS::Region, say: tapcheck.model.deployment_variants) is checked in each of them: every
+    AWS::Region, say: tapcheck.deployments) is checked in each of them: every
     requirement must hold in every deployment, and a finding of some deployments only says in
     which one it was found."""
     file_tree = file_tree if file_tree is not None else model.raw

@@ -1,6 +1,6 @@
 """A resource or an output under a Condition the template alone cannot decide (AWS::Region, a
 parameter without a Default) exists in some deployments only: every requirement must hold in each
-deployment (tapcheck.model.deployment_variants), and what fails in some says in which."""
+deployment (tapcheck.deployments), and what fails in some says in which."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tapcheck.deployments import MAX_UNDECIDED_COMPARISONS, deployment_variants
 from tapcheck.gate import evaluate_loaded
 from tapcheck.loader import load_template
-from tapcheck.model import MAX_UNDECIDED_COMPARISONS, build_model, deployment_variants
+from tapcheck.model import build_model
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = json.loads((ROOT / "lib" / "TapStack.json").read_text())

@@ -30,6 +30,7 @@ LAYERS: list[set[str]] = [
     {"gate"},
     {"tools", "render", "waivers", "suppressions", "project", "inputs", "output", "governed"},
     {"requirements", "references", "policy_view", "service_requests", "key_lockout"},
+    {"deployments"},
     {
         "model",
         "loader",
